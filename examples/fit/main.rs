@@ -1,0 +1,147 @@
+//! Command-line front end: fit a model to your own CSV and print one JSON object.
+//!
+//! ```text
+//! cargo run --release --example fit -- --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]
+//! ```
+//!
+//! * `--model`: `bgnbd` (BG/NBD).
+//! * `--input`: CSV with a header; columns `frequency,recency,T` (any order, others ignored),
+//!   optional `weight`.
+//! * `--horizon`: prediction horizon in the data's time unit (default 39).
+//! * `--predictions`: write one row per input row, in input order, with the columns
+//!   `probability_alive,expected_transactions` (conditional expectation over the horizon).
+//!
+//! Output: one JSON object on stdout. Bad input: a one-line message on stderr naming the row
+//! and field, exit status 2, nothing on stdout. A fit that fails: message on stderr, exit 1.
+
+mod noncontractual;
+
+use std::process::ExitCode;
+
+use clv::{Error, FitOptions};
+use serde_json::{Map, Value, json};
+
+/// Parsed command line.
+pub struct Args {
+    pub model: String,
+    pub input: Option<String>,
+    pub horizon: Option<f64>,
+    pub predictions: Option<String>,
+}
+
+const USAGE: &str =
+    "usage: fit --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        model: String::new(),
+        input: None,
+        horizon: None,
+        predictions: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value; {USAGE}"))
+        };
+        match flag.as_str() {
+            "--model" => args.model = value("--model")?,
+            "--input" => args.input = Some(value("--input")?),
+            "--predictions" => args.predictions = Some(value("--predictions")?),
+            "--horizon" => {
+                let v = value("--horizon")?;
+                let h: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--horizon: not a number: {v:?}"))?;
+                if !(h.is_finite() && h >= 0.0) {
+                    return Err(format!("--horizon must be a finite number >= 0, got {v}"));
+                }
+                args.horizon = Some(h);
+            }
+            "--help" | "-h" => return Err(USAGE.to_string()),
+            other => return Err(format!("unknown argument {other:?}; {USAGE}")),
+        }
+    }
+    if args.model.is_empty() {
+        return Err(format!("--model is required; {USAGE}"));
+    }
+    Ok(args)
+}
+
+/// A failure: the message and the exit status.
+pub struct Failure(pub String, pub u8);
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let code = match e {
+            Error::InvalidData { .. }
+            | Error::InvalidInput(_)
+            | Error::Io(_)
+            | Error::InvalidParameter { .. } => 2,
+            _ => 1,
+        };
+        Failure(e.to_string(), code)
+    }
+}
+
+/// A number for JSON: whole numbers as integers (e.g. counts), others as shortest round-trip floats.
+pub fn number(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9e15 {
+        json!(v as i64)
+    } else {
+        json!(v)
+    }
+}
+
+/// `{name: value}` in parameter order.
+pub fn named(names: &[&str], values: &[f64]) -> Value {
+    let mut m = Map::new();
+    for (n, v) in names.iter().zip(values) {
+        m.insert((*n).to_string(), json!(v));
+    }
+    Value::Object(m)
+}
+
+/// The required `--input` path.
+pub fn input(args: &Args) -> Result<&str, Failure> {
+    args.input
+        .as_deref()
+        .ok_or_else(|| Failure(format!("--input is required; {USAGE}"), 2))
+}
+
+/// Writes CSV text to `path`.
+pub fn write_file(path: &str, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(|e| Failure(format!("cannot write {path}: {e}"), 1))
+}
+
+fn run(args: &Args) -> Result<Value, Failure> {
+    let options = FitOptions::default();
+    match args.model.as_str() {
+        "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", clv::BgNbd::fit, args, &options),
+        other => Err(Failure(
+            format!("unknown --model {other:?}; known: bgnbd"),
+            2,
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&args) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(Failure(msg, code)) => {
+            eprintln!("{}", msg.replace('\n', " "));
+            ExitCode::from(code)
+        }
+    }
+}

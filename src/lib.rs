@@ -1,0 +1,57 @@
+//! # clv: customer-lifetime-value models
+//!
+//! Probabilistic "buy till you die" models that answer *which customers are still active, how
+//! much will each buy, and what is each worth?*, fitted by maximum likelihood with standard
+//! errors.
+//!
+//! | business setting | model |
+//! |---|---|
+//! | noncontractual, customers may buy at any time, churn is never observed (retail, e-commerce) | [`BgNbd`] (Fader, Hardie & Lee 2005) |
+//!
+//! ## Quick start
+//!
+//! ```
+//! use clv::{BgNbd, FitOptions, RfmData, TransactionModel};
+//!
+//! // (x, t_x, T) per customer, in weeks
+//! let data = RfmData::new(
+//!     vec![2.0, 1.0, 0.0, 0.0, 4.0, 0.0, 7.0, 1.0],
+//!     vec![30.43, 1.71, 0.0, 0.0, 20.0, 0.0, 29.86, 5.0],
+//!     vec![38.86, 38.86, 38.86, 38.86, 31.0, 27.0, 31.0, 35.0],
+//! )?;
+//! let fitted = BgNbd::fit(&data, &FitOptions::default())?;
+//! let model = fitted.model();
+//! let customer = data.customer(0).unwrap();
+//! let p_alive = model.probability_alive(&customer);
+//! let next_39_weeks = model.conditional_expected_transactions(&customer, 39.0)?;
+//! assert!((0.0..=1.0).contains(&p_alive) && next_39_weeks >= 0.0);
+//! # Ok::<(), clv::Error>(())
+//! ```
+//!
+//! ## Organisation
+//! * [`data`]: validated inputs ([`RfmData`], [`Customer`]).
+//! * [`models`]: one module per model family; shared verbs in [`TransactionModel`].
+//! * [`special`]: special functions (Gauss hypergeometric 2F1, ...).
+//! * [`simulate`]: each model's data-generating process, seeded.
+//! * [`Fitted`]: a model with what its fit learned (log-likelihood, standard errors, ...).
+//!
+//! Time is always in the caller's unit (days, weeks, ...): parameters with a time dimension and
+//! every prediction are in that unit.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod data;
+pub mod error;
+mod fitted;
+pub mod models;
+mod optimize;
+mod parallel;
+mod quadrature;
+pub mod simulate;
+pub mod special;
+
+pub use data::{Customer, RfmData};
+pub use error::{Error, Result};
+pub use fitted::Fitted;
+pub use models::{BgNbd, Model, TransactionModel};
+pub use optimize::FitOptions;

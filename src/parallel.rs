@@ -1,0 +1,42 @@
+//! Splitting a sum over rows across the machine's cores (scoped std threads, no extra crate).
+
+use std::sync::OnceLock;
+
+/// Rows below which a sum runs on the calling thread: spawning costs more than it saves.
+const MIN_ROWS_PER_THREAD: usize = 25_000;
+
+fn threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Sums `f(start, end)` (a vector of `N` accumulators for the rows `start..end`) over `0..n`,
+/// splitting the rows across threads when there are many.
+pub(crate) fn sum_rows<const N: usize, F>(n: usize, f: F) -> [f64; N]
+where
+    F: Fn(usize, usize) -> [f64; N] + Sync,
+{
+    let parts = threads().min(n / MIN_ROWS_PER_THREAD).max(1);
+    if parts == 1 {
+        return f(0, n);
+    }
+    let chunk = n.div_ceil(parts);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..parts)
+            .map(|p| {
+                let f = &f;
+                let (lo, hi) = (p * chunk, ((p + 1) * chunk).min(n));
+                s.spawn(move || f(lo, hi))
+            })
+            .collect();
+        let mut total = [0.0; N];
+        for h in handles {
+            // A panic in a worker is a bug in our own arithmetic; propagate it as such.
+            let part = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (t, v) in total.iter_mut().zip(part) {
+                *t += v;
+            }
+        }
+        total
+    })
+}
