@@ -7,6 +7,7 @@
 //! | business setting | model |
 //! |---|---|
 //! | noncontractual, customers may buy at any time, churn is never observed (retail, e-commerce) | [`BgNbd`] (Fader, Hardie & Lee 2005) |
+//! | the same, with dropout possible at any time rather than only after a purchase | [`ParetoNbd`] (Schmittlein, Morrison & Colombo 1987) |
 //!
 //! ## Quick start
 //!
@@ -53,5 +54,5 @@ pub mod special;
 pub use data::{Customer, RfmData};
 pub use error::{Error, Result};
 pub use fitted::Fitted;
-pub use models::{BgNbd, Model, TransactionModel};
+pub use models::{BgNbd, Model, ParetoNbd, TransactionModel};
 pub use optimize::FitOptions;

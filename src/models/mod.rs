@@ -2,7 +2,7 @@
 //!
 //! | setting | model |
 //! |---|---|
-//! | noncontractual, continuous time (customers can buy any time; churn unobserved) | [`BgNbd`] |
+//! | noncontractual, continuous time (customers can buy any time; churn unobserved) | [`BgNbd`], [`ParetoNbd`] |
 
 use ndarray::Array1;
 
@@ -10,8 +10,10 @@ use crate::data::{Customer, RfmData};
 use crate::error::Result;
 
 pub mod bg_nbd;
+pub mod pareto_nbd;
 
 pub use bg_nbd::BgNbd;
+pub use pareto_nbd::ParetoNbd;
 
 /// A parametric model: its parameters by name, in a fixed order.
 pub trait Model: Sized {
