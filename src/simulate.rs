@@ -14,7 +14,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 
 use crate::data::RfmData;
 use crate::error::{Error, Result};
-use crate::models::BgNbd;
+use crate::models::{BgNbd, ParetoNbd};
 
 /// A simulated customer base: the summaries and, per customer, whether the customer was truly
 /// alive at the end of observation.
@@ -67,6 +67,60 @@ pub fn bg_nbd(model: &BgNbd, ages: &[f64], seed: u64) -> Result<Simulated> {
         xs.push(x as f64);
         txs.push(tx);
         alive.push(is_alive);
+    }
+    let data = RfmData::new(xs, txs, ages.to_vec())?;
+    Ok(Simulated { data, alive })
+}
+
+/// Simulates Pareto/NBD customers observed for the given ages `T` (one customer each), seeded.
+///
+/// Per customer: `λ ~ Gamma(r, α)`, `μ ~ Gamma(s, β)` (rates), lifetime `ω ~ Exp(μ)`; purchases
+/// form a Poisson process with rate `λ` on `(0, min(ω, T)]`. The customer is alive at `T` when
+/// `ω > T`.
+///
+/// ```
+/// use clv::{ParetoNbd, simulate};
+/// let model = ParetoNbd::new(0.553, 10.578, 0.606, 11.669)?;
+/// let sim = simulate::pareto_nbd(&model, &vec![39.0; 100], 7)?;
+/// assert_eq!(sim.alive.len(), 100);
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidInput`] for no ages, [`Error::InvalidData`] for an age that is not finite and > 0.
+pub fn pareto_nbd(model: &ParetoNbd, ages: &[f64], seed: u64) -> Result<Simulated> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let purchase = Gamma::new(model.r(), 1.0 / model.alpha()).map_err(dist_err)?;
+    let dropout = Gamma::new(model.s(), 1.0 / model.beta()).map_err(dist_err)?;
+    let (mut xs, mut txs, mut alive) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, &t_end) in ages.iter().enumerate() {
+        if !(t_end.is_finite() && t_end > 0.0) {
+            return Err(Error::data(i + 1, "T", t_end, "T must be finite and > 0"));
+        }
+        let lambda: f64 = purchase.sample(&mut rng);
+        let mu: f64 = dropout.sample(&mut rng);
+        let lifetime = if mu > 0.0 {
+            Exp::new(mu).map_err(dist_err)?.sample(&mut rng)
+        } else {
+            f64::INFINITY
+        };
+        let end = lifetime.min(t_end);
+        let (mut x, mut tx) = (0u64, 0.0);
+        if lambda > 0.0 {
+            let exp = Exp::new(lambda).map_err(dist_err)?;
+            let mut t = 0.0;
+            loop {
+                t += exp.sample(&mut rng);
+                if t > end {
+                    break;
+                }
+                x += 1;
+                tx = t;
+            }
+        }
+        xs.push(x as f64);
+        txs.push(tx);
+        alive.push(lifetime > t_end);
     }
     let data = RfmData::new(xs, txs, ages.to_vec())?;
     Ok(Simulated { data, alive })

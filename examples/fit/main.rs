@@ -4,7 +4,7 @@
 //! cargo run --release --example fit -- --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]
 //! ```
 //!
-//! * `--model`: `bgnbd` (BG/NBD).
+//! * `--model`: `bgnbd` (BG/NBD), `pnbd` (Pareto/NBD).
 //! * `--input`: CSV with a header; columns `frequency,recency,T` (any order, others ignored),
 //!   optional `weight`.
 //! * `--horizon`: prediction horizon in the data's time unit (default 39).
@@ -119,8 +119,11 @@ fn run(args: &Args) -> Result<Value, Failure> {
     let options = FitOptions::default();
     match args.model.as_str() {
         "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", clv::BgNbd::fit, args, &options),
+        "pnbd" => {
+            noncontractual::run::<clv::ParetoNbd>("pnbd", clv::ParetoNbd::fit, args, &options)
+        }
         other => Err(Failure(
-            format!("unknown --model {other:?}; known: bgnbd"),
+            format!("unknown --model {other:?}; known: bgnbd, pnbd"),
             2,
         )),
     }

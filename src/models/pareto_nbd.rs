@@ -138,10 +138,17 @@ impl Model for ParetoNbd {
 const SERIES_EPS: f64 = 1e-17;
 /// Below this `z` the series always converges in a few hundred terms.
 const Z_SERIES: f64 = 0.9;
+/// Term cap of the series for `z ≤` [`Z_SERIES`] (never reached: ~400 terms suffice).
+const MAX_TERMS: usize = 100_000;
 /// Term cap when trying the series above [`Z_SERIES`].
 const MAX_TERMS_HIGH_Z: usize = 400;
 /// Where the numerical integration hands over to the series in the fallback.
 const Z_SPLIT: f64 = 0.5;
+/// Relative error target of the adaptive Gauss–Kronrod rule: its `|K15 − G7|` estimate is
+/// pessimistic for smooth integrands, so the actual error is far smaller.
+const QUAD_TOL: f64 = 1e-11;
+/// Panel cap of the adaptive rule.
+const QUAD_PANELS: usize = 200;
 /// How far (in log units) below its maximum a log-concave integrand is cut off.
 const LOG_WINDOW: f64 = 48.0;
 
@@ -156,8 +163,8 @@ struct Hyp {
     d_z: f64,
 }
 
-/// Sums `₂F₁(e, w; w+1; z)` for `e, w > 0`, `0 ≤ z < 1` (`omz = 1 − z`, `ln_omz = ln(1 − z)` given
-/// accurately by the caller). Uses the plain series `Σ w/(w+k) (e)_k/k! zᵏ` when `e < 1` and the
+/// Sums `₂F₁(e, w; w+1; z)` for `e, w > 0`, `0 ≤ z < 1` (`a = w + 1 − e`, `omz = 1 − z` and
+/// `ln_omz = ln(1 − z)` given accurately by the caller). Uses the plain series `Σ w/(w+k) (e)_k/k! zᵏ` when `e < 1` and the
 /// Euler transform `(1−z)^(1−e) Σ (w+1−e)_k/(w+1)_k zᵏ` when `e ≥ 1`: both have positive terms
 /// with ratio at most `z`, so `term · z/(1−z)` bounds the remainder. `None` if `max_terms` do not
 /// suffice.
@@ -165,6 +172,7 @@ struct Hyp {
 fn hyp_series<const GRAD: bool>(
     e: f64,
     w: f64,
+    a: f64,
     z: f64,
     omz: f64,
     ln_omz: f64,
@@ -178,7 +186,7 @@ fn hyp_series<const GRAD: bool>(
     let (mut run_a, mut run_c) = (0.0, 0.0);
     let stop = SERIES_EPS * omz;
     if e >= 1.0 {
-        let (a, c) = (w + 1.0 - e, w + 1.0);
+        let c = w + 1.0;
         let mut k = 0.0;
         // At least one term is added, so that ∂/∂z is right at z = 0.
         for _ in 0..max_terms {
@@ -253,37 +261,39 @@ struct Tail {
     d: [f64; 4],
 }
 
-/// The tail integral `∫_u^∞ (α+v)^−p (β+v)^−q dv` (`p + q > 1`), given `ln(α+u)` and `ln(β+u)`.
+/// The tail integral `∫_u^∞ (α+v)^−p (β+v)^−q dv` (`w = p + q − 1 > 0`, passed accurately),
+/// given `ln(α+u)` and `ln(β+u)`.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn tail<const GRAD: bool>(
     alpha: f64,
     beta: f64,
     p: f64,
     q: f64,
+    w: f64,
     u: f64,
     ln_au: f64,
     ln_bu: f64,
 ) -> Tail {
-    let w = p + q - 1.0;
     let a_ge_b = alpha >= beta;
-    // m: larger offset; e: exponent of the factor with the smaller offset.
-    let (m, d, e, ln_mu, ln_minu) = if a_ge_b {
-        (alpha, alpha - beta, q, ln_au, ln_bu)
+    // m: larger offset; e: exponent of the factor with the smaller offset; a = w + 1 − e.
+    let (m, d, e, a, ln_mu, ln_minu) = if a_ge_b {
+        (alpha, alpha - beta, q, p, ln_au, ln_bu)
     } else {
-        (beta, beta - alpha, p, ln_bu, ln_au)
+        (beta, beta - alpha, p, q, ln_bu, ln_au)
     };
     let mu = m + u;
     let z = d / mu;
     let omz = (mu - d) / mu;
     let ln_omz = ln_minu - ln_mu;
     let max_terms = if z <= Z_SERIES {
-        usize::MAX
+        MAX_TERMS
     } else {
         MAX_TERMS_HIGH_Z
     };
-    match hyp_series::<GRAD>(e, w, z, omz, ln_omz, max_terms) {
+    match hyp_series::<GRAD>(e, w, a, z, omz, ln_omz, max_terms) {
         Some(h) => series_tail::<GRAD>(a_ge_b, alpha, beta, w, u, ln_mu, h),
-        None => tail_fallback::<GRAD>(alpha, beta, p, q, ln_au, ln_bu),
+        None => tail_fallback::<GRAD>(alpha, beta, p, q, w, ln_au, ln_bu),
     }
 }
 
@@ -333,6 +343,7 @@ fn tail_fallback<const GRAD: bool>(
     beta: f64,
     p: f64,
     q: f64,
+    w: f64,
     ln_au: f64,
     ln_bu: f64,
 ) -> Tail {
@@ -347,11 +358,17 @@ fn tail_fallback<const GRAD: bool>(
     let u_star = d / Z_SPLIT - m;
     let (la, lb) = ((alpha + u_star).ln(), (beta + u_star).ln());
     let rest = {
-        let w = p + q - 1.0;
         let (ln_mu, ln_minu) = if a_ge_b { (la, lb) } else { (lb, la) };
         let mu = m + u_star;
-        let h = hyp_series::<GRAD>(e_min, w, d / mu, (mu - d) / mu, ln_minu - ln_mu, usize::MAX)
-            .expect("the series converges for z <= 1/2");
+        let omz = (mu - d) / mu;
+        // The series converges for z = 1/2; only NaN input could exhaust the cap.
+        let Some(h) = hyp_series::<GRAD>(e_min, w, p_max, d / mu, omz, ln_minu - ln_mu, MAX_TERMS)
+        else {
+            return Tail {
+                ln: f64::NAN,
+                d: [f64::NAN; 4],
+            };
+        };
         series_tail::<GRAD>(a_ge_b, alpha, beta, w, u_star, ln_mu, h)
     };
     // ρ = ln(min + v): integrand e^φ with φ(ρ) = (1 − e_min) ρ − p_max ln(e^ρ + d).
@@ -448,12 +465,12 @@ fn log_concave_integral<const K: usize>(
     let f = |rho: f64| (phi(rho) - top).exp();
     let total = |g: &dyn Fn(f64) -> f64, abs_tol: f64| {
         let (l, _) = if a < mode {
-            integrate(|t| g(t), a, mode, 1e-13, abs_tol, 2000)
+            integrate(|t| g(t), a, mode, QUAD_TOL, abs_tol, QUAD_PANELS)
         } else {
             (0.0, 0.0)
         };
         let (r, _) = if mode < b {
-            integrate(|t| g(t), mode, b, 1e-13, abs_tol, 2000)
+            integrate(|t| g(t), mode, b, QUAD_TOL, abs_tol, QUAD_PANELS)
         } else {
             (0.0, 0.0)
         };
@@ -465,7 +482,7 @@ fn log_concave_integral<const K: usize>(
         for (k, m) in mom.iter_mut().enumerate() {
             // Scale of the k-th moment for an absolute tolerance (moments may change sign).
             let scale = g(a)[k].abs().max(g(b)[k].abs()).max(g(mode)[k].abs());
-            let v = total(&|t| f(t) * g(t)[k], 1e-14 * i0 * scale);
+            let v = total(&|t| f(t) * g(t)[k], QUAD_TOL * 0.1 * i0 * scale);
             *m = v / i0;
         }
     }
@@ -483,8 +500,9 @@ fn row<const GRAD: bool>(th: &[f64; 4], x: f64, ln_rx: f64, tx: f64, t: f64) -> 
     } else {
         ((alpha + t).ln(), (beta + t).ln())
     };
-    let g = tail::<GRAD>(alpha, beta, rx, s + 1.0, tx, la_tx, lb_tx);
-    let k = tail::<GRAD>(alpha, beta, rx + 1.0, s, t, la_t, lb_t);
+    let w = rx + s;
+    let g = tail::<GRAD>(alpha, beta, rx, s + 1.0, w, tx, la_tx, lb_tx);
+    let k = tail::<GRAD>(alpha, beta, rx + 1.0, s, w, t, la_t, lb_t);
     let a = s.ln() + g.ln;
     let b = ln_rx + k.ln;
     let ll = log_add_exp(a, b);
@@ -1038,7 +1056,7 @@ mod tests {
             (5.0, 5.0, 2.0, 2.0, 1.0),
         ] {
             let (la, lb) = ((alpha + u).ln(), (beta + u).ln());
-            let t = tail::<true>(alpha, beta, p, q, u, la, lb);
+            let t = tail::<true>(alpha, beta, p, q, p + q - 1.0, u, la, lb);
             let reference = tail_reference(alpha, beta, p, q, u);
             assert!(
                 (t.ln - reference).abs() < 1e-10 * (1.0 + reference.abs()),
@@ -1054,7 +1072,18 @@ mod tests {
                 up[k] += h * args[k];
                 dn[k] -= h * args[k];
                 let f = |a: [f64; 4]| {
-                    tail::<false>(a[2], a[3], a[0], a[1], u, (a[2] + u).ln(), (a[3] + u).ln()).ln
+                    let w = a[0] + a[1] - 1.0;
+                    tail::<false>(
+                        a[2],
+                        a[3],
+                        a[0],
+                        a[1],
+                        w,
+                        u,
+                        (a[2] + u).ln(),
+                        (a[3] + u).ln(),
+                    )
+                    .ln
                 };
                 let fd = (f(up) - f(dn)) / (2.0 * h * args[k]);
                 assert!(
