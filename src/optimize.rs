@@ -99,6 +99,12 @@ const GRADIENT_ACCEPT: f64 = 1e-5;
 /// Gradient tolerance asked of L-BFGS (L2 norm, mean objective).
 const GRADIENT_TARGET: f64 = 1e-9;
 
+/// Change of the mean objective between L-BFGS iterations below which a run stops: a few ulps of
+/// an O(1) mean, where the line search can no longer see a decrease. Without it, a large data set
+/// (whose mean is the same size but whose gradient is summed from many rows) keeps L-BFGS
+/// searching for a gradient the cost cannot resolve; convergence is still judged by the gradient.
+const COST_STALL: f64 = 1e-14;
+
 /// What the optimiser found.
 #[derive(Debug, Clone)]
 pub(crate) struct Estimate {
@@ -212,7 +218,7 @@ fn run_lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u6
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10);
     let solver = match solver
         .with_tolerance_grad(GRADIENT_TARGET)
-        .and_then(|s| s.with_tolerance_cost(0.0))
+        .and_then(|s| s.with_tolerance_cost(COST_STALL))
     {
         Ok(s) => s,
         Err(_) => return (0, false),
