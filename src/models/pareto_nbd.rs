@@ -1049,7 +1049,7 @@ impl ParetoNbdObjective {
 
     fn from_rows(frequency: &[f64], recency: &[f64], age: &[f64], weight: &[f64]) -> Self {
         let mut xs: Vec<f64> = frequency.to_vec();
-        xs.sort_by(f64::total_cmp);
+        xs.sort_unstable_by(f64::total_cmp);
         xs.dedup();
         let x_index: Vec<u32> = frequency
             .iter()
