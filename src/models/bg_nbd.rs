@@ -265,12 +265,16 @@ impl BgNbd {
             // Removable singularity at a = 1: average the two sides.
             const EPS: f64 = 1e-6;
             let value = if (a - 1.0).abs() < EPS {
-                0.5 * (euler_form(r, a - EPS, b, x, z)? + euler_form(r, a + EPS, b, x, z)?)
+                euler_form(r, a - EPS, b, x, z)
+                    .and_then(|lo| Ok(0.5 * (lo + euler_form(r, a + EPS, b, x, z)?)))
             } else {
-                euler_form(r, a, b, x, z)?
+                euler_form(r, a, b, x, z)
             };
-            if value.is_finite() && value >= 0.0 {
-                return Ok(value);
+            // Where the 2F1 is not representable, fall through to the quadrature.
+            if let Ok(value) = value {
+                if value.is_finite() && value >= 0.0 {
+                    return Ok(value);
+                }
             }
         }
         self.expected_if_alive_quadrature(x, t_cal, t)
