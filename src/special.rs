@@ -98,24 +98,36 @@ impl Series {
 /// parameters) the power-law decay `k^−(c−a−b+1)` of the terms gives a sharper estimate when
 /// `|z|` is close to 1.
 fn series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<Series> {
+    series_from(a, b, c, z, max_terms, 1.0)
+}
+
+/// As [`series`], the sum starting from `first` instead of the leading term 1 (0 gives F − 1).
+fn series_from(a: f64, b: f64, c: f64, z: f64, max_terms: usize, first: f64) -> Option<Series> {
     let az = z.abs();
-    let (mut term, mut sum, mut ln_scale, mut max_term) = (1.0f64, 1.0f64, 0.0, 1.0f64);
+    let (mut term, mut sum, mut ln_scale, mut max_term) = (1.0f64, first, 0.0, first.abs());
     let k_min = (-a).max(-b).max(-c).max(0.0).ceil() + 1.0;
-    let p = a.abs().max(b.abs()).max(c.abs());
     let d = c - a - b;
     let excess = (a + b - c - 1.0).max(0.0);
     let ab_c = (a * b - c).max(0.0);
     let mut terminated = false;
+    // The rounding of a + k (and b + k, c + k) has the same sign for long runs of k, which
+    // would bias a long product of ratios; the exact rounding errors (two-sum) are
+    // accumulated as a first-order relative correction `corr` of the running term.
+    let mut corr = 0.0;
     for k in 0..max_terms {
         let kf = k as f64;
-        let ratio = (a + kf) * (b + kf) / ((c + kf) * (kf + 1.0)) * z;
+        let (sa, ea) = two_sum(a, kf);
+        let (sb, eb) = two_sum(b, kf);
+        let (sc, ec) = two_sum(c, kf);
+        let ratio = sa * sb / (sc * (kf + 1.0)) * z;
         if ratio == 0.0 {
             // Terminating series (a or b a non-positive integer) or z = 0.
             terminated = true;
             break;
         }
+        corr += ea / sa + eb / sb - ec / sc;
         term *= ratio;
-        sum += term;
+        sum += term * (1.0 + corr);
         if !sum.is_finite() || !term.is_finite() {
             return None;
         }
@@ -127,18 +139,23 @@ fn series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<Series> {
             ln_scale += LN_BIG;
         }
         let k1 = kf + 1.0;
-        if k1 < k_min || term.abs() > TOL * sum.abs() {
+        if k1 < k_min || !(term.abs() <= TOL * sum.abs()) {
             continue;
         }
         let next = ((a + k1) * (b + k1) / ((c + k1) * (k1 + 1.0)) * z).abs();
         let bound = az * (1.0 + excess / (k1 + 1.0) + ab_c / ((c + k1) * (k1 + 1.0)));
         let rho = next.max(bound);
-        if rho >= 1.0 {
-            continue;
-        }
-        let mut tail = rho / (1.0 - rho);
-        if d > 0.0 && k1 > 4.0 * p + 10.0 {
-            tail = tail.min(k1 / d + 1.0);
+        let mut tail = if rho < 1.0 {
+            rho / (1.0 - rho)
+        } else {
+            f64::INFINITY
+        };
+        // With d + 1 > 0 and (d+1) j ≥ 2 (ab−c)⁺, the ratio is at most
+        // 1 − e/(c+j), e = (d+1)(k+1)/(2(k+2)), so the terms fall at least like
+        // ((c+k+1)/(c+j))^e and the tail is below (c+k+1)/(e−1) times the current term.
+        let e = (d + 1.0) * k1 / (2.0 * (k1 + 1.0));
+        if e > 1.0 && (d + 1.0) * k1 >= 2.0 * ab_c && c + k1 > 0.0 {
+            tail = tail.min((c + k1 + 1.0) / (e - 1.0));
         }
         if term.abs() * tail <= TOL * sum.abs() {
             let cancel = if sum == 0.0 {
@@ -162,6 +179,14 @@ fn series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<Series> {
     } else {
         None
     }
+}
+
+/// `(s, e)` with `s = fl(x + y)` and `x + y = s + e` exactly (Knuth's two-sum).
+#[inline]
+fn two_sum(x: f64, y: f64) -> (f64, f64) {
+    let s = x + y;
+    let bb = s - x;
+    (s, (x - (s - bb)) + (y - bb))
 }
 
 /// Maximum number of terms of one series in the general ₂F₁.
@@ -395,6 +420,22 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
     }
 }
 
+/// `₂F₁(a, b; c; z) − 1`, accurate relative to itself when `F` is close to 1 (the direct
+/// series without its leading term where that series converges without cancellation).
+pub(crate) fn hyp2f1_minus_one(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
+    check_hyp2f1_args(a, b, c, z)?;
+    if z == 0.0 || a == 0.0 || b == 0.0 {
+        return Ok(0.0);
+    }
+    if let Some(s) = series_from(a, b, c, z, SERIES_BUDGET, 0.0) {
+        let v = s.sum * s.ln_scale.exp();
+        if s.cancel <= 4.0 && v.is_finite() {
+            return Ok(v);
+        }
+    }
+    Ok(hyp2f1(a, b, c, z)? - 1.0)
+}
+
 /// `ln ₂F₁(a, b; c; z)` for `a, b, c > 0` and `0 ≤ z < 1`, where every term of the series is
 /// positive (so `F ≥ 1`) and the value itself may overflow `f64`.
 ///
@@ -464,11 +505,20 @@ fn ln_hyp2f1_positive(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
 fn ln_hyp2f1_a_a1(a: f64, b: f64, z: f64) -> Option<f64> {
     let l1z = (-z).ln_1p();
     if b <= a + 1.0 {
-        // Euler: (1−z)^(1−b) ₂F₁(1, a+1−b; a+1; z); term ratio z(a+1−b+k)/(a+1+k) ≤ z.
-        let expected_terms = 40.0 / -z.ln();
-        if expected_terms <= 600.0 || (b >= 1.0 && expected_terms <= 6000.0) {
-            if let Some(s) = series(1.0, a + 1.0 - b, a + 1.0, z, POSITIVE_BUDGET) {
-                return Some(s.scaled((1.0 - b) * l1z).ln_abs);
+        // Euler: (1−z)^(1−b) ₂F₁(1, a+1−b; a+1; z). The term ratio z(a+1−b+k)/(a+1+k) rises
+        // towards z, so the terms fall at least like zᵏ and the tail after a term t is below
+        // t z/(1−z); the sum stays below 1/(1−z) (no rescaling needed).
+        if z <= 0.9 || (b >= 1.0 && z <= 0.995) {
+            let (p, q) = (a + 1.0 - b, a + 1.0);
+            let stop = TOL * (1.0 - z) / z;
+            let (mut term, mut sum) = (1.0f64, 1.0f64);
+            for k in 0..POSITIVE_BUDGET {
+                let kf = k as f64;
+                term *= z * (p + kf) / (q + kf);
+                sum += term;
+                if term <= stop * sum {
+                    return Some((1.0 - b) * l1z + sum.ln());
+                }
             }
         }
     } else if let Some(s) = series(a, b, a + 1.0, z, POSITIVE_BUDGET) {
