@@ -139,7 +139,7 @@ fn series_from(a: f64, b: f64, c: f64, z: f64, max_terms: usize, first: f64) -> 
             ln_scale += LN_BIG;
         }
         let k1 = kf + 1.0;
-        if k1 < k_min || !(term.abs() <= TOL * sum.abs()) {
+        if k1 < k_min || term.abs() > TOL * sum.abs() {
             continue;
         }
         let next = ((a + k1) * (b + k1) / ((c + k1) * (k1 + 1.0)) * z).abs();
@@ -190,7 +190,7 @@ fn two_sum(x: f64, y: f64) -> (f64, f64) {
 }
 
 /// Maximum number of terms of one series in the general ₂F₁.
-const SERIES_BUDGET: usize = 20_000;
+const SERIES_BUDGET: usize = 5_000;
 
 /// `₂F₁(a, b; c; z)` by the best of the direct, Euler and (for `z ≤ 1/2`) Pfaff series:
 /// the first whose cancellation is small, `None` if none is acceptable.
