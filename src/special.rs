@@ -2,7 +2,11 @@
 //! logarithm), the upper incomplete gamma function for any real shape, and log-sum-exp.
 //!
 //! Every function is checked against `mpmath` at 40 significant digits
-//! (`scripts/special_vectors.py`, `tests/special.rs`).
+//! (`scripts/special_vectors.py`, `tests/special.rs`). Worst errors measured on those grids
+//! (relative, absolute where the reference is below 1): `hyp2f1` 1.3e-13 on 2,829 BG/NBD
+//! Euler-form arguments (x up to 10⁴, parameters 10⁻³..10³, z up to 1 − 10⁻¹⁰) and 1.2e-14
+//! on 576 sBG arguments; `ln_hyp2f1` 4.6e-13 on 3,888 Pareto/NBD and 5.4e-13 on 500 general
+//! positive arguments; `ln_upper_gamma` 8.2e-15 on 280 arguments with `a` from −999.5 to 1000.
 //!
 //! ## ₂F₁ methods
 //! For `0 ≤ z < 1`, `₂F₁(a, b; c; z) = Σₖ (a)ₖ (b)ₖ / ((c)ₖ k!) zᵏ` is summed directly or after one
@@ -388,7 +392,8 @@ fn check_hyp2f1_args(a: f64, b: f64, c: f64, z: f64) -> Result<()> {
 /// `₂F₁(a, b; c; z) = Σₖ₌₀^∞ (a)ₖ (b)ₖ / ((c)ₖ k!) zᵏ` for real `a`, `b`, `c` and `0 ≤ z < 1`
 /// (`(x)ₖ` is the rising factorial).
 ///
-/// Accurate to about `1e-13` relative (absolute where `|F| < 1`) for the arguments met in the
+/// Accurate to about `1e-13` relative (absolute where `|F| < 1`; worst measured 1.3e-13) for
+/// the arguments met in the
 /// BG/NBD (`₂F₁(a+b−1−r, a−1; a+b+x−1; z)` with `x` up to 10⁴, `z` up to `1 − 10⁻¹⁰`) and the
 /// sBG / BG/BB (`₂F₁(1, β+n; α+β+n; 1/(1+d))`); see the module documentation for the methods.
 ///
