@@ -222,3 +222,56 @@ fn serde_round_trip_validates() {
     assert_eq!(back, m);
     assert!(serde_json::from_str::<ParetoNbd>(r#"{"r":-1,"alpha":1,"s":1,"beta":1}"#).is_err());
 }
+
+#[test]
+fn degenerate_data_never_panics() {
+    // Nobody buys again: the likelihood has no interior maximum.
+    let zeros = RfmData::new(vec![0.0; 50], vec![0.0; 50], vec![39.0; 50]).unwrap();
+    match ParetoNbd::fit(&zeros, &FitOptions::default()) {
+        Ok(f) => assert!(f.model().params().iter().all(|p| p.is_finite() && *p > 0.0)),
+        Err(e) => assert!(matches!(e, clv::Error::NotConverged(_)), "{e}"),
+    }
+    // Extreme customers mixed with ordinary ones.
+    let data = RfmData::new(
+        vec![0.0, 1.0, 10000.0, 300.0, 2.0, 0.0],
+        vec![0.0, 0.001, 9999.0, 5.0, 30.0, 0.0],
+        vec![1.0, 10000.0, 10000.0, 5.0, 39.0, 0.5],
+    )
+    .unwrap();
+    if let Ok(f) = ParetoNbd::fit(&data, &FitOptions::default()) {
+        assert!(f.log_likelihood().is_finite());
+        let m = f.model();
+        for c in data.customers() {
+            assert!((0.0..=1.0).contains(&m.probability_alive(&c)));
+            assert!(m.conditional_expected_transactions(&c, 39.0).unwrap() >= 0.0);
+        }
+    }
+}
+
+#[test]
+fn conditional_pmf_is_a_probability_at_extremes() {
+    let values = [1e-3, 1.0, 1e3];
+    for &r in &values {
+        for &alpha in &values {
+            for &s in &values {
+                for &beta in &values {
+                    let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
+                    for (x, tx, t) in [
+                        (0.0, 0.0, 1.0),
+                        (1.0, 0.5, 39.0),
+                        (300.0, 1000.0, 1000.0),
+                        (10000.0, 0.0, 10000.0),
+                    ] {
+                        let c = Customer::new(x, tx, t).unwrap();
+                        for n in [0, 1, 50] {
+                            let p = m
+                                .conditional_probability_of_transactions(&c, n, 39.0)
+                                .unwrap();
+                            assert!((0.0..=1.0).contains(&p), "{m} {c:?} n={n}: {p}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -137,7 +137,7 @@ impl Model for ParetoNbd {
 // ---------------------------------------------------------------------------------------------
 
 /// Relative size of the last series term (times the geometric tail bound) at which we stop.
-const SERIES_EPS: f64 = 1e-17;
+const SERIES_EPS: f64 = 1.2e-16;
 /// Below this `z` the series always converges in a few hundred terms.
 const Z_SERIES: f64 = 0.9;
 /// Term cap of the series for `z ≤` [`Z_SERIES`] (never reached: ~400 terms suffice).
