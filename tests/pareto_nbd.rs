@@ -21,7 +21,7 @@ fn cdnow_fit_reproduces_published_estimates() {
     let m = fitted.model();
     assert!(fitted.converged());
     // FHL 2005 Marketing Science: r=0.553, α=10.578, s=0.606, β=11.669; LL −9595.0.
-    // MODELS.md §7 MLE on this CSV: (0.553276, 10.577612, 0.606214, 11.667914), LL −9594.9739.
+    // Independent scipy fit on this CSV: (0.553276, 10.577612, 0.606214, 11.667914), LL −9594.9739.
     assert!((m.r() - 0.553).abs() < 5e-4, "{m}");
     assert!((m.alpha() - 10.578).abs() < 5e-3, "{m}");
     assert!((m.s() - 0.606).abs() < 5e-4, "{m}");
@@ -31,7 +31,8 @@ fn cdnow_fit_reproduces_published_estimates() {
         "{}",
         fitted.log_likelihood()
     );
-    // Standard errors (MODELS.md §7): r 0.048, α 0.843, s 0.187, β 6.21.
+    // Standard errors from the observed information (scipy, same fit): r 0.048, α 0.843,
+    // s 0.187, β 6.21.
     let se = fitted.std_errors().unwrap();
     for (got, want) in se.iter().zip([0.048, 0.843, 0.187, 6.21]) {
         assert!((got / want - 1.0).abs() < 0.03, "{se:?}");
@@ -90,7 +91,7 @@ fn expected_transactions_lifetimes_values() {
 
 #[test]
 fn dert_reference_values() {
-    // MODELS.md §3 (closed form with Tricomi U and quadrature agree to 1e-13).
+    // Computed with mpmath (closed form with Tricomi U; quadrature agrees to 1e-13).
     let m = btyd();
     for ((x, tx, t), want) in [
         ((0.0, 0.0, 39.0), 0.456348),

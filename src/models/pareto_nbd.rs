@@ -30,6 +30,11 @@
 //! point where `z = 1/2` is integrated numerically (adaptive Gauss–Kronrod in `ln(w + min(α,β))`,
 //! where the integrand is log-concave) and the rest summed.
 //!
+//! In the fit, the series coefficients (which depend on `x` but not on `t_x` or `T`) are
+//! tabulated once per evaluation and distinct frequency, so a row costs four logarithms, one
+//! exponential, one logarithm and two short dot products with powers of `z`; rows are split
+//! across cores.
+//!
 //! ## Predictions
 //! * `E[X(t)] = rβ/(α(s−1)) · [1 − (β/(β+t))^(s−1)]` (limit `(rβ/α) ln(1+t/β)` at `s = 1`);
 //! * `P(alive | x, t_x, T) = Γ(r+x) αʳ βˢ / (Γ(r) (α+T)^(r+x) (β+T)ˢ L)`;
