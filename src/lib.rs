@@ -54,4 +54,9 @@ pub use data::{Customer, RfmData};
 pub use error::{Error, Result};
 pub use fitted::Fitted;
 pub use models::{BgNbd, Model, TransactionModel};
-pub use optimize::FitOptions;
+pub use optimize::{FitOptions, Objective};
+
+/// The README's code, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -28,8 +28,11 @@ use argmin::solver::quasinewton::LBFGS;
 
 use crate::error::{Error, Result};
 
-/// A log-likelihood to maximise (implemented by each model's fitting code).
-pub(crate) trait Objective {
+/// A log-likelihood over a data set, as the optimiser sees it: implemented by each model's
+/// fitting code, and handed out (e.g. by [`crate::BgNbd::objective`]) for benchmarks and checks.
+///
+/// Parameters are the model's natural parameters in [`crate::Model::PARAM_NAMES`] order.
+pub trait Objective {
     /// Number of parameters.
     fn n_params(&self) -> usize;
     /// Total weight of the observations (number of customers): the mean is taken over it.
@@ -116,6 +119,9 @@ pub(crate) struct Estimate {
     pub covariance: Option<Vec<f64>>,
 }
 
+/// A point `u` with its cost and gradient.
+type Evaluation = (Vec<f64>, f64, Vec<f64>);
+
 /// The argmin problem: mean negative log-likelihood (+ penalty) in `u = ln(θ − lower)`.
 struct Problem<'a, O: Objective> {
     obj: &'a O,
@@ -124,7 +130,7 @@ struct Problem<'a, O: Objective> {
     /// Best (cost, u) evaluated so far.
     best: RefCell<(f64, Vec<f64>)>,
     /// Last evaluated point with its cost and gradient (L-BFGS asks for both at the same point).
-    cache: RefCell<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    cache: RefCell<Option<Evaluation>>,
 }
 
 impl<'a, O: Objective> Problem<'a, O> {
@@ -326,7 +332,7 @@ pub(crate) fn maximize<O: Objective>(
             let (it, _) = run_lbfgs(&problem, from, options.max_iterations);
             iterations += it;
             let (c, u) = current(&problem);
-            if grad_at(&problem, &u) <= GRADIENT_ACCEPT || !(c < before - 1e-15 * before.abs()) {
+            if grad_at(&problem, &u) <= GRADIENT_ACCEPT || c >= before - 1e-15 * before.abs() {
                 break;
             }
             from = u;
@@ -437,7 +443,7 @@ pub(crate) fn invert_spd(a: &[f64], k: usize) -> Option<Vec<f64>> {
                 s -= l[i * k + p] * l[j * k + p];
             }
             if i == j {
-                if !(s > 0.0) || !s.is_finite() {
+                if s.is_nan() || s <= 0.0 || !s.is_finite() {
                     return None;
                 }
                 l[i * k + i] = s.sqrt();

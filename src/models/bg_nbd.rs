@@ -197,8 +197,23 @@ impl BgNbd {
 
     /// Weighted total log-likelihood of `data`.
     pub fn total_log_likelihood(&self, data: &RfmData) -> f64 {
-        let compressed = data.without_monetary_value().compress();
-        BgNbdObjective::new(&compressed).log_likelihood(&self.params(), None)
+        Self::objective(data).log_likelihood(&self.params(), None)
+    }
+
+    /// The likelihood of `data` as the optimiser evaluates it (total, weighted, with the analytic
+    /// gradient in `(r, α, a, b)`); rows are used as given, so compress first for speed.
+    ///
+    /// ```
+    /// use clv::{BgNbd, Objective, RfmData};
+    /// let data = RfmData::new(vec![2.0, 0.0], vec![30.43, 0.0], vec![38.86, 38.86])?;
+    /// let objective = BgNbd::objective(&data);
+    /// let mut grad = [0.0; 4];
+    /// let ll = objective.log_likelihood(&[0.243, 4.414, 0.793, 2.426], Some(&mut grad));
+    /// assert!(ll < 0.0 && grad.iter().all(|g| g.is_finite()));
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn objective(data: &RfmData) -> impl Objective + use<> {
+        BgNbdObjective::new(data)
     }
 
     /// Fits the model to `data` by maximum likelihood (identical customers are merged first).
