@@ -37,6 +37,10 @@ pub trait Objective {
     fn n_params(&self) -> usize;
     /// Total weight of the observations (number of customers): the mean is taken over it.
     fn n_obs(&self) -> f64;
+    /// Number of rows summed per evaluation (sets the attainable precision); defaults to `n_obs`.
+    fn n_rows(&self) -> usize {
+        self.n_obs() as usize
+    }
     /// Total weighted log-likelihood at the natural parameters `theta`; when `grad` is given,
     /// also writes `∂LL/∂θ` into it. May return a non-finite value (treated as infeasible).
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64;
@@ -99,8 +103,13 @@ impl FitOptions {
 
 /// Gradient norm (∞-norm, mean objective, log-parameters) below which a point is a maximum.
 const GRADIENT_ACCEPT: f64 = 1e-5;
-/// Gradient tolerance asked of L-BFGS (L2 norm, mean objective).
-const GRADIENT_TARGET: f64 = 1e-9;
+/// Gradient tolerance asked of L-BFGS (L2 norm, mean objective) for small data. The rounding
+/// noise of a sum over `n` rows grows like `√n`; below a gradient of about `1e-10 √n` the line
+/// search can no longer see the cost decrease and only burns evaluations, so the target grows
+/// with the data (capped well below [`GRADIENT_ACCEPT`]).
+fn gradient_target(n_rows: usize) -> f64 {
+    (1e-10 * (n_rows as f64).sqrt()).clamp(1e-9, 1e-7)
+}
 
 /// What the optimiser found.
 #[derive(Debug, Clone)]
@@ -216,8 +225,9 @@ impl<O: Objective> Gradient for Problem<'_, O> {
 fn run_lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u64) -> (u64, bool) {
     let wrapper = ProblemRef(problem);
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10);
+    let target = gradient_target(problem.obj.n_rows());
     let solver = match solver
-        .with_tolerance_grad(GRADIENT_TARGET)
+        .with_tolerance_grad(target)
         .and_then(|s| s.with_tolerance_cost(0.0))
     {
         Ok(s) => s,

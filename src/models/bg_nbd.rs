@@ -417,14 +417,30 @@ struct BgNbdObjective {
 
 impl BgNbdObjective {
     fn new(data: &RfmData) -> Self {
-        let mut xs: Vec<f64> = data.frequency().to_vec();
-        xs.sort_by(f64::total_cmp);
-        xs.dedup();
-        let x_index: Vec<u32> = data
-            .frequency()
-            .iter()
-            .map(|x| xs.partition_point(|v| v < x) as u32)
-            .collect();
+        let freq = data.frequency();
+        let (xs, x_index) = if freq.is_sorted() {
+            // Compressed data comes sorted by frequency: one linear pass.
+            let mut xs: Vec<f64> = Vec::new();
+            let index: Vec<u32> = freq
+                .iter()
+                .map(|&x| {
+                    if xs.last() != Some(&x) {
+                        xs.push(x);
+                    }
+                    (xs.len() - 1) as u32
+                })
+                .collect();
+            (xs, index)
+        } else {
+            let mut xs = freq.to_vec();
+            xs.sort_by(f64::total_cmp);
+            xs.dedup();
+            let index: Vec<u32> = freq
+                .iter()
+                .map(|x| xs.partition_point(|v| v < x) as u32)
+                .collect();
+            (xs, index)
+        };
         let mut x_weight = vec![0.0; xs.len()];
         for (&i, w) in x_index.iter().zip(data.weights()) {
             x_weight[i as usize] += w;
@@ -448,6 +464,10 @@ impl Objective for BgNbdObjective {
 
     fn n_obs(&self) -> f64 {
         self.n_obs
+    }
+
+    fn n_rows(&self) -> usize {
+        self.weight.len()
     }
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
