@@ -325,6 +325,12 @@ fn predictions_validate_arguments() {
         assert!(m.discounted_expected_residual_lifetime(d, 1).is_err());
     }
     assert!(m.residual_value(0.1, 1, f64::NAN).is_err());
+    // A discount rate so small that the series cannot converge is an error, not a hang or NaN.
+    assert!(m.discounted_expected_lifetime(1e-9).is_err());
+    let far_renewals = m
+        .discounted_expected_residual_lifetime(0.1, u32::MAX)
+        .unwrap();
+    assert!(far_renewals.is_finite() && far_renewals < 11.0); // < 1/(1 − 1/1.1)
     assert!(m.expected_survivors(-1.0, 3).is_err());
     assert!(m.expected_survivors(f64::INFINITY, 3).is_err());
     // Expected lifetime: infinite for α <= 1, (α+β−1)/(α−1) otherwise.

@@ -430,8 +430,8 @@ impl LifetimeData {
         Self::from_csv_reader(open(path.as_ref())?)
     }
 
-    /// Reads lifetimes from CSV with a header. Required columns: `duration` (a whole number
-    /// >= 1) and `churned` (`0`/`1` or `true`/`false`, any case); optional: `weight` (or
+    /// Reads lifetimes from CSV with a header. Required columns: `duration` (a whole number,
+    /// at least 1) and `churned` (`0`/`1` or `true`/`false`, any case); optional: `weight` (or
     /// `weights`). Other columns are ignored; surrounding whitespace is trimmed.
     ///
     /// ```
