@@ -376,3 +376,33 @@ fn display_is_mathematical() {
         "sBG: T ~ Geometric(θ) on {1, 2, ...}, θ ~ Beta(α = 0.704, β = 1.182)"
     );
 }
+
+#[test]
+fn data_without_a_maximum_is_rejected() {
+    let opts = FitOptions::default();
+    // Nobody churns: the likelihood increases towards α → 0 without a maximum.
+    let all_active = LifetimeData::new(vec![5; 10], vec![false; 10]).unwrap();
+    // Everybody churns in period 1: the likelihood increases towards β → 0.
+    let all_churn = LifetimeData::new(vec![1; 10], vec![true; 10]).unwrap();
+    for data in [all_active, all_churn] {
+        let e = Sbg::fit(&data, &opts).unwrap_err();
+        assert!(matches!(e, clv::Error::InvalidInput(_)), "{e}");
+    }
+    let e = Sbg::fit_cohorts(&CohortData::single(vec![10.0, 10.0, 10.0]).unwrap(), &opts);
+    assert!(e.is_err());
+    // One customer who churned in period 3 has a maximum (at the boundary of homogeneity or
+    // not): a result or a clean error, never a panic or a non-finite estimate.
+    let single = LifetimeData::new(vec![3], vec![true]).unwrap();
+    match Sbg::fit(&single, &opts) {
+        Ok(fit) => {
+            assert!(fit.log_likelihood().is_finite());
+            assert!(
+                fit.model()
+                    .params()
+                    .iter()
+                    .all(|p| p.is_finite() && *p > 0.0)
+            );
+        }
+        Err(e) => assert!(matches!(e, clv::Error::NotConverged(_)), "{e}"),
+    }
+}

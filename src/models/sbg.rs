@@ -336,8 +336,9 @@ impl Sbg {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotConverged`] when no start point has a finite likelihood or nothing better
-    /// than a start point is found (e.g. data where nobody ever churns has no finite maximum);
+    /// [`Error::InvalidInput`] when the likelihood has no maximum: nobody churned, or everybody
+    /// churned in period 1. [`Error::NotConverged`] when no start point has a finite likelihood
+    /// or nothing better than a start point is found;
     /// [`Error::InvalidParameter`] for invalid options. A fit that ends without a vanishing
     /// gradient is returned with [`Fitted::converged`] `false`.
     pub fn fit(data: &LifetimeData, options: &FitOptions) -> Result<Fitted<Sbg>> {
@@ -352,6 +353,27 @@ impl Sbg {
             .fold((0.0, 0.0), |(c, n), ((&t, &churned), &w)| {
                 (c + if churned && t == 1 { w } else { 0.0 }, n + w)
             });
+        let churned: f64 = compressed
+            .churned()
+            .iter()
+            .zip(compressed.weights())
+            .filter(|&(&c, _)| c)
+            .map(|(_, w)| w)
+            .sum();
+        if churned == 0.0 {
+            return Err(Error::InvalidInput(
+                "no customer churned: the sBG likelihood then grows without bound as α → 0 \
+                 and has no maximum"
+                    .into(),
+            ));
+        }
+        if churn1 == total {
+            return Err(Error::InvalidInput(
+                "every customer churned in period 1: the sBG likelihood then grows without \
+                 bound as β → 0 and has no maximum"
+                    .into(),
+            ));
+        }
         let p1 = (churn1 / total).clamp(0.02, 0.98);
         let mut starts = vec![vec![1.0, 1.0]];
         for s in [1.0, 4.0, 0.5] {
@@ -477,21 +499,23 @@ impl Objective for SbgObjective {
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
         let (a, b) = (theta[0], theta[1]);
-        let model = Sbg { alpha: a, beta: b };
         let want_grad = grad.is_some();
         let base = if want_grad {
             [digamma(a + b), digamma(b)]
         } else {
             [0.0; 2]
         };
+        // ln S(t) = R(β, α) − R(β+t, α) and ln P(T=t) = ln α + R(β, α) − R(β+t−1, α+1), with
+        // R(z, a) = ln Γ(z+a) − ln Γ(z): the per-row work is one R.
+        let (ln_a, r0) = (a.ln(), ln_gamma_ratio(b, a));
         let [ll, ga, gb] = sum_rows(self.duration.len(), |lo, hi| {
             let mut acc = [0.0; 3];
             for i in lo..hi {
                 let (t, churned, w) = (self.duration[i], self.churned[i], self.weight[i]);
                 acc[0] += w * if churned {
-                    model.ln_pmf(t)
+                    ln_a + r0 - ln_gamma_ratio(b + t - 1.0, a + 1.0)
                 } else {
-                    model.ln_survival(t)
+                    r0 - ln_gamma_ratio(b + t, a)
                 };
                 if want_grad {
                     let g = row_gradient(a, b, t, churned, base);
