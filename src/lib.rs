@@ -7,6 +7,7 @@
 //! | business setting | model |
 //! |---|---|
 //! | noncontractual, customers may buy at any time, churn is never observed (retail, e-commerce) | [`BgNbd`] (Fader, Hardie & Lee 2005) |
+//! | contractual, churn observed at period boundaries (subscriptions, insurance, memberships) | [`Sbg`], shifted-beta-geometric (Fader & Hardie 2007, 2010) |
 //!
 //! ## Quick start
 //!
@@ -29,7 +30,7 @@
 //! ```
 //!
 //! ## Organisation
-//! * [`data`]: validated inputs ([`RfmData`], [`Customer`]).
+//! * [`data`]: validated inputs ([`RfmData`], [`Customer`]; [`CohortData`], [`LifetimeData`]).
 //! * [`models`]: one module per model family; shared verbs in [`TransactionModel`].
 //! * [`special`]: special functions (Gauss hypergeometric 2F1, ...).
 //! * [`simulate`]: each model's data-generating process, seeded.
@@ -50,10 +51,10 @@ mod quadrature;
 pub mod simulate;
 pub mod special;
 
-pub use data::{Customer, RfmData};
+pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmData};
 pub use error::{Error, Result};
 pub use fitted::Fitted;
-pub use models::{BgNbd, Model, TransactionModel};
+pub use models::{BgNbd, Model, Sbg, TransactionModel};
 pub use optimize::{FitOptions, Objective};
 
 /// The README's code, compiled and run as a doc test.

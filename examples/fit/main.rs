@@ -2,19 +2,26 @@
 //!
 //! ```text
 //! cargo run --release --example fit -- --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model sbg --input FILE.csv [--horizon H] [--predictions OUT.csv]
 //! ```
 //!
-//! * `--model`: `bgnbd` (BG/NBD).
-//! * `--input`: CSV with a header; columns `frequency,recency,T` (any order, others ignored),
-//!   optional `weight`.
-//! * `--horizon`: prediction horizon in the data's time unit (default 39).
-//! * `--predictions`: write one row per input row, in input order, with the columns
-//!   `probability_alive,expected_transactions` (conditional expectation over the horizon).
+//! * `--model`: `bgnbd` (BG/NBD) or `sbg` (shifted-beta-geometric, contractual).
+//! * `--input`: CSV with a header. For `bgnbd`: columns `frequency,recency,T` (any order, others
+//!   ignored), optional `weight`. For `sbg`: cohort survival counts `period,alive` (optional
+//!   `cohort`) or individual lifetimes `duration,churned` (optional `weight`), told apart by the
+//!   header.
+//! * `--horizon`: prediction horizon in the data's time unit (`bgnbd`: default 39; `sbg`: a whole
+//!   number of periods, default twice the longest observed horizon).
+//! * `--predictions`: for `bgnbd`, one row per input row, in input order, with the columns
+//!   `probability_alive,expected_transactions` (conditional expectation over the horizon); for
+//!   `sbg`, `period,survival,retention_rate` for periods 1..=H (with a leading `cohort` column,
+//!   one block per cohort, when the input names its cohorts).
 //!
 //! Output: one JSON object on stdout. Bad input: a one-line message on stderr naming the row
 //! and field, exit status 2, nothing on stdout. A fit that fails: message on stderr, exit 1.
 
 mod noncontractual;
+mod sbg;
 
 use std::process::ExitCode;
 
@@ -30,7 +37,7 @@ pub struct Args {
 }
 
 const USAGE: &str =
-    "usage: fit --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]";
+    "usage: fit --model bgnbd|sbg --input FILE.csv [--horizon T] [--predictions OUT.csv]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -119,8 +126,9 @@ fn run(args: &Args) -> Result<Value, Failure> {
     let options = FitOptions::default();
     match args.model.as_str() {
         "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", clv::BgNbd::fit, args, &options),
+        "sbg" => sbg::run(args, &options),
         other => Err(Failure(
-            format!("unknown --model {other:?}; known: bgnbd"),
+            format!("unknown --model {other:?}; known: bgnbd, sbg"),
             2,
         )),
     }

@@ -3,6 +3,7 @@
 //! | setting | model |
 //! |---|---|
 //! | noncontractual, continuous time (customers can buy any time; churn unobserved) | [`BgNbd`] |
+//! | contractual, discrete periods (subscriptions; churn observed) | [`Sbg`] (shifted-beta-geometric) |
 
 use ndarray::Array1;
 
@@ -10,8 +11,10 @@ use crate::data::{Customer, RfmData};
 use crate::error::Result;
 
 pub mod bg_nbd;
+pub mod sbg;
 
 pub use bg_nbd::BgNbd;
+pub use sbg::Sbg;
 
 /// A parametric model: its parameters by name, in a fixed order.
 pub trait Model: Sized {
