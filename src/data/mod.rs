@@ -3,7 +3,16 @@
 //! * [`RfmData`]: recency/frequency(/monetary) summaries `(x, t_x, T[, m])` of a noncontractual
 //!   customer base, optionally weighted, validated once at construction.
 //! * [`Customer`]: one validated `(x, t_x, T)` triple, the argument of per-customer predictions.
+//! * [`TransactionLog`]: raw transactions (customer id, time, optional amount) read from CSV
+//!   ([`TransactionReader`]) or CDNOW's raw format, summarised into [`RfmData`]
+//!   ([`TransactionLog::summarize`]) or split at a cut-off into calibration and holdout
+//!   ([`TransactionLog::calibration_holdout`], [`CalibrationHoldout`]).
 
 mod rfm;
+mod transactions;
 
 pub use rfm::{Customer, RfmData};
+pub use transactions::{
+    CalibrationHoldout, Periods, Summary, TimeFormat, TransactionLog, TransactionReader,
+    civil_from_days, days_from_civil,
+};
