@@ -59,7 +59,7 @@ fn cdnow_calibration_holdout() {
     assert_eq!(split.holdout_transactions().iter().sum::<f64>(), 1882.0);
     assert_eq!(split.holdout_duration(), 39.0);
     assert_eq!(split.holdout_end(), 78.0);
-    assert_eq!(split.calibration_end(), 272.0 / 7.0);
+    assert_eq!(split.calibration_end(), 39.0);
     let steps = split.actual_repeat_transactions_per_step();
     assert_eq!(steps.len(), 78);
     assert_eq!(steps.iter().sum::<f64>(), 2457.0 + 1882.0);

@@ -718,7 +718,7 @@ impl TransactionLog {
             holdout_transactions: out.x_star,
             holdout_duration: to_unit(p_end - p_cut),
             first_purchase: out.first,
-            calibration_end: to_unit(p_cut - p_min),
+            calibration_end: to_unit(p_cut + 1 - p_min),
             holdout_end: to_unit(p_end + 1 - p_min),
             actual_per_step: step_counts,
             n_excluded,
@@ -941,8 +941,8 @@ impl CalibrationHoldout {
         &self.first_purchase
     }
 
-    /// Start of the cut-off period in tracking time: each customer's `T` is this minus their
-    /// first purchase.
+    /// End of the cut-off period in tracking time (each customer's `T` runs from the start of
+    /// the first purchase period to the *start* of the cut-off period, one period earlier).
     pub fn calibration_end(&self) -> f64 {
         self.calibration_end
     }
