@@ -55,6 +55,26 @@ const ACTUAL: RGBColor = RGBColor(31, 119, 180);
 const EXPECTED: RGBColor = RGBColor(255, 127, 14);
 const FONT: &str = "sans-serif";
 
+/// Axis tick text: at most 3 decimals, trailing zeros dropped (`200`, `0.25`).
+fn tick(v: &f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Axis tick text for whole-number axes: the integer, or nothing between integers.
+fn int_tick(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        tick(v)
+    } else {
+        String::new()
+    }
+}
+
 /// Largest finite value of the series, at least `floor` (so an axis never collapses).
 fn top(series: &[&[f64]], floor: f64) -> f64 {
     series
@@ -120,6 +140,7 @@ fn grouped_bars(
         .disable_x_mesh()
         .x_labels(n + 1)
         .x_label_formatter(&label_of)
+        .y_label_formatter(&tick)
         .x_desc(x_desc)
         .y_desc(y_desc)
         .draw()
@@ -203,6 +224,7 @@ pub fn holdout_by_frequency(table: &HoldoutByFrequency, options: &PlotOptions) -
             .configure_mesh()
             .x_labels(n + 1)
             .x_label_formatter(&label_of)
+            .y_label_formatter(&tick)
             .x_desc("repeat transactions in calibration")
             .y_desc(y_desc.as_str())
             .draw()
@@ -278,6 +300,8 @@ pub fn tracking(tracking: &Tracking, cumulative: bool, options: &PlotOptions) ->
             .map_err(draw_err)?;
         chart
             .configure_mesh()
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
             .x_desc(x_desc.as_str())
             .y_desc(y_desc.as_str())
             .draw()
@@ -325,7 +349,11 @@ pub fn tracking(tracking: &Tracking, cumulative: bool, options: &PlotOptions) ->
 /// # Errors
 /// [`Error::InvalidParameter`] for a canvas under 100 × 100 pixels; [`Error::Io`] when drawing fails.
 pub fn probability_alive_heatmap(grid: &AliveGrid, options: &PlotOptions) -> Result<String> {
-    let x_desc = format!("recency ({}), at age T = {}", options.time_unit, grid.age);
+    let x_desc = format!(
+        "recency ({}), at age T = {}",
+        options.time_unit,
+        tick(&grid.age)
+    );
     render(options, |root| {
         let bar_width = 110.min(options.width / 4);
         let (main, bar) = root.split_horizontally(options.width - bar_width);
@@ -346,6 +374,8 @@ pub fn probability_alive_heatmap(grid: &AliveGrid, options: &PlotOptions) -> Res
         chart
             .configure_mesh()
             .disable_mesh()
+            .x_label_formatter(&tick)
+            .y_label_formatter(&int_tick)
             .x_desc(x_desc.as_str())
             .y_desc("frequency (repeat transactions)")
             .draw()
@@ -377,6 +407,7 @@ pub fn probability_alive_heatmap(grid: &AliveGrid, options: &PlotOptions) -> Res
             .disable_mesh()
             .disable_x_axis()
             .y_labels(6)
+            .y_label_formatter(&tick)
             .y_desc("P(alive)")
             .draw()
             .map_err(draw_err)?;

@@ -222,6 +222,8 @@ pub struct TransactionLog {
     customer: Vec<u32>,
     time: Vec<f64>,
     amount: Option<Vec<f64>>,
+    /// Whether times are dates (days since 1970-01-01): used to show times in messages.
+    dates: bool,
 }
 
 /// Checks one transaction; `row` is used in the error.
@@ -400,6 +402,7 @@ impl TransactionLog {
             customer,
             time,
             amount,
+            dates: false,
         })
     }
 
@@ -466,7 +469,9 @@ impl TransactionLog {
             time.push(t);
             amount.push(v);
         }
-        Self::assemble(interner.ids, customer, time, Some(amount))
+        let mut log = Self::assemble(interner.ids, customer, time, Some(amount))?;
+        log.dates = true;
+        Ok(log)
     }
 
     /// Reads CDNOW's raw log format from a file; see [`TransactionLog::from_cdnow_reader`].
@@ -514,6 +519,16 @@ impl TransactionLog {
     /// Per transaction, its amount, when the log has amounts.
     pub fn amounts(&self) -> Option<&[f64]> {
         self.amount.as_deref()
+    }
+
+    /// A time for messages: the date for logs read with a date format, else the number.
+    fn show(&self, t: f64) -> String {
+        if self.dates && t.abs() < 1e9 {
+            let (y, m, d) = civil_from_days(t.floor() as i64);
+            format!("{y:04}-{m:02}-{d:02}")
+        } else {
+            t.to_string()
+        }
     }
 
     /// Earliest and latest transaction time.
@@ -593,49 +608,73 @@ impl TransactionLog {
             return Err(Error::param(
                 "holdout_end",
                 end,
-                format!("must be a finite time >= the calibration end {cal_end}"),
+                format!(
+                    "must be a finite time >= the calibration end {}",
+                    self.show(cal_end)
+                ),
             ));
         }
         let n = self.len();
         let n_cust = self.ids.len();
         let p_cut = periods.index(cal_end);
         let p_end = periods.index(end);
-        let mut period = Vec::with_capacity(n);
+        let amounts = self.amount.as_deref();
+        let amount_of = |i: usize| amounts.map_or(0.0, |a| a[i]);
+        // Group the transactions by customer (counting sort) as (period, amount) pairs, sorted
+        // by period within each customer. Logs are often grouped and sorted already; then the
+        // pairs are written in order, otherwise scattered to their customer's segment.
+        let mut start = vec![0usize; n_cust + 1];
         let mut p_min = i64::MAX;
-        for &t in &self.time {
+        let mut grouped = true;
+        let mut prev = (0u32, i64::MIN);
+        for (&c, &t) in self.customer.iter().zip(&self.time) {
+            start[c as usize + 1] += 1;
             let p = periods.index(t);
             p_min = p_min.min(p);
-            period.push(p);
-        }
-        // Group the transactions by customer (counting sort), and by period within a customer.
-        // Logs are often already grouped and sorted; then they are used in place.
-        let mut start = vec![0usize; n_cust + 1];
-        for &c in &self.customer {
-            start[c as usize + 1] += 1;
+            grouped &= prev.0 < c || (prev.0 == c && prev.1 <= p);
+            prev = (c, p);
         }
         for k in 0..n_cust {
             start[k + 1] += start[k];
         }
-        let grouped = (1..n).all(|i| {
-            let (c0, c1) = (self.customer[i - 1], self.customer[i]);
-            c0 < c1 || (c0 == c1 && period[i - 1] <= period[i])
-        });
-        let order: Option<Vec<usize>> = if grouped {
-            None
+        let buf: Vec<(i64, f64)> = if grouped {
+            self.time
+                .iter()
+                .enumerate()
+                .map(|(i, &t)| (periods.index(t), amount_of(i)))
+                .collect()
         } else {
-            let mut next = start.clone();
-            let mut order = vec![0usize; n];
-            for (i, &c) in self.customer.iter().enumerate() {
-                order[next[c as usize]] = i;
-                next[c as usize] += 1;
+            // Two scatter passes keep the writes local: first into blocks of at most 4096
+            // consecutive customers (few, cache-friendly write streams), then within each block
+            // to the customer's own segment.
+            let bits = usize::BITS - n_cust.max(2).saturating_sub(1).leading_zeros();
+            let shift = bits.saturating_sub(12);
+            let n_blocks = ((n_cust - 1) >> shift) + 1;
+            let block_start: Vec<usize> = (0..=n_blocks)
+                .map(|b| start[(b << shift).min(n_cust)])
+                .collect();
+            let mut next = block_start.clone();
+            let mut tmp = vec![(0u32, 0i64, 0.0); n];
+            for (i, (&c, &t)) in self.customer.iter().zip(&self.time).enumerate() {
+                let slot = &mut next[(c as usize) >> shift];
+                tmp[*slot] = (c, periods.index(t), amount_of(i));
+                *slot += 1;
             }
+            let mut next = start.clone();
+            let mut buf = vec![(0i64, 0.0); n];
+            for &(c, p, a) in &tmp {
+                let slot = &mut next[c as usize];
+                buf[*slot] = (p, a);
+                *slot += 1;
+            }
+            drop(tmp);
             for k in 0..n_cust {
-                let seg = &mut order[start[k]..start[k + 1]];
-                if !seg.windows(2).all(|w| period[w[0]] <= period[w[1]]) {
-                    seg.sort_by_key(|&i| period[i]);
+                let seg = &mut buf[start[k]..start[k + 1]];
+                if !seg.windows(2).all(|w| w[0].0 <= w[1].0) {
+                    seg.sort_unstable_by_key(|e| e.0);
                 }
             }
-            Some(order)
+            buf
         };
 
         let scale = periods.length / periods.unit;
@@ -646,8 +685,7 @@ impl TransactionLog {
             0
         };
         let mut step_counts = vec![0.0; n_steps];
-        let has_amount = self.amount.is_some();
-        let amounts = self.amount.as_deref().unwrap_or(&[]);
+        let has_amount = amounts.is_some();
         let mut out = Columns::with_capacity(n_cust, has_amount);
         let mut n_excluded = 0;
         for k in 0..n_cust {
@@ -655,16 +693,14 @@ impl TransactionLog {
             if lo == hi {
                 continue; // an id with no transactions (possible with `from_indexed`)
             }
-            let at = |j: usize| order.as_ref().map_or(j, |o| o[j]);
-            let p0 = period[at(lo)];
+            let seg = &buf[lo..hi];
+            let p0 = seg[0].0;
             if p0 >= p_cut {
                 n_excluded += 1;
                 continue;
             }
             let (mut x, mut x_star, mut last, mut prev, mut spend) = (0u64, 0u64, p0, p0, 0.0);
-            for j in lo..hi {
-                let i = at(j);
-                let p = period[i];
+            for &(p, amount) in seg {
                 if p > p_end {
                     break;
                 }
@@ -672,9 +708,7 @@ impl TransactionLog {
                 prev = p;
                 if p <= p_cut {
                     if p != p0 {
-                        if has_amount {
-                            spend += amounts[i];
-                        }
+                        spend += amount;
                         if new_period {
                             x += 1;
                             last = p;
@@ -703,7 +737,8 @@ impl TransactionLog {
         if out.x.is_empty() {
             return Err(Error::InvalidInput(format!(
                 "no customer made a first purchase before the period of the calibration end \
-                 {cal_end}: all {n_cust} customers start in or after it"
+                 {}: all {n_cust} customers start in or after it",
+                self.show(cal_end)
             )));
         }
         let calibration =
@@ -1139,7 +1174,9 @@ impl TransactionReader {
                 "no transactions: the CSV has a header but no data rows".into(),
             ));
         }
-        TransactionLog::assemble(interner.ids, customer, time, amount)
+        let mut log = TransactionLog::assemble(interner.ids, customer, time, amount)?;
+        log.dates = self.format != TimeFormat::Numeric;
+        Ok(log)
     }
 }
 
