@@ -30,7 +30,11 @@
 //! ```
 //!
 //! ## Organisation
-//! * [`data`]: validated inputs ([`RfmData`], [`Customer`]; [`CohortData`], [`LifetimeData`]).
+//! * [`data`]: validated inputs ([`RfmData`], [`Customer`]; [`CohortData`], [`LifetimeData`]) and
+//!   transaction logs ([`data::TransactionLog`]: CSV and CDNOW readers, summaries,
+//!   calibration/holdout splits).
+//! * [`diagnostics`]: calibration histogram, holdout by frequency, tracking curves, error metrics;
+//!   `plot` (feature `plot`) draws them as SVG.
 //! * [`models`]: one module per model family; shared verbs in [`TransactionModel`].
 //! * [`special`]: special functions (Gauss hypergeometric 2F1, ...).
 //! * [`simulate`]: each model's data-generating process, seeded.
@@ -42,11 +46,14 @@
 #![deny(missing_docs)]
 
 pub mod data;
+pub mod diagnostics;
 pub mod error;
 mod fitted;
 pub mod models;
 mod optimize;
 mod parallel;
+#[cfg(feature = "plot")]
+pub mod plot;
 mod quadrature;
 pub mod simulate;
 pub mod special;

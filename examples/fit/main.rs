@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! cargo run --release --example fit -- --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model bgnbd --transactions LOG.csv --calibration-end YYYY-MM-DD \
+//!     [--holdout-end YYYY-MM-DD] [--time-unit day|week] [--horizon T] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model sbg --input FILE.csv [--horizon H] [--predictions OUT.csv]
 //! ```
 //!
@@ -10,6 +12,18 @@
 //!   ignored), optional `weight`. For `sbg`: cohort survival counts `period,alive` (optional
 //!   `cohort`) or individual lifetimes `duration,churned` (optional `weight`), told apart by the
 //!   header.
+//! * `--transactions` (instead of `--input`): a transaction log, CSV with a header and the
+//!   columns `customer_id`, `date` (`YYYY-MM-DD`) and optionally `amount` (others ignored).
+//!   Same-day transactions are merged into one purchase; recency and T are measured in
+//!   `--time-unit` (`day` or `week`, default `week`), as Fader, Hardie & Lee built CDNOW. The
+//!   model is fitted to the calibration summary up to `--calibration-end`; the JSON gains
+//!   `"holdout": {"predicted", "actual", "mae", "n_customers", ...}` for the holdout up to
+//!   `--holdout-end` (default: the last date in the file): predicted = Σ over customers of the
+//!   conditional expected transactions over the holdout duration, actual = Σ repeat
+//!   transactions (purchase days) in the holdout, mae = mean over customers of
+//!   |predicted − actual|, n_customers = customers in the calibration summary (those whose first
+//!   purchase is before the cut-off day). Predictions CSV rows follow the calibration summary and
+//!   gain a `customer_id` column.
 //! * `--horizon`: prediction horizon in the data's time unit (`bgnbd`: default 39; `sbg`: a whole
 //!   number of periods, default twice the longest observed horizon).
 //! * `--predictions`: for `bgnbd`, one row per input row, in input order, with the columns
@@ -22,6 +36,7 @@
 
 mod noncontractual;
 mod sbg;
+mod transactions;
 
 use std::process::ExitCode;
 
@@ -34,10 +49,17 @@ pub struct Args {
     pub input: Option<String>,
     pub horizon: Option<f64>,
     pub predictions: Option<String>,
+    pub transactions: Option<String>,
+    /// `--calibration-end`, days since 1970-01-01.
+    pub calibration_end: Option<f64>,
+    /// `--holdout-end`, days since 1970-01-01.
+    pub holdout_end: Option<f64>,
+    pub time_unit: Option<String>,
 }
 
-const USAGE: &str =
-    "usage: fit --model bgnbd|sbg --input FILE.csv [--horizon T] [--predictions OUT.csv]";
+const USAGE: &str = "usage: fit --model bgnbd|sbg (--input FILE.csv | --transactions LOG.csv \
+     --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
+     [--horizon T] [--predictions OUT.csv]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -45,6 +67,10 @@ fn parse_args() -> Result<Args, String> {
         input: None,
         horizon: None,
         predictions: None,
+        transactions: None,
+        calibration_end: None,
+        holdout_end: None,
+        time_unit: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -56,6 +82,20 @@ fn parse_args() -> Result<Args, String> {
             "--model" => args.model = value("--model")?,
             "--input" => args.input = Some(value("--input")?),
             "--predictions" => args.predictions = Some(value("--predictions")?),
+            "--transactions" => args.transactions = Some(value("--transactions")?),
+            "--calibration-end" => {
+                let v = value("--calibration-end")?;
+                args.calibration_end = Some(transactions::parse_date("--calibration-end", &v)?);
+            }
+            "--holdout-end" => {
+                let v = value("--holdout-end")?;
+                args.holdout_end = Some(transactions::parse_date("--holdout-end", &v)?);
+            }
+            "--time-unit" => {
+                let v = value("--time-unit")?;
+                transactions::periods(&v)?;
+                args.time_unit = Some(v);
+            }
             "--horizon" => {
                 let v = value("--horizon")?;
                 let h: f64 = v
@@ -72,6 +112,20 @@ fn parse_args() -> Result<Args, String> {
     }
     if args.model.is_empty() {
         return Err(format!("--model is required; {USAGE}"));
+    }
+    if args.input.is_some() && args.transactions.is_some() {
+        return Err(format!(
+            "give either --input or --transactions, not both; {USAGE}"
+        ));
+    }
+    if args.transactions.is_none()
+        && (args.calibration_end.is_some()
+            || args.holdout_end.is_some()
+            || args.time_unit.is_some())
+    {
+        return Err(format!(
+            "--calibration-end, --holdout-end and --time-unit need --transactions; {USAGE}"
+        ));
     }
     Ok(args)
 }
@@ -112,9 +166,12 @@ pub fn named(names: &[&str], values: &[f64]) -> Value {
 
 /// The required `--input` path.
 pub fn input(args: &Args) -> Result<&str, Failure> {
-    args.input
-        .as_deref()
-        .ok_or_else(|| Failure(format!("--input is required; {USAGE}"), 2))
+    args.input.as_deref().ok_or_else(|| {
+        Failure(
+            format!("--input (or --transactions) is required; {USAGE}"),
+            2,
+        )
+    })
 }
 
 /// Writes CSV text to `path`.

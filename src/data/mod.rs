@@ -6,9 +6,18 @@
 //! * [`CohortData`] ([`Cohort`]) and [`LifetimeData`]: contractual data (churn observed), as
 //!   cohort survival counts or individual, possibly right-censored lifetimes;
 //!   [`ContractualData`] reads either from CSV.
+//! * [`TransactionLog`]: raw transactions (customer id, time, optional amount) read from CSV
+//!   ([`TransactionReader`]) or CDNOW's raw format, summarised into [`RfmData`]
+//!   ([`TransactionLog::summarize`]) or split at a cut-off into calibration and holdout
+//!   ([`TransactionLog::calibration_holdout`], [`CalibrationHoldout`]).
 
 mod contractual;
 mod rfm;
+mod transactions;
 
 pub use contractual::{Cohort, CohortData, ContractualData, LifetimeData};
 pub use rfm::{Customer, RfmData};
+pub use transactions::{
+    CalibrationHoldout, Periods, Summary, TimeFormat, TransactionLog, TransactionReader,
+    civil_from_days, days_from_civil,
+};
