@@ -1,41 +1,16 @@
 //! The `fit` example is a contract (flags, JSON keys, CSV columns): run the built binary.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-/// `target/<profile>/examples/fit`: built by a plain `cargo test` alongside the tests, and
-/// built here when only this test target was asked for.
-fn fit_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir
-        .join("examples")
-        .join(format!("fit{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "fit", "--manifest-path"])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    assert!(bin.exists(), "{} not built", bin.display());
-    bin
-}
+use std::path::PathBuf;
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(fit_binary())
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
+    common::run_fit(args)
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clv-fit-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    common::tmp(name)
 }
 
 #[test]

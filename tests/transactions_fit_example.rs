@@ -1,35 +1,14 @@
 //! The `fit` example with `--transactions`: run the built binary on the CDNOW log as CSV.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-/// `target/<profile>/examples/fit`, built here when only this test target was asked for.
-fn fit_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir
-        .join("examples")
-        .join(format!("fit{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "fit", "--manifest-path"])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    bin
-}
-
 fn run(args: &[&str]) -> Output {
-    Command::new(fit_binary())
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
+    common::run_fit(args)
 }
 
 /// The CDNOW log rewritten as `customer_id,date,cds,amount` CSV.

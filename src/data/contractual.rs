@@ -372,24 +372,14 @@ impl LifetimeData {
         weight: Option<Vec<f64>>,
     ) -> Result<Self> {
         let n = duration.len();
-        if n == 0 {
-            return Err(Error::InvalidInput(
-                "no customers: the data is empty".into(),
-            ));
-        }
-        let same = |name: &str, len: usize| {
-            if len == n {
-                Ok(())
-            } else {
-                Err(Error::InvalidInput(format!(
-                    "column `{name}` has {len} values but `duration` has {n}"
-                )))
-            }
-        };
-        same("churned", churned.len())?;
-        if let Some(w) = &weight {
-            same("weight", w.len())?;
-        }
+        super::check_columns(
+            n,
+            "duration",
+            &[
+                ("churned", Some(churned.len())),
+                ("weight", weight.as_ref().map(Vec::len)),
+            ],
+        )?;
         let data = LifetimeData {
             duration,
             churned,

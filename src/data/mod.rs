@@ -21,3 +21,25 @@ pub use transactions::{
     CalibrationHoldout, Periods, Summary, TimeFormat, TransactionLog, TransactionReader,
     civil_from_days, days_from_civil,
 };
+
+/// Checks that a table of `n` rows (its first column named `first`) is not empty and that every
+/// other column, given as `(name, length)`, has `n` values.
+pub(crate) fn check_columns(
+    n: usize,
+    first: &str,
+    others: &[(&str, Option<usize>)],
+) -> crate::Result<()> {
+    if n == 0 {
+        return Err(crate::Error::InvalidInput(
+            "no customers: the data is empty".into(),
+        ));
+    }
+    for &(name, len) in others {
+        if let Some(len) = len.filter(|&l| l != n) {
+            return Err(crate::Error::InvalidInput(format!(
+                "column `{name}` has {len} values but `{first}` has {n}"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -167,28 +167,16 @@ impl RfmData {
         weight: Option<Vec<f64>>,
     ) -> Result<Self> {
         let n = frequency.len();
-        if n == 0 {
-            return Err(Error::InvalidInput(
-                "no customers: the data is empty".into(),
-            ));
-        }
-        let same = |name: &str, len: usize| {
-            if len == n {
-                Ok(())
-            } else {
-                Err(Error::InvalidInput(format!(
-                    "column `{name}` has {len} values but `frequency` has {n}"
-                )))
-            }
-        };
-        same("recency", recency.len())?;
-        same("T", age.len())?;
-        if let Some(m) = &monetary_value {
-            same("monetary_value", m.len())?;
-        }
-        if let Some(w) = &weight {
-            same("weight", w.len())?;
-        }
+        super::check_columns(
+            n,
+            "frequency",
+            &[
+                ("recency", Some(recency.len())),
+                ("T", Some(age.len())),
+                ("monetary_value", monetary_value.as_ref().map(Vec::len)),
+                ("weight", weight.as_ref().map(Vec::len)),
+            ],
+        )?;
         let data = RfmData {
             frequency,
             recency,
