@@ -7,6 +7,7 @@
 //! | business setting | model |
 //! |---|---|
 //! | noncontractual, customers may buy at any time, churn is never observed (retail, e-commerce) | [`BgNbd`] (Fader, Hardie & Lee 2005) |
+//! | spend per transaction, for customer value with any of the above | [`GammaGamma`] (Fader, Hardie & Lee 2005; Fader & Hardie 2013) |
 //!
 //! ## Quick start
 //!
@@ -50,8 +51,8 @@ mod quadrature;
 pub mod simulate;
 pub mod special;
 
-pub use data::{Customer, RfmData};
+pub use data::{Customer, RfmData, SpendData};
 pub use error::{Error, Result};
 pub use fitted::Fitted;
-pub use models::{BgNbd, Model, TransactionModel};
+pub use models::{BgNbd, GammaGamma, Model, TransactionModel};
 pub use optimize::FitOptions;

@@ -3,6 +3,7 @@
 //! | setting | model |
 //! |---|---|
 //! | noncontractual, continuous time (customers can buy any time; churn unobserved) | [`BgNbd`] |
+//! | spend per transaction (combine with a transaction model for customer value) | [`GammaGamma`] |
 
 use ndarray::Array1;
 
@@ -10,8 +11,10 @@ use crate::data::{Customer, RfmData};
 use crate::error::Result;
 
 pub mod bg_nbd;
+pub mod gamma_gamma;
 
 pub use bg_nbd::BgNbd;
+pub use gamma_gamma::GammaGamma;
 
 /// A parametric model: its parameters by name, in a fixed order.
 pub trait Model: Sized {
