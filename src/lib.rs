@@ -34,6 +34,7 @@
 //! * [`models`]: one module per model family; shared verbs in [`TransactionModel`].
 //! * [`special`]: special functions (Gauss hypergeometric 2F1, ...).
 //! * [`simulate`]: each model's data-generating process, seeded.
+//! * [`value`]: discounted customer lifetime value for any transaction model with a spend model.
 //! * [`Fitted`]: a model with what its fit learned (log-likelihood, standard errors, ...).
 //!
 //! Time is always in the caller's unit (days, weeks, ...): parameters with a time dimension and
@@ -50,6 +51,7 @@ mod parallel;
 mod quadrature;
 pub mod simulate;
 pub mod special;
+pub mod value;
 
 pub use data::{Customer, RfmData, SpendData};
 pub use error::{Error, Result};
