@@ -2,9 +2,12 @@
 //!
 //! ```text
 //! cargo run --release --example fit -- --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model gg --input FILE.csv [--predictions OUT.csv]
 //! ```
 //!
-//! * `--model`: `bgnbd` (BG/NBD).
+//! * `--model`: `bgnbd` (BG/NBD) or `gg` (Gamma-Gamma spend: columns `frequency,monetary_value`,
+//!   rows with frequency 0 skipped in the fit and counted as `n_skipped`; predictions write
+//!   `expected_average_spend` per input row, the population mean for frequency-0 rows).
 //! * `--input`: CSV with a header; columns `frequency,recency,T` (any order, others ignored),
 //!   optional `weight`.
 //! * `--horizon`: prediction horizon in the data's time unit (default 39).
@@ -14,6 +17,7 @@
 //! Output: one JSON object on stdout. Bad input: a one-line message on stderr naming the row
 //! and field, exit status 2, nothing on stdout. A fit that fails: message on stderr, exit 1.
 
+mod gg;
 mod noncontractual;
 
 use std::process::ExitCode;
@@ -30,7 +34,7 @@ pub struct Args {
 }
 
 const USAGE: &str =
-    "usage: fit --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]";
+    "usage: fit --model bgnbd|gg --input FILE.csv [--horizon T] [--predictions OUT.csv]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -119,8 +123,9 @@ fn run(args: &Args) -> Result<Value, Failure> {
     let options = FitOptions::default();
     match args.model.as_str() {
         "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", clv::BgNbd::fit, args, &options),
+        "gg" => gg::run(args, &options),
         other => Err(Failure(
-            format!("unknown --model {other:?}; known: bgnbd"),
+            format!("unknown --model {other:?}; known: bgnbd, gg"),
             2,
         )),
     }
