@@ -457,21 +457,30 @@ impl BgNbd {
             }
             k / p * laplace_power(k + 1.0, c)
         };
-        // Same substitutions as the expectation by quadrature: the Beta weight's endpoint
-        // singularities are absorbed.
-        let left = |v: f64| {
-            let p = 0.5 * v.powf(1.0 / a);
-            let lw = (beta - 1.0) * (-p).ln_1p() - a * std::f64::consts::LN_2 - a.ln() - ln_b;
+        // p = w^sa/2 on [0, 1/2] and 1 − p = w^sb/2 on [1/2, 1], with whole powers large enough
+        // that the Beta weight becomes a C² function of w (h stays smooth in w).
+        let sa = (3.0 / a).ceil().min(64.0);
+        let sb = (3.0 / beta).ceil().min(64.0);
+        let ln2 = std::f64::consts::LN_2;
+        let left = |w: f64| {
+            if w <= 0.0 {
+                return 0.0;
+            }
+            let p = 0.5 * w.powf(sa);
+            let lw =
+                (beta - 1.0) * (-p).ln_1p() + (sa * a - 1.0) * w.ln() - a * ln2 + sa.ln() - ln_b;
             h(p) * lw.exp()
         };
-        let right = |v: f64| {
-            let q = 0.5 * v.powf(1.0 / beta);
-            let p = 1.0 - q;
-            let lw = (a - 1.0) * p.ln() - beta * std::f64::consts::LN_2 - beta.ln() - ln_b;
+        let right = |w: f64| {
+            if w <= 0.0 {
+                return 0.0;
+            }
+            let p = 1.0 - 0.5 * w.powf(sb);
+            let lw = (a - 1.0) * p.ln() + (sb * beta - 1.0) * w.ln() - beta * ln2 + sb.ln() - ln_b;
             h(p) * lw.exp()
         };
-        let (l, _) = integrate(left, 0.0, 1.0, 1e-12, 0.0, 400);
-        let (rr, _) = integrate(right, 0.0, 1.0, 1e-12, 0.0, 400);
+        let (l, _) = integrate(left, 0.0, 1.0, 1e-11, 0.0, 400);
+        let (rr, _) = integrate(right, 0.0, 1.0, 1e-11, 0.0, 400);
         let v = l + rr;
         if v.is_finite() && v >= 0.0 {
             Ok(v)
@@ -496,7 +505,7 @@ fn laplace_power(m: f64, c: f64) -> f64 {
         let mut cc = 1.0 / TINY;
         let mut d = 1.0 / b;
         let mut h = d;
-        for i in 1..100_000 {
+        for i in 1..10_000 {
             let i = f64::from(i);
             let an = -i * (i - 1.0 + m);
             b += 2.0;
@@ -511,7 +520,7 @@ fn laplace_power(m: f64, c: f64) -> f64 {
             d = 1.0 / d;
             let del = d * cc;
             h *= del;
-            if (del - 1.0).abs() < 1e-16 {
+            if (del - 1.0).abs() <= 2.0 * f64::EPSILON {
                 break;
             }
         }
