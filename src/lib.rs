@@ -8,6 +8,7 @@
 //! |---|---|
 //! | noncontractual, customers may buy at any time, churn is never observed (retail, e-commerce) | [`BgNbd`] (Fader, Hardie & Lee 2005) |
 //! | contractual, churn observed at period boundaries (subscriptions, insurance, memberships) | [`Sbg`], shifted-beta-geometric (Fader & Hardie 2007, 2010) |
+//! | spend per transaction, for customer value with any of the above | [`GammaGamma`] (Fader, Hardie & Lee 2005; Fader & Hardie 2013) |
 //!
 //! ## Quick start
 //!
@@ -38,6 +39,7 @@
 //! * [`models`]: one module per model family; shared verbs in [`TransactionModel`].
 //! * [`special`]: special functions (Gauss hypergeometric 2F1, ...).
 //! * [`simulate`]: each model's data-generating process, seeded.
+//! * [`value`]: discounted customer lifetime value for any transaction model with a spend model.
 //! * [`Fitted`]: a model with what its fit learned (log-likelihood, standard errors, ...).
 //!
 //! Time is always in the caller's unit (days, weeks, ...): parameters with a time dimension and
@@ -57,11 +59,12 @@ pub mod plot;
 mod quadrature;
 pub mod simulate;
 pub mod special;
+pub mod value;
 
-pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmData};
+pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmData, SpendData};
 pub use error::{Error, Result};
 pub use fitted::Fitted;
-pub use models::{BgNbd, Model, Sbg, TransactionModel};
+pub use models::{BgNbd, GammaGamma, Model, Sbg, TransactionModel};
 pub use optimize::{FitOptions, Objective};
 
 /// The README's code, compiled and run as a doc test.

@@ -5,9 +5,13 @@
 //! cargo run --release --example fit -- --model bgnbd --transactions LOG.csv --calibration-end YYYY-MM-DD \
 //!     [--holdout-end YYYY-MM-DD] [--time-unit day|week] [--horizon T] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model sbg --input FILE.csv [--horizon H] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model gg --input FILE.csv [--predictions OUT.csv]
 //! ```
 //!
-//! * `--model`: `bgnbd` (BG/NBD) or `sbg` (shifted-beta-geometric, contractual).
+//! * `--model`: `bgnbd` (BG/NBD), `sbg` (shifted-beta-geometric, contractual) or `gg`
+//!   (Gamma-Gamma spend: columns `frequency,monetary_value`, rows with frequency 0 skipped in the
+//!   fit and counted as `n_skipped`; predictions write `expected_average_spend` per input row,
+//!   the population mean for frequency-0 rows).
 //! * `--input`: CSV with a header. For `bgnbd`: columns `frequency,recency,T` (any order, others
 //!   ignored), optional `weight`. For `sbg`: cohort survival counts `period,alive` (optional
 //!   `cohort`) or individual lifetimes `duration,churned` (optional `weight`), told apart by the
@@ -34,6 +38,7 @@
 //! Output: one JSON object on stdout. Bad input: a one-line message on stderr naming the row
 //! and field, exit status 2, nothing on stdout. A fit that fails: message on stderr, exit 1.
 
+mod gg;
 mod noncontractual;
 mod sbg;
 mod transactions;
@@ -57,7 +62,7 @@ pub struct Args {
     pub time_unit: Option<String>,
 }
 
-const USAGE: &str = "usage: fit --model bgnbd|sbg (--input FILE.csv | --transactions LOG.csv \
+const USAGE: &str = "usage: fit --model bgnbd|sbg|gg (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
      [--horizon T] [--predictions OUT.csv]";
 
@@ -184,8 +189,9 @@ fn run(args: &Args) -> Result<Value, Failure> {
     match args.model.as_str() {
         "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", clv::BgNbd::fit, args, &options),
         "sbg" => sbg::run(args, &options),
+        "gg" => gg::run(args, &options),
         other => Err(Failure(
-            format!("unknown --model {other:?}; known: bgnbd, sbg"),
+            format!("unknown --model {other:?}; known: bgnbd, sbg, gg"),
             2,
         )),
     }

@@ -10,13 +10,17 @@
 //!   ([`TransactionReader`]) or CDNOW's raw format, summarised into [`RfmData`]
 //!   ([`TransactionLog::summarize`]) or split at a cut-off into calibration and holdout
 //!   ([`TransactionLog::calibration_holdout`], [`CalibrationHoldout`]).
+//! * [`SpendData`]: frequency and average spend `(x, m_x)` per customer, for spend models.
 
 mod contractual;
 mod rfm;
+mod spend;
 mod transactions;
 
 pub use contractual::{Cohort, CohortData, ContractualData, LifetimeData};
 pub use rfm::{Customer, RfmData};
+pub use spend::SpendData;
+
 pub use transactions::{
     CalibrationHoldout, Periods, Summary, TimeFormat, TransactionLog, TransactionReader,
     civil_from_days, days_from_civil,
