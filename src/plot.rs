@@ -403,15 +403,6 @@ pub fn probability_alive_heatmap(grid: &AliveGrid, options: &PlotOptions) -> Res
             .build_cartesian_2d(0f64..1.0, 0f64..1.0)
             .map_err(draw_err)?;
         scale
-            .configure_mesh()
-            .disable_mesh()
-            .disable_x_axis()
-            .y_labels(6)
-            .y_label_formatter(&tick)
-            .y_desc("P(alive)")
-            .draw()
-            .map_err(draw_err)?;
-        scale
             .draw_series((0..100).map(|k| {
                 let lo = k as f64 / 100.0;
                 Rectangle::new(
@@ -419,6 +410,19 @@ pub fn probability_alive_heatmap(grid: &AliveGrid, options: &PlotOptions) -> Res
                     ViridisRGB::get_color(lo + 0.005).filled(),
                 )
             }))
+            .map_err(draw_err)?;
+        // The labels after the bar, so that no colour covers them.
+        scale
+            .configure_mesh()
+            .disable_mesh()
+            .disable_x_axis()
+            .y_labels(6)
+            .y_label_formatter(&tick)
+            .y_desc("P(alive)")
+            // The bar's area is narrow: fix the font sizes rather than scale them with the area.
+            .label_style((FONT, 13))
+            .axis_desc_style((FONT, 14))
+            .draw()
             .map_err(draw_err)?;
         Ok(())
     })
