@@ -1,8 +1,43 @@
-//! Special functions the dependencies lack.
+//! Special functions the dependencies lack: the Gauss hypergeometric function ₂F₁ (and its
+//! logarithm), the upper incomplete gamma function for any real shape, and log-sum-exp.
+//!
+//! Every function is checked against `mpmath` at 40 significant digits
+//! (`scripts/special_vectors.py`, `tests/special.rs`). Worst errors measured on those grids
+//! (relative, absolute where the reference is below 1): `hyp2f1` 1.3e-13 on 2,829 BG/NBD
+//! Euler-form arguments (x up to 10⁴, parameters 10⁻³..10³, z up to 1 − 10⁻¹⁰) and 1.2e-14
+//! on 576 sBG arguments; `ln_hyp2f1` 4.6e-13 on 3,888 Pareto/NBD and 5.4e-13 on 500 general
+//! positive arguments; `ln_upper_gamma` 8.2e-15 on 280 arguments with `a` from −999.5 to 1000.
+//!
+//! ## ₂F₁ methods
+//! For `0 ≤ z < 1`, `₂F₁(a, b; c; z) = Σₖ (a)ₖ (b)ₖ / ((c)ₖ k!) zᵏ` is summed directly or after one
+//! of the transformations (DLMF 15.8.1)
+//!
+//! ```text
+//! ₂F₁(a, b; c; z) = (1−z)^(c−a−b) ₂F₁(c−a, c−b; c; z)               (Euler)
+//!                 = (1−z)^(−a)    ₂F₁(a, c−b; c; z/(z−1))           (Pfaff)
+//!                 = (1−z)^(−b)    ₂F₁(c−a, b; c; z/(z−1))           (Pfaff)
+//! ```
+//!
+//! whichever converges without cancellation, in log-scaled arithmetic (the running sum is
+//! rescaled when it grows large), and stopped only when the term *and* a bound on the remaining
+//! tail are negligible. Where every series is slow (z near 1) or cancels, the function is
+//! continued analytically along the real axis by Taylor steps of the hypergeometric
+//! differential equation `z(1−z)F″ + [c − (a+b+1)z]F′ − abF = 0` from a point where a series
+//! is reliable; this needs no special treatment of integer or near-integer `c − a − b` (where
+//! the classical `1 − z` connection formulas lose accuracy).
+
+use statrs::function::beta::{checked_beta_reg, ln_beta};
+use statrs::function::gamma::{gamma_ur, ln_gamma};
 
 use crate::error::{Error, Result};
+use crate::quadrature::integrate;
 
 /// `ln(eᵃ + eᵇ)` without overflow.
+///
+/// ```
+/// use clv::special::log_add_exp;
+/// assert!((log_add_exp(1000.0, 1000.0) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+/// ```
 pub fn log_add_exp(a: f64, b: f64) -> f64 {
     let m = a.max(b);
     if m == f64::NEG_INFINITY {
@@ -11,22 +46,742 @@ pub fn log_add_exp(a: f64, b: f64) -> f64 {
     m + (-(a - b).abs()).exp().ln_1p()
 }
 
-/// The Gauss hypergeometric function `2F1(a, b; c; z)` for real parameters and `0 <= z < 1`.
+/// `ln Σᵢ exp(xᵢ)` without overflow; `−∞` for an empty slice.
 ///
-/// # Errors
-/// [`Error::InvalidParameter`] outside the domain; [`Error::Numerical`] if the series fails.
-pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
+/// ```
+/// use clv::special::log_sum_exp;
+/// let v = log_sum_exp(&[1000.0, 1000.0, 1000.0]);
+/// assert!((v - (1000.0 + 3f64.ln())).abs() < 1e-12);
+/// ```
+pub fn log_sum_exp(xs: &[f64]) -> f64 {
+    let m = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !m.is_finite() {
+        return m;
+    }
+    m + xs.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+}
+
+/// A real number `sign · exp(ln_abs)`.
+#[derive(Debug, Clone, Copy)]
+struct Scaled {
+    sign: f64,
+    ln_abs: f64,
+}
+
+/// Relative size of a term against the sum at which a series stops.
+const TOL: f64 = 1e-17;
+/// Rescaling factor of the running sums (and its logarithm).
+const BIG: f64 = 1e250;
+const LN_BIG: f64 = 575.646_273_248_511_4;
+/// Largest acceptable ratio max|term| / |sum| (digits lost to cancellation).
+const MAX_CANCEL: f64 = 64.0;
+
+/// Outcome of summing a hypergeometric series: `sum · exp(ln_scale)`, and `max|term| / |sum|`.
+struct Series {
+    sum: f64,
+    ln_scale: f64,
+    cancel: f64,
+}
+
+impl Series {
+    fn scaled(&self, ln_prefactor: f64) -> Scaled {
+        Scaled {
+            sign: self.sum.signum(),
+            ln_abs: self.sum.abs().ln() + self.ln_scale + ln_prefactor,
+        }
+    }
+}
+
+/// `Σₖ (a)ₖ (b)ₖ / ((c)ₖ k!) zᵏ` for `|z| < 1` with at most `max_terms` terms; `None` when the
+/// budget is exhausted or a value is not finite.
+///
+/// The sum stops when the current term and a bound on the tail are below `TOL · |sum|`. For
+/// indices `j > k` past every negative parameter, the term ratio is `z·f(j)` with
+/// `f(j) = 1 + ((a+b−c−1) j + ab − c) / ((c+j)(1+j))`, which gives the rigorous bound
+/// `f(j) ≤ 1 + (a+b−c−1)⁺/(k+2) + (ab−c)⁺/((c+k+1)(k+2))`; far out (`k` large against the
+/// parameters) the power-law decay `k^−(c−a−b+1)` of the terms gives a sharper estimate when
+/// `|z|` is close to 1.
+fn series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<Series> {
+    series_from(a, b, c, z, max_terms, 1.0)
+}
+
+/// As [`series`], the sum starting from `first` instead of the leading term 1 (0 gives F − 1).
+fn series_from(a: f64, b: f64, c: f64, z: f64, max_terms: usize, first: f64) -> Option<Series> {
+    let az = z.abs();
+    let (mut term, mut sum, mut ln_scale, mut max_term) = (1.0f64, first, 0.0, first.abs());
+    let k_min = (-a).max(-b).max(-c).max(0.0).ceil() + 1.0;
+    let d = c - a - b;
+    let excess = (a + b - c - 1.0).max(0.0);
+    let ab_c = (a * b - c).max(0.0);
+    let mut terminated = false;
+    // The rounding of a + k (and b + k, c + k) has the same sign for long runs of k, which
+    // would bias a long product of ratios; the exact rounding errors (two-sum) are
+    // accumulated as a first-order relative correction `corr` of the running term.
+    let mut corr = 0.0;
+    for k in 0..max_terms {
+        let kf = k as f64;
+        let (sa, ea) = two_sum(a, kf);
+        let (sb, eb) = two_sum(b, kf);
+        let (sc, ec) = two_sum(c, kf);
+        let ratio = sa * sb / (sc * (kf + 1.0)) * z;
+        if ratio == 0.0 {
+            // Terminating series (a or b a non-positive integer) or z = 0.
+            terminated = true;
+            break;
+        }
+        corr += ea / sa + eb / sb - ec / sc;
+        term *= ratio;
+        sum += term * (1.0 + corr);
+        if !sum.is_finite() || !term.is_finite() {
+            return None;
+        }
+        max_term = max_term.max(term.abs());
+        if max_term > BIG {
+            term /= BIG;
+            sum /= BIG;
+            max_term /= BIG;
+            ln_scale += LN_BIG;
+        }
+        let k1 = kf + 1.0;
+        if k1 < k_min || term.abs() > TOL * sum.abs() {
+            continue;
+        }
+        let next = ((a + k1) * (b + k1) / ((c + k1) * (k1 + 1.0)) * z).abs();
+        let bound = az * (1.0 + excess / (k1 + 1.0) + ab_c / ((c + k1) * (k1 + 1.0)));
+        let rho = next.max(bound);
+        let mut tail = if rho < 1.0 {
+            rho / (1.0 - rho)
+        } else {
+            f64::INFINITY
+        };
+        // With d + 1 > 0 and (d+1) j ≥ 2 (ab−c)⁺, the ratio is at most
+        // 1 − e/(c+j), e = (d+1)(k+1)/(2(k+2)), so the terms fall at least like
+        // ((c+k+1)/(c+j))^e and the tail is below (c+k+1)/(e−1) times the current term.
+        let e = (d + 1.0) * k1 / (2.0 * (k1 + 1.0));
+        if e > 1.0 && (d + 1.0) * k1 >= 2.0 * ab_c && c + k1 > 0.0 {
+            tail = tail.min((c + k1 + 1.0) / (e - 1.0));
+        }
+        if term.abs() * tail <= TOL * sum.abs() {
+            let cancel = if sum == 0.0 {
+                f64::INFINITY
+            } else {
+                max_term / sum.abs()
+            };
+            return Some(Series {
+                sum,
+                ln_scale,
+                cancel,
+            });
+        }
+    }
+    if terminated && sum.is_finite() && sum != 0.0 {
+        Some(Series {
+            sum,
+            ln_scale,
+            cancel: max_term / sum.abs(),
+        })
+    } else {
+        None
+    }
+}
+
+/// `(s, e)` with `s = fl(x + y)` and `x + y = s + e` exactly (Knuth's two-sum).
+#[inline]
+fn two_sum(x: f64, y: f64) -> (f64, f64) {
+    let s = x + y;
+    let bb = s - x;
+    (s, (x - (s - bb)) + (y - bb))
+}
+
+/// Maximum number of terms of one series in the general ₂F₁.
+const SERIES_BUDGET: usize = 5_000;
+
+/// `₂F₁(a, b; c; z)` by the best of the direct, Euler and (for `z ≤ 1/2`) Pfaff series:
+/// the first whose cancellation is small, `None` if none is acceptable.
+fn best_series(a: f64, b: f64, c: f64, z: f64, budget: usize) -> Option<Scaled> {
+    let l1z = (-z).ln_1p();
+    let d = c - a - b;
+    // (ln prefactor, a, b, argument)
+    let direct = (0.0, a, b, z);
+    let euler = (d * l1z, c - a, c - b, z);
+    let mut candidates = [None, None, None, None];
+    // The direct terms decay like k^−(d+1), the Euler ones like k^(d−1).
+    if d >= 0.0 {
+        candidates[0] = Some(direct);
+        candidates[1] = Some(euler);
+    } else {
+        candidates[0] = Some(euler);
+        candidates[1] = Some(direct);
+    }
+    if z <= 0.5 {
+        let w = z / (z - 1.0);
+        candidates[2] = Some((-a * l1z, a, c - b, w));
+        candidates[3] = Some((-b * l1z, c - a, b, w));
+    }
+    let mut best: Option<(f64, Scaled)> = None;
+    for (ln_pre, p, q, x) in candidates.into_iter().flatten() {
+        if let Some(s) = series(p, q, c, x, budget) {
+            if s.cancel <= 4.0 {
+                return Some(s.scaled(ln_pre));
+            }
+            if best.as_ref().is_none_or(|(cb, _)| s.cancel < *cb) {
+                best = Some((s.cancel, s.scaled(ln_pre)));
+            }
+        }
+    }
+    match best {
+        Some((cancel, v)) if cancel <= MAX_CANCEL => Some(v),
+        _ => None,
+    }
+}
+
+/// `(F(z), F′(z))` as `(sign·exp(ln), sign·exp(ln))`, by series.
+fn value_and_derivative(a: f64, b: f64, c: f64, z: f64) -> Option<(Scaled, Scaled)> {
+    let f = best_series(a, b, c, z, SERIES_BUDGET)?;
+    let ab_c = a * b / c;
+    if ab_c == 0.0 {
+        return Some((
+            f,
+            Scaled {
+                sign: 0.0,
+                ln_abs: f64::NEG_INFINITY,
+            },
+        ));
+    }
+    let g = best_series(a + 1.0, b + 1.0, c + 1.0, z, SERIES_BUDGET)?;
+    Some((
+        f,
+        Scaled {
+            sign: g.sign * ab_c.signum(),
+            ln_abs: g.ln_abs + ab_c.abs().ln(),
+        },
+    ))
+}
+
+/// Continues `(F, F′)` at `z0` (both times `exp(ln_scale)`) to `z1 > z0` by Taylor steps of the
+/// hypergeometric equation. The step is at most half the distance to the nearest singular
+/// point (0 or 1); it is halved when the Taylor series converges slowly or cancels, and grown
+/// after a success.
+fn continue_ode(
+    a: f64,
+    b: f64,
+    c: f64,
+    z0: f64,
+    start: (Scaled, Scaled),
+    z1: f64,
+) -> Option<Scaled> {
+    let (f0, fp0) = start;
+    let mut ln_scale = f0.ln_abs.max(fp0.ln_abs);
+    let mut f = f0.sign * (f0.ln_abs - ln_scale).exp();
+    let mut fp = fp0.sign * (fp0.ln_abs - ln_scale).exp();
+    let mut s = z0;
+    let mut h_try = 0.5 * s.min(1.0 - s);
+    let mut steps = 0usize;
+    while s < z1 {
+        steps += 1;
+        if steps > 200_000 {
+            return None;
+        }
+        let rho = s.min(1.0 - s);
+        let last = z1 - s <= h_try.min(0.5 * rho);
+        let h = if last { z1 - s } else { h_try.min(0.5 * rho) };
+        if h.is_nan() || h < 1e-300 {
+            return None;
+        }
+        let (p0, p1, q0) = (s * (1.0 - s), 1.0 - 2.0 * s, c - (a + b + 1.0) * s);
+        // g_n = f_n hⁿ, f_n the Taylor coefficients at s.
+        let (mut gm, mut g) = (f, fp * h);
+        let (mut sum_f, mut sum_d) = (gm + g, g);
+        let mut max_abs = gm.abs().max(g.abs());
+        let mut ok = false;
+        for n in 0..400 {
+            let nf = n as f64;
+            let gn = ((nf + a) * (nf + b) * h * h * gm - (p1 * nf + q0) * (nf + 1.0) * h * g)
+                / (p0 * (nf + 1.0) * (nf + 2.0));
+            sum_f += gn;
+            sum_d += (nf + 2.0) * gn;
+            max_abs = max_abs.max(gn.abs());
+            if !sum_f.is_finite() || !sum_d.is_finite() {
+                break;
+            }
+            let norm = sum_f.abs() + sum_d.abs();
+            if (g.abs() + gn.abs()) * (nf + 3.0) <= TOL * norm {
+                ok = max_abs <= 8.0 * norm;
+                break;
+            }
+            gm = g;
+            g = gn;
+        }
+        if !ok {
+            h_try = 0.5 * h;
+            continue;
+        }
+        if last {
+            s = z1;
+        } else {
+            s += h;
+        }
+        f = sum_f;
+        fp = sum_d / h;
+        let norm = f.abs() + fp.abs() * s.min(1.0 - s);
+        if norm.is_nan() || norm <= 0.0 || !norm.is_finite() {
+            return None;
+        }
+        f /= norm;
+        fp /= norm;
+        ln_scale += norm.ln();
+        h_try = 2.0 * h;
+    }
+    if f == 0.0 {
+        return None;
+    }
+    Some(Scaled {
+        sign: f.signum(),
+        ln_abs: f.abs().ln() + ln_scale,
+    })
+}
+
+/// `₂F₁(a, b; c; z)` as `sign · exp(ln)` for validated arguments.
+fn hyp2f1_scaled(a: f64, b: f64, c: f64, z: f64) -> Option<Scaled> {
+    if z == 0.0 || a == 0.0 || b == 0.0 {
+        return Some(Scaled {
+            sign: 1.0,
+            ln_abs: 0.0,
+        });
+    }
+    if let Some(v) = best_series(a, b, c, z, SERIES_BUDGET) {
+        return Some(v);
+    }
+    // Analytic continuation from a point where the series are reliable.
+    let mut z0 = z.min(0.5);
+    for _ in 0..60 {
+        if z0 < z {
+            if let Some(start) = value_and_derivative(a, b, c, z0) {
+                return continue_ode(a, b, c, z0, start, z);
+            }
+        }
+        z0 *= 0.5;
+    }
+    None
+}
+
+fn is_non_positive_integer(x: f64) -> bool {
+    x <= 0.0 && x == x.round()
+}
+
+fn check_hyp2f1_args(a: f64, b: f64, c: f64, z: f64) -> Result<()> {
+    for (name, v) in [("a", a), ("b", b), ("c", c)] {
+        if !v.is_finite() {
+            return Err(Error::param(name, v, "must be finite"));
+        }
+    }
+    if is_non_positive_integer(c) {
+        return Err(Error::param(
+            "c",
+            c,
+            "must not be zero or a negative integer",
+        ));
+    }
     if !(0.0..1.0).contains(&z) {
         return Err(Error::param("z", z, "must lie in [0, 1)"));
     }
-    let (mut term, mut sum) = (1.0, 1.0);
-    for k in 0..1_000_000 {
-        let k = k as f64;
-        term *= (a + k) * (b + k) / ((c + k) * (k + 1.0)) * z;
-        sum += term;
-        if term.abs() < 1e-17 * sum.abs() {
-            return Ok(sum);
+    Ok(())
+}
+
+/// The Gauss hypergeometric function
+/// `₂F₁(a, b; c; z) = Σₖ₌₀^∞ (a)ₖ (b)ₖ / ((c)ₖ k!) zᵏ` for real `a`, `b`, `c` and `0 ≤ z < 1`
+/// (`(x)ₖ` is the rising factorial).
+///
+/// Accurate to about `1e-13` relative (absolute where `|F| < 1`; worst measured 1.3e-13) for
+/// the arguments met in the
+/// BG/NBD (`₂F₁(a+b−1−r, a−1; a+b+x−1; z)` with `x` up to 10⁴, `z` up to `1 − 10⁻¹⁰`) and the
+/// sBG / BG/BB (`₂F₁(1, β+n; α+β+n; 1/(1+d))`); see the module documentation for the methods.
+///
+/// ```
+/// use clv::special::hyp2f1;
+/// // ₂F₁(1, 1; 2; z) = −ln(1−z)/z
+/// let z = 0.999_999;
+/// let f = hyp2f1(1.0, 1.0, 2.0, z)?;
+/// assert!((f / (-(-z).ln_1p() / z) - 1.0).abs() < 1e-13);
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] unless `a`, `b`, `c` are finite, `c` is not zero or a negative
+/// integer and `0 ≤ z < 1`; [`Error::Numerical`] when the value overflows `f64` or no method
+/// converges.
+pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
+    check_hyp2f1_args(a, b, c, z)?;
+    let v = hyp2f1_scaled(a, b, c, z)
+        .ok_or_else(|| Error::Numerical(format!("2F1({a}, {b}; {c}; {z}) did not converge")))?;
+    let value = v.sign * v.ln_abs.exp();
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::Numerical(format!(
+            "2F1({a}, {b}; {c}; {z}) overflows (ln |F| = {})",
+            v.ln_abs
+        )))
+    }
+}
+
+/// `₂F₁(a, b; c; z) − 1`, accurate relative to itself when `F` is close to 1 (the direct
+/// series without its leading term where that series converges without cancellation).
+pub(crate) fn hyp2f1_minus_one(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
+    check_hyp2f1_args(a, b, c, z)?;
+    if z == 0.0 || a == 0.0 || b == 0.0 {
+        return Ok(0.0);
+    }
+    if let Some(s) = series_from(a, b, c, z, SERIES_BUDGET, 0.0) {
+        let v = s.sum * s.ln_scale.exp();
+        if s.cancel <= 4.0 && v.is_finite() {
+            return Ok(v);
         }
     }
-    Err(Error::Numerical("2F1 series did not converge".into()))
+    Ok(hyp2f1(a, b, c, z)? - 1.0)
+}
+
+/// `ln ₂F₁(a, b; c; z)` for `a, b, c > 0` and `0 ≤ z < 1`, where every term of the series is
+/// positive (so `F ≥ 1`) and the value itself may overflow `f64`.
+///
+/// Methods, fastest first:
+/// * `c = a + 1` (or `b + 1`), the Pareto/NBD case: the Euler-transformed series
+///   `(1−z)^(1−b) Σₖ (a+1−b)ₖ/(a+1)ₖ zᵏ`, whose terms fall at least like `zᵏ`; for large `z`
+///   with `b < 1` the exact identity `₂F₁(a, b; a+1; z) = a z^−a B(a, 1−b) I_z(a, 1−b)`
+///   (regularised incomplete beta function); otherwise the integral
+///   `₂F₁(a, b; a+1; z) = ∫₀^∞ e^−v (1 − z e^(−v/a))^−b dv` by adaptive Gauss–Kronrod
+///   quadrature;
+/// * otherwise the direct or (when `c > a, b` and `c < a + b`) Euler-transformed positive
+///   series in log-scaled arithmetic, falling back to the general [`hyp2f1`] machinery.
+///
+/// ```
+/// use clv::special::ln_hyp2f1;
+/// // ₂F₁(a, b; b; z) = (1−z)^−a
+/// let v = ln_hyp2f1(300.0, 2.5, 2.5, 0.5)?;
+/// assert!((v - 300.0 * 2f64.ln()).abs() < 1e-10);
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] unless `a`, `b`, `c` are finite and > 0 and `0 ≤ z < 1`;
+/// [`Error::Numerical`] if no method converges.
+pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
+    for (name, v) in [("a", a), ("b", b), ("c", c)] {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(Error::param(name, v, "must be finite and > 0"));
+        }
+    }
+    if !(0.0..1.0).contains(&z) {
+        return Err(Error::param("z", z, "must lie in [0, 1)"));
+    }
+    if z == 0.0 {
+        return Ok(0.0);
+    }
+    let near = |u: f64, v: f64| (u - v).abs() <= 4.0 * f64::EPSILON * u.abs().max(v.abs());
+    let v = if near(c, a + 1.0) {
+        ln_hyp2f1_a_a1(c - 1.0, b, z)
+    } else if near(c, b + 1.0) {
+        ln_hyp2f1_a_a1(c - 1.0, a, z)
+    } else {
+        ln_hyp2f1_positive(a, b, c, z)
+    };
+    v.ok_or_else(|| Error::Numerical(format!("ln 2F1({a}, {b}; {c}; {z}) did not converge")))
+}
+
+/// Largest number of terms tried in the positive series before another method is used.
+const POSITIVE_BUDGET: usize = 4_000;
+
+/// `ln ₂F₁(a, b; c; z)`, `a, b, c > 0`, `c ≠ a + 1`.
+fn ln_hyp2f1_positive(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
+    let d = c - a - b;
+    if d < 0.0 && c > a && c > b {
+        if let Some(s) = series(c - a, c - b, c, z, POSITIVE_BUDGET) {
+            return Some(s.scaled(d * (-z).ln_1p()).ln_abs);
+        }
+    }
+    if let Some(s) = series(a, b, c, z, POSITIVE_BUDGET) {
+        return Some(s.scaled(0.0).ln_abs);
+    }
+    let v = hyp2f1_scaled(a, b, c, z)?;
+    (v.sign > 0.0).then_some(v.ln_abs)
+}
+
+/// `ln ₂F₁(a, b; a+1; z)`, `a, b > 0`, `0 < z < 1`.
+fn ln_hyp2f1_a_a1(a: f64, b: f64, z: f64) -> Option<f64> {
+    let l1z = (-z).ln_1p();
+    if b <= a + 1.0 {
+        // Euler: (1−z)^(1−b) ₂F₁(1, a+1−b; a+1; z). The term ratio z(a+1−b+k)/(a+1+k) rises
+        // towards z, so the terms fall at least like zᵏ and the tail after a term t is below
+        // t z/(1−z); the sum stays below 1/(1−z) (no rescaling needed).
+        if z <= 0.9 || (b >= 1.0 && z <= 0.995) {
+            let (p, q) = (a + 1.0 - b, a + 1.0);
+            let stop = TOL * (1.0 - z) / z;
+            let (mut term, mut sum) = (1.0f64, 1.0f64);
+            for k in 0..POSITIVE_BUDGET {
+                let kf = k as f64;
+                term *= z * (p + kf) / (q + kf);
+                sum += term;
+                if term <= stop * sum {
+                    return Some((1.0 - b) * l1z + sum.ln());
+                }
+            }
+        }
+    } else if let Some(s) = series(a, b, a + 1.0, z, POSITIVE_BUDGET) {
+        return Some(s.scaled(0.0).ln_abs);
+    }
+    if b < 1.0 {
+        if let Some(v) = ln_hyp2f1_beta(a, b, z) {
+            return Some(v);
+        }
+    }
+    ln_hyp2f1_a_a1_quadrature(a, b, z)
+}
+
+/// `ln ₂F₁(a, b; a+1; z) = ln a − a ln z + ln B(a, 1−b) + ln I_z(a, 1−b)` for `b < 1`.
+fn ln_hyp2f1_beta(a: f64, b: f64, z: f64) -> Option<f64> {
+    let i = checked_beta_reg(a, 1.0 - b, z).ok()?;
+    if i.is_nan() || i <= 0.0 || !i.is_finite() {
+        return None;
+    }
+    let v = a.ln() - a * z.ln() + ln_beta(a, 1.0 - b) + i.ln();
+    v.is_finite().then_some(v)
+}
+
+/// `ln ₂F₁(a, b; a+1; z) = −b ln(1−z) + ln ∫₀^∞ e^−v R(v)^b dv` with
+/// `R(v) = (1−z)/(1 − z e^(−v/a)) ∈ (1−z, 1]`, integrated over geometrically growing pieces
+/// from the scale on which `R^b` falls.
+fn ln_hyp2f1_a_a1_quadrature(a: f64, b: f64, z: f64) -> Option<f64> {
+    let one_minus_z = 1.0 - z;
+    let integrand = |v: f64| {
+        let ln_r = -(-z * (-v / a).exp_m1() / one_minus_z).ln_1p();
+        (-v + b * ln_r).exp()
+    };
+    let scale = (a * one_minus_z / (z * b.max(1.0))).min(1.0);
+    let mut total = 0.0;
+    let (mut lo, mut hi) = (0.0, scale);
+    for _ in 0..200 {
+        let (piece, _) = integrate(integrand, lo, hi, 1e-14, 1e-18 * total, 200);
+        total += piece;
+        // The integrand is below e^−v, so the rest is below e^−hi.
+        if (-hi).exp() <= 1e-17 * total {
+            break;
+        }
+        lo = hi;
+        hi *= 2.0;
+    }
+    let v = -b * (-z).ln_1p() + total.ln();
+    (total > 0.0 && v.is_finite()).then_some(v)
+}
+
+/// Coefficients `c₂, c₃, …` of `1/Γ(x) = Σₖ cₖ xᵏ` (`c₁ = 1`; mpmath, 20 digits).
+#[allow(clippy::excessive_precision)]
+const RGAMMA_TAYLOR: [f64; 25] = [
+    0.577_215_664_901_532_860_6,
+    -0.655_878_071_520_253_881_1,
+    -0.042_002_635_034_095_235_53,
+    0.166_538_611_382_291_489_5,
+    -0.042_197_734_555_544_336_75,
+    -0.009_621_971_527_876_973_562,
+    0.007_218_943_246_663_099_542,
+    -0.001_165_167_591_859_065_112,
+    -0.000_215_241_674_114_950_972_8,
+    0.000_128_050_282_388_116_186_2,
+    -0.000_020_134_854_780_788_238_66,
+    -1.250_493_482_142_670_657e-6,
+    1.133_027_231_981_695_882e-6,
+    -2.056_338_416_977_607_104e-7,
+    6.116_095_104_481_415_818e-9,
+    5.002_007_644_469_222_930e-9,
+    -1.181_274_570_487_020_145e-9,
+    1.043_426_711_691_100_511e-10,
+    7.782_263_439_905_071_254e-12,
+    -3.696_805_618_642_205_708e-12,
+    5.100_370_287_454_475_979e-13,
+    -2.058_326_053_566_506_783e-14,
+    -5.348_122_539_423_017_982e-15,
+    1.226_778_628_238_260_790e-15,
+    -1.181_259_301_697_458_770e-16,
+];
+
+/// `(Γ(1+a) − 1)/a` for `|a| ≤ 1/2`, from the Taylor series of `1/Γ(1+a)`.
+fn gamma1pm1_over_a(a: f64) -> f64 {
+    // u = (1/Γ(1+a) − 1)/a = Σ_{k≥2} c_k a^(k−2); Γ(1+a) − 1 = −a u / (1 + a u).
+    let u = RGAMMA_TAYLOR.iter().rev().fold(0.0, |acc, &c| acc * a + c);
+    -u / (1.0 + a * u)
+}
+
+/// `Γ(a, z)` for `|a| ≤ 1/2`, `0 < z < 1`:
+/// `(Γ(1+a) − 1)/a − (zᵃ − 1)/a − zᵃ Σ_{k≥1} (−z)ᵏ/(k!(a+k))`, finite and accurate as `a → 0`
+/// (where it tends to `E₁(z)`).
+fn upper_gamma_small_a(a: f64, z: f64) -> f64 {
+    let lz = z.ln();
+    let power_term = if a == 0.0 { lz } else { (a * lz).exp_m1() / a };
+    let mut sum = 0.0;
+    let mut t = 1.0;
+    for k in 1..200 {
+        let kf = k as f64;
+        t *= -z / kf;
+        let term = t / (a + kf);
+        sum += term;
+        if term.abs() <= 1e-17 * sum.abs() {
+            break;
+        }
+    }
+    gamma1pm1_over_a(a) - power_term - (a * lz).exp() * sum
+}
+
+/// `ln Γ(a, z)` by the Legendre continued fraction
+/// `Γ(a, z) = e^−z zᵃ / (z+1−a − 1·(1−a)/(z+3−a − 2·(2−a)/(z+5−a − …)))` (modified Lentz).
+fn ln_upper_gamma_cf(a: f64, z: f64) -> Option<f64> {
+    const TINY: f64 = 1e-300;
+    let mut b = z + 1.0 - a;
+    let mut c = 1.0 / TINY;
+    let mut d = 1.0 / b;
+    let mut h = d;
+    for i in 1..100_000 {
+        let fi = i as f64;
+        let an = -fi * (fi - a);
+        b += 2.0;
+        d = an * d + b;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = b + an / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() <= f64::EPSILON {
+            return (h > 0.0).then(|| -z + a * z.ln() + h.ln());
+        }
+    }
+    None
+}
+
+/// The logarithm of the upper incomplete gamma function,
+/// `ln Γ(a, z) = ln ∫_z^∞ t^(a−1) e^−t dt`, for any real `a` and `z > 0`.
+///
+/// Methods: the Legendre continued fraction for `z ≥ 1` (when `a ≤ 0` or `z > a + 1`);
+/// statrs' regularised `Q(a, z)` times `Γ(a)` for `a > 1/2` otherwise; for `z < 1` and
+/// `a ≤ 1/2` the series `Γ(a₀) − γ(a₀, z)`, written to stay exact as `a₀ → 0` (where it becomes
+/// `E₁(z)`), at `a₀ = a + n ∈ (−1/2, 1/2]`, followed by the downward recurrence
+/// `Γ(α−1, z) = (z^(α−1) e^−z − Γ(α, z))/(1−α)` in the stable normalised form
+/// `g(α−1) = (1 − z g(α))/(1−α)`, `g(α) = Γ(α, z) e^z z^−α`.
+///
+/// Used for the Pareto/NBD DERT through `U(s, s, z) = e^z Γ(1−s, z)`.
+///
+/// ```
+/// use clv::special::ln_upper_gamma;
+/// // Γ(0, z) = E₁(z); E₁(1) = 0.21938393439552027368 (mpmath)
+/// let v = ln_upper_gamma(0.0, 1.0)?;
+/// assert!((v.exp() - 0.219_383_934_395_520_27).abs() < 1e-15);
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] unless `a` is finite and `z` finite and > 0;
+/// [`Error::Numerical`] if the continued fraction does not converge.
+pub fn ln_upper_gamma(a: f64, z: f64) -> Result<f64> {
+    if !a.is_finite() {
+        return Err(Error::param("a", a, "must be finite"));
+    }
+    if !(z.is_finite() && z > 0.0) {
+        return Err(Error::param("z", z, "must be finite and > 0"));
+    }
+    let fail = || Error::Numerical(format!("ln Γ({a}, {z}) did not converge"));
+    if z >= 1.0 {
+        if a <= 0.0 || z > a + 1.0 {
+            return ln_upper_gamma_cf(a, z).ok_or_else(fail);
+        }
+        return Ok(ln_gamma(a) + gamma_ur(a, z).ln());
+    }
+    if a > 0.5 {
+        return Ok(ln_gamma(a) + gamma_ur(a, z).ln());
+    }
+    // a ≤ 1/2, z < 1: start at a0 ∈ (−1/2, 1/2] and recur downwards n times.
+    let n = if a > -0.5 {
+        0.0
+    } else {
+        (-0.5 - a).floor() + 1.0
+    };
+    let a0 = a + n;
+    let g0 = upper_gamma_small_a(a0, z);
+    if g0.is_nan() || g0 <= 0.0 {
+        return Err(fail());
+    }
+    if n == 0.0 {
+        return Ok(g0.ln());
+    }
+    let lz = z.ln();
+    // g(α) = Γ(α, z) e^z z^−α
+    let mut g = (g0.ln() + z - a0 * lz).exp();
+    let mut alpha = a0;
+    for _ in 0..(n as usize) {
+        g = (1.0 - z * g) / (1.0 - alpha);
+        alpha -= 1.0;
+    }
+    if g.is_nan() || g <= 0.0 {
+        return Err(fail());
+    }
+    Ok(g.ln() - z + a * lz)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(a: f64, b: f64) -> f64 {
+        (a - b).abs() / b.abs().max(1.0)
+    }
+
+    #[test]
+    fn closed_forms() {
+        // ₂F₁(1,1;2;z) = −ln(1−z)/z
+        for &z in &[0.1f64, 0.5, 0.9, 0.999, 1.0 - 1e-10] {
+            let want = -(-z).ln_1p() / z;
+            let got = hyp2f1(1.0, 1.0, 2.0, z).unwrap();
+            assert!((got / want - 1.0).abs() < 1e-13, "z={z}: {got} vs {want}");
+            let got = ln_hyp2f1(1.0, 1.0, 2.0, z).unwrap();
+            assert!(
+                rel(got, want.ln()) < 1e-13,
+                "ln z={z}: {got} vs {}",
+                want.ln()
+            );
+        }
+        // ₂F₁(a,b;b;z) = (1−z)^−a
+        for &(a, b, z) in &[
+            (0.3f64, 2.0f64, 0.9f64),
+            (-2.5, 0.7, 0.999),
+            (5.0, 0.1, 1.0 - 1e-6),
+        ] {
+            let want = (-a * (-z).ln_1p()).exp();
+            let got = hyp2f1(a, b, b, z).unwrap();
+            assert!(
+                (got / want - 1.0).abs() < 1e-12,
+                "{a},{b},{z}: {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn domain_errors() {
+        assert!(hyp2f1(1.0, 1.0, -2.0, 0.5).is_err());
+        assert!(hyp2f1(1.0, 1.0, 2.0, 1.0).is_err());
+        assert!(hyp2f1(1.0, f64::NAN, 2.0, 0.5).is_err());
+        assert!(ln_hyp2f1(-1.0, 1.0, 2.0, 0.5).is_err());
+        assert!(ln_upper_gamma(1.0, 0.0).is_err());
+        assert!(ln_upper_gamma(f64::INFINITY, 1.0).is_err());
+    }
+
+    #[test]
+    fn upper_gamma_special_values() {
+        // Γ(1, z) = e^−z; Γ(1/2, z) = √π erfc(√z); E₁(0.5) = 0.5597735947761608 (mpmath)
+        for &z in &[1e-6, 0.3, 1.0, 7.0, 800.0] {
+            assert!(rel(ln_upper_gamma(1.0, z).unwrap(), -z) < 1e-14);
+        }
+        let e1 = ln_upper_gamma(0.0, 0.5).unwrap().exp();
+        assert!((e1 - 0.559_773_594_776_160_8).abs() < 1e-15);
+    }
 }

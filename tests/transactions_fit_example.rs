@@ -11,8 +11,14 @@ fn run(args: &[&str]) -> Output {
     common::run_fit(args)
 }
 
-/// The CDNOW log rewritten as `customer_id,date,cds,amount` CSV.
+/// The CDNOW log rewritten as `customer_id,date,cds,amount` CSV, written once per process (the
+/// tests run in parallel and must not rewrite a file another one is reading).
 fn cdnow_csv() -> PathBuf {
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(write_cdnow_csv).clone()
+}
+
+fn write_cdnow_csv() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("clv-tx-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("cdnow.csv");

@@ -46,7 +46,7 @@ use crate::models::{Model, TransactionModel};
 use crate::optimize::{FitOptions, Objective, maximize};
 use crate::parallel::sum_rows;
 use crate::quadrature::integrate;
-use crate::special::{hyp2f1, log_add_exp};
+use crate::special::{hyp2f1_minus_one, log_add_exp};
 
 /// BG/NBD parameters: purchase-rate heterogeneity `Gamma(r, α)`, dropout heterogeneity `Beta(a, b)`.
 ///
@@ -280,12 +280,16 @@ impl BgNbd {
             // Removable singularity at a = 1: average the two sides.
             const EPS: f64 = 1e-6;
             let value = if (a - 1.0).abs() < EPS {
-                0.5 * (euler_form(r, a - EPS, b, x, z)? + euler_form(r, a + EPS, b, x, z)?)
+                euler_form(r, a - EPS, b, x, z)
+                    .and_then(|lo| Ok(0.5 * (lo + euler_form(r, a + EPS, b, x, z)?)))
             } else {
-                euler_form(r, a, b, x, z)?
+                euler_form(r, a, b, x, z)
             };
-            if value.is_finite() && value >= 0.0 {
-                return Ok(value);
+            // Where the 2F1 is not representable, fall through to the quadrature.
+            if let Ok(value) = value {
+                if value.is_finite() && value >= 0.0 {
+                    return Ok(value);
+                }
             }
         }
         self.expected_if_alive_quadrature(x, t_cal, t)
@@ -346,8 +350,9 @@ impl BgNbd {
 /// `[1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)] · (a+b+x−1)/(a−1)`.
 fn euler_form(r: f64, a: f64, b: f64, x: f64, z: f64) -> Result<f64> {
     let c = a + b + x - 1.0;
-    let f = hyp2f1(c - r - x, a - 1.0, c, z)?;
-    let bracket = -((a - 1.0) * (-z).ln_1p()).exp_m1() - (1.0 - z).powf(a - 1.0) * (f - 1.0);
+    // F − 1 directly: F is within O(a − 1) of 1 and `f − 1.0` would lose those digits.
+    let f_m1 = hyp2f1_minus_one(c - r - x, a - 1.0, c, z)?;
+    let bracket = -((a - 1.0) * (-z).ln_1p()).exp_m1() - (1.0 - z).powf(a - 1.0) * f_m1;
     Ok(c / (a - 1.0) * bracket)
 }
 
