@@ -2,7 +2,7 @@
 //! customer base of 1,000,000 distinct rows (CDNOW's estimates, T ~ U[27, 39] weeks).
 use std::hint::black_box;
 
-use clv::{FitOptions, ParetoNbd, RfmData, TransactionModel, simulate};
+use clv::{FitOptions, Model, Objective, ParetoNbd, RfmData, TransactionModel, simulate};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn cdnow() -> RfmData {
@@ -36,11 +36,14 @@ fn benches(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("pnbd_1m");
     group.sample_size(10);
+    let objective = ParetoNbd::objective(&compressed);
+    let theta = model.params();
     group.bench_function("log_likelihood", |b| {
-        b.iter(|| model.total_log_likelihood(black_box(&compressed)))
+        b.iter(|| black_box(objective.log_likelihood(black_box(&theta), None)))
     });
     group.bench_function("log_likelihood_and_gradient", |b| {
-        b.iter(|| model.total_log_likelihood_and_gradient(black_box(&compressed)))
+        let mut g = [0.0; 4];
+        b.iter(|| black_box(objective.log_likelihood(black_box(&theta), Some(&mut g))))
     });
     group.bench_function("p_alive_batch", |b| {
         b.iter(|| model.probability_alive_batch(black_box(&compressed)))

@@ -8,6 +8,8 @@
 //! |---|---|
 //! | noncontractual, customers may buy at any time, churn is never observed (retail, e-commerce) | [`BgNbd`] (Fader, Hardie & Lee 2005) |
 //! | the same, with dropout possible at any time rather than only after a purchase | [`ParetoNbd`] (Schmittlein, Morrison & Colombo 1987) |
+//! | contractual, churn observed at period boundaries (subscriptions, insurance, memberships) | [`Sbg`], shifted-beta-geometric (Fader & Hardie 2007, 2010) |
+//! | spend per transaction, for customer value with any of the above | [`GammaGamma`] (Fader, Hardie & Lee 2005; Fader & Hardie 2013) |
 //!
 //! ## Quick start
 //!
@@ -30,10 +32,15 @@
 //! ```
 //!
 //! ## Organisation
-//! * [`data`]: validated inputs ([`RfmData`], [`Customer`]).
+//! * [`data`]: validated inputs ([`RfmData`], [`Customer`]; [`CohortData`], [`LifetimeData`]) and
+//!   transaction logs ([`data::TransactionLog`]: CSV and CDNOW readers, summaries,
+//!   calibration/holdout splits).
+//! * [`diagnostics`]: calibration histogram, holdout by frequency, tracking curves, error metrics;
+//!   `plot` (feature `plot`) draws them as SVG.
 //! * [`models`]: one module per model family; shared verbs in [`TransactionModel`].
 //! * [`special`]: special functions (Gauss hypergeometric 2F1, ...).
 //! * [`simulate`]: each model's data-generating process, seeded.
+//! * [`value`]: discounted customer lifetime value for any transaction model with a spend model.
 //! * [`Fitted`]: a model with what its fit learned (log-likelihood, standard errors, ...).
 //!
 //! Time is always in the caller's unit (days, weeks, ...): parameters with a time dimension and
@@ -42,17 +49,26 @@
 #![deny(missing_docs)]
 
 pub mod data;
+pub mod diagnostics;
 pub mod error;
 mod fitted;
 pub mod models;
 mod optimize;
 mod parallel;
+#[cfg(feature = "plot")]
+pub mod plot;
 mod quadrature;
 pub mod simulate;
 pub mod special;
+pub mod value;
 
-pub use data::{Customer, RfmData};
+pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmData, SpendData};
 pub use error::{Error, Result};
 pub use fitted::Fitted;
-pub use models::{BgNbd, Model, ParetoNbd, TransactionModel};
-pub use optimize::FitOptions;
+pub use models::{BgNbd, GammaGamma, Model, ParetoNbd, Sbg, TransactionModel};
+pub use optimize::{FitOptions, Objective};
+
+/// The README's code, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

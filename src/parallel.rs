@@ -40,3 +40,31 @@ where
         total
     })
 }
+
+/// `f(i)` for every `i` in `0..n`, in order, splitting the indices across threads when there are
+/// many (`min_per_thread` or more per thread).
+pub(crate) fn map_rows<T, F>(n: usize, min_per_thread: usize, f: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(usize) -> T + Sync,
+{
+    let parts = threads().min(n / min_per_thread.max(1)).max(1);
+    if parts == 1 {
+        return (0..n).map(f).collect();
+    }
+    let chunk = n.div_ceil(parts);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..parts)
+            .map(|p| {
+                let f = &f;
+                let (lo, hi) = (p * chunk, ((p + 1) * chunk).min(n));
+                s.spawn(move || (lo..hi).map(f).collect::<Vec<T>>())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        for h in handles {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
+    })
+}

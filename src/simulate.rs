@@ -12,9 +12,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
-use crate::data::RfmData;
+use crate::data::{LifetimeData, RfmData};
 use crate::error::{Error, Result};
-use crate::models::{BgNbd, ParetoNbd};
+use crate::models::{BgNbd, ParetoNbd, Sbg};
 
 /// A simulated customer base: the summaries and, per customer, whether the customer was truly
 /// alive at the end of observation.
@@ -70,6 +70,50 @@ pub fn bg_nbd(model: &BgNbd, ages: &[f64], seed: u64) -> Result<Simulated> {
     }
     let data = RfmData::new(xs, txs, ages.to_vec())?;
     Ok(Simulated { data, alive })
+}
+
+/// Simulates sBG customers, one per entry of `horizons` (the number of periods each is observed
+/// for), seeded; returns their right-censored lifetimes in the order given.
+///
+/// Per customer: `θ ~ Beta(α, β)`, lifetime `T ~ Geometric(θ)` on `{1, 2, ...}` (drawn by
+/// inversion, `T = 1 + ⌊ln U / ln(1−θ)⌋`); a customer with `T <= horizon` churned in period
+/// `T`, otherwise is still active after `horizon` periods.
+///
+/// ```
+/// use clv::{Sbg, simulate};
+/// let model = Sbg::new(0.704, 1.182)?;
+/// let data = simulate::sbg(&model, &[7; 1000], 7)?;
+/// assert_eq!(data.n_customers(), 1000.0);
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidInput`] for no horizons, [`Error::InvalidData`] for a horizon of 0.
+pub fn sbg(model: &Sbg, horizons: &[u32], seed: u64) -> Result<LifetimeData> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let beta = Beta::new(model.alpha(), model.beta()).map_err(dist_err)?;
+    let (mut duration, mut churned) = (Vec::new(), Vec::new());
+    for (i, &horizon) in horizons.iter().enumerate() {
+        if horizon == 0 {
+            return Err(Error::data(i + 1, "horizon", 0, "horizon must be >= 1"));
+        }
+        let theta: f64 = beta.sample(&mut rng);
+        // U in (0, 1]; a lifetime beyond the horizon (or θ = 0, never churning) is censored.
+        let u = 1.0 - rng.random::<f64>();
+        let failures = if theta > 0.0 {
+            u.ln() / (-theta).ln_1p()
+        } else {
+            f64::INFINITY
+        };
+        if failures < f64::from(horizon) {
+            duration.push(failures.floor() as u32 + 1);
+            churned.push(true);
+        } else {
+            duration.push(horizon);
+            churned.push(false);
+        }
+    }
+    LifetimeData::new(duration, churned)
 }
 
 /// Simulates Pareto/NBD customers observed for the given ages `T` (one customer each), seeded.

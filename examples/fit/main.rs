@@ -2,19 +2,47 @@
 //!
 //! ```text
 //! cargo run --release --example fit -- --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model bgnbd --transactions LOG.csv --calibration-end YYYY-MM-DD \
+//!     [--holdout-end YYYY-MM-DD] [--time-unit day|week] [--horizon T] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model sbg --input FILE.csv [--horizon H] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model gg --input FILE.csv [--predictions OUT.csv]
 //! ```
 //!
-//! * `--model`: `bgnbd` (BG/NBD), `pnbd` (Pareto/NBD).
-//! * `--input`: CSV with a header; columns `frequency,recency,T` (any order, others ignored),
-//!   optional `weight`.
-//! * `--horizon`: prediction horizon in the data's time unit (default 39).
-//! * `--predictions`: write one row per input row, in input order, with the columns
-//!   `probability_alive,expected_transactions` (conditional expectation over the horizon).
+//! * `--model`: `bgnbd` (BG/NBD), `pnbd` (Pareto/NBD, same input, JSON and predictions as
+//!   `bgnbd`), `sbg` (shifted-beta-geometric, contractual) or `gg`
+//!   (Gamma-Gamma spend: columns `frequency,monetary_value`, rows with frequency 0 skipped in the
+//!   fit and counted as `n_skipped`; predictions write `expected_average_spend` per input row,
+//!   the population mean for frequency-0 rows).
+//! * `--input`: CSV with a header. For `bgnbd`: columns `frequency,recency,T` (any order, others
+//!   ignored), optional `weight`. For `sbg`: cohort survival counts `period,alive` (optional
+//!   `cohort`) or individual lifetimes `duration,churned` (optional `weight`), told apart by the
+//!   header.
+//! * `--transactions` (instead of `--input`): a transaction log, CSV with a header and the
+//!   columns `customer_id`, `date` (`YYYY-MM-DD`) and optionally `amount` (others ignored).
+//!   Same-day transactions are merged into one purchase; recency and T are measured in
+//!   `--time-unit` (`day` or `week`, default `week`), as Fader, Hardie & Lee built CDNOW. The
+//!   model is fitted to the calibration summary up to `--calibration-end`; the JSON gains
+//!   `"holdout": {"predicted", "actual", "mae", "n_customers", ...}` for the holdout up to
+//!   `--holdout-end` (default: the last date in the file): predicted = Σ over customers of the
+//!   conditional expected transactions over the holdout duration, actual = Σ repeat
+//!   transactions (purchase days) in the holdout, mae = mean over customers of
+//!   |predicted − actual|, n_customers = customers in the calibration summary (those whose first
+//!   purchase is before the cut-off day). Predictions CSV rows follow the calibration summary and
+//!   gain a `customer_id` column.
+//! * `--horizon`: prediction horizon in the data's time unit (`bgnbd`: default 39; `sbg`: a whole
+//!   number of periods, default twice the longest observed horizon).
+//! * `--predictions`: for `bgnbd`, one row per input row, in input order, with the columns
+//!   `probability_alive,expected_transactions` (conditional expectation over the horizon); for
+//!   `sbg`, `period,survival,retention_rate` for periods 1..=H (with a leading `cohort` column,
+//!   one block per cohort, when the input names its cohorts).
 //!
 //! Output: one JSON object on stdout. Bad input: a one-line message on stderr naming the row
 //! and field, exit status 2, nothing on stdout. A fit that fails: message on stderr, exit 1.
 
+mod gg;
 mod noncontractual;
+mod sbg;
+mod transactions;
 
 use std::process::ExitCode;
 
@@ -27,10 +55,17 @@ pub struct Args {
     pub input: Option<String>,
     pub horizon: Option<f64>,
     pub predictions: Option<String>,
+    pub transactions: Option<String>,
+    /// `--calibration-end`, days since 1970-01-01.
+    pub calibration_end: Option<f64>,
+    /// `--holdout-end`, days since 1970-01-01.
+    pub holdout_end: Option<f64>,
+    pub time_unit: Option<String>,
 }
 
-const USAGE: &str =
-    "usage: fit --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]";
+const USAGE: &str = "usage: fit --model bgnbd|sbg|gg (--input FILE.csv | --transactions LOG.csv \
+     --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
+     [--horizon T] [--predictions OUT.csv]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -38,6 +73,10 @@ fn parse_args() -> Result<Args, String> {
         input: None,
         horizon: None,
         predictions: None,
+        transactions: None,
+        calibration_end: None,
+        holdout_end: None,
+        time_unit: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -49,6 +88,20 @@ fn parse_args() -> Result<Args, String> {
             "--model" => args.model = value("--model")?,
             "--input" => args.input = Some(value("--input")?),
             "--predictions" => args.predictions = Some(value("--predictions")?),
+            "--transactions" => args.transactions = Some(value("--transactions")?),
+            "--calibration-end" => {
+                let v = value("--calibration-end")?;
+                args.calibration_end = Some(transactions::parse_date("--calibration-end", &v)?);
+            }
+            "--holdout-end" => {
+                let v = value("--holdout-end")?;
+                args.holdout_end = Some(transactions::parse_date("--holdout-end", &v)?);
+            }
+            "--time-unit" => {
+                let v = value("--time-unit")?;
+                transactions::periods(&v)?;
+                args.time_unit = Some(v);
+            }
             "--horizon" => {
                 let v = value("--horizon")?;
                 let h: f64 = v
@@ -65,6 +118,20 @@ fn parse_args() -> Result<Args, String> {
     }
     if args.model.is_empty() {
         return Err(format!("--model is required; {USAGE}"));
+    }
+    if args.input.is_some() && args.transactions.is_some() {
+        return Err(format!(
+            "give either --input or --transactions, not both; {USAGE}"
+        ));
+    }
+    if args.transactions.is_none()
+        && (args.calibration_end.is_some()
+            || args.holdout_end.is_some()
+            || args.time_unit.is_some())
+    {
+        return Err(format!(
+            "--calibration-end, --holdout-end and --time-unit need --transactions; {USAGE}"
+        ));
     }
     Ok(args)
 }
@@ -105,9 +172,12 @@ pub fn named(names: &[&str], values: &[f64]) -> Value {
 
 /// The required `--input` path.
 pub fn input(args: &Args) -> Result<&str, Failure> {
-    args.input
-        .as_deref()
-        .ok_or_else(|| Failure(format!("--input is required; {USAGE}"), 2))
+    args.input.as_deref().ok_or_else(|| {
+        Failure(
+            format!("--input (or --transactions) is required; {USAGE}"),
+            2,
+        )
+    })
 }
 
 /// Writes CSV text to `path`.
@@ -122,8 +192,10 @@ fn run(args: &Args) -> Result<Value, Failure> {
         "pnbd" => {
             noncontractual::run::<clv::ParetoNbd>("pnbd", clv::ParetoNbd::fit, args, &options)
         }
+        "sbg" => sbg::run(args, &options),
+        "gg" => gg::run(args, &options),
         other => Err(Failure(
-            format!("unknown --model {other:?}; known: bgnbd, pnbd"),
+            format!("unknown --model {other:?}; known: bgnbd, pnbd, sbg, gg"),
             2,
         )),
     }

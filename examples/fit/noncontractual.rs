@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use clv::{FitOptions, Fitted, Model, RfmData, TransactionModel};
 use serde_json::{Value, json};
 
-use crate::{Args, Failure, input, named, number, write_file};
+use crate::{Args, Failure, input, named, number, transactions, write_file};
 
 /// Fits `M` to `--input`, writes `--predictions` if asked, and returns the JSON report.
 pub fn run<M: Model + TransactionModel>(
@@ -14,13 +14,51 @@ pub fn run<M: Model + TransactionModel>(
     args: &Args,
     options: &FitOptions,
 ) -> Result<Value, Failure> {
-    let data = RfmData::from_csv_path(input(args)?)?;
+    let split = match &args.transactions {
+        Some(path) => Some(transactions::split(args, path)?),
+        None => None,
+    };
+    let data = match &split {
+        Some(s) => s.calibration().clone(),
+        None => RfmData::from_csv_path(input(args)?)?,
+    };
     let fitted = fit(&data, options)?;
     if let Some(path) = &args.predictions {
         let horizon = args.horizon.unwrap_or(39.0);
-        write_file(path, &predictions(fitted.model(), &data, horizon)?)?;
+        let mut text = predictions(fitted.model(), &data, horizon)?;
+        if let Some(s) = &split {
+            text = with_customer_ids(&text, s.customer_ids());
+        }
+        write_file(path, &text)?;
     }
-    Ok(report(name, &fitted))
+    let mut json = report(name, &fitted);
+    if let Some(s) = &split {
+        json["holdout"] = transactions::holdout_json(fitted.model(), s)?;
+    }
+    Ok(json)
+}
+
+/// Appends a `customer_id` column to the predictions CSV (rows in calibration-summary order).
+fn with_customer_ids(csv: &str, ids: &[String]) -> String {
+    let mut out = String::with_capacity(csv.len() + 12 * ids.len());
+    for (i, line) in csv.lines().enumerate() {
+        let id = if i == 0 {
+            "customer_id".to_string()
+        } else {
+            quote(&ids[i - 1])
+        };
+        let _ = writeln!(out, "{line},{id}");
+    }
+    out
+}
+
+/// A CSV field, quoted when it needs to be.
+fn quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
 }
 
 /// The JSON report of a fitted model.

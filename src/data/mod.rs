@@ -3,7 +3,47 @@
 //! * [`RfmData`]: recency/frequency(/monetary) summaries `(x, t_x, T[, m])` of a noncontractual
 //!   customer base, optionally weighted, validated once at construction.
 //! * [`Customer`]: one validated `(x, t_x, T)` triple, the argument of per-customer predictions.
+//! * [`CohortData`] ([`Cohort`]) and [`LifetimeData`]: contractual data (churn observed), as
+//!   cohort survival counts or individual, possibly right-censored lifetimes;
+//!   [`ContractualData`] reads either from CSV.
+//! * [`TransactionLog`]: raw transactions (customer id, time, optional amount) read from CSV
+//!   ([`TransactionReader`]) or CDNOW's raw format, summarised into [`RfmData`]
+//!   ([`TransactionLog::summarize`]) or split at a cut-off into calibration and holdout
+//!   ([`TransactionLog::calibration_holdout`], [`CalibrationHoldout`]).
+//! * [`SpendData`]: frequency and average spend `(x, m_x)` per customer, for spend models.
 
+mod contractual;
 mod rfm;
+mod spend;
+mod transactions;
 
+pub use contractual::{Cohort, CohortData, ContractualData, LifetimeData};
 pub use rfm::{Customer, RfmData};
+pub use spend::SpendData;
+
+pub use transactions::{
+    CalibrationHoldout, Periods, Summary, TimeFormat, TransactionLog, TransactionReader,
+    civil_from_days, days_from_civil,
+};
+
+/// Checks that a table of `n` rows (its first column named `first`) is not empty and that every
+/// other column, given as `(name, length)`, has `n` values.
+pub(crate) fn check_columns(
+    n: usize,
+    first: &str,
+    others: &[(&str, Option<usize>)],
+) -> crate::Result<()> {
+    if n == 0 {
+        return Err(crate::Error::InvalidInput(
+            "no customers: the data is empty".into(),
+        ));
+    }
+    for &(name, len) in others {
+        if let Some(len) = len.filter(|&l| l != n) {
+            return Err(crate::Error::InvalidInput(format!(
+                "column `{name}` has {len} values but `{first}` has {n}"
+            )));
+        }
+    }
+    Ok(())
+}

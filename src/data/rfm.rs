@@ -1,6 +1,5 @@
 //! Recency/frequency/monetary summaries.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -168,28 +167,16 @@ impl RfmData {
         weight: Option<Vec<f64>>,
     ) -> Result<Self> {
         let n = frequency.len();
-        if n == 0 {
-            return Err(Error::InvalidInput(
-                "no customers: the data is empty".into(),
-            ));
-        }
-        let same = |name: &str, len: usize| {
-            if len == n {
-                Ok(())
-            } else {
-                Err(Error::InvalidInput(format!(
-                    "column `{name}` has {len} values but `frequency` has {n}"
-                )))
-            }
-        };
-        same("recency", recency.len())?;
-        same("T", age.len())?;
-        if let Some(m) = &monetary_value {
-            same("monetary_value", m.len())?;
-        }
-        if let Some(w) = &weight {
-            same("weight", w.len())?;
-        }
+        super::check_columns(
+            n,
+            "frequency",
+            &[
+                ("recency", Some(recency.len())),
+                ("T", Some(age.len())),
+                ("monetary_value", monetary_value.as_ref().map(Vec::len)),
+                ("weight", weight.as_ref().map(Vec::len)),
+            ],
+        )?;
         let data = RfmData {
             frequency,
             recency,
@@ -393,13 +380,14 @@ impl RfmData {
     }
 
     /// Merges identical rows (equal in every column present) into one row whose weight is the sum
-    /// of theirs, in order of first appearance.
+    /// of theirs. Rows come out sorted by (frequency, recency, T, monetary value).
     ///
     /// ```
     /// use clv::RfmData;
-    /// let data = RfmData::new(vec![0.0, 1.0, 0.0], vec![0.0, 2.0, 0.0], vec![5.0, 5.0, 5.0])?;
+    /// let data = RfmData::new(vec![1.0, 0.0, 0.0], vec![2.0, 0.0, 0.0], vec![5.0, 5.0, 5.0])?;
     /// let c = data.compress();
     /// assert_eq!(c.len(), 2);
+    /// assert_eq!(c.frequency(), &[0.0, 1.0]);
     /// assert_eq!(c.weights(), &[2.0, 1.0]);
     /// # Ok::<(), clv::Error>(())
     /// ```
@@ -410,8 +398,9 @@ impl RfmData {
     /// As [`RfmData::compress`], also returning for each original row the index of its row in the
     /// compressed data (to expand per-row results back to the input order).
     pub fn compress_with_index(&self) -> (RfmData, Vec<usize>) {
-        let key_of = |i: usize| {
-            let bits = |v: f64| (v + 0.0).to_bits(); // + 0.0 folds -0.0 into 0.0
+        // Non-negative finite floats order like their bit patterns; + 0.0 folds -0.0 into 0.0.
+        let bits = |v: f64| (v + 0.0).to_bits();
+        let key = |i: usize| {
             let m = self.monetary.as_ref().map_or(0, |m| bits(m[i]));
             (
                 bits(self.frequency[i]),
@@ -420,8 +409,9 @@ impl RfmData {
                 m,
             )
         };
-        let mut seen: HashMap<(u64, u64, u64, u64), usize> = HashMap::with_capacity(self.len());
-        let mut index = Vec::with_capacity(self.len());
+        let mut keyed: Vec<((u64, u64, u64, u64), usize)> =
+            (0..self.len()).map(|i| (key(i), i)).collect();
+        keyed.sort_unstable();
         let mut out = RfmData {
             frequency: Vec::new(),
             recency: Vec::new(),
@@ -429,8 +419,10 @@ impl RfmData {
             monetary: self.monetary.as_ref().map(|_| Vec::new()),
             weight: Vec::new(),
         };
-        for i in 0..self.len() {
-            let k = *seen.entry(key_of(i)).or_insert_with(|| {
+        let mut index = vec![0; self.len()];
+        let mut last = None;
+        for &(k, i) in &keyed {
+            if last != Some(k) {
                 out.frequency.push(self.frequency[i]);
                 out.recency.push(self.recency[i]);
                 out.age.push(self.age[i]);
@@ -438,10 +430,11 @@ impl RfmData {
                     om.push(m[i]);
                 }
                 out.weight.push(0.0);
-                out.frequency.len() - 1
-            });
-            out.weight[k] += self.weight[i];
-            index.push(k);
+                last = Some(k);
+            }
+            let row = out.weight.len() - 1;
+            out.weight[row] += self.weight[i];
+            index[i] = row;
         }
         (out, index)
     }

@@ -759,22 +759,21 @@ impl ParetoNbd {
         ParetoNbdObjective::new(data).log_likelihood(&self.params(), None)
     }
 
-    /// Weighted total log-likelihood of `data` and its gradient with respect to `(r, α, s, β)`,
-    /// as the fit evaluates them (per-frequency terms once, rows split across cores).
+    /// The log-likelihood of `data` as the fit sees it (natural parameters `(r, α, s, β)`, rows
+    /// used as given, with their weights), for benchmarks and checks: per-frequency terms and
+    /// series coefficients once per evaluation, rows split across cores.
     ///
     /// ```
-    /// use clv::{ParetoNbd, RfmData};
+    /// use clv::{Objective, ParetoNbd, RfmData};
     /// let data = RfmData::new(vec![2.0, 0.0], vec![30.43, 0.0], vec![38.86, 38.86])?;
-    /// let model = ParetoNbd::new(0.55, 10.6, 0.61, 11.7)?;
-    /// let (ll, grad) = model.total_log_likelihood_and_gradient(&data);
-    /// assert_eq!(ll, model.total_log_likelihood(&data));
-    /// assert!(grad.iter().all(|g| g.is_finite()));
+    /// let objective = ParetoNbd::objective(&data);
+    /// let mut grad = [0.0; 4];
+    /// let ll = objective.log_likelihood(&[0.55, 10.6, 0.61, 11.7], Some(&mut grad));
+    /// assert!(ll < 0.0 && grad.iter().all(|g| g.is_finite()));
     /// # Ok::<(), clv::Error>(())
     /// ```
-    pub fn total_log_likelihood_and_gradient(&self, data: &RfmData) -> (f64, [f64; 4]) {
-        let mut grad = [0.0; 4];
-        let ll = ParetoNbdObjective::new(data).log_likelihood(&self.params(), Some(&mut grad));
-        (ll, grad)
+    pub fn objective(data: &RfmData) -> impl Objective + use<> {
+        ParetoNbdObjective::new(data)
     }
 
     /// Fits the model to `data` by maximum likelihood (identical customers are merged first).
@@ -896,55 +895,6 @@ impl ParetoNbd {
         Ok(p.clamp(0.0, 1.0))
     }
 
-    /// Discounted expected residual transactions of a customer with history `(x, t_x, T)` at a
-    /// continuously compounded discount rate `delta` per time unit (Fader, Hardie & Lee 2005,
-    /// *JMR*): `∫_0^∞ e^(−δt) dE[Y(t)]`, which equals
-    /// `αʳ βˢ δ^(s−1) Γ(r+x+1) U(s, s; δ(β+T)) / (Γ(r) (α+T)^(r+x+1) L)`.
-    ///
-    /// Multiply by the expected spend per transaction to get a customer's residual value. For a
-    /// 15% annual rate on weekly data, `delta = ln(1.15)/52`.
-    ///
-    /// ```
-    /// use clv::{Customer, ParetoNbd};
-    /// let model = ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6562)?;
-    /// let dert = model.discounted_expected_residual_transactions(&Customer::new(2.0, 30.43, 38.86)?, 0.00288)?;
-    /// assert!((dert - 6.232410).abs() < 1e-5); // reference value computed with mpmath
-    /// # Ok::<(), clv::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] unless `delta` is finite and > 0; [`Error::Numerical`] when the
-    /// result is too large to represent (`δ` near 0 with `s ≤ 1`, where it diverges).
-    pub fn discounted_expected_residual_transactions(
-        &self,
-        customer: &Customer,
-        delta: f64,
-    ) -> Result<f64> {
-        check_positive("delta", delta)?;
-        let x = customer.frequency();
-        let age = customer.age();
-        let b = self.beta + age;
-        let ln_j = ln_discount_integral(self.s, delta * b);
-        let ln = self.ln_probability_alive(customer) + (self.r + x).ln() - (self.alpha + age).ln()
-            + b.ln()
-            + ln_j;
-        finite(ln.exp(), "DERT")
-    }
-
-    /// [`ParetoNbd::discounted_expected_residual_transactions`] for every row of `data`.
-    ///
-    /// # Errors
-    /// As [`ParetoNbd::discounted_expected_residual_transactions`].
-    pub fn discounted_expected_residual_transactions_batch(
-        &self,
-        data: &RfmData,
-        delta: f64,
-    ) -> Result<ndarray::Array1<f64>> {
-        data.customers()
-            .map(|c| self.discounted_expected_residual_transactions(&c, delta))
-            .collect()
-    }
-
     /// [`ParetoNbd::probability_alive_at`] for every row of `data`.
     ///
     /// # Errors
@@ -1036,6 +986,41 @@ impl TransactionModel for ParetoNbd {
 
     fn probability_alive(&self, customer: &Customer) -> f64 {
         self.ln_probability_alive(customer).exp().clamp(0.0, 1.0)
+    }
+
+    /// Discounted expected residual transactions of a customer with history `(x, t_x, T)` at a
+    /// continuously compounded discount rate `delta` per time unit (Fader, Hardie & Lee 2005,
+    /// *JMR*): `∫_0^∞ e^(−δt) dE[Y(t)]`, which equals
+    /// `αʳ βˢ δ^(s−1) Γ(r+x+1) U(s, s; δ(β+T)) / (Γ(r) (α+T)^(r+x+1) L)`.
+    ///
+    /// Multiply by the expected spend per transaction to get a customer's residual value. For a
+    /// 15% annual rate on weekly data, `delta = ln(1.15)/52`.
+    ///
+    /// ```
+    /// use clv::{Customer, ParetoNbd, TransactionModel};
+    /// let model = ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6562)?;
+    /// let dert = model.discounted_expected_residual_transactions(&Customer::new(2.0, 30.43, 38.86)?, 0.00288)?;
+    /// assert!((dert - 6.232410).abs() < 1e-5); // reference value computed with mpmath
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless `delta` is finite and > 0; [`Error::Numerical`] when the
+    /// result is too large to represent (`δ` near 0 with `s ≤ 1`, where it diverges).
+    fn discounted_expected_residual_transactions(
+        &self,
+        customer: &Customer,
+        delta: f64,
+    ) -> Result<f64> {
+        check_positive("delta", delta)?;
+        let x = customer.frequency();
+        let age = customer.age();
+        let b = self.beta + age;
+        let ln_j = ln_discount_integral(self.s, delta * b);
+        let ln = self.ln_probability_alive(customer) + (self.r + x).ln() - (self.alpha + age).ln()
+            + b.ln()
+            + ln_j;
+        finite(ln.exp(), "DERT")
     }
 }
 
@@ -1135,6 +1120,10 @@ impl Objective for ParetoNbdObjective {
 
     fn n_obs(&self) -> f64 {
         self.n_obs
+    }
+
+    fn n_rows(&self) -> usize {
+        self.len()
     }
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {

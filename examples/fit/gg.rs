@@ -1,0 +1,40 @@
+//! The Gamma-Gamma spend model (`gg`) in the fit example.
+
+use std::fmt::Write as _;
+
+use clv::{FitOptions, GammaGamma, SpendData};
+use serde_json::{Value, json};
+
+use crate::{Args, Failure, input, named, number, write_file};
+
+/// Fits the Gamma-Gamma model to `--input` (columns `frequency,monetary_value`; rows with
+/// frequency 0 are skipped), writes `--predictions` if asked, and returns the JSON report.
+pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
+    let data = SpendData::from_csv_path(input(args)?)?;
+    let fitted = GammaGamma::fit(&data, options)?;
+    let model = fitted.model();
+    if let Some(path) = &args.predictions {
+        let spend = model.expected_average_spend_batch(&data)?;
+        let mut out = String::with_capacity(24 * (data.len() + 1));
+        out.push_str("expected_average_spend\n");
+        for v in spend {
+            let _ = writeln!(out, "{v:?}");
+        }
+        write_file(path, &out)?;
+    }
+    let names = ["p", "q", "gamma"];
+    Ok(json!({
+        "model": "gg",
+        "params": named(&names, &[model.p(), model.q(), model.gamma()]),
+        "std_errors": fitted.std_errors().map_or(Value::Null, |s| named(&names, s)),
+        "log_likelihood": fitted.log_likelihood(),
+        "converged": fitted.converged(),
+        "iterations": fitted.iterations(),
+        "n_customers": number(fitted.n_customers()),
+        "n_skipped": number(data.n_skipped()),
+        "n_distinct": fitted.n_distinct(),
+        "mean_spend": model.mean_spend().ok(),
+        "finite_mean_spend": model.has_finite_mean(),
+        "frequency_spend_correlation": data.frequency_spend_correlation(),
+    }))
+}

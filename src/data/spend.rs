@@ -1,0 +1,377 @@
+//! Frequency / average-spend summaries for spend models (Gamma-Gamma).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use crate::data::RfmData;
+use crate::error::{Error, Result};
+
+/// Validated spend summaries: per customer, the number of repeat transactions `x` and the mean
+/// value `m_x` of those repeat transactions, with an optional weight.
+///
+/// Rows with `x = 0` carry no spend information: they are kept (so that predictions can be made
+/// for every customer, in input order) but they do not enter a spend fit.
+/// [`SpendData::repeat_customers`] selects the rows with `x > 0`, and [`SpendData::n_skipped`]
+/// counts the customers with `x = 0`.
+///
+/// Checks made once, here: `x` is a finite whole number `>= 0`; `m_x` is finite and `> 0` when
+/// `x > 0` (transaction values are positive: the Gamma distribution has no mass at 0) and finite
+/// and `>= 0` when `x = 0` (its value is then ignored); weights are finite and `> 0`.
+///
+/// ```
+/// use clv::SpendData;
+/// let data = SpendData::new(vec![2.0, 0.0, 5.0], vec![22.35, 0.0, 41.0])?;
+/// assert_eq!(data.len(), 3);
+/// assert_eq!(data.n_skipped(), 1.0);
+/// assert_eq!(data.repeat_customers()?.len(), 2);
+/// let err = SpendData::new(vec![1.0], vec![0.0]).unwrap_err();
+/// assert!(err.to_string().contains("row 1, field `monetary_value`"));
+/// # Ok::<(), clv::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpendData {
+    frequency: Vec<f64>,
+    monetary: Vec<f64>,
+    weight: Vec<f64>,
+}
+
+/// Checks one `(x, m_x, weight)` row.
+fn validate_row(row: usize, x: f64, m: f64, w: f64) -> Result<()> {
+    if !x.is_finite() || x < 0.0 || x.fract() != 0.0 {
+        return Err(Error::data(
+            row,
+            "frequency",
+            x,
+            "frequency must be a finite whole number >= 0",
+        ));
+    }
+    if !m.is_finite() {
+        return Err(Error::data(
+            row,
+            "monetary_value",
+            m,
+            "value must be a finite number",
+        ));
+    }
+    if x > 0.0 && m <= 0.0 {
+        return Err(Error::data(
+            row,
+            "monetary_value",
+            m,
+            "the mean transaction value must be > 0 when frequency > 0",
+        ));
+    }
+    if m < 0.0 {
+        return Err(Error::data(
+            row,
+            "monetary_value",
+            m,
+            "value must not be negative",
+        ));
+    }
+    if !(w.is_finite() && w > 0.0) {
+        return Err(Error::data(
+            row,
+            "weight",
+            w,
+            "weight must be finite and > 0",
+        ));
+    }
+    Ok(())
+}
+
+impl SpendData {
+    /// Builds validated data from the columns `frequency` (repeat transactions `x`) and
+    /// `monetary_value` (mean value of the repeat transactions `m_x`), every row weighing 1.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the data is empty or the columns differ in length;
+    /// [`Error::InvalidData`] naming the row (1-based), field and value for a value that fails
+    /// the checks listed on [`SpendData`].
+    pub fn new(frequency: Vec<f64>, monetary_value: Vec<f64>) -> Result<Self> {
+        Self::with_weights(frequency, monetary_value, None)
+    }
+
+    /// As [`SpendData::new`] with optional weights (how many customers each row stands for).
+    ///
+    /// # Errors
+    /// As [`SpendData::new`], plus a weight that is not finite and `> 0`, or a weight column of
+    /// another length.
+    pub fn with_weights(
+        frequency: Vec<f64>,
+        monetary_value: Vec<f64>,
+        weight: Option<Vec<f64>>,
+    ) -> Result<Self> {
+        let n = frequency.len();
+        if n == 0 {
+            return Err(Error::InvalidInput(
+                "no customers: the data is empty".into(),
+            ));
+        }
+        if monetary_value.len() != n {
+            return Err(Error::InvalidInput(format!(
+                "column `monetary_value` has {} values but `frequency` has {n}",
+                monetary_value.len()
+            )));
+        }
+        if let Some(w) = &weight {
+            if w.len() != n {
+                return Err(Error::InvalidInput(format!(
+                    "column `weight` has {} values but `frequency` has {n}",
+                    w.len()
+                )));
+            }
+        }
+        let weight = weight.unwrap_or_else(|| vec![1.0; n]);
+        for i in 0..n {
+            validate_row(i + 1, frequency[i], monetary_value[i], weight[i])?;
+        }
+        Ok(SpendData {
+            frequency,
+            monetary: monetary_value,
+            weight,
+        })
+    }
+
+    /// The frequency and monetary columns of an [`RfmData`] (with its weights).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `data` has no monetary column; [`Error::InvalidData`] when a
+    /// customer with `x > 0` has a mean transaction value of 0.
+    pub fn from_rfm(data: &RfmData) -> Result<Self> {
+        let m = data
+            .monetary_value()
+            .ok_or_else(|| Error::InvalidInput("the data has no `monetary_value` column".into()))?;
+        Self::with_weights(
+            data.frequency().to_vec(),
+            m.to_vec(),
+            Some(data.weights().to_vec()),
+        )
+    }
+
+    /// Reads a CSV file with a header; see [`SpendData::from_csv_reader`].
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read, otherwise as [`SpendData::from_csv_reader`].
+    pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
+        Self::from_csv_reader(std::io::BufReader::new(file))
+    }
+
+    /// Reads CSV text with a header row. Required columns: `frequency` and `monetary_value`;
+    /// optional: `weight` (or `weights`). Columns may come in any order; other columns (such as
+    /// `recency` and `T`) are ignored. Rows with frequency 0 are kept and counted by
+    /// [`SpendData::n_skipped`]; they do not enter a fit.
+    ///
+    /// Errors name the line of the file (the header is line 1), the column and the value.
+    ///
+    /// ```
+    /// use clv::SpendData;
+    /// let csv = "frequency,monetary_value\n2,22.35\n0,0\n1,11.77\n";
+    /// let data = SpendData::from_csv_reader(csv.as_bytes())?;
+    /// assert_eq!(data.n_skipped(), 1.0);
+    /// let bad = "frequency,monetary_value\n2,22.35\n1,-3\n";
+    /// let err = SpendData::from_csv_reader(bad.as_bytes()).unwrap_err();
+    /// assert!(err.to_string().contains("row 3, field `monetary_value`"));
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] (row 1) for a missing required column; [`Error::InvalidData`] with
+    /// the line, field and value for a value that does not parse or fails the checks listed on
+    /// [`SpendData`]; [`Error::InvalidInput`] for a file without data rows; [`Error::Io`] for
+    /// malformed CSV.
+    pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .flexible(false)
+            .from_reader(reader);
+        let header = rdr.headers()?.clone();
+        let find = |names: &[&str]| header.iter().position(|h| names.contains(&h));
+        let header_text = header.iter().collect::<Vec<_>>().join(",");
+        let required = |name: &str| {
+            find(&[name]).ok_or_else(|| {
+                Error::data(
+                    1,
+                    name,
+                    &header_text,
+                    format!("required column `{name}` is missing from the header"),
+                )
+            })
+        };
+        let ix = required("frequency")?;
+        let im = required("monetary_value")?;
+        let iw = find(&["weight", "weights"]);
+        let w_name = iw.map(|i| header[i].to_string()).unwrap_or_default();
+
+        let (mut x, mut m, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        let mut record = csv::StringRecord::new();
+        while rdr.read_record(&mut record)? {
+            let line = record.position().map_or(x.len() + 2, |p| p.line() as usize);
+            let get = |i: usize, name: &str| parse_field(&record, i, name, line);
+            let (xi, mi) = (get(ix, "frequency")?, get(im, "monetary_value")?);
+            let wi = match iw {
+                Some(i) => get(i, &w_name)?,
+                None => 1.0,
+            };
+            validate_row(line, xi, mi, wi).map_err(|e| match e {
+                Error::InvalidData {
+                    row,
+                    field,
+                    value,
+                    message,
+                } if field == "weight" => Error::InvalidData {
+                    row,
+                    field: w_name.clone(),
+                    value,
+                    message,
+                },
+                e => e,
+            })?;
+            x.push(xi);
+            m.push(mi);
+            w.push(wi);
+        }
+        if x.is_empty() {
+            return Err(Error::InvalidInput(
+                "no customers: the CSV has a header but no data rows".into(),
+            ));
+        }
+        Ok(SpendData {
+            frequency: x,
+            monetary: m,
+            weight: w,
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.frequency.len()
+    }
+
+    /// Always `false`: empty data is rejected at construction.
+    pub fn is_empty(&self) -> bool {
+        self.frequency.is_empty()
+    }
+
+    /// Frequencies `x` (repeat transactions), one per row.
+    pub fn frequency(&self) -> &[f64] {
+        &self.frequency
+    }
+
+    /// Mean repeat-transaction values `m_x`, one per row.
+    pub fn monetary_value(&self) -> &[f64] {
+        &self.monetary
+    }
+
+    /// Weights (customers per row); all 1 unless given.
+    pub fn weights(&self) -> &[f64] {
+        &self.weight
+    }
+
+    /// Number of customers (sum of weights), including those with `x = 0`.
+    pub fn n_customers(&self) -> f64 {
+        self.weight.iter().sum()
+    }
+
+    /// Number of customers (sum of weights) with `x = 0`: those a spend fit skips.
+    pub fn n_skipped(&self) -> f64 {
+        self.frequency
+            .iter()
+            .zip(&self.weight)
+            .filter(|(x, _)| **x == 0.0)
+            .map(|(_, w)| w)
+            .sum()
+    }
+
+    /// The rows with `x > 0` (the customers that enter a spend fit), in order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when no row has `x > 0`.
+    pub fn repeat_customers(&self) -> Result<SpendData> {
+        let keep: Vec<usize> = (0..self.len())
+            .filter(|&i| self.frequency[i] > 0.0)
+            .collect();
+        if keep.is_empty() {
+            return Err(Error::InvalidInput(
+                "no customer has a repeat transaction (frequency > 0)".into(),
+            ));
+        }
+        Ok(SpendData {
+            frequency: keep.iter().map(|&i| self.frequency[i]).collect(),
+            monetary: keep.iter().map(|&i| self.monetary[i]).collect(),
+            weight: keep.iter().map(|&i| self.weight[i]).collect(),
+        })
+    }
+
+    /// Merges identical `(x, m_x)` rows into one row whose weight is the sum of theirs, in order
+    /// of first appearance; also returns, for each original row, its row in the result.
+    pub fn compress_with_index(&self) -> (SpendData, Vec<usize>) {
+        let bits = |v: f64| (v + 0.0).to_bits();
+        let mut seen: HashMap<(u64, u64), usize> = HashMap::with_capacity(self.len());
+        let mut index = Vec::with_capacity(self.len());
+        let mut out = SpendData {
+            frequency: Vec::new(),
+            monetary: Vec::new(),
+            weight: Vec::new(),
+        };
+        for i in 0..self.len() {
+            let key = (bits(self.frequency[i]), bits(self.monetary[i]));
+            let k = *seen.entry(key).or_insert_with(|| {
+                out.frequency.push(self.frequency[i]);
+                out.monetary.push(self.monetary[i]);
+                out.weight.push(0.0);
+                out.frequency.len() - 1
+            });
+            out.weight[k] += self.weight[i];
+            index.push(k);
+        }
+        (out, index)
+    }
+
+    /// Weighted Pearson correlation between the frequency `x` and the average spend `m_x` across
+    /// the customers with `x > 0`.
+    ///
+    /// The Gamma-Gamma model assumes that a customer's spend per transaction is independent of
+    /// how often the customer buys; a correlation far from 0 casts doubt on that assumption
+    /// (Fader, Hardie & Lee 2005 report a small value on CDNOW). `None` when fewer than two
+    /// distinct values make the correlation undefined.
+    ///
+    /// ```
+    /// use clv::SpendData;
+    /// let data = SpendData::new(vec![1.0, 2.0, 3.0, 0.0], vec![10.0, 20.0, 30.0, 0.0])?;
+    /// assert!((data.frequency_spend_correlation().unwrap() - 1.0).abs() < 1e-12);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn frequency_spend_correlation(&self) -> Option<f64> {
+        let rows = || {
+            (0..self.len())
+                .filter(|&i| self.frequency[i] > 0.0)
+                .map(|i| (self.frequency[i], self.monetary[i], self.weight[i]))
+        };
+        let (sw, sx, sm) = rows().fold((0.0, 0.0, 0.0), |(sw, sx, sm), (x, m, w)| {
+            (sw + w, sx + w * x, sm + w * m)
+        });
+        if sw <= 0.0 {
+            return None;
+        }
+        let (mx, mm) = (sx / sw, sm / sw);
+        let (cxx, cmm, cxm) = rows().fold((0.0, 0.0, 0.0), |(a, b, c), (x, m, w)| {
+            let (dx, dm) = (x - mx, m - mm);
+            (a + w * dx * dx, b + w * dm * dm, c + w * dx * dm)
+        });
+        let r = cxm / (cxx * cmm).sqrt();
+        (cxx > 0.0 && cmm > 0.0 && r.is_finite()).then(|| r.clamp(-1.0, 1.0))
+    }
+}
+
+/// Parses field `i` of a CSV record as a number.
+fn parse_field(record: &csv::StringRecord, i: usize, name: &str, line: usize) -> Result<f64> {
+    let text = record.get(i).unwrap_or("");
+    text.parse::<f64>()
+        .map_err(|_| Error::data(line, name, format!("{text:?}"), "not a number"))
+}

@@ -1,0 +1,449 @@
+//! Discounted customer lifetime value: a transaction model (any [`TransactionModel`]) combined
+//! with a spend model (e.g. [`GammaGamma`]).
+//!
+//! For a customer with history `(x, t_x, T)` and mean repeat-transaction value `m_x`, the expected
+//! residual value is
+//!
+//! ```text
+//! CLV = margin · E[M | x, m_x] · Σ (discounted expected transactions after T)
+//! ```
+//!
+//! which assumes, as the Gamma-Gamma model does, that spend is independent of the transaction
+//! process. Two discounting schedules:
+//!
+//! * **Discrete** ([`Valuation::discrete`]): `H` future periods of length `τ`; period `k` covers
+//!   `(T + (k−1)τ, T + kτ]` and its expected transactions `E[Y(kτ)] − E[Y((k−1)τ)]` are
+//!   discounted at its end by `(1 + d)^(−kτ/P)`.
+//! * **Continuous** ([`Valuation::continuous`]): `∫₀^H e^(−δt) dE[Y(t)]` with `δ = ln(1 + d)/P`,
+//!   to a finite horizon `H` or forever; forever it is the discounted expected residual
+//!   transactions (DERT) of the transaction model
+//!   ([`TransactionModel::discounted_expected_residual_transactions`]: exact for the BG/NBD,
+//!   closed form where one exists, numerical integration otherwise).
+//!
+//! Here `d` is the discount rate per period of length `P`, and `τ`, `P`, `H` are all in the time
+//! unit of the data the transaction model was fitted on ([`DiscountRate`]): nothing assumes that
+//! a month has 4.345 weeks or 30 days. Rescaling the time unit of the data (and of `τ`, `P`, `H`
+//! with it) changes no value. As `τ → 0` the discrete form tends to the continuous one.
+//!
+//! A spend model with an infinite mean spend (Gamma-Gamma with `q <= 1`) is refused: no value is
+//! ever negative, infinite or NaN.
+//!
+//! ```
+//! use clv::{BgNbd, Customer, GammaGamma};
+//! use clv::value::{DiscountRate, Valuation};
+//!
+//! // Models fitted on data in weeks.
+//! let transactions = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+//! let spend = GammaGamma::new(6.25, 3.74, 15.44)?;
+//! // 10% a year, a year being 52 weeks here (say 365.25/7 if you prefer).
+//! let discount = DiscountRate::new(0.10, 52.0)?;
+//! // Margin 30%, 52 weekly periods.
+//! let valuation = Valuation::discrete(0.3, discount, 1.0, 52)?;
+//! let customer = Customer::new(2.0, 30.43, 38.86)?;
+//! let clv = valuation.customer_value(&transactions, &spend, &customer, 22.35)?;
+//! assert!(clv > 0.0 && clv.is_finite());
+//! # Ok::<(), clv::Error>(())
+//! ```
+
+use ndarray::Array1;
+
+use crate::data::{Customer, RfmData};
+use crate::error::{Error, Result, check_positive};
+use crate::models::{GammaGamma, TransactionModel};
+use crate::parallel::map_rows;
+use crate::quadrature::integrate;
+
+/// Relative tolerance of the numerical integrals of this module.
+const REL_TOL: f64 = 1e-10;
+/// Panel cap of the adaptive quadrature.
+const MAX_PANELS: usize = 500;
+
+/// A model of the spend per transaction, as used in customer value.
+pub trait SpendModel {
+    /// Expected spend per future transaction of a customer with `x` repeat transactions of mean
+    /// value `m_x` (the population mean when `x = 0`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for an invalid `(x, m_x)`; [`Error::InvalidParameter`] when the
+    /// expectation is infinite.
+    fn expected_average_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64>;
+
+    /// Checks that the model's population mean spend is finite (a valuation refuses it otherwise).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when the mean spend is infinite.
+    fn check_finite_mean(&self) -> Result<()>;
+}
+
+impl SpendModel for GammaGamma {
+    fn expected_average_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64> {
+        GammaGamma::expected_average_spend(self, frequency, monetary_value)
+    }
+
+    fn check_finite_mean(&self) -> Result<()> {
+        self.mean_spend().map(|_| ())
+    }
+}
+
+/// A discount rate `d` per period of length `P`, the period in the time unit of the data (e.g.
+/// 10% a year on data in weeks: `DiscountRate::new(0.10, 52.0)` or `(0.10, 365.25 / 7.0)`).
+///
+/// Cash flows at time `t` after the end of observation are discounted by
+/// `(1 + d)^(−t/P) = e^(−δt)`, with the continuously compounded rate `δ = ln(1 + d)/P` per time
+/// unit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DiscountRate {
+    rate: f64,
+    period: f64,
+}
+
+impl DiscountRate {
+    /// The rate `rate` per period of length `period` (in the data's time unit).
+    ///
+    /// ```
+    /// use clv::value::DiscountRate;
+    /// let weekly_data = DiscountRate::new(0.10, 52.0)?; // 10% per 52 weeks
+    /// let daily_data = DiscountRate::new(0.10, 364.0)?; // the same, on data in days
+    /// assert!((weekly_data.continuous_rate() / 7.0 - daily_data.continuous_rate()).abs() < 1e-15);
+    /// assert!(DiscountRate::new(-0.1, 52.0).is_err());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] unless `rate` is finite and `>= 0` and `period` is finite and
+    /// `> 0`.
+    pub fn new(rate: f64, period: f64) -> Result<Self> {
+        if !(rate.is_finite() && rate >= 0.0) {
+            return Err(Error::param(
+                "discount rate",
+                rate,
+                "must be finite and >= 0 (a fraction per period: 0.1 for 10%)",
+            ));
+        }
+        check_positive("discount period", period)?;
+        Ok(DiscountRate { rate, period })
+    }
+
+    /// The rate `d` per period.
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    /// The period `P` the rate refers to, in the data's time unit.
+    pub fn period(&self) -> f64 {
+        self.period
+    }
+
+    /// The continuously compounded rate per time unit, `δ = ln(1 + d)/P`.
+    pub fn continuous_rate(&self) -> f64 {
+        self.rate.ln_1p() / self.period
+    }
+
+    /// The discount factor `(1 + d)^(−t/P)` of a cash flow at time `t >= 0`.
+    pub fn factor(&self, t: f64) -> f64 {
+        (-self.continuous_rate() * t).exp()
+    }
+}
+
+/// How future transactions are discounted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub enum Schedule {
+    /// `periods` periods of length `period` (data time unit), each discounted at its end.
+    Discrete {
+        /// Length of a period.
+        period: f64,
+        /// Number of periods.
+        periods: u32,
+    },
+    /// Continuous discounting up to `horizon` (data time unit), or forever when `None`.
+    Continuous {
+        /// The horizon, `None` for an unlimited one.
+        horizon: Option<f64>,
+    },
+}
+
+/// A validated way to value customers: margin, discount rate and discounting schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Valuation {
+    margin: f64,
+    discount: DiscountRate,
+    schedule: Schedule,
+}
+
+fn check_margin(margin: f64) -> Result<f64> {
+    if margin.is_finite() && (0.0..=1.0).contains(&margin) {
+        Ok(margin)
+    } else {
+        Err(Error::param(
+            "margin",
+            margin,
+            "must lie in [0, 1] (the fraction of spend that is profit)",
+        ))
+    }
+}
+
+impl Valuation {
+    /// Discrete discounting over `periods` periods of length `period` (in the data's time unit).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when `margin` is outside `[0, 1]`, `period` is not finite and
+    /// `> 0`, or `periods` is 0.
+    pub fn discrete(
+        margin: f64,
+        discount: DiscountRate,
+        period: f64,
+        periods: u32,
+    ) -> Result<Self> {
+        check_positive("period", period)?;
+        if periods == 0 {
+            return Err(Error::param("periods", 0.0, "must be >= 1"));
+        }
+        Ok(Valuation {
+            margin: check_margin(margin)?,
+            discount,
+            schedule: Schedule::Discrete { period, periods },
+        })
+    }
+
+    /// Continuous discounting to `horizon` (in the data's time unit), or forever when `None`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when `margin` is outside `[0, 1]`, the horizon is not finite
+    /// and `> 0`, or the horizon is unlimited and the discount rate is 0 (the sum diverges).
+    pub fn continuous(margin: f64, discount: DiscountRate, horizon: Option<f64>) -> Result<Self> {
+        match horizon {
+            Some(h) => {
+                check_positive("horizon", h)?;
+            }
+            None if discount.rate == 0.0 => {
+                return Err(Error::param(
+                    "discount rate",
+                    0.0,
+                    "must be > 0 for an unlimited horizon",
+                ));
+            }
+            None => {}
+        }
+        Ok(Valuation {
+            margin: check_margin(margin)?,
+            discount,
+            schedule: Schedule::Continuous { horizon },
+        })
+    }
+
+    /// The margin.
+    pub fn margin(&self) -> f64 {
+        self.margin
+    }
+
+    /// The discount rate.
+    pub fn discount(&self) -> DiscountRate {
+        self.discount
+    }
+
+    /// The discounting schedule.
+    pub fn schedule(&self) -> Schedule {
+        self.schedule
+    }
+
+    /// Discounted expected number of transactions of `customer` after the end of observation,
+    /// under this valuation's schedule (no spend, no margin).
+    ///
+    /// # Errors
+    /// Those of the transaction model's predictions ([`Error::Numerical`] when an integral does
+    /// not evaluate).
+    pub fn discounted_transactions<M: TransactionModel + ?Sized>(
+        &self,
+        model: &M,
+        customer: &Customer,
+    ) -> Result<f64> {
+        let delta = self.discount.continuous_rate();
+        let v = match self.schedule {
+            Schedule::Discrete { period, periods } => {
+                let mut sum = 0.0;
+                let mut prev = 0.0;
+                for k in 1..=periods {
+                    let t = f64::from(k) * period;
+                    let e = model.conditional_expected_transactions(customer, t)?;
+                    sum += (e - prev).max(0.0) * (-delta * t).exp();
+                    prev = e;
+                }
+                sum
+            }
+            Schedule::Continuous { horizon: Some(h) } => finite_horizon(model, customer, delta, h)?,
+            Schedule::Continuous { horizon: None } => {
+                model.discounted_expected_residual_transactions(customer, delta)?
+            }
+        };
+        finite_non_negative(v, "discounted transactions")
+    }
+
+    /// Expected residual value of one customer: `margin · E[M | x, m_x] · discounted
+    /// transactions`, with `monetary_value` the mean value `m_x` of the customer's repeat
+    /// transactions (ignored when `x = 0`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when the spend model's mean spend is infinite (Gamma-Gamma
+    /// with `q <= 1`); [`Error::InvalidData`] for an invalid `monetary_value`; as
+    /// [`Valuation::discounted_transactions`].
+    pub fn customer_value<M: TransactionModel + ?Sized, S: SpendModel + ?Sized>(
+        &self,
+        model: &M,
+        spend: &S,
+        customer: &Customer,
+        monetary_value: f64,
+    ) -> Result<f64> {
+        spend.check_finite_mean()?;
+        let s = spend.expected_average_spend(customer.frequency(), monetary_value)?;
+        let n = self.discounted_transactions(model, customer)?;
+        finite_non_negative(self.margin * s * n, "customer value")
+    }
+
+    /// [`Valuation::discounted_transactions`] for every row of `data`, computed once per
+    /// distinct `(x, t_x, T)` and across the machine's cores (for an unlimited continuous
+    /// horizon, through
+    /// [`TransactionModel::discounted_expected_residual_transactions_batch`]).
+    ///
+    /// # Errors
+    /// As [`Valuation::discounted_transactions`].
+    pub fn discounted_transactions_batch<M: TransactionModel + Sync + ?Sized>(
+        &self,
+        model: &M,
+        data: &RfmData,
+    ) -> Result<Array1<f64>> {
+        if let Schedule::Continuous { horizon: None } = self.schedule {
+            let v = model.discounted_expected_residual_transactions_batch(
+                data,
+                self.discount.continuous_rate(),
+            )?;
+            for &x in &v {
+                finite_non_negative(x, "discounted transactions")?;
+            }
+            return Ok(v);
+        }
+        let (distinct, index) = data.without_monetary_value().compress_with_index();
+        let values = map_rows(distinct.len(), 16, |i| match distinct.customer(i) {
+            Some(c) => self.discounted_transactions(model, &c),
+            None => Err(Error::Numerical("row index out of range".into())),
+        })
+        .into_iter()
+        .collect::<Result<Vec<f64>>>()?;
+        Ok(index.iter().map(|&k| values[k]).collect())
+    }
+
+    /// [`Valuation::customer_value`] for every row of `data`, which must have a monetary column
+    /// (the mean value of each customer's repeat transactions).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `data` has no monetary column; otherwise as
+    /// [`Valuation::customer_value`].
+    pub fn customer_values<M: TransactionModel + Sync + ?Sized, S: SpendModel + ?Sized>(
+        &self,
+        model: &M,
+        spend: &S,
+        data: &RfmData,
+    ) -> Result<Array1<f64>> {
+        spend.check_finite_mean()?;
+        let monetary = data.monetary_value().ok_or_else(|| {
+            Error::InvalidInput(
+                "customer values need the mean transaction value (`monetary_value`) of each \
+                 customer"
+                    .into(),
+            )
+        })?;
+        let mut n = self.discounted_transactions_batch(model, data)?;
+        for ((v, &x), &m) in n.iter_mut().zip(data.frequency()).zip(monetary) {
+            let s = spend.expected_average_spend(x, m)?;
+            *v = finite_non_negative(self.margin * s * *v, "customer value")?;
+        }
+        Ok(n)
+    }
+}
+
+fn finite_non_negative(v: f64, what: &str) -> Result<f64> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(Error::Numerical(format!(
+            "{what} evaluated to {v}, not a finite number >= 0"
+        )))
+    }
+}
+
+/// `∫₀^H e^(−δt) dE[Y(t)] = e^(−δH) E[Y(H)] + δ ∫₀^H e^(−δt) E[Y(t)] dt`.
+fn finite_horizon<M: TransactionModel + ?Sized>(
+    model: &M,
+    customer: &Customer,
+    delta: f64,
+    horizon: f64,
+) -> Result<f64> {
+    let end = model.conditional_expected_transactions(customer, horizon)?;
+    if delta == 0.0 {
+        return Ok(end);
+    }
+    let failure = std::cell::RefCell::new(None);
+    let (integral, _) = integrate(
+        |t| match model.conditional_expected_transactions(customer, t) {
+            Ok(e) => (-delta * t).exp() * e,
+            Err(e) => {
+                failure.borrow_mut().get_or_insert(e);
+                0.0
+            }
+        },
+        0.0,
+        horizon,
+        REL_TOL,
+        0.0,
+        MAX_PANELS,
+    );
+    if let Some(e) = failure.into_inner() {
+        return Err(e);
+    }
+    Ok((-delta * horizon).exp() * end + delta * integral)
+}
+
+/// The model-agnostic numerical DERT, `∫₀¹ E[Y(−ln(u)/δ)] du` with `u = w³` (so the integrand
+/// `3w² E[Y(−3 ln(w)/δ)]` vanishes at `w = 0` even when `E[Y(t)]` grows without bound), by
+/// adaptive Gauss–Kronrod. The default of
+/// [`TransactionModel::discounted_expected_residual_transactions`], public so that closed forms
+/// can be checked against it.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] when `delta` is not finite and `> 0`; [`Error::Numerical`] when the
+/// integral does not evaluate to a finite number; any error of the model's predictions.
+pub fn dert_numerical<M: TransactionModel + ?Sized>(
+    model: &M,
+    customer: &Customer,
+    delta: f64,
+) -> Result<f64> {
+    check_positive("delta", delta)?;
+    let failure = std::cell::RefCell::new(None);
+    let (v, _) = integrate(
+        |w: f64| {
+            if w <= 0.0 {
+                return 0.0;
+            }
+            let t = -3.0 * w.ln() / delta;
+            match model.conditional_expected_transactions(customer, t) {
+                Ok(e) => 3.0 * w * w * e,
+                Err(e) => {
+                    failure.borrow_mut().get_or_insert(e);
+                    0.0
+                }
+            }
+        },
+        0.0,
+        1.0,
+        REL_TOL,
+        0.0,
+        MAX_PANELS,
+    );
+    if let Some(e) = failure.into_inner() {
+        return Err(e);
+    }
+    finite_non_negative(v, "DERT")
+}

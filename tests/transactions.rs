@@ -1,0 +1,278 @@
+//! Transaction logs: the CDNOW rebuild and every bad-input error.
+
+use clv::data::{Periods, TimeFormat, TransactionLog, TransactionReader, days_from_civil};
+use clv::{Error, RfmData};
+
+const CDNOW_LOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/CDNOW_sample.txt");
+const CDNOW_SUMMARY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/data/cdnow_customers_summary.csv"
+);
+
+fn day(y: i64, m: u32, d: u32) -> f64 {
+    days_from_civil(y, m, d).unwrap() as f64
+}
+
+/// MODELS.md §0 / FHL 2005: calibration ends 1997-09-30, same-day purchases merged, weeks.
+#[test]
+fn cdnow_rebuild_reproduces_the_shipped_summary() {
+    let log = TransactionLog::from_cdnow_path(CDNOW_LOG).unwrap();
+    assert_eq!(log.len(), 6919);
+    assert_eq!(log.n_customers(), 2357);
+    let summary = log
+        .summarize(&Periods::days_in_weeks(), day(1997, 9, 30))
+        .unwrap();
+    let data = summary.data();
+    assert_eq!(data.len(), 2357);
+    assert_eq!(summary.n_excluded(), 0);
+    // Σx = 2457 and 1411 zero-repeaters (MODELS.md §0, computed from the elog)
+    assert_eq!(data.frequency().iter().sum::<f64>(), 2457.0);
+    assert_eq!(data.frequency().iter().filter(|&&x| x == 0.0).count(), 1411);
+
+    // lifetimes' cdnow_customers_summary.csv: same customers in the same order, t_x and T
+    // rounded to 2 decimals.
+    let shipped = RfmData::from_csv_path(CDNOW_SUMMARY).unwrap();
+    assert_eq!(shipped.len(), data.len());
+    assert_eq!(shipped.frequency(), data.frequency());
+    for i in 0..data.len() {
+        assert!(
+            (shipped.recency()[i] - data.recency()[i]).abs() <= 0.005 + 1e-12,
+            "row {i}"
+        );
+        assert!(
+            (shipped.age()[i] - data.age()[i]).abs() <= 0.005 + 1e-12,
+            "row {i}"
+        );
+    }
+    assert_eq!(summary.customer_ids()[0], "00004");
+}
+
+/// Calibration/holdout on CDNOW: 2457 repeat purchases in weeks 1-39 and 1882 in weeks 40-78
+/// (MODELS.md §7, computed from the elog); BTYD vignette cumulative weeks 20-25.
+#[test]
+fn cdnow_calibration_holdout() {
+    let log = TransactionLog::from_cdnow_path(CDNOW_LOG).unwrap();
+    let split = log
+        .calibration_holdout(&Periods::days_in_weeks(), day(1997, 9, 30), None)
+        .unwrap();
+    assert_eq!(split.n_customers(), 2357);
+    assert_eq!(split.holdout_transactions().iter().sum::<f64>(), 1882.0);
+    assert_eq!(split.holdout_duration(), 39.0);
+    assert_eq!(split.holdout_end(), 78.0);
+    assert_eq!(split.calibration_end(), 39.0);
+    let steps = split.actual_repeat_transactions_per_step();
+    assert_eq!(steps.len(), 78);
+    assert_eq!(steps.iter().sum::<f64>(), 2457.0 + 1882.0);
+    let cum: Vec<f64> = steps
+        .iter()
+        .scan(0.0, |s, v| {
+            *s += v;
+            Some(*s)
+        })
+        .collect();
+    assert_eq!(
+        &cum[19..25],
+        &[1359.0, 1414.0, 1484.0, 1517.0, 1573.0, 1672.0]
+    );
+    assert_eq!(cum[38], 2457.0);
+    // all first purchases in 1997 Q1 (12 weeks + 6 days)
+    assert!(
+        split
+            .first_purchase()
+            .iter()
+            .all(|&s| (0.0..13.0).contains(&s))
+    );
+    // monetary: mean dollars per repeat purchase day, as in lifetimes' summary with zbar
+    let m = split.calibration().monetary_value().unwrap();
+    assert!((m[0] - (29.73 + 14.96) / 2.0).abs() < 1e-12);
+}
+
+#[test]
+fn customers_starting_after_the_cutoff_are_excluded_and_counted() {
+    let log = TransactionLog::new(["a", "b", "c", "a"], vec![0.0, 5.0, 9.0, 7.0], None).unwrap();
+    let split = log
+        .calibration_holdout(&Periods::days(), 5.0, Some(10.0))
+        .unwrap();
+    // b starts in the cut-off period (T would be 0), c after it
+    assert_eq!(split.customer_ids(), &["a"]);
+    assert_eq!(split.n_excluded(), 2);
+    assert_eq!(split.holdout_transactions(), &[1.0]);
+}
+
+#[test]
+fn weekly_periods_merge_purchases_in_the_same_week() {
+    // 1970-01-05 (day 4) is a Monday; days 4..=10 are one week.
+    let log = TransactionLog::new(["a"; 4], vec![4.0, 6.0, 11.0, 12.5], None).unwrap();
+    let s = log.summarize(&Periods::weeks(), 30.0).unwrap();
+    assert_eq!(s.data().frequency(), &[1.0]);
+    assert_eq!(s.data().recency(), &[1.0]);
+    assert_eq!(s.data().age(), &[3.0]);
+}
+
+#[test]
+fn numeric_times_with_custom_columns() {
+    let csv = "t,who,spend,other\n0.5,x,1,z\n2.2,x,3,z\n2.7,x,5,z\n1.0,y,2,z\n";
+    let log = TransactionReader::new()
+        .customer_column("who")
+        .time_column("t")
+        .amount_column("spend")
+        .time_format(TimeFormat::Numeric)
+        .from_reader(csv.as_bytes())
+        .unwrap();
+    let s = log
+        .summarize(&Periods::new(1.0, 1.0).unwrap(), 4.0)
+        .unwrap();
+    assert_eq!(s.data().frequency(), &[1.0, 0.0]);
+    assert_eq!(s.data().recency(), &[2.0, 0.0]);
+    assert_eq!(s.data().age(), &[4.0, 3.0]);
+    assert_eq!(s.data().monetary_value().unwrap(), &[8.0, 0.0]);
+}
+
+fn data_error(e: Error) -> (usize, String, String) {
+    match e {
+        Error::InvalidData {
+            row, field, value, ..
+        } => (row, field, value),
+        other => panic!("expected InvalidData, got {other:?}"),
+    }
+}
+
+#[test]
+fn unparsable_date_names_line_field_and_value() {
+    let csv = "customer_id,date\na,2024-01-01\nb,2024-13-01\n";
+    let e = TransactionReader::new()
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e), (3, "date".into(), "\"2024-13-01\"".into()));
+    let e = TransactionLog::from_cdnow_reader(" 1 1 19970101 1 2\n 1 1 1997x101 1 2\n".as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e), (2, "date".into(), "\"1997x101\"".into()));
+    let csv = "customer_id,date\na,soon\n";
+    let e = TransactionReader::new()
+        .time_format(TimeFormat::Numeric)
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e).0, 2);
+}
+
+#[test]
+fn missing_id_is_an_error() {
+    let csv = "customer_id,date\na,2024-01-01\n,2024-01-02\n";
+    let e = TransactionReader::new()
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e), (3, "customer_id".into(), "\"\"".into()));
+    let e = TransactionLog::new(["a", " "], vec![1.0, 2.0], None).unwrap_err();
+    assert_eq!(data_error(e).0, 2);
+}
+
+#[test]
+fn negative_amount_is_an_error() {
+    let csv = "customer_id,date,amount\na,2024-01-01,3\na,2024-01-02,-1\n";
+    let e = TransactionReader::new()
+        .amount_column("amount")
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e), (3, "amount".into(), "-1".into()));
+    let csv = "customer_id,date,amount\na,2024-01-01,lots\n";
+    let e = TransactionReader::new()
+        .amount_column("amount")
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e).0, 2);
+    let e = TransactionLog::from_cdnow_reader(" 1 1 19970101 1 -2\n".as_bytes()).unwrap_err();
+    assert_eq!(data_error(e), (1, "dollars".into(), "-2".into()));
+    let e = TransactionLog::new(["a"], vec![1.0], Some(vec![f64::NAN])).unwrap_err();
+    assert_eq!(data_error(e).1, "amount");
+}
+
+#[test]
+fn missing_column_is_an_error() {
+    let csv = "id,date\na,2024-01-01\n";
+    let e = TransactionReader::new()
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    let (row, field, _) = data_error(e);
+    assert_eq!((row, field.as_str()), (1, "customer_id"));
+    let csv = "customer_id,day\na,2024-01-01\n";
+    let e = TransactionReader::new()
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e).1, "date");
+    let csv = "customer_id,date\na,2024-01-01\n";
+    let e = TransactionReader::new()
+        .amount_column("amount")
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e).1, "amount");
+    // an optional amount column may be absent
+    let log = TransactionReader::new()
+        .optional_amount_column("amount")
+        .from_reader(csv.as_bytes())
+        .unwrap();
+    assert!(log.amounts().is_none());
+    let e = TransactionLog::from_cdnow_reader(" 1 1 19970101 1\n".as_bytes()).unwrap_err();
+    assert_eq!(data_error(e).1, "columns");
+}
+
+#[test]
+fn empty_log_is_an_error() {
+    let e = TransactionReader::new()
+        .from_reader("customer_id,date\n".as_bytes())
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    let e = TransactionLog::from_cdnow_reader("\n\n".as_bytes()).unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    let e = TransactionLog::new(Vec::<String>::new(), vec![], None).unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+}
+
+#[test]
+fn cutoff_before_all_data_is_an_error() {
+    let log = TransactionLog::from_cdnow_path(CDNOW_LOG).unwrap();
+    let e = log
+        .calibration_holdout(&Periods::days_in_weeks(), day(1996, 12, 31), None)
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidInput(ref m) if m.contains("no customer")),
+        "{e:?}"
+    );
+    let e = log
+        .summarize(&Periods::days_in_weeks(), day(1997, 1, 1))
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    // holdout end before calibration end, non-finite cut-off
+    let e = log
+        .calibration_holdout(
+            &Periods::days_in_weeks(),
+            day(1997, 9, 30),
+            Some(day(1997, 9, 1)),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::InvalidParameter {
+                name: "holdout_end",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = log
+        .calibration_holdout(&Periods::days_in_weeks(), f64::NAN, None)
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidParameter { .. }), "{e:?}");
+}
+
+#[test]
+fn bad_indexed_log_is_an_error() {
+    let e = TransactionLog::from_indexed(vec!["a".into()], vec![0, 1], vec![0.0, 1.0], None)
+        .unwrap_err();
+    assert_eq!(data_error(e).0, 2);
+    let e = TransactionLog::from_indexed(vec!["a".into(), "a".into()], vec![0], vec![0.0], None)
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)));
+    assert!(Periods::new(1.0, f64::NAN).is_err());
+    assert!(Periods::days().with_origin(f64::INFINITY).is_err());
+}

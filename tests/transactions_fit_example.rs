@@ -1,0 +1,146 @@
+//! The `fit` example with `--transactions`: run the built binary on the CDNOW log as CSV.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use serde_json::Value;
+
+fn run(args: &[&str]) -> Output {
+    common::run_fit(args)
+}
+
+/// The CDNOW log rewritten as `customer_id,date,cds,amount` CSV, written once per process (the
+/// tests run in parallel and must not rewrite a file another one is reading).
+fn cdnow_csv() -> PathBuf {
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(write_cdnow_csv).clone()
+}
+
+fn write_cdnow_csv() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("clv-tx-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cdnow.csv");
+    let raw = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/CDNOW_sample.txt"
+    ))
+    .unwrap();
+    let mut csv = String::from("customer_id,date,cds,amount\n");
+    for line in raw.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let d = f[2];
+        csv += &format!(
+            "{},{}-{}-{},{},{}\n",
+            f[0],
+            &d[..4],
+            &d[4..6],
+            &d[6..],
+            f[3],
+            f[4]
+        );
+    }
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+#[test]
+fn transactions_flag_adds_the_holdout_check() {
+    let csv = cdnow_csv();
+    let out = run(&[
+        "--model",
+        "bgnbd",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--calibration-end",
+        "1997-09-30",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // existing keys stay
+    for key in [
+        "model",
+        "params",
+        "std_errors",
+        "log_likelihood",
+        "converged",
+        "n_customers",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    let h = &json["holdout"];
+    // MODELS.md §7: actual 1882, BG/NBD conditional 1653 (±2)
+    assert_eq!(h["actual"], 1882);
+    assert!((h["predicted"].as_f64().unwrap() - 1653.0).abs() <= 2.0);
+    assert_eq!(h["n_customers"], 2357);
+    assert!(h["mae"].as_f64().unwrap() > 0.0);
+    // an explicit holdout end equal to the last date gives the same numbers
+    let out2 = run(&[
+        "--model",
+        "bgnbd",
+        "--transactions",
+        csv.to_str().unwrap(),
+        "--calibration-end",
+        "1997-09-30",
+        "--holdout-end",
+        "1998-06-30",
+        "--time-unit",
+        "week",
+    ]);
+    let json2: Value = serde_json::from_slice(&out2.stdout).unwrap();
+    assert_eq!(json2["holdout"]["actual"], 1882);
+}
+
+#[test]
+fn transactions_flag_errors_exit_2() {
+    let csv = cdnow_csv();
+    let p = csv.to_str().unwrap();
+    for args in [
+        vec!["--model", "bgnbd", "--transactions", p],
+        vec![
+            "--model",
+            "bgnbd",
+            "--transactions",
+            p,
+            "--calibration-end",
+            "30/09/1997",
+        ],
+        vec![
+            "--model",
+            "bgnbd",
+            "--transactions",
+            p,
+            "--calibration-end",
+            "1996-12-31",
+        ],
+        vec![
+            "--model",
+            "bgnbd",
+            "--transactions",
+            p,
+            "--calibration-end",
+            "1997-09-30",
+            "--time-unit",
+            "month",
+        ],
+        vec!["--model", "bgnbd", "--input", p, "--transactions", p],
+        vec![
+            "--model",
+            "bgnbd",
+            "--input",
+            p,
+            "--calibration-end",
+            "1997-09-30",
+        ],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        assert!(!out.stderr.is_empty());
+    }
+}
