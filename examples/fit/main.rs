@@ -63,7 +63,7 @@ pub struct Args {
     pub time_unit: Option<String>,
 }
 
-const USAGE: &str = "usage: fit --model bgnbd|sbg|gg (--input FILE.csv | --transactions LOG.csv \
+const USAGE: &str = "usage: fit --model bgnbd|pnbd|sbg|gg (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
      [--horizon T] [--predictions OUT.csv]";
 
