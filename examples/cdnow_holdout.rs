@@ -14,7 +14,7 @@ use std::fmt::Display;
 
 use clv::data::{CalibrationHoldout, Periods, TransactionLog, days_from_civil};
 use clv::diagnostics::{self, Diagnostics};
-use clv::{BgNbd, FitOptions, Fitted, Model, RfmData, TransactionModel};
+use clv::{BgNbd, FitOptions, Fitted, Model, ParetoNbd, RfmData, TransactionModel};
 
 /// A fitted model as the example needs it: the model, its log-likelihood and a description.
 struct FittedModel {
@@ -50,7 +50,10 @@ fn fitted<M: Model + TransactionModel + Display + 'static>(
 /// The models to compare: adding one is one line.
 fn models(data: &RfmData) -> clv::Result<Vec<FittedModel>> {
     let options = FitOptions::default();
-    Ok(vec![fitted("BG/NBD", BgNbd::fit(data, &options))?])
+    Ok(vec![
+        fitted("BG/NBD", BgNbd::fit(data, &options))?,
+        fitted("Pareto/NBD", ParetoNbd::fit(data, &options))?,
+    ])
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -2,7 +2,7 @@
 
 use clv::data::{CalibrationHoldout, Periods, TransactionLog, days_from_civil};
 use clv::diagnostics::{self, ErrorMetrics};
-use clv::{BgNbd, FitOptions, TransactionModel};
+use clv::{BgNbd, FitOptions, ParetoNbd, TransactionModel};
 
 const CDNOW_LOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/CDNOW_sample.txt");
 
@@ -11,6 +11,28 @@ fn cdnow_split() -> CalibrationHoldout {
     let cut = days_from_civil(1997, 9, 30).unwrap() as f64;
     log.calibration_holdout(&Periods::days_in_weeks(), cut, None)
         .unwrap()
+}
+
+/// MODELS.md §7: Pareto/NBD fitted on the exact-week calibration data (LL −9594.976, as BTYD);
+/// weeks 40-78: Σ conditional expectations 1666 (±2) against 1882 actual.
+#[test]
+fn pareto_nbd_cdnow_holdout_totals() {
+    let split = cdnow_split();
+    let fitted = ParetoNbd::fit(split.calibration(), &FitOptions::default()).unwrap();
+    assert!(fitted.converged());
+    assert!(
+        (fitted.log_likelihood() - -9594.976).abs() < 0.01,
+        "{}",
+        fitted.log_likelihood()
+    );
+    let predicted = diagnostics::holdout_predictions(fitted.model(), &split).unwrap();
+    let m = ErrorMetrics::new(&predicted, split.holdout_transactions()).unwrap();
+    assert_eq!(m.actual_total, 1882.0);
+    assert!(
+        (m.predicted_total - 1666.0).abs() <= 2.0,
+        "{}",
+        m.predicted_total
+    );
 }
 
 /// MODELS.md §7: BG/NBD fitted on the exact-week calibration data; weeks 40-78 actual 1882,

@@ -99,3 +99,185 @@ fn bad_input_exits_2_with_one_line_naming_row_and_field() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }
+
+fn json_of(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(
+        stdout.trim().lines().count(),
+        1,
+        "exactly one JSON object: {stdout}"
+    );
+    serde_json::from_str(&stdout).unwrap()
+}
+
+fn csv_rows(path: &std::path::Path) -> (String, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn pnbd_json_and_predictions() {
+    let out_csv = tmp("pnbd_predictions.csv");
+    let v = json_of(&run(&[
+        "--model",
+        "pnbd",
+        "--input",
+        "data/cdnow_customers_summary.csv",
+        "--predictions",
+        out_csv.to_str().unwrap(),
+    ]));
+    assert_eq!(v["model"], "pnbd");
+    // Fader, Hardie & Lee (2005): r = 0.553, α = 10.578, s = 0.606, β = 11.669; LL −9594.97 on the CSV.
+    for (k, want) in [
+        ("r", 0.553),
+        ("alpha", 10.578),
+        ("s", 0.606),
+        ("beta", 11.669),
+    ] {
+        let got = v["params"][k].as_f64().unwrap();
+        assert!((got / want - 1.0).abs() < 5e-3, "{k}: {got}");
+        assert!(v["std_errors"][k].is_f64());
+    }
+    assert!((v["log_likelihood"].as_f64().unwrap() - -9594.97).abs() < 0.01);
+    assert_eq!(v["converged"], true);
+    assert_eq!(v["n_customers"], 2357);
+    let (header, rows) = csv_rows(&out_csv);
+    assert_eq!(header, "probability_alive,expected_transactions");
+    assert_eq!(rows.len(), 2357);
+    assert!(
+        rows.iter()
+            .all(|r| (0.0..=1.0).contains(&r[0]) && r[1] >= 0.0)
+    );
+}
+
+#[test]
+fn gg_json_and_predictions() {
+    // The CDNOW spend summary with the columns the example asks for.
+    let raw = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/cdnow_customers_summary_with_transactions.csv"
+    ))
+    .unwrap();
+    let mut csv = String::from("frequency,monetary_value\n");
+    for line in raw.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        csv += &format!("{},{}\n", f[1], f[4]);
+    }
+    let input = tmp("spend.csv");
+    std::fs::write(&input, csv).unwrap();
+    let out_csv = tmp("gg_predictions.csv");
+    let v = json_of(&run(&[
+        "--model",
+        "gg",
+        "--input",
+        input.to_str().unwrap(),
+        "--predictions",
+        out_csv.to_str().unwrap(),
+    ]));
+    assert_eq!(v["model"], "gg");
+    // Fader & Hardie (2013): p = 6.25, q = 3.74, γ = 15.44; LL −4055.92 (MODELS.md §7).
+    for (k, want) in [("p", 6.25), ("q", 3.74), ("gamma", 15.44)] {
+        let got = v["params"][k].as_f64().unwrap();
+        assert!((got / want - 1.0).abs() < 2e-3, "{k}: {got}");
+        assert!(v["std_errors"][k].is_f64());
+    }
+    assert!((v["log_likelihood"].as_f64().unwrap() - -4055.92).abs() < 0.01);
+    assert_eq!(v["converged"], true);
+    assert_eq!(v["n_customers"], 946);
+    assert_eq!(v["n_skipped"], 1411);
+    let (header, rows) = csv_rows(&out_csv);
+    assert_eq!(header, "expected_average_spend");
+    assert_eq!(rows.len(), 2357);
+    // Frequency-0 rows (customers 3 and 4) get the population mean p γ / (q − 1).
+    let (p, q, g) = (
+        v["params"]["p"].as_f64().unwrap(),
+        v["params"]["q"].as_f64().unwrap(),
+        v["params"]["gamma"].as_f64().unwrap(),
+    );
+    assert!((rows[2][0] - p * g / (q - 1.0)).abs() < 1e-9);
+    assert!(rows.iter().all(|r| r[0] > 0.0));
+}
+
+#[test]
+fn sbg_cohort_and_lifetime_inputs() {
+    // Fader & Hardie (2007), Regular segment, years 0-7.
+    let counts = [1000, 631, 468, 382, 326, 289, 262, 241];
+    let mut cohort = String::from("period,alive\n");
+    for (t, n) in counts.iter().enumerate() {
+        cohort += &format!("{t},{n}\n");
+    }
+    let input = tmp("regular.csv");
+    std::fs::write(&input, &cohort).unwrap();
+    let out_csv = tmp("sbg_predictions.csv");
+    let v = json_of(&run(&[
+        "--model",
+        "sbg",
+        "--input",
+        input.to_str().unwrap(),
+        "--horizon",
+        "12",
+        "--predictions",
+        out_csv.to_str().unwrap(),
+    ]));
+    assert_eq!(v["model"], "sbg");
+    assert!((v["params"]["alpha"].as_f64().unwrap() - 0.704).abs() < 5e-4);
+    assert!((v["params"]["beta"].as_f64().unwrap() - 1.182).abs() < 5e-4);
+    assert!((v["log_likelihood"].as_f64().unwrap() - -1680.27).abs() < 0.01);
+    assert!(v["std_errors"]["alpha"].is_f64() && v["std_errors"]["beta"].is_f64());
+    assert_eq!(v["converged"], true);
+    assert_eq!(v["n_customers"], 1000);
+    let (header, rows) = csv_rows(&out_csv);
+    assert_eq!(header, "period,survival,retention_rate");
+    assert_eq!(rows.len(), 12);
+    // Projected Regular survivors per 1000 in year 8: 220.1 (Fader & Hardie 2007).
+    assert!((rows[7][1] * 1000.0 - 220.1).abs() < 0.05, "{:?}", rows[7]);
+    assert!(
+        rows.windows(2)
+            .all(|w| w[1][1] < w[0][1] && w[1][2] > w[0][2])
+    );
+
+    // The same cohort as individual lifetimes gives the same fit.
+    let mut lifetimes = String::from("duration,churned\n");
+    for t in 1..counts.len() {
+        for _ in 0..(counts[t - 1] - counts[t]) {
+            lifetimes += &format!("{t},1\n");
+        }
+    }
+    for _ in 0..counts[7] {
+        lifetimes += "7,0\n";
+    }
+    let input = tmp("regular_lifetimes.csv");
+    std::fs::write(&input, lifetimes).unwrap();
+    let w = json_of(&run(&[
+        "--model",
+        "sbg",
+        "--input",
+        input.to_str().unwrap(),
+    ]));
+    assert!(
+        (w["params"]["alpha"].as_f64().unwrap() - v["params"]["alpha"].as_f64().unwrap()).abs()
+            < 1e-6
+    );
+    assert!(
+        (w["log_likelihood"].as_f64().unwrap() - v["log_likelihood"].as_f64().unwrap()).abs()
+            < 1e-6
+    );
+
+    // Bad input: increasing counts.
+    let bad = tmp("increasing.csv");
+    std::fs::write(&bad, "period,alive\n0,100\n1,120\n").unwrap();
+    let out = run(&["--model", "sbg", "--input", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("row 3"));
+}
