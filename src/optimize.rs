@@ -64,6 +64,11 @@ pub struct FitOptions {
     /// A start point in the natural parameters (in the model's parameter order), tried before the
     /// model's own data-driven start points.
     pub start: Option<Vec<f64>>,
+    /// Budget of likelihood evaluations over all optimiser runs (default 3000; a regular fit
+    /// needs well under 200). When it is spent the fit stops at the best point found, and
+    /// [`crate::Fitted::converged`] tells whether that point is a maximum: this bounds the time of
+    /// fits whose likelihood keeps rising towards the edge of the parameter space.
+    pub max_evaluations: u64,
 }
 
 impl Default for FitOptions {
@@ -72,6 +77,7 @@ impl Default for FitOptions {
             penalty: 0.0,
             max_iterations: 1000,
             start: None,
+            max_evaluations: 3000,
         }
     }
 }
@@ -88,6 +94,9 @@ impl FitOptions {
         }
         if self.max_iterations == 0 {
             return Err(Error::param("max_iterations", 0.0, "must be >= 1"));
+        }
+        if self.max_evaluations == 0 {
+            return Err(Error::param("max_evaluations", 0.0, "must be >= 1"));
         }
         if let Some(s) = &self.start {
             if s.len() != n_params {
@@ -140,17 +149,43 @@ struct Problem<'a, O: Objective> {
     best: RefCell<(f64, Vec<f64>)>,
     /// Last evaluated point with its cost and gradient (L-BFGS asks for both at the same point).
     cache: RefCell<Option<Evaluation>>,
+    /// Likelihood evaluations so far, and the budget the solvers may spend.
+    evaluations: std::cell::Cell<u64>,
+    budget: u64,
 }
 
 impl<'a, O: Objective> Problem<'a, O> {
-    fn new(obj: &'a O, lower: &'a [f64], penalty: f64) -> Self {
+    fn new(obj: &'a O, lower: &'a [f64], penalty: f64, budget: u64) -> Self {
         Problem {
             obj,
             lower,
             penalty,
             best: RefCell::new((f64::INFINITY, Vec::new())),
             cache: RefCell::new(None),
+            evaluations: std::cell::Cell::new(0),
+            budget,
         }
+    }
+
+    /// Whether the solvers have spent the evaluation budget.
+    fn exhausted(&self) -> bool {
+        self.evaluations.get() >= self.budget
+    }
+
+    /// Cost and gradient for a solver: refused (an error stops the solver) once the budget is spent.
+    fn evaluate_budgeted(
+        &self,
+        u: &[f64],
+    ) -> std::result::Result<(f64, Vec<f64>), argmin::core::Error> {
+        let cached = self
+            .cache
+            .borrow()
+            .as_ref()
+            .is_some_and(|(cu, _, _)| cu.as_slice() == u);
+        if self.exhausted() && !cached {
+            return Err(argmin::core::Error::msg("evaluation budget spent"));
+        }
+        Ok(self.evaluate(u))
     }
 
     fn theta(&self, u: &[f64]) -> Vec<f64> {
@@ -167,6 +202,7 @@ impl<'a, O: Objective> Problem<'a, O> {
                 return (*c, g.clone());
             }
         }
+        self.evaluations.set(self.evaluations.get() + 1);
         let k = u.len();
         let theta = self.theta(u);
         let feasible = theta
@@ -202,7 +238,7 @@ impl<O: Objective> CostFunction for Problem<'_, O> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, u: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.evaluate(u).0)
+        Ok(self.evaluate_budgeted(u)?.0)
     }
 }
 
@@ -210,7 +246,7 @@ impl<O: Objective> Gradient for Problem<'_, O> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, u: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        let (c, g) = self.evaluate(u);
+        let (c, g) = self.evaluate_budgeted(u)?;
         if c.is_finite() {
             Ok(g)
         } else {
@@ -311,7 +347,7 @@ pub(crate) fn maximize<O: Objective>(
 ) -> Result<Estimate> {
     let k = obj.n_params();
     options.validate(k)?;
-    let problem = Problem::new(obj, lower, options.penalty);
+    let problem = Problem::new(obj, lower, options.penalty, options.max_evaluations);
     let mut all_starts: Vec<Vec<f64>> = options.start.iter().cloned().collect();
     all_starts.extend(starts.iter().cloned());
     let to_u = |theta: &[f64]| -> Option<Vec<f64>> {
@@ -338,6 +374,9 @@ pub(crate) fn maximize<O: Objective>(
         // L-BFGS, restarted from the best point while it keeps improving.
         let mut from = u0;
         for _ in 0..4 {
+            if problem.exhausted() {
+                break;
+            }
             let before = current(&problem).0;
             let (it, _) = run_lbfgs(&problem, from, options.max_iterations);
             iterations += it;
@@ -348,7 +387,7 @@ pub(crate) fn maximize<O: Objective>(
             from = u;
         }
         let (_, u) = current(&problem);
-        if grad_at(&problem, &u) <= GRADIENT_ACCEPT {
+        if grad_at(&problem, &u) <= GRADIENT_ACCEPT || problem.exhausted() {
             break;
         }
     }
@@ -362,6 +401,9 @@ pub(crate) fn maximize<O: Objective>(
     if grad_at(&problem, &u) > GRADIENT_ACCEPT {
         // Fallback: Nelder–Mead from the best point, then L-BFGS polish.
         for step in [0.5, 0.1] {
+            if problem.exhausted() {
+                break;
+            }
             let (_, u) = current(&problem);
             iterations += run_nelder_mead(&problem, &u, step, 5000);
             let (_, u) = current(&problem);

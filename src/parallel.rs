@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 /// Rows below which a sum runs on the calling thread: spawning costs more than it saves.
-const MIN_ROWS_PER_THREAD: usize = 25_000;
+const MIN_ROWS_PER_THREAD: usize = 2_048;
 
 fn threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
@@ -16,7 +16,7 @@ pub(crate) fn sum_rows<const N: usize, F>(n: usize, f: F) -> [f64; N]
 where
     F: Fn(usize, usize) -> [f64; N] + Sync,
 {
-    let parts = threads().min(n / MIN_ROWS_PER_THREAD).max(1);
+    let parts = threads().min(n.div_ceil(MIN_ROWS_PER_THREAD)).max(1);
     if parts == 1 {
         return f(0, n);
     }

@@ -83,6 +83,80 @@ pub(crate) fn integrate(
     }
 }
 
+/// One G7K15 panel of a vector integrand: (Kronrod estimates, error estimates).
+fn panel_vec<const K: usize>(f: &impl Fn(f64) -> [f64; K], a: f64, b: f64) -> ([f64; K], [f64; K]) {
+    let c = 0.5 * (a + b);
+    let h = 0.5 * (b - a);
+    let fc = f(c);
+    let mut k = fc.map(|v| v * WGK[7]);
+    let mut g = fc.map(|v| v * WG[3]);
+    for j in 0..7 {
+        let x = h * XGK[j];
+        let (lo, hi) = (f(c - x), f(c + x));
+        for i in 0..K {
+            let s = lo[i] + hi[i];
+            k[i] += WGK[j] * s;
+            if j % 2 == 1 {
+                g[i] += WG[j / 2] * s;
+            }
+        }
+    }
+    let mut err = [0.0; K];
+    for i in 0..K {
+        err[i] = ((k[i] - g[i]) * h).abs();
+        k[i] *= h;
+    }
+    (k, err)
+}
+
+/// `∫ₐᵇ f` for a vector integrand, one adaptive pass for all components (they share every
+/// function evaluation). Component `i` is accurate when its error estimate is below
+/// `rel_tol · max(|∫fᵢ|, floor[i] · |∫f₀|)`: `floor` lets components that may vanish or change
+/// sign (moments) be judged against the size of the first one. The panel whose worst normalised
+/// error is largest is split, up to `max_panels` panels.
+pub(crate) fn integrate_vec<const K: usize>(
+    f: impl Fn(f64) -> [f64; K],
+    a: f64,
+    b: f64,
+    rel_tol: f64,
+    floor: [f64; K],
+    max_panels: usize,
+) -> [f64; K] {
+    let mut panels = vec![(a, b, panel_vec(&f, a, b))];
+    loop {
+        let mut total = [0.0; K];
+        let mut err = [0.0; K];
+        for p in &panels {
+            for i in 0..K {
+                total[i] += p.2.0[i];
+                err[i] += p.2.1[i];
+            }
+        }
+        let scale: [f64; K] =
+            std::array::from_fn(|i| total[i].abs().max(floor[i] * total[0].abs()));
+        let done = (0..K).all(|i| err[i] <= rel_tol * scale[i]);
+        if done || panels.len() >= max_panels || err.iter().any(|e| !e.is_finite()) {
+            return total;
+        }
+        let badness = |p: &(f64, f64, ([f64; K], [f64; K]))| {
+            (0..K).fold(0.0f64, |m, i| {
+                m.max(p.2.1[i] / scale[i].max(f64::MIN_POSITIVE))
+            })
+        };
+        let (worst, _) = panels
+            .iter()
+            .enumerate()
+            .fold((0, -1.0), |(bi, be), (i, p)| {
+                let e = badness(p);
+                if e > be { (i, e) } else { (bi, be) }
+            });
+        let (lo, hi, _) = panels.swap_remove(worst);
+        let mid = 0.5 * (lo + hi);
+        panels.push((lo, mid, panel_vec(&f, lo, mid)));
+        panels.push((mid, hi, panel_vec(&f, mid, hi)));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +177,21 @@ mod tests {
             2000,
         );
         assert!((v / exact - 1.0).abs() < 1e-10, "{v} vs {exact}");
+    }
+
+    #[test]
+    fn vector_integrand_matches_scalar_integrals() {
+        // ∫₀¹ [eˣ, x eˣ, sin(20x)] = [e − 1, 1, (1 − cos 20)/20]
+        let v = integrate_vec(
+            |x: f64| [x.exp(), x * x.exp(), (20.0 * x).sin()],
+            0.0,
+            1.0,
+            1e-13,
+            [0.0, 0.0, 0.1],
+            200,
+        );
+        assert!((v[0] - (1f64.exp() - 1.0)).abs() < 1e-13);
+        assert!((v[1] - 1.0).abs() < 1e-13);
+        assert!((v[2] - (1.0 - 20f64.cos()) / 20.0).abs() < 1e-12);
     }
 }

@@ -355,3 +355,24 @@ fn display_names_the_distributions() {
         "{s}"
     );
 }
+
+#[test]
+fn evaluation_budget_bounds_the_fit_and_is_reported() {
+    let data = cdnow();
+    let mut options = FitOptions::default();
+    options.max_evaluations = 4;
+    match BgNbd::fit(&data, &options) {
+        // Either nothing better than a start point was found (an error)...
+        Err(e) => assert!(e.to_string().contains("did not converge"), "{e}"),
+        // ...or the best point so far comes back flagged as not converged.
+        Ok(f) => assert!(!f.converged()),
+    }
+    options.max_evaluations = 0;
+    assert!(BgNbd::fit(&data, &options).is_err());
+    // The default budget is far more than a regular fit needs.
+    assert!(
+        BgNbd::fit(&data, &FitOptions::default())
+            .unwrap()
+            .converged()
+    );
+}

@@ -187,3 +187,17 @@ fn shipped_cdnow_summary_reads() {
             .contains("cannot open")
     );
 }
+
+#[test]
+fn transaction_models_refuse_data_without_repeat_purchases() {
+    let d = RfmData::new(vec![0.0; 3], vec![0.0; 3], vec![10.0, 20.0, 30.0]).unwrap();
+    for e in [
+        clv::BgNbd::fit(&d, &clv::FitOptions::default()).unwrap_err(),
+        clv::ParetoNbd::fit(&d, &clv::FitOptions::default()).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&e, Error::InvalidInput(m) if m.contains("no customer made a repeat purchase")),
+            "{e}"
+        );
+    }
+}

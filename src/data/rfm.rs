@@ -359,6 +359,22 @@ impl RfmData {
         &self.weight
     }
 
+    /// Checks that at least one customer made a repeat purchase: without one, a transaction
+    /// model's purchase and dropout processes cannot be told apart and its fit has no maximum.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when every frequency is 0.
+    pub(crate) fn require_repeat_purchases(&self, model: &str) -> Result<()> {
+        if self.frequency.iter().any(|&x| x > 0.0) {
+            Ok(())
+        } else {
+            Err(Error::InvalidInput(format!(
+                "no customer made a repeat purchase (every frequency is 0): the {model} model \
+                 cannot be fitted to these data"
+            )))
+        }
+    }
+
     /// The customer `(x, t_x, T)` in row `i` (0-based), or `None` past the end.
     pub fn customer(&self, i: usize) -> Option<Customer> {
         (i < self.len())

@@ -227,10 +227,12 @@ impl BgNbd {
     /// ```
     ///
     /// # Errors
+    /// [`Error::InvalidInput`] when no customer made a repeat purchase;
     /// [`Error::NotConverged`] when no start point has a finite likelihood or nothing better
     /// than a start point is found; [`Error::InvalidParameter`] for invalid options. A fit that
     /// ends without a vanishing gradient is returned with [`Fitted::converged`] `false`.
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<BgNbd>> {
+        data.require_repeat_purchases("BG/NBD")?;
         let compressed = data.without_monetary_value().compress();
         let objective = BgNbdObjective::new(&compressed);
         // Data-driven starts: E[λ] = r/α matched to the mean purchase rate Σx/ΣT.

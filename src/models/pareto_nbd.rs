@@ -65,7 +65,7 @@ use crate::fitted::Fitted;
 use crate::models::{Model, TransactionModel};
 use crate::optimize::{FitOptions, Objective, maximize};
 use crate::parallel::sum_rows;
-use crate::quadrature::integrate;
+use crate::quadrature::{integrate, integrate_vec};
 use crate::special::log_add_exp;
 
 /// Pareto/NBD parameters: purchase-rate heterogeneity `Gamma(r, α)`, dropout-rate heterogeneity
@@ -471,6 +471,12 @@ fn tail_fallback<const GRAD: bool>(
     };
     // ρ = ln(min + v): integrand e^φ with φ(ρ) = (1 − e_min) ρ − p_max ln(e^ρ + d).
     let phi = |rho: f64| (1.0 - e_min) * rho - p_max * (rho.exp() + d).ln();
+    // φ(ρ) − φ(ρ₀) without cancellation: φ itself can be ~1e7 when p_max is large, so the plain
+    // difference would carry rounding noise far above the quadrature tolerance.
+    let phi_diff = |rho: f64, rho0: f64| {
+        let e0 = rho0.exp();
+        (1.0 - e_min) * (rho - rho0) - p_max * (e0 * (rho - rho0).exp_m1() / (e0 + d)).ln_1p()
+    };
     let dphi = |rho: f64| {
         let t = rho.exp();
         (1.0 - e_min) - p_max * t / (t + d)
@@ -483,9 +489,9 @@ fn tail_fallback<const GRAD: bool>(
         [rho, (t + d).ln(), 1.0 / t, 1.0 / (t + d)]
     };
     let (ln_q1, mom) = if GRAD {
-        log_concave_integral::<4>(phi, dphi, lo, hi, Some(&moments))
+        log_concave_integral::<4>(phi, phi_diff, dphi, lo, hi, Some(&moments))
     } else {
-        log_concave_integral::<4>(phi, dphi, lo, hi, None)
+        log_concave_integral::<4>(phi, phi_diff, dphi, lo, hi, None)
     };
     let rest_ln = rest.ln();
     let ln = log_add_exp(ln_q1, rest_ln);
@@ -517,12 +523,14 @@ fn tail_fallback<const GRAD: bool>(
     }
 }
 
-/// `ln ∫_lo^hi e^φ` for a concave `φ` with derivative `dphi`, and the averages of `moments` under
+/// `ln ∫_lo^hi e^φ` for a concave `φ` with derivative `dphi` (and `phi_diff(a, b) = φ(a) − φ(b)`
+/// evaluated without cancellation), and the averages of `moments` under
 /// the normalised integrand (when given). The mode is located by bisection on `dphi`, the range
 /// cut where `φ` has fallen [`LOG_WINDOW`] below its maximum, and each side integrated by
 /// adaptive Gauss–Kronrod with the integrand scaled by its maximum.
 fn log_concave_integral<const K: usize>(
     phi: impl Fn(f64) -> f64,
+    phi_diff: impl Fn(f64, f64) -> f64,
     dphi: impl Fn(f64) -> f64,
     lo: f64,
     hi: f64,
@@ -550,7 +558,7 @@ fn log_concave_integral<const K: usize>(
     let top = phi(mode);
     // Cut-off points where φ = top − LOG_WINDOW (φ is monotone on each side of the mode).
     let cut = |from: f64, to: f64| -> f64 {
-        if phi(to) >= top - LOG_WINDOW {
+        if phi_diff(to, mode) >= -LOG_WINDOW {
             return to;
         }
         let (mut inside, mut outside) = (from, to);
@@ -559,7 +567,7 @@ fn log_concave_integral<const K: usize>(
             if mid == inside || mid == outside {
                 break;
             }
-            if phi(mid) >= top - LOG_WINDOW {
+            if phi_diff(mid, mode) >= -LOG_WINDOW {
                 inside = mid;
             } else {
                 outside = mid;
@@ -569,30 +577,45 @@ fn log_concave_integral<const K: usize>(
     };
     let a = cut(mode, lo);
     let b = cut(mode, hi);
-    let f = |rho: f64| (phi(rho) - top).exp();
-    let total = |g: &dyn Fn(f64) -> f64, abs_tol: f64| {
-        let (l, _) = if a < mode {
-            integrate(g, a, mode, QUAD_TOL, abs_tol, QUAD_PANELS)
-        } else {
-            (0.0, 0.0)
-        };
-        let (r, _) = if mode < b {
-            integrate(g, mode, b, QUAD_TOL, abs_tol, QUAD_PANELS)
-        } else {
-            (0.0, 0.0)
-        };
-        l + r
-    };
-    let i0 = total(&f, 0.0);
+    let f = |rho: f64| phi_diff(rho, mode).exp();
+    // Both sides of the mode, each with one adaptive pass.
+    let sides = [(a, mode), (mode, b)];
     let mut mom = [0.0; K];
-    if let Some(g) = moments {
-        for (k, m) in mom.iter_mut().enumerate() {
-            // Scale of the k-th moment for an absolute tolerance (moments may change sign).
-            let scale = g(a)[k].abs().max(g(b)[k].abs()).max(g(mode)[k].abs());
-            let v = total(&|t| f(t) * g(t)[k], QUAD_TOL * 0.1 * i0 * scale);
-            *m = v / i0;
+    let i0 = match moments {
+        None => sides
+            .iter()
+            .filter(|(lo, hi)| lo < hi)
+            .map(|&(lo, hi)| integrate(f, lo, hi, QUAD_TOL, 0.0, QUAD_PANELS).0)
+            .sum::<f64>(),
+        Some(g) => {
+            // Moments may change sign: judge them against the scale of the integral times the
+            // size of the moment function over the range (as a separate pass did before).
+            let mut floor = [0.0; 5];
+            for k in 0..K.min(4) {
+                floor[k + 1] = 0.1 * g(a)[k].abs().max(g(b)[k].abs()).max(g(mode)[k].abs());
+            }
+            let h = |t: f64| {
+                let w = f(t);
+                let m = g(t);
+                let mut out = [w, 0.0, 0.0, 0.0, 0.0];
+                for k in 0..K.min(4) {
+                    out[k + 1] = w * m[k];
+                }
+                out
+            };
+            let mut sum = [0.0; 5];
+            for &(lo, hi) in sides.iter().filter(|(lo, hi)| lo < hi) {
+                let part = integrate_vec(h, lo, hi, QUAD_TOL, floor, QUAD_PANELS);
+                for (s, p) in sum.iter_mut().zip(part) {
+                    *s += p;
+                }
+            }
+            for k in 0..K.min(4) {
+                mom[k] = sum[k + 1] / sum[0];
+            }
+            sum[0]
         }
-    }
+    };
     (top + i0.ln(), mom)
 }
 
@@ -793,10 +816,12 @@ impl ParetoNbd {
     /// ```
     ///
     /// # Errors
+    /// [`Error::InvalidInput`] when no customer made a repeat purchase;
     /// [`Error::NotConverged`] when no start point has a finite likelihood or nothing better
     /// than a start point is found; [`Error::InvalidParameter`] for invalid options. A fit that
     /// ends without a vanishing gradient is returned with [`Fitted::converged`] `false`.
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<ParetoNbd>> {
+        data.require_repeat_purchases("Pareto/NBD")?;
         let compressed = data.without_monetary_value().compress();
         let objective = ParetoNbdObjective::new(&compressed);
         let mut starts = objective.default_starts();
@@ -927,7 +952,9 @@ fn ln_discount_quadrature(s: f64, z: f64) -> f64 {
     // Beyond hi, φ falls faster than any window: z e^ρ ≥ |1−s| + 2·LOG_WINDOW.
     let hi = ((s - 1.0).abs() + 2.0 * LOG_WINDOW + 1.0) / z;
     let hi = hi.ln_1p() + 1.0;
-    log_concave_integral::<0>(phi, dphi, 0.0, hi, None).0
+    let phi_diff =
+        |rho: f64, rho0: f64| -z * rho0.exp() * (rho - rho0).exp_m1() + (1.0 - s) * (rho - rho0);
+    log_concave_integral::<0>(phi, phi_diff, dphi, 0.0, hi, None).0
 }
 
 impl TransactionModel for ParetoNbd {
@@ -961,10 +988,16 @@ impl TransactionModel for ParetoNbd {
             let tau = rho.exp();
             (nf + 1.0) - (r + nf) * tau / (alpha + tau) - (s + 1.0) * tau / (beta + tau)
         };
+        let phi_diff = |rho: f64, rho0: f64| {
+            let (tau0, step) = (rho0.exp(), (rho - rho0).exp_m1());
+            (nf + 1.0) * (rho - rho0)
+                - (r + nf) * (tau0 * step / (alpha + tau0)).ln_1p()
+                - (s + 1.0) * (tau0 * step / (beta + tau0)).ln_1p()
+        };
         let hi = t.ln();
         // Far below min(α, β) the slope of φ is about n + 1 ≥ 1: the window cut lies above lo.
         let lo = hi.min(alpha.ln()).min(beta.ln()) - 4.0 * LOG_WINDOW;
-        let (ln_dead, _) = log_concave_integral::<0>(phi, dphi, lo, hi, None);
+        let (ln_dead, _) = log_concave_integral::<0>(phi, phi_diff, dphi, lo, hi, None);
         let p = alive + ln_dead.exp();
         if !p.is_finite() {
             return Err(Error::Numerical(format!(
