@@ -56,6 +56,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("clv_weekly_52_bgnbd_10k_continuous_ages", |b| {
         b.iter(|| weekly.customer_values(&tm, &spend, &small).unwrap())
     });
+    // A million customers, nearly all distinct (continuous ages).
+    let million = customers(1_000_000, false);
+    g.bench_function("clv_dert_bgnbd_1m_continuous_ages", |b| {
+        b.iter(|| lifetime.customer_values(&tm, &spend, &million).unwrap())
+    });
     g.finish();
 }
 

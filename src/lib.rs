@@ -48,6 +48,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod chebyshev;
 pub mod data;
 pub mod diagnostics;
 pub mod error;

@@ -269,15 +269,16 @@ impl BgNbd {
         if t == 0.0 || p_alive == 0.0 {
             return Ok(0.0);
         }
-        let alive = self.expected_if_alive(x, t_cal, t)?;
+        let alive = self.expected_if_alive(x, self.alpha + t_cal, t)?;
         Ok(alive * p_alive)
     }
 
-    /// `E[Y(t) | alive at T]` by the Euler-transformed 2F1 where suitable, else by quadrature.
-    fn expected_if_alive(&self, x: f64, t_cal: f64, t: f64) -> Result<f64> {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+    /// `E[Y(t) | alive at T]` by the Euler-transformed 2F1 where suitable, else by quadrature;
+    /// `at = α + T`.
+    fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
+        let (r, a, b) = (self.r, self.a, self.b);
         let c = a + b + x - 1.0;
-        let z = t / (alpha + t_cal + t);
+        let z = t / (at + t);
         if c > 1e-3 && z < 0.99 {
             // Removable singularity at a = 1: average the two sides.
             const EPS: f64 = 1e-6;
@@ -294,15 +295,15 @@ impl BgNbd {
                 }
             }
         }
-        self.expected_if_alive_quadrature(x, t_cal, t)
+        self.expected_if_alive_quadrature(x, at, t)
     }
 
     /// `E_p[(1 − (1 + p τ)^−(r+x)) / p]`, `p ~ Beta(a, b+x)`, `τ = t/(α+T)`, by adaptive
-    /// Gauss–Kronrod after substitutions that remove the endpoint singularities.
-    fn expected_if_alive_quadrature(&self, x: f64, t_cal: f64, t: f64) -> Result<f64> {
+    /// Gauss–Kronrod after substitutions that remove the endpoint singularities; `at = α + T`.
+    fn expected_if_alive_quadrature(&self, x: f64, at: f64, t: f64) -> Result<f64> {
         let (r, a) = (self.r, self.a);
         let beta = self.b + x;
-        let tau = t / (self.alpha + t_cal);
+        let tau = t / at;
         let k = r + x;
         let ln_b = ln_gamma(a) + ln_gamma(beta) - ln_gamma(a + beta);
         // g(p) = (1 − (1+pτ)^−k)/p, finite at p = 0 (limit kτ).
@@ -333,7 +334,8 @@ impl BgNbd {
             Ok(v)
         } else {
             Err(Error::Numerical(format!(
-                "BG/NBD expectation did not evaluate for x = {x}, T = {t_cal}, t = {t}"
+                "BG/NBD expectation did not evaluate for x = {x}, T = {}, t = {t}",
+                at - self.alpha
             )))
         }
     }
@@ -422,51 +424,144 @@ impl TransactionModel for BgNbd {
         if p_alive == 0.0 {
             return Ok(0.0);
         }
-        Ok(p_alive * self.dert_if_alive(customer.frequency(), customer.age(), delta)?)
+        let at = self.alpha + customer.age();
+        Ok(p_alive * self.dert_if_alive(customer.frequency(), at, delta)?)
     }
 
-    /// As the single-customer form; the part given alive depends on `(x, T)` only, so it is
-    /// computed once per distinct `(x, T)`, across the machine's cores.
+    /// As the single-customer form. The part given alive depends on `x` and `α + T` only: for
+    /// each distinct `x` it is interpolated (piecewise Chebyshev in `ln(α + T)`, to about 1e-13
+    /// relative) over the customers' ages where many customers share `x`, and computed once per
+    /// distinct `(x, T)` elsewhere, across the machine's cores.
     fn discounted_expected_residual_transactions_batch(
         &self,
         data: &RfmData,
         delta: f64,
     ) -> Result<ndarray::Array1<f64>> {
         check_positive("delta", delta)?;
-        let mut groups: std::collections::HashMap<(u64, u64), usize> =
-            std::collections::HashMap::new();
-        let mut keys = Vec::new();
-        let group: Vec<usize> = data
-            .frequency()
-            .iter()
-            .zip(data.age())
-            .map(|(&x, &t)| {
-                *groups.entry((x.to_bits(), t.to_bits())).or_insert_with(|| {
-                    keys.push((x, t));
-                    keys.len() - 1
-                })
-            })
+        Ok(self
+            .times_alive_batch(data, |x, at| self.dert_if_alive(x, at, delta))?
+            .into())
+    }
+}
+
+/// Rows at or above which a distinct frequency gets an interpolant over its ages.
+const MIN_ROWS_TO_INTERPOLATE: usize = 64;
+/// Absolute tolerance on the logarithm of an interpolated value (so, relative on the value).
+const LN_INTERPOLATION_TOL: f64 = 1e-13;
+
+/// The part given alive of one distinct frequency: an interpolant in `ln(α + T)` and the values
+/// computed directly where it does not apply, keyed by `ln(α + T)`.
+struct AliveByAge {
+    ln_interp: Option<crate::chebyshev::Piecewise>,
+    direct: Vec<(f64, f64)>,
+}
+
+impl BgNbd {
+    /// `P(alive) · f(x, α + T)` for every row, with `f` (the prediction given alive) evaluated
+    /// once per distinct `(x, T)`, or interpolated over the ages of the rows sharing `x` when
+    /// there are many. Rows with `P(alive) = 0` are 0 without evaluating `f`.
+    fn times_alive_batch(
+        &self,
+        data: &RfmData,
+        f: impl Fn(f64, f64) -> Result<f64> + Sync,
+    ) -> Result<Vec<f64>> {
+        let (freq, age) = (data.frequency(), data.age());
+        let n = data.len();
+        let key = |i: usize| (freq[i], age[i]);
+        let sorted = (1..n).all(|i| key(i - 1) <= key(i));
+        let order: Vec<usize> = if sorted {
+            (0..n).collect()
+        } else {
+            let mut o: Vec<usize> = (0..n).collect();
+            o.sort_unstable_by(|&i, &j| {
+                freq[i].total_cmp(&freq[j]).then(age[i].total_cmp(&age[j]))
+            });
+            o
+        };
+        let p_alive: Vec<f64> = data
+            .customers()
+            .map(|c| self.probability_alive(&c))
             .collect();
-        let alive = crate::parallel::map_rows(keys.len(), 16, |i| {
-            self.dert_if_alive(keys[i].0, keys[i].1, delta)
+        // Runs of equal frequency in `order`: (start, end).
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        for pos in 0..n {
+            if pos == 0 || freq[order[pos]] != freq[order[pos - 1]] {
+                groups.push((pos, pos + 1));
+            } else if let Some(g) = groups.last_mut() {
+                g.1 = pos + 1;
+            }
+        }
+        let ln_at = |i: usize| (self.alpha + age[i]).ln();
+        let tables = crate::parallel::map_rows(groups.len(), 1, |g| -> Result<AliveByAge> {
+            let (lo, hi) = groups[g];
+            let x = freq[order[lo]];
+            // Distinct ages of the rows that need the value, increasing.
+            let mut us: Vec<f64> = order[lo..hi]
+                .iter()
+                .filter(|&&i| p_alive[i] != 0.0)
+                .map(|&i| ln_at(i))
+                .collect();
+            us.dedup();
+            let ln_interp = (hi - lo >= MIN_ROWS_TO_INTERPOLATE).then(|| {
+                crate::chebyshev::Piecewise::build(
+                    |u| f(x, u.exp()).ok().filter(|&v| v > 0.0).map(f64::ln),
+                    &us,
+                    LN_INTERPOLATION_TOL,
+                )
+            });
+            let mut direct = Vec::new();
+            for &u in &us {
+                if ln_interp.as_ref().and_then(|p| p.eval(u)).is_none() {
+                    direct.push((u, f64::NAN));
+                }
+            }
+            // The direct values, from the ages themselves (not from their logarithms).
+            let mut k = 0;
+            for &i in &order[lo..hi] {
+                if k < direct.len() && p_alive[i] != 0.0 && ln_at(i) == direct[k].0 {
+                    direct[k].1 = f(x, self.alpha + age[i])?;
+                    k += 1;
+                }
+            }
+            Ok(AliveByAge { ln_interp, direct })
         })
         .into_iter()
-        .collect::<Result<Vec<f64>>>()?;
-        Ok(data
-            .customers()
-            .zip(group)
-            .map(|(c, g)| self.probability_alive(&c) * alive[g])
-            .collect())
+        .collect::<Result<Vec<_>>>()?;
+        let values = crate::parallel::map_rows(n, 4096, |pos| -> Result<f64> {
+            let i = order[pos];
+            if p_alive[i] == 0.0 {
+                return Ok(0.0);
+            }
+            let g = groups.partition_point(|&(_, hi)| hi <= pos);
+            let table = &tables[g];
+            let u = ln_at(i);
+            let alive = match table.ln_interp.as_ref().and_then(|p| p.eval(u)) {
+                Some(l) => l.exp(),
+                None => match table
+                    .direct
+                    .get(table.direct.partition_point(|&(v, _)| v < u))
+                {
+                    Some(&(v, value)) if v == u => value,
+                    _ => f(freq[i], self.alpha + age[i])?,
+                },
+            };
+            Ok(p_alive[i] * alive)
+        });
+        let mut out = vec![0.0; n];
+        for (pos, v) in values.into_iter().enumerate() {
+            out[order[pos]] = v?;
+        }
+        Ok(out)
     }
 }
 
 impl BgNbd {
     /// `E[λ/(λp + δ)]` with `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x)`: the DERT of a customer
-    /// known to be alive at `T`.
-    fn dert_if_alive(&self, x: f64, t_cal: f64, delta: f64) -> Result<f64> {
+    /// known to be alive at `T`; `at = α + T`.
+    fn dert_if_alive(&self, x: f64, at: f64, delta: f64) -> Result<f64> {
         let (a, beta) = (self.a, self.b + x);
         let k = self.r + x;
-        let eps = delta * (self.alpha + t_cal);
+        let eps = delta * at;
         let ln_b = ln_gamma(a) + ln_gamma(beta) - ln_gamma(a + beta);
         // h(p) = E_λ[λ/(λp+δ)] = (k/p) J(k+1, ε/p); its limit at p → 0 is E[λ]/δ = k/ε.
         let h = |p: f64| {
@@ -508,7 +603,8 @@ impl BgNbd {
             Ok(v)
         } else {
             Err(Error::Numerical(format!(
-                "BG/NBD DERT did not evaluate for x = {x}, T = {t_cal}, delta = {delta}"
+                "BG/NBD DERT did not evaluate for x = {x}, T = {}, delta = {delta}",
+                at - self.alpha
             )))
         }
     }
