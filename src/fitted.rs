@@ -96,8 +96,10 @@ impl<M: Model> Fitted<M> {
         self.gradient_norm
     }
 
-    /// Whether the optimiser reached a point with a vanishing gradient. A `false` here means the
-    /// parameters are the best found but not a verified maximum: do not use them blindly.
+    /// Whether the optimiser reached a verified maximum: a vanishing gradient and a
+    /// positive-definite Hessian (so that standard errors exist). A `false` here means the
+    /// parameters are the best found but not determined by the data (a maximum on the edge of
+    /// the parameter space, a flat ridge, too few customers): do not use them blindly.
     pub fn converged(&self) -> bool {
         self.converged
     }

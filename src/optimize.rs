@@ -131,7 +131,8 @@ pub(crate) struct Estimate {
     pub iterations: u64,
     /// ∞-norm of the gradient of the mean objective in log-parameters at `params`.
     pub gradient_norm: f64,
-    /// Whether `gradient_norm` is below the acceptance threshold.
+    /// Whether `gradient_norm` is below the acceptance threshold and the Hessian is positive
+    /// definite there.
     pub converged: bool,
     /// Covariance of the natural parameters (row-major k×k), when the Hessian is positive definite.
     pub covariance: Option<Vec<f64>>,
@@ -434,7 +435,9 @@ pub(crate) fn maximize<O: Objective>(
         log_likelihood,
         iterations,
         gradient_norm,
-        converged,
+        // A maximum has a vanishing gradient *and* a positive-definite Hessian; a flat direction
+        // (a boundary optimum, a ridge, too little data) leaves the parameters undetermined.
+        converged: converged && covariance.is_some(),
         covariance,
     })
 }

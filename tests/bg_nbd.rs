@@ -376,3 +376,14 @@ fn evaluation_budget_bounds_the_fit_and_is_reported() {
             .converged()
     );
 }
+
+#[test]
+fn undetermined_fits_are_not_reported_as_converged() {
+    // Two customers cannot determine four parameters: whatever point the optimiser stops at,
+    // the Hessian there is not positive definite, so the fit must not claim a maximum.
+    let data = RfmData::new(vec![1.0, 0.0], vec![2.0, 0.0], vec![3.0, 5.0]).unwrap();
+    let fitted = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+    assert!(!fitted.converged());
+    assert!(fitted.std_errors().is_none());
+    assert!(fitted.model().params().iter().all(|p| p.is_finite() && *p > 0.0));
+}
