@@ -61,6 +61,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("clv_dert_bgnbd_1m_continuous_ages", |b| {
         b.iter(|| lifetime.customer_values(&tm, &spend, &million).unwrap())
     });
+    // 52 weekly periods for a million customers, nearly all distinct.
+    g.bench_function("clv_weekly_52_bgnbd_1m_continuous_ages", |b| {
+        b.iter(|| weekly.customer_values(&tm, &spend, &million).unwrap())
+    });
     g.finish();
 }
 

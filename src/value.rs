@@ -264,15 +264,7 @@ impl Valuation {
         let delta = self.discount.continuous_rate();
         let v = match self.schedule {
             Schedule::Discrete { period, periods } => {
-                let mut sum = 0.0;
-                let mut prev = 0.0;
-                for k in 1..=periods {
-                    let t = f64::from(k) * period;
-                    let e = model.conditional_expected_transactions(customer, t)?;
-                    sum += (e - prev).max(0.0) * (-delta * t).exp();
-                    prev = e;
-                }
-                sum
+                model.discounted_transactions_discrete(customer, delta, period, periods)?
             }
             Schedule::Continuous { horizon: Some(h) } => finite_horizon(model, customer, delta, h)?,
             Schedule::Continuous { horizon: None } => {
@@ -306,7 +298,8 @@ impl Valuation {
     /// [`Valuation::discounted_transactions`] for every row of `data`, computed once per
     /// distinct `(x, t_x, T)` and across the machine's cores (for an unlimited continuous
     /// horizon, through
-    /// [`TransactionModel::discounted_expected_residual_transactions_batch`]).
+    /// [`TransactionModel::discounted_expected_residual_transactions_batch`]; for a discrete
+    /// schedule, through [`TransactionModel::discounted_transactions_discrete_batch`]).
     ///
     /// # Errors
     /// As [`Valuation::discounted_transactions`].
@@ -315,11 +308,17 @@ impl Valuation {
         model: &M,
         data: &RfmData,
     ) -> Result<Array1<f64>> {
-        if let Schedule::Continuous { horizon: None } = self.schedule {
-            let v = model.discounted_expected_residual_transactions_batch(
-                data,
-                self.discount.continuous_rate(),
-            )?;
+        let delta = self.discount.continuous_rate();
+        let v = match self.schedule {
+            Schedule::Continuous { horizon: None } => {
+                Some(model.discounted_expected_residual_transactions_batch(data, delta)?)
+            }
+            Schedule::Discrete { period, periods } => {
+                Some(model.discounted_transactions_discrete_batch(data, delta, period, periods)?)
+            }
+            Schedule::Continuous { horizon: Some(_) } => None,
+        };
+        if let Some(v) = v {
             for &x in &v {
                 finite_non_negative(x, "discounted transactions")?;
             }
@@ -372,6 +371,35 @@ fn finite_non_negative(v: f64, what: &str) -> Result<f64> {
             "{what} evaluated to {v}, not a finite number >= 0"
         )))
     }
+}
+
+/// Checks the arguments of a discrete discounted sum: `delta` finite and `>= 0`, `period` finite
+/// and `> 0`.
+pub(crate) fn check_discrete(delta: f64, period: f64) -> Result<()> {
+    crate::error::check_non_negative("delta", delta)?;
+    check_positive("period", period)?;
+    Ok(())
+}
+
+/// `Σ_{k=1}^{H} e^(−δkτ) max(E[Y(kτ)] − E[Y((k−1)τ)], 0)` from the model's conditional
+/// expectations: the default of [`TransactionModel::discounted_transactions_discrete`].
+pub(crate) fn discrete_sum<M: TransactionModel + ?Sized>(
+    model: &M,
+    customer: &Customer,
+    delta: f64,
+    period: f64,
+    periods: u32,
+) -> Result<f64> {
+    check_discrete(delta, period)?;
+    let mut sum = 0.0;
+    let mut prev = 0.0;
+    for k in 1..=periods {
+        let t = f64::from(k) * period;
+        let e = model.conditional_expected_transactions(customer, t)?;
+        sum += (e - prev).max(0.0) * (-delta * t).exp();
+        prev = e;
+    }
+    Ok(sum)
 }
 
 /// `∫₀^H e^(−δt) dE[Y(t)] = e^(−δH) E[Y(H)] + δ ∫₀^H e^(−δt) E[Y(t)] dt`.

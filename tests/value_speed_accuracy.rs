@@ -1,9 +1,9 @@
-//! The batch forms of customer value (whose BG/NBD DERT interpolates the part given alive over
-//! the customers' ages) agree with the customer-by-customer evaluation to 1e-9 relative on a
+//! The batch forms of customer value (whose BG/NBD DERT and discrete discounted sum interpolate
+//! the part given alive over the customers' ages) agree with the customer-by-customer evaluation to 1e-9 relative on a
 //! grid that includes extreme customers (x up to 10,000, T up to 10,000).
 
 use clv::value::{DiscountRate, Valuation};
-use clv::{BgNbd, RfmData};
+use clv::{BgNbd, RfmData, TransactionModel};
 
 /// Largest relative disagreement allowed between the batch and the single-customer value.
 const REL_TOL: f64 = 1e-9;
@@ -123,5 +123,105 @@ fn batch_with_few_rows_per_frequency_is_exact() {
         for (c, b) in data.customers().zip(&batch) {
             assert_eq!(*b, v.discounted_transactions(&m, &c).unwrap());
         }
+    }
+}
+
+/// The discrete discounted sum from its definition, `Σ_k e^(−δkτ) max(E[Y(kτ)] − E[Y((k−1)τ)], 0)`,
+/// through the model's conditional expectation of one customer.
+fn discrete_by_definition(
+    model: &BgNbd,
+    c: &clv::Customer,
+    delta: f64,
+    period: f64,
+    periods: u32,
+) -> f64 {
+    let (mut sum, mut prev) = (0.0, 0.0);
+    for k in 1..=periods {
+        let t = f64::from(k) * period;
+        let e = model.conditional_expected_transactions(c, t).unwrap();
+        sum += (e - prev).max(0.0) * (-delta * t).exp();
+        prev = e;
+    }
+    sum
+}
+
+#[test]
+fn discrete_trait_batch_agrees_with_the_definition() {
+    // Ages 0.01 to 10,000 for x up to 10,000 (so z = t/(α+T+t) crosses from the Euler form to
+    // the quadrature within one frequency for the long schedules); no discount and a steep one.
+    let data = grid(70);
+    for (delta, period, periods) in [
+        (0.10f64.ln_1p() / 52.0, 1.0, 52),
+        (0.0, 1.0, 52),
+        (0.10f64.ln_1p() / 52.0, 4.0, 13),
+        (0.5, 30.0, 40),
+        (0.01, 0.25, 3),
+    ] {
+        for m in models() {
+            let batch = m
+                .discounted_transactions_discrete_batch(&data, delta, period, periods)
+                .unwrap();
+            let mut worst: f64 = 0.0;
+            for (c, b) in data.customers().zip(&batch) {
+                let single = discrete_by_definition(&m, &c, delta, period, periods);
+                let e = if single == 0.0 {
+                    b.abs()
+                } else {
+                    (b - single).abs() / single
+                };
+                assert!(
+                    e <= REL_TOL,
+                    "{m}, δ = {delta}, {period} x {periods}, {c:?}: batch {b} vs definition \
+                     {single} (rel {e:e})"
+                );
+                worst = worst.max(e);
+            }
+            println!(
+                "discrete δ = {delta}, {period} x {periods}, {m}: worst relative disagreement \
+                 {worst:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn discrete_trait_batch_checks_its_arguments() {
+    let m = models()[0];
+    let data = grid(5);
+    assert!(
+        m.discounted_transactions_discrete_batch(&data, -0.1, 1.0, 52)
+            .is_err()
+    );
+    assert!(
+        m.discounted_transactions_discrete_batch(&data, f64::NAN, 1.0, 52)
+            .is_err()
+    );
+    assert!(
+        m.discounted_transactions_discrete_batch(&data, 0.1, 0.0, 52)
+            .is_err()
+    );
+    assert!(
+        m.discounted_transactions_discrete_batch(&data, 0.1, f64::INFINITY, 52)
+            .is_err()
+    );
+    // No periods: nothing to discount.
+    let none = m
+        .discounted_transactions_discrete_batch(&data, 0.1, 1.0, 0)
+        .unwrap();
+    assert!(none.iter().all(|&v| v == 0.0));
+}
+
+#[test]
+fn default_discrete_batch_is_the_single_customer_sum() {
+    // Pareto/NBD keeps the default: one per-customer sum per distinct (x, t_x, T).
+    // Parameters near the CDNOW fit (r, α, s, β), as in tests/pareto_nbd.rs.
+    let m = clv::ParetoNbd::new(0.553, 10.58, 0.606, 11.67).unwrap();
+    let data = grid(6);
+    let d = DiscountRate::new(0.10, 52.0).unwrap();
+    let v = Valuation::discrete(1.0, d, 4.0, 13).unwrap();
+    let batch = v.discounted_transactions_batch(&m, &data).unwrap();
+    for (c, b) in data.customers().zip(&batch) {
+        assert_eq!(*b, v.discounted_transactions(&m, &c).unwrap());
+        assert!(b.is_finite() && *b >= 0.0);
     }
 }

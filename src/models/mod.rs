@@ -121,6 +121,57 @@ pub trait TransactionModel {
         Ok(index.iter().map(|&k| values[k]).collect())
     }
 
+    /// Discounted expected transactions of a customer with history `(x, t_x, T)` over
+    /// `periods` future periods of length `τ = period`, each period's expected transactions
+    /// discounted at its end at the continuous rate `delta` per time unit:
+    ///
+    /// ```text
+    /// Σ_{k=1}^{H} e^(−δkτ) [E[Y(kτ)] − E[Y((k−1)τ)]]
+    /// ```
+    ///
+    /// (each increment clamped at 0 against rounding). The default implementation evaluates
+    /// [`TransactionModel::conditional_expected_transactions`] at the `H` period ends; models
+    /// with a cheaper representation override it. `periods = 0` gives 0.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `delta` is not finite and `>= 0` or `period` is
+    /// not finite and `> 0`; any error of the model's predictions.
+    fn discounted_transactions_discrete(
+        &self,
+        customer: &Customer,
+        delta: f64,
+        period: f64,
+        periods: u32,
+    ) -> Result<f64> {
+        crate::value::discrete_sum(self, customer, delta, period, periods)
+    }
+
+    /// [`TransactionModel::discounted_transactions_discrete`] for every row of `data`, computed
+    /// once per distinct `(x, t_x, T)` and across the machine's cores.
+    ///
+    /// # Errors
+    /// As [`TransactionModel::discounted_transactions_discrete`].
+    fn discounted_transactions_discrete_batch(
+        &self,
+        data: &RfmData,
+        delta: f64,
+        period: f64,
+        periods: u32,
+    ) -> Result<Array1<f64>>
+    where
+        Self: Sync,
+    {
+        crate::value::check_discrete(delta, period)?;
+        let (distinct, index) = data.without_monetary_value().compress_with_index();
+        let values = crate::parallel::map_rows(distinct.len(), 16, |i| {
+            let c = distinct.customer(i).expect("index in range");
+            self.discounted_transactions_discrete(&c, delta, period, periods)
+        })
+        .into_iter()
+        .collect::<Result<Vec<f64>>>()?;
+        Ok(index.iter().map(|&k| values[k]).collect())
+    }
+
     /// [`TransactionModel::conditional_expected_transactions`] over `t` for every row of `data`.
     ///
     /// # Errors
