@@ -385,5 +385,11 @@ fn undetermined_fits_are_not_reported_as_converged() {
     let fitted = BgNbd::fit(&data, &FitOptions::default()).unwrap();
     assert!(!fitted.converged());
     assert!(fitted.std_errors().is_none());
-    assert!(fitted.model().params().iter().all(|p| p.is_finite() && *p > 0.0));
+    assert!(
+        fitted
+            .model()
+            .params()
+            .iter()
+            .all(|p| p.is_finite() && *p > 0.0)
+    );
 }
