@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
+use super::table::{csv_reader, open};
 use crate::error::{Error, Result};
 
 /// One cohort: the number of customers still active at the start of periods `0, 1, ..., n`.
@@ -614,20 +615,6 @@ impl ContractualData {
             ContractualData::Lifetimes(l) => l.n_customers(),
         }
     }
-}
-
-fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
-    Ok(std::io::BufReader::new(file))
-}
-
-fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(reader)
 }
 
 /// The header, or an error for an empty file.

@@ -15,6 +15,7 @@
 mod contractual;
 mod rfm;
 mod spend;
+mod table;
 mod transactions;
 
 pub use contractual::{Cohort, CohortData, ContractualData, LifetimeData};

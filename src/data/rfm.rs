@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use super::table::{Table, Wanted, open, read_numeric};
 use crate::error::{Error, Result};
 
 /// One customer's purchase history in a noncontractual setting.
@@ -214,10 +215,7 @@ impl RfmData {
     /// # Errors
     /// [`Error::Io`] when the file cannot be read, otherwise as [`RfmData::from_csv_reader`].
     pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let file = std::fs::File::open(path)
-            .map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
-        Self::from_csv_reader(std::io::BufReader::new(file))
+        Self::from_csv_reader(open(path.as_ref())?)
     }
 
     /// Reads CSV text with a header row. Required columns: `frequency`, `recency`, `T`;
@@ -243,64 +241,36 @@ impl RfmData {
     /// [`RfmData::from_columns`]; [`Error::InvalidInput`] for a file without data rows;
     /// [`Error::Io`] for malformed CSV.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .flexible(false)
-            .from_reader(reader);
-        let header = rdr.headers()?.clone();
-        let find = |names: &[&str]| header.iter().position(|h| names.contains(&h));
-        let header_text = header.iter().collect::<Vec<_>>().join(",");
-        let required = |name: &str| {
-            find(&[name]).ok_or_else(|| {
-                Error::data(
-                    1,
-                    name,
-                    &header_text,
-                    format!("required column `{name}` is missing from the header"),
-                )
-            })
+        let want = |names, required| Wanted { names, required };
+        let table = read_numeric(
+            reader,
+            &[
+                want(&["frequency"], true),
+                want(&["recency"], true),
+                want(&["T"], true),
+                want(&["monetary_value"], false),
+                want(&["weight", "weights"], false),
+            ],
+        )?;
+        let Table { columns, lines } = table;
+        let mut columns = columns.into_iter();
+        let mut next = || columns.next().flatten();
+        // The three required columns are present: `read_numeric` checked the header.
+        let (Some((_, x)), Some((_, tx)), Some((_, t))) = (next(), next(), next()) else {
+            return Err(Error::InvalidInput("a required column is missing".into()));
         };
-        let ix = required("frequency")?;
-        let it = required("recency")?;
-        let i_t = required("T")?;
-        let im = find(&["monetary_value"]);
-        let iw = find(&["weight", "weights"]);
-        let w_name = iw.map(|i| header[i].to_string()).unwrap_or_default();
-
-        let (mut x, mut tx, mut t) = (Vec::new(), Vec::new(), Vec::new());
-        let mut m = im.map(|_| Vec::new());
-        let mut w = iw.map(|_| Vec::new());
-        let mut lines = Vec::new();
-        let mut record = csv::StringRecord::new();
-        while rdr.read_record(&mut record)? {
-            let line = record
-                .position()
-                .map_or(lines.len() + 2, |p| p.line() as usize);
-            let get = |i: usize, name: &str| parse_field(&record, i, name, line);
-            x.push(get(ix, "frequency")?);
-            tx.push(get(it, "recency")?);
-            t.push(get(i_t, "T")?);
-            if let (Some(i), Some(m)) = (im, m.as_mut()) {
-                m.push(get(i, "monetary_value")?);
-            }
-            if let (Some(i), Some(w)) = (iw, w.as_mut()) {
-                w.push(get(i, &w_name)?);
-            }
-            lines.push(line);
-        }
-        if x.is_empty() {
-            return Err(Error::InvalidInput(
-                "no customers: the CSV has a header but no data rows".into(),
-            ));
-        }
+        let m = next().map(|(_, v)| v);
+        let w = next();
+        let w_name = w
+            .as_ref()
+            .map_or_else(|| "weight".to_string(), |(name, _)| name.clone());
         let n = x.len();
         let data = RfmData {
             frequency: x,
             recency: tx,
             age: t,
             monetary: m,
-            weight: w.unwrap_or_else(|| vec![1.0; n]),
+            weight: w.map_or_else(|| vec![1.0; n], |(_, v)| v),
         };
         data.validate(|i| lines[i]).map_err(|e| match e {
             Error::InvalidData {
@@ -454,11 +424,4 @@ impl RfmData {
         }
         (out, index)
     }
-}
-
-/// Parses field `i` of a CSV record as a number.
-fn parse_field(record: &csv::StringRecord, i: usize, name: &str, line: usize) -> Result<f64> {
-    let text = record.get(i).unwrap_or("");
-    text.parse::<f64>()
-        .map_err(|_| Error::data(line, name, format!("{text:?}"), "not a number"))
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
+use super::table::{Table, Wanted, open, read_numeric};
 use crate::data::RfmData;
 use crate::error::{Error, Result};
 
@@ -155,10 +156,7 @@ impl SpendData {
     /// # Errors
     /// [`Error::Io`] when the file cannot be read, otherwise as [`SpendData::from_csv_reader`].
     pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let file = std::fs::File::open(path)
-            .map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
-        Self::from_csv_reader(std::io::BufReader::new(file))
+        Self::from_csv_reader(open(path.as_ref())?)
     }
 
     /// Reads CSV text with a header row. Required columns: `frequency` and `monetary_value`;
@@ -185,40 +183,28 @@ impl SpendData {
     /// [`SpendData`]; [`Error::InvalidInput`] for a file without data rows; [`Error::Io`] for
     /// malformed CSV.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .flexible(false)
-            .from_reader(reader);
-        let header = rdr.headers()?.clone();
-        let find = |names: &[&str]| header.iter().position(|h| names.contains(&h));
-        let header_text = header.iter().collect::<Vec<_>>().join(",");
-        let required = |name: &str| {
-            find(&[name]).ok_or_else(|| {
-                Error::data(
-                    1,
-                    name,
-                    &header_text,
-                    format!("required column `{name}` is missing from the header"),
-                )
-            })
+        let want = |names, required| Wanted { names, required };
+        let Table { columns, lines } = read_numeric(
+            reader,
+            &[
+                want(&["frequency"], true),
+                want(&["monetary_value"], true),
+                want(&["weight", "weights"], false),
+            ],
+        )?;
+        let mut columns = columns.into_iter();
+        let mut next = || columns.next().flatten();
+        // The two required columns are present: `read_numeric` checked the header.
+        let (Some((_, x)), Some((_, m))) = (next(), next()) else {
+            return Err(Error::InvalidInput("a required column is missing".into()));
         };
-        let ix = required("frequency")?;
-        let im = required("monetary_value")?;
-        let iw = find(&["weight", "weights"]);
-        let w_name = iw.map(|i| header[i].to_string()).unwrap_or_default();
-
-        let (mut x, mut m, mut w) = (Vec::new(), Vec::new(), Vec::new());
-        let mut record = csv::StringRecord::new();
-        while rdr.read_record(&mut record)? {
-            let line = record.position().map_or(x.len() + 2, |p| p.line() as usize);
-            let get = |i: usize, name: &str| parse_field(&record, i, name, line);
-            let (xi, mi) = (get(ix, "frequency")?, get(im, "monetary_value")?);
-            let wi = match iw {
-                Some(i) => get(i, &w_name)?,
-                None => 1.0,
-            };
-            validate_row(line, xi, mi, wi).map_err(|e| match e {
+        let w = next();
+        let w_name = w
+            .as_ref()
+            .map_or_else(|| "weight".to_string(), |(name, _)| name.clone());
+        let w = w.map_or_else(|| vec![1.0; x.len()], |(_, v)| v);
+        for (i, &line) in lines.iter().enumerate() {
+            validate_row(line, x[i], m[i], w[i]).map_err(|e| match e {
                 Error::InvalidData {
                     row,
                     field,
@@ -232,14 +218,6 @@ impl SpendData {
                 },
                 e => e,
             })?;
-            x.push(xi);
-            m.push(mi);
-            w.push(wi);
-        }
-        if x.is_empty() {
-            return Err(Error::InvalidInput(
-                "no customers: the CSV has a header but no data rows".into(),
-            ));
         }
         Ok(SpendData {
             frequency: x,
@@ -367,11 +345,4 @@ impl SpendData {
         let r = cxm / (cxx * cmm).sqrt();
         (cxx > 0.0 && cmm > 0.0 && r.is_finite()).then(|| r.clamp(-1.0, 1.0))
     }
-}
-
-/// Parses field `i` of a CSV record as a number.
-fn parse_field(record: &csv::StringRecord, i: usize, name: &str, line: usize) -> Result<f64> {
-    let text = record.get(i).unwrap_or("");
-    text.parse::<f64>()
-        .map_err(|_| Error::data(line, name, format!("{text:?}"), "not a number"))
 }
