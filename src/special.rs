@@ -630,9 +630,9 @@ fn upper_gamma_small_a(a: f64, z: f64) -> f64 {
     gamma1pm1_over_a(a) - power_term - (a * lz).exp() * sum
 }
 
-/// `ln Γ(a, z)` by the Legendre continued fraction
+/// `e^z z^−a Γ(a, z)` by the Legendre continued fraction
 /// `Γ(a, z) = e^−z zᵃ / (z+1−a − 1·(1−a)/(z+3−a − 2·(2−a)/(z+5−a − …)))` (modified Lentz).
-fn ln_upper_gamma_cf(a: f64, z: f64) -> Option<f64> {
+fn upper_gamma_cf_scaled(a: f64, z: f64) -> Option<f64> {
     const TINY: f64 = 1e-300;
     let mut b = z + 1.0 - a;
     let mut c = 1.0 / TINY;
@@ -654,10 +654,38 @@ fn ln_upper_gamma_cf(a: f64, z: f64) -> Option<f64> {
         let del = d * c;
         h *= del;
         if (del - 1.0).abs() <= f64::EPSILON {
-            return (h > 0.0).then(|| -z + a * z.ln() + h.ln());
+            return (h > 0.0).then_some(h);
         }
     }
     None
+}
+
+/// `g(a, z) = e^z z^−a Γ(a, z)` for `a ≤ 1/2` (any `a ≤ 0` included) and `z > 0`, computed
+/// without forming `Γ(a, z)` itself (which under- or overflows where `g` is moderate): the
+/// continued fraction for `z ≥ 1`; for `z < 1` the series at `a₀ = a + n ∈ (−1/2, 1/2]` and the
+/// stable recurrence `g(α−1) = (1 − z g(α))/(1−α)`. `None` if a method fails. The BG/NBD DERT
+/// needs it as `J(m, c) = ∫₀^∞ e^(−cs) (1+s)^(−m) ds = g(1−m, c)`.
+pub(crate) fn upper_gamma_scaled(a: f64, z: f64) -> Option<f64> {
+    if z >= 1.0 {
+        return upper_gamma_cf_scaled(a, z);
+    }
+    let n = if a > -0.5 {
+        0.0
+    } else {
+        (-0.5 - a).floor() + 1.0
+    };
+    let a0 = a + n;
+    let g0 = upper_gamma_small_a(a0, z);
+    if g0.is_nan() || g0 <= 0.0 {
+        return None;
+    }
+    let mut g = (g0.ln() + z - a0 * z.ln()).exp();
+    let mut alpha = a0;
+    for _ in 0..(n as usize) {
+        g = (1.0 - z * g) / (1.0 - alpha);
+        alpha -= 1.0;
+    }
+    (g.is_finite() && g > 0.0).then_some(g)
 }
 
 /// The logarithm of the upper incomplete gamma function,
@@ -691,41 +719,20 @@ pub fn ln_upper_gamma(a: f64, z: f64) -> Result<f64> {
         return Err(Error::param("z", z, "must be finite and > 0"));
     }
     let fail = || Error::Numerical(format!("ln Γ({a}, {z}) did not converge"));
-    if z >= 1.0 {
-        if a <= 0.0 || z > a + 1.0 {
-            return ln_upper_gamma_cf(a, z).ok_or_else(fail);
-        }
+    if (z >= 1.0 && z <= a + 1.0 && a > 0.0) || (z < 1.0 && a > 0.5) {
         return Ok(ln_gamma(a) + gamma_ur(a, z).ln());
     }
-    if a > 0.5 {
-        return Ok(ln_gamma(a) + gamma_ur(a, z).ln());
+    if z < 1.0 && a > -0.5 {
+        // No recurrence: Γ(a, z) directly, without the scaling round trip.
+        let g0 = upper_gamma_small_a(a, z);
+        return if g0.is_nan() || g0 <= 0.0 {
+            Err(fail())
+        } else {
+            Ok(g0.ln())
+        };
     }
-    // a ≤ 1/2, z < 1: start at a0 ∈ (−1/2, 1/2] and recur downwards n times.
-    let n = if a > -0.5 {
-        0.0
-    } else {
-        (-0.5 - a).floor() + 1.0
-    };
-    let a0 = a + n;
-    let g0 = upper_gamma_small_a(a0, z);
-    if g0.is_nan() || g0 <= 0.0 {
-        return Err(fail());
-    }
-    if n == 0.0 {
-        return Ok(g0.ln());
-    }
-    let lz = z.ln();
-    // g(α) = Γ(α, z) e^z z^−α
-    let mut g = (g0.ln() + z - a0 * lz).exp();
-    let mut alpha = a0;
-    for _ in 0..(n as usize) {
-        g = (1.0 - z * g) / (1.0 - alpha);
-        alpha -= 1.0;
-    }
-    if g.is_nan() || g <= 0.0 {
-        return Err(fail());
-    }
-    Ok(g.ln() - z + a * lz)
+    let g = upper_gamma_scaled(a, z).ok_or_else(fail)?;
+    Ok(g.ln() - z + a * z.ln())
 }
 
 #[cfg(test)]

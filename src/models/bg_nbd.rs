@@ -46,7 +46,7 @@ use crate::models::{Model, TransactionModel};
 use crate::optimize::{FitOptions, Objective, maximize};
 use crate::parallel::sum_rows;
 use crate::quadrature::integrate;
-use crate::special::{hyp2f1_minus_one, log_add_exp};
+use crate::special::{hyp2f1_minus_one, log_add_exp, upper_gamma_scaled};
 
 /// BG/NBD parameters: purchase-rate heterogeneity `Gamma(r, α)`, dropout heterogeneity `Beta(a, b)`.
 ///
@@ -671,90 +671,11 @@ impl BgNbd {
     }
 }
 
-/// `J(m, c) = ∫₀^∞ e^(−cs) (1+s)^(−m) ds = e^c c^(m−1) Γ(1−m, c)` for `m > 0`, `c > 0`.
-///
-/// For `c >= 1`, Legendre's continued fraction for `Γ(1−m, c)` (modified Lentz), which gives `J`
-/// directly. For `c < 1`, the power series of `Γ(a, c)` at `a = 1 − m₀ ∈ (−½, ½]`, with the
-/// `Γ(a) − c^a/a` part written as `(Γ(1+a) − 1)/a − (c^a − 1)/a` so nothing cancels as `a → 0`,
-/// then the stable upward recurrence `J(m+1) = (1 − c J(m))/m` to `m`.
+/// `J(m, c) = ∫₀^∞ e^(−cs) (1+s)^(−m) ds = e^c c^(m−1) Γ(1−m, c)` for `m > 0`, `c > 0`, the
+/// scaled upper incomplete gamma function of `special` (NaN if it fails, which the caller's
+/// finiteness check turns into an error).
 fn laplace_power(m: f64, c: f64) -> f64 {
-    if c >= 1.0 {
-        const TINY: f64 = 1e-300;
-        let mut b = c + m;
-        let mut cc = 1.0 / TINY;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..10_000 {
-            let i = f64::from(i);
-            let an = -i * (i - 1.0 + m);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            cc = b + an / cc;
-            if cc.abs() < TINY {
-                cc = TINY;
-            }
-            d = 1.0 / d;
-            let del = d * cc;
-            h *= del;
-            if (del - 1.0).abs() <= 2.0 * f64::EPSILON {
-                break;
-            }
-        }
-        return h;
-    }
-    let steps = (m - 0.5).floor().max(0.0);
-    let m0 = m - steps;
-    let a = 1.0 - m0;
-    let lc = c.ln();
-    // (Γ(1+a) − 1)/a: Taylor series of ln Γ(1+a) for small |a| (ζ values), else directly.
-    let gamma_part = if a.abs() < 1e-3 {
-        const EULER: f64 = 0.577_215_664_901_532_9;
-        const ZETA: [f64; 5] = [
-            1.644_934_066_848_226_4,
-            1.202_056_903_159_594_2,
-            1.082_323_233_711_138_2,
-            1.036_927_755_143_37,
-            1.017_343_061_984_449,
-        ];
-        let mut l_over_a = -EULER;
-        let mut pw = a;
-        for (j, z) in ZETA.iter().enumerate() {
-            let kk = (j + 2) as f64;
-            let sign = if j % 2 == 0 { 1.0 } else { -1.0 };
-            l_over_a += sign * z * pw / kk;
-            pw *= a;
-        }
-        if a == 0.0 {
-            l_over_a
-        } else {
-            (a * l_over_a).exp_m1() / a
-        }
-    } else {
-        ln_gamma(1.0 + a).exp_m1() / a
-    };
-    let power_part = if a == 0.0 { lc } else { (a * lc).exp_m1() / a };
-    let mut series = 0.0;
-    let mut term = 1.0;
-    for j in 1..200 {
-        let jf = f64::from(j);
-        term *= -c / jf;
-        let t = -term / (a + jf);
-        series += t;
-        if t.abs() < 1e-17 * series.abs() {
-            break;
-        }
-    }
-    let upper_gamma = gamma_part - power_part + (a * lc).exp() * series;
-    let mut j = c.exp() * (-a * lc).exp() * upper_gamma;
-    let mut mm = m0;
-    for _ in 0..steps as u64 {
-        j = (1.0 - c * j) / mm;
-        mm += 1.0;
-    }
-    j
+    upper_gamma_scaled(1.0 - m, c).unwrap_or(f64::NAN)
 }
 
 /// The BG/NBD likelihood over compressed data, with per-frequency terms computed once per
