@@ -1,4 +1,4 @@
-//! Splitting a sum over rows across the machine's cores (scoped std threads, no extra crate).
+//! Splitting work over rows across the machine's cores (scoped std threads, no extra crate).
 
 use std::sync::OnceLock;
 
@@ -10,15 +10,16 @@ fn threads() -> usize {
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Sums `f(start, end)` (a vector of `N` accumulators for the rows `start..end`) over `0..n`,
-/// splitting the rows across threads when there are many.
-pub(crate) fn sum_rows<const N: usize, F>(n: usize, f: F) -> [f64; N]
+/// `f(start, end)` for consecutive chunks covering `0..n`, in order: one chunk per thread (at
+/// most one per `min_per_thread` rows), on the calling thread when there is a single chunk.
+fn chunks<T, F>(n: usize, min_per_thread: usize, f: F) -> Vec<T>
 where
-    F: Fn(usize, usize) -> [f64; N] + Sync,
+    T: Send,
+    F: Fn(usize, usize) -> T + Sync,
 {
-    let parts = threads().min(n.div_ceil(MIN_ROWS_PER_THREAD)).max(1);
+    let parts = threads().min(n.div_ceil(min_per_thread.max(1))).max(1);
     if parts == 1 {
-        return f(0, n);
+        return vec![f(0, n)];
     }
     let chunk = n.div_ceil(parts);
     std::thread::scope(|s| {
@@ -29,16 +30,27 @@ where
                 s.spawn(move || f(lo, hi))
             })
             .collect();
-        let mut total = [0.0; N];
-        for h in handles {
+        handles
+            .into_iter()
             // A panic in a worker is a bug in our own arithmetic; propagate it as such.
-            let part = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-            for (t, v) in total.iter_mut().zip(part) {
-                *t += v;
-            }
-        }
-        total
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     })
+}
+
+/// Sums `f(start, end)` (a vector of `N` accumulators for the rows `start..end`) over `0..n`,
+/// splitting the rows across threads when there are many.
+pub(crate) fn sum_rows<const N: usize, F>(n: usize, f: F) -> [f64; N]
+where
+    F: Fn(usize, usize) -> [f64; N] + Sync,
+{
+    let mut total = [0.0; N];
+    for part in chunks(n, MIN_ROWS_PER_THREAD, f) {
+        for (t, v) in total.iter_mut().zip(part) {
+            *t += v;
+        }
+    }
+    total
 }
 
 /// `f(i)` for every `i` in `0..n`, in order, splitting the indices across threads when there are
@@ -48,23 +60,10 @@ where
     T: Send,
     F: Fn(usize) -> T + Sync,
 {
-    let parts = threads().min(n / min_per_thread.max(1)).max(1);
-    if parts == 1 {
-        return (0..n).map(f).collect();
-    }
-    let chunk = n.div_ceil(parts);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..parts)
-            .map(|p| {
-                let f = &f;
-                let (lo, hi) = (p * chunk, ((p + 1) * chunk).min(n));
-                s.spawn(move || (lo..hi).map(f).collect::<Vec<T>>())
-            })
-            .collect();
-        let mut out = Vec::with_capacity(n);
-        for h in handles {
-            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        out
+    chunks(n, min_per_thread, |lo, hi| {
+        (lo..hi).map(&f).collect::<Vec<T>>()
     })
+    .into_iter()
+    .flatten()
+    .collect()
 }
