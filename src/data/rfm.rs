@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::table::{Table, Wanted, open, read_numeric};
+use super::table::{Table, Wanted, open, read_numeric, rename_field};
 use crate::error::{Error, Result};
 
 /// One customer's purchase history in a noncontractual setting.
@@ -272,20 +272,8 @@ impl RfmData {
             monetary: m,
             weight: w.map_or_else(|| vec![1.0; n], |(_, v)| v),
         };
-        data.validate(|i| lines[i]).map_err(|e| match e {
-            Error::InvalidData {
-                row,
-                field,
-                value,
-                message,
-            } if field == "weight" => Error::InvalidData {
-                row,
-                field: w_name.clone(),
-                value,
-                message,
-            },
-            e => e,
-        })?;
+        data.validate(|i| lines[i])
+            .map_err(|e| rename_field(e, "weight", &w_name))?;
         Ok(data)
     }
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use super::table::{Table, Wanted, open, read_numeric};
+use super::table::{Table, Wanted, open, read_numeric, rename_field};
 use crate::data::RfmData;
 use crate::error::{Error, Result};
 
@@ -204,20 +204,7 @@ impl SpendData {
             .map_or_else(|| "weight".to_string(), |(name, _)| name.clone());
         let w = w.map_or_else(|| vec![1.0; x.len()], |(_, v)| v);
         for (i, &line) in lines.iter().enumerate() {
-            validate_row(line, x[i], m[i], w[i]).map_err(|e| match e {
-                Error::InvalidData {
-                    row,
-                    field,
-                    value,
-                    message,
-                } if field == "weight" => Error::InvalidData {
-                    row,
-                    field: w_name.clone(),
-                    value,
-                    message,
-                },
-                e => e,
-            })?;
+            validate_row(line, x[i], m[i], w[i]).map_err(|e| rename_field(e, "weight", &w_name))?;
         }
         Ok(SpendData {
             frequency: x,

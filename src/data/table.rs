@@ -90,3 +90,22 @@ pub(crate) fn read_numeric(reader: impl Read, wanted: &[Wanted<'_>]) -> Result<T
     }
     Ok(Table { columns, lines })
 }
+
+/// Renames the field of an [`Error::InvalidData`] from `from` to `to` (a column validated under
+/// its canonical name but read under another header name, such as `weights` for `weight`).
+pub(crate) fn rename_field(e: Error, from: &str, to: &str) -> Error {
+    match e {
+        Error::InvalidData {
+            row,
+            field,
+            value,
+            message,
+        } if field == from => Error::InvalidData {
+            row,
+            field: to.to_string(),
+            value,
+            message,
+        },
+        e => e,
+    }
+}
