@@ -108,6 +108,32 @@ fn render(
     Ok(svg)
 }
 
+/// A chart builder with the house layout: a caption and room for labelled axes.
+fn frame<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(caption, (FONT, 22))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(70);
+    builder
+}
+
+/// Tick labels for bins at 0, 1, …: the bin's label at whole positions, nothing elsewhere.
+fn bin_labels(labels: &[String]) -> impl Fn(&f64) -> String + '_ {
+    move |v: &f64| {
+        let r = v.round();
+        if (v - r).abs() < 1e-6 && r >= 0.0 && (r as usize) < labels.len() {
+            labels[r as usize].clone()
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// Grouped bars of actual and expected values per frequency bin.
 fn grouped_bars(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
@@ -120,21 +146,10 @@ fn grouped_bars(
 ) -> Result<()> {
     let n = labels.len();
     let y_max = top(&[actual, expected], 1.0) * 1.08;
-    let mut chart = ChartBuilder::on(root)
-        .caption(caption, (FONT, 22))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(70)
+    let mut chart = frame(root, caption)
         .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y_max)
         .map_err(draw_err)?;
-    let label_of = |v: &f64| {
-        let r = v.round();
-        if (v - r).abs() < 1e-6 && r >= 0.0 && (r as usize) < n {
-            labels[r as usize].clone()
-        } else {
-            String::new()
-        }
-    };
+    let label_of = bin_labels(labels);
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -205,21 +220,10 @@ pub fn holdout_by_frequency(table: &HoldoutByFrequency, options: &PlotOptions) -
     );
     render(options, |root| {
         let y_max = top(&[&table.actual, &table.expected], 0.1) * 1.08;
-        let mut chart = ChartBuilder::on(root)
-            .caption("Holdout transactions by calibration frequency", (FONT, 22))
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
+        let mut chart = frame(root, "Holdout transactions by calibration frequency")
             .build_cartesian_2d(-0.3f64..(n as f64 - 0.7), 0f64..y_max)
             .map_err(draw_err)?;
-        let label_of = |v: &f64| {
-            let r = v.round();
-            if (v - r).abs() < 1e-6 && r >= 0.0 && (r as usize) < n {
-                labels[r as usize].clone()
-            } else {
-                String::new()
-            }
-        };
+        let label_of = bin_labels(&labels);
         chart
             .configure_mesh()
             .x_labels(n + 1)
@@ -291,11 +295,7 @@ pub fn tracking(tracking: &Tracking, cumulative: bool, options: &PlotOptions) ->
     render(options, |root| {
         let x_max = tracking.time.last().copied().unwrap_or(1.0).max(1.0);
         let y_max = top(&[actual, expected], 1.0) * 1.08;
-        let mut chart = ChartBuilder::on(root)
-            .caption(caption, (FONT, 22))
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
+        let mut chart = frame(root, caption)
             .build_cartesian_2d(0f64..x_max, 0f64..y_max)
             .map_err(draw_err)?;
         chart
@@ -364,11 +364,7 @@ pub fn probability_alive_heatmap(grid: &AliveGrid, options: &PlotOptions) -> Res
         } else {
             grid.age
         };
-        let mut chart = ChartBuilder::on(&main)
-            .caption("P(alive) by frequency and recency", (FONT, 22))
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
+        let mut chart = frame(&main, "P(alive) by frequency and recency")
             .build_cartesian_2d(-dt / 2.0..grid.age + dt / 2.0, -0.5f64..(ny as f64 - 0.5))
             .map_err(draw_err)?;
         chart
