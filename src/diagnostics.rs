@@ -16,7 +16,7 @@
 //! * [`ErrorMetrics`]: mean absolute error, root mean squared error and the error of the total.
 //!
 //! [`diagnose`] computes them all. Times are in the unit of the
-//! [`CalibrationHoldout`](crate::data::CalibrationHoldout) (e.g. weeks).
+//! [`crate::data::CalibrationHoldout`] (e.g. weeks).
 //!
 //! ```
 //! use clv::data::{Periods, TransactionLog, days_from_civil};

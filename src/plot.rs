@@ -207,7 +207,7 @@ pub fn calibration_histogram(hist: &FrequencyHistogram, options: &PlotOptions) -
 
 /// Line chart of a [`HoldoutByFrequency`]: mean holdout transactions per customer by calibration
 /// frequency, actual vs conditional expected. Axes: "repeat transactions in calibration" and
-/// "mean transactions in holdout (D <unit>)".
+/// "mean transactions in holdout (D `unit`)".
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for a canvas under 100 × 100 pixels; [`Error::Io`] when drawing fails.
@@ -269,8 +269,8 @@ pub fn holdout_by_frequency(table: &HoldoutByFrequency, options: &PlotOptions) -
 }
 
 /// Tracking chart: actual vs expected repeat transactions over time, cumulative (`cumulative =
-/// true`) or per step, with a dashed line at the end of calibration. Axes: "time (<unit>)" and
-/// "cumulative repeat transactions" (or "repeat transactions per <unit>").
+/// true`) or per step, with a dashed line at the end of calibration. Axes: "time (`unit`)" and
+/// "cumulative repeat transactions" (or "repeat transactions per `unit`").
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for a canvas under 100 × 100 pixels; [`Error::Io`] when drawing fails.
@@ -344,7 +344,7 @@ pub fn tracking(tracking: &Tracking, cumulative: bool, options: &PlotOptions) ->
 
 /// Heat map of an [`AliveGrid`]: `P(alive | x, t_x, T)` by frequency (vertical) and recency
 /// (horizontal), viridis colours from 0 (dark) to 1 (yellow) with a colour bar. Axes:
-/// "recency (<unit>)" and "frequency (repeat transactions)".
+/// "recency (`unit`)" and "frequency (repeat transactions)".
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for a canvas under 100 × 100 pixels; [`Error::Io`] when drawing fails.

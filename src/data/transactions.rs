@@ -542,7 +542,7 @@ impl TransactionLog {
 
     /// The per-customer summary at `observation_end` (a time on the log's axis, e.g.
     /// [`days_from_civil`] for dates): transactions after the end are ignored. See the
-    /// [module documentation](self) for the definitions.
+    /// [`crate::data`] module documentation for the definitions.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a non-finite `observation_end`; [`Error::InvalidInput`]
