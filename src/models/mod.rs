@@ -112,8 +112,9 @@ pub trait TransactionModel {
     {
         crate::error::check_positive("delta", delta)?;
         let (distinct, index) = data.without_monetary_value().compress_with_index();
-        let values = crate::parallel::map_rows(distinct.len(), 64, |i| {
-            let c = distinct.customer(i).expect("index in range");
+        let customers: Vec<Customer> = distinct.customers().collect();
+        let values = crate::parallel::map_rows(customers.len(), 64, |i| {
+            let c = customers[i];
             self.discounted_expected_residual_transactions(&c, delta)
         })
         .into_iter()
@@ -163,8 +164,9 @@ pub trait TransactionModel {
     {
         crate::value::check_discrete(delta, period)?;
         let (distinct, index) = data.without_monetary_value().compress_with_index();
-        let values = crate::parallel::map_rows(distinct.len(), 16, |i| {
-            let c = distinct.customer(i).expect("index in range");
+        let customers: Vec<Customer> = distinct.customers().collect();
+        let values = crate::parallel::map_rows(customers.len(), 16, |i| {
+            let c = customers[i];
             self.discounted_transactions_discrete(&c, delta, period, periods)
         })
         .into_iter()
