@@ -735,12 +735,62 @@ pub fn ln_upper_gamma(a: f64, z: f64) -> Result<f64> {
     Ok(g.ln() - z + a * z.ln())
 }
 
+/// `ln Γ(z+a) − ln Γ(z)` (the log of the Pochhammer symbol `(z)ₐ`) for `z > 0`, `a >= 0`, without subtracting large numbers: upward
+/// recurrence to `z >= 16`, then the difference of Stirling's series,
+/// `(z−½) ln(1+a/z) + a ln(z+a) − a + c(z+a) − c(z)` with
+/// `c(w) = 1/(12w) − 1/(360w³) + 1/(1260w⁵) − 1/(1680w⁷) + 1/(1188w⁹) − 691/(360360w¹¹)`
+/// (truncation error below 3e-16 for `w >= 16`).
+///
+/// ```
+/// use clv::special::ln_gamma_ratio;
+/// // Γ(5)/Γ(3) = 4!/2! = 12
+/// assert!((ln_gamma_ratio(3.0, 2.0) - 12f64.ln()).abs() < 1e-14);
+/// ```
+pub fn ln_gamma_ratio(z: f64, a: f64) -> f64 {
+    if a == 0.0 {
+        return 0.0;
+    }
+    let mut z = z;
+    let mut acc = 0.0;
+    while z < 16.0 {
+        // Γ(z+a)/Γ(z) = Γ(z+1+a)/Γ(z+1) · z/(z+a)
+        acc -= (a / z).ln_1p();
+        z += 1.0;
+    }
+    acc + (z - 0.5) * (a / z).ln_1p() + a * (z + a).ln() - a + stirling_correction(z + a)
+        - stirling_correction(z)
+}
+
+/// The correction `ln Γ(w) − [(w−½) ln w − w + ½ ln 2π]` for `w >= 16`.
+fn stirling_correction(w: f64) -> f64 {
+    let r = 1.0 / w;
+    let r2 = r * r;
+    r * (1.0 / 12.0
+        + r2 * (-1.0 / 360.0
+            + r2 * (1.0 / 1260.0
+                + r2 * (-1.0 / 1680.0 + r2 * (1.0 / 1188.0 + r2 * (-691.0 / 360360.0))))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn rel(a: f64, b: f64) -> f64 {
         (a - b).abs() / b.abs().max(1.0)
+    }
+
+    #[test]
+    fn ln_gamma_ratio_matches_ln_gamma_at_moderate_arguments() {
+        for &z in &[1e-3, 0.3, 1.0, 2.5, 15.9, 16.0, 40.0, 300.0] {
+            for &a in &[1e-4, 0.7, 1.0, 3.2, 25.0, 400.0] {
+                let want = ln_gamma(z + a) - ln_gamma(z);
+                let got = ln_gamma_ratio(z, a);
+                assert!(
+                    (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                    "z={z} a={a}: {got} vs {want}"
+                );
+            }
+        }
     }
 
     #[test]
