@@ -263,7 +263,7 @@ impl CohortData {
     /// column used; [`Error::InvalidData`] (row 1) for a column named twice; [`Error::Io`] when
     /// reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let mut csv = Csv::new(reader, b',')?;
+        let mut csv = Csv::new(reader, b',', "period,alive")?;
         let cp = csv.require(&["period"])?;
         let ca = csv.require(&["alive"])?;
         let cc = csv.find(&["cohort"])?;
@@ -450,7 +450,7 @@ impl LifetimeData {
     /// [`LifetimeData::from_columns`], a row with too few or too many fields, or text that is
     /// not UTF-8 in a column used; [`Error::Io`] when reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let mut csv = Csv::new(reader, b',')?;
+        let mut csv = Csv::new(reader, b',', "duration,churned")?;
         let cd = csv.require(&["duration"])?;
         let cc = csv.require(&["churned"])?;
         let cw = csv.find(&["weight", "weights"])?;
@@ -578,7 +578,7 @@ impl ContractualData {
     pub fn from_csv_reader(mut reader: impl Read) -> Result<Self> {
         let mut text = Vec::new();
         reader.read_to_end(&mut text)?;
-        let csv = Csv::new(text.as_slice(), b',')?;
+        let csv = Csv::new(text.as_slice(), b',', "period,alive` or `duration,churned")?;
         let lifetimes = csv.has("duration") && csv.has("churned");
         let cohorts = csv.has("period") && csv.has("alive");
         match (lifetimes, cohorts) {

@@ -291,7 +291,7 @@ impl RfmData {
     /// such as `1.0000000000000001`, included); [`Error::InvalidInput`] for a file without data
     /// rows; [`Error::Io`] when reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let mut csv = Csv::new(reader, b',')?;
+        let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
         let cx = csv.require(&["frequency"])?;
         let ctx = csv.require(&["recency"])?;
         let ct = csv.require(&["T"])?;

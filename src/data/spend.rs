@@ -161,7 +161,7 @@ impl SpendData {
     /// not UTF-8 in a column used, or a value that fails the checks listed on [`SpendData`];
     /// [`Error::InvalidInput`] for a file without data rows; [`Error::Io`] when reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let mut csv = Csv::new(reader, b',')?;
+        let mut csv = Csv::new(reader, b',', "frequency,monetary_value")?;
         let cx = csv.require(&["frequency"])?;
         let cm = csv.require(&["monetary_value"])?;
         let cw = csv.find(&["weight", "weights"])?;

@@ -52,11 +52,12 @@ fn csv_error(e: csv::Error, line: usize) -> Error {
 }
 
 impl<R: Read> Csv<R> {
-    /// Starts reading `reader` (fields separated by `delimiter`) and reads its header.
+    /// Starts reading `reader` (fields separated by `delimiter`) and reads its header; `expected`
+    /// names the columns the caller wants (for the message about an empty file).
     ///
     /// Errors: [`Error::InvalidInput`] for an empty file; [`Error::InvalidData`] at row 1, field
     /// `header`, for a UTF-16 file; [`Error::Io`] when reading fails.
-    pub fn new(reader: R, delimiter: u8) -> Result<Self> {
+    pub fn new(reader: R, delimiter: u8, expected: &str) -> Result<Self> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .delimiter(delimiter)
@@ -89,9 +90,14 @@ impl<R: Read> Csv<R> {
             })
             .collect();
         if header.iter().all(String::is_empty) {
-            return Err(Error::InvalidInput(
-                "the CSV is empty: line 1 has no header (and there is no data)".into(),
-            ));
+            let what = if raw.len() <= 1 {
+                "the CSV is empty"
+            } else {
+                "the header has no column names"
+            };
+            return Err(Error::InvalidInput(format!(
+                "{what}: line 1 should be a header naming the columns `{expected}`"
+            )));
         }
         Ok(Csv {
             rdr,

@@ -743,7 +743,7 @@ impl TransactionLog {
         // Every duration below is at most the span from the earliest period to the end period.
         let (p_lo, p_hi) = (p_min.min(p_cut), p_end.max(p_cut) + 1);
         let span = to_unit(p_hi - p_lo);
-        if !(span <= MAX_TIME) {
+        if span.is_nan() || span > MAX_TIME {
             return Err(Error::param(
                 "unit",
                 periods.unit,
@@ -1202,7 +1202,8 @@ impl TransactionReader {
     /// that is not UTF-8 in a column used; [`Error::InvalidInput`] for a file without data rows;
     /// [`Error::Io`] when reading fails.
     pub fn from_reader(&self, reader: impl Read) -> Result<TransactionLog> {
-        let mut csv = Csv::new(reader, self.delimiter)?;
+        let expected = format!("{},{}", self.customer, self.time);
+        let mut csv = Csv::new(reader, self.delimiter, &expected)?;
         let ic = csv.require(&[self.customer.as_str()])?;
         let it = csv.require(&[self.time.as_str()])?;
         let ia = match &self.amount {
