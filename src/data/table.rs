@@ -11,8 +11,11 @@
 //!   `weights`) is ambiguous and names both columns;
 //! * a UTF-16 file is recognised from its byte-order mark (or NUL bytes) and refused with a hint.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::error::{Error, Result};
 
@@ -30,9 +33,61 @@ pub(crate) struct Column {
     pub name: String,
 }
 
+/// Where the non-blank lines of a stream start: `(byte offset, line number)` of the first byte
+/// of each line that is not empty, for the bytes read so far but not yet claimed by a record.
+#[derive(Default)]
+struct LineStarts {
+    offset: u64,
+    line: u64,
+    prev: Option<u8>,
+    starts: VecDeque<(u64, u64)>,
+}
+
+impl LineStarts {
+    /// Records the line starts among `bytes`, the next bytes of the stream. A line ends at
+    /// `\n`, `\r` or `\r\n`, as for the CSV parser.
+    fn scan(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            let at_start = matches!(self.prev, None | Some(b'\n' | b'\r'));
+            if b == b'\r' || (b == b'\n' && self.prev != Some(b'\r')) {
+                self.line += 1;
+            } else if b != b'\n' && at_start {
+                self.starts.push_back((self.offset, self.line));
+            }
+            self.prev = Some(b);
+            self.offset += 1;
+        }
+    }
+
+    /// The line of a record whose bytes start at or after `byte`.
+    fn line_at(&mut self, byte: u64) -> Option<u64> {
+        while self.starts.front().is_some_and(|&(o, _)| o < byte) {
+            self.starts.pop_front();
+        }
+        self.starts.front().map(|&(_, line)| line)
+    }
+}
+
+/// A reader that records [`LineStarts`] as the CSV parser pulls bytes through it, so that
+/// records are numbered by their line in the file even around blank lines, `\r` line ends and
+/// quoted line breaks.
+struct Lines<R> {
+    inner: R,
+    starts: Rc<RefCell<LineStarts>>,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.starts.borrow_mut().scan(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// A CSV file being read row by row (see the module docs).
 pub(crate) struct Csv<R: Read> {
-    rdr: csv::Reader<R>,
+    rdr: csv::Reader<Lines<R>>,
+    starts: Rc<RefCell<LineStarts>>,
     header: Vec<String>,
     record: csv::ByteRecord,
     rows: usize,
@@ -58,12 +113,19 @@ impl<R: Read> Csv<R> {
     /// Errors: [`Error::InvalidInput`] for an empty file; [`Error::InvalidData`] at row 1, field
     /// `header`, for a UTF-16 file; [`Error::Io`] when reading fails.
     pub fn new(reader: R, delimiter: u8, expected: &str) -> Result<Self> {
+        let starts = Rc::new(RefCell::new(LineStarts {
+            line: 1,
+            ..LineStarts::default()
+        }));
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .delimiter(delimiter)
             .trim(csv::Trim::None)
             .flexible(true)
-            .from_reader(reader);
+            .from_reader(Lines {
+                inner: reader,
+                starts: Rc::clone(&starts),
+            });
         let raw = rdr.byte_headers().map_err(|e| csv_error(e, 1))?.clone();
         let first = raw.get(0).unwrap_or(b"");
         if first.starts_with(&[0xFF, 0xFE])
@@ -101,6 +163,7 @@ impl<R: Read> Csv<R> {
         }
         Ok(Csv {
             rdr,
+            starts,
             header,
             record: csv::ByteRecord::new(),
             rows: 0,
@@ -196,11 +259,13 @@ impl<R: Read> Csv<R> {
             return Ok(None);
         }
         self.rows += 1;
+        let byte = self.record.position().map_or(0, csv::Position::byte);
         self.line = self
-            .record
-            .position()
-            .and_then(|p| usize::try_from(p.line()).ok())
-            .unwrap_or(self.rows + 1);
+            .starts
+            .borrow_mut()
+            .line_at(byte)
+            .and_then(|l| usize::try_from(l).ok())
+            .unwrap_or(self.line + 1);
         let (n, len) = (self.header.len(), self.record.len());
         if len != n {
             let text = self
@@ -327,6 +392,25 @@ pub(crate) fn rename_field(e: Error, from: &str, to: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::is_integer_text;
+
+    fn lines_of(text: &[u8]) -> Vec<usize> {
+        let mut csv = super::Csv::new(text, b',', "a,b").unwrap();
+        let mut lines = Vec::new();
+        while let Some(line) = csv.next_row().unwrap() {
+            lines.push(line);
+        }
+        lines
+    }
+
+    #[test]
+    fn rows_are_numbered_by_their_line() {
+        assert_eq!(lines_of(b"a,b\n1,2\n3,4\n"), [2, 3]);
+        assert_eq!(lines_of(b"a,b\r\n1,2\r\n3,4"), [2, 3]);
+        assert_eq!(lines_of(b"a,b\r1,2\r3,4\r"), [2, 3]);
+        assert_eq!(lines_of(b"a,b\n\n1,2\n\n\n3,4\n\n"), [3, 6]);
+        assert_eq!(lines_of(b"a,b\r\n\r\n1,2\r\n3,4\r\n"), [3, 4]);
+        assert_eq!(lines_of(b"a,b\n\"x\ny\",2\n3,4\n"), [2, 4]);
+    }
 
     #[test]
     fn integer_text() {
