@@ -220,16 +220,18 @@ fn recency_zero_with_repeat_purchases_is_refused() {
     let e = RfmData::new(vec![1.0, 3.0], vec![2.0, 0.0], vec![5.0, 5.0]).unwrap_err();
     assert_eq!(location(&e), (2, "recency"));
     assert!(e.to_string().contains("recency must be > 0"), "{e}");
-    let e = Customer::new(2.0, 0.0, 38.86).unwrap_err();
-    assert_eq!(location(&e), (1, "recency"));
     let e = csv_err("frequency,recency,T\n1,2,3\n4,0,3\n");
     assert!(e.contains("row 3, field `recency`"), "{e}");
     // -0 is 0
-    let e = Customer::new(2.0, -0.0, 38.86).unwrap_err();
+    let e = csv_err("frequency,recency,T\n1,2,3\n4,-0,3\n");
+    assert!(e.contains("row 3, field `recency`"), "{e}");
+    let e =
+        RfmData::from_columns(vec![2.0], vec![0.0], vec![5.0], None, Some(vec![3.0])).unwrap_err();
     assert_eq!(location(&e), (1, "recency"));
     // frequency 0 with recency 0 stays valid, and so does a tiny positive recency
-    assert!(Customer::new(0.0, 0.0, 38.86).is_ok());
-    assert!(Customer::new(1.0, 1e-300, 38.86).is_ok());
+    assert!(RfmData::new(vec![0.0, 1.0], vec![0.0, 1e-300], vec![38.86, 38.86]).is_ok());
+    // a single customer at t_x = 0 is the limit point of predictions (see `Customer::new`)
+    assert!(Customer::new(2.0, 0.0, 38.86).is_ok());
 }
 
 #[test]

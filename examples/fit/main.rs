@@ -38,6 +38,12 @@
 //!
 //! Output: one JSON object on stdout. Bad input: a one-line message on stderr naming the row
 //! and field, exit status 2, nothing on stdout. A fit that fails: message on stderr, exit 1.
+//!
+//! Bad flags are bad input too (one line naming the flag, exit 2): a flag given twice, an
+//! unknown flag or model, `--horizon` for `gg` (a spend model has no horizon), `--transactions`
+//! for `sbg` or `gg` (they take `--input`), `--holdout-end` before `--calibration-end`, and a
+//! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`pnbd`, 100000
+//! periods for `sbg`).
 
 mod gg;
 mod noncontractual;

@@ -34,15 +34,24 @@ pub struct Customer {
 impl Customer {
     /// A validated customer `(x, t_x, T)`.
     ///
+    /// The checks are those of [`RfmData::new`] but one: `t_x = 0` with `x > 0` is accepted
+    /// here, as the point where every prediction takes its limit `t_x → 0⁺` (the corner of a
+    /// P(alive) grid over recency, for instance). As *data* it is impossible in continuous time,
+    /// and it makes the likelihood of a fit unbounded, so [`RfmData`] refuses it.
+    ///
     /// ```
     /// use clv::Customer;
-    /// // a repeat purchase at time 0 is impossible in continuous time
-    /// let err = Customer::new(2.0, 0.0, 10.0).unwrap_err();
-    /// assert!(err.to_string().contains("row 1, field `recency`"));
+    /// let err = Customer::new(2.5, 1.0, 10.0).unwrap_err();
+    /// assert!(err.to_string().contains("row 1, field `frequency`"));
+    /// let err = Customer::new(2.0, 1.0, 1e308).unwrap_err();
+    /// assert!(err.to_string().contains("row 1, field `T`"));
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidData`] (row 1) when a value fails the checks listed on [`RfmData::new`].
+    /// [`Error::InvalidData`] (row 1) when a value is NaN or infinite, negative, `x` is not a
+    /// whole number or exceeds [`MAX_COUNT`](crate::data::limits::MAX_COUNT), a time exceeds
+    /// [`MAX_TIME`](crate::data::limits::MAX_TIME) or is subnormal, `t_x > T`, `x = 0` with
+    /// `t_x != 0`, or `T = 0`.
     pub fn new(frequency: f64, recency: f64, age: f64) -> Result<Self> {
         let (frequency, recency, age) = validate_row(1, frequency, recency, age)?;
         Ok(Customer {
@@ -102,18 +111,6 @@ pub(crate) fn validate_row(row: usize, x: f64, t_x: f64, t: f64) -> Result<(f64,
             "recency must be 0 when frequency is 0",
         ));
     }
-    if x > 0.0 && t_x == 0.0 {
-        return Err(Error::data(
-            row,
-            "recency",
-            show(t_x),
-            format!(
-                "recency must be > 0 when frequency is {} (repeat purchases at the moment of \
-                 the first are impossible in continuous time, and the likelihood has no maximum)",
-                show(x)
-            ),
-        ));
-    }
     Ok((x, t_x, t))
 }
 
@@ -127,6 +124,18 @@ fn check_row(
     w: f64,
 ) -> Result<(f64, f64, f64, Option<f64>, f64)> {
     let (x, t_x, t) = validate_row(row, x, t_x, t)?;
+    if x > 0.0 && t_x == 0.0 {
+        return Err(Error::data(
+            row,
+            "recency",
+            show(t_x),
+            format!(
+                "recency must be > 0 when frequency is {} (repeat purchases at the moment of \
+                 the first are impossible in continuous time, and the likelihood has no maximum)",
+                show(x)
+            ),
+        ));
+    }
     let m = match m {
         Some(m) => Some(check_monetary(row, x, m)?),
         None => None,
