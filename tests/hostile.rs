@@ -4,7 +4,8 @@
 //!
 //! * exit 0 with a JSON report whose numbers are all finite (JSON writes NaN and infinities as
 //!   `null`, so a `null` is allowed only where the report documents one), `converged: true` only
-//!   with finite standard errors, and a predictions file of finite numbers; or
+//!   with finite standard errors (and, when the report has a `status`, only with `"converged"`),
+//!   and a predictions file of finite numbers; or
 //! * exit 2 with nothing on stdout and exactly one line on stderr naming where the problem is:
 //!   a row (or line) and a backquoted field, a flag, or a column wrong in every row.
 //!
@@ -89,6 +90,16 @@ fn check_success(stdout: &str, predictions: &Path) -> Vec<String> {
             problems.push(format!(
                 "converged: true without finite standard errors: {}",
                 json["std_errors"]
+            ));
+        }
+    }
+    // With a fit status in the report, `converged: true` goes only with "converged".
+    if let Some(status) = json.get("status") {
+        let converged = json["converged"] == Value::Bool(true);
+        if converged != (status == "converged") {
+            problems.push(format!(
+                "converged: {} with status {status}",
+                json["converged"]
             ));
         }
     }
