@@ -76,6 +76,7 @@ text(
 rfm("struct_unbalanced_quote.csv", ['"3,4,10,5'])
 rfm("struct_duplicate_column.csv", [], header="frequency,recency,T,monetary_value,frequency", base=False)
 files["struct_duplicate_column.csv"] += ("\n".join(r + "," + r.split(",")[0] for r in rows()) + "\n").encode()
+text("struct_duplicate_ignored_column.csv", ["id,id," + RFM] + ["%d,%d,%s" % (i, i, r) for i, r in enumerate(rows())])
 text("struct_weight_and_weights.csv", [RFM + ",weight,weights"] + [r + ",1,2" for r in rows()])
 text("struct_missing_T.csv", ["frequency,recency,monetary_value"] + ["%s,%s,%s" % (r[0], r[1], r[3]) for r in BASE])
 text("struct_semicolon.csv", [RFM.replace(",", ";")] + [r.replace(",", ";") for r in rows()])

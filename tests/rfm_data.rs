@@ -353,8 +353,13 @@ fn duplicate_and_ambiguous_columns_are_refused_naming_them() {
             .unwrap_err()
             .to_string();
     assert!(e.contains("`weight`") && e.contains("`weights`"), "{e}");
-    // a duplicated column that is not used does not matter
-    assert!(RfmData::from_csv_reader("id,id,frequency,recency,T\n1,1,1,2,3\n".as_bytes()).is_ok());
+    // any duplicated name is ambiguous, used or not; unnamed columns may repeat
+    let e = csv_err("id,id,frequency,recency,T\n1,1,1,2,3\n");
+    assert!(
+        e.contains("row 1, field `id`") && e.contains("columns 1 and 2"),
+        "{e}"
+    );
+    assert!(RfmData::from_csv_reader("frequency,recency,T,,\n1,2,3,,\n".as_bytes()).is_ok());
 }
 
 #[test]

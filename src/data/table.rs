@@ -7,8 +7,8 @@
 //!
 //! * a row with fewer fields than the header names the first column it lacks, a row with more
 //!   names the first field past the header;
-//! * a header naming a used column twice (or two aliases of one column, such as `weight` and
-//!   `weights`) is ambiguous and names both columns;
+//! * a header naming a column twice, or a used column under two of its aliases (such as
+//!   `weight` and `weights`), is ambiguous and names both columns;
 //! * a UTF-16 file is recognised from its byte-order mark (or NUL bytes) and refused with a hint.
 
 use std::cell::RefCell;
@@ -111,7 +111,8 @@ impl<R: Read> Csv<R> {
     /// names the columns the caller wants (for the message about an empty file).
     ///
     /// Errors: [`Error::InvalidInput`] for an empty file; [`Error::InvalidData`] at row 1, field
-    /// `header`, for a UTF-16 file; [`Error::Io`] when reading fails.
+    /// `header`, for a UTF-16 file; [`Error::InvalidData`] at row 1 naming a column the header
+    /// names twice; [`Error::Io`] when reading fails.
     pub fn new(reader: R, delimiter: u8, expected: &str) -> Result<Self> {
         let starts = Rc::new(RefCell::new(LineStarts {
             line: 1,
@@ -160,6 +161,20 @@ impl<R: Read> Csv<R> {
             return Err(Error::InvalidInput(format!(
                 "{what}: line 1 should be a header naming the columns `{expected}`"
             )));
+        }
+        for (j, name) in header.iter().enumerate() {
+            if let Some(i) = header[..j].iter().position(|h| h == name && !h.is_empty()) {
+                return Err(Error::data(
+                    1,
+                    name,
+                    header.join(","),
+                    format!(
+                        "the header names column `{name}` twice (columns {} and {}): ambiguous",
+                        i + 1,
+                        j + 1
+                    ),
+                ));
+            }
         }
         Ok(Csv {
             rdr,
@@ -363,9 +378,12 @@ fn is_integer_text(text: &str) -> bool {
         return true;
     }
     // The last non-zero digit must have a place value >= 1 once shifted by the exponent.
-    let digits: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
-    let Some(k) = digits.iter().rposition(|&b| b != b'0') else {
-        return true; // zero
+    let k = match frac.bytes().rposition(|b| b != b'0') {
+        Some(j) => int.len() + j,
+        None => match int.bytes().rposition(|b| b != b'0') {
+            Some(j) => j,
+            None => return true, // zero
+        },
     };
     int.len() as i64 - 1 - k as i64 + exponent >= 0
 }
