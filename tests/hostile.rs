@@ -472,3 +472,27 @@ fn extreme_values_name_row_and_field() {
     let e = refused(&["--model", "gg", "--input", &input]);
     assert!(e.contains("row 2, field `monetary_value`"), "{e}");
 }
+
+#[test]
+fn missing_input_and_unwritable_predictions_name_the_flag() {
+    let e = refused(&["--model", "bgnbd", "--input", "/nonexistent/clv.csv"]);
+    assert!(e.contains("--input /nonexistent/clv.csv"), "{e}");
+    let dir = std::env::temp_dir();
+    let e = refused(&["--model", "gg", "--input", dir.to_str().unwrap()]);
+    assert!(e.contains("--input"), "{e}");
+    let e = refused(&["--model", "bgnbd", "--transactions", "/nonexistent/log.csv"]);
+    assert!(e.contains("--transactions"), "{e}");
+    let input = file(
+        "hostile-gg2.csv",
+        "frequency,monetary_value\n1,10\n2,12\n3,11\n",
+    );
+    let e = refused(&[
+        "--model",
+        "gg",
+        "--input",
+        &input,
+        "--predictions",
+        "/nonexistent/dir/p.csv",
+    ]);
+    assert!(e.contains("--predictions /nonexistent/dir/p.csv"), "{e}");
+}

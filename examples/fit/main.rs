@@ -234,6 +234,18 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--calibration-end, --holdout-end and --time-unit need --transactions; {USAGE}"
         ));
     }
+    for (flag, path) in [
+        ("--input", &args.input),
+        ("--transactions", &args.transactions),
+    ] {
+        if let Some(path) = path {
+            if !std::path::Path::new(path).is_file() {
+                return Err(format!(
+                    "{flag} {path}: no such file (or not a regular file)"
+                ));
+            }
+        }
+    }
     if let (Some(cal), Some(end)) = (args.calibration_end, args.holdout_end) {
         if end < cal {
             return Err(format!(
@@ -292,7 +304,12 @@ pub fn input(args: &Args) -> Result<&str, Failure> {
 
 /// Writes CSV text to `path`.
 pub fn write_file(path: &str, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text).map_err(|e| Failure(format!("cannot write {path}: {e}"), 1))
+    std::fs::write(path, text).map_err(|e| {
+        Failure(
+            format!("--predictions {path}: cannot write the file: {e}"),
+            2,
+        )
+    })
 }
 
 fn run(args: &Args) -> Result<Value, Failure> {
