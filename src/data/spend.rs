@@ -72,8 +72,8 @@ impl SpendData {
     /// As [`SpendData::new`] with optional weights (how many customers each row stands for).
     ///
     /// # Errors
-    /// As [`SpendData::new`], plus a weight that is not finite and `> 0`, or a weight column of
-    /// another length.
+    /// As [`SpendData::new`], plus a weight that is not finite and `> 0`, is subnormal or exceeds
+    /// [`MAX_WEIGHT`](crate::data::limits::MAX_WEIGHT), or a weight column of another length.
     pub fn with_weights(
         frequency: Vec<f64>,
         monetary_value: Vec<f64>,

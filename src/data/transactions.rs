@@ -313,8 +313,15 @@ impl TransactionLog {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for an empty log or columns of unequal length;
-    /// [`Error::InvalidData`] for an empty customer id, a time that is not finite, or an amount
-    /// that is negative or not finite.
+    /// [`Error::InvalidData`] for an empty customer id, a time that is not finite or lies
+    /// beyond ±[`MAX_TIME`](crate::data::limits::MAX_TIME) (whole numbers are no longer exact
+    /// there), or an amount that is negative, not finite or subnormal.
+    ///
+    /// ```
+    /// use clv::data::TransactionLog;
+    /// let err = TransactionLog::new(["a", "a"], vec![0.0, 1e300], None).unwrap_err();
+    /// assert!(err.to_string().contains("row 2, field `time`"));
+    /// ```
     pub fn new<S: AsRef<str>>(
         customer_ids: impl IntoIterator<Item = S>,
         times: Vec<f64>,
