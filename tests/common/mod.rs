@@ -20,8 +20,12 @@ pub fn fit_binary() -> PathBuf {
         let mut cmd = Command::new(cargo);
         cmd.args(["build", "--quiet", "--example", "fit", "--manifest-path"])
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+        // The profile `cargo test` builds with (and puts under `target/debug`), so that this
+        // build finds the example up to date instead of rebuilding it with another profile.
         if dir.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
+        } else {
+            cmd.args(["--profile", "test"]);
         }
         let status = cmd.status().unwrap();
         assert!(status.success(), "building examples/fit failed");
