@@ -413,3 +413,90 @@ fn encodings_and_line_endings() {
     let e = csv_err("frequency;recency;T\n1;2;3\n");
     assert!(e.contains("separated by `;`"), "{e}");
 }
+
+// ---- no reader panics, whatever the bytes --------------------------------------------------
+
+mod arbitrary_bytes {
+    use clv::data::limits::{MAX_COUNT, MAX_TIME};
+    use clv::data::{ContractualData, TimeFormat, TransactionReader};
+    use clv::{Error, RfmData, SpendData};
+    use proptest::prelude::*;
+
+    /// Pieces a CSV is made of, and pieces that break it.
+    const TOKENS: [&[u8]; 24] = [
+        b"frequency",
+        b"recency",
+        b"T",
+        b"monetary_value",
+        b"weight",
+        b"weights",
+        b"period",
+        b"alive",
+        b"duration",
+        b"churned",
+        b"customer_id",
+        b"date",
+        b",",
+        b",",
+        b"\n",
+        b"\r\n",
+        b"\"",
+        b"1",
+        b"0",
+        b"-0",
+        b"1e308",
+        b"2.5",
+        b"\xe9",
+        b"\xef\xbb\xbf",
+    ];
+
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(0..TOKENS.len(), 0..60)
+            .prop_map(|ix| ix.into_iter().flat_map(|i| TOKENS[i].to_vec()).collect())
+    }
+
+    fn row_is_positive(e: &Error) -> bool {
+        !matches!(e, Error::InvalidData { row: 0, .. })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn readers_return_data_or_an_error(text in bytes()) {
+            match RfmData::from_csv_reader(text.as_slice()) {
+                Ok(d) => {
+                    for c in d.customers() {
+                        prop_assert!(c.frequency() <= MAX_COUNT && c.age() <= MAX_TIME);
+                        prop_assert!(c.age() > 0.0 && c.recency() <= c.age());
+                        prop_assert!(c.frequency() == 0.0 || c.recency() > 0.0);
+                    }
+                }
+                Err(e) => prop_assert!(row_is_positive(&e), "{e}"),
+            }
+            if let Err(e) = SpendData::from_csv_reader(text.as_slice()) {
+                prop_assert!(row_is_positive(&e), "{e}");
+            }
+            if let Err(e) = ContractualData::from_csv_reader(text.as_slice()) {
+                prop_assert!(row_is_positive(&e), "{e}");
+            }
+            let reader = TransactionReader::new().time_format(TimeFormat::Numeric);
+            if let Err(e) = reader.from_reader(text.as_slice()) {
+                prop_assert!(row_is_positive(&e), "{e}");
+            }
+        }
+
+        #[test]
+        fn accepted_values_are_within_the_limits(
+            x in any::<f64>(), t_x in any::<f64>(), t in any::<f64>(), w in any::<f64>()
+        ) {
+            if let Ok(d) = RfmData::from_columns(vec![x], vec![t_x], vec![t], None, Some(vec![w])) {
+                let c = d.customer(0).unwrap();
+                prop_assert!(c.frequency().fract() == 0.0 && c.frequency() <= MAX_COUNT);
+                prop_assert!(c.age() > 0.0 && c.age() <= MAX_TIME);
+                prop_assert!(c.recency() >= 0.0 && c.recency() <= c.age());
+                prop_assert!(d.weights()[0] > 0.0 && d.n_customers().is_finite());
+            }
+        }
+    }
+}
