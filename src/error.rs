@@ -52,7 +52,7 @@ pub enum Error {
     /// A numerical computation failed (a non-finite value where a finite one is required).
     #[error("numerical failure: {0}")]
     Numerical(String),
-    /// Reading input failed (file system or CSV syntax).
+    /// Reading input failed (the file system or the stream, not its content).
     #[error("I/O error: {0}")]
     Io(String),
 }
@@ -90,10 +90,24 @@ impl From<std::io::Error> for Error {
 }
 
 impl From<csv::Error> for Error {
+    /// A CSV error as one line naming the line: [`Error::Io`] when reading failed, otherwise
+    /// [`Error::InvalidInput`] (malformed CSV). The crate's readers name the column as well.
     fn from(e: csv::Error) -> Self {
-        match e.position() {
-            Some(p) => Error::Io(format!("CSV error at line {}: {}", p.line(), e)),
-            None => Error::Io(format!("CSV error: {e}")),
+        let line = e.position().map(csv::Position::line);
+        let message = match e.kind() {
+            csv::ErrorKind::Io(io) => io.to_string(),
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => format!("the row has {len} fields but the previous row has {expected_len}"),
+            csv::ErrorKind::Utf8 { err, .. } => {
+                format!("field {} is not valid UTF-8", err.field() + 1)
+            }
+            _ => e.to_string(),
+        };
+        let at = line.map_or_else(String::new, |l| format!(" at line {l}"));
+        match e.kind() {
+            csv::ErrorKind::Io(_) => Error::Io(format!("reading the CSV{at}: {message}")),
+            _ => Error::InvalidInput(format!("malformed CSV{at}: {message}")),
         }
     }
 }

@@ -201,3 +201,302 @@ fn transaction_models_refuse_data_without_repeat_purchases() {
         );
     }
 }
+
+// ---- impossible and unrepresentable values ("exact everywhere", items 6 and 7) --------------
+
+use clv::data::limits::{MAX_COUNT, MAX_TIME, MAX_WEIGHT};
+use clv::{Customer, SpendData};
+
+fn location(e: &Error) -> (usize, &str) {
+    match e {
+        Error::InvalidData { row, field, .. } => (*row, field.as_str()),
+        other => panic!("expected InvalidData, got {other:?}"),
+    }
+}
+
+#[test]
+fn recency_zero_with_repeat_purchases_is_refused() {
+    // BG/NBD's likelihood is unbounded there (LL = +7.2e106 was "fitted").
+    let e = RfmData::new(vec![1.0, 3.0], vec![2.0, 0.0], vec![5.0, 5.0]).unwrap_err();
+    assert_eq!(location(&e), (2, "recency"));
+    assert!(e.to_string().contains("recency must be > 0"), "{e}");
+    let e = csv_err("frequency,recency,T\n1,2,3\n4,0,3\n");
+    assert!(e.contains("row 3, field `recency`"), "{e}");
+    // -0 is 0
+    let e = csv_err("frequency,recency,T\n1,2,3\n4,-0,3\n");
+    assert!(e.contains("row 3, field `recency`"), "{e}");
+    let e =
+        RfmData::from_columns(vec![2.0], vec![0.0], vec![5.0], None, Some(vec![3.0])).unwrap_err();
+    assert_eq!(location(&e), (1, "recency"));
+    // frequency 0 with recency 0 stays valid, and so does a tiny positive recency
+    assert!(RfmData::new(vec![0.0, 1.0], vec![0.0, 1e-300], vec![38.86, 38.86]).is_ok());
+    // a single customer at t_x = 0 is the limit point of predictions (see `Customer::new`)
+    assert!(Customer::new(2.0, 0.0, 38.86).is_ok());
+}
+
+#[test]
+fn frequency_above_2_pow_53_is_refused() {
+    for x in [MAX_COUNT + 1.0, 2f64.powi(60), 1.234_567_890_123_456_7e29] {
+        let e = RfmData::new(vec![x], vec![1.0], vec![2.0]).unwrap_err();
+        assert_eq!(location(&e), (1, "frequency"), "{x}");
+    }
+    assert!(RfmData::new(vec![MAX_COUNT], vec![1.0], vec![2.0]).is_ok());
+    // the 30-digit text is refused, quoted as written (not as rounded)
+    let e = csv_err("frequency,recency,T\n1,2,3\n123456789012345678901234567890,2,3\n");
+    assert!(
+        e.contains("row 3, field `frequency`") && e.contains("123456789012345678901234567890"),
+        "{e}"
+    );
+    // 2^53 + 1 is read as 2^53: refused rather than silently rounded
+    let e = csv_err("frequency,recency,T\n9007199254740993,2,3\n");
+    assert!(e.contains("row 2, field `frequency`"), "{e}");
+    let e = SpendData::new(vec![1e30], vec![5.0]).unwrap_err();
+    assert_eq!(location(&e), (1, "frequency"));
+}
+
+#[test]
+fn frequency_text_that_only_rounds_to_a_whole_number_is_refused() {
+    for text in ["1.0000000000000001", "4503599627370496.5", "125e-2"] {
+        let e = csv_err(&format!("frequency,recency,T\n{text},2,3\n"));
+        assert!(
+            e.contains("row 2, field `frequency`") && e.contains("whole number"),
+            "{text}: {e}"
+        );
+    }
+    let data =
+        RfmData::from_csv_reader("frequency,recency,T\n2.0,2,3\n1e1,2,3\n+3,2,3\n".as_bytes())
+            .unwrap();
+    assert_eq!(data.frequency(), &[2.0, 10.0, 3.0]);
+}
+
+#[test]
+fn times_beyond_the_maximum_are_refused() {
+    // T = 1e308 used to end in "the log-likelihood is not finite at any start point", no row
+    let e = RfmData::new(vec![1.0, 1.0], vec![2.0, 5.0], vec![3.0, 1e308]).unwrap_err();
+    assert_eq!(location(&e), (2, "T"));
+    assert!(e.to_string().contains("1e308"), "{e}");
+    let e = csv_err("frequency,recency,T\n1,2,3\n1,5,1e308\n");
+    assert!(e.contains("row 3, field `T`") && e.contains("1e308"), "{e}");
+    let e = csv_err("frequency,recency,T\n1,2,3\n1,5,1e400\n");
+    assert!(
+        e.contains("row 3, field `T`") && e.contains("finite"),
+        "{e}"
+    );
+    assert!(RfmData::new(vec![1.0], vec![MAX_TIME], vec![MAX_TIME]).is_ok());
+    let e = RfmData::new(vec![1.0], vec![2.0], vec![MAX_TIME * 2.0]).unwrap_err();
+    assert_eq!(location(&e), (1, "T"));
+}
+
+#[test]
+fn subnormal_values_are_refused() {
+    let tiny = f64::from_bits(1); // 5e-324
+    let e = RfmData::new(vec![1.0], vec![tiny], vec![1.0]).unwrap_err();
+    assert_eq!(location(&e), (1, "recency"));
+    let e = RfmData::new(vec![0.0], vec![0.0], vec![tiny]).unwrap_err();
+    assert_eq!(location(&e), (1, "T"));
+    let e =
+        RfmData::from_columns(vec![1.0], vec![1.0], vec![2.0], None, Some(vec![tiny])).unwrap_err();
+    assert_eq!(location(&e), (1, "weight"));
+    let e = SpendData::new(vec![2.0], vec![tiny]).unwrap_err();
+    assert_eq!(location(&e), (1, "monetary_value"));
+    // the smallest normal number is accepted
+    assert!(RfmData::new(vec![1.0], vec![f64::MIN_POSITIVE], vec![1.0]).is_ok());
+}
+
+#[test]
+fn weights_beyond_the_maximum_are_refused() {
+    let w = |v: f64| {
+        RfmData::from_columns(
+            vec![1.0, 0.0],
+            vec![1.0, 0.0],
+            vec![2.0, 2.0],
+            None,
+            Some(vec![1.0, v]),
+        )
+    };
+    for v in [1e300, f64::MAX, MAX_WEIGHT * 2.0] {
+        assert_eq!(location(&w(v).unwrap_err()), (2, "weight"), "{v}");
+    }
+    assert!(w(MAX_WEIGHT).is_ok() && w(1e-300).is_ok());
+    // weights whose sum overflows: every row is refused before any sum is formed
+    let e = csv_err("frequency,recency,T,weights\n1,2,3,1.7e308\n0,0,3,1.7e308\n");
+    assert!(e.contains("row 2, field `weights`"), "{e}");
+    let e = SpendData::with_weights(vec![1.0], vec![5.0], Some(vec![1e300])).unwrap_err();
+    assert_eq!(location(&e), (1, "weight"));
+}
+
+#[test]
+fn total_spend_that_overflows_is_refused() {
+    // x·m overflow used to end in "the log-likelihood is not finite at any start point"
+    let e = SpendData::new(vec![1.0, 1e10], vec![5.0, 1e300]).unwrap_err();
+    assert_eq!(location(&e), (2, "monetary_value"));
+    let e = RfmData::from_columns(vec![1e10], vec![1.0], vec![2.0], Some(vec![1e300]), None)
+        .unwrap_err();
+    assert_eq!(location(&e), (1, "monetary_value"));
+    assert!(SpendData::new(vec![1.0, 3.0], vec![1e300, 2e300]).is_ok());
+}
+
+#[test]
+fn duplicate_and_ambiguous_columns_are_refused_naming_them() {
+    let e = csv_err("frequency,recency,T,frequency\n1,2,3,1\n");
+    assert!(
+        e.contains("row 1, field `frequency`") && e.contains("twice"),
+        "{e}"
+    );
+    let e = csv_err("frequency,recency,T,weight,weights\n1,2,3,1,1\n");
+    assert!(
+        e.contains("row 1, field `weight`") && e.contains("`weights`") && e.contains("ambiguous"),
+        "{e}"
+    );
+    let e =
+        SpendData::from_csv_reader("frequency,monetary_value,weights,weight\n1,2,1,1\n".as_bytes())
+            .unwrap_err()
+            .to_string();
+    assert!(e.contains("`weight`") && e.contains("`weights`"), "{e}");
+    // any duplicated name is ambiguous, used or not; unnamed columns may repeat
+    let e = csv_err("id,id,frequency,recency,T\n1,1,1,2,3\n");
+    assert!(
+        e.contains("row 1, field `id`") && e.contains("columns 1 and 2"),
+        "{e}"
+    );
+    assert!(RfmData::from_csv_reader("frequency,recency,T,,\n1,2,3,,\n".as_bytes()).is_ok());
+}
+
+#[test]
+fn csv_structure_errors_name_line_and_column() {
+    let e = csv_err("frequency,recency,T\n1,1,3\n1,1\n");
+    assert!(
+        e.contains("row 3, field `T`") && !e.contains("I/O error"),
+        "{e}"
+    );
+    assert!(!e.contains("CSV error"), "{e}");
+    let e = csv_err("frequency,recency,T\n1,1,3\n1,1,3,4\n");
+    assert!(e.contains("row 3, field `column 4`"), "{e}");
+    let e = SpendData::from_csv_reader("frequency,monetary_value\n1\n".as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("row 2, field `monetary_value`"), "{e}");
+}
+
+#[test]
+fn non_utf8_byte_only_matters_in_a_column_that_is_used() {
+    let ok = b"name,frequency,recency,T\nZo\xeb,1,2,3\nAnn,0,0,3\n";
+    let data = RfmData::from_csv_reader(&ok[..]).unwrap();
+    assert_eq!(data.len(), 2);
+    let bad = b"name,frequency,recency,T\nAnn,1,2,3\nAnn,0,0\xe9,3\n";
+    let e = RfmData::from_csv_reader(&bad[..]).unwrap_err().to_string();
+    assert!(
+        e.contains("row 3, field `recency`") && e.contains("UTF-8"),
+        "{e}"
+    );
+}
+
+#[test]
+fn encodings_and_line_endings() {
+    // UTF-8 byte-order mark, CRLF, no trailing newline
+    let d = RfmData::from_csv_reader("\u{feff}frequency,recency,T\r\n1,2,3\r\n0,0,3".as_bytes())
+        .unwrap();
+    assert_eq!(d.len(), 2);
+    // UTF-16 is recognised
+    let utf16: Vec<u8> = "\u{feff}frequency,recency,T\n1,2,3\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let e = RfmData::from_csv_reader(utf16.as_slice())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("row 1, field `header`") && e.contains("UTF-16"),
+        "{e}"
+    );
+    // a semicolon-separated file gets a hint
+    let e = csv_err("frequency;recency;T\n1;2;3\n");
+    assert!(e.contains("separated by `;`"), "{e}");
+}
+
+// ---- no reader panics, whatever the bytes --------------------------------------------------
+
+mod arbitrary_bytes {
+    use clv::data::limits::{MAX_COUNT, MAX_TIME};
+    use clv::data::{ContractualData, TimeFormat, TransactionReader};
+    use clv::{Error, RfmData, SpendData};
+    use proptest::prelude::*;
+
+    /// Pieces a CSV is made of, and pieces that break it.
+    const TOKENS: [&[u8]; 24] = [
+        b"frequency",
+        b"recency",
+        b"T",
+        b"monetary_value",
+        b"weight",
+        b"weights",
+        b"period",
+        b"alive",
+        b"duration",
+        b"churned",
+        b"customer_id",
+        b"date",
+        b",",
+        b",",
+        b"\n",
+        b"\r\n",
+        b"\"",
+        b"1",
+        b"0",
+        b"-0",
+        b"1e308",
+        b"2.5",
+        b"\xe9",
+        b"\xef\xbb\xbf",
+    ];
+
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(0..TOKENS.len(), 0..60)
+            .prop_map(|ix| ix.into_iter().flat_map(|i| TOKENS[i].to_vec()).collect())
+    }
+
+    fn row_is_positive(e: &Error) -> bool {
+        !matches!(e, Error::InvalidData { row: 0, .. })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn readers_return_data_or_an_error(text in bytes()) {
+            match RfmData::from_csv_reader(text.as_slice()) {
+                Ok(d) => {
+                    for c in d.customers() {
+                        prop_assert!(c.frequency() <= MAX_COUNT && c.age() <= MAX_TIME);
+                        prop_assert!(c.age() > 0.0 && c.recency() <= c.age());
+                        prop_assert!(c.frequency() == 0.0 || c.recency() > 0.0);
+                    }
+                }
+                Err(e) => prop_assert!(row_is_positive(&e), "{e}"),
+            }
+            if let Err(e) = SpendData::from_csv_reader(text.as_slice()) {
+                prop_assert!(row_is_positive(&e), "{e}");
+            }
+            if let Err(e) = ContractualData::from_csv_reader(text.as_slice()) {
+                prop_assert!(row_is_positive(&e), "{e}");
+            }
+            let reader = TransactionReader::new().time_format(TimeFormat::Numeric);
+            if let Err(e) = reader.from_reader(text.as_slice()) {
+                prop_assert!(row_is_positive(&e), "{e}");
+            }
+        }
+
+        #[test]
+        fn accepted_values_are_within_the_limits(
+            x in any::<f64>(), t_x in any::<f64>(), t in any::<f64>(), w in any::<f64>()
+        ) {
+            if let Ok(d) = RfmData::from_columns(vec![x], vec![t_x], vec![t], None, Some(vec![w])) {
+                let c = d.customer(0).unwrap();
+                prop_assert!(c.frequency().fract() == 0.0 && c.frequency() <= MAX_COUNT);
+                prop_assert!(c.age() > 0.0 && c.age() <= MAX_TIME);
+                prop_assert!(c.recency() >= 0.0 && c.recency() <= c.age());
+                prop_assert!(d.weights()[0] > 0.0 && d.n_customers().is_finite());
+            }
+        }
+    }
+}

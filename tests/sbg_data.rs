@@ -181,3 +181,82 @@ fn shipped_dataset_reads_through_cohort_api() {
     assert_eq!(c.churned_in(0), None);
     assert_eq!(c.churned_in(13), None);
 }
+
+// ---- absurd sizes and ambiguous headers ("exact everywhere", items 3, 6 and 7) --------------
+
+use clv::data::limits::MAX_DURATION;
+
+#[test]
+fn durations_beyond_the_maximum_are_refused() {
+    // a duration of 4294967295 used to make `fit` allocate 206 GB for its predictions
+    let e = LifetimeData::new(vec![1, u32::MAX], vec![true, false]).unwrap_err();
+    assert_eq!(location(&e), (2, "duration"));
+    let e = LifetimeData::new(vec![MAX_DURATION + 1], vec![true]).unwrap_err();
+    assert_eq!(location(&e), (1, "duration"));
+    assert!(LifetimeData::new(vec![MAX_DURATION], vec![true]).is_ok());
+    let e = lifetimes("duration,churned\n1,1\n3,0\n4294967295,1\n").unwrap_err();
+    assert_eq!(location(&e), (4, "duration"));
+    assert!(e.to_string().contains("4294967295"), "{e}");
+    let e = lifetimes("duration,churned\n1,1\n123456789012345678901234567890,1\n").unwrap_err();
+    assert_eq!(location(&e), (3, "duration"));
+    let e = lifetimes("duration,churned\n1.0000000000000001,1\n").unwrap_err();
+    assert_eq!(location(&e), (2, "duration"));
+}
+
+#[test]
+fn cohort_horizons_and_counts_beyond_the_maximum_are_refused() {
+    let mut alive = vec![10.0; MAX_DURATION as usize + 2];
+    alive[MAX_DURATION as usize + 1] = 5.0;
+    let e = Cohort::new(alive).unwrap_err();
+    assert_eq!(location(&e).1, "period");
+    let e = cohorts("period,alive\n0,1e300\n1,5e299\n").unwrap_err();
+    assert_eq!(location(&e), (2, "alive"));
+    let e = cohorts("period,alive\n0,100\n1,60.5\n").unwrap_err();
+    assert_eq!(location(&e), (3, "alive"));
+    let e = cohorts("period,alive\n0,100\n123456789012345678901234567890,60\n").unwrap_err();
+    assert_eq!(location(&e), (3, "period"));
+}
+
+#[test]
+fn both_kinds_of_header_are_ambiguous() {
+    // it used to be read silently as lifetimes
+    let e = ContractualData::from_csv_reader(
+        "period,alive,duration,churned\n0,100,1,1\n1,60,2,0\n".as_bytes(),
+    )
+    .unwrap_err();
+    assert_eq!(location(&e), (1, "header"));
+    assert!(e.to_string().contains("ambiguous"), "{e}");
+}
+
+#[test]
+fn duplicate_columns_and_weight_beside_weights_are_refused() {
+    let e = lifetimes("duration,churned,weight,weights\n1,1,1,1\n").unwrap_err();
+    assert_eq!(location(&e), (1, "weight"));
+    assert!(e.to_string().contains("`weights`"), "{e}");
+    let e = cohorts("period,alive,alive\n0,100,100\n1,50,50\n").unwrap_err();
+    assert_eq!(location(&e), (1, "alive"));
+}
+
+#[test]
+fn weights_beyond_the_maximum_are_refused() {
+    let e = lifetimes("duration,churned,weight\n1,1,10\n2,0,1e300\n").unwrap_err();
+    assert_eq!(location(&e), (3, "weight"));
+    let e =
+        LifetimeData::from_columns(vec![1], vec![true], Some(vec![f64::from_bits(1)])).unwrap_err();
+    assert_eq!(location(&e), (1, "weight"));
+}
+
+#[test]
+fn structure_errors_name_line_and_column() {
+    let e = lifetimes("duration,churned\n1,1\n2\n").unwrap_err();
+    assert_eq!(location(&e), (3, "churned"));
+    let e = cohorts("period,alive\n0,100\n1,50,7\n").unwrap_err();
+    assert_eq!(location(&e), (3, "column 3"));
+    // a stray byte in an ignored column is fine, in a used one it is named
+    let data =
+        LifetimeData::from_csv_reader(&b"id,duration,churned\n\xe9,1,1\nb,2,0\n"[..]).unwrap();
+    assert_eq!(data.len(), 2);
+    let e =
+        LifetimeData::from_csv_reader(&b"id,duration,churned\na,1,1\nb,2,\xe9\n"[..]).unwrap_err();
+    assert_eq!(location(&e), (3, "churned"));
+}

@@ -276,3 +276,97 @@ fn bad_indexed_log_is_an_error() {
     assert!(Periods::new(1.0, f64::NAN).is_err());
     assert!(Periods::days().with_origin(f64::INFINITY).is_err());
 }
+
+// ---- sizes derived from input are bounded ("exact everywhere", item 3) ----------------------
+
+#[test]
+fn huge_spans_are_an_error_not_an_abort() {
+    // these used to allocate 8e15 bytes (and 80 GB for a span of 1e10) and abort
+    for span in [1e15, 1e10] {
+        let log = TransactionLog::new(["a", "a"], vec![0.0, span], None).unwrap();
+        let t = std::time::Instant::now();
+        let e = log
+            .calibration_holdout(&Periods::days(), 1.0, None)
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput(m) if m.contains("unit steps")),
+            "{e:?}"
+        );
+        assert!(t.elapsed().as_secs_f64() < 1.0);
+        // the summary (no tracking series) is fine
+        let s = log.summarize(&Periods::days(), span + 1.0).unwrap();
+        assert_eq!(s.data().age(), &[span + 1.0]);
+    }
+    // a span of 1e15 days in units of 1e9 days is a small tracking series
+    let log = TransactionLog::new(["a", "a", "b"], vec![0.0, 1e15, 1e14], None).unwrap();
+    let split = log
+        .calibration_holdout(&Periods::new(1.0, 1e9).unwrap(), 5e14, None)
+        .unwrap();
+    let steps = split.actual_repeat_transactions_per_step().len();
+    assert!((1_000_000..=1_000_001).contains(&steps), "{steps}");
+}
+
+#[test]
+fn times_beyond_2_pow_53_are_refused_instead_of_saturating() {
+    // 1e300 used to become T = 9.22e18 (i64 saturation)
+    let e = TransactionLog::new(["a", "a"], vec![0.0, 1e300], None).unwrap_err();
+    assert_eq!(data_error(e).0, 2);
+    let e = TransactionLog::from_indexed(vec!["a".into()], vec![0, 0], vec![0.0, -1e17], None)
+        .unwrap_err();
+    assert_eq!(data_error(e), (2, "time".into(), "-1e17".into()));
+    let csv = "customer_id,t\na,1\na,1e300\n";
+    let e = TransactionReader::new()
+        .time_column("t")
+        .time_format(TimeFormat::Numeric)
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e), (3, "t".into(), "1e300".into()));
+    // period numbers beyond 2^53 are not exact either: refused, naming the transaction
+    let log = TransactionLog::new(["a", "a"], vec![0.0, 1e6], None).unwrap();
+    let tiny = Periods::new(1e-12, 1e-12).unwrap();
+    let e = log.summarize(&tiny, 1.0).unwrap_err();
+    assert_eq!(data_error(e).0, 2);
+    // durations beyond 2^53 units: refused
+    let e = log
+        .summarize(&Periods::new(1.0, 1e-12).unwrap(), 1e6)
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidParameter { name: "unit", .. }),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn holdout_end_before_calibration_end_shows_the_dates() {
+    let log = TransactionLog::from_cdnow_path(CDNOW_LOG).unwrap();
+    let e = log
+        .calibration_holdout(
+            &Periods::days_in_weeks(),
+            day(1997, 9, 30),
+            Some(day(1997, 9, 1)),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("1997-09-01") && e.contains("1997-09-30"), "{e}");
+}
+
+#[test]
+fn transaction_csv_errors_name_line_and_column() {
+    let csv = "customer_id,date\na,2024-01-01\nb\n";
+    let e = TransactionReader::new()
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e).0, 3);
+    // a stray byte in an ignored column is fine; in the id column it is named
+    let csv = b"customer_id,date,note\na,2024-01-01,caf\xe9\na,2024-01-09,x\n";
+    let log = TransactionReader::new().from_reader(&csv[..]).unwrap();
+    assert_eq!(log.len(), 2);
+    let csv = b"customer_id,date\na,2024-01-01\n\xe9,2024-01-09\n";
+    let e = TransactionReader::new().from_reader(&csv[..]).unwrap_err();
+    assert_eq!(data_error(e).0, 3);
+    let csv = "customer_id,date,customer_id\na,2024-01-01,b\n";
+    let e = TransactionReader::new()
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    assert_eq!(data_error(e).1, "customer_id");
+}

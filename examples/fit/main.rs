@@ -38,6 +38,12 @@
 //!
 //! Output: one JSON object on stdout. Bad input: a one-line message on stderr naming the row
 //! and field, exit status 2, nothing on stdout. A fit that fails: message on stderr, exit 1.
+//!
+//! Bad flags are bad input too (one line naming the flag, exit 2): a flag given twice, an
+//! unknown flag or model, `--horizon` for `gg` (a spend model has no horizon), `--transactions`
+//! for `sbg` or `gg` (they take `--input`), `--holdout-end` before `--calibration-end`, and a
+//! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`pnbd`, 100000
+//! periods for `sbg`).
 
 mod gg;
 mod noncontractual;
@@ -46,6 +52,7 @@ mod transactions;
 
 use std::process::ExitCode;
 
+use clv::data::limits::{MAX_DURATION, MAX_TIME};
 use clv::{Error, FitOptions};
 use serde_json::{Map, Value, json};
 
@@ -68,6 +75,11 @@ const USAGE: &str = "usage: fit --model bgnbd|pnbd|sbg|gg (--input FILE.csv | --
      [--horizon T] [--predictions OUT.csv]";
 
 fn parse_args() -> Result<Args, String> {
+    parse(std::env::args().skip(1))
+}
+
+/// Parses the flags (see the module docs). Every error is one line naming the flag.
+fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut args = Args {
         model: String::new(),
         input: None,
@@ -78,46 +90,135 @@ fn parse_args() -> Result<Args, String> {
         holdout_end: None,
         time_unit: None,
     };
-    let mut it = std::env::args().skip(1);
+    // The flags given, with their values as written (for messages).
+    let mut given: Vec<(String, String)> = Vec::new();
+    let mut it = argv;
     while let Some(flag) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .ok_or_else(|| format!("{name} needs a value; {USAGE}"))
-        };
+        if flag == "--help" || flag == "-h" {
+            return Err(USAGE.to_string());
+        }
+        const FLAGS: [&str; 8] = [
+            "--model",
+            "--input",
+            "--predictions",
+            "--transactions",
+            "--calibration-end",
+            "--holdout-end",
+            "--time-unit",
+            "--horizon",
+        ];
+        if !FLAGS.contains(&flag.as_str()) {
+            return Err(format!("unknown argument {flag:?}; {USAGE}"));
+        }
+        let v = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value; {USAGE}"))?;
+        if let Some((_, first)) = given.iter().find(|(f, _)| *f == flag) {
+            return Err(format!(
+                "{flag} is given twice ({first:?} and {v:?}); give it once"
+            ));
+        }
+        given.push((flag.clone(), v.clone()));
         match flag.as_str() {
-            "--model" => args.model = value("--model")?,
-            "--input" => args.input = Some(value("--input")?),
-            "--predictions" => args.predictions = Some(value("--predictions")?),
-            "--transactions" => args.transactions = Some(value("--transactions")?),
+            "--model" => args.model = v,
+            "--input" => args.input = Some(v),
+            "--predictions" => args.predictions = Some(v),
+            "--transactions" => args.transactions = Some(v),
             "--calibration-end" => {
-                let v = value("--calibration-end")?;
                 args.calibration_end = Some(transactions::parse_date("--calibration-end", &v)?);
             }
             "--holdout-end" => {
-                let v = value("--holdout-end")?;
                 args.holdout_end = Some(transactions::parse_date("--holdout-end", &v)?);
             }
             "--time-unit" => {
-                let v = value("--time-unit")?;
                 transactions::periods(&v)?;
                 args.time_unit = Some(v);
             }
-            "--horizon" => {
-                let v = value("--horizon")?;
+            _ => {
                 let h: f64 = v
                     .parse()
                     .map_err(|_| format!("--horizon: not a number: {v:?}"))?;
                 if !(h.is_finite() && h >= 0.0) {
                     return Err(format!("--horizon must be a finite number >= 0, got {v}"));
                 }
+                if h > MAX_TIME {
+                    return Err(format!(
+                        "--horizon {v} exceeds the largest time accepted, 2^53 = {MAX_TIME}"
+                    ));
+                }
                 args.horizon = Some(h);
             }
-            "--help" | "-h" => return Err(USAGE.to_string()),
-            other => return Err(format!("unknown argument {other:?}; {USAGE}")),
         }
     }
-    if args.model.is_empty() {
-        return Err(format!("--model is required; {USAGE}"));
+    let value = |flag: &str| {
+        given
+            .iter()
+            .find(|(f, _)| f == flag)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    match args.model.as_str() {
+        "" => return Err(format!("--model is required; {USAGE}")),
+        "bgnbd" | "pnbd" => {
+            if args.input.is_none() && args.transactions.is_none() {
+                return Err(format!(
+                    "--model {} needs --input FILE.csv (columns frequency,recency,T) or \
+                     --transactions LOG.csv; {USAGE}",
+                    args.model
+                ));
+            }
+        }
+        "sbg" => {
+            if args.transactions.is_some() {
+                return Err(
+                    "--transactions is for bgnbd and pnbd: sbg takes --input with cohort \
+                     survival counts (columns period,alive) or lifetimes (columns \
+                     duration,churned)"
+                        .to_string(),
+                );
+            }
+            if args.input.is_none() {
+                return Err(format!(
+                    "--model sbg needs --input FILE.csv with cohort survival counts (columns \
+                     period,alive) or lifetimes (columns duration,churned); {USAGE}"
+                ));
+            }
+            if let Some(h) = args.horizon {
+                if h.fract() != 0.0 || h > f64::from(MAX_DURATION) {
+                    return Err(format!(
+                        "--horizon for sbg must be a whole number of periods between 0 and \
+                         {MAX_DURATION}, got {}",
+                        value("--horizon")
+                    ));
+                }
+            }
+        }
+        "gg" => {
+            if args.transactions.is_some() {
+                return Err(
+                    "--transactions is for bgnbd and pnbd: gg takes --input with columns \
+                     frequency,monetary_value"
+                        .to_string(),
+                );
+            }
+            if args.input.is_none() {
+                return Err(format!(
+                    "--model gg needs --input FILE.csv with columns frequency,monetary_value; \
+                     {USAGE}"
+                ));
+            }
+            if args.horizon.is_some() {
+                return Err(format!(
+                    "--horizon {} does not apply to gg: the Gamma-Gamma spend model has no \
+                     time horizon",
+                    value("--horizon")
+                ));
+            }
+        }
+        other => {
+            return Err(format!(
+                "unknown --model {other:?}; known: bgnbd, pnbd, sbg, gg"
+            ));
+        }
     }
     if args.input.is_some() && args.transactions.is_some() {
         return Err(format!(
@@ -132,6 +233,27 @@ fn parse_args() -> Result<Args, String> {
         return Err(format!(
             "--calibration-end, --holdout-end and --time-unit need --transactions; {USAGE}"
         ));
+    }
+    for (flag, path) in [
+        ("--input", &args.input),
+        ("--transactions", &args.transactions),
+    ] {
+        if let Some(path) = path {
+            if !std::path::Path::new(path).is_file() {
+                return Err(format!(
+                    "{flag} {path}: no such file (or not a regular file)"
+                ));
+            }
+        }
+    }
+    if let (Some(cal), Some(end)) = (args.calibration_end, args.holdout_end) {
+        if end < cal {
+            return Err(format!(
+                "--holdout-end {} is before --calibration-end {}",
+                value("--holdout-end"),
+                value("--calibration-end")
+            ));
+        }
     }
     Ok(args)
 }
@@ -182,7 +304,12 @@ pub fn input(args: &Args) -> Result<&str, Failure> {
 
 /// Writes CSV text to `path`.
 pub fn write_file(path: &str, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text).map_err(|e| Failure(format!("cannot write {path}: {e}"), 1))
+    std::fs::write(path, text).map_err(|e| {
+        Failure(
+            format!("--predictions {path}: cannot write the file: {e}"),
+            2,
+        )
+    })
 }
 
 fn run(args: &Args) -> Result<Value, Failure> {

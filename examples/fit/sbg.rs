@@ -70,6 +70,15 @@ fn predictions(model: &Sbg, data: &ContractualData, horizon: u32) -> clv::Result
         }
         _ => Vec::new(),
     };
+    // One row per period and named cohort: bound the file's size.
+    const MAX_ROWS: u64 = 10_000_000;
+    if u64::from(horizon) * (names.len().max(1) as u64) > MAX_ROWS {
+        return Err(clv::Error::InvalidInput(format!(
+            "--predictions would hold {horizon} periods for each of {} cohorts, more than \
+             {MAX_ROWS} rows: give a smaller --horizon",
+            names.len().max(1)
+        )));
+    }
     let mut rows = String::with_capacity(48 * horizon as usize);
     for t in 1..=horizon {
         let _ = writeln!(

@@ -18,7 +18,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use super::table::{csv_reader, open};
+use super::limits::{MAX_DURATION, check_count, check_weight, show, with_text};
+use super::table::{Csv, open};
 use crate::error::{Error, Result};
 
 /// One cohort: the number of customers still active at the start of periods `0, 1, ..., n`.
@@ -47,10 +48,13 @@ impl Cohort {
     /// # Errors
     /// [`Error::InvalidInput`] for fewer than two counts (at least period 0 and period 1 are
     /// needed); [`Error::InvalidData`] naming the 1-based position (period + 1) and the value for
-    /// a count that is NaN, infinite, negative or not a whole number, a first count of 0, or a
-    /// count larger than the one before it.
+    /// a count that is NaN, infinite, negative, not a whole number or above
+    /// [`MAX_COUNT`](crate::data::limits::MAX_COUNT), a first count of 0, or a count larger than
+    /// the one before it; [`Error::InvalidData`] (field `period`) for a horizon above
+    /// [`MAX_DURATION`] periods.
     pub fn new(alive: Vec<f64>) -> Result<Self> {
-        validate_counts(&alive, |t| t + 1)?;
+        let mut alive = alive;
+        validate_counts(&mut alive, |t| t + 1)?;
         Ok(Cohort {
             name: String::new(),
             alive,
@@ -90,21 +94,32 @@ impl Cohort {
     }
 }
 
-/// Checks survival counts; `row(t)` is the row number reported for period `t`.
-fn validate_counts(alive: &[f64], row: impl Fn(usize) -> usize) -> Result<()> {
+/// Checks survival counts (folding `-0` into `0`); `row(t)` is the row number reported for
+/// period `t`.
+fn validate_counts(alive: &mut [f64], row: impl Fn(usize) -> usize) -> Result<()> {
     if alive.len() < 2 {
         return Err(Error::InvalidInput(format!(
             "a cohort needs counts for at least periods 0 and 1, got {} value(s)",
             alive.len()
         )));
     }
-    for (t, &a) in alive.iter().enumerate() {
-        check_count(row(t), "alive", a)?;
+    if alive.len() - 1 > MAX_DURATION as usize {
+        let t = MAX_DURATION as usize + 1;
+        return Err(Error::data(
+            row(t),
+            "period",
+            t,
+            format!("a cohort may span at most {MAX_DURATION} periods"),
+        ));
+    }
+    for t in 0..alive.len() {
+        let a = check_count(row(t), "alive", alive[t])?;
+        alive[t] = a;
         if t == 0 && a == 0.0 {
             return Err(Error::data(
                 row(t),
                 "alive",
-                a,
+                show(a),
                 "a cohort must start (period 0) with a positive number of customers",
             ));
         }
@@ -112,34 +127,15 @@ fn validate_counts(alive: &[f64], row: impl Fn(usize) -> usize) -> Result<()> {
             return Err(Error::data(
                 row(t),
                 "alive",
-                a,
+                show(a),
                 format!(
                     "survivor counts must not increase: period {t} has more customers than \
                      period {} ({})",
                     t - 1,
-                    alive[t - 1]
+                    show(alive[t - 1])
                 ),
             ));
         }
-    }
-    Ok(())
-}
-
-/// Checks that `v` is a finite, non-negative whole number.
-fn check_count(row: usize, field: &str, v: f64) -> Result<()> {
-    if !v.is_finite() {
-        return Err(Error::data(row, field, v, "value must be a finite number"));
-    }
-    if v < 0.0 {
-        return Err(Error::data(row, field, v, "value must not be negative"));
-    }
-    if v.fract() != 0.0 {
-        return Err(Error::data(
-            row,
-            field,
-            v,
-            "value must be a whole number (a count of customers)",
-        ));
     }
     Ok(())
 }
@@ -263,33 +259,37 @@ impl CohortData {
     /// [`Error::InvalidData`] (row 1) for a missing required column; [`Error::InvalidData`] with
     /// the line, field and value for a value that does not parse, a period out of sequence, or a
     /// count that fails the checks of [`Cohort::new`] (a cohort with only period 0 is reported at
-    /// its period-0 line); [`Error::Io`] for malformed CSV.
+    /// its period-0 line), a row with too few or too many fields, or text that is not UTF-8 in a
+    /// column used; [`Error::InvalidData`] (row 1) for a column named twice; [`Error::Io`] when
+    /// reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let mut rdr = csv_reader(reader);
-        let header = read_header(&mut rdr)?;
-        let ip = required(&header, "period")?;
-        let ia = required(&header, "alive")?;
-        let ic = header.iter().position(|h| h == "cohort");
+        let mut csv = Csv::new(reader, b',', "period,alive")?;
+        let cp = csv.require(&["period"])?;
+        let ca = csv.require(&["alive"])?;
+        let cc = csv.find(&["cohort"])?;
 
         // Per cohort (first-appearance order): name, counts, line of each count.
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut groups: Vec<(String, Vec<f64>, Vec<usize>)> = Vec::new();
-        let mut record = csv::StringRecord::new();
-        let mut n_rows = 0usize;
-        while rdr.read_record(&mut record)? {
-            n_rows += 1;
-            let line = line_of(&record, n_rows);
-            let name = ic.map_or("", |i| record.get(i).unwrap_or("")).to_string();
-            let period = parse_number(&record, ip, "period", line)?;
-            let alive = parse_number(&record, ia, "alive", line)?;
-            let g = *index.entry(name.clone()).or_insert_with(|| {
-                groups.push((name.clone(), Vec::new(), Vec::new()));
-                groups.len() - 1
-            });
+        while let Some(line) = csv.next_row()? {
+            let name = match &cc {
+                Some(c) => csv.text(c)?.to_string(),
+                None => String::new(),
+            };
+            let (period, period_text) = csv.count(&cp)?;
+            let (alive, alive_text) = csv.count(&ca)?;
+            let g = match index.get(&name) {
+                Some(&g) => g,
+                None => {
+                    index.insert(name.clone(), groups.len());
+                    groups.push((name.clone(), Vec::new(), Vec::new()));
+                    groups.len() - 1
+                }
+            };
             let (_, counts, lines) = &mut groups[g];
             let expected = counts.len();
             if period != expected as f64 {
-                let who = if ic.is_some() {
+                let who = if cc.is_some() {
                     format!(" of cohort {name:?}")
                 } else {
                     String::new()
@@ -297,22 +297,33 @@ impl CohortData {
                 return Err(Error::data(
                     line,
                     "period",
-                    record.get(ip).unwrap_or(""),
+                    period_text,
                     format!(
                         "periods{who} must be 0, 1, 2, ... in order: expected period {expected}"
                     ),
                 ));
             }
+            if expected > MAX_DURATION as usize {
+                return Err(Error::data(
+                    line,
+                    "period",
+                    period_text,
+                    format!("a cohort may span at most {MAX_DURATION} periods"),
+                ));
+            }
+            let alive = check_count(line, "alive", alive)
+                .map_err(|e| with_text(e, &[("alive", alive_text)]))?;
             counts.push(alive);
             lines.push(line);
         }
         if groups.is_empty() {
-            return Err(Error::InvalidInput(
-                "no cohorts: the CSV has a header but no data rows".into(),
-            ));
+            return Err(Error::InvalidInput(format!(
+                "no cohorts: the CSV has a header (line 1: `{}`) but no data rows",
+                csv.header_text()
+            )));
         }
         let mut cohorts = Vec::with_capacity(groups.len());
-        for (name, counts, lines) in groups {
+        for (name, mut counts, lines) in groups {
             if counts.len() < 2 {
                 return Err(Error::data(
                     lines[0],
@@ -323,7 +334,7 @@ impl CohortData {
                     ),
                 ));
             }
-            validate_counts(&counts, |t| lines[t])?;
+            validate_counts(&mut counts, |t| lines[t])?;
             cohorts.push(Cohort {
                 name,
                 alive: counts,
@@ -365,8 +376,16 @@ impl LifetimeData {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when the data is empty or the columns differ in length;
-    /// [`Error::InvalidData`] naming the row, field and value for a duration of 0 or a weight
-    /// that is not finite and > 0.
+    /// [`Error::InvalidData`] naming the row, field and value for a duration of 0 or above
+    /// [`MAX_DURATION`], or a weight that is not finite and > 0, is subnormal or exceeds
+    /// [`MAX_WEIGHT`](crate::data::limits::MAX_WEIGHT).
+    ///
+    /// ```
+    /// use clv::data::{LifetimeData, limits::MAX_DURATION};
+    /// let err = LifetimeData::new(vec![3, u32::MAX], vec![true, false]).unwrap_err();
+    /// assert!(err.to_string().contains("row 2, field `duration`"));
+    /// assert!(LifetimeData::new(vec![MAX_DURATION], vec![true]).is_ok());
+    /// ```
     pub fn from_columns(
         duration: Vec<u32>,
         churned: Vec<bool>,
@@ -392,23 +411,8 @@ impl LifetimeData {
 
     fn validate(&self, row: impl Fn(usize) -> usize, weight_name: &str) -> Result<()> {
         for i in 0..self.len() {
-            if self.duration[i] == 0 {
-                return Err(Error::data(
-                    row(i),
-                    "duration",
-                    0,
-                    "duration must be >= 1 (the number of periods observed)",
-                ));
-            }
-            let w = self.weight[i];
-            if !(w.is_finite() && w > 0.0) {
-                return Err(Error::data(
-                    row(i),
-                    weight_name,
-                    w,
-                    "weight must be finite and > 0",
-                ));
-            }
+            check_duration(row(i), f64::from(self.duration[i]))?;
+            check_weight(row(i), weight_name, self.weight[i])?;
         }
         Ok(())
     }
@@ -439,54 +443,44 @@ impl LifetimeData {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for an empty file or one without data rows;
-    /// [`Error::InvalidData`] (row 1) for a missing required column; [`Error::InvalidData`] with
-    /// the line, field and value for a duration that is not a whole number in `1..=4294967295`,
-    /// a `churned` that is not 0/1/true/false, or a weight that is not finite and > 0;
-    /// [`Error::Io`] for malformed CSV.
+    /// [`Error::InvalidData`] (row 1) for a missing required column or a column named twice
+    /// (`weight` beside `weights` included); [`Error::InvalidData`] with the line, field and
+    /// value for a duration that is not a whole number in `1..=`[`MAX_DURATION`], a `churned`
+    /// that is not 0/1/true/false, a weight that fails the checks of
+    /// [`LifetimeData::from_columns`], a row with too few or too many fields, or text that is
+    /// not UTF-8 in a column used; [`Error::Io`] when reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let mut rdr = csv_reader(reader);
-        let header = read_header(&mut rdr)?;
-        let id = required(&header, "duration")?;
-        let ic = required(&header, "churned")?;
-        let iw = header.iter().position(|h| h == "weight" || h == "weights");
-        let w_name = iw.map(|i| header[i].to_string()).unwrap_or_default();
-
-        let (mut d, mut c, mut w, mut lines) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let mut record = csv::StringRecord::new();
-        while rdr.read_record(&mut record)? {
-            let line = line_of(&record, lines.len() + 1);
-            let duration = parse_number(&record, id, "duration", line)?;
-            if duration.fract() != 0.0 || !(1.0..=f64::from(u32::MAX)).contains(&duration) {
-                return Err(Error::data(
-                    line,
-                    "duration",
-                    record.get(id).unwrap_or(""),
-                    "duration must be a whole number >= 1 (the number of periods observed)",
-                ));
-            }
-            d.push(duration as u32);
-            let text = record.get(ic).unwrap_or("");
+        let mut csv = Csv::new(reader, b',', "duration,churned")?;
+        let cd = csv.require(&["duration"])?;
+        let cc = csv.require(&["churned"])?;
+        let cw = csv.find(&["weight", "weights"])?;
+        let (mut d, mut c, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        while let Some(line) = csv.next_row()? {
+            let (duration, text) = csv.count(&cd)?;
+            let duration =
+                check_duration(line, duration).map_err(|e| with_text(e, &[("duration", text)]))?;
+            d.push(duration);
+            let text = csv.text(&cc)?;
             c.push(parse_flag(text).ok_or_else(|| {
                 Error::data(line, "churned", text, "churned must be 0, 1, true or false")
             })?);
-            if let Some(i) = iw {
-                w.push(parse_number(&record, i, &w_name, line)?);
-            }
-            lines.push(line);
+            w.push(match &cw {
+                Some(col) => {
+                    let (v, text) = csv.number(col)?;
+                    check_weight(line, &col.name, v)
+                        .map_err(|e| with_text(e, &[(col.name.as_str(), text)]))?
+                }
+                None => 1.0,
+            });
         }
         if d.is_empty() {
-            return Err(Error::InvalidInput(
-                "no customers: the CSV has a header but no data rows".into(),
-            ));
+            return Err(csv.no_rows("customers"));
         }
-        let n = d.len();
-        let data = LifetimeData {
+        Ok(LifetimeData {
             duration: d,
             churned: c,
-            weight: if iw.is_some() { w } else { vec![1.0; n] },
-        };
-        data.validate(|i| lines[i], &w_name)?;
-        Ok(data)
+            weight: w,
+        })
     }
 
     /// Number of rows.
@@ -579,24 +573,35 @@ impl ContractualData {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for an empty file; [`Error::InvalidData`] (row 1) when the header
-    /// has neither pair of columns; otherwise as the reader of the detected kind.
+    /// has neither pair of columns, or both (ambiguous); otherwise as the reader of the detected
+    /// kind.
     pub fn from_csv_reader(mut reader: impl Read) -> Result<Self> {
         let mut text = Vec::new();
         reader.read_to_end(&mut text)?;
-        let header = read_header(&mut csv_reader(text.as_slice()))?;
-        let has = |name: &str| header.iter().any(|h| h == name);
-        if has("duration") && has("churned") {
-            LifetimeData::from_csv_reader(text.as_slice()).map(ContractualData::Lifetimes)
-        } else if has("period") && has("alive") {
-            CohortData::from_csv_reader(text.as_slice()).map(ContractualData::Cohorts)
-        } else {
-            Err(Error::data(
+        let csv = Csv::new(text.as_slice(), b',', "period,alive` or `duration,churned")?;
+        let lifetimes = csv.has("duration") && csv.has("churned");
+        let cohorts = csv.has("period") && csv.has("alive");
+        match (lifetimes, cohorts) {
+            (true, false) => {
+                LifetimeData::from_csv_reader(text.as_slice()).map(ContractualData::Lifetimes)
+            }
+            (false, true) => {
+                CohortData::from_csv_reader(text.as_slice()).map(ContractualData::Cohorts)
+            }
+            (true, true) => Err(Error::data(
                 1,
                 "header",
-                header.iter().collect::<Vec<_>>().join(","),
+                csv.header_text(),
+                "the header has both `period,alive` (cohort survival counts) and \
+                 `duration,churned` (individual lifetimes): ambiguous, keep one pair",
+            )),
+            (false, false) => Err(Error::data(
+                1,
+                "header",
+                csv.header_text(),
                 "expected columns `period,alive` (cohort survival counts, optional `cohort`) \
                  or `duration,churned` (individual lifetimes, optional `weight`)",
-            ))
+            )),
         }
     }
 
@@ -617,49 +622,26 @@ impl ContractualData {
     }
 }
 
-/// The header, or an error for an empty file.
-fn read_header<R: Read>(rdr: &mut csv::Reader<R>) -> Result<csv::StringRecord> {
-    let header = rdr.headers()?.clone();
-    if header.iter().all(str::is_empty) {
-        return Err(Error::InvalidInput(
-            "the CSV is empty: no header and no data".into(),
+/// A lifetime in periods: a whole number in `1..=MAX_DURATION`.
+fn check_duration(row: usize, v: f64) -> Result<u32> {
+    let d = check_count(row, "duration", v)?;
+    if d < 1.0 {
+        return Err(Error::data(
+            row,
+            "duration",
+            show(d),
+            "duration must be a whole number >= 1 (the number of periods observed)",
         ));
     }
-    Ok(header)
-}
-
-fn required(header: &csv::StringRecord, name: &str) -> Result<usize> {
-    header.iter().position(|h| h == name).ok_or_else(|| {
-        Error::data(
-            1,
-            name,
-            header.iter().collect::<Vec<_>>().join(","),
-            format!("required column `{name}` is missing from the header"),
-        )
-    })
-}
-
-/// The file line of a record (the header is line 1); `n` is the 1-based record count.
-fn line_of(record: &csv::StringRecord, n: usize) -> usize {
-    record.position().map_or(n + 1, |p| p.line() as usize)
-}
-
-fn parse_number(record: &csv::StringRecord, i: usize, name: &str, line: usize) -> Result<f64> {
-    let text = record.get(i).unwrap_or("");
-    text.parse::<f64>()
-        .map_err(|_| Error::data(line, name, text, "not a number"))
-        .and_then(|v| {
-            if v.is_finite() {
-                Ok(v)
-            } else {
-                Err(Error::data(
-                    line,
-                    name,
-                    text,
-                    "value must be a finite number",
-                ))
-            }
-        })
+    if d > f64::from(MAX_DURATION) {
+        return Err(Error::data(
+            row,
+            "duration",
+            show(d),
+            format!("duration must be at most {MAX_DURATION} periods"),
+        ));
+    }
+    Ok(d as u32)
 }
 
 fn parse_flag(text: &str) -> Option<bool> {

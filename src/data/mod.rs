@@ -11,8 +11,11 @@
 //!   ([`TransactionLog::summarize`]) or split at a cut-off into calibration and holdout
 //!   ([`TransactionLog::calibration_holdout`], [`CalibrationHoldout`]).
 //! * [`SpendData`]: frequency and average spend `(x, m_x)` per customer, for spend models.
+//! * [`limits`]: the largest values accepted (counts, times, weights, durations), chosen so that
+//!   every likelihood term and every sum over the rows stays finite.
 
 mod contractual;
+pub mod limits;
 mod rfm;
 mod spend;
 mod table;

@@ -3,7 +3,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::table::{Table, Wanted, open, read_numeric, rename_field};
+use super::limits::{check_amount, check_count, check_time, check_weight, show, with_text};
+use super::table::{Csv, open, rename_field};
 use crate::error::{Error, Result};
 
 /// One customer's purchase history in a noncontractual setting.
@@ -33,11 +34,26 @@ pub struct Customer {
 impl Customer {
     /// A validated customer `(x, t_x, T)`.
     ///
+    /// The checks are those of [`RfmData::new`] but one: `t_x = 0` with `x > 0` is accepted
+    /// here, as the point where every prediction takes its limit `t_x → 0⁺` (the corner of a
+    /// P(alive) grid over recency, for instance). As *data* it is impossible in continuous time,
+    /// and it makes the likelihood of a fit unbounded, so [`RfmData`] refuses it.
+    ///
+    /// ```
+    /// use clv::Customer;
+    /// let err = Customer::new(2.5, 1.0, 10.0).unwrap_err();
+    /// assert!(err.to_string().contains("row 1, field `frequency`"));
+    /// let err = Customer::new(2.0, 1.0, 1e308).unwrap_err();
+    /// assert!(err.to_string().contains("row 1, field `T`"));
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidData`] (row 1) when a value is NaN or infinite, negative, `x` is not a
-    /// whole number, `t_x > T`, `x = 0` with `t_x != 0`, or `T = 0`.
+    /// whole number or exceeds [`MAX_COUNT`](crate::data::limits::MAX_COUNT), a time exceeds
+    /// [`MAX_TIME`](crate::data::limits::MAX_TIME) or is subnormal, `t_x > T`, `x = 0` with
+    /// `t_x != 0`, or `T = 0`.
     pub fn new(frequency: f64, recency: f64, age: f64) -> Result<Self> {
-        validate_row(1, frequency, recency, age)?;
+        let (frequency, recency, age) = validate_row(1, frequency, recency, age)?;
         Ok(Customer {
             frequency,
             recency,
@@ -70,50 +86,81 @@ impl Customer {
     }
 }
 
-/// Checks one `(x, t_x, T)` triple; `row` is used in the error.
-pub(crate) fn validate_row(row: usize, x: f64, t_x: f64, t: f64) -> Result<()> {
-    check_number(row, "frequency", x)?;
-    check_number(row, "recency", t_x)?;
-    check_number(row, "T", t)?;
-    if x.fract() != 0.0 {
-        return Err(Error::data(
-            row,
-            "frequency",
-            x,
-            "frequency must be a whole number",
-        ));
-    }
+/// Checks one `(x, t_x, T)` triple; `row` is used in the error. Returns the values with `-0`
+/// folded into `0`.
+pub(crate) fn validate_row(row: usize, x: f64, t_x: f64, t: f64) -> Result<(f64, f64, f64)> {
+    let x = check_count(row, "frequency", x)?;
+    let t_x = check_time(row, "recency", t_x)?;
+    let t = check_time(row, "T", t)?;
     if t == 0.0 {
-        return Err(Error::data(row, "T", t, "T must be > 0"));
+        return Err(Error::data(row, "T", show(t), "T must be > 0"));
     }
     if t_x > t {
         return Err(Error::data(
             row,
             "recency",
-            t_x,
-            format!("recency must not exceed T = {t}"),
+            show(t_x),
+            format!("recency must not exceed T = {}", show(t)),
         ));
     }
     if x == 0.0 && t_x != 0.0 {
         return Err(Error::data(
             row,
             "recency",
-            t_x,
+            show(t_x),
             "recency must be 0 when frequency is 0",
         ));
     }
-    Ok(())
+    Ok((x, t_x, t))
 }
 
-/// Checks that a value is finite and non-negative.
-fn check_number(row: usize, field: &str, v: f64) -> Result<()> {
-    if !v.is_finite() {
-        return Err(Error::data(row, field, v, "value must be a finite number"));
+/// Checks one row of [`RfmData`]; returns the values with `-0` folded into `0`.
+fn check_row(
+    row: usize,
+    x: f64,
+    t_x: f64,
+    t: f64,
+    m: Option<f64>,
+    w: f64,
+) -> Result<(f64, f64, f64, Option<f64>, f64)> {
+    let (x, t_x, t) = validate_row(row, x, t_x, t)?;
+    if x > 0.0 && t_x == 0.0 {
+        return Err(Error::data(
+            row,
+            "recency",
+            show(t_x),
+            format!(
+                "recency must be > 0 when frequency is {} (repeat purchases at the moment of \
+                 the first are impossible in continuous time, and the likelihood has no maximum)",
+                show(x)
+            ),
+        ));
     }
-    if v < 0.0 {
-        return Err(Error::data(row, field, v, "value must not be negative"));
+    let m = match m {
+        Some(m) => Some(check_monetary(row, x, m)?),
+        None => None,
+    };
+    let w = check_weight(row, "weight", w)?;
+    Ok((x, t_x, t, m, w))
+}
+
+/// Checks a mean repeat-transaction value `m` of a customer with `x` repeat transactions: a
+/// finite amount whose total `x·m` is finite too.
+pub(crate) fn check_monetary(row: usize, x: f64, m: f64) -> Result<f64> {
+    let m = check_amount(row, "monetary_value", m)?;
+    if !(x * m).is_finite() {
+        return Err(Error::data(
+            row,
+            "monetary_value",
+            show(m),
+            format!(
+                "the total repeat spend frequency × monetary_value = {} × {} overflows",
+                show(x),
+                show(m)
+            ),
+        ));
     }
-    Ok(())
+    Ok(m)
 }
 
 /// Validated recency/frequency (and optionally monetary) summaries of a customer base.
@@ -147,10 +194,23 @@ pub struct RfmData {
 impl RfmData {
     /// Builds validated data from the columns `x`, `t_x` and `T` (rows numbered from 1 in errors).
     ///
+    /// The bounds are those of [`crate::data::limits`]: frequencies are whole numbers up to
+    /// 2⁵³ − 1, times at most 2⁵³.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// // frequency 2 with recency 0: impossible in continuous time
+    /// let err = RfmData::new(vec![1.0, 2.0], vec![3.0, 0.0], vec![5.0, 5.0]).unwrap_err();
+    /// assert!(err.to_string().contains("row 2, field `recency`"));
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidInput`] when the data is empty or the columns differ in length;
-    /// [`Error::InvalidData`] naming the row, field and value for NaN or infinite values,
-    /// negative values, a non-integer frequency, recency > T, frequency 0 with recency != 0, or T = 0.
+    /// [`Error::InvalidData`] naming the row, field and value for: NaN or infinite values,
+    /// negative values, a frequency that is not a whole number or exceeds
+    /// [`MAX_COUNT`](crate::data::limits::MAX_COUNT), a time above
+    /// [`MAX_TIME`](crate::data::limits::MAX_TIME) or below 2.2e-308 (subnormal) but not 0,
+    /// recency > T, frequency 0 with recency != 0, frequency > 0 with recency 0, or T = 0.
     pub fn new(frequency: Vec<f64>, recency: Vec<f64>, age: Vec<f64>) -> Result<Self> {
         Self::from_columns(frequency, recency, age, None, None)
     }
@@ -158,8 +218,10 @@ impl RfmData {
     /// Builds validated data from all columns; `monetary_value` and `weight` are optional.
     ///
     /// # Errors
-    /// As [`RfmData::new`], plus: a negative, NaN or infinite monetary value, and a weight that is
-    /// not finite and > 0.
+    /// As [`RfmData::new`], plus: a monetary value that is negative, NaN, infinite or subnormal,
+    /// or whose product with the frequency (the total repeat spend) overflows; a weight that is
+    /// not finite and > 0, is subnormal, or exceeds
+    /// [`MAX_WEIGHT`](crate::data::limits::MAX_WEIGHT).
     pub fn from_columns(
         frequency: Vec<f64>,
         recency: Vec<f64>,
@@ -178,36 +240,30 @@ impl RfmData {
                 ("weight", weight.as_ref().map(Vec::len)),
             ],
         )?;
-        let data = RfmData {
+        let mut data = RfmData {
             frequency,
             recency,
             age,
             monetary: monetary_value,
             weight: weight.unwrap_or_else(|| vec![1.0; n]),
         };
-        data.validate(|i| i + 1)?;
-        Ok(data)
-    }
-
-    /// Validates every row; `row_number(i)` gives the number an error reports for row index `i`.
-    fn validate(&self, row_number: impl Fn(usize) -> usize) -> Result<()> {
-        for i in 0..self.len() {
-            let row = row_number(i);
-            validate_row(row, self.frequency[i], self.recency[i], self.age[i])?;
-            if let Some(m) = &self.monetary {
-                check_number(row, "monetary_value", m[i])?;
+        for i in 0..n {
+            let m = data.monetary.as_ref().map(|m| m[i]);
+            let (x, t_x, t, m, w) = check_row(
+                i + 1,
+                data.frequency[i],
+                data.recency[i],
+                data.age[i],
+                m,
+                data.weight[i],
+            )?;
+            (data.frequency[i], data.recency[i], data.age[i]) = (x, t_x, t);
+            if let (Some(col), Some(m)) = (data.monetary.as_mut(), m) {
+                col[i] = m;
             }
-            let w = self.weight[i];
-            if !(w.is_finite() && w > 0.0) {
-                return Err(Error::data(
-                    row,
-                    "weight",
-                    w,
-                    "weight must be finite and > 0",
-                ));
-            }
+            data.weight[i] = w;
         }
-        Ok(())
+        Ok(data)
     }
 
     /// Reads a CSV file with a header; see [`RfmData::from_csv_reader`].
@@ -236,44 +292,63 @@ impl RfmData {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidData`] (row 1) for a missing required column; [`Error::InvalidData`] with
-    /// the line, field and value for a value that does not parse or fails the checks of
-    /// [`RfmData::from_columns`]; [`Error::InvalidInput`] for a file without data rows;
-    /// [`Error::Io`] for malformed CSV.
+    /// [`Error::InvalidData`] (row 1) for a missing required column, or a column named twice
+    /// (`weight` beside `weights` included); [`Error::InvalidData`] with the line, field and
+    /// value for a value that does not parse, a row with too few or too many fields, text that is
+    /// not UTF-8 in a column used, or a value that fails the checks of
+    /// [`RfmData::from_columns`] (a frequency written as a decimal that is not a whole number,
+    /// such as `1.0000000000000001`, included); [`Error::InvalidInput`] for a file without data
+    /// rows; [`Error::Io`] when reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let want = |names, required| Wanted { names, required };
-        let table = read_numeric(
-            reader,
-            &[
-                want(&["frequency"], true),
-                want(&["recency"], true),
-                want(&["T"], true),
-                want(&["monetary_value"], false),
-                want(&["weight", "weights"], false),
-            ],
-        )?;
-        let Table { columns, lines } = table;
-        let mut columns = columns.into_iter();
-        let mut next = || columns.next().flatten();
-        // The three required columns are present: `read_numeric` checked the header.
-        let (Some((_, x)), Some((_, tx)), Some((_, t))) = (next(), next(), next()) else {
-            return Err(Error::InvalidInput("a required column is missing".into()));
-        };
-        let m = next().map(|(_, v)| v);
-        let w = next();
-        let w_name = w
+        let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
+        let cx = csv.require(&["frequency"])?;
+        let ctx = csv.require(&["recency"])?;
+        let ct = csv.require(&["T"])?;
+        let cm = csv.find(&["monetary_value"])?;
+        let cw = csv.find(&["weight", "weights"])?;
+        let w_name = cw
             .as_ref()
-            .map_or_else(|| "weight".to_string(), |(name, _)| name.clone());
-        let n = x.len();
-        let data = RfmData {
-            frequency: x,
-            recency: tx,
-            age: t,
-            monetary: m,
-            weight: w.map_or_else(|| vec![1.0; n], |(_, v)| v),
+            .map_or("weight", |c| c.name.as_str())
+            .to_string();
+        let mut data = RfmData {
+            frequency: Vec::new(),
+            recency: Vec::new(),
+            age: Vec::new(),
+            monetary: cm.as_ref().map(|_| Vec::new()),
+            weight: Vec::new(),
         };
-        data.validate(|i| lines[i])
-            .map_err(|e| rename_field(e, "weight", &w_name))?;
+        while let Some(line) = csv.next_row()? {
+            let (x, x_text) = csv.count(&cx)?;
+            let (t_x, tx_text) = csv.number(&ctx)?;
+            let (t, t_text) = csv.number(&ct)?;
+            let (m, m_text) = match &cm {
+                Some(c) => csv.number(c).map(|(v, s)| (Some(v), s))?,
+                None => (None, ""),
+            };
+            let (w, w_text) = match &cw {
+                Some(c) => csv.number(c)?,
+                None => (1.0, "1"),
+            };
+            let texts = [
+                ("frequency", x_text),
+                ("recency", tx_text),
+                ("T", t_text),
+                ("monetary_value", m_text),
+                ("weight", w_text),
+            ];
+            let (x, t_x, t, m, w) = check_row(line, x, t_x, t, m, w)
+                .map_err(|e| rename_field(with_text(e, &texts), "weight", &w_name))?;
+            data.frequency.push(x);
+            data.recency.push(t_x);
+            data.age.push(t);
+            if let (Some(col), Some(m)) = (data.monetary.as_mut(), m) {
+                col.push(m);
+            }
+            data.weight.push(w);
+        }
+        if data.frequency.is_empty() {
+            return Err(csv.no_rows("customers"));
+        }
         Ok(data)
     }
 
@@ -327,8 +402,8 @@ impl RfmData {
             Ok(())
         } else {
             Err(Error::InvalidInput(format!(
-                "no customer made a repeat purchase (every frequency is 0): the {model} model \
-                 cannot be fitted to these data"
+                "no customer made a repeat purchase (column `frequency` is 0 in every row): the \
+                 {model} model cannot be fitted to these data"
             )))
         }
     }

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use super::table::{Table, Wanted, open, read_numeric, rename_field};
+use super::limits::{check_count, check_weight, show, with_text};
+use super::rfm::check_monetary;
+use super::table::{Csv, open, rename_field};
 use crate::data::RfmData;
 use crate::error::{Error, Result};
 
@@ -16,9 +18,11 @@ use crate::error::{Error, Result};
 /// [`SpendData::repeat_customers`] selects the rows with `x > 0`, and [`SpendData::n_skipped`]
 /// counts the customers with `x = 0`.
 ///
-/// Checks made once, here: `x` is a finite whole number `>= 0`; `m_x` is finite and `> 0` when
-/// `x > 0` (transaction values are positive: the Gamma distribution has no mass at 0) and finite
-/// and `>= 0` when `x = 0` (its value is then ignored); weights are finite and `> 0`.
+/// Checks made once, here: `x` is a whole number in `0..=`[`MAX_COUNT`](crate::data::limits::MAX_COUNT);
+/// `m_x` is finite and `> 0` when `x > 0` (transaction values are positive: the Gamma
+/// distribution has no mass at 0) and finite and `>= 0` when `x = 0` (its value is then
+/// ignored), not subnormal, and the total `x·m_x` is finite; weights are finite, `> 0`, not
+/// subnormal and at most [`MAX_WEIGHT`](crate::data::limits::MAX_WEIGHT).
 ///
 /// ```
 /// use clv::SpendData;
@@ -37,49 +41,20 @@ pub struct SpendData {
     weight: Vec<f64>,
 }
 
-/// Checks one `(x, m_x, weight)` row.
-fn validate_row(row: usize, x: f64, m: f64, w: f64) -> Result<()> {
-    if !x.is_finite() || x < 0.0 || x.fract() != 0.0 {
-        return Err(Error::data(
-            row,
-            "frequency",
-            x,
-            "frequency must be a finite whole number >= 0",
-        ));
-    }
-    if !m.is_finite() {
+/// Checks one `(x, m_x, weight)` row; returns the values with `-0` folded into `0`.
+fn validate_row(row: usize, x: f64, m: f64, w: f64) -> Result<(f64, f64, f64)> {
+    let x = check_count(row, "frequency", x)?;
+    let m = check_monetary(row, x, m)?;
+    if x > 0.0 && m == 0.0 {
         return Err(Error::data(
             row,
             "monetary_value",
-            m,
-            "value must be a finite number",
-        ));
-    }
-    if x > 0.0 && m <= 0.0 {
-        return Err(Error::data(
-            row,
-            "monetary_value",
-            m,
+            show(m),
             "the mean transaction value must be > 0 when frequency > 0",
         ));
     }
-    if m < 0.0 {
-        return Err(Error::data(
-            row,
-            "monetary_value",
-            m,
-            "value must not be negative",
-        ));
-    }
-    if !(w.is_finite() && w > 0.0) {
-        return Err(Error::data(
-            row,
-            "weight",
-            w,
-            "weight must be finite and > 0",
-        ));
-    }
-    Ok(())
+    let w = check_weight(row, "weight", w)?;
+    Ok((x, m, w))
 }
 
 impl SpendData {
@@ -97,8 +72,8 @@ impl SpendData {
     /// As [`SpendData::new`] with optional weights (how many customers each row stands for).
     ///
     /// # Errors
-    /// As [`SpendData::new`], plus a weight that is not finite and `> 0`, or a weight column of
-    /// another length.
+    /// As [`SpendData::new`], plus a weight that is not finite and `> 0`, is subnormal or exceeds
+    /// [`MAX_WEIGHT`](crate::data::limits::MAX_WEIGHT), or a weight column of another length.
     pub fn with_weights(
         frequency: Vec<f64>,
         monetary_value: Vec<f64>,
@@ -124,9 +99,11 @@ impl SpendData {
                 )));
             }
         }
-        let weight = weight.unwrap_or_else(|| vec![1.0; n]);
+        let mut weight = weight.unwrap_or_else(|| vec![1.0; n]);
+        let (mut frequency, mut monetary_value) = (frequency, monetary_value);
         for i in 0..n {
-            validate_row(i + 1, frequency[i], monetary_value[i], weight[i])?;
+            (frequency[i], monetary_value[i], weight[i]) =
+                validate_row(i + 1, frequency[i], monetary_value[i], weight[i])?;
         }
         Ok(SpendData {
             frequency,
@@ -178,33 +155,41 @@ impl SpendData {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidData`] (row 1) for a missing required column; [`Error::InvalidData`] with
-    /// the line, field and value for a value that does not parse or fails the checks listed on
-    /// [`SpendData`]; [`Error::InvalidInput`] for a file without data rows; [`Error::Io`] for
-    /// malformed CSV.
+    /// [`Error::InvalidData`] (row 1) for a missing required column, or a column named twice
+    /// (`weight` beside `weights` included); [`Error::InvalidData`] with the line, field and
+    /// value for a value that does not parse, a row with too few or too many fields, text that is
+    /// not UTF-8 in a column used, or a value that fails the checks listed on [`SpendData`];
+    /// [`Error::InvalidInput`] for a file without data rows; [`Error::Io`] when reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
-        let want = |names, required| Wanted { names, required };
-        let Table { columns, lines } = read_numeric(
-            reader,
-            &[
-                want(&["frequency"], true),
-                want(&["monetary_value"], true),
-                want(&["weight", "weights"], false),
-            ],
-        )?;
-        let mut columns = columns.into_iter();
-        let mut next = || columns.next().flatten();
-        // The two required columns are present: `read_numeric` checked the header.
-        let (Some((_, x)), Some((_, m))) = (next(), next()) else {
-            return Err(Error::InvalidInput("a required column is missing".into()));
-        };
-        let w = next();
-        let w_name = w
+        let mut csv = Csv::new(reader, b',', "frequency,monetary_value")?;
+        let cx = csv.require(&["frequency"])?;
+        let cm = csv.require(&["monetary_value"])?;
+        let cw = csv.find(&["weight", "weights"])?;
+        let w_name = cw
             .as_ref()
-            .map_or_else(|| "weight".to_string(), |(name, _)| name.clone());
-        let w = w.map_or_else(|| vec![1.0; x.len()], |(_, v)| v);
-        for (i, &line) in lines.iter().enumerate() {
-            validate_row(line, x[i], m[i], w[i]).map_err(|e| rename_field(e, "weight", &w_name))?;
+            .map_or("weight", |c| c.name.as_str())
+            .to_string();
+        let (mut x, mut m, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        while let Some(line) = csv.next_row()? {
+            let (xi, x_text) = csv.count(&cx)?;
+            let (mi, m_text) = csv.number(&cm)?;
+            let (wi, w_text) = match &cw {
+                Some(c) => csv.number(c)?,
+                None => (1.0, "1"),
+            };
+            let texts = [
+                ("frequency", x_text),
+                ("monetary_value", m_text),
+                ("weight", w_text),
+            ];
+            let (xi, mi, wi) = validate_row(line, xi, mi, wi)
+                .map_err(|e| rename_field(with_text(e, &texts), "weight", &w_name))?;
+            x.push(xi);
+            m.push(mi);
+            w.push(wi);
+        }
+        if x.is_empty() {
+            return Err(csv.no_rows("customers"));
         }
         Ok(SpendData {
             frequency: x,
@@ -263,7 +248,8 @@ impl SpendData {
             .collect();
         if keep.is_empty() {
             return Err(Error::InvalidInput(
-                "no customer has a repeat transaction (frequency > 0)".into(),
+                "no customer has a repeat transaction (column `frequency` is 0 in every row)"
+                    .into(),
             ));
         }
         Ok(SpendData {

@@ -1,8 +1,21 @@
-//! CSV plumbing shared by the readers: opening a file, the reader settings, and numeric columns
-//! looked up by header name and parsed with the file's line numbers.
+//! CSV plumbing shared by the readers: opening a file, reading the header, finding columns by
+//! name, and reading rows whose errors name the file's line and the column.
+//!
+//! Rows are read as bytes; only the fields of the columns used are decoded (as UTF-8) and
+//! trimmed, so a stray byte in an ignored column does not fail the file. Every error names the
+//! line (the header is line 1) and the column:
+//!
+//! * a row with fewer fields than the header names the first column it lacks, a row with more
+//!   names the first field past the header;
+//! * a header naming a column twice, or a used column under two of its aliases (such as
+//!   `weight` and `weights`), is ambiguous and names both columns;
+//! * a UTF-16 file is recognised from its byte-order mark (or NUL bytes) and refused with a hint.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::error::{Error, Result};
 
@@ -13,82 +26,366 @@ pub(crate) fn open(path: &Path) -> Result<BufReader<std::fs::File>> {
     Ok(BufReader::new(file))
 }
 
-/// A CSV reader with a header row, trimmed fields and rows of equal length.
-pub(crate) fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(reader)
+/// A column found in the header: its 0-based position and its header name.
+#[derive(Debug, Clone)]
+pub(crate) struct Column {
+    pub index: usize,
+    pub name: String,
 }
 
-/// A column wanted from the header: the names it may go by (the first is its canonical name,
-/// used in errors when it is missing) and whether it must be present.
-pub(crate) struct Wanted<'a> {
-    pub names: &'a [&'a str],
-    pub required: bool,
+/// Where the non-blank lines of a stream start: `(byte offset, line number)` of the first byte
+/// of each line that is not empty, for the bytes read so far but not yet claimed by a record.
+#[derive(Default)]
+struct LineStarts {
+    offset: u64,
+    line: u64,
+    prev: Option<u8>,
+    starts: VecDeque<(u64, u64)>,
 }
 
-/// Numeric columns read from CSV text.
-pub(crate) struct Table {
-    /// Per wanted column, in the order asked: the header name it was found under and its values;
-    /// `None` for an optional column the header lacks.
-    pub columns: Vec<Option<(String, Vec<f64>)>>,
-    /// The file's line number of each row (the header is line 1).
-    pub lines: Vec<usize>,
+impl LineStarts {
+    /// Records the line starts among `bytes`, the next bytes of the stream. A line ends at
+    /// `\n`, `\r` or `\r\n`, as for the CSV parser.
+    fn scan(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            let at_start = matches!(self.prev, None | Some(b'\n' | b'\r'));
+            if b == b'\r' || (b == b'\n' && self.prev != Some(b'\r')) {
+                self.line += 1;
+            } else if b != b'\n' && at_start {
+                self.starts.push_back((self.offset, self.line));
+            }
+            self.prev = Some(b);
+            self.offset += 1;
+        }
+    }
+
+    /// The line of a record whose bytes start at or after `byte`.
+    fn line_at(&mut self, byte: u64) -> Option<u64> {
+        while self.starts.front().is_some_and(|&(o, _)| o < byte) {
+            self.starts.pop_front();
+        }
+        self.starts.front().map(|&(_, line)| line)
+    }
 }
 
-/// Reads the `wanted` numeric columns (any order; other columns are ignored).
-///
-/// Errors: [`Error::InvalidData`] at row 1 for a missing required column (the value is the
-/// header), [`Error::InvalidData`] with the line, the column and the text for a value that is not
-/// a number, [`Error::InvalidInput`] for a header without data rows, [`Error::Io`] for malformed
-/// CSV.
-pub(crate) fn read_numeric(reader: impl Read, wanted: &[Wanted<'_>]) -> Result<Table> {
-    let mut rdr = csv_reader(reader);
-    let header = rdr.headers()?.clone();
-    let header_text = header.iter().collect::<Vec<_>>().join(",");
-    let mut found = Vec::with_capacity(wanted.len());
-    for w in wanted {
-        let position = header.iter().position(|h| w.names.contains(&h));
-        if position.is_none() && w.required {
-            let name = w.names[0];
+/// A reader that records [`LineStarts`] as the CSV parser pulls bytes through it, so that
+/// records are numbered by their line in the file even around blank lines, `\r` line ends and
+/// quoted line breaks.
+struct Lines<R> {
+    inner: R,
+    starts: Rc<RefCell<LineStarts>>,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.starts.borrow_mut().scan(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A CSV file being read row by row (see the module docs).
+pub(crate) struct Csv<R: Read> {
+    rdr: csv::Reader<Lines<R>>,
+    starts: Rc<RefCell<LineStarts>>,
+    header: Vec<String>,
+    record: csv::ByteRecord,
+    rows: usize,
+    line: usize,
+}
+
+/// A CSV error (from the `csv` crate) as one line naming the line.
+fn csv_error(e: csv::Error, line: usize) -> Error {
+    let line = e
+        .position()
+        .map_or(line, |p| usize::try_from(p.line()).unwrap_or(line));
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::Io(format!("reading the CSV at line {line}: {io}")),
+        _ => Error::InvalidInput(format!("malformed CSV at line {line}: {message}")),
+    }
+}
+
+impl<R: Read> Csv<R> {
+    /// Starts reading `reader` (fields separated by `delimiter`) and reads its header; `expected`
+    /// names the columns the caller wants (for the message about an empty file).
+    ///
+    /// Errors: [`Error::InvalidInput`] for an empty file; [`Error::InvalidData`] at row 1, field
+    /// `header`, for a UTF-16 file; [`Error::InvalidData`] at row 1 naming a column the header
+    /// names twice; [`Error::Io`] when reading fails.
+    pub fn new(reader: R, delimiter: u8, expected: &str) -> Result<Self> {
+        let starts = Rc::new(RefCell::new(LineStarts {
+            line: 1,
+            ..LineStarts::default()
+        }));
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .delimiter(delimiter)
+            .trim(csv::Trim::None)
+            .flexible(true)
+            .from_reader(Lines {
+                inner: reader,
+                starts: Rc::clone(&starts),
+            });
+        let raw = rdr.byte_headers().map_err(|e| csv_error(e, 1))?.clone();
+        let first = raw.get(0).unwrap_or(b"");
+        if first.starts_with(&[0xFF, 0xFE])
+            || first.starts_with(&[0xFE, 0xFF])
+            || raw.iter().any(|f| f.contains(&0))
+        {
             return Err(Error::data(
                 1,
-                name,
-                &header_text,
-                format!("required column `{name}` is missing from the header"),
+                "header",
+                "UTF-16 text",
+                "the file is UTF-16 encoded (byte-order mark or NUL bytes); save it as UTF-8",
             ));
         }
-        found.push(position.map(|i| (i, header[i].to_string())));
-    }
-    let mut columns: Vec<Option<(String, Vec<f64>)>> = found
-        .iter()
-        .map(|f| f.as_ref().map(|(_, name)| (name.clone(), Vec::new())))
-        .collect();
-    let mut lines = Vec::new();
-    let mut record = csv::StringRecord::new();
-    while rdr.read_record(&mut record)? {
-        let line = record
-            .position()
-            .map_or(lines.len() + 2, |p| p.line() as usize);
-        for (f, column) in found.iter().zip(columns.iter_mut()) {
-            if let (Some((i, _)), Some((name, values))) = (f, column.as_mut()) {
-                let text = record.get(*i).unwrap_or("");
-                let v = text
-                    .parse::<f64>()
-                    .map_err(|_| Error::data(line, name, format!("{text:?}"), "not a number"))?;
-                values.push(v);
+        let header: Vec<String> = raw
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let f = if i == 0 {
+                    f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f)
+                } else {
+                    f
+                };
+                String::from_utf8_lossy(f.trim_ascii()).into_owned()
+            })
+            .collect();
+        if header.iter().all(String::is_empty) {
+            let what = if raw.len() <= 1 {
+                "the CSV is empty"
+            } else {
+                "the header has no column names"
+            };
+            return Err(Error::InvalidInput(format!(
+                "{what}: line 1 should be a header naming the columns `{expected}`"
+            )));
+        }
+        for (j, name) in header.iter().enumerate() {
+            if let Some(i) = header[..j].iter().position(|h| h == name && !h.is_empty()) {
+                return Err(Error::data(
+                    1,
+                    name,
+                    header.join(","),
+                    format!(
+                        "the header names column `{name}` twice (columns {} and {}): ambiguous",
+                        i + 1,
+                        j + 1
+                    ),
+                ));
             }
         }
-        lines.push(line);
+        Ok(Csv {
+            rdr,
+            starts,
+            header,
+            record: csv::ByteRecord::new(),
+            rows: 0,
+            line: 1,
+        })
     }
-    if lines.is_empty() {
-        return Err(Error::InvalidInput(
-            "no customers: the CSV has a header but no data rows".into(),
-        ));
+
+    /// The header as written (comma-joined, for messages).
+    pub fn header_text(&self) -> String {
+        self.header.join(",")
     }
-    Ok(Table { columns, lines })
+
+    /// A hint for a missing column: the delimiter the header seems to use instead.
+    fn delimiter_hint(&self) -> &'static str {
+        let text = self.header_text();
+        if self.header.len() == 1 && text.contains(';') {
+            " (the file seems to be separated by `;`)"
+        } else if self.header.len() == 1 && text.contains('\t') {
+            " (the file seems to be separated by tabs)"
+        } else {
+            ""
+        }
+    }
+
+    /// The column named by any of `names` (aliases; the first is the canonical name), if the
+    /// header has it.
+    ///
+    /// Errors: [`Error::InvalidData`] at row 1 naming both columns when the header has the column
+    /// twice, or under two of its names.
+    pub fn find(&self, names: &[&str]) -> Result<Option<Column>> {
+        let mut hits = self
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| names.contains(&h.as_str()));
+        let Some((index, name)) = hits.next() else {
+            return Ok(None);
+        };
+        if let Some((j, other)) = hits.next() {
+            let what = if other == name {
+                format!(
+                    "the header names column `{name}` twice (columns {} and {})",
+                    index + 1,
+                    j + 1
+                )
+            } else {
+                format!(
+                    "the header has both `{name}` (column {}) and `{other}` (column {}): \
+                     ambiguous, keep one",
+                    index + 1,
+                    j + 1
+                )
+            };
+            return Err(Error::data(1, name, self.header_text(), what));
+        }
+        Ok(Some(Column {
+            index,
+            name: name.clone(),
+        }))
+    }
+
+    /// As [`Csv::find`] for a required column: [`Error::InvalidData`] at row 1 when it is missing.
+    pub fn require(&self, names: &[&str]) -> Result<Column> {
+        let name = names.first().copied().unwrap_or("");
+        self.find(names)?.ok_or_else(|| {
+            Error::data(
+                1,
+                name,
+                self.header_text(),
+                format!(
+                    "required column `{name}` is missing from the header{}",
+                    self.delimiter_hint()
+                ),
+            )
+        })
+    }
+
+    /// Whether the header has a column of this name.
+    pub fn has(&self, name: &str) -> bool {
+        self.header.iter().any(|h| h == name)
+    }
+
+    /// Reads the next row; returns its line number, or `None` at the end of the file.
+    ///
+    /// Errors: [`Error::InvalidData`] for a row with fewer or more fields than the header;
+    /// [`Error::Io`] when reading fails.
+    pub fn next_row(&mut self) -> Result<Option<usize>> {
+        let more = self
+            .rdr
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(e, self.line + 1))?;
+        if !more {
+            return Ok(None);
+        }
+        self.rows += 1;
+        let byte = self.record.position().map_or(0, csv::Position::byte);
+        self.line = self
+            .starts
+            .borrow_mut()
+            .line_at(byte)
+            .and_then(|l| usize::try_from(l).ok())
+            .unwrap_or(self.line + 1);
+        let (n, len) = (self.header.len(), self.record.len());
+        if len != n {
+            let text = self
+                .record
+                .iter()
+                .map(String::from_utf8_lossy)
+                .collect::<Vec<_>>()
+                .join(",");
+            let line = self.line;
+            let (field, message) = if len < n {
+                (
+                    self.header[len].clone(),
+                    format!(
+                        "line {line} has {len} field(s) but the header (line 1) has {n}: no \
+                         value for column `{}`",
+                        self.header[len]
+                    ),
+                )
+            } else {
+                (
+                    format!("column {}", n + 1),
+                    format!("line {line} has {len} fields but the header (line 1) has only {n}"),
+                )
+            };
+            return Err(Error::data(self.line, &field, format!("{text:?}"), message));
+        }
+        Ok(Some(self.line))
+    }
+
+    /// The trimmed text of `column` in the current row.
+    ///
+    /// Errors: [`Error::InvalidData`] when the field is not valid UTF-8.
+    pub fn text(&self, column: &Column) -> Result<&str> {
+        let bytes = self.record.get(column.index).unwrap_or(b"").trim_ascii();
+        std::str::from_utf8(bytes).map_err(|_| {
+            Error::data(
+                self.line,
+                &column.name,
+                format!("{:?}", String::from_utf8_lossy(bytes)),
+                "not valid UTF-8 text (save the file as UTF-8)",
+            )
+        })
+    }
+
+    /// The number in `column` of the current row, and its text.
+    ///
+    /// Errors: [`Error::InvalidData`] for a field that is not a number (or not UTF-8).
+    pub fn number(&self, column: &Column) -> Result<(f64, &str)> {
+        let text = self.text(column)?;
+        let v = text.parse::<f64>().map_err(|_| {
+            Error::data(self.line, &column.name, format!("{text:?}"), "not a number")
+        })?;
+        Ok((v, text))
+    }
+
+    /// A whole number in `column` of the current row, refusing decimal text that is not an
+    /// integer even when it rounds to one (such as `1.0000000000000001`), and its text.
+    ///
+    /// Errors: as [`Csv::number`], plus [`Error::InvalidData`] for a non-integer.
+    pub fn count(&self, column: &Column) -> Result<(f64, &str)> {
+        let (v, text) = self.number(column)?;
+        if v.is_finite() && !is_integer_text(text) {
+            return Err(Error::data(
+                self.line,
+                &column.name,
+                text,
+                format!("{} must be a whole number", column.name),
+            ));
+        }
+        Ok((v, text))
+    }
+
+    /// The header line when the file has no data rows: an [`Error::InvalidInput`].
+    pub fn no_rows(&self, what: &str) -> Error {
+        Error::InvalidInput(format!(
+            "no {what}: the CSV has a header (line 1: `{}`) but no data rows",
+            self.header_text()
+        ))
+    }
+}
+
+/// Whether decimal text (`[+-]digits[.digits][e[+-]digits]`) denotes a whole number. Text that
+/// is not a plain decimal (such as `inf`) counts as whole; the caller checks finiteness.
+fn is_integer_text(text: &str) -> bool {
+    let t = text.trim_start_matches(['+', '-']);
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], &t[i + 1..]),
+        None => (t, "0"),
+    };
+    let Ok(exponent) = exponent.parse::<i64>() else {
+        return true;
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    // The last non-zero digit must have a place value >= 1 once shifted by the exponent.
+    let k = match frac.bytes().rposition(|b| b != b'0') {
+        Some(j) => int.len() + j,
+        None => match int.bytes().rposition(|b| b != b'0') {
+            Some(j) => j,
+            None => return true, // zero
+        },
+    };
+    int.len() as i64 - 1 - k as i64 + exponent >= 0
 }
 
 /// Renames the field of an [`Error::InvalidData`] from `from` to `to` (a column validated under
@@ -107,5 +404,49 @@ pub(crate) fn rename_field(e: Error, from: &str, to: &str) -> Error {
             message,
         },
         e => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_integer_text;
+
+    fn lines_of(text: &[u8]) -> Vec<usize> {
+        let mut csv = super::Csv::new(text, b',', "a,b").unwrap();
+        let mut lines = Vec::new();
+        while let Some(line) = csv.next_row().unwrap() {
+            lines.push(line);
+        }
+        lines
+    }
+
+    #[test]
+    fn rows_are_numbered_by_their_line() {
+        assert_eq!(lines_of(b"a,b\n1,2\n3,4\n"), [2, 3]);
+        assert_eq!(lines_of(b"a,b\r\n1,2\r\n3,4"), [2, 3]);
+        assert_eq!(lines_of(b"a,b\r1,2\r3,4\r"), [2, 3]);
+        assert_eq!(lines_of(b"a,b\n\n1,2\n\n\n3,4\n\n"), [3, 6]);
+        assert_eq!(lines_of(b"a,b\r\n\r\n1,2\r\n3,4\r\n"), [3, 4]);
+        assert_eq!(lines_of(b"a,b\n\"x\ny\",2\n3,4\n"), [2, 4]);
+    }
+
+    #[test]
+    fn integer_text() {
+        for t in [
+            "0", "-0", "12", "1.0", "1.50e1", "1e3", "+7", "0.000", "1.25e2", "0.0e-5", "120e-1",
+        ] {
+            assert!(is_integer_text(t), "{t}");
+        }
+        for t in [
+            "1.5",
+            "1.0000000000000001",
+            "4503599627370496.5",
+            "1.25e1",
+            "5e-1",
+            "1e-3",
+            "123e-2",
+        ] {
+            assert!(!is_integer_text(t), "{t}");
+        }
     }
 }

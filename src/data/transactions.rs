@@ -35,6 +35,8 @@ use std::collections::HashMap;
 use std::io::{BufRead, Read};
 use std::path::Path;
 
+use super::limits::{MAX_TIME, MAX_TRACKING_STEPS, show, with_text};
+use super::table::Csv;
 use crate::data::RfmData;
 use crate::error::{Error, Result};
 
@@ -236,27 +238,52 @@ fn check_transaction(row: usize, id: &str, time: f64, amount: Option<f64>) -> Re
             "customer id is missing",
         ));
     }
-    if !time.is_finite() {
-        return Err(Error::data(
-            row,
-            "time",
-            time,
-            "time must be a finite number",
-        ));
-    }
+    check_time(row, "time", time)?;
     if let Some(a) = amount {
         check_amount(row, "amount", a)?;
     }
     Ok(())
 }
 
+/// A transaction time: finite and at most [`MAX_TIME`] in absolute value.
+fn check_time(row: usize, field: &str, time: f64) -> Result<()> {
+    if !time.is_finite() {
+        return Err(Error::data(
+            row,
+            field,
+            show(time),
+            "time must be a finite number",
+        ));
+    }
+    if time.abs() > MAX_TIME {
+        return Err(Error::data(
+            row,
+            field,
+            show(time),
+            "time must lie within ±2^53 = ±9007199254740992 (use a larger time unit)",
+        ));
+    }
+    Ok(())
+}
+
 fn check_amount(row: usize, field: &str, a: f64) -> Result<()> {
     if !a.is_finite() {
-        return Err(Error::data(row, field, a, "amount must be a finite number"));
+        return Err(Error::data(
+            row,
+            field,
+            show(a),
+            "amount must be a finite number",
+        ));
     }
     if a < 0.0 {
-        return Err(Error::data(row, field, a, "amount must not be negative"));
+        return Err(Error::data(
+            row,
+            field,
+            show(a),
+            "amount must not be negative",
+        ));
     }
+    super::limits::check_amount(row, field, a)?;
     Ok(())
 }
 
@@ -286,8 +313,15 @@ impl TransactionLog {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for an empty log or columns of unequal length;
-    /// [`Error::InvalidData`] for an empty customer id, a time that is not finite, or an amount
-    /// that is negative or not finite.
+    /// [`Error::InvalidData`] for an empty customer id, a time that is not finite or lies
+    /// beyond ±[`MAX_TIME`](crate::data::limits::MAX_TIME) (whole numbers are no longer exact
+    /// there), or an amount that is negative, not finite or subnormal.
+    ///
+    /// ```
+    /// use clv::data::TransactionLog;
+    /// let err = TransactionLog::new(["a", "a"], vec![0.0, 1e300], None).unwrap_err();
+    /// assert!(err.to_string().contains("row 2, field `time`"));
+    /// ```
     pub fn new<S: AsRef<str>>(
         customer_ids: impl IntoIterator<Item = S>,
         times: Vec<f64>,
@@ -353,14 +387,7 @@ impl TransactionLog {
                     format!("index past the {} customer ids", ids.len()),
                 ));
             }
-            if !t.is_finite() {
-                return Err(Error::data(
-                    i + 1,
-                    "time",
-                    t,
-                    "time must be a finite number",
-                ));
-            }
+            check_time(i + 1, "time", t)?;
         }
         if let Some(a) = &amounts {
             for (i, &v) in a.iter().enumerate() {
@@ -545,8 +572,10 @@ impl TransactionLog {
     /// [`crate::data`] module documentation for the definitions.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a non-finite `observation_end`; [`Error::InvalidInput`]
-    /// when no customer made a first purchase before the period of `observation_end`.
+    /// [`Error::InvalidParameter`] for a non-finite `observation_end`, or times whose period
+    /// numbers or durations exceed 2⁵³ (as for [`TransactionLog::calibration_holdout`]);
+    /// [`Error::InvalidInput`] when no customer made a first purchase before the period of
+    /// `observation_end`.
     pub fn summarize(&self, periods: &Periods, observation_end: f64) -> Result<Summary> {
         let split = self.split(periods, observation_end, observation_end, false)?;
         Ok(Summary {
@@ -577,8 +606,22 @@ impl TransactionLog {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for a non-finite time or `holdout_end < calibration_end`;
-    /// [`Error::InvalidInput`] when no customer made a first purchase before the cut-off period.
+    /// [`Error::InvalidParameter`] for a non-finite time or `holdout_end < calibration_end`, a
+    /// time whose period number lies beyond ±2⁵³ (not exact), or durations beyond
+    /// [`MAX_TIME`](crate::data::limits::MAX_TIME) units; [`Error::InvalidData`] naming the
+    /// transaction (numbered from 1) for a transaction time whose period number lies beyond
+    /// ±2⁵³; [`Error::InvalidInput`] when no customer made a first purchase before the cut-off
+    /// period, or when the log spans more than
+    /// [`MAX_TRACKING_STEPS`](crate::data::limits::MAX_TRACKING_STEPS) unit steps (the tracking
+    /// series holds one number per step).
+    ///
+    /// ```
+    /// use clv::data::{Periods, TransactionLog};
+    /// // a span of 1e15 days: refused instead of allocating a tracking series of 8e15 bytes
+    /// let log = TransactionLog::new(["a", "a"], vec![0.0, 1e15], None)?;
+    /// assert!(log.calibration_holdout(&Periods::days(), 1.0, None).is_err());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
     pub fn calibration_holdout(
         &self,
         periods: &Periods,
@@ -609,15 +652,28 @@ impl TransactionLog {
                 "holdout_end",
                 end,
                 format!(
-                    "must be a finite time >= the calibration end {}",
+                    "the holdout end {} must be a finite time >= the calibration end {}",
+                    self.show(end),
                     self.show(cal_end)
                 ),
             ));
         }
         let n = self.len();
         let n_cust = self.ids.len();
-        let p_cut = periods.index(cal_end);
-        let p_end = periods.index(end);
+        let p_cut = periods.checked_index(cal_end).ok_or_else(|| {
+            Error::param(
+                "calibration_end",
+                cal_end,
+                "lies in a period numbered beyond ±2^53, where period numbers are not exact",
+            )
+        })?;
+        let p_end = periods.checked_index(end).ok_or_else(|| {
+            Error::param(
+                "holdout_end",
+                end,
+                "lies in a period numbered beyond ±2^53, where period numbers are not exact",
+            )
+        })?;
         let amounts = self.amount.as_deref();
         let amount_of = |i: usize| amounts.map_or(0.0, |a| a[i]);
         // Group the transactions by customer (counting sort) as (period, amount) pairs, sorted
@@ -627,9 +683,21 @@ impl TransactionLog {
         let mut p_min = i64::MAX;
         let mut grouped = true;
         let mut prev = (0u32, i64::MIN);
-        for (&c, &t) in self.customer.iter().zip(&self.time) {
+        for (i, (&c, &t)) in self.customer.iter().zip(&self.time).enumerate() {
             start[c as usize + 1] += 1;
-            let p = periods.index(t);
+            let p = periods.checked_index(t).ok_or_else(|| {
+                Error::data(
+                    i + 1,
+                    "time",
+                    show(t),
+                    format!(
+                        "the time lies in a period numbered beyond ±2^53 (periods of length {} \
+                         from {}), where period numbers are not exact",
+                        show(periods.length),
+                        show(periods.origin)
+                    ),
+                )
+            })?;
             p_min = p_min.min(p);
             grouped &= prev.0 < c || (prev.0 == c && prev.1 <= p);
             prev = (c, p);
@@ -679,8 +747,36 @@ impl TransactionLog {
 
         let scale = periods.length / periods.unit;
         let to_unit = |dp: i64| dp as f64 * scale;
+        // Every duration below is at most the span from the earliest period to the end period.
+        let (p_lo, p_hi) = (p_min.min(p_cut), p_end.max(p_cut) + 1);
+        let span = to_unit(p_hi - p_lo);
+        if span.is_nan() || span > MAX_TIME {
+            return Err(Error::param(
+                "unit",
+                periods.unit,
+                format!(
+                    "the log spans {} units of time ({} periods of length {}), more than \
+                     2^53: use a larger unit",
+                    show(span),
+                    p_hi - p_lo,
+                    show(periods.length)
+                ),
+            ));
+        }
         let n_steps = if tracking {
-            (to_unit(p_end + 1 - p_min) - 1e-9).ceil().max(1.0) as usize
+            let steps = (to_unit(p_end + 1 - p_min) - 1e-9).ceil().max(1.0);
+            if steps > MAX_TRACKING_STEPS as f64 {
+                return Err(Error::InvalidInput(format!(
+                    "the calibration/holdout split spans {} unit steps of time (from the first \
+                     purchase period at {} to the end of the holdout at {}), more than the {} \
+                     its tracking series can hold: measure time in a larger unit (Periods)",
+                    show(steps),
+                    self.show(p_min as f64 * periods.length + periods.origin),
+                    self.show(end),
+                    MAX_TRACKING_STEPS
+                )));
+            }
+            steps as usize
         } else {
             0
         };
@@ -880,6 +976,12 @@ impl Periods {
     /// The period a time lies in.
     fn index(&self, t: f64) -> i64 {
         ((t - self.origin) / self.length).floor() as i64
+    }
+
+    /// The period a time lies in, or `None` when its number is beyond ±2⁵³ (not exact).
+    fn checked_index(&self, t: f64) -> Option<i64> {
+        let p = ((t - self.origin) / self.length).floor();
+        (p.abs() <= MAX_TIME).then_some(p as i64)
     }
 }
 
@@ -1096,51 +1198,33 @@ impl TransactionReader {
     }
 
     /// Reads CSV text with a header. Errors name the line of the file (the header is line 1),
-    /// the column and the value.
+    /// the column and the value. Only the columns used are decoded: a byte that is not UTF-8 in
+    /// another column does not matter.
     ///
     /// # Errors
-    /// [`Error::InvalidData`] (row 1) for a missing column; [`Error::InvalidData`] with line,
-    /// column and value for an empty customer id, an unparsable time or an amount that is not a
-    /// non-negative number; [`Error::InvalidInput`] for a file without data rows; [`Error::Io`]
-    /// for malformed CSV.
+    /// [`Error::InvalidData`] (row 1) for a missing column or a column named twice;
+    /// [`Error::InvalidData`] with line, column and value for an empty customer id, an
+    /// unparsable time, a numeric time beyond ±[`MAX_TIME`](crate::data::limits::MAX_TIME), an
+    /// amount that is not a non-negative number, a row with too few or too many fields, or text
+    /// that is not UTF-8 in a column used; [`Error::InvalidInput`] for a file without data rows;
+    /// [`Error::Io`] when reading fails.
     pub fn from_reader(&self, reader: impl Read) -> Result<TransactionLog> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .delimiter(self.delimiter)
-            .trim(csv::Trim::All)
-            .flexible(false)
-            .from_reader(reader);
-        let header = rdr.headers()?.clone();
-        let header_text = header.iter().collect::<Vec<_>>().join(",");
-        let find = |name: &str| header.iter().position(|h| h == name);
-        let required = |name: &str| {
-            find(name).ok_or_else(|| {
-                Error::data(
-                    1,
-                    name,
-                    &header_text,
-                    format!("required column `{name}` is missing from the header"),
-                )
-            })
-        };
-        let ic = required(&self.customer)?;
-        let it = required(&self.time)?;
-        let (ia, amount_name) = match &self.amount {
+        let expected = format!("{},{}", self.customer, self.time);
+        let mut csv = Csv::new(reader, self.delimiter, &expected)?;
+        let ic = csv.require(&[self.customer.as_str()])?;
+        let it = csv.require(&[self.time.as_str()])?;
+        let ia = match &self.amount {
             Some(name) => match name.strip_prefix('?') {
-                Some(optional) => (find(optional), optional.to_string()),
-                None => (Some(required(name)?), name.clone()),
+                Some(optional) => csv.find(&[optional])?,
+                None => Some(csv.require(&[name.as_str()])?),
             },
-            None => (None, String::new()),
+            None => None,
         };
         let mut interner = Interner::default();
         let (mut customer, mut time) = (Vec::new(), Vec::new());
-        let mut amount = ia.map(|_| Vec::new());
-        let mut record = csv::StringRecord::new();
-        let mut count = 0usize;
-        while rdr.read_record(&mut record)? {
-            count += 1;
-            let line = record.position().map_or(count + 1, |p| p.line() as usize);
-            let id = record.get(ic).unwrap_or("");
+        let mut amount = ia.as_ref().map(|_| Vec::new());
+        while let Some(line) = csv.next_row()? {
+            let id = csv.text(&ic)?;
             if id.is_empty() {
                 return Err(Error::data(
                     line,
@@ -1149,7 +1233,8 @@ impl TransactionReader {
                     "customer id is missing",
                 ));
             }
-            let text = record.get(it).unwrap_or("");
+            let k = interner.get(id)?;
+            let text = csv.text(&it)?;
             let t = self.format.parse(text).ok_or_else(|| {
                 Error::data(
                     line,
@@ -1158,21 +1243,21 @@ impl TransactionReader {
                     self.format.describe(),
                 )
             })?;
-            if let (Some(i), Some(a)) = (ia, amount.as_mut()) {
-                let text = record.get(i).unwrap_or("");
-                let v: f64 = text.parse().map_err(|_| {
-                    Error::data(line, &amount_name, format!("{text:?}"), "not a number")
-                })?;
-                check_amount(line, &amount_name, v)?;
-                a.push(v);
+            check_time(line, &self.time, t).map_err(|e| with_text(e, &[(&self.time, text)]))?;
+            if let (Some(col), Some(a)) = (&ia, amount.as_mut()) {
+                let (v, text) = csv.number(col)?;
+                check_amount(line, &col.name, v)
+                    .map_err(|e| with_text(e, &[(col.name.as_str(), text)]))?;
+                a.push(v + 0.0);
             }
-            customer.push(interner.get(id)?);
+            customer.push(k);
             time.push(t);
         }
         if time.is_empty() {
-            return Err(Error::InvalidInput(
-                "no transactions: the CSV has a header but no data rows".into(),
-            ));
+            return Err(Error::InvalidInput(format!(
+                "no transactions: the CSV has a header (line 1: `{}`) but no data rows",
+                csv.header_text()
+            )));
         }
         let mut log = TransactionLog::assemble(interner.ids, customer, time, amount)?;
         log.dates = self.format != TimeFormat::Numeric;

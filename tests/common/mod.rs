@@ -1,28 +1,38 @@
 //! Helpers shared by the tests that run the `fit` example as users do.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
-/// `target/<profile>/examples/fit`: built by a plain `cargo test` alongside the tests, and
-/// built here when only one test target was asked for.
+/// `target/<profile>/examples/fit`, built (or brought up to date) once per test process with
+/// the profile of the running tests, so that a test never runs a stale binary.
 pub fn fit_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap();
-    let bin = dir
-        .join("examples")
-        .join(format!("fit{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().unwrap().parent().unwrap();
+        let bin = dir
+            .join("examples")
+            .join(format!("fit{}", std::env::consts::EXE_SUFFIX));
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "fit", "--manifest-path"])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    assert!(bin.exists(), "{} not built", bin.display());
-    bin
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--quiet", "--example", "fit", "--manifest-path"])
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+        // The profile `cargo test` builds with (and puts under `target/debug`), so that this
+        // build finds the example up to date instead of rebuilding it with another profile.
+        if dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        } else {
+            cmd.args(["--profile", "test"]);
+        }
+        let status = cmd.status().unwrap();
+        assert!(status.success(), "building examples/fit failed");
+        assert!(bin.exists(), "{} not built", bin.display());
+        bin
+    })
+    .clone()
 }
 
 /// Runs the `fit` example with `args` from the crate's root.
@@ -32,6 +42,58 @@ pub fn run_fit(args: &[&str]) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap()
+}
+
+/// A run of `fit` under a time limit.
+pub struct TimedRun {
+    /// Exit code; `None` when the process was killed by a signal (or by the time limit).
+    pub code: Option<i32>,
+    /// Whether the time limit was hit (the process was then killed).
+    pub timed_out: bool,
+    /// Wall-clock time.
+    pub elapsed: Duration,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs the `fit` example with `args`, killing it after `limit`; `scratch` is a path prefix for
+/// the files that collect its output.
+pub fn run_fit_timed(args: &[&str], limit: Duration, scratch: &Path) -> TimedRun {
+    let out_path = scratch.with_extension("stdout");
+    let err_path = scratch.with_extension("stderr");
+    let start = Instant::now();
+    let mut child = Command::new(fit_binary())
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = start.elapsed();
+    let read =
+        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    TimedRun {
+        code: if timed_out { None } else { status.code() },
+        timed_out,
+        elapsed,
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+    }
 }
 
 /// A path in a per-process temporary folder.
