@@ -20,8 +20,10 @@ Every value is computed twice, at 50 and at 80 significant digits (plus log10 of
 parameter, or of the inverse of the smallest), and written only if the two
 agree to 1e-30 relative (values whose magnitude is below 1e-300 are left out).  Log-gamma
 differences are taken at the working precision (mpmath.loggamma, digamma); DEL and DERL are
-summed term by term (the terms are positive and fall at least like (1+d)^-k; the tail after
-term T_k is below T_k/d), independently of the 2F1 closed form and the crate's algorithms.
+summed term by term for d >= 1e-3 (the terms are positive and fall at least like (1+d)^-k; the tail after
+term T_k is below T_k/d), independently of the 2F1 closed form and the crate's algorithms;
+for d in {1e-5, 1e-7, 1e-9} (alpha + beta <= 1000 only) and for d = 1e-4 with a few slowly
+falling series (up to 4e5 terms in the crate) from mpmath's hyp2f1.
 
 Usage: python3 scripts/sbg_extreme_vectors.py > tests/data/sbg_extreme_vectors.csv
 """
@@ -85,6 +87,15 @@ def quantities(a, b, t_list, d_list, renewals):
         for r in renewals:
             bb = b + r
             out.append(("derl", d, r, bb / (a + bb) * disc_sum(a, bb + 1, dd)))
+    if a + b <= 1000:
+        # Small discount rates, where the sums need up to billions of terms: mpmath's 2F1
+        # (its own transformations near z = 1).
+        for d in [1e-5, 1e-7, 1e-9]:
+            x = 1 / (1 + mp.mpf(d))
+            out.append(("del", d, 0, mp.hyp2f1(1, b, a + b, x)))
+            for r in [0, 5]:
+                bb = b + r
+                out.append(("derl", d, r, bb / (a + bb) * mp.hyp2f1(1, bb + 1, a + bb + 1, x)))
     return out
 
 
@@ -117,6 +128,7 @@ def main():
     pairs += [(a, b) for a in corner for b in corner]
     pairs += [(1e8, 1.0), (1.0, 1e8), (1e-8, 1e8), (3e7, 3e7), (1e6, 2.5e6), (1e300, 1e300),
               (1e300, 1.0), (1.0, 1e300), (1e-300, 1e-300), (1e-300, 1.0), (1.0, 1e-300)]
+    slow_d = [(0.5, 1e6), (0.1, 999.0), (1e-3, 1e8), (1.0, 1e8), (1e-8, 1e8), (2.0, 5e4)]
     for _ in range(60):
         a = 10 ** rng.uniform(-3, 8)
         b = 10 ** rng.uniform(-3, 8)
@@ -134,6 +146,24 @@ def main():
         for kind, t, k, v in stable(a, b, t_list, d_list, renewals):
             out.write(f"{kind},{a!r},{b!r},{fmt(mp.mpf(t))},{k},{fmt(v)}\n")
         out.flush()
+    # d = 1e-4 with slowly falling terms (hundreds of thousands of terms): mpmath's 2F1.
+    for a, b in slow_d:
+        vals = []
+        for dps in (50, 80):
+            with mp.workdps(dps):
+                x = 1 / (1 + mp.mpf(1e-4))
+                A, B = mp.mpf(a), mp.mpf(b)
+                try:
+                    vals.append([("del", 0, mp.hyp2f1(1, B, A + B, x, maxterms=10**7))]
+                                + [("derl", r, (B + r) / (A + B + r)
+                                    * mp.hyp2f1(1, B + r + 1, A + B + r + 1, x, maxterms=10**7))
+                                   for r in (0, 100)])
+                except (mp.libmp.NoConvergence, ValueError):
+                    print(f"no convergence: {a} {b}", file=sys.stderr)
+        if len(vals) == 2:
+            for (kind, r, v1), (_, _, v2) in zip(*vals):
+                if abs(v1 - v2) <= mp.mpf("1e-30") * abs(v2):
+                    out.write(f"{kind},{a!r},{b!r},{fmt(mp.mpf(1e-4))},{r},{fmt(v2)}\n")
 
 
 if __name__ == "__main__":

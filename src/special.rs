@@ -864,7 +864,7 @@ fn ln_one_minus_cross(z: f64, a: f64, t: f64) -> f64 {
 /// assert!((v - (24.0f64 / 210.0).ln()).abs() < 1e-15);
 /// // z = 1e8: ln[(1e8)₁ / (1e8 + 1e-3)₁] = −ln(1 + 1e-11) to full relative precision
 /// let v = ln_pochhammer_ratio(1e8, 1e-3, 1.0);
-/// assert!((v / -1e-11 - 1.0).abs() < 1e-14);
+/// assert!((v / -(1e-11f64).ln_1p() - 1.0).abs() < 1e-14);
 /// ```
 pub fn ln_pochhammer_ratio(z: f64, a: f64, t: f64) -> f64 {
     if a == 0.0 || t == 0.0 {
