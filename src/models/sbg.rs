@@ -51,6 +51,14 @@
 //! DERL is the value of a customer who has made `n−1` renewals and is about to decide the `n`-th;
 //! the payment of that renewal is undiscounted.
 //!
+//! ### Discounted sums
+//! Both are `F = Σₖ xᵏ (b)ₖ/(α+b)ₖ` (`x = 1/(1+d)`), a series of positive terms falling at least
+//! like `xᵏ`, summed directly with a rigorous tail bound (up to 400,000 terms, about a
+//! millisecond). Where that is not enough (terms falling only like `xᵏ`, i.e. a small `α`, with
+//! `d` below about `1e-4`) and `α + b <= 1000`, the general `₂F₁` is used, corrected for the
+//! rounding of `x` in `f64`; for `d < 1e-12` there, and for `α + b > 1000`, the function returns
+//! an error instead of a slow or inexact value.
+//!
 //! Periods are in the unit of the data (months, years, ...); `d` is the discount rate per period.
 
 use std::fmt;
@@ -174,7 +182,7 @@ fn discounted_survival_sum(b: f64, alpha: f64, d: f64) -> Result<f64> {
     // Terms needed when they fall only like xᵏ (small α): about (40 + ln(1/d)) / ln(1+d).
     let slow = (40.0 + (-d.ln()).max(0.0)) / -ln_x > f64::from(MAX_SUM_TERMS);
     if slow && alpha + b <= HYP2F1_MAX_C {
-        return hyp2f1(1.0, b, alpha + b, x);
+        return hyp2f1_at_discount(b, alpha + b, d);
     }
     let (mut sum, mut comp, mut term) = (1.0f64, 0.0f64, 1.0f64);
     let mut k = 0u32;
@@ -204,12 +212,41 @@ fn discounted_survival_sum(b: f64, alpha: f64, d: f64) -> Result<f64> {
         }
     }
     if alpha + b <= HYP2F1_MAX_C {
-        return hyp2f1(1.0, b, alpha + b, x);
+        return hyp2f1_at_discount(b, alpha + b, d);
     }
     Err(Error::Numerical(format!(
         "the discounted sum for α = {alpha}, β + renewals = {b} at d = {d} needs more than \
          {MAX_SUM_TERMS} terms and is not evaluated (use a larger discount rate d)"
     )))
+}
+
+/// Smallest discount rate evaluated through the general `₂F₁`.
+const MIN_HYP2F1_D: f64 = 1e-12;
+
+/// `₂F₁(1, b; c; 1/(1+d))` for small `d` by the general [`hyp2f1`], corrected for the rounding of
+/// its argument: `x = 1/(1+d)` in `f64` is off by up to an ulp, i.e. by a relative `1e-16/d` of
+/// `1 − x`, which the function, singular at `x = 1`, amplifies. With `δ` the exact offset,
+/// `F(x + δ) = F(x) + F′(x) δ + F″(x) δ²/2 + O(δ³)`, where `F′ = (b/c) ₂F₁(2, b+1; c+1; x)` and
+/// `F″ = (b/c)(2(b+1)/(c+1)) ₂F₁(3, b+2; c+2; x)`; the remainder is below `(1e-16/d)³`.
+fn hyp2f1_at_discount(b: f64, c: f64, d: f64) -> Result<f64> {
+    if d < MIN_HYP2F1_D {
+        return Err(Error::Numerical(format!(
+            "the discounted sum for α + β + renewals = {c} at d = {d} is not evaluated: below \
+             d = {MIN_HYP2F1_D} the discount factor 1/(1+d) is not resolved in f64 (use a \
+             larger discount rate d)"
+        )));
+    }
+    let x = 1.0 / (1.0 + d);
+    // e = x(1+d) − 1 exactly rounded (x − 1 is exact), so that 1/(1+d) = x/(1+e).
+    let e = x.mul_add(d, x - 1.0);
+    let delta = -x * e / (1.0 + e);
+    let f = hyp2f1(1.0, b, c, x)?;
+    if delta == 0.0 {
+        return Ok(f);
+    }
+    let f1 = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, x)?;
+    let f2 = b / c * (2.0 * (b + 1.0) / (c + 1.0)) * hyp2f1(3.0, b + 2.0, c + 2.0, x)?;
+    Ok(f + delta * (f1 + 0.5 * delta * f2))
 }
 
 /// Largest `α + b` for which small discount rates fall back to the general `₂F₁`.
@@ -339,9 +376,10 @@ impl Sbg {
     /// each period while active, the first (acquisition) payment undiscounted.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless `d` is finite and > 0; [`Error::Numerical`] when the
-    /// series is too slow to sum in about a millisecond: a small `d` (below about `1e-4`) with
-    /// `α + β` above 1,000 and a small `α` (see the module documentation).
+    /// [`Error::InvalidParameter`] unless `d` is finite and > 0; [`Error::Numerical`] where the
+    /// value is not evaluated (see "Discounted sums" in the module documentation): a small `d`
+    /// (below about `1e-4`) with `α + β` above 1,000 and a small `α`, or `d < 1e-12` with
+    /// slowly falling terms.
     pub fn discounted_expected_lifetime(&self, d: f64) -> Result<f64> {
         check_positive("d", d)?;
         finite(discounted_survival_sum(self.beta, self.alpha, d)?)
