@@ -364,8 +364,9 @@ impl GammaGamma {
         }
         est.log_likelihood -= rows.n_customers() * scale.ln();
         let model = GammaGamma::from_params(&est.params).map_err(|e| {
-            Error::NotConverged(format!(
-                "the estimate leaves the range of f64 in the caller's spend unit ({e})"
+            Error::Numerical(format!(
+                "the estimate leaves the range of f64 in the caller's spend unit ({e}); \
+                 express the spends in a larger unit"
             ))
         })?;
         Ok(Fitted::new(model, est, rows.n_customers(), rows.len()))
@@ -388,16 +389,25 @@ fn check_identifiable(rows: &SpendData) -> Result<()> {
     Ok(())
 }
 
-/// A power of two near the weighted geometric mean of the mean spends.
+/// A power of two near the weighted geometric mean of the mean spends, moved if need be so
+/// that every scaled spend stays within about `2^±1000` (when the spends span more than that,
+/// the middle of their range in log scale).
 fn spend_scale(rows: &SpendData) -> f64 {
-    let (sw, swl) = rows
-        .monetary_value()
+    let m = rows.monetary_value();
+    let (sw, swl) = m
         .iter()
         .zip(rows.weights())
         .fold((0.0, 0.0), |(sw, swl), (m, w)| (sw + w, swl + w * m.log2()));
-    let e = (swl / sw).round();
+    let lo = m.iter().map(|v| v.log2()).fold(f64::INFINITY, f64::min);
+    let hi = m.iter().map(|v| v.log2()).fold(f64::NEG_INFINITY, f64::max);
+    let mut e = swl / sw;
+    if hi - lo <= 2000.0 {
+        e = e.clamp(hi - 1000.0, lo + 1000.0);
+    } else {
+        e = 0.5 * (hi + lo);
+    }
+    let e = e.round();
     if e.is_finite() {
-        // 2^e for e in [−1074, 1023]: the spends are in that range.
         2f64.powi(e.clamp(-1000.0, 1000.0) as i32)
     } else {
         1.0
