@@ -213,3 +213,31 @@ proptest! {
         prop_assert!(grad.iter().all(|g| g.is_finite()));
     }
 }
+
+#[test]
+fn issue9_spends_spanning_the_range_of_f64_fit_or_explain() {
+    let opts = FitOptions::default();
+    // Spends from 1e-300 to 1e300 in one file: a finite fit (every scaled spend in range).
+    let data = SpendData::new(
+        vec![1.0, 2.0, 3.0, 1.0, 4.0, 2.0],
+        vec![1e-300, 1e300, 5.0, 7.0, 9.0, 1e-200],
+    )
+    .unwrap();
+    let fit = GammaGamma::fit(&data, &opts).unwrap();
+    let m = fit.model();
+    assert!(fit.log_likelihood().is_finite());
+    assert!(m.p().is_finite() && m.q().is_finite() && m.gamma().is_finite());
+    match m.expected_average_spend_batch(&data) {
+        Ok(v) => assert!(v.iter().all(|v| v.is_finite() && *v > 0.0)),
+        Err(e) => assert!(
+            matches!(e, Error::InvalidParameter { name: "q", .. }),
+            "{e}"
+        ),
+    }
+    // Spends at the top of f64 whose fitted γ would exceed it: an error that says so.
+    let top = SpendData::new(vec![1.0, 2.0, 3.0], vec![1.7e308, 1.5e308, 1.6e308]).unwrap();
+    match GammaGamma::fit(&top, &opts) {
+        Ok(f) => assert!(f.model().gamma().is_finite()),
+        Err(e) => assert!(e.to_string().contains("range of f64"), "{e}"),
+    }
+}
