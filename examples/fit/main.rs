@@ -52,7 +52,7 @@ mod transactions;
 
 use std::process::ExitCode;
 
-use clv::data::limits::{MAX_DURATION, MAX_TIME};
+use clv::data::limits::MAX_TIME;
 use clv::{Error, FitOptions};
 use serde_json::{Map, Value, json};
 
@@ -181,15 +181,6 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
                     "--model sbg needs --input FILE.csv with cohort survival counts (columns \
                      period,alive) or lifetimes (columns duration,churned); {USAGE}"
                 ));
-            }
-            if let Some(h) = args.horizon {
-                if h.fract() != 0.0 || h > f64::from(MAX_DURATION) {
-                    return Err(format!(
-                        "--horizon for sbg must be a whole number of periods between 0 and \
-                         {MAX_DURATION}, got {}",
-                        value("--horizon")
-                    ));
-                }
             }
         }
         "gg" => {

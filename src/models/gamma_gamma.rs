@@ -34,11 +34,24 @@
 //! model. [`GammaGamma::fit_with_finite_mean`] fits under the constraint `q > 1`.
 //!
 //! Spend is in the caller's currency unit; the model has no time dimension.
+//!
+//! ## Numerics
+//! The model is scale-equivariant: spends multiplied by `s` give the same `p`, `q` and `γ·s`.
+//! A fit therefore works on spends divided by a power of two near their geometric mean (exact,
+//! so that `γ` maps back without rounding) unless an L2 penalty is set, and the predictions are
+//! written as convex combinations, `γ · p/(px+q−1) + m_x · px/(px+q−1)`, so that they are finite
+//! and exact (a few ulps) for any spends representable in `f64`, e.g. near `1e300`.
+//!
+//! Data whose mean spends are all equal (in particular a single customer) have no maximum
+//! likelihood: the likelihood grows without bound as the spread of spend shrinks to 0
+//! (`p, q, γ → ∞`). A fit refuses them with an error.
 
 use std::fmt;
 
 use ndarray::Array1;
 use statrs::function::gamma::{digamma, ln_gamma};
+
+use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp};
 
 use crate::data::SpendData;
 use crate::error::{Error, Result, check_positive};
@@ -166,7 +179,8 @@ impl GammaGamma {
                  (GammaGamma::fit_with_finite_mean)",
             ));
         }
-        Ok(self.p * self.gamma / (self.q - 1.0))
+        let q1 = self.q - 1.0; // exact for q <= 2 (Sterbenz), relative 1 ulp above
+        overflow_checked("the mean spend", product_of_ratio(self.p, self.gamma, q1))
     }
 
     /// Conditional expected average spend of a customer with `x` repeat transactions of mean
@@ -187,7 +201,13 @@ impl GammaGamma {
         if x == 0.0 {
             return self.mean_spend();
         }
-        let denom = self.p * x + self.q - 1.0;
+        // px + q − 1 with the exact q − 1 (two-sum) and one rounding of px + (q − 1) (fma).
+        let (h, l) = two_sum(self.q, -1.0);
+        let denom = self.p.mul_add(x, h) + l;
+        if !denom.is_finite() {
+            // px overflows: the weight of the customer's own mean is 1 to f64 precision.
+            return overflow_checked("the expected average spend", m + self.gamma / x);
+        }
         if denom <= 0.0 {
             return Err(Error::param(
                 "q",
@@ -195,7 +215,11 @@ impl GammaGamma {
                 format!("the expected spend is infinite when p·x + q <= 1 (x = {x})"),
             ));
         }
-        Ok(self.p * (self.gamma + x * m) / denom)
+        // γ · p/(px+q−1) + m · px/(px+q−1): two positive terms, neither of which overflows
+        // unless the result does.
+        let value =
+            product_of_ratio(self.gamma, self.p, denom) + product_of_ratio(m, self.p * x, denom);
+        overflow_checked("the expected average spend", value)
     }
 
     /// [`GammaGamma::expected_average_spend`] for every row of `data` (the population mean for
@@ -221,11 +245,10 @@ impl GammaGamma {
         let (x, m) = (frequency, monetary_value);
         let (p, q, g) = (self.p, self.q, self.gamma);
         let px = p * x;
-        Ok(ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q)
-            + q * g.ln()
-            + (px - 1.0) * m.ln()
-            + px * x.ln()
-            - (px + q) * (g + m * x).ln())
+        Ok(
+            ln_gamma_ratio(px, q) - ln_gamma(q) + q * g.ln() + (px - 1.0) * m.ln() + px * x.ln()
+                - (px + q) * ln_sum(g, x, m),
+        )
     }
 
     /// Gradient of [`GammaGamma::log_likelihood`] with respect to `(p, q, γ)`:
@@ -243,9 +266,9 @@ impl GammaGamma {
         let (x, m) = (frequency, monetary_value);
         let (p, q, g) = (self.p, self.q, self.gamma);
         let px = p * x;
-        let l = (g + m * x).ln();
+        let l = ln_sum(g, x, m);
         Ok([
-            x * (digamma(px + q) - digamma(px) + m.ln() + x.ln() - l),
+            x * (digamma_difference(px, q) + m.ln() + x.ln() - l),
             digamma(px + q) - digamma(q) + g.ln() - l,
             q / g - (px + q) / (g + m * x),
         ])
@@ -257,7 +280,7 @@ impl GammaGamma {
     /// [`Error::InvalidInput`] when no row has `x > 0`.
     pub fn total_log_likelihood(&self, data: &SpendData) -> Result<f64> {
         let rows = data.repeat_customers()?.compress_with_index().0;
-        Ok(GammaGammaObjective::new(&rows).log_likelihood(&self.params(), None))
+        Ok(GammaGammaObjective::new(&rows, 1.0).log_likelihood(&self.params(), None))
     }
 
     /// Fits the model by maximum likelihood to the customers of `data` with `x > 0` (the others
@@ -302,7 +325,15 @@ impl GammaGamma {
 
     fn fit_bounded(data: &SpendData, options: &FitOptions, q_min: f64) -> Result<Fitted<Self>> {
         let rows = data.repeat_customers()?.compress_with_index().0;
-        let objective = GammaGammaObjective::new(&rows);
+        check_identifiable(&rows)?;
+        // Spends divided by a power of two near their geometric mean (exact), unless a penalty
+        // on the natural parameters makes the fit depend on the unit.
+        let scale = if options.penalty == 0.0 {
+            spend_scale(&rows)
+        } else {
+            1.0
+        };
+        let objective = GammaGammaObjective::new(&rows, scale);
         // Scale-aware starts: γ chosen so that pγ/(q−1) matches the mean average spend.
         let mean = objective.mean_spend;
         let starts: Vec<Vec<f64>> = [(1.0, 2.0), (4.0, 3.0), (10.0, 5.0), (1.0, 1.5)]
@@ -310,10 +341,118 @@ impl GammaGamma {
             .map(|&(p, q)| vec![p, q, mean * (q - 1.0) / p])
             .chain(std::iter::once(vec![1.0, 1.0 + q_min, 1.0]))
             .collect();
-        let est = maximize(&objective, &[0.0, q_min, 0.0], &starts, options)?;
-        let model = GammaGamma::from_params(&est.params)?;
+        let mut scaled_options = options.clone();
+        if let Some(start) = &mut scaled_options.start {
+            if let Some(g) = start.get_mut(2) {
+                *g /= scale;
+            }
+        }
+        let mut est = maximize(&objective, &[0.0, q_min, 0.0], &starts, &scaled_options)?;
+        // Back to the caller's unit: γ·s, the covariance of γ by s, and the density of m_x
+        // (not m_x/s) gains −ln s per customer.
+        est.params[2] *= scale;
+        if let Some(cov) = &mut est.covariance {
+            for (i, c) in cov.iter_mut().enumerate() {
+                let (r, k) = (i / 3, i % 3);
+                if r == 2 {
+                    *c *= scale;
+                }
+                if k == 2 {
+                    *c *= scale;
+                }
+            }
+        }
+        est.log_likelihood -= rows.n_customers() * scale.ln();
+        let model = GammaGamma::from_params(&est.params).map_err(|e| {
+            Error::Numerical(format!(
+                "the estimate leaves the range of f64 in the caller's spend unit ({e}); \
+                 express the spends in a larger unit"
+            ))
+        })?;
         Ok(Fitted::new(model, est, rows.n_customers(), rows.len()))
     }
+}
+
+/// Refuses spend data without a maximum-likelihood estimate: every mean spend equal (which
+/// includes a single customer).
+fn check_identifiable(rows: &SpendData) -> Result<()> {
+    let m = rows.monetary_value();
+    if let Some(&first) = m.first() {
+        if m.iter().all(|&v| v == first) {
+            return Err(Error::InvalidInput(format!(
+                "all mean spends are equal (monetary_value = {first} for every customer with \
+                 frequency > 0): the spend model cannot be identified (its likelihood grows \
+                 without bound as the spread of spend goes to 0)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A power of two near the weighted geometric mean of the mean spends, moved if need be so
+/// that every scaled spend stays within about `2^±1000` (when the spends span more than that,
+/// the middle of their range in log scale).
+fn spend_scale(rows: &SpendData) -> f64 {
+    let m = rows.monetary_value();
+    let (sw, swl) = m
+        .iter()
+        .zip(rows.weights())
+        .fold((0.0, 0.0), |(sw, swl), (m, w)| (sw + w, swl + w * m.log2()));
+    let lo = m.iter().map(|v| v.log2()).fold(f64::INFINITY, f64::min);
+    let hi = m.iter().map(|v| v.log2()).fold(f64::NEG_INFINITY, f64::max);
+    let mut e = swl / sw;
+    if hi - lo <= 2000.0 {
+        e = e.clamp(hi - 1000.0, lo + 1000.0);
+    } else {
+        e = 0.5 * (hi + lo);
+    }
+    let e = e.round();
+    if e.is_finite() {
+        2f64.powi(e.clamp(-1000.0, 1000.0) as i32)
+    } else {
+        1.0
+    }
+}
+
+/// `ln(γ + x m)` without overflow.
+fn ln_sum(g: f64, x: f64, m: f64) -> f64 {
+    let d = g + x * m;
+    if d.is_finite() {
+        d.ln()
+    } else {
+        log_add_exp(g.ln(), x.ln() + m.ln())
+    }
+}
+
+/// `a · b / c` for positive finite `a, b, c`, in the order that avoids an intermediate
+/// overflow or underflow when the result is representable.
+fn product_of_ratio(a: f64, b: f64, c: f64) -> f64 {
+    let v = a * (b / c);
+    if v.is_finite() && v != 0.0 && (b / c).is_normal() {
+        return v;
+    }
+    let v = b * (a / c);
+    if v.is_finite() && v != 0.0 && (a / c).is_normal() {
+        return v;
+    }
+    (a * b) / c
+}
+
+fn overflow_checked(what: &str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::Numerical(format!(
+            "{what} exceeds the range of f64 ({v})"
+        )))
+    }
+}
+
+/// `x + y` as the rounded sum and its exact rounding error (Knuth's two-sum).
+fn two_sum(x: f64, y: f64) -> (f64, f64) {
+    let s = x + y;
+    let bb = s - x;
+    (s, (x - (s - bb)) + (y - bb))
 }
 
 /// Checks `(x, m_x)` and that `x > 0`.
@@ -330,16 +469,17 @@ fn check_repeat(x: f64, m: f64) -> Result<()> {
     Ok(())
 }
 
-/// The Gamma-Gamma likelihood over compressed rows with `x > 0`; terms that depend only on `x`
-/// are computed once per distinct `x`.
+/// The Gamma-Gamma likelihood over compressed rows with `x > 0`, spends divided by `scale`;
+/// terms that depend only on `x` are computed once per distinct `x`.
 struct GammaGammaObjective {
     xs: Vec<f64>,
     x_weight: Vec<f64>,
     /// Σ w ln m_x per distinct x (for the (px−1) ln m_x term).
     x_wlnm: Vec<f64>,
     x_index: Vec<u32>,
-    /// Per row: x·m_x, weight.
+    /// Per row: x·m_x, ln(x·m_x), weight.
     xm: Vec<f64>,
+    ln_xm: Vec<f64>,
     weight: Vec<f64>,
     n_obs: f64,
     /// Weighted mean of m_x (for start points).
@@ -347,7 +487,8 @@ struct GammaGammaObjective {
 }
 
 impl GammaGammaObjective {
-    fn new(data: &SpendData) -> Self {
+    fn new(data: &SpendData, scale: f64) -> Self {
+        let scaled: Vec<f64> = data.monetary_value().iter().map(|m| m / scale).collect();
         let mut xs: Vec<f64> = data.frequency().to_vec();
         xs.sort_by(f64::total_cmp);
         xs.dedup();
@@ -358,22 +499,21 @@ impl GammaGammaObjective {
             .collect();
         let mut x_weight = vec![0.0; xs.len()];
         let mut x_wlnm = vec![0.0; xs.len()];
-        for ((&i, w), m) in x_index
-            .iter()
-            .zip(data.weights())
-            .zip(data.monetary_value())
-        {
+        for ((&i, w), m) in x_index.iter().zip(data.weights()).zip(&scaled) {
             x_weight[i as usize] += w;
             x_wlnm[i as usize] += w * m.ln();
         }
         let n_obs = data.n_customers();
-        let mean_spend = data
-            .monetary_value()
+        let mean_spend = scaled
             .iter()
             .zip(data.weights())
-            .map(|(m, w)| m * w)
-            .sum::<f64>()
-            / n_obs;
+            .map(|(m, w)| m * (w / n_obs))
+            .sum::<f64>();
+        let mean_spend = if mean_spend.is_finite() && mean_spend > 0.0 {
+            mean_spend
+        } else {
+            1.0
+        };
         GammaGammaObjective {
             xs,
             x_weight,
@@ -382,8 +522,14 @@ impl GammaGammaObjective {
             xm: data
                 .frequency()
                 .iter()
-                .zip(data.monetary_value())
+                .zip(&scaled)
                 .map(|(x, m)| x * m)
+                .collect(),
+            ln_xm: data
+                .frequency()
+                .iter()
+                .zip(&scaled)
+                .map(|(x, m)| x.ln() + m.ln())
                 .collect(),
             weight: data.weights().to_vec(),
             n_obs,
@@ -411,7 +557,11 @@ impl Objective for GammaGammaObjective {
                 let x = self.xs[self.x_index[i] as usize];
                 let w = self.weight[i];
                 let d = g + self.xm[i];
-                let l = d.ln();
+                let l = if d.is_finite() {
+                    d.ln()
+                } else {
+                    log_add_exp(g.ln(), self.ln_xm[i])
+                };
                 let pxq = p * x + q;
                 acc[0] += w * pxq * l;
                 if want_grad {
@@ -426,16 +576,15 @@ impl Objective for GammaGammaObjective {
         let mut ll = -s_ll + self.n_obs * (q * ln_g - lg_q);
         for ((&x, &wx), &wlnm) in self.xs.iter().zip(&self.x_weight).zip(&self.x_wlnm) {
             let px = p * x;
-            ll += wx * (ln_gamma(px + q) - ln_gamma(px) + px * x.ln()) + (px - 1.0) * wlnm;
+            ll += wx * (ln_gamma_ratio(px, q) + px * x.ln()) + (px - 1.0) * wlnm;
         }
         if let Some(gr) = grad {
             let dg_q = digamma(q);
             let (mut gp, mut gq) = (-s_xl, -s_l + self.n_obs * (ln_g - dg_q));
             for ((&x, &wx), &wlnm) in self.xs.iter().zip(&self.x_weight).zip(&self.x_wlnm) {
                 let px = p * x;
-                let dpq = digamma(px + q);
-                gp += wx * x * (dpq - digamma(px) + x.ln()) + x * wlnm;
-                gq += wx * dpq;
+                gp += wx * x * (digamma_difference(px, q) + x.ln()) + x * wlnm;
+                gq += wx * digamma(px + q);
             }
             gr[0] = gp;
             gr[1] = gq;
@@ -458,7 +607,7 @@ mod tests {
         )
         .unwrap();
         let model = GammaGamma::new(2.5, 3.2, 14.0).unwrap();
-        let obj = GammaGammaObjective::new(&data);
+        let obj = GammaGammaObjective::new(&data, 1.0);
         let mut g = [0.0; 3];
         let ll = obj.log_likelihood(&model.params(), Some(&mut g));
         let (mut ll2, mut g2) = (0.0, [0.0; 3]);

@@ -17,10 +17,19 @@
 //! r(t)     = S(t) / S(t−1) = (β+t−1) / (α+β+t−1)          retention rate of period t
 //! E[T]     = (α+β−1) / (α−1)                              finite only for α > 1
 //! ```
-//! Every ratio of Beta functions is evaluated as a difference of `ln Γ(z+a) − ln Γ(z)` terms by
-//! Stirling's series (after upward recurrence to `z >= 16`), written so that no two large
-//! numbers are subtracted: `ln S(t)` and `ln P(T = t)` keep full relative precision for
-//! lifetimes up to `u32::MAX` periods.
+//! `S(t) = (β)ₜ/(α+β)ₜ` is a ratio of rising factorials, and `P(T = t) = S(t−1) · α/(α+β+t−1)`.
+//! `ln S(t)` is evaluated by [`crate::special::ln_pochhammer_ratio`] (a direct sum for short
+//! lifetimes, Stirling's series in difference form otherwise), which never subtracts two large
+//! numbers: `ln S(t)`, `ln P(T = t)` and their gradients keep full relative precision for
+//! parameters from `1e-300` to `1e300` and lifetimes up to `u32::MAX` periods.
+//!
+//! ## Domain
+//! Both parameters must lie in `[1e-300, 1e300]` ([`Sbg::MIN_PARAM`], [`Sbg::MAX_PARAM`]): the
+//! constructor refuses other values. Outside this range sums such as `α + β` or derivatives
+//! such as `1/α` leave the range of `f64`; inside it every function returns the exact value
+//! (within about `1e-13` relative, checked against mpmath by `scripts/sbg_extreme_vectors.py`
+//! for `α, β` up to `1e8` and beyond) or an error that says why. A value whose exact result lies
+//! below the smallest normal `f64` (about `1e-308`) comes out as `0` or a subnormal.
 //!
 //! ## Likelihood
 //! A customer who churned in period `t` contributes `ln P(T = t)`; one still active after `t`
@@ -42,11 +51,17 @@
 //! DERL is the value of a customer who has made `n−1` renewals and is about to decide the `n`-th;
 //! the payment of that renewal is undiscounted.
 //!
+//! ### Discounted sums
+//! Both are `F = Σₖ xᵏ (b)ₖ/(α+b)ₖ` (`x = 1/(1+d)`), a series of positive terms falling at least
+//! like `xᵏ`, summed directly with a rigorous tail bound (up to 400,000 terms, about a
+//! millisecond). Where that is not enough (terms falling only like `xᵏ`, i.e. a small `α`, with
+//! `d` below about `1e-4`) and `α + b <= 1000`, the general `₂F₁` is used, corrected for the
+//! rounding of `x` in `f64`; for `d < 1e-12` there, and for `α + b > 1000`, the function returns
+//! an error instead of a slow or inexact value.
+//!
 //! Periods are in the unit of the data (months, years, ...); `d` is the discount rate per period.
 
 use std::fmt;
-
-use statrs::function::gamma::digamma;
 
 use crate::data::{CohortData, LifetimeData};
 use crate::error::{Error, Result, check_positive};
@@ -54,7 +69,7 @@ use crate::fitted::Fitted;
 use crate::models::Model;
 use crate::optimize::{FitOptions, Objective, maximize};
 use crate::parallel::sum_rows;
-use crate::special::{hyp2f1, ln_gamma_ratio};
+use crate::special::{digamma_difference, digamma_second_difference, hyp2f1, ln_pochhammer_ratio};
 
 /// Shifted-beta-geometric model: per-period churn probability `θ ~ Beta(α, β)`.
 ///
@@ -122,15 +137,136 @@ impl Model for Sbg {
     }
 }
 
+/// Checks that a shape parameter lies in the model's domain.
+fn check_shape(name: &'static str, v: f64) -> Result<f64> {
+    check_positive(name, v)?;
+    if (Sbg::MIN_PARAM..=Sbg::MAX_PARAM).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Error::param(
+            name,
+            v,
+            format!(
+                "must lie in [{:e}, {:e}] (beyond, sums and derivatives of the parameters \
+                 leave the range of f64)",
+                Sbg::MIN_PARAM,
+                Sbg::MAX_PARAM
+            ),
+        ))
+    }
+}
+
+/// `ln(1 + a/z)` for `a >= 0`, `z > 0`, also when `a/z` overflows.
+fn ln1p_ratio(a: f64, z: f64) -> f64 {
+    let r = a / z;
+    if r.is_finite() {
+        r.ln_1p()
+    } else {
+        a.ln() - z.ln()
+    }
+}
+
+/// Most terms the direct discounted sums may take (about a millisecond).
+const MAX_SUM_TERMS: u32 = 400_000;
+
+/// `₂F₁(1, b; α+b; x) = Σₖ xᵏ (b)ₖ/(α+b)ₖ` with `x = 1/(1+d)`: the discounted sum of
+/// `(b)ₖ/(α+b)ₖ`, the survival of a customer with churn probability `Beta(α, b)`.
+///
+/// Summed directly (positive terms falling at least like `xᵏ`; compensated summation, the
+/// running term re-anchored on its closed form every 256 terms) with a rigorous tail bound
+/// `Tₖ·x/(1−x) = Tₖ/d`; where that needs more than [`MAX_SUM_TERMS`] terms (small `d` with small
+/// `α`), by the general [`hyp2f1`] for moderate `α + b`, and otherwise an error.
+fn discounted_survival_sum(b: f64, alpha: f64, d: f64) -> Result<f64> {
+    let x = 1.0 / (1.0 + d);
+    let ln_x = -d.ln_1p();
+    // Terms needed when they fall only like xᵏ (small α): about (40 + ln(1/d)) / ln(1+d).
+    let slow = (40.0 + (-d.ln()).max(0.0)) / -ln_x > f64::from(MAX_SUM_TERMS);
+    if slow && alpha + b <= HYP2F1_MAX_C {
+        return hyp2f1_at_discount(b, alpha + b, d);
+    }
+    let (mut sum, mut comp, mut term) = (1.0f64, 0.0f64, 1.0f64);
+    let mut k = 0u32;
+    loop {
+        let kf = f64::from(k);
+        let next = k + 1;
+        term = if next % 256 == 0 {
+            let kn = f64::from(next);
+            (kn * ln_x + ln_pochhammer_ratio(b, alpha, kn)).exp()
+        } else {
+            term * (x / (1.0 + alpha / (b + kf)))
+        };
+        // Neumaier summation
+        let t = sum + term;
+        comp += if sum >= term {
+            (sum - t) + term
+        } else {
+            (term - t) + sum
+        };
+        sum = t;
+        if term == 0.0 || term / d <= 1e-17 * sum {
+            return Ok(sum + comp);
+        }
+        k = next;
+        if k >= MAX_SUM_TERMS {
+            break;
+        }
+    }
+    if alpha + b <= HYP2F1_MAX_C {
+        return hyp2f1_at_discount(b, alpha + b, d);
+    }
+    Err(Error::Numerical(format!(
+        "the discounted sum for α = {alpha}, β + renewals = {b} at d = {d} needs more than \
+         {MAX_SUM_TERMS} terms and is not evaluated (use a larger discount rate d)"
+    )))
+}
+
+/// Smallest discount rate evaluated through the general `₂F₁`.
+const MIN_HYP2F1_D: f64 = 1e-12;
+
+/// `₂F₁(1, b; c; 1/(1+d))` for small `d` by the general [`hyp2f1`], corrected for the rounding of
+/// its argument: `x = 1/(1+d)` in `f64` is off by up to an ulp, i.e. by a relative `1e-16/d` of
+/// `1 − x`, which the function, singular at `x = 1`, amplifies. With `δ` the exact offset,
+/// `F(x + δ) = F(x) + F′(x) δ + F″(x) δ²/2 + O(δ³)`, where `F′ = (b/c) ₂F₁(2, b+1; c+1; x)` and
+/// `F″ = (b/c)(2(b+1)/(c+1)) ₂F₁(3, b+2; c+2; x)`; the remainder is below `(1e-16/d)³`.
+fn hyp2f1_at_discount(b: f64, c: f64, d: f64) -> Result<f64> {
+    if d < MIN_HYP2F1_D {
+        return Err(Error::Numerical(format!(
+            "the discounted sum for α + β + renewals = {c} at d = {d} is not evaluated: below \
+             d = {MIN_HYP2F1_D} the discount factor 1/(1+d) is not resolved in f64 (use a \
+             larger discount rate d)"
+        )));
+    }
+    let x = 1.0 / (1.0 + d);
+    // e = x(1+d) − 1 exactly rounded (x − 1 is exact), so that 1/(1+d) = x/(1+e).
+    let e = x.mul_add(d, x - 1.0);
+    let delta = -x * e / (1.0 + e);
+    let f = hyp2f1(1.0, b, c, x)?;
+    if delta == 0.0 {
+        return Ok(f);
+    }
+    let f1 = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, x)?;
+    let f2 = b / c * (2.0 * (b + 1.0) / (c + 1.0)) * hyp2f1(3.0, b + 2.0, c + 2.0, x)?;
+    Ok(f + delta * (f1 + 0.5 * delta * f2))
+}
+
+/// Largest `α + b` for which small discount rates fall back to the general `₂F₁`.
+const HYP2F1_MAX_C: f64 = 1e3;
+
 impl Sbg {
+    /// Smallest accepted value of `α` and `β`.
+    pub const MIN_PARAM: f64 = 1e-300;
+    /// Largest accepted value of `α` and `β`.
+    pub const MAX_PARAM: f64 = 1e300;
+
     /// An sBG model with churn-probability distribution `Beta(alpha, beta)`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless both parameters are finite and > 0.
+    /// [`Error::InvalidParameter`] unless both parameters are finite and lie in
+    /// `[Sbg::MIN_PARAM, Sbg::MAX_PARAM] = [1e-300, 1e300]` (see the module documentation).
     pub fn new(alpha: f64, beta: f64) -> Result<Self> {
         Ok(Sbg {
-            alpha: check_positive("alpha", alpha)?,
-            beta: check_positive("beta", beta)?,
+            alpha: check_shape("alpha", alpha)?,
+            beta: check_shape("beta", beta)?,
         })
     }
 
@@ -144,15 +280,14 @@ impl Sbg {
         self.beta
     }
 
-    /// `ln S(t)`.
+    /// `ln S(t) = ln[(β)ₜ/(α+β)ₜ]`.
     fn ln_survival(&self, t: f64) -> f64 {
-        ln_gamma_ratio(self.beta, self.alpha) - ln_gamma_ratio(self.beta + t, self.alpha)
+        ln_survival(self.alpha, self.beta, t)
     }
 
-    /// `ln P(T = t)`, `t >= 1`.
+    /// `ln P(T = t) = ln S(t−1) + ln[α/(α+β+t−1)]`, `t >= 1`.
     fn ln_pmf(&self, t: f64) -> f64 {
-        self.alpha.ln() + ln_gamma_ratio(self.beta, self.alpha)
-            - ln_gamma_ratio(self.beta + t - 1.0, self.alpha + 1.0)
+        ln_pmf(self.alpha, self.beta, t)
     }
 
     /// Probability that a new customer churns in period `t`, `P(T = t) = B(α+1, β+t−1)/B(α, β)`
@@ -200,14 +335,19 @@ impl Sbg {
         if t == 0 {
             return Err(Error::param("t", 0.0, "periods start at 1"));
         }
-        let b = self.beta + f64::from(t) - 1.0;
-        Ok(b / (self.alpha + b))
+        let b = self.beta + f64::from(t - 1);
+        Ok(1.0 / (1.0 + self.alpha / b))
     }
 
-    /// Expected lifetime `E[T] = (α+β−1)/(α−1)` in periods, counting the period of churn; `None`
-    /// when `α <= 1`, where the expectation is infinite (the Beta mass near `θ = 0` is too heavy).
+    /// Expected lifetime `E[T] = (α+β−1)/(α−1) = 1 + β/(α−1)` in periods, counting the period of
+    /// churn; `None` when `α <= 1`, where the expectation is infinite (the Beta mass near `θ = 0`
+    /// is too heavy), and when it exceeds the range of `f64` (`α` within `β·1e-308` of 1).
     pub fn expected_lifetime(&self) -> Option<f64> {
-        (self.alpha > 1.0).then(|| (self.alpha + self.beta - 1.0) / (self.alpha - 1.0))
+        if self.alpha <= 1.0 {
+            return None;
+        }
+        let v = 1.0 + self.beta / (self.alpha - 1.0);
+        v.is_finite().then_some(v)
     }
 
     /// Expected number of a new cohort of `cohort_size` customers still active after `t`
@@ -227,9 +367,8 @@ impl Sbg {
     /// Multiplied by the number of survivors of a cohort after `t` periods, it projects that
     /// cohort's survivors `k` periods ahead.
     pub fn conditional_survival(&self, t: u32, k: u32) -> f64 {
-        let (t, k) = (f64::from(t), f64::from(k));
-        let b = self.beta + t;
-        (ln_gamma_ratio(b, self.alpha) - ln_gamma_ratio(b + k, self.alpha)).exp()
+        let b = self.beta + f64::from(t);
+        ln_pochhammer_ratio(b, self.alpha, f64::from(k)).exp()
     }
 
     /// Discounted expected lifetime of a new customer, `DEL(d) = Σ_{t≥0} S(t)/(1+d)^t =
@@ -237,16 +376,13 @@ impl Sbg {
     /// each period while active, the first (acquisition) payment undiscounted.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless `d` is finite and > 0; [`Error::Numerical`] if the
-    /// series does not converge (extremely small `d`).
+    /// [`Error::InvalidParameter`] unless `d` is finite and > 0; [`Error::Numerical`] where the
+    /// value is not evaluated (see "Discounted sums" in the module documentation): a small `d`
+    /// (below about `1e-4`) with `α + β` above 1,000 and a small `α`, or `d < 1e-12` with
+    /// slowly falling terms.
     pub fn discounted_expected_lifetime(&self, d: f64) -> Result<f64> {
         check_positive("d", d)?;
-        finite(hyp2f1(
-            1.0,
-            self.beta,
-            self.alpha + self.beta,
-            1.0 / (1.0 + d),
-        )?)
+        finite(discounted_survival_sum(self.beta, self.alpha, d)?)
     }
 
     /// Discounted expected residual lifetime of a customer who has made `renewals = n − 1`
@@ -266,14 +402,13 @@ impl Sbg {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless `d` is finite and > 0; [`Error::Numerical`] if the
-    /// series does not converge (extremely small `d`).
+    /// [`Error::InvalidParameter`] unless `d` is finite and > 0; [`Error::Numerical`] as for
+    /// [`Sbg::discounted_expected_lifetime`].
     pub fn discounted_expected_residual_lifetime(&self, d: f64, renewals: u32) -> Result<f64> {
         check_positive("d", d)?;
-        let n = f64::from(renewals) + 1.0;
-        let b = self.beta + n - 1.0;
-        let f = hyp2f1(1.0, b + 1.0, self.alpha + b + 1.0, 1.0 / (1.0 + d))?;
-        finite(b / (self.alpha + b) * f)
+        let b = self.beta + f64::from(renewals);
+        let f = discounted_survival_sum(b + 1.0, self.alpha, d)?;
+        finite(f / (1.0 + self.alpha / b))
     }
 
     /// Residual value of a customer who has made `renewals` renewals:
@@ -287,7 +422,14 @@ impl Sbg {
         if !margin.is_finite() {
             return Err(Error::param("margin", margin, "must be finite"));
         }
-        Ok(margin * self.discounted_expected_residual_lifetime(d, renewals)?)
+        let v = margin * self.discounted_expected_residual_lifetime(d, renewals)?;
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(Error::Numerical(format!(
+                "the residual value overflows f64 (margin = {margin})"
+            )))
+        }
     }
 
     /// Log-likelihood of one customer observed for `duration` periods who churned at the end of
@@ -310,9 +452,7 @@ impl Sbg {
     /// [`Error::InvalidParameter`] for `duration = 0`.
     pub fn log_likelihood_gradient(&self, duration: u32, churned: bool) -> Result<[f64; 2]> {
         let t = check_duration(duration)?;
-        let (a, b) = (self.alpha, self.beta);
-        let base = [digamma(a + b), digamma(b)];
-        Ok(row_gradient(a, b, t, churned, base))
+        Ok(row_gradient(self.alpha, self.beta, t, churned))
     }
 
     /// Weighted total log-likelihood of `data`.
@@ -429,13 +569,36 @@ fn finite(v: f64) -> Result<f64> {
     }
 }
 
-/// Gradient of one row's log-likelihood; `base = [ψ(α+β), ψ(β)]`.
-fn row_gradient(a: f64, b: f64, t: f64, churned: bool, base: [f64; 2]) -> [f64; 2] {
-    let d_abt = base[0] - digamma(a + b + t);
+/// `ln S(t) = ln[(β)ₜ/(α+β)ₜ]`.
+fn ln_survival(a: f64, b: f64, t: f64) -> f64 {
+    ln_pochhammer_ratio(b, a, t)
+}
+
+/// `ln P(T = t) = ln S(t−1) − ln(1 + (β+t−1)/α)`, `t >= 1`.
+fn ln_pmf(a: f64, b: f64, t: f64) -> f64 {
+    ln_pochhammer_ratio(b, a, t - 1.0) - ln1p_ratio(b + (t - 1.0), a)
+}
+
+/// Gradient of one row's log-likelihood in `(α, β)`:
+/// ```text
+/// ∂ ln S(t)/∂α = −[ψ(α+β+t) − ψ(α+β)]     ∂ ln S(t)/∂β = ψ(β+t) − ψ(β) − ψ(α+β+t) + ψ(α+β)
+/// ∂ ln P(T=t)/∂α = (β+t−1)/(α(α+β+t−1)) − [ψ(α+β+t−1) − ψ(α+β)]
+/// ∂ ln P(T=t)/∂β = ∂ ln S(t−1)/∂β − 1/(α+β+t−1)
+/// ```
+/// with the digamma differences evaluated without cancellation.
+fn row_gradient(a: f64, b: f64, t: f64, churned: bool) -> [f64; 2] {
     if churned {
-        [1.0 / a + d_abt, digamma(b + t - 1.0) - base[1] + d_abt]
+        let s = t - 1.0;
+        let c = a + b + s;
+        [
+            ((b + s) / c) / a - digamma_difference(a + b, s),
+            digamma_second_difference(b, a, s) - 1.0 / c,
+        ]
     } else {
-        [d_abt, digamma(b + t) - base[1] + d_abt]
+        [
+            -digamma_difference(a + b, t),
+            digamma_second_difference(b, a, t),
+        ]
     }
 }
 
@@ -469,26 +632,23 @@ impl Objective for SbgObjective {
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
         let (a, b) = (theta[0], theta[1]);
+        let domain = Sbg::MIN_PARAM..=Sbg::MAX_PARAM;
+        if !(domain.contains(&a) && domain.contains(&b)) {
+            // Outside the model's domain (the optimiser may probe there): infeasible.
+            return f64::NEG_INFINITY;
+        }
         let want_grad = grad.is_some();
-        let base = if want_grad {
-            [digamma(a + b), digamma(b)]
-        } else {
-            [0.0; 2]
-        };
-        // ln S(t) = R(β, α) − R(β+t, α) and ln P(T=t) = ln α + R(β, α) − R(β+t−1, α+1), with
-        // R(z, a) = ln Γ(z+a) − ln Γ(z): the per-row work is one R.
-        let (ln_a, r0) = (a.ln(), ln_gamma_ratio(b, a));
         let [ll, ga, gb] = sum_rows(self.duration.len(), |lo, hi| {
             let mut acc = [0.0; 3];
             for i in lo..hi {
                 let (t, churned, w) = (self.duration[i], self.churned[i], self.weight[i]);
                 acc[0] += w * if churned {
-                    ln_a + r0 - ln_gamma_ratio(b + t - 1.0, a + 1.0)
+                    ln_pmf(a, b, t)
                 } else {
-                    r0 - ln_gamma_ratio(b + t, a)
+                    ln_survival(a, b, t)
                 };
                 if want_grad {
-                    let g = row_gradient(a, b, t, churned, base);
+                    let g = row_gradient(a, b, t, churned);
                     acc[1] += w * g[0];
                     acc[2] += w * g[1];
                 }
