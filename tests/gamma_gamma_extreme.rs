@@ -235,7 +235,14 @@ fn issue9_spends_spanning_the_range_of_f64_fit_or_explain() {
         ),
     }
     // Spends at the top of f64 whose fitted γ would exceed it: an error that says so.
-    let top = SpendData::new(vec![1.0, 2.0, 3.0], vec![1.7e308, 1.5e308, 1.6e308]).unwrap();
+    // (With x = 1 every total x·m stays finite; with x = 2 the total overflows and the data
+    // are refused at the door, naming the row and field.)
+    let overflow = SpendData::new(vec![1.0, 2.0, 3.0], vec![1.7e308, 1.5e308, 1.6e308]);
+    assert!(
+        matches!(&overflow, Err(Error::InvalidData { row: 2, field, .. }) if field == "monetary_value"),
+        "{overflow:?}"
+    );
+    let top = SpendData::new(vec![1.0, 1.0, 1.0], vec![1.7e308, 1.5e308, 1.6e308]).unwrap();
     match GammaGamma::fit(&top, &opts) {
         Ok(f) => assert!(f.model().gamma().is_finite()),
         Err(e) => assert!(e.to_string().contains("range of f64"), "{e}"),
