@@ -282,9 +282,17 @@ fn issue9_library_allocations_do_not_scale_with_the_horizon() {
     let m = Sbg::new(0.7, 1.2).unwrap();
     let far = m.survival_curve().nth(10_000_000).unwrap();
     assert!((far - m.survival(10_000_000)).abs() <= 1e-15 * far);
-    // A fit with a lifetime of u32::MAX periods works on distinct rows, not on periods.
+    // A lifetime of u32::MAX periods is refused at the door (clv::data::limits::MAX_DURATION);
+    // a fit with the longest accepted lifetime works on distinct rows, not on periods.
+    assert!(
+        LifetimeData::new(
+            vec![1, 2, 3, u32::MAX, 2, 1],
+            vec![true, true, false, false, true, true],
+        )
+        .is_err()
+    );
     let data = LifetimeData::new(
-        vec![1, 2, 3, u32::MAX, 2, 1],
+        vec![1, 2, 3, clv::data::limits::MAX_DURATION, 2, 1],
         vec![true, true, false, false, true, true],
     )
     .unwrap();
@@ -395,14 +403,24 @@ fn issue9_fit_example_bounds_the_horizon() {
 
 #[test]
 fn issue9_fit_example_bounds_the_default_horizon() {
-    // A lifetime of u32::MAX periods: the default horizon (twice the longest) is refused with
+    // A lifetime of u32::MAX periods is refused at the door, naming its row and field.
+    let huge = "duration,churned\n1,true\n2,true\n3,false\n4294967295,false\n2,true\n1,true\n";
+    let (code, _, stderr, elapsed) = fit_sbg(huge, "sbg_huge.csv", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("row 5") && stderr.contains("`duration`") && stderr.contains("4294967295"),
+        "{stderr}"
+    );
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    // The longest accepted lifetime: the default horizon (twice the longest) is refused with
     // a message naming --horizon; an explicit --horizon works.
-    let csv = "duration,churned\n1,true\n2,true\n3,false\n4294967295,false\n2,true\n1,true\n";
+    let csv = "duration,churned\n1,true\n2,true\n3,false\n100000,false\n2,true\n1,true\n";
     let (code, _, stderr, elapsed) = fit_sbg(csv, "sbg_long.csv", &[]);
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("--horizon") && stderr.contains("4294967295"),
+        stderr.contains("--horizon") && stderr.contains("200000"),
         "{stderr}"
     );
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");

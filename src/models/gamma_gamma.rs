@@ -380,8 +380,8 @@ fn check_identifiable(rows: &SpendData) -> Result<()> {
     if let Some(&first) = m.first() {
         if m.iter().all(|&v| v == first) {
             return Err(Error::InvalidInput(format!(
-                "all mean spends are equal (monetary_value = {first} for every customer with \
-                 frequency > 0): the spend model cannot be identified (its likelihood grows \
+                "all mean spends are equal (field `monetary_value` is {first} in every row \
+                 with frequency > 0): the spend model cannot be identified (its likelihood grows \
                  without bound as the spread of spend goes to 0)"
             )));
         }

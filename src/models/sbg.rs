@@ -502,15 +502,16 @@ impl Sbg {
             .sum();
         if churned == 0.0 {
             return Err(Error::InvalidInput(
-                "no customer churned: the sBG likelihood then grows without bound as α → 0 \
-                 and has no maximum"
+                "no customer churned (field `churned` is false in every row): the sBG \
+                 likelihood then grows without bound as α → 0 and has no maximum"
                     .into(),
             ));
         }
         if churn1 == total {
             return Err(Error::InvalidInput(
-                "every customer churned in period 1: the sBG likelihood then grows without \
-                 bound as β → 0 and has no maximum"
+                "every customer churned in period 1 (field `duration` is 1 and `churned` is \
+                 true in every row): the sBG likelihood then grows without bound as β → 0 and \
+                 has no maximum"
                     .into(),
             ));
         }
