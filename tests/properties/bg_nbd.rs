@@ -263,13 +263,14 @@ proptest! {
         prop_assert!(grad.iter().all(|g| g.is_finite()), "gradient {grad:?}");
         let m = model(r, alpha, a, b)?;
         let sum: f64 = hs.iter().zip(&weights).map(|(h, w)| w * m.log_likelihood(&h.customer())).sum();
-        // Magnitude of the terms the likelihood sums, for the rounding allowance.
-        let scale: f64 = hs.iter().zip(&weights).map(|(h, w)| {
+        // Magnitude of the terms one row's likelihood sums, for the rounding allowance.
+        let row_scale = |h: &History| {
             let k = r + h.x;
-            w * (ln_gamma_mag(k) + ln_gamma_mag(r) + r * alpha.ln().abs()
+            ln_gamma_mag(k) + ln_gamma_mag(r) + r * alpha.ln().abs()
                 + k * (alpha + h.t).ln().abs() + ln_gamma_mag(b + h.x) + ln_gamma_mag(b)
-                + ln_gamma_mag(a + b) + ln_gamma_mag(a + b + h.x) + a.ln().abs() + (b + h.x).ln().abs())
-        }).sum();
+                + ln_gamma_mag(a + b) + ln_gamma_mag(a + b + h.x) + a.ln().abs() + (b + h.x).ln().abs()
+        };
+        let scale: f64 = hs.iter().zip(&weights).map(|(h, w)| w * row_scale(h)).sum();
         prop_assert!(
             (sum - ll).abs() <= 1e-12 * ll.abs() + 64.0 * f64::EPSILON * scale,
             "objective LL = {ll:e}, Σ w·log_likelihood = {sum:e}"
@@ -280,7 +281,7 @@ proptest! {
             let c: Customer = h.customer();
             let g = m.log_likelihood_gradient(&c);
             let one = |th: &[f64]| model(th[0], th[1], th[2], th[3]).map_or(f64::NAN, |m| m.log_likelihood(&c));
-            check_gradient(one, &theta, &g, scale)
+            check_gradient(one, &theta, &g, row_scale(h))
                 .map_err(|e| TestCaseError::fail(format!("log_likelihood_gradient of {h:?}: {e}")))?;
         }
     }
