@@ -12,6 +12,7 @@
 //! probabilities of counts sum to 1, the discounted and undiscounted expectations agree, and
 //! rescaling the time unit changes nothing.
 
+mod batch;
 mod bg_nbd;
 mod gamma_gamma;
 mod pareto_nbd;
