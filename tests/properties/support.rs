@@ -1,0 +1,302 @@
+//! Strategies, tolerances and small numerical tools shared by the property tests.
+
+use clv::Customer;
+use proptest::prelude::*;
+use proptest::test_runner::Config as ProptestConfig;
+
+/// The configuration of a property: `default_cases` cases unless `PROPTEST_CASES` is set (so that
+/// `PROPTEST_CASES=5000 cargo test --test properties` runs a long sweep), every other setting
+/// from proptest's defaults (which also read the other `PROPTEST_*` variables).
+pub fn config(default_cases: u32) -> ProptestConfig {
+    let mut config = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = default_cases;
+    }
+    config
+}
+
+/// `10^u` for `u` uniform in `[lo, hi)`: a log-uniform value that shrinks towards `10^0 = 1`
+/// (or towards the end of the range closest to 1), so a minimal failing case has the fewest
+/// extreme parameters.
+pub fn log_uniform(lo: f64, hi: f64) -> impl Strategy<Value = f64> + Clone {
+    (lo..hi).prop_map(|u| 10f64.powf(u))
+}
+
+/// A model parameter, log-uniform over `[1e-3, 1e8]`.
+pub fn param() -> impl Strategy<Value = f64> + Clone {
+    log_uniform(-3.0, 8.0)
+}
+
+/// Where the last purchase lies in `(0, T]` for a customer with `x > 0`.
+#[derive(Debug, Clone, Copy)]
+pub enum Recency {
+    /// `t_x = T`: bought at the end of the observation period.
+    AtEnd,
+    /// `t_x = T · 10^(−v)`, `v ∈ [3, 12]`: bought just after the first purchase.
+    Tiny(f64),
+    /// `t_x = f · T`, `f ∈ [0.001, 0.999]`.
+    Uniform(f64),
+}
+
+/// A valid customer history `(x, t_x, T)`: `x` a whole number up to 1e5 (0 with probability
+/// 1/4, otherwise log-uniform), `T` log-uniform over `[1e-3, 1e7]`, `t_x = 0` when `x = 0` and
+/// otherwise at `T`, tiny, or uniform in `(0, T)`.
+#[derive(Clone, Copy)]
+pub struct History {
+    pub x: f64,
+    pub t_x: f64,
+    pub t: f64,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "(x = {:e}, t_x = {:e}, T = {:e})",
+            self.x, self.t_x, self.t
+        )
+    }
+}
+
+impl History {
+    pub fn customer(&self) -> Customer {
+        Customer::new(self.x, self.t_x, self.t).expect("generated histories are valid")
+    }
+
+    /// The same history with every time multiplied by `k`.
+    pub fn scaled(&self, k: f64) -> History {
+        History {
+            x: self.x,
+            t_x: self.t_x * k,
+            t: self.t * k,
+        }
+    }
+}
+
+pub fn frequency() -> impl Strategy<Value = f64> + Clone {
+    prop_oneof![
+        1 => Just(0.0),
+        3 => (0.0..5.0f64).prop_map(|u| 10f64.powf(u).floor().min(1e5)),
+    ]
+}
+
+pub fn recency() -> impl Strategy<Value = Recency> + Clone {
+    prop_oneof![
+        Just(Recency::AtEnd),
+        (3.0..12.0f64).prop_map(Recency::Tiny),
+        (0.001..0.999f64).prop_map(Recency::Uniform),
+    ]
+}
+
+pub fn history() -> impl Strategy<Value = History> + Clone {
+    (frequency(), log_uniform(-3.0, 7.0), recency()).prop_map(|(x, t, rec)| {
+        let t_x = if x == 0.0 {
+            0.0
+        } else {
+            match rec {
+                Recency::AtEnd => t,
+                Recency::Tiny(v) => t * 10f64.powf(-v),
+                Recency::Uniform(f) => f * t,
+            }
+        };
+        History { x, t_x, t }
+    })
+}
+
+/// A prediction horizon, log-uniform over `[1e-3, 1e7]` (the range of `T`).
+pub fn horizon() -> impl Strategy<Value = f64> + Clone {
+    log_uniform(-3.0, 7.0)
+}
+
+/// A time-scale factor `k = 2^j`, `j ∈ [−10, 10]` (`k` from about 1e-3 to 1e3, log-uniform on
+/// a grid). A power of two multiplies every time and rate exactly, so the inputs of the scaled
+/// problem are the exact images of the original ones and any difference between the two
+/// answers is the implementation's own rounding, not a perturbation of the data (with a general
+/// `k`, the rounding of `k·T` alone moves `P(alive)` by up to `(r+x)·2^−53` relative, which for
+/// `r + x` near 1e8 is 1e-8: a property of the data, not of the code).
+pub fn scale() -> impl Strategy<Value = f64> + Clone {
+    (-10i32..=10).prop_map(|j| 2f64.powi(j))
+}
+
+/// Compensated (Neumaier) running sum, so that the rounding of a long sum of probabilities is
+/// not charged to the terms.
+#[derive(Default, Clone, Copy)]
+pub struct Sum {
+    sum: f64,
+    carry: f64,
+}
+
+impl Sum {
+    pub fn add(&mut self, v: f64) {
+        let t = self.sum + v;
+        if self.sum.abs() >= v.abs() {
+            self.carry += (self.sum - t) + v;
+        } else {
+            self.carry += (v - t) + self.sum;
+        }
+        self.sum = t;
+    }
+
+    pub fn value(&self) -> f64 {
+        self.sum + self.carry
+    }
+}
+
+/// Relative difference `|a − b| / max(|a|, |b|)` (0 when both are 0).
+pub fn rel_diff(a: f64, b: f64) -> f64 {
+    let m = a.abs().max(b.abs());
+    if m == 0.0 { 0.0 } else { (a - b).abs() / m }
+}
+
+/// `|a − b| ≤ rel · max(|a|, |b|) + abs`.
+pub fn close(a: f64, b: f64, rel: f64, abs: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()) + abs
+}
+
+/// 10-point Gauss–Legendre nodes and weights on `[−1, 1]` (positive half).
+const GL_X: [f64; 5] = [
+    0.148_874_338_981_631_2,
+    0.433_395_394_129_247_2,
+    0.679_409_568_299_024_4,
+    0.865_063_366_688_984_5,
+    0.973_906_528_517_171_7,
+];
+const GL_W: [f64; 5] = [
+    0.295_524_224_714_752_9,
+    0.269_266_719_309_996_4,
+    0.219_086_362_515_982,
+    0.149_451_349_150_580_6,
+    0.066_671_344_308_688_1,
+];
+
+/// `∫_lo^hi f(ρ) dρ` by composite 10-point Gauss–Legendre on panels of width at most `width`.
+///
+/// Used on integrands analytic in a strip of half-width ≥ π/2 around the real axis (functions of
+/// `t = e^ρ` whose singularities lie on the negative real `t` axis, i.e. at `Im ρ = ±π`): on
+/// panels of width 0.5 the error per panel is bounded by a factor ≈ 12.6^(−20) ≈ 1e-22 of the
+/// integrand's maximum in that strip.
+pub fn gauss_legendre(
+    mut f: impl FnMut(f64) -> Result<f64, clv::Error>,
+    lo: f64,
+    hi: f64,
+    width: f64,
+) -> Result<f64, clv::Error> {
+    let panels = ((hi - lo) / width).ceil().max(1.0) as usize;
+    let h = (hi - lo) / panels as f64;
+    let mut sum = 0.0;
+    for i in 0..panels {
+        let mid = lo + (i as f64 + 0.5) * h;
+        let mut panel = 0.0;
+        for (x, w) in GL_X.iter().zip(GL_W) {
+            panel += w * (f(mid - 0.5 * h * x)? + f(mid + 0.5 * h * x)?);
+        }
+        sum += 0.5 * h * panel;
+    }
+    Ok(sum)
+}
+
+/// `δ ∫_0^∞ e^(−δt) E(t) dt` for a non-decreasing `E` with `E(t) ≤ c·t`, by
+/// [`gauss_legendre`] in `ρ = ln t` over `[ln t_lo, ln(60/δ)]`, and the bound on what the
+/// truncation leaves out: below `t_lo`, `δ ∫_0^t_lo c t dt ≤ δ c t_lo²/2`; above `60/δ`,
+/// `∫ δ e^(−δt) c t dt = c e^(−60)(60 + 1)/δ`.
+pub fn discounted_integral(
+    mut e: impl FnMut(f64) -> Result<f64, clv::Error>,
+    delta: f64,
+    c: f64,
+    t_lo: f64,
+) -> Result<(f64, f64), clv::Error> {
+    let t_hi = 60.0 / delta;
+    let v = gauss_legendre(
+        |rho| {
+            let t = rho.exp();
+            Ok(delta * t * (-delta * t).exp() * e(t)?)
+        },
+        t_lo.ln(),
+        t_hi.ln(),
+        0.5,
+    )?;
+    let truncation = 0.5 * delta * c * t_lo * t_lo + c * (-60f64).exp() * 61.0 / delta;
+    Ok((v, truncation))
+}
+
+/// The smallest `N` such that the negative binomial count of a Poisson process whose rate is
+/// `Gamma(r, α)` over `(0, t]` (`P(n) = Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n`) has
+/// `P(X ≥ N) < 1e-13` and `E[X; X ≥ N] < 1e-12 · E[X]`, or `None` when that needs more than
+/// `limit` terms. The count of BG/NBD and Pareto/NBD customers is at most this count (death only
+/// stops purchases), so their mass and mean beyond `N` are smaller still.
+pub fn nbd_terms(r: f64, alpha: f64, t: f64, limit: usize) -> Option<usize> {
+    let q = t / (alpha + t);
+    let ln_q = q.ln();
+    let mut ln_p = -r * (t / alpha).ln_1p();
+    let mean = r * t / alpha;
+    let (mut cdf, mut partial_mean) = (0.0, 0.0);
+    for n in 0..limit {
+        let p = ln_p.exp();
+        cdf += p;
+        partial_mean += n as f64 * p;
+        if 1.0 - cdf < 1e-13 && mean - partial_mean < 1e-12 * mean && n > 0 {
+            return Some(n + 1);
+        }
+        let nf = n as f64;
+        ln_p += ((r + nf) / (nf + 1.0)).ln() + ln_q;
+    }
+    None
+}
+
+/// Central difference of `f` at 0 with Richardson extrapolation, steps `η` and `η/2`
+/// (truncation error `O(η⁴ f⁽⁵⁾)`).
+pub fn richardson(mut f: impl FnMut(f64) -> f64, eta: f64) -> f64 {
+    let d1 = (f(eta) - f(-eta)) / (2.0 * eta);
+    let d2 = (f(0.5 * eta) - f(-0.5 * eta)) / eta;
+    (4.0 * d2 - d1) / 3.0
+}
+
+/// Checks an analytic gradient `g` of `ll` at `theta` against [`richardson`] differences in the
+/// log-parameters, `∂ℓ/∂ln θ_i = θ_i g_i`, with step `η = 1e-3`.
+///
+/// Tolerance per component: `1e-6 · |θ_i g_i|` (the Richardson truncation `η⁴ f⁽⁵⁾/…` is ~1e-12
+/// of the derivatives' scale, so 1e-6 leaves room for curvature in the log-parameters) plus
+/// `1e-8 · max_j |θ_j g_j|` (a component that is tiny next to the others is compared on the
+/// scale of the gradient) plus the rounding of the likelihood itself amplified by the
+/// difference quotient, `3 · 64 ε · scale / η`, where `scale` bounds the magnitude of the terms
+/// the likelihood sums (so cancellation between large terms, which limits any finite
+/// difference, is not charged to the gradient).
+pub fn check_gradient(
+    ll: impl Fn(&[f64]) -> f64,
+    theta: &[f64],
+    grad: &[f64],
+    scale: f64,
+) -> Result<(), String> {
+    let eta = 1e-3;
+    let scaled: Vec<f64> = theta.iter().zip(grad).map(|(t, g)| t * g).collect();
+    let gmax = scaled.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for i in 0..theta.len() {
+        let fd = richardson(
+            |u| {
+                let mut th = theta.to_vec();
+                th[i] = theta[i] * u.exp();
+                ll(&th)
+            },
+            eta,
+        );
+        let noise = 3.0 * 64.0 * f64::EPSILON * scale / eta;
+        let tol = 1e-6 * scaled[i].abs() + 1e-8 * gmax + noise;
+        if !fd.is_finite() || (fd - scaled[i]).abs() > tol {
+            return Err(format!(
+                "∂ℓ/∂ln θ[{i}]: analytic θ·g = {:e}, finite difference {:e} (|diff| = {:e} > tol \
+                 {:e})",
+                scaled[i],
+                fd,
+                (fd - scaled[i]).abs(),
+                tol
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `|ln Γ(v)|` plus a margin, for the magnitude of likelihood terms.
+pub fn ln_gamma_mag(v: f64) -> f64 {
+    // |ln Γ(v)| ≤ v |ln v| + |ln v| + 1 for v > 0 (Stirling, with room to spare).
+    (v + 1.0) * v.ln().abs() + 1.0
+}
