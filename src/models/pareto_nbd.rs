@@ -880,9 +880,37 @@ impl ParetoNbd {
     /// `ln P(alive | x, t_x, T)`.
     fn ln_probability_alive(&self, c: &Customer) -> f64 {
         let x = c.frequency();
+        if c.recency() == c.age() {
+            // A purchase at T: alive at T with certainty.
+            return 0.0;
+        }
         let rc = RowConst::new(self.r, self.s, x);
         let out = row::<false>(&self.theta(), &rc, c.recency(), c.age());
         (-out.ln_bracket).min(0.0)
+    }
+
+    /// `1 − P(alive | x, t_x, T) = (B − 1)/B` with `B = 1/P(alive)`, accurate also when it is
+    /// tiny: `B − 1 = s/(β+T) ∫_{t_x}^T ((α+T)/(α+w))^(r+x) ((β+T)/(β+w))^(s+1) dw` is integrated
+    /// directly when `B < 3/2` (where `1 − 1/B` would lose digits); its integrand is
+    /// log-convex and at least 1, so then `s (T − t_x)/(β+T) < 1/2`.
+    fn probability_dead(&self, c: &Customer) -> f64 {
+        let (tx, t) = (c.recency(), c.age());
+        if tx == t {
+            return 0.0;
+        }
+        let ln_p = self.ln_probability_alive(c);
+        if ln_p < -(1.5f64.ln()) {
+            return -ln_p.exp_m1();
+        }
+        let (p, s) = (self.r + c.frequency(), self.s);
+        let bt = self.beta + t;
+        let f = |w: f64| {
+            let d = t - w;
+            (p * (d / (self.alpha + w)).ln_1p() + (s + 1.0) * (d / (self.beta + w)).ln_1p()).exp()
+        };
+        let (i, _) = integrate(f, tx, t, 1e-13, 0.0, QUAD_PANELS);
+        let b_minus_1 = s / bt * i;
+        (b_minus_1 / (1.0 + b_minus_1)).clamp(0.0, 1.0)
     }
 
     /// Probability that a customer with history `(x, t_x, T)` is still alive at `T + t`,
@@ -944,7 +972,12 @@ impl ParetoNbd {
             beta: self.beta + age,
         };
         let p_new = posterior.probability_of_transactions(n, t)?;
-        let p = p_alive * p_new + if n == 0 { 1.0 - p_alive } else { 0.0 };
+        let p = p_alive * p_new
+            + if n == 0 {
+                self.probability_dead(customer)
+            } else {
+                0.0
+            };
         Ok(p.clamp(0.0, 1.0))
     }
 
@@ -992,17 +1025,33 @@ impl TransactionModel for ParetoNbd {
         }
         let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
         let nf = f64::from(n);
-        let ln_c = ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0);
+        let ln_c = ln_gamma_ratio(r, nf) - ln_gamma(nf + 1.0);
+        // ln(τ/(c+τ)) accurately on both sides of c.
+        let ln_frac = |tau: f64, c: f64| {
+            if tau > c {
+                -(c / tau).ln_1p()
+            } else {
+                (tau / (c + tau)).ln()
+            }
+        };
         // Alive throughout (0, t]: NBD(n; t) · (β/(β+t))ˢ.
-        let ln_nb_t = ln_c - r * (t / alpha).ln_1p() + nf * (t / (alpha + t)).ln();
+        let n_term = |tau: f64| {
+            if n == 0 {
+                0.0
+            } else {
+                nf * ln_frac(tau, alpha)
+            }
+        };
+        let ln_nb_t = ln_c - r * (t / alpha).ln_1p() + n_term(t);
         let alive = (ln_nb_t - s * (t / beta).ln_1p()).exp();
-        // Dead at τ < t: ∫_0^t s βˢ (β+τ)^−(s+1) NBD(n; τ) dτ, in ρ = ln τ.
-        let ln_const = ln_c + r * alpha.ln() + s.ln() + s * beta.ln();
+        // Dead at τ < t: ∫_0^t s βˢ (β+τ)^−(s+1) NBD(n; τ) dτ, in ρ = ln τ, with the powers of α
+        // and β written as ln(1 + τ/α), ln(1 + τ/β) (no r ln α − (r+n) ln(α+τ) to cancel).
+        let ln_const = ln_c + s.ln();
         let phi = |rho: f64| {
             let tau = rho.exp();
-            ln_const + (nf + 1.0) * rho
-                - (r + nf) * (alpha + tau).ln()
-                - (s + 1.0) * (beta + tau).ln()
+            ln_const - r * (tau / alpha).ln_1p() - s * (tau / beta).ln_1p()
+                + n_term(tau)
+                + ln_frac(tau, beta)
         };
         let dphi = |rho: f64| {
             let tau = rho.exp();
