@@ -541,15 +541,19 @@ fn log_concave_integral<const K: usize>(
     hi: f64,
     moments: Option<&dyn Fn(f64) -> [f64; K]>,
 ) -> (f64, [f64; K]) {
+    // The mode and the cut-off points only place the split and the limits (the integrand is
+    // scaled by its value at the split point, whatever that is), so they are located to a
+    // small fraction of the width rather than to full precision.
     let mode = if dphi(lo) <= 0.0 {
         lo
     } else if dphi(hi) >= 0.0 {
         hi
     } else {
         let (mut a, mut b) = (lo, hi);
+        let tol = 1e-6 * (hi - lo);
         for _ in 0..200 {
             let mid = 0.5 * (a + b);
-            if mid <= a || mid >= b {
+            if mid <= a || mid >= b || b - a <= tol {
                 break;
             }
             if dphi(mid) > 0.0 {
@@ -561,7 +565,8 @@ fn log_concave_integral<const K: usize>(
         0.5 * (a + b)
     };
     let top = phi(mode);
-    // Cut-off points where φ = top − LOG_WINDOW (φ is monotone on each side of the mode).
+    // Cut-off points where φ ≤ top − LOG_WINDOW (φ is monotone on each side of the mode),
+    // found to within 5% of their distance from the mode.
     let cut = |from: f64, to: f64| -> f64 {
         if phi_diff(to, mode) >= -LOG_WINDOW {
             return to;
@@ -569,7 +574,10 @@ fn log_concave_integral<const K: usize>(
         let (mut inside, mut outside) = (from, to);
         for _ in 0..200 {
             let mid = 0.5 * (inside + outside);
-            if mid == inside || mid == outside {
+            if mid == inside
+                || mid == outside
+                || (outside - inside).abs() <= 0.05 * (mid - mode).abs()
+            {
                 break;
             }
             if phi_diff(mid, mode) >= -LOG_WINDOW {
@@ -1197,22 +1205,41 @@ impl ParetoNbdObjective {
     /// proportional to the mean age (CLVTools' start (0.5, 15, 0.5, 10) on CDNOW weeks is the
     /// first of these).
     fn default_starts(&self) -> Vec<Vec<f64>> {
-        let (mut sx, mut st) = (0.0, 0.0);
-        for (i, (&xi, &w)) in self.x_index.iter().zip(&self.weight).enumerate() {
-            sx += w * self.xs[xi as usize];
-            st += w * self.age[i];
+        // Weighted and unweighted (distinct rows) scales: with extreme weights the weighted ones
+        // can lie far outside the range where the unweighted rows have their optimum.
+        let scales = |weighted: bool| {
+            let (mut sx, mut st, mut n) = (0.0, 0.0, 0.0);
+            for (i, (&xi, &w)) in self.x_index.iter().zip(&self.weight).enumerate() {
+                let w = if weighted { w } else { 1.0 };
+                sx += w * self.xs[xi as usize];
+                st += w * self.age[i];
+                n += w;
+            }
+            let rate = if sx > 0.0 { sx / st } else { 1.0 / st };
+            (rate, st / n)
+        };
+        let (rate, mean_age) = scales(true);
+        let (rate_u, mean_age_u) = scales(false);
+        let mut pairs = vec![(rate, mean_age)];
+        let far = |a: f64, b: f64| !(a / b).is_finite() || (a / b).ln().abs() > 10f64.ln();
+        if far(rate, rate_u) || far(mean_age, mean_age_u) {
+            pairs.push((rate_u, mean_age_u));
         }
-        let rate = if sx > 0.0 { sx / st } else { 1.0 / st };
-        let mean_age = st / self.n_obs;
-        [
-            (0.5, 0.5, 0.3),
-            (1.0, 1.0, 1.0),
-            (0.2, 2.0, 0.1),
-            (3.0, 0.2, 3.0),
-        ]
-        .iter()
-        .map(|&(r, s, b)| vec![r, r / rate, s, b * mean_age])
-        .collect()
+        let mut starts = Vec::new();
+        for (rate, mean_age) in pairs {
+            for &(r, s, b) in &[
+                (0.5, 0.5, 0.3),
+                (1.0, 1.0, 1.0),
+                (0.2, 2.0, 0.1),
+                (3.0, 0.2, 3.0),
+            ] {
+                let start = vec![r, r / rate, s, b * mean_age];
+                if start.iter().all(|v| v.is_finite() && *v > 0.0) {
+                    starts.push(start);
+                }
+            }
+        }
+        starts
     }
 }
 
