@@ -19,8 +19,9 @@ Each integral is split at points placed on the integrand's own scale (geometric 
 and every row is computed at two precisions (35 and 50 digits); a row is kept only when all its
 values agree to 1e-20 relative.
 
-Writes tests/data/pareto_nbd_extreme.csv. Run from the repository root:
-python3 scripts/pareto_nbd_extreme_vectors.py
+Writes tests/data/pareto_nbd_extreme.csv (300 random rows) and, with the argument `cases`,
+tests/data/pareto_nbd_extreme_cases.csv (the named cases below). Run from the repository root:
+python3 scripts/pareto_nbd_extreme_vectors.py 300 && python3 scripts/pareto_nbd_extreme_vectors.py cases
 """
 import csv
 import random
@@ -178,7 +179,43 @@ COLS = ["r", "alpha", "s", "beta", "x", "t_x", "T", "t", "delta", "n",
         "exp_x", "pmf", "cond_pmf"]
 
 
+# Named cases for the regression tests: (name, r, alpha, s, beta, x, t_x, T, t, delta, n).
+W = 604800.0  # seconds per week
+CASES = [
+    # The CDNOW estimates (weeks) with times in seconds: alpha, beta ~ 7e6.
+    ("cdnow_seconds", 0.5534, 10.5802 * W, 0.6061, 11.6562 * W, 2.0, 30.43 * W, 38.86 * W,
+     39.0 * W, 0.00288 / W, 1),
+    ("cdnow_weeks", 0.5534, 10.5802, 0.6061, 11.6562, 2.0, 30.43, 38.86, 39.0, 0.00288, 1),
+    # Dropout shape and rate near 1e8 (the old s ln(beta+T) cancellation).
+    ("large_s_beta", 0.5, 10.0, 1e8, 3e8, 3.0, 10.0, 40.0, 52.0, 0.01, 2),
+    ("all_large", 1e7, 1e8, 1e6, 1e7, 5.0, 20.0, 40.0, 52.0, 0.01, 0),
+    ("large_r_alpha", 3e7, 2e8, 0.7, 15.0, 12.0, 35.0, 39.0, 39.0, 0.01, 1),
+    # DERT at extreme discount rates with s = 1e8 (bound violated, > 1 s before).
+    ("dert_delta_1e6", 1e3, 1e3, 1e8, 1e8, 2.0, 30.43, 38.86, 39.0, 1e6, 0),
+    ("dert_delta_1e-12", 1e3, 1e3, 1e8, 1e8, 2.0, 30.43, 38.86, 39.0, 1e-12, 0),
+    ("dert_delta_1e-15", 1e3, 1e3, 1e8, 1e8, 2.0, 30.43, 38.86, 39.0, 1e-15, 0),
+    ("dert_small_s_delta_1e6", 0.5534, 10.5802, 1e-3, 11.6562, 2.0, 30.43, 38.86, 39.0, 1e6, 0),
+    # Recency tiny and at T, age up to 1e7.
+    ("recency_tiny", 0.24, 4.4, 0.8, 3.3, 4.0, 1e-9, 1e7, 1e3, 1e-3, 0),
+    ("recency_at_T_large_x", 2.0, 0.5, 1e-3, 1e8, 1e5, 1e7, 1e7, 10.0, 0.1, 0),
+]
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "cases":
+        out = sys.argv[2] if len(sys.argv) > 2 else "tests/data/pareto_nbd_extreme_cases.csv"
+        with open(out, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["name"] + COLS)
+            for c in CASES:
+                v = list(c[1:])
+                a = compute(v, 35)
+                b = compute(v, 50)
+                for p, q in zip(a, b):
+                    assert abs(p - q) <= mpf(10) ** -20 * max(abs(q), mpf(10) ** -300), c
+                w.writerow([c[0]] + [repr(float(u)) for u in v[:9]] + [v[9]]
+                           + [mp.nstr(q, 25) for q in b])
+        return
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 240
     rng = random.Random(20261128)
     rows = []

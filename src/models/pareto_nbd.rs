@@ -210,6 +210,11 @@ fn hyp_series<const GRAD: bool>(
                 s_w += term * (run_a - run_c);
             }
             k += 1.0;
+            if (k as usize) % 32 == 0
+                && hopeless(term, ratio * z, sum, stop, omz, max_terms - k as usize)
+            {
+                return None;
+            }
             if term * z <= stop * sum {
                 let (d_e, d_w, d_z) = if GRAD {
                     (-s_e / sum, s_w / sum, s_z / sum)
@@ -235,6 +240,11 @@ fn hyp_series<const GRAD: bool>(
                 s_w += term * (k + 1.0) / (w * (w + k + 1.0));
             }
             k += 1.0;
+            if (k as usize) % 32 == 0
+                && hopeless(term, ratio * z, sum, stop, omz, max_terms - k as usize)
+            {
+                return None;
+            }
             if term * z <= stop * sum {
                 let (d_e, d_w, d_z) = if GRAD {
                     (s_e / sum, s_w / sum, s_z / sum)
@@ -246,6 +256,15 @@ fn hyp_series<const GRAD: bool>(
         }
         None
     }
+}
+
+/// Whether a series with positive terms whose ratio never decreases (currently `ratio`) cannot
+/// meet its stopping rule within `left` more terms (the remaining terms stay at least
+/// `term · ratioʲ`, and the sum at most `sum + term/(1−z)`-ish): an early exit to the fallback.
+#[inline]
+fn hopeless(term: f64, ratio: f64, sum: f64, stop: f64, omz: f64, left: usize) -> bool {
+    let reach = (term / (stop * (sum + term / omz))).ln() + left as f64 * ratio.ln();
+    reach > 0.0
 }
 
 /// The tail integral `I(u) = ∫_u^∞ (α+v)^−p (β+v)^−q dv` relative to its leading power,
@@ -463,14 +482,16 @@ fn tail_fallback<const GRAD: bool>(
         (1.0 - e_min) - p_max * t / (t + d)
     };
     let hi = (nu_s / nu).ln();
-    // Moments of the rel derivatives: ρ, ln(M(v)/M), 1/N(v), 1/M(v).
+    // Moments of the rel derivatives, each non-negative and formed without cancellation:
+    // ρ, ln(M(v)/M), 1/N − 1/N(v) = (1 − e^−ρ)/N and 1/M − 1/M(v) = N (e^ρ − 1)/(M M(v)).
     let moments = |rho: f64| {
+        let em1 = rho.exp_m1();
         let t = nu * rho.exp();
         [
             rho,
-            (nu * rho.exp_m1() / mu).ln_1p(),
-            1.0 / t,
-            1.0 / (t + d),
+            (nu * em1 / mu).ln_1p(),
+            -(-rho).exp_m1() / nu,
+            nu * em1 / (mu * (t + d)),
         ]
     };
     let (ln_q1, mom) = if GRAD {
@@ -488,13 +509,8 @@ fn tail_fallback<const GRAD: bool>(
         };
     }
     // Partials of q1_rel in (e, a, n, m): ∂e = −E[ρ], ∂a = −E[ln(M(v)/M)],
-    // ∂n = e/N − e E[1/N(v)], ∂m = a/M − a E[1/M(v)] (the limits' terms cancel against `rest`).
-    let dq = [
-        -mom[0],
-        -mom[1],
-        e_min * (1.0 / nu - mom[2]),
-        p_max * (1.0 / mu - mom[3]),
-    ];
+    // ∂n = e E[1/N − 1/N(v)], ∂m = a E[1/M − 1/M(v)] (the limits' terms cancel against `rest`).
+    let dq = [-mom[0], -mom[1], e_min * mom[2], p_max * mom[3]];
     // Partials of rest_rel: those of rel(u*) plus the shifts'.
     let (rd_e, rd_a, rd_n, rd_m) = if a_ge_b {
         (rest.d[1], rest.d[0], rest.d[3], rest.d[2])
@@ -506,8 +522,8 @@ fn tail_fallback<const GRAD: bool>(
     let rest_d = [
         rd_e - shift_n,
         rd_a - shift_m,
-        rd_n + e_min * (1.0 / nu - 1.0 / nu_s),
-        rd_m + p_max * (1.0 / mu - 1.0 / mu_s),
+        rd_n + e_min * (u_star - u) / (nu * nu_s),
+        rd_m + p_max * (u_star - u) / (mu * mu_s),
     ];
     let wq = (q1_rel - rel).exp();
     let wr = (rest_rel - rel).exp();
@@ -598,7 +614,7 @@ fn log_concave_integral<const K: usize>(
         None => sides
             .iter()
             .filter(|(lo, hi)| lo < hi)
-            .map(|&(lo, hi)| integrate(f, lo, hi, QUAD_TOL, 0.0, QUAD_PANELS).0)
+            .map(|&(lo, hi)| integrate_vec(|t| [f(t)], lo, hi, QUAD_TOL, [0.0], QUAD_PANELS)[0])
             .sum::<f64>(),
         Some(g) => {
             // Moments may change sign: judge them against the scale of the integral times the
