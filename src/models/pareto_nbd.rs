@@ -156,6 +156,9 @@ const Z_SPLIT: f64 = 0.5;
 const QUAD_TOL: f64 = 1e-11;
 /// Panel cap of the adaptive rule.
 const QUAD_PANELS: usize = 200;
+/// Above this log-likelihood a customer without repeat purchases is evaluated through
+/// `ln(1 − D)` with `D` integrated directly (see `ParetoNbd::no_purchase`).
+const NEAR_ZERO_LL: f64 = -0.5;
 /// How far (in log units) below its maximum a log-concave integrand is cut off.
 const LOG_WINDOW: f64 = 48.0;
 
@@ -819,7 +822,67 @@ impl ParetoNbd {
         let x = customer.frequency();
         let rc = RowConst::new(self.r, self.s, x);
         let out = row::<false>(&self.theta(), &rc, customer.recency(), customer.age());
+        if x == 0.0 && out.ll > NEAR_ZERO_LL {
+            return self.no_purchase::<false>(customer.age()).0;
+        }
         ln_gamma_ratio(self.r, x) + out.ll
+    }
+
+    /// `ln P(X(T) = 0) = ln(1 − D)` and its gradient for a customer without repeat purchases,
+    /// through `D = 1 − P(X(T) = 0) = ∫_0^T r/(α+w) (α/(α+w))ʳ (β/(β+w))ˢ dw` (the first purchase
+    /// falls at `w` while alive): exact also when `D` is tiny, where `ln` of the likelihood
+    /// itself would lose the digits of `D`. Integrated in `y = ln(1 + w/α)`, where the integrand
+    /// is `r e^(−r y) (1 + w/β)^(−s)`.
+    fn no_purchase<const GRAD: bool>(&self, t: f64) -> (f64, [f64; 4]) {
+        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
+        let f = |y: f64| {
+            let w = alpha * y.exp_m1();
+            let lb = (w / beta).ln_1p();
+            let g = r * (-r * y - s * lb).exp();
+            if !GRAD {
+                return [g, 0.0, 0.0, 0.0, 0.0];
+            }
+            let aw = alpha + w;
+            [
+                g,
+                g * (1.0 / r - y),
+                g * (r * (w / alpha) - 1.0) / aw,
+                -g * lb,
+                g * s * (w / beta) / (beta + w),
+            ]
+        };
+        let hi = (t / alpha).ln_1p();
+        let floor = if GRAD {
+            [
+                0.0,
+                0.1 * (1.0 / r + hi),
+                0.1 * (1.0 + r) / alpha,
+                0.1 * (t / beta).ln_1p(),
+                0.1 * s / beta,
+            ]
+        } else {
+            [0.0; 5]
+        };
+        // The integrand decreases from y = 0 with log-slope r + sα/β there: panels growing
+        // geometrically from that scale, until it has fallen e^−50 below its start.
+        let h0 = 0.25 / (r + s * (alpha / beta));
+        let mut v = [0.0; 5];
+        let (mut lo, mut step) = (0.0, h0);
+        while lo < hi {
+            let up = (lo + step).min(hi);
+            let part = integrate_vec(f, lo, up, 1e-13, floor, QUAD_PANELS);
+            for (acc, p) in v.iter_mut().zip(part) {
+                *acc += p;
+            }
+            if f(up)[0] < (-50.0f64).exp() * r {
+                break;
+            }
+            lo = up;
+            step *= 2.0;
+        }
+        let ll = (-v[0]).ln_1p();
+        let k = -1.0 / (1.0 - v[0]);
+        (ll, [k * v[1], k * v[2], k * v[3], k * v[4]])
     }
 
     /// Gradient of [`ParetoNbd::log_likelihood`] with respect to `(r, α, s, β)` (analytic).
@@ -827,7 +890,11 @@ impl ParetoNbd {
         let x = customer.frequency();
         let (r, s) = (self.r, self.s);
         let rc = RowConst::new(r, s, x);
-        let g = row::<true>(&self.theta(), &rc, customer.recency(), customer.age()).grad;
+        let out = row::<true>(&self.theta(), &rc, customer.recency(), customer.age());
+        if x == 0.0 && out.ll > NEAR_ZERO_LL {
+            return self.no_purchase::<true>(customer.age()).1;
+        }
+        let g = out.grad;
         [g[0] + digamma_diff(r, x), g[1], g[2], g[3]]
     }
 
