@@ -30,6 +30,17 @@
 //! point where `z = 1/2` is integrated numerically (adaptive Gauss–Kronrod in `ln(w + min(α,β))`,
 //! where the integrand is log-concave) and the rest summed.
 //!
+//! Every tail is carried relative to its leading power, `rel = ln I(u) + p ln(α+u) + q ln(β+u)`,
+//! a moderate number whatever the size of the parameters, with its derivatives taken in that
+//! form. The likelihood is then assembled with the powers cancelled analytically:
+//! `ℓ = lnΓ(r+x) − lnΓ(r) + ln[ e^{ℓ_G} + e^{ℓ_K} ]`, each term referred to its own point
+//! (`r ln α − (r+x) ln(α+u)` becomes `−r ln(1+u/α) − x ln(α+u)`), and
+//! `1/P(alive) = e^{ℓ_G − ℓ_T} + e^{ℓ_K − ℓ_T}` referred to `T`, where ratios such as
+//! `(β+T)/(β+t_x)` enter through `ln_1p`: no `s ln(β+T)`-sized terms cancel, so the results stay
+//! exact for parameters up to 1e8 and beyond. For a customer without repeat purchases whose
+//! likelihood is close to 1, `ℓ = ln(1 − D)` with `D = ∫_0^T r/(α+w) (α/(α+w))ʳ (β/(β+w))ˢ dw`
+//! integrated directly.
+//!
 //! In the fit, the series coefficients (which depend on `x` but not on `t_x` or `T`) are
 //! tabulated once per evaluation and distinct frequency, so a row costs four logarithms, one
 //! exponential, one logarithm and two short dot products with powers of `z`; rows are split
@@ -45,13 +56,14 @@
 //!   counts, or dead at `τ < t` with NBD counts up to `τ`; the second part is integrated
 //!   numerically in `ln τ`, where its integrand is log-concave. Conditional on a history
 //!   (note 028), the same with the posterior parameters `(r+x, α+T, s, β+T)`, times `P(alive)`,
-//!   plus `1 − P(alive)` at `n = 0`;
+//!   plus `1 − P(alive)` at `n = 0` (integrated directly when it is small, so that it keeps its
+//!   digits);
 //! * discounted expected residual transactions (Fader, Hardie & Lee 2005, *JMR* 42(4):415–430)
 //!   with continuous discount rate `δ`: `DERT = P(alive) · (r+x)/(α+T) · E[1/(μ+δ)]`,
-//!   `μ ~ Gamma(s, β+T)`, i.e. `(β+T)ˢ δ^(s−1) U(s, s; δ(β+T))` with Tricomi's `U`, evaluated in
-//!   logs through `U(s, s; z) = e^z Γ(1−s, z)` ([`crate::special::ln_upper_gamma`], any real
-//!   `1 − s`), with the integral `(β+T) ∫_0^∞ exp(−δ(β+T)(e^ρ−1) + (1−s)ρ) dρ` (log-concave,
-//!   adaptive quadrature) as the fallback.
+//!   `μ ~ Gamma(s, β+T)`, i.e. `(β+T) J(s, δ(β+T))` with
+//!   `J(s, z) = ∫_0^∞ e^(−zy) (1+y)^(−s) dy = e^z z^(s−1) Γ(1−s, z)`
+//!   ([`crate::special::discount_integral`]: bounded work for every `s` and `z`, and never
+//!   above the bound `1/z`, so `DERT ≤ P(alive) (r+x)/(α+T)/δ`).
 //!
 //! Time is in the unit of the data (days, weeks, ...): `α` and `β` are in that unit.
 
