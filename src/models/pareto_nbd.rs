@@ -758,12 +758,14 @@ fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> R
     }
     let pb = 1.0 - pa;
     // ∂ via (p, q) = (r+x, s+1) for G and (r+x+1, s) for K, plus the own-point terms.
+    // A term whose weight underflows to 0 contributes nothing (its derivatives may overflow).
+    let part = |w: f64, v: f64| if w == 0.0 { 0.0 } else { w * v };
     let grad = [
-        pa * (g.d[0] - (tx / alpha).ln_1p()) + pb * (k.d[0] + 1.0 / rx - (t / alpha).ln_1p()),
-        pa * (g.d[2] + (r * (tx / alpha) - x) / ax)
-            + pb * (k.d[2] + (r * (t / alpha) - x - 1.0) / at),
-        pa * (g.d[1] + 1.0 / s - (tx / beta).ln_1p()) + pb * (k.d[1] - (t / beta).ln_1p()),
-        pa * (g.d[3] + (s * (tx / beta) - 1.0) / bx) + pb * (k.d[3] + s * (t / beta) / bt),
+        part(pa, g.d[0] - (tx / alpha).ln_1p()) + part(pb, k.d[0] + 1.0 / rx - (t / alpha).ln_1p()),
+        part(pa, g.d[2] + (r * (tx / alpha) - x) / ax)
+            + part(pb, k.d[2] + (r * (t / alpha) - x - 1.0) / at),
+        part(pa, g.d[1] + 1.0 / s - (tx / beta).ln_1p()) + part(pb, k.d[1] - (t / beta).ln_1p()),
+        part(pa, g.d[3] + (s * (tx / beta) - 1.0) / bx) + part(pb, k.d[3] + s * (t / beta) / bt),
     ];
     RowOut {
         ll,
