@@ -83,13 +83,18 @@ pub(crate) fn integrate(
     }
 }
 
-/// One G7K15 panel of a vector integrand: (Kronrod estimates, error estimates).
+/// One G7K15 panel of a vector integrand: (Kronrod estimates, error estimates). The error
+/// estimate is QUADPACK's (Piessens et al. 1983, `qk15`): `|K − G|` scaled by
+/// `min(1, (200 |K − G| / resasc)^1.5) · resasc`, where `resasc = ∫|f − mean|` over the panel;
+/// it tracks the actual error of the Kronrod value for smooth integrands, where `|K − G|` (the
+/// error of the 7-point rule) overstates it by orders of magnitude.
 fn panel_vec<const K: usize>(f: &impl Fn(f64) -> [f64; K], a: f64, b: f64) -> ([f64; K], [f64; K]) {
     let c = 0.5 * (a + b);
     let h = 0.5 * (b - a);
     let fc = f(c);
     let mut k = fc.map(|v| v * WGK[7]);
     let mut g = fc.map(|v| v * WG[3]);
+    let mut vals = [[[0.0; K]; 2]; 7];
     for j in 0..7 {
         let x = h * XGK[j];
         let (lo, hi) = (f(c - x), f(c + x));
@@ -100,10 +105,23 @@ fn panel_vec<const K: usize>(f: &impl Fn(f64) -> [f64; K], a: f64, b: f64) -> ([
                 g[i] += WG[j / 2] * s;
             }
         }
+        vals[j] = [lo, hi];
     }
     let mut err = [0.0; K];
     for i in 0..K {
-        err[i] = ((k[i] - g[i]) * h).abs();
+        let mean = 0.5 * k[i];
+        let mut asc = WGK[7] * (fc[i] - mean).abs();
+        for j in 0..7 {
+            asc += WGK[j] * ((vals[j][0][i] - mean).abs() + (vals[j][1][i] - mean).abs());
+        }
+        let asc = asc * h.abs();
+        let raw = ((k[i] - g[i]) * h).abs();
+        err[i] = if asc > 0.0 && raw > 0.0 {
+            let q = 200.0 * raw / asc;
+            asc * (q * q.sqrt()).min(1.0)
+        } else {
+            raw
+        };
         k[i] *= h;
     }
     (k, err)
