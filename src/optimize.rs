@@ -398,10 +398,14 @@ const MAX_NEWTON_STEP: f64 = 2.0;
 /// Step (log-units) of the second differences that measure rounding noise: small enough that
 /// the curvature cannot show, large enough to change the parameters' low-order bits.
 const NOISE_STEP: f64 = 1e-8;
+/// Step (log-units) of the coarser difference quotient that checks the analytic gradient
+/// against the cost (see [`noise_level`]).
+const CONSISTENCY_STEP: f64 = 1e-4;
 /// Rounding noise of the mean objective, relative to `1 + |cost|`, above which a point is not
 /// evaluated precisely enough to be judged or returned (the model's arithmetic has lost more
-/// than eight digits there).
-const TRUSTED_NOISE: f64 = 1e-8;
+/// than ten of its sixteen digits there). Below it, every comparison is still made against the
+/// noise measured at the points compared.
+const TRUSTED_NOISE: f64 = 1e-6;
 /// Distance (log-units, ∞-norm) that a search still climbing must have run past the last
 /// precisely evaluated point for its parameters to count as running off to the edge.
 const ESCAPE: f64 = 4.0;
@@ -694,13 +698,35 @@ fn noise_level<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> f64
         let slope: f64 = g.iter().zip(&e).map(|(a, b)| a * b).sum();
         slopes.push((slope, (cu - cd) / (2.0 * NOISE_STEP)));
     }
-    // A difference quotient off the analytic slope by m takes a cost error of at least m times
-    // the step: a discontinuity (a switch between formulas) or a cost that has lost its digits.
-    let mismatch = slopes
+    // A difference quotient off the analytic slope by m over a step h takes a cost error of at
+    // least m h: a discontinuity (a switch between formulas) shows at the small step, a cost
+    // that has lost its digits (constant, or jumping in large quanta) at the large one.
+    let off =
+        |slope: f64, difference: f64| ((difference - slope).abs() - 0.1 * slope.abs()).max(0.0);
+    let mut error = slopes
         .iter()
-        .map(|(slope, difference)| ((difference - slope).abs() - 0.1 * slope.abs()).max(0.0))
+        .map(|&(slope, difference)| off(slope, difference) * NOISE_STEP)
         .fold(0.0f64, f64::max);
-    4.0 * worst.max(mismatch * NOISE_STEP) + floor
+    let diagonal = vec![1.0 / (k as f64).sqrt(); k];
+    let up: Vec<f64> = u
+        .iter()
+        .zip(&diagonal)
+        .map(|(a, b)| a + CONSISTENCY_STEP * b)
+        .collect();
+    let dn: Vec<f64> = u
+        .iter()
+        .zip(&diagonal)
+        .map(|(a, b)| a - CONSISTENCY_STEP * b)
+        .collect();
+    let (cu, cd) = (problem.evaluate(&up).0, problem.evaluate(&dn).0);
+    if let Some(&(slope, _)) = slopes.last() {
+        let difference = (cu - cd) / (2.0 * CONSISTENCY_STEP);
+        error = error.max(off(slope, difference) * CONSISTENCY_STEP);
+    }
+    if !error.is_finite() {
+        return f64::INFINITY;
+    }
+    4.0 * worst.max(error) + floor
 }
 
 /// Examines `u`: the Hessian, its directions of small curvature (and the descent direction
@@ -819,13 +845,13 @@ fn probe<O: Objective>(
     noise0: f64,
 ) -> Side {
     // A rise this far above the precision required of a point cannot be rounding noise.
-    let clear = 100.0 * TRUSTED_NOISE * (1.0 + c0.abs());
-    let mut profile: Vec<(f64, Vec<f64>, f64)> = Vec::with_capacity(PROBE_STEPS.len());
+    let clear = 10.0 * TRUSTED_NOISE * (1.0 + c0.abs());
+    let mut profile: Vec<Probe> = Vec::with_capacity(PROBE_STEPS.len());
     for (i, &s) in PROBE_STEPS.iter().enumerate() {
         let regular = i < PROBE_STEPS_REGULAR;
         let Some((c, v)) = profile_point(problem, u, d, s, newton) else {
             // An infeasible region: a rise, unless the profile fell before it.
-            return match classify(c0, noise0, &profile) {
+            return match judge(problem, c0, noise0, &mut profile).0 {
                 Side::Flat | Side::Rising if regular => Side::Rising,
                 Side::Flat | Side::Rising => Side::LateRising,
                 side => side,
@@ -837,26 +863,52 @@ fn probe<O: Objective>(
                 return Side::Rising;
             }
         }
-        let noise = noise_level(problem, &v, c);
-        if noise > TRUSTED_NOISE * (1.0 + c.abs()) {
-            // Beyond the model's precision: judge what came before.
-            return match classify(c0, noise0, &profile) {
-                Side::Rising if !regular => Side::LateRising,
-                side => side,
-            };
-        }
-        profile.push((c, v, noise));
+        profile.push((c, v, None));
         // Conclude at the regular steps; go on to the far steps only while the profile is
-        // level within the noise (whose level at the point itself may hide a rise).
+        // level within the noise (whose level at the point itself may hide a rise), and not
+        // beyond the model's precision.
         if i + 1 >= PROBE_STEPS_REGULAR {
-            match classify(c0, noise0, &profile) {
-                Side::Flat => {}
-                Side::Rising if !regular => return Side::LateRising,
-                side => return side,
+            match judge(problem, c0, noise0, &mut profile) {
+                (Side::Flat, false) => {}
+                (Side::Rising, _) if !regular => return Side::LateRising,
+                (side, _) => return side,
             }
         }
     }
     Side::Flat
+}
+
+/// A probe of a profile: cost, point, and rounding noise there once measured.
+type Probe = (f64, Vec<f64>, Option<f64>);
+
+/// Classifies a profile (see [`classify`]), measuring the rounding noise only at the probes
+/// that decide the verdict; a decisive probe where the objective is not evaluated precisely
+/// ends the profile there (nothing beyond it can be judged), which the flag reports.
+fn judge<O: Objective>(
+    problem: &Problem<'_, O>,
+    c0: f64,
+    noise0: f64,
+    profile: &mut Vec<Probe>,
+) -> (Side, bool) {
+    let mut imprecise = false;
+    loop {
+        let (side, decisive) = classify(c0, noise0, profile);
+        let Some(i) = decisive
+            .into_iter()
+            .flatten()
+            .find(|&i| profile[i].2.is_none())
+        else {
+            return (side, imprecise);
+        };
+        let (c, v, _) = &profile[i];
+        let noise = noise_level(problem, v, *c);
+        if noise > TRUSTED_NOISE * (1.0 + c.abs()) {
+            profile.truncate(i);
+            imprecise = true;
+        } else {
+            profile[i].2 = Some(noise);
+        }
+    }
 }
 
 /// The profile at `s` log-units along `d` from `u`, the other directions re-minimised by up to
@@ -906,31 +958,31 @@ fn profile_point<O: Objective>(
     Some((c, v))
 }
 
-/// Classifies a profile (cost, point, rounding noise at each probe) against the cost `c0` at
-/// the point, whose noise is `noise0`: a difference counts when it exceeds the noise at both
-/// of its ends. Returns [`Side::Rising`], [`Side::Flat`], [`Side::Falling`] or [`Side::Dip`]
-/// (an empty profile is flat).
-fn classify(c0: f64, noise0: f64, profile: &[(f64, Vec<f64>, f64)]) -> Side {
-    let Some((c_far, v_far, noise_far)) = profile.last() else {
-        return Side::Flat;
+/// Classifies a profile (cost, point, rounding noise at each probe, taken as `noise0` where
+/// not measured) against the cost `c0` at the point, whose noise is `noise0`: a difference
+/// counts when it exceeds the noise at both of its ends. Returns [`Side::Rising`],
+/// [`Side::Flat`], [`Side::Falling`] or [`Side::Dip`] (an empty profile is flat), with the
+/// probes the verdict rests on (the best, the farthest, the first that rises).
+fn classify(c0: f64, noise0: f64, profile: &[Probe]) -> (Side, [Option<usize>; 3]) {
+    let noise = |i: usize| noise0.max(profile[i].2.unwrap_or(noise0));
+    let Some(far) = profile.len().checked_sub(1) else {
+        return (Side::Flat, [None; 3]);
     };
-    let Some((c_best, v_best, noise_best)) = profile.iter().min_by(|a, b| a.0.total_cmp(&b.0))
-    else {
-        return Side::Flat;
-    };
-    if *c_best < c0 - noise0.max(*noise_best) {
-        if *c_far <= c_best + noise_best.max(*noise_far) {
-            Side::Falling(*c_far, v_far.clone())
+    let best = (0..profile.len())
+        .min_by(|&i, &j| profile[i].0.total_cmp(&profile[j].0))
+        .unwrap_or(far);
+    let (c_best, c_far) = (profile[best].0, profile[far].0);
+    if c_best < c0 - noise(best) {
+        let side = if c_far <= c_best + noise(best).max(noise(far)) {
+            Side::Falling(c_far, profile[far].1.clone())
         } else {
-            Side::Dip(*c_best, v_best.clone())
-        }
-    } else if profile
-        .iter()
-        .any(|(c, _, noise)| *c > c0 + noise0.max(*noise))
-    {
-        Side::Rising
-    } else {
-        Side::Flat
+            Side::Dip(c_best, profile[best].1.clone())
+        };
+        return (side, [Some(best), Some(far), None]);
+    }
+    match (0..profile.len()).find(|&i| profile[i].0 > c0 + noise(i)) {
+        Some(rise) => (Side::Rising, [Some(rise), None, None]),
+        None => (Side::Flat, [Some(best), Some(far), None]),
     }
 }
 
