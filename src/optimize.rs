@@ -19,27 +19,37 @@
 //! towards a supremum that no parameter value attains, flattening exponentially so that the
 //! gradient and the curvature both vanish along the way. The examination therefore looks at
 //! the profile of the objective along the suspect directions — the eigenvectors of the Hessian
-//! (in `u`) whose curvature is small next to the largest, and the descent direction when the
-//! gradient is not small — at 1, 2, 4 and 8 log-units on both sides, the other directions
-//! re-minimised by Newton steps at each probe. A side is *falling* when the objective improves
-//! by more than its rounding noise (measured by second differences at the point and at the
-//! farthest probe) and is still as good at the farthest probe, *rising* when it grows by more
-//! than the noise, *flat* otherwise. Then:
+//! (in `u`) whose curvature is below 1% of the largest (always the smallest), and the descent
+//! direction when the gradient is not small — at 1, 2, 4 and 8 log-units on both sides (16 and
+//! 32 while it stays level), the other directions re-minimised by Newton steps at each probe.
+//! Every comparison is made against the rounding noise measured at both points compared
+//! (second differences over a step of 1e-8 log-units, and the disagreement between the
+//! analytic gradient and the cost's own differences). A side is *falling* when the objective
+//! improves by more than the noise and is still as good at the farthest probe, a *dip* when it
+//! improves and then grows again, *rising* when it grows by more than the noise within 8
+//! log-units (*late* when only further out), *flat* otherwise. Then:
 //!
 //! * falling on one side (or flat on one side and rising on the other): the likelihood keeps
 //!   improving, or stays level within rounding noise, all the way to the edge: a supremum on
 //!   the boundary ([`Status::Boundary`], naming the parameters that move along the direction);
-//! * an improvement that rises again further out: a better interior point, from which L-BFGS
-//!   starts again;
-//! * flat on both sides, or a Hessian that is not positive definite at a point where every
-//!   probe rises: [`Status::Flat`];
+//! * a dip: a better interior point, from which L-BFGS starts again (a few rounds at most);
+//! * flat on both sides, late on one and rising or late on the other (a curvature below what
+//!   the arithmetic can measure), or a Hessian that is not positive definite at a point where
+//!   every probe rises: [`Status::Flat`];
 //! * rising on both sides along every suspect direction, with a small gradient and a
 //!   positive-definite Hessian: [`Status::Converged`], and only then a covariance;
 //! * otherwise (the budget spent with a gradient that is not small): [`Status::NotConverged`].
 //!
-//! A genuine interior maximum at large parameters (say `b = 1e6` determined by millions of
-//! customers) has a profile that rises on both sides by far more than the rounding noise, so
-//! it stays a maximum however large the parameter.
+//! A genuine interior maximum at large parameters (a time scale in seconds, spends in
+//! millions, shape parameters in the thousands determined by a large cohort) has a profile
+//! that rises on both sides by far more than the rounding noise, so it stays a maximum however
+//! large the parameter.
+//!
+//! Points where the model's arithmetic has lost its digits (noise above 1e-6 of the cost) are
+//! neither judged nor returned: a likelihood rising towards the edge draws the search there,
+//! and the examination then starts from the last precise point of the search path. If the
+//! search was still climbing there (a gradient far from zero) and ran on at least 4 log-units,
+//! the parameters it moved are the ones running off to the edge: [`Status::Boundary`].
 //!
 //! Standard errors come from the observed information: the Hessian of the total negative
 //! log-likelihood in `u`, by central differences of the analytic gradient, inverted by Cholesky,
