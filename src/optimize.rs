@@ -201,6 +201,8 @@ struct Problem<'a, O: Objective> {
     best: RefCell<(f64, Vec<f64>)>,
     /// Every point that improved on the best so far, in order (the path of the search).
     trail: RefCell<Vec<Vec<f64>>>,
+    /// The last point whose rounding noise was measured, with that noise.
+    noise: RefCell<Option<(Vec<f64>, f64)>>,
     /// Last evaluated point with its cost and gradient (L-BFGS asks for both at the same point).
     cache: RefCell<Option<Evaluation>>,
     /// Likelihood evaluations so far, and the budget the solvers may spend.
@@ -216,6 +218,7 @@ impl<'a, O: Objective> Problem<'a, O> {
             penalty,
             best: RefCell::new((f64::INFINITY, Vec::new())),
             trail: RefCell::new(Vec::new()),
+            noise: RefCell::new(None),
             cache: RefCell::new(None),
             evaluations: std::cell::Cell::new(0),
             budget,
@@ -683,6 +686,18 @@ fn trusted<O: Objective>(problem: &Problem<'_, O>, u: Vec<f64>) -> (Vec<f64>, Op
 /// a constant cost, whose second differences look perfectly precise, next to a gradient that
 /// is far from zero.
 fn noise_level<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> f64 {
+    if let Some((v, noise)) = problem.noise.borrow().as_ref() {
+        if v.as_slice() == u {
+            return *noise;
+        }
+    }
+    let noise = measure_noise(problem, u, c);
+    *problem.noise.borrow_mut() = Some((u.to_vec(), noise));
+    noise
+}
+
+/// See [`noise_level`].
+fn measure_noise<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> f64 {
     let k = u.len();
     let (_, g) = problem.evaluate(u);
     let floor = 32.0 * f64::EPSILON * (1.0 + c.abs());
@@ -784,15 +799,17 @@ fn examine<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Finding {
     };
     let mut moved = vec![false; k];
     let mut flat = false;
-    let noise = noise_level(problem, u, c0);
+    // Measured once, and only if a profile needs it (a clear rise does not).
+    let noise_cell = std::cell::OnceCell::new();
+    let noise = || *noise_cell.get_or_init(|| noise_level(problem, u, c0));
     for d in &directions {
         let newton = mean_hessian
             .as_deref()
             .and_then(|h| complement_inverse(h, d, k));
         let minus: Vec<f64> = d.iter().map(|v| -v).collect();
         let sides = [
-            probe(problem, u, c0, d, newton.as_deref(), noise),
-            probe(problem, u, c0, &minus, newton.as_deref(), noise),
+            probe(problem, u, c0, d, newton.as_deref(), &noise),
+            probe(problem, u, c0, &minus, newton.as_deref(), &noise),
         ];
         match sides {
             [Side::Dip(c, v), _] | [_, Side::Dip(c, v)] => consider(c, &v),
@@ -842,7 +859,7 @@ fn examine<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Finding {
 }
 
 /// The profile of the mean objective on the side `d` (a unit vector) of `u` (cost `c0`,
-/// rounding noise `noise0`), at [`PROBE_STEPS`], each probe re-minimised over the other
+/// rounding noise `noise0()`), at [`PROBE_STEPS`], each probe re-minimised over the other
 /// directions by Newton steps with `newton` (the inverse of the Hessian on the complement of
 /// `d`). The profile stops at an infeasible region (judged as a rise) and at the first probe
 /// where the objective is not evaluated precisely (beyond which nothing can be judged).
@@ -852,7 +869,7 @@ fn probe<O: Objective>(
     c0: f64,
     d: &[f64],
     newton: Option<&[f64]>,
-    noise0: f64,
+    noise0: &dyn Fn() -> f64,
 ) -> Side {
     // A rise this far above the precision required of a point cannot be rounding noise.
     let clear = 10.0 * TRUSTED_NOISE * (1.0 + c0.abs());
@@ -861,7 +878,7 @@ fn probe<O: Objective>(
         let regular = i < PROBE_STEPS_REGULAR;
         let Some((c, v)) = profile_point(problem, u, d, s, newton) else {
             // An infeasible region: a rise, unless the profile fell before it.
-            return match judge(problem, c0, noise0, &mut profile).0 {
+            return match judge(problem, c0, noise0(), &mut profile).0 {
                 Side::Flat | Side::Rising if regular => Side::Rising,
                 Side::Flat | Side::Rising => Side::LateRising,
                 side => side,
@@ -878,7 +895,7 @@ fn probe<O: Objective>(
         // level within the noise (whose level at the point itself may hide a rise), and not
         // beyond the model's precision.
         if i + 1 >= PROBE_STEPS_REGULAR {
-            match judge(problem, c0, noise0, &mut profile) {
+            match judge(problem, c0, noise0(), &mut profile) {
                 (Side::Flat, false) => {}
                 (Side::Rising, _) if !regular => return Side::LateRising,
                 (side, _) => return side,
