@@ -103,8 +103,10 @@ pub struct FitOptions {
     pub start: Option<Vec<f64>>,
     /// Budget of likelihood evaluations over all optimiser runs (default 3000; a regular fit
     /// needs well under 200). When it is spent the fit stops at the best point found, and
-    /// [`crate::Fitted::converged`] tells whether that point is a maximum: this bounds the time of
-    /// fits whose likelihood keeps rising towards the edge of the parameter space.
+    /// [`crate::Fitted::status`] tells what that point is (a maximum, a supremum on the
+    /// boundary, a flat ridge, or [`crate::FitStatus::NotConverged`]): this bounds the time of
+    /// fits whose likelihood keeps rising towards the edge of the parameter space. The
+    /// examination of the final point (a few dozen evaluations for a regular fit) comes on top.
     pub max_evaluations: u64,
 }
 
