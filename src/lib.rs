@@ -65,7 +65,7 @@ pub mod value;
 
 pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmData, SpendData};
 pub use error::{Error, Result};
-pub use fitted::Fitted;
+pub use fitted::{FitStatus, Fitted};
 pub use models::{BgNbd, GammaGamma, Model, ParetoNbd, Sbg, TransactionModel};
 pub use optimize::{FitOptions, Objective};
 

@@ -8,11 +8,48 @@
 //! stop cleanly instead of hanging.
 //!
 //! Strategy: L-BFGS (memory 10, More–Thuente) from each start point in turn, restarted from the
-//! best point seen while it keeps improving; then, if the gradient is still not small, a
-//! Nelder–Mead search from the best point, polished again by L-BFGS. The result is the best
-//! point evaluated, never the start point unless nothing better exists (which is an error).
-//! Convergence means a small gradient of the mean objective at the returned point, checked by us,
-//! not only argmin's own termination status.
+//! best point seen while it keeps improving; then the point is examined (below), and, if nothing
+//! better or conclusive turns up and the gradient is still not small, a Nelder–Mead search from
+//! the best point, polished again by L-BFGS, and examined again. The result is never the start
+//! point unless nothing better exists (which is an error).
+//!
+//! # The verdict
+//! A small gradient does not make a maximum: when a parameter runs off to 0 or ∞ (every
+//! direction in `u` ends on the edge of the parameter space), the likelihood can keep rising
+//! towards a supremum that no parameter value attains, flattening exponentially so that the
+//! gradient and the curvature both vanish along the way. The examination therefore looks at
+//! the profile of the objective along the suspect directions — the eigenvectors of the Hessian
+//! (in `u`) whose curvature is below 1% of the largest (always the smallest), and the descent
+//! direction when the gradient is not small — at 1, 2, 4 and 8 log-units on both sides (16 and
+//! 32 while it stays level), the other directions re-minimised by Newton steps at each probe.
+//! Every comparison is made against the rounding noise measured at both points compared
+//! (second differences over a step of 1e-8 log-units, and the disagreement between the
+//! analytic gradient and the cost's own differences). A side is *falling* when the objective
+//! improves by more than the noise and is still as good at the farthest probe, a *dip* when it
+//! improves and then grows again, *rising* when it grows by more than the noise within 8
+//! log-units (*late* when only further out), *flat* otherwise. Then:
+//!
+//! * falling on one side (or flat on one side and rising on the other): the likelihood keeps
+//!   improving, or stays level within rounding noise, all the way to the edge: a supremum on
+//!   the boundary ([`Status::Boundary`], naming the parameters that move along the direction);
+//! * a dip: a better interior point, from which L-BFGS starts again (a few rounds at most);
+//! * flat on both sides, late on one and rising or late on the other (a curvature below what
+//!   the arithmetic can measure), or a Hessian that is not positive definite at a point where
+//!   every probe rises: [`Status::Flat`];
+//! * rising on both sides along every suspect direction, with a small gradient and a
+//!   positive-definite Hessian: [`Status::Converged`], and only then a covariance;
+//! * otherwise (the budget spent with a gradient that is not small): [`Status::NotConverged`].
+//!
+//! A genuine interior maximum at large parameters (a time scale in seconds, spends in
+//! millions, shape parameters in the thousands determined by a large cohort) has a profile
+//! that rises on both sides by far more than the rounding noise, so it stays a maximum however
+//! large the parameter.
+//!
+//! Points where the model's arithmetic has lost its digits (noise above 1e-6 of the cost) are
+//! neither judged nor returned: a likelihood rising towards the edge draws the search there,
+//! and the examination then starts from the last precise point of the search path. If the
+//! search was still climbing there (a gradient far from zero) and ran on at least 4 log-units,
+//! the parameters it moved are the ones running off to the edge: [`Status::Boundary`].
 //!
 //! Standard errors come from the observed information: the Hessian of the total negative
 //! log-likelihood in `u`, by central differences of the analytic gradient, inverted by Cholesky,
@@ -66,8 +103,10 @@ pub struct FitOptions {
     pub start: Option<Vec<f64>>,
     /// Budget of likelihood evaluations over all optimiser runs (default 3000; a regular fit
     /// needs well under 200). When it is spent the fit stops at the best point found, and
-    /// [`crate::Fitted::converged`] tells whether that point is a maximum: this bounds the time of
-    /// fits whose likelihood keeps rising towards the edge of the parameter space.
+    /// [`crate::Fitted::status`] tells what that point is (a maximum, a supremum on the
+    /// boundary, a flat ridge, or [`crate::FitStatus::NotConverged`]): this bounds the time of
+    /// fits whose likelihood keeps rising towards the edge of the parameter space. The
+    /// examination of the final point (a few dozen evaluations for a regular fit) comes on top.
     pub max_evaluations: u64,
 }
 
@@ -120,6 +159,21 @@ fn gradient_target(n_rows: usize) -> f64 {
     (1e-10 * (n_rows as f64).sqrt()).clamp(1e-9, 1e-7)
 }
 
+/// The verdict on the point the optimiser returns (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Status {
+    /// A small gradient, a positive-definite Hessian, and a profile that rises on both sides
+    /// along every direction of small curvature.
+    Converged,
+    /// The likelihood keeps rising (or stays level within rounding noise) towards the edge of
+    /// the parameter space along a direction that moves these parameters (indices).
+    Boundary(Vec<usize>),
+    /// The budget ran out with a gradient that is not small, and no direction to the edge.
+    NotConverged,
+    /// A vanishing gradient, but a Hessian that is singular or indefinite away from the edge.
+    Flat,
+}
+
 /// What the optimiser found.
 #[derive(Debug, Clone)]
 pub(crate) struct Estimate {
@@ -131,10 +185,9 @@ pub(crate) struct Estimate {
     pub iterations: u64,
     /// ∞-norm of the gradient of the mean objective in log-parameters at `params`.
     pub gradient_norm: f64,
-    /// Whether `gradient_norm` is below the acceptance threshold and the Hessian is positive
-    /// definite there.
-    pub converged: bool,
-    /// Covariance of the natural parameters (row-major k×k), when the Hessian is positive definite.
+    /// The verdict on `params`.
+    pub status: Status,
+    /// Covariance of the natural parameters (row-major k×k); only for [`Status::Converged`].
     pub covariance: Option<Vec<f64>>,
 }
 
@@ -148,6 +201,10 @@ struct Problem<'a, O: Objective> {
     penalty: f64,
     /// Best (cost, u) evaluated so far.
     best: RefCell<(f64, Vec<f64>)>,
+    /// Every point that improved on the best so far, in order (the path of the search).
+    trail: RefCell<Vec<Vec<f64>>>,
+    /// The last point whose rounding noise was measured, with that noise.
+    noise: RefCell<Option<(Vec<f64>, f64)>>,
     /// Last evaluated point with its cost and gradient (L-BFGS asks for both at the same point).
     cache: RefCell<Option<Evaluation>>,
     /// Likelihood evaluations so far, and the budget the solvers may spend.
@@ -162,6 +219,8 @@ impl<'a, O: Objective> Problem<'a, O> {
             lower,
             penalty,
             best: RefCell::new((f64::INFINITY, Vec::new())),
+            trail: RefCell::new(Vec::new()),
+            noise: RefCell::new(None),
             cache: RefCell::new(None),
             evaluations: std::cell::Cell::new(0),
             budget,
@@ -229,6 +288,7 @@ impl<'a, O: Objective> Problem<'a, O> {
         let mut best = self.best.borrow_mut();
         if cost < best.0 {
             *best = (cost, u.to_vec());
+            self.trail.borrow_mut().push(u.to_vec());
         }
         *self.cache.borrow_mut() = Some((u.to_vec(), cost, grad.clone()));
         (cost, grad)
@@ -336,7 +396,39 @@ fn inf_norm(g: &[f64]) -> f64 {
     g.iter().fold(0.0, |m, v| m.max(v.abs()))
 }
 
-/// Maximises `obj` over `θ > lower`, trying `starts` (natural parameters) in order.
+/// Log-unit distances at which [`examine`] probes the profile on each side of a point: the
+/// first [`PROBE_STEPS_REGULAR`] always, the others while the profile stays level within the
+/// rounding noise (far from the data's scale, the noise at the point can hide a rise that
+/// shows further away).
+const PROBE_STEPS: [f64; 6] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0];
+/// See [`PROBE_STEPS`].
+const PROBE_STEPS_REGULAR: usize = 4;
+/// Curvature, relative to the largest, below which an eigen-direction of the Hessian is
+/// examined (the direction of smallest curvature is always examined).
+const SMALL_CURVATURE: f64 = 1e-2;
+/// Newton steps that re-minimise the other directions at each probe.
+const NEWTON_STEPS: usize = 2;
+/// Largest Newton step (∞-norm, log-units) at a probe.
+const MAX_NEWTON_STEP: f64 = 2.0;
+/// Step (log-units) of the second differences that measure rounding noise: small enough that
+/// the curvature cannot show, large enough to change the parameters' low-order bits.
+const NOISE_STEP: f64 = 1e-8;
+/// Step (log-units) of the coarser difference quotient that checks the analytic gradient
+/// against the cost (see [`noise_level`]).
+const CONSISTENCY_STEP: f64 = 1e-4;
+/// Rounding noise of the mean objective, relative to `1 + |cost|`, above which a point is not
+/// evaluated precisely enough to be judged or returned (the model's arithmetic has lost more
+/// than ten of its sixteen digits there). Below it, every comparison is still made against the
+/// noise measured at the points compared.
+const TRUSTED_NOISE: f64 = 1e-6;
+/// Distance (log-units, ∞-norm) that a search still climbing must have run past the last
+/// precisely evaluated point for its parameters to count as running off to the edge.
+const ESCAPE: f64 = 4.0;
+/// Rounds of examination, each possibly followed by an L-BFGS or Nelder–Mead run.
+const MAX_ROUNDS: usize = 4;
+
+/// Maximises `obj` over `θ > lower`, trying `starts` (natural parameters) in order, and
+/// examines the result (see the module docs).
 ///
 /// Errors: [`Error::NotConverged`] when no start has a finite likelihood or nothing better than
 /// the start could be found.
@@ -393,58 +485,539 @@ pub(crate) fn maximize<O: Objective>(
         }
     }
 
-    let (c, u) = current(&problem);
+    let (c, mut point) = current(&problem);
     if !c.is_finite() {
         return Err(Error::NotConverged(
             "the log-likelihood is not finite at any start point; check the data".into(),
         ));
     }
-    if grad_at(&problem, &u) > GRADIENT_ACCEPT {
-        // Fallback: Nelder–Mead from the best point, then L-BFGS polish.
-        for step in [0.5, 0.1] {
-            if problem.exhausted() {
-                break;
+    // Examine the point; restart from a better one, or try Nelder–Mead when the gradient is
+    // still not small and no direction to the edge explains it.
+    let mut simplex_tried = false;
+    let mut examined: Option<(Vec<f64>, Finding, Option<Vec<f64>>)> = None;
+    for round in 1..=MAX_ROUNDS {
+        let (precise, escape) = trusted(&problem, point);
+        if examined.as_ref().is_some_and(|(u, _, _)| *u == precise) {
+            break;
+        }
+        let finding = examine(&problem, &precise);
+        let may_continue = round < MAX_ROUNDS && !problem.exhausted();
+        let climbing = finding.gradient_norm > GRADIENT_ACCEPT;
+        let next = match &finding.kind {
+            Kind::Better(v) if may_continue => {
+                iterations += run_lbfgs(&problem, v.clone(), options.max_iterations).0;
+                Some(current(&problem).1)
             }
-            let (_, u) = current(&problem);
-            iterations += run_nelder_mead(&problem, &u, step, 5000);
-            let (_, u) = current(&problem);
-            iterations += run_lbfgs(&problem, u, options.max_iterations).0;
-            let (_, u) = current(&problem);
-            if grad_at(&problem, &u) <= GRADIENT_ACCEPT {
-                break;
+            Kind::Maximum { .. } | Kind::Flat if climbing && !simplex_tried && may_continue => {
+                simplex_tried = true;
+                for step in [0.5, 0.1] {
+                    if problem.exhausted() {
+                        break;
+                    }
+                    let (_, u) = current(&problem);
+                    iterations += run_nelder_mead(&problem, &u, step, 5000);
+                    let (_, u) = current(&problem);
+                    iterations += run_lbfgs(&problem, u, options.max_iterations).0;
+                    let (_, u) = current(&problem);
+                    if grad_at(&problem, &u) <= GRADIENT_ACCEPT {
+                        break;
+                    }
+                }
+                Some(current(&problem).1)
             }
+            _ => None,
+        };
+        examined = Some((precise, finding, escape));
+        match next {
+            Some(u) => point = u,
+            None => break,
         }
     }
+    let Some((point, finding, escape)) = examined else {
+        return Err(Error::NotConverged(
+            "the optimiser could not examine its best point".into(),
+        ));
+    };
 
-    let (_, u) = current(&problem);
-    let gradient_norm = grad_at(&problem, &u);
-    let converged = gradient_norm <= GRADIENT_ACCEPT;
-    if !converged && all_starts.iter().filter_map(|s| to_u(s)).any(|s| s == u) {
+    let k = point.len();
+    let climbing = finding.gradient_norm > GRADIENT_ACCEPT;
+    // The search left the region where the objective is evaluated precisely while still
+    // climbing (a gradient far from zero, measured where it is precise) and ran several
+    // log-units further: the parameters it moved run off towards the edge.
+    let escaped = escape
+        .filter(|d| climbing && inf_norm(d) >= ESCAPE)
+        .map(|d| {
+            let largest = inf_norm(&d);
+            (0..k).filter(|&i| d[i].abs() >= 0.3 * largest).collect()
+        });
+    let status = match (finding.kind, escaped) {
+        (Kind::Boundary(moved), _) => Status::Boundary(moved),
+        (_, Some(moved)) => Status::Boundary(moved),
+        (Kind::Flat, None) if climbing => Status::NotConverged,
+        (Kind::Flat, None) => Status::Flat,
+        (Kind::Better(_), None) => Status::NotConverged,
+        (Kind::Maximum { .. }, None) if climbing => Status::NotConverged,
+        (
+            Kind::Maximum {
+                positive_definite: false,
+            },
+            None,
+        ) => Status::Flat,
+        (
+            Kind::Maximum {
+                positive_definite: true,
+            },
+            None,
+        ) => Status::Converged,
+    };
+    let covariance = match (&status, &finding.hessian) {
+        (Status::Converged, Some(h)) => covariance(&problem, &point, h),
+        _ => None,
+    };
+    // A maximum needs its covariance (a positive-definite, finite information matrix).
+    let status = match status {
+        Status::Converged if covariance.is_none() => Status::Flat,
+        s => s,
+    };
+    let gradient_norm = grad_at(&problem, &point);
+    // A search that ends where it started, with nothing to show for it, found nothing.
+    if status == Status::NotConverged
+        && all_starts
+            .iter()
+            .filter_map(|s| to_u(s))
+            .any(|s| s == point)
+    {
         return Err(Error::NotConverged(
             "the optimiser could not improve on the start point".into(),
         ));
     }
-    let params = problem.theta(&u);
+    let params = problem.theta(&point);
     let log_likelihood = obj.log_likelihood(&params, None);
     if !log_likelihood.is_finite() || params.iter().any(|p| !p.is_finite()) {
         return Err(Error::NotConverged("the optimum is not finite".into()));
     }
-    let covariance = covariance(&problem, &u);
     Ok(Estimate {
         params,
         log_likelihood,
         iterations,
         gradient_norm,
-        // A maximum has a vanishing gradient *and* a positive-definite Hessian; a flat direction
-        // (a boundary optimum, a ridge, too little data) leaves the parameters undetermined.
-        converged: converged && covariance.is_some(),
+        status,
         covariance,
     })
 }
 
-/// Covariance of the natural parameters at `u` (see the module docs), if the Hessian is positive
-/// definite there.
-fn covariance<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>> {
+/// What [`examine`] concluded about a point.
+#[derive(Debug)]
+enum Kind {
+    /// Every examined direction rises on both sides; whether the Hessian is positive definite.
+    Maximum { positive_definite: bool },
+    /// A direction along which the objective falls (or stays level) to the edge; the indices
+    /// of the parameters it moves.
+    Boundary(Vec<usize>),
+    /// A direction along which the objective is level on both sides.
+    Flat,
+    /// A strictly better point (in `u`) that is not on a ray to the edge.
+    Better(Vec<f64>),
+}
+
+/// The examination of a point (see the module docs).
+struct Finding {
+    kind: Kind,
+    /// ∞-norm of the gradient of the mean objective at the point.
+    gradient_norm: f64,
+    /// Hessian of the total objective at the point (row-major), when finite.
+    hessian: Option<Vec<f64>>,
+}
+
+/// The profile on one side of a point along a direction.
+#[derive(Debug)]
+enum Side {
+    /// Grows by more than the rounding noise within the regular probes (or meets an
+    /// infeasible region there) without improving.
+    Rising,
+    /// Level within the noise over the regular probes, growing only further out (or meeting
+    /// an infeasible region there): a curvature too small to measure.
+    LateRising,
+    /// Level within the noise at every probe.
+    Flat,
+    /// Improves by more than the noise, and is still as good at the farthest probe: the cost
+    /// and point there.
+    Falling(f64, Vec<f64>),
+    /// Improves by more than the noise, then grows again: the best cost and point.
+    Dip(f64, Vec<f64>),
+}
+
+/// `u` if the objective is evaluated precisely there (rounding noise at most
+/// [`TRUSTED_NOISE`]), otherwise the last point of the search path where it is: a likelihood
+/// that keeps rising towards the edge of the parameter space draws the search into parameters
+/// so extreme that the model's arithmetic loses every digit, and neither a verdict nor the
+/// returned parameters can rest on such values. The noise grows along the path, so the last
+/// precise point is found by bisection; if none is precise, `u` itself. With the point, the
+/// displacement from it to `u` when they differ.
+fn trusted<O: Objective>(problem: &Problem<'_, O>, u: Vec<f64>) -> (Vec<f64>, Option<Vec<f64>>) {
+    let precise = |v: &[f64]| {
+        let (c, _) = problem.evaluate(v);
+        c.is_finite() && noise_level(problem, v, c) <= TRUSTED_NOISE * (1.0 + c.abs())
+    };
+    if precise(&u) {
+        return (u, None);
+    }
+    let trail = problem.trail.borrow().clone();
+    if trail.first().is_none_or(|v| !precise(v)) {
+        return (u, None);
+    }
+    // trail[lo] is precise, trail[hi] (or the end) is not.
+    let (mut lo, mut hi) = (0, trail.len());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if precise(&trail[mid]) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let escape = u.iter().zip(&trail[lo]).map(|(a, b)| a - b).collect();
+    (trail[lo].clone(), Some(escape))
+}
+
+/// Rounding noise of the mean objective at `u` (cost `c`) in any direction: a bound from
+/// second differences along every coordinate and the diagonal over a step of [`NOISE_STEP`]
+/// (where the curvature cannot show), with a floor of a few dozen ulps of the cost; infinite
+/// where a neighbour is infeasible. The disagreement between the analytic gradient and the
+/// cost's own first differences counts too: an arithmetic that has lost every digit can return
+/// a constant cost, whose second differences look perfectly precise, next to a gradient that
+/// is far from zero.
+fn noise_level<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> f64 {
+    if let Some((v, noise)) = problem.noise.borrow().as_ref() {
+        if v.as_slice() == u {
+            return *noise;
+        }
+    }
+    let noise = measure_noise(problem, u, c);
+    *problem.noise.borrow_mut() = Some((u.to_vec(), noise));
+    noise
+}
+
+/// See [`noise_level`].
+fn measure_noise<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> f64 {
+    let k = u.len();
+    let (_, g) = problem.evaluate(u);
+    let floor = 32.0 * f64::EPSILON * (1.0 + c.abs());
+    let mut worst = 0.0f64;
+    // (analytic slope, difference quotient) per direction.
+    let mut slopes = Vec::with_capacity(k + 1);
+    for j in 0..=k {
+        let e: Vec<f64> = (0..k)
+            .map(|i| match j {
+                _ if j == k => 1.0 / (k as f64).sqrt(),
+                _ if i == j => 1.0,
+                _ => 0.0,
+            })
+            .collect();
+        let up: Vec<f64> = u.iter().zip(&e).map(|(a, b)| a + NOISE_STEP * b).collect();
+        let dn: Vec<f64> = u.iter().zip(&e).map(|(a, b)| a - NOISE_STEP * b).collect();
+        let (cu, cd) = (problem.evaluate(&up).0, problem.evaluate(&dn).0);
+        let second = (cu + cd - 2.0 * c).abs();
+        if !second.is_finite() {
+            return f64::INFINITY;
+        }
+        worst = worst.max(second);
+        let slope: f64 = g.iter().zip(&e).map(|(a, b)| a * b).sum();
+        slopes.push((slope, (cu - cd) / (2.0 * NOISE_STEP)));
+    }
+    // A difference quotient off the analytic slope by m over a step h takes a cost error of at
+    // least m h: a discontinuity (a switch between formulas) shows at the small step, a cost
+    // that has lost its digits (constant, or jumping in large quanta) at the large one.
+    let off =
+        |slope: f64, difference: f64| ((difference - slope).abs() - 0.1 * slope.abs()).max(0.0);
+    let mut error = slopes
+        .iter()
+        .map(|&(slope, difference)| off(slope, difference) * NOISE_STEP)
+        .fold(0.0f64, f64::max);
+    let diagonal = vec![1.0 / (k as f64).sqrt(); k];
+    let up: Vec<f64> = u
+        .iter()
+        .zip(&diagonal)
+        .map(|(a, b)| a + CONSISTENCY_STEP * b)
+        .collect();
+    let dn: Vec<f64> = u
+        .iter()
+        .zip(&diagonal)
+        .map(|(a, b)| a - CONSISTENCY_STEP * b)
+        .collect();
+    let (cu, cd) = (problem.evaluate(&up).0, problem.evaluate(&dn).0);
+    if let Some(&(slope, _)) = slopes.last() {
+        let difference = (cu - cd) / (2.0 * CONSISTENCY_STEP);
+        error = error.max(off(slope, difference) * CONSISTENCY_STEP);
+    }
+    if !error.is_finite() {
+        return f64::INFINITY;
+    }
+    4.0 * worst.max(error) + floor
+}
+
+/// Examines `u`: the Hessian, its directions of small curvature (and the descent direction
+/// when the gradient is not small), and the profile on both sides of each.
+fn examine<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Finding {
+    let k = u.len();
+    let n = problem.obj.n_obs();
+    let (c0, g0) = problem.evaluate(u);
+    let gradient_norm = inf_norm(&g0);
+    let hessian = hessian(problem, u);
+    let mean_hessian: Option<Vec<f64>> = hessian
+        .as_ref()
+        .map(|h| h.iter().map(|v| v / n).collect())
+        .filter(|h: &Vec<f64>| h.iter().all(|v| v.is_finite()));
+    let mut directions: Vec<Vec<f64>> = Vec::new();
+    match mean_hessian.as_deref().and_then(|h| symmetric_eigen(h, k)) {
+        Some((values, vectors)) => {
+            let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (i, (&value, vector)) in values.iter().zip(vectors).enumerate() {
+                if i == 0 || value <= SMALL_CURVATURE * largest {
+                    directions.push(vector);
+                }
+            }
+        }
+        None => {
+            for j in 0..k {
+                let mut e = vec![0.0; k];
+                e[j] = 1.0;
+                directions.push(e);
+            }
+        }
+    }
+    if gradient_norm > GRADIENT_ACCEPT {
+        let norm = g0.iter().map(|g| g * g).sum::<f64>().sqrt();
+        if norm.is_finite() && norm > 0.0 {
+            directions.push(g0.iter().map(|g| -g / norm).collect());
+        }
+    }
+
+    let mut better: Option<(f64, Vec<f64>)> = None;
+    let mut consider = |c: f64, v: &[f64]| {
+        if better.as_ref().is_none_or(|(b, _)| c < *b) {
+            better = Some((c, v.to_vec()));
+        }
+    };
+    let mut moved = vec![false; k];
+    let mut flat = false;
+    // Measured once, and only if a profile needs it (a clear rise does not).
+    let noise_cell = std::cell::OnceCell::new();
+    let noise = || *noise_cell.get_or_init(|| noise_level(problem, u, c0));
+    for d in &directions {
+        let newton = mean_hessian
+            .as_deref()
+            .and_then(|h| complement_inverse(h, d, k));
+        let minus: Vec<f64> = d.iter().map(|v| -v).collect();
+        let sides = [
+            probe(problem, u, c0, d, newton.as_deref(), &noise),
+            probe(problem, u, c0, &minus, newton.as_deref(), &noise),
+        ];
+        match sides {
+            [Side::Dip(c, v), _] | [_, Side::Dip(c, v)] => consider(c, &v),
+            [Side::Falling(c1, v1), Side::Falling(c2, v2)] => {
+                consider(c1, &v1);
+                consider(c2, &v2);
+            }
+            // Improving, or level within the noise, all the way to the edge on one side.
+            [
+                Side::Falling(..) | Side::Flat,
+                Side::Rising | Side::LateRising,
+            ]
+            | [
+                Side::Rising | Side::LateRising,
+                Side::Falling(..) | Side::Flat,
+            ]
+            | [Side::Falling(..), Side::Flat]
+            | [Side::Flat, Side::Falling(..)] => {
+                let largest = inf_norm(d);
+                for (m, v) in moved.iter_mut().zip(d) {
+                    *m |= v.abs() >= 0.3 * largest;
+                }
+            }
+            // Level within the noise over several log-units: a curvature too small to measure.
+            [Side::Flat, Side::Flat]
+            | [Side::LateRising, Side::Rising | Side::LateRising]
+            | [Side::Rising, Side::LateRising] => flat = true,
+            [Side::Rising, Side::Rising] => {}
+        }
+    }
+    let kind = if let Some((_, v)) = better {
+        Kind::Better(v)
+    } else if moved.iter().any(|&m| m) {
+        Kind::Boundary((0..k).filter(|&i| moved[i]).collect())
+    } else if flat {
+        Kind::Flat
+    } else {
+        Kind::Maximum {
+            positive_definite: hessian.as_deref().and_then(|h| invert_spd(h, k)).is_some(),
+        }
+    };
+    Finding {
+        kind,
+        gradient_norm,
+        hessian,
+    }
+}
+
+/// The profile of the mean objective on the side `d` (a unit vector) of `u` (cost `c0`,
+/// rounding noise `noise0()`), at [`PROBE_STEPS`], each probe re-minimised over the other
+/// directions by Newton steps with `newton` (the inverse of the Hessian on the complement of
+/// `d`). The profile stops at an infeasible region (judged as a rise) and at the first probe
+/// where the objective is not evaluated precisely (beyond which nothing can be judged).
+fn probe<O: Objective>(
+    problem: &Problem<'_, O>,
+    u: &[f64],
+    c0: f64,
+    d: &[f64],
+    newton: Option<&[f64]>,
+    noise0: &dyn Fn() -> f64,
+) -> Side {
+    // A rise this far above the precision required of a point cannot be rounding noise.
+    let clear = 10.0 * TRUSTED_NOISE * (1.0 + c0.abs());
+    let mut profile: Vec<Probe> = Vec::with_capacity(PROBE_STEPS.len());
+    for (i, &s) in PROBE_STEPS.iter().enumerate() {
+        let regular = i < PROBE_STEPS_REGULAR;
+        let Some((c, v)) = profile_point(problem, u, d, s, newton) else {
+            // An infeasible region: a rise, unless the profile fell before it.
+            return match judge(problem, c0, noise0(), &mut profile).0 {
+                Side::Flat | Side::Rising if regular => Side::Rising,
+                Side::Flat | Side::Rising => Side::LateRising,
+                side => side,
+            };
+        };
+        // A clear, growing rise at the first two probes: a maximum along this side.
+        if let [(c1, ..)] = profile.as_slice() {
+            if *c1 > c0 + clear && c > c1 + clear {
+                return Side::Rising;
+            }
+        }
+        profile.push((c, v, None));
+        // Conclude at the regular steps; go on to the far steps only while the profile is
+        // level within the noise (whose level at the point itself may hide a rise), and not
+        // beyond the model's precision.
+        if i + 1 >= PROBE_STEPS_REGULAR {
+            match judge(problem, c0, noise0(), &mut profile) {
+                (Side::Flat, false) => {}
+                (Side::Rising, _) if !regular => return Side::LateRising,
+                (side, _) => return side,
+            }
+        }
+    }
+    Side::Flat
+}
+
+/// A probe of a profile: cost, point, and rounding noise there once measured.
+type Probe = (f64, Vec<f64>, Option<f64>);
+
+/// Classifies a profile (see [`classify`]), measuring the rounding noise only at the probes
+/// that decide the verdict; a decisive probe where the objective is not evaluated precisely
+/// ends the profile there (nothing beyond it can be judged), which the flag reports.
+fn judge<O: Objective>(
+    problem: &Problem<'_, O>,
+    c0: f64,
+    noise0: f64,
+    profile: &mut Vec<Probe>,
+) -> (Side, bool) {
+    let mut imprecise = false;
+    loop {
+        let (side, decisive) = classify(c0, noise0, profile);
+        let Some(i) = decisive
+            .into_iter()
+            .flatten()
+            .find(|&i| profile[i].2.is_none())
+        else {
+            return (side, imprecise);
+        };
+        let (c, v, _) = &profile[i];
+        let noise = noise_level(problem, v, *c);
+        if noise > TRUSTED_NOISE * (1.0 + c.abs()) {
+            profile.truncate(i);
+            imprecise = true;
+        } else {
+            profile[i].2 = Some(noise);
+        }
+    }
+}
+
+/// The profile at `s` log-units along `d` from `u`, the other directions re-minimised by up to
+/// [`NEWTON_STEPS`] Newton steps with `newton`; `None` where the objective is not finite.
+fn profile_point<O: Objective>(
+    problem: &Problem<'_, O>,
+    u: &[f64],
+    d: &[f64],
+    s: f64,
+    newton: Option<&[f64]>,
+) -> Option<(f64, Vec<f64>)> {
+    let k = u.len();
+    let mut v: Vec<f64> = u.iter().zip(d).map(|(a, b)| a + s * b).collect();
+    let (mut c, mut g) = problem.evaluate(&v);
+    if !c.is_finite() {
+        return None;
+    }
+    let Some(m) = newton else {
+        return Some((c, v));
+    };
+    for _ in 0..NEWTON_STEPS {
+        let mut step: Vec<f64> = (0..k)
+            .map(|i| -(0..k).map(|j| m[i * k + j] * g[j]).sum::<f64>())
+            .collect();
+        let size = inf_norm(&step);
+        if !(size.is_finite() && size > 0.0) {
+            break;
+        }
+        if size > MAX_NEWTON_STEP {
+            step.iter_mut().for_each(|x| *x *= MAX_NEWTON_STEP / size);
+        }
+        let mut accepted = false;
+        for _ in 0..4 {
+            let w: Vec<f64> = v.iter().zip(&step).map(|(a, b)| a + b).collect();
+            let (cw, gw) = problem.evaluate(&w);
+            if cw < c {
+                (v, c, g) = (w, cw, gw);
+                accepted = true;
+                break;
+            }
+            step.iter_mut().for_each(|x| *x *= 0.5);
+        }
+        if !accepted {
+            break;
+        }
+    }
+    Some((c, v))
+}
+
+/// Classifies a profile (cost, point, rounding noise at each probe, taken as `noise0` where
+/// not measured) against the cost `c0` at the point, whose noise is `noise0`: a difference
+/// counts when it exceeds the noise at both of its ends. Returns [`Side::Rising`],
+/// [`Side::Flat`], [`Side::Falling`] or [`Side::Dip`] (an empty profile is flat), with the
+/// probes the verdict rests on (the best, the farthest, the first that rises).
+fn classify(c0: f64, noise0: f64, profile: &[Probe]) -> (Side, [Option<usize>; 3]) {
+    let noise = |i: usize| noise0.max(profile[i].2.unwrap_or(noise0));
+    let Some(far) = profile.len().checked_sub(1) else {
+        return (Side::Flat, [None; 3]);
+    };
+    let best = (0..profile.len())
+        .min_by(|&i, &j| profile[i].0.total_cmp(&profile[j].0))
+        .unwrap_or(far);
+    let (c_best, c_far) = (profile[best].0, profile[far].0);
+    if c_best < c0 - noise(best) {
+        let side = if c_far <= c_best + noise(best).max(noise(far)) {
+            Side::Falling(c_far, profile[far].1.clone())
+        } else {
+            Side::Dip(c_best, profile[best].1.clone())
+        };
+        return (side, [Some(best), Some(far), None]);
+    }
+    match (0..profile.len()).find(|&i| profile[i].0 > c0 + noise(i)) {
+        Some(rise) => (Side::Rising, [Some(rise), None, None]),
+        None => (Side::Flat, [Some(best), Some(far), None]),
+    }
+}
+
+/// Hessian of the total objective in `u` (row-major), by central differences of the analytic
+/// gradient, symmetrised; `None` if a difference point is infeasible.
+fn hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>> {
     let k = u.len();
     let n = problem.obj.n_obs();
     let mut h = vec![0.0; k * k];
@@ -463,7 +1036,6 @@ fn covariance<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f
             h[i * k + j] = n * (gu[i] - gd[i]) / (2.0 * step);
         }
     }
-    // Symmetrise.
     for i in 0..k {
         for j in 0..i {
             let m = 0.5 * (h[i * k + j] + h[j * k + i]);
@@ -471,7 +1043,14 @@ fn covariance<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f
             h[j * k + i] = m;
         }
     }
-    let inv = invert_spd(&h, k)?;
+    Some(h)
+}
+
+/// Covariance of the natural parameters at `u` from the Hessian `h` of the total objective
+/// there (see the module docs), if `h` is positive definite.
+fn covariance<O: Objective>(problem: &Problem<'_, O>, u: &[f64], h: &[f64]) -> Option<Vec<f64>> {
+    let k = u.len();
+    let inv = invert_spd(h, k)?;
     let theta = problem.theta(u);
     let jac: Vec<f64> = theta
         .iter()
@@ -485,6 +1064,102 @@ fn covariance<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f
         }
     }
     cov.iter().all(|v| v.is_finite()).then_some(cov)
+}
+
+/// The inverse of the symmetric `h` restricted to the complement of the unit vector `d`
+/// (row-major k×k), dropping the directions of curvature at most [`SMALL_CURVATURE`] times the
+/// largest: the Newton step `−M g` then re-minimises only the well-determined directions.
+fn complement_inverse(h: &[f64], d: &[f64], k: usize) -> Option<Vec<f64>> {
+    // P H P with P = I − d dᵀ.
+    let hd: Vec<f64> = (0..k)
+        .map(|i| (0..k).map(|j| h[i * k + j] * d[j]).sum())
+        .collect();
+    let dhd: f64 = d.iter().zip(&hd).map(|(a, b)| a * b).sum();
+    let mut m = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..k {
+            m[i * k + j] = h[i * k + j] - d[i] * hd[j] - hd[i] * d[j] + d[i] * d[j] * dhd;
+        }
+    }
+    let (values, vectors) = symmetric_eigen(&m, k)?;
+    let largest = values.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let mut inv = vec![0.0; k * k];
+    for (value, e) in values.iter().zip(&vectors) {
+        if *value > SMALL_CURVATURE * largest && *value > 0.0 {
+            for i in 0..k {
+                for j in 0..k {
+                    inv[i * k + j] += e[i] * e[j] / value;
+                }
+            }
+        }
+    }
+    inv.iter().all(|v| v.is_finite()).then_some(inv)
+}
+
+/// Eigenvalues (ascending) and unit eigenvectors of a symmetric k×k matrix (row-major), by
+/// cyclic Jacobi rotations; `None` if an entry is not finite.
+pub(crate) fn symmetric_eigen(a: &[f64], k: usize) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
+    if a.len() != k * k || a.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let mut a = a.to_vec();
+    let mut v = vec![0.0; k * k];
+    for i in 0..k {
+        v[i * k + i] = 1.0;
+    }
+    for _ in 0..64 {
+        let off: f64 = (0..k)
+            .flat_map(|i| (0..i).map(move |j| (i, j)))
+            .map(|(i, j)| a[i * k + j] * a[i * k + j])
+            .sum();
+        let total: f64 = a.iter().map(|x| x * x).sum();
+        if off <= 1e-32 * total || off == 0.0 {
+            break;
+        }
+        for p in 0..k {
+            for q in p + 1..k {
+                let apq = a[p * k + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (a[q * k + q] - a[p * k + p]) / (2.0 * apq);
+                let t = if theta.abs() > 1e150 {
+                    0.5 / theta
+                } else {
+                    theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt())
+                };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for r in 0..k {
+                    let (arp, arq) = (a[r * k + p], a[r * k + q]);
+                    a[r * k + p] = c * arp - s * arq;
+                    a[r * k + q] = s * arp + c * arq;
+                }
+                for r in 0..k {
+                    let (apr, aqr) = (a[p * k + r], a[q * k + r]);
+                    a[p * k + r] = c * apr - s * aqr;
+                    a[q * k + r] = s * apr + c * aqr;
+                }
+                for r in 0..k {
+                    let (vrp, vrq) = (v[r * k + p], v[r * k + q]);
+                    v[r * k + p] = c * vrp - s * vrq;
+                    v[r * k + q] = s * vrp + c * vrq;
+                }
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&i, &j| a[i * k + i].total_cmp(&a[j * k + j]));
+    let values: Vec<f64> = order.iter().map(|&i| a[i * k + i]).collect();
+    let vectors: Vec<Vec<f64>> = order
+        .iter()
+        .map(|&i| (0..k).map(|r| v[r * k + i]).collect())
+        .collect();
+    values
+        .iter()
+        .chain(vectors.iter().flatten())
+        .all(|x| x.is_finite())
+        .then_some((values, vectors))
 }
 
 /// Inverse of a symmetric positive-definite k×k matrix (row-major) by Cholesky; `None` if it is
@@ -564,7 +1239,7 @@ mod tests {
             &FitOptions::default(),
         )
         .unwrap();
-        assert!(est.converged);
+        assert_eq!(est.status, Status::Converged);
         assert!((est.params[0] - 2.0).abs() < 1e-7 && (est.params[1] - 0.5).abs() < 1e-7);
         // Hessian of -LL in θ is diag(20, 60): Cov = diag(1/20, 1/60).
         let cov = est.covariance.unwrap();

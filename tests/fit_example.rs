@@ -281,3 +281,122 @@ fn sbg_cohort_and_lifetime_inputs() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("row 3"));
 }
+
+/// Runs `fit` on a CSV written from `csv` and returns its JSON (the run must succeed).
+fn fit_json(model: &str, name: &str, csv: &str) -> serde_json::Value {
+    let input = tmp(name);
+    std::fs::write(&input, csv).unwrap();
+    let out = run(&["--model", model, "--input", input.to_str().unwrap()]);
+    json_of(&out)
+}
+
+/// The status keys agree with each other: `converged` exactly when `status` is `converged`,
+/// standard errors only then, `boundary` only (and always) for a boundary.
+fn assert_status_keys(v: &serde_json::Value) {
+    let status = v["status"].as_str().expect("status is a string");
+    assert!(
+        ["converged", "boundary", "not_converged", "flat"].contains(&status),
+        "{v}"
+    );
+    assert_eq!(v["converged"], status == "converged", "{v}");
+    if status != "converged" {
+        assert!(v["std_errors"].is_null(), "{v}");
+    }
+    match status {
+        "boundary" => assert!(
+            v["boundary"].as_array().is_some_and(|a| !a.is_empty()
+                && a.iter()
+                    .all(|n| v["params"].get(n.as_str().unwrap()).is_some())),
+            "{v}"
+        ),
+        _ => assert!(v.get("boundary").is_none(), "{v}"),
+    }
+}
+
+#[test]
+fn regular_fits_report_status_converged() {
+    let out = run(&[
+        "--model",
+        "bgnbd",
+        "--input",
+        "data/cdnow_customers_summary.csv",
+    ]);
+    let v = json_of(&out);
+    assert_eq!(v["status"], "converged");
+    assert_status_keys(&v);
+    let out = run(&[
+        "--model",
+        "pnbd",
+        "--input",
+        "data/cdnow_customers_summary.csv",
+    ]);
+    let v = json_of(&out);
+    assert_eq!(v["status"], "converged");
+    assert_status_keys(&v);
+    let v = fit_json(
+        "sbg",
+        "status_regular_sbg.csv",
+        "period,alive\n0,1000\n1,631\n2,468\n3,382\n4,326\n5,289\n6,262\n7,241\n",
+    );
+    assert_eq!(v["status"], "converged");
+    assert_status_keys(&v);
+}
+
+#[test]
+fn bgnbd_boundary_is_reported_with_the_diverging_parameters() {
+    // The eight customers of the quick start in src/lib.rs: a, b → 0.
+    let v = fit_json(
+        "bgnbd",
+        "status_boundary_bgnbd.csv",
+        "frequency,recency,T\n2,30.43,38.86\n1,1.71,38.86\n0,0,38.86\n0,0,38.86\n\
+         4,20,31\n0,0,27\n7,29.86,31\n1,5,35\n",
+    );
+    assert_eq!(v["status"], "boundary", "{v}");
+    assert_eq!(v["boundary"], serde_json::json!(["a", "b"]));
+    assert_eq!(v["converged"], false);
+    assert!(v["std_errors"].is_null());
+    assert_status_keys(&v);
+}
+
+#[test]
+fn sbg_boundary_is_reported_with_the_diverging_parameters() {
+    let mut csv = String::from("duration,churned\n");
+    for _ in 0..10 {
+        csv.push_str("2,1\n");
+    }
+    let v = fit_json("sbg", "status_boundary_sbg.csv", &csv);
+    assert_eq!(v["status"], "boundary", "{v}");
+    assert_eq!(v["boundary"], serde_json::json!(["alpha", "beta"]));
+    assert_eq!(v["converged"], false);
+    assert!(v["std_errors"].is_null());
+    assert_status_keys(&v);
+}
+
+#[test]
+fn a_single_customer_is_not_reported_as_a_fit_by_any_model() {
+    // One customer cannot determine a population: whatever the log-likelihood (here large and
+    // positive), the report says the fit did not converge and why.
+    for model in ["bgnbd", "pnbd"] {
+        let v = fit_json(
+            model,
+            &format!("status_single_{model}.csv"),
+            "frequency,recency,T\n5,0.000000001,10\n",
+        );
+        assert_eq!(v["status"], "boundary", "{model}: {v}");
+        assert_status_keys(&v);
+    }
+    let v = fit_json(
+        "gg",
+        "status_single_gg.csv",
+        "frequency,monetary_value\n2,10\n",
+    );
+    assert_eq!(v["status"], "boundary", "{v}");
+    assert_status_keys(&v);
+    let v = fit_json(
+        "gg",
+        "status_identical_gg.csv",
+        "frequency,monetary_value\n1,10\n2,10\n3,10\n4,10\n",
+    );
+    assert_eq!(v["status"], "boundary", "{v}");
+    assert_status_keys(&v);
+}

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use clv::{FitOptions, GammaGamma, SpendData};
 use serde_json::{Value, json};
 
-use crate::{Args, Failure, input, named, number, write_file};
+use crate::{Args, Failure, input, named, noncontractual, number, write_file};
 
 /// Fits the Gamma-Gamma model to `--input` (columns `frequency,monetary_value`; rows with
 /// frequency 0 are skipped), writes `--predictions` if asked, and returns the JSON report.
@@ -23,7 +23,7 @@ pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
         write_file(path, &out)?;
     }
     let names = ["p", "q", "gamma"];
-    Ok(json!({
+    let mut json = json!({
         "model": "gg",
         "params": named(&names, &[model.p(), model.q(), model.gamma()]),
         "std_errors": fitted.std_errors().map_or(Value::Null, |s| named(&names, s)),
@@ -36,5 +36,7 @@ pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
         "mean_spend": model.mean_spend().ok(),
         "finite_mean_spend": model.has_finite_mean(),
         "frequency_spend_correlation": data.frequency_spend_correlation(),
-    }))
+    });
+    noncontractual::add_status(&mut json, fitted.status());
+    Ok(json)
 }

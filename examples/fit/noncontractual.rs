@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use clv::{FitOptions, Fitted, Model, RfmData, TransactionModel};
+use clv::{FitOptions, FitStatus, Fitted, Model, RfmData, TransactionModel};
 use serde_json::{Value, json};
 
 use crate::{Args, Failure, input, named, number, transactions, write_file};
@@ -64,7 +64,7 @@ fn quote(field: &str) -> String {
 /// The JSON report of a fitted model.
 pub fn report<M: Model>(name: &str, fitted: &Fitted<M>) -> Value {
     let names = M::PARAM_NAMES;
-    json!({
+    let mut json = json!({
         "model": name,
         "params": named(names, &fitted.model().params()),
         "std_errors": fitted.std_errors().map_or(Value::Null, |s| named(names, s)),
@@ -73,7 +73,20 @@ pub fn report<M: Model>(name: &str, fitted: &Fitted<M>) -> Value {
         "iterations": fitted.iterations(),
         "n_customers": number(fitted.n_customers()),
         "n_distinct": fitted.n_distinct(),
-    })
+    });
+    add_status(&mut json, fitted.status());
+    json
+}
+
+/// Adds `"status"` (`"converged"`, `"boundary"`, `"not_converged"` or `"flat"`) and, for a
+/// boundary, `"boundary"`: the parameters that diverge.
+pub fn add_status(json: &mut Value, status: &FitStatus) {
+    if let Value::Object(map) = json {
+        map.insert("status".into(), json!(status.as_str()));
+        if let FitStatus::Boundary { .. } = status {
+            map.insert("boundary".into(), json!(status.boundary_params()));
+        }
+    }
 }
 
 /// `probability_alive,expected_transactions` per input row, computed once per distinct row.
