@@ -274,7 +274,13 @@ impl<'a, O: Objective> Problem<'a, O> {
         if feasible {
             let n = self.obj.n_obs();
             let ll = self.obj.log_likelihood(&theta, Some(&mut grad));
-            let pen: f64 = theta.iter().map(|t| t * t).sum::<f64>() * self.penalty;
+            // (Without a penalty, nothing is added: Σθ² may overflow for parameters running off
+            // to infinity, and ∞·0 would turn a finite cost into NaN.)
+            let pen = if self.penalty > 0.0 {
+                theta.iter().map(|t| t * t).sum::<f64>() * self.penalty
+            } else {
+                0.0
+            };
             cost = -ll / n + pen;
             for i in 0..k {
                 grad[i] =
@@ -424,6 +430,9 @@ const TRUSTED_NOISE: f64 = 1e-6;
 /// Distance (log-units, ∞-norm) that a search still climbing must have run past the last
 /// precisely evaluated point for its parameters to count as running off to the edge.
 const ESCAPE: f64 = 4.0;
+/// Log-units (a factor of about 10¹³) beyond every start point at which a parameter that a
+/// still-climbing search keeps moving counts as running off to the edge.
+const FAR: f64 = 30.0;
 /// Rounds of examination, each possibly followed by an L-BFGS or Nelder–Mead run.
 const MAX_ROUNDS: usize = 4;
 
@@ -550,6 +559,17 @@ pub(crate) fn maximize<O: Objective>(
             let largest = inf_norm(&d);
             (0..k).filter(|&i| d[i].abs() >= 0.3 * largest).collect()
         });
+    // A search still climbing that has carried parameters more than [`FAR`] log-units away
+    // from every (data-scaled) start point is running off towards the edge with them.
+    let far: Vec<usize> = (0..k)
+        .filter(|&i| {
+            all_starts
+                .iter()
+                .filter_map(|s| to_u(s))
+                .all(|s| (point[i] - s[i]).abs() > FAR)
+        })
+        .collect();
+    let escaped = escaped.or_else(|| (climbing && !far.is_empty()).then_some(far));
     let status = match (finding.kind, escaped) {
         (Kind::Boundary(moved), _) => Status::Boundary(moved),
         (_, Some(moved)) => Status::Boundary(moved),

@@ -120,14 +120,24 @@ fn gamma_gamma_finite_mean_on_three_customers_is_a_boundary() {
 fn gamma_gamma_with_identical_spends_has_no_maximum() {
     // Every spend equal: no variation within or between customers, the likelihood grows
     // without bound as p, q, γ → ∞.
+    // Such data is refused before the fit, with the reason.
     let data = SpendData::new(vec![1.0, 2.0, 3.0, 4.0], vec![10.0; 4]).unwrap();
-    let fitted = GammaGamma::fit(&data, &options()).unwrap();
-    assert!(
-        matches!(fitted.status(), FitStatus::Boundary { .. }),
-        "{}",
-        fitted.status()
-    );
-    assert_not_a_fit(&fitted);
+    assert_spend_not_identified(GammaGamma::fit(&data, &options()));
+}
+
+/// Gamma-Gamma data that cannot identify the model: an error that says so, or a boundary.
+fn assert_spend_not_identified(fit: clv::Result<Fitted<GammaGamma>>) {
+    match fit {
+        Err(e) => assert!(e.to_string().contains("cannot be identified"), "{e}"),
+        Ok(fitted) => {
+            assert!(
+                matches!(fitted.status(), FitStatus::Boundary { .. }),
+                "{}",
+                fitted.status()
+            );
+            assert_not_a_fit(&fitted);
+        }
+    }
 }
 
 #[test]
@@ -160,9 +170,7 @@ fn a_single_customer_is_never_presented_as_a_fit() {
         );
     }
     let spend = SpendData::new(vec![2.0], vec![10.0]).unwrap();
-    let gg = GammaGamma::fit(&spend, &options()).unwrap();
-    assert_not_a_fit(&gg);
-    assert!(matches!(gg.status(), FitStatus::Boundary { .. }));
+    assert_spend_not_identified(GammaGamma::fit(&spend, &options()));
     let lifetime = LifetimeData::new(vec![3], vec![true]).unwrap();
     let sbg = Sbg::fit(&lifetime, &options()).unwrap();
     assert_boundary(&sbg, &["alpha", "beta"]);
@@ -434,7 +442,8 @@ fn degenerate_small_fits_end_quickly() {
                 vec![1.0, 3.0, 0.0, 4.0],
                 vec![4.0, 5.0, 6.0, 7.0],
                 None,
-                Some(vec![1e-300, 1e300, 1.0, 1e-10]),
+                // (the largest weight the data accepts, 2^53 − 1 customers)
+                Some(vec![1e-300, 9_007_199_254_740_991.0, 1.0, 1e-10]),
             )
             .unwrap(),
         ),
@@ -502,8 +511,8 @@ fn degenerate_small_fits_end_quickly() {
         ),
         (
             "long lives",
-            LifetimeData::new((0..n as u32).map(|i| 1 + i * 1000).collect(), vec![true; n])
-                .unwrap(),
+            // up to 99,901 periods (durations are at most clv::data::limits::MAX_DURATION)
+            LifetimeData::new((0..n as u32).map(|i| 1 + i * 100).collect(), vec![true; n]).unwrap(),
         ),
     ];
     for (name, data) in &lifetime_cases {

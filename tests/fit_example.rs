@@ -385,18 +385,24 @@ fn a_single_customer_is_not_reported_as_a_fit_by_any_model() {
         assert_eq!(v["status"], "boundary", "{model}: {v}");
         assert_status_keys(&v);
     }
-    let v = fit_json(
-        "gg",
-        "status_single_gg.csv",
-        "frequency,monetary_value\n2,10\n",
-    );
-    assert_eq!(v["status"], "boundary", "{v}");
-    assert_status_keys(&v);
-    let v = fit_json(
-        "gg",
-        "status_identical_gg.csv",
-        "frequency,monetary_value\n1,10\n2,10\n3,10\n4,10\n",
-    );
-    assert_eq!(v["status"], "boundary", "{v}");
-    assert_status_keys(&v);
+    // Gamma-Gamma: one customer, or identical spends, is refused with the reason (exit 2).
+    for (name, csv) in [
+        ("status_single_gg.csv", "frequency,monetary_value\n2,10\n"),
+        (
+            "status_identical_gg.csv",
+            "frequency,monetary_value\n1,10\n2,10\n3,10\n4,10\n",
+        ),
+    ] {
+        let path = tmp(name);
+        std::fs::write(&path, csv).unwrap();
+        let out = run(&["--model", "gg", "--input", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("cannot be identified") && err.contains("`monetary_value`"),
+            "{err}"
+        );
+    }
 }
