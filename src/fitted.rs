@@ -158,11 +158,7 @@ impl<M: Model> Fitted<M> {
         let converged = status == FitStatus::Converged;
         // Standard errors only at a verified maximum.
         let covariance = est.covariance.filter(|_| converged);
-        let std_errors = covariance.as_ref().map(|c| {
-            (0..k)
-                .map(|i| c[i * k + i].max(0.0).sqrt())
-                .collect::<Vec<_>>()
-        });
+        let std_errors = est.std_errors.filter(|s| converged && s.len() == k);
         Fitted {
             model,
             log_likelihood: est.log_likelihood,
@@ -211,7 +207,8 @@ impl<M: Model> Fitted<M> {
     }
 
     /// Asymptotic covariance matrix of the parameters (natural scale); `None` unless the fit
-    /// converged ([`Fitted::converged`]).
+    /// converged ([`Fitted::converged`]), and when an entry is beyond the range of `f64` (e.g.
+    /// the variance of a spend scale near 1e300; the standard errors are still given).
     pub fn covariance(&self) -> Option<Array2<f64>> {
         let k = M::PARAM_NAMES.len();
         self.covariance

@@ -187,8 +187,34 @@ pub(crate) struct Estimate {
     pub gradient_norm: f64,
     /// The verdict on `params`.
     pub status: Status,
-    /// Covariance of the natural parameters (row-major k×k); only for [`Status::Converged`].
+    /// Covariance of the natural parameters (row-major k×k); only for [`Status::Converged`],
+    /// and only when every entry is a finite `f64`.
     pub covariance: Option<Vec<f64>>,
+    /// Standard errors of the natural parameters, `(θᵢ − lowerᵢ)·√[H⁻¹]ᵢᵢ` (finite even where
+    /// a covariance entry, their product, is beyond `f64`); only for [`Status::Converged`].
+    pub std_errors: Option<Vec<f64>>,
+}
+
+impl Estimate {
+    /// Expresses parameter `i` in a unit `factor` times smaller (`θᵢ → factor·θᵢ`), e.g. a rate
+    /// parameter fitted on rescaled data: its standard error and its row and column of the
+    /// covariance follow (the covariance is dropped if an entry leaves the range of `f64`).
+    pub(crate) fn rescale_param(&mut self, i: usize, factor: f64) {
+        let k = self.params.len();
+        self.params[i] *= factor;
+        if let Some(se) = &mut self.std_errors {
+            se[i] *= factor;
+        }
+        if let Some(cov) = &mut self.covariance {
+            for j in 0..k {
+                cov[i * k + j] *= factor;
+                cov[j * k + i] *= factor;
+            }
+            if cov.iter().any(|v| !v.is_finite()) {
+                self.covariance = None;
+            }
+        }
+    }
 }
 
 /// A point `u` with its cost and gradient.
@@ -590,14 +616,18 @@ pub(crate) fn maximize<O: Objective>(
             None,
         ) => Status::Converged,
     };
-    let covariance = match (&status, &finding.hessian) {
+    let errors = match (&status, &finding.hessian) {
         (Status::Converged, Some(h)) => covariance(&problem, &point, h),
         _ => None,
     };
     // A maximum needs its covariance (a positive-definite, finite information matrix).
     let status = match status {
-        Status::Converged if covariance.is_none() => Status::Flat,
+        Status::Converged if errors.is_none() => Status::Flat,
         s => s,
+    };
+    let (covariance, std_errors) = match errors {
+        Some((cov, se)) => (cov, Some(se)),
+        None => (None, None),
     };
     let gradient_norm = grad_at(&problem, &point);
     // A search that ends where it started, with nothing to show for it, found nothing.
@@ -623,6 +653,7 @@ pub(crate) fn maximize<O: Objective>(
         gradient_norm,
         status,
         covariance,
+        std_errors,
     })
 }
 
@@ -1067,8 +1098,10 @@ fn hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>
 }
 
 /// Covariance of the natural parameters at `u` from the Hessian `h` of the total objective
-/// there (see the module docs), if `h` is positive definite.
-fn covariance<O: Objective>(problem: &Problem<'_, O>, u: &[f64], h: &[f64]) -> Option<Vec<f64>> {
+/// there (see the module docs), if `h` is positive definite and every entry is finite, and the
+/// standard errors (finite whenever the log-scale variances are).
+type Errors = (Option<Vec<f64>>, Vec<f64>);
+fn covariance<O: Objective>(problem: &Problem<'_, O>, u: &[f64], h: &[f64]) -> Option<Errors> {
     let k = u.len();
     let inv = invert_spd(h, k)?;
     let theta = problem.theta(u);
@@ -1083,7 +1116,13 @@ fn covariance<O: Objective>(problem: &Problem<'_, O>, u: &[f64], h: &[f64]) -> O
             cov[i * k + j] = jac[i] * inv[i * k + j] * jac[j];
         }
     }
-    cov.iter().all(|v| v.is_finite()).then_some(cov)
+    let se: Vec<f64> = (0..k)
+        .map(|i| jac[i] * inv[i * k + i].max(0.0).sqrt())
+        .collect();
+    if se.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    Some((cov.iter().all(|v| v.is_finite()).then_some(cov), se))
 }
 
 /// The inverse of the symmetric `h` restricted to the complement of the unit vector `d`

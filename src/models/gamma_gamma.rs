@@ -350,18 +350,7 @@ impl GammaGamma {
         let mut est = maximize(&objective, &[0.0, q_min, 0.0], &starts, &scaled_options)?;
         // Back to the caller's unit: γ·s, the covariance of γ by s, and the density of m_x
         // (not m_x/s) gains −ln s per customer.
-        est.params[2] *= scale;
-        if let Some(cov) = &mut est.covariance {
-            for (i, c) in cov.iter_mut().enumerate() {
-                let (r, k) = (i / 3, i % 3);
-                if r == 2 {
-                    *c *= scale;
-                }
-                if k == 2 {
-                    *c *= scale;
-                }
-            }
-        }
+        est.rescale_param(2, scale);
         est.log_likelihood -= rows.n_customers() * scale.ln();
         let model = GammaGamma::from_params(&est.params).map_err(|e| {
             Error::Numerical(format!(
