@@ -634,3 +634,41 @@ fn time_rescaling_leaves_predictions_unchanged() {
     }
     eprintln!("worst relative change under rescaling {worst:.1e}");
 }
+
+/// Times in any unit, down to 1e-300 and up to 2^53: the fit is the same up to the unit (rates α,
+/// β scale with it; the log-likelihood shifts by Σx·ln k, the density of the purchase times).
+#[test]
+fn fit_is_equivariant_in_the_time_unit_down_to_1e_minus_300() {
+    let base = RfmData::from_csv_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/cdnow_customers_summary.csv"
+    ))
+    .unwrap();
+    let reference = ParetoNbd::fit(&base, &FitOptions::default()).unwrap();
+    let repeat: f64 = base.frequency().iter().sum();
+    for k in [1e-300, 1e-12, 1e9] {
+        let scaled = RfmData::new(
+            base.frequency().to_vec(),
+            base.recency().iter().map(|t| t * k).collect(),
+            base.age().iter().map(|t| t * k).collect(),
+        )
+        .unwrap();
+        let fit = ParetoNbd::fit(&scaled, &FitOptions::default()).unwrap();
+        assert!(fit.converged(), "k = {k}: {}", fit.status());
+        let (m, r) = (fit.model(), reference.model());
+        for (got, want) in [
+            (m.r(), r.r()),
+            (m.alpha() / k, r.alpha()),
+            (m.s(), r.s()),
+            (m.beta() / k, r.beta()),
+        ] {
+            assert!((got / want - 1.0).abs() < 1e-6, "k = {k}: {got} vs {want}");
+        }
+        let ll = fit.log_likelihood() + repeat * k.ln();
+        assert!(
+            (ll - reference.log_likelihood()).abs() < 1e-6,
+            "k = {k}: {ll} vs {}",
+            reference.log_likelihood()
+        );
+    }
+}

@@ -428,6 +428,27 @@ impl RfmData {
         }
     }
 
+    /// The same customers with every time (recency and T) multiplied by `k`, for fits in a
+    /// better-conditioned time unit. With `k` a power of two the times are scaled exactly.
+    pub(crate) fn with_time_scaled(&self, k: f64) -> RfmData {
+        RfmData {
+            recency: self.recency.iter().map(|t| t * k).collect(),
+            age: self.age.iter().map(|t| t * k).collect(),
+            ..self.clone()
+        }
+    }
+
+    /// A power of two `k` that brings the longest time `T` of the data into `[1, 2)` when it
+    /// lies outside `[2⁻¹⁰, 2³⁰]` (so that a model's time-scale parameters fitted on `k·times`
+    /// stay far from the ends of `f64`), and 1 otherwise.
+    pub(crate) fn time_scale(&self) -> f64 {
+        let longest = self.age.iter().fold(0.0f64, |m, &t| m.max(t));
+        if longest <= 0.0 || (2f64.powi(-10)..=2f64.powi(30)).contains(&longest) {
+            return 1.0;
+        }
+        2f64.powi(-(longest.log2().floor() as i32))
+    }
+
     /// Merges identical rows (equal in every column present) into one row whose weight is the sum
     /// of theirs. Rows come out sorted by (frequency, recency, T, monetary value).
     ///

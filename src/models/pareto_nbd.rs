@@ -958,7 +958,25 @@ impl ParetoNbd {
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<ParetoNbd>> {
         data.require_repeat_purchases("Pareto/NBD")?;
         let compressed = data.without_monetary_value().compress();
-        let objective = ParetoNbdObjective::new(&compressed);
+        // Times far from 1 (e.g. 1e-300 or seconds over decades) are fitted in a unit k times
+        // smaller, exactly (k a power of two); α and β are rates per unit and map back as α/k,
+        // β/k; the density of the purchase times gains ln k per repeat purchase.
+        let k = if options.penalty == 0.0 {
+            compressed.time_scale()
+        } else {
+            1.0
+        };
+        let scaled_data = compressed.with_time_scaled(k);
+        let objective = ParetoNbdObjective::new(&scaled_data);
+        let mut options = options.clone();
+        if let Some(start) = &mut options.start {
+            for i in [1, 3] {
+                if let Some(v) = start.get_mut(i) {
+                    *v *= k;
+                }
+            }
+        }
+        let options = &options;
         let mut starts = objective.default_starts();
         const LARGE: usize = 50_000;
         const SUBSAMPLE: usize = 20_000;
@@ -972,7 +990,18 @@ impl ParetoNbd {
                 starts.insert(0, est.params);
             }
         }
-        let est = maximize(&objective, &[0.0; 4], &starts, options)?;
+        let mut est = maximize(&objective, &[0.0; 4], &starts, options)?;
+        if k != 1.0 {
+            est.rescale_param(1, 1.0 / k);
+            est.rescale_param(3, 1.0 / k);
+            let repeat: f64 = compressed
+                .frequency()
+                .iter()
+                .zip(compressed.weights())
+                .map(|(x, w)| x * w)
+                .sum();
+            est.log_likelihood += repeat * k.ln();
+        }
         let model = ParetoNbd::from_params(&est.params)?;
         Ok(Fitted::new(
             model,
