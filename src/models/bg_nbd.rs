@@ -36,8 +36,6 @@
 
 use std::fmt;
 
-use statrs::function::beta::checked_beta_reg;
-use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_non_negative, check_positive};
@@ -46,7 +44,10 @@ use crate::models::{Model, TransactionModel};
 use crate::optimize::{FitOptions, Objective, maximize};
 use crate::parallel::sum_rows;
 use crate::quadrature::integrate;
-use crate::special::{hyp2f1_minus_one, log_add_exp, upper_gamma_scaled};
+use crate::special::{
+    beta_reg, digamma_difference, expm1mx, hyp2f1_minus_one, laplace_power, ln_beta_ratio,
+    ln_binomial_density, ln_gamma_ratio_scaled, log_add_exp, log1pmx, stirling_remainder,
+};
 
 /// BG/NBD parameters: purchase-rate heterogeneity `Gamma(r, α)`, dropout heterogeneity `Beta(a, b)`.
 ///
@@ -115,12 +116,6 @@ impl Model for BgNbd {
     }
 }
 
-/// Parts of the per-customer log-likelihood: `A1 + A2`, `A3`, `A4` (−∞ when `x = 0`).
-struct Terms {
-    a12: f64,
-    a3: f64,
-    a4: f64,
-}
 
 impl BgNbd {
     /// A BG/NBD model with shape `r` and rate `alpha` of the purchase-rate distribution and
@@ -157,41 +152,32 @@ impl BgNbd {
         self.b
     }
 
-    fn terms(&self, x: f64, t_x: f64, t: f64) -> Terms {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let a12 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + ln_gamma(b + x) - ln_gamma(b)
-            + ln_gamma(a + b)
-            - ln_gamma(a + b + x);
-        let a3 = -(r + x) * (alpha + t).ln();
-        let a4 = if x > 0.0 {
-            a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + t_x).ln()
-        } else {
-            f64::NEG_INFINITY
-        };
-        Terms { a12, a3, a4 }
-    }
-
-    /// Log-likelihood of one customer's history `(x, t_x, T)` (FHL eq. 6, in log space).
+    /// Log-likelihood of one customer's history `(x, t_x, T)` (FHL eq. 6, in log space; see
+    /// [`ll_base`] for the arrangement that keeps it exact at any parameter size).
     pub fn log_likelihood(&self, customer: &Customer) -> f64 {
-        let Terms { a12, a3, a4 } =
-            self.terms(customer.frequency(), customer.recency(), customer.age());
-        a12 + log_add_exp(a3, a4)
+        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        ln_gamma_ratio_scaled(r, x)
+            + ln_beta_ratio(a, b, x)
+            + ll_base(r, alpha, x, t)
+            + softplus(log_odds_dead(r, alpha, a, b, x, t_x, t))
     }
 
     /// Gradient of [`BgNbd::log_likelihood`] with respect to `(r, α, a, b)`.
     pub fn log_likelihood_gradient(&self, customer: &Customer) -> [f64; 4] {
         let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let Terms { a3, a4, .. } = self.terms(x, t_x, t);
-        let pi2 = if x > 0.0 { sigmoid(a4 - a3) } else { 0.0 };
-        let pi1 = 1.0 - pi2;
-        let (lt, ltx) = ((alpha + t).ln(), (alpha + t_x).ln());
+        let lod = log_odds_dead(r, alpha, a, b, x, t_x, t);
+        let (pi1, pi2) = (sigmoid(-lod), sigmoid(lod));
         let bx1 = if x > 0.0 { pi2 / (b + x - 1.0) } else { 0.0 };
+        let dab = digamma_difference(a + b, x);
         [
-            digamma(r + x) - digamma(r) + alpha.ln() - pi1 * lt - pi2 * ltx,
-            r / alpha - (r + x) * (pi1 / (alpha + t) + pi2 / (alpha + t_x)),
-            digamma(a + b) - digamma(a + b + x) + pi2 / a,
-            digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b) - bx1,
+            digamma_difference(r, x)
+                - pi1 * (t / alpha).ln_1p()
+                - pi2 * (t_x / alpha).ln_1p(),
+            pi1 * (r * t / alpha - x) / (alpha + t) + pi2 * (r * t_x / alpha - x) / (alpha + t_x),
+            -dab + pi2 / a,
+            digamma_difference(b, x) - dab - bx1,
         ]
     }
 
@@ -273,91 +259,227 @@ impl BgNbd {
         Ok(alive * p_alive)
     }
 
-    /// `E[Y(t) | alive at T]` by the Euler-transformed 2F1 where suitable, else by quadrature;
-    /// `at = α + T`.
+    /// `E[Y(t) | alive at T] = E_p[(1 − (1 + pτ)^−(r+x)) / p]`, `p ~ Beta(a, b+x)`,
+    /// `τ = t/(α+T)`; `at = α + T`. The Euler-transformed ₂F₁ where its series is validated and
+    /// does not cancel (microseconds), else the posterior integral ([`beta_expectation`]).
     fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
         let (r, a, b) = (self.r, self.a, self.b);
-        let c = a + b + x - 1.0;
         let z = t / (at + t);
-        if c > 1e-3 && z < 0.99 {
-            // Removable singularity at a = 1: average the two sides.
-            const EPS: f64 = 1e-6;
-            let value = if (a - 1.0).abs() < EPS {
-                euler_form(r, a - EPS, b, x, z)
-                    .and_then(|lo| Ok(0.5 * (lo + euler_form(r, a + EPS, b, x, z)?)))
-            } else {
-                euler_form(r, a, b, x, z)
-            };
-            // Where the 2F1 is not representable, fall through to the quadrature.
-            if let Ok(value) = value {
-                if value.is_finite() && value >= 0.0 {
-                    return Ok(value);
-                }
-            }
+        if let Some(v) = euler_form(r, a, b, x, z) {
+            return Ok(v);
         }
-        self.expected_if_alive_quadrature(x, at, t)
-    }
-
-    /// `E_p[(1 − (1 + p τ)^−(r+x)) / p]`, `p ~ Beta(a, b+x)`, `τ = t/(α+T)`, by adaptive
-    /// Gauss–Kronrod after substitutions that remove the endpoint singularities; `at = α + T`.
-    fn expected_if_alive_quadrature(&self, x: f64, at: f64, t: f64) -> Result<f64> {
-        let (r, a) = (self.r, self.a);
-        let beta = self.b + x;
-        let tau = t / at;
-        let k = r + x;
-        let ln_b = ln_gamma(a) + ln_gamma(beta) - ln_gamma(a + beta);
-        // g(p) = (1 − (1+pτ)^−k)/p, finite at p = 0 (limit kτ).
-        let g = |p: f64| {
-            if p * tau < 1e-8 {
-                k * tau * (1.0 - 0.5 * (k + 1.0) * p * tau)
+        let (k, tau) = (r + x, t / at);
+        let f = |p: f64, _q: f64| {
+            if p == 0.0 {
+                k * tau
             } else {
                 -(-k * (p * tau).ln_1p()).exp_m1() / p
             }
         };
-        // [0, 1/2]: p = v^(1/a)/2, so p^(a−1) dp = 2^−a/a dv.
-        let left = |v: f64| {
-            let p = 0.5 * v.powf(1.0 / a);
-            let lw = (beta - 1.0) * (-p).ln_1p() - a * std::f64::consts::LN_2 - a.ln() - ln_b;
-            g(p) * lw.exp()
-        };
-        // [1/2, 1]: 1 − p = v^(1/β)/2, so (1−p)^(β−1) dp = 2^−β/β dv.
-        let right = |v: f64| {
-            let q = 0.5 * v.powf(1.0 / beta);
-            let p = 1.0 - q;
-            let lw = (a - 1.0) * p.ln() - beta * std::f64::consts::LN_2 - beta.ln() - ln_b;
-            g(p) * lw.exp()
-        };
-        let (l, _) = integrate(left, 0.0, 1.0, 1e-13, 0.0, 400);
-        let (rr, _) = integrate(right, 0.0, 1.0, 1e-13, 0.0, 400);
-        let v = l + rr;
-        if v.is_finite() && v >= 0.0 {
-            Ok(v)
-        } else {
-            Err(Error::Numerical(format!(
-                "BG/NBD expectation did not evaluate for x = {x}, T = {}, t = {t}",
+        beta_expectation(a, b + x, f, k * tau, &[1.0 / tau, 1.0 / (k * tau)]).ok_or_else(|| {
+            Error::Numerical(format!(
+                "BG/NBD: E[Y(t) | alive] did not evaluate for x = {x}, T = {}, t = {t}",
                 at - self.alpha
-            )))
-        }
-    }
-
-    /// Log-odds of death, `ln(a/(b+x−1)) + (r+x) ln((α+T)/(α+t_x))` (−∞ when `x = 0`).
-    fn log_odds_dead(&self, c: &Customer) -> f64 {
-        let x = c.frequency();
-        if x == 0.0 {
-            return f64::NEG_INFINITY;
-        }
-        (self.a / (self.b + x - 1.0)).ln()
-            + (self.r + x) * ((c.age() - c.recency()) / (self.alpha + c.recency())).ln_1p()
+            ))
+        })
     }
 }
 
-/// `[1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)] · (a+b+x−1)/(a−1)`.
-fn euler_form(r: f64, a: f64, b: f64, x: f64, z: f64) -> Result<f64> {
+/// The part of the log-likelihood besides `ln Γ(r+x)/Γ(r) − x ln r` and the Beta-function
+/// ratio: `r ln α − (r+x) ln(α+T) + x ln r = x ln(r/(α+T)) − r ln(1 + T/α)`, written without
+/// the large logarithms it is made of. The log-likelihood is
+/// `[ln Γ(r+x)/Γ(r) − x ln r] + ln B(a, b+x)/B(a, b) + ll_base + ln(1 + e^lod)` with `lod` the
+/// log-odds of death ([`log_odds_dead`]).
+fn ll_base(r: f64, alpha: f64, x: f64, t: f64) -> f64 {
+    let rate = if x > 0.0 {
+        let q = r / (alpha + t);
+        x * if q.is_normal() && q.is_finite() {
+            q.ln()
+        } else {
+            r.ln() - (alpha + t).ln()
+        }
+    } else {
+        0.0
+    };
+    rate - r * (t / alpha).ln_1p()
+}
+
+/// Log-odds of death at `t_x`, `ln(a/(b+x−1)) + (r+x) ln(1 + (T−t_x)/(α+t_x))` (−∞ when
+/// `x = 0`): the difference `A4 − A3` of the two likelihood terms, without forming either.
+fn log_odds_dead(r: f64, alpha: f64, a: f64, b: f64, x: f64, t_x: f64, t: f64) -> f64 {
+    if x == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    (a / (b + x - 1.0)).ln() + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p()
+}
+
+/// `ln(1 + eᵛ)`.
+fn softplus(v: f64) -> f64 {
+    log_add_exp(0.0, v)
+}
+
+/// `(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)]`, where it is reliable:
+/// parameters in the range where the ₂F₁ is validated against mpmath (`scripts/special_vectors.py`),
+/// `z < 0.99`, `a` not within 10⁻³ of 1 and at most a factor 8 of cancellation in the bracket.
+/// `None` elsewhere.
+fn euler_form(r: f64, a: f64, b: f64, x: f64, z: f64) -> Option<f64> {
     let c = a + b + x - 1.0;
+    if !(c > 1e-3 && c <= 2e4 && z < 0.99 && a <= 1e3 && r <= 1e3 && (a - 1.0).abs() >= 1e-3) {
+        return None;
+    }
     // F − 1 directly: F is within O(a − 1) of 1 and `f − 1.0` would lose those digits.
-    let f_m1 = hyp2f1_minus_one(c - r - x, a - 1.0, c, z)?;
-    let bracket = -((a - 1.0) * (-z).ln_1p()).exp_m1() - (1.0 - z).powf(a - 1.0) * f_m1;
-    Ok(c / (a - 1.0) * bracket)
+    let f_m1 = hyp2f1_minus_one(c - r - x, a - 1.0, c, z).ok()?;
+    let t1 = -((a - 1.0) * (-z).ln_1p()).exp_m1();
+    let t2 = (1.0 - z).powf(a - 1.0) * f_m1;
+    let bracket = t1 - t2;
+    let value = c / (a - 1.0) * bracket;
+    (value.is_finite() && value > 0.0 && t1.abs() + t2.abs() <= 8.0 * bracket.abs())
+        .then_some(value)
+}
+
+/// `½ ln 2π`.
+const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+
+/// Drops of the log-density below its mode at which [`beta_expectation`] places breakpoints
+/// (beyond 40, only as far as the tail bound requires).
+const LEVELS: [f64; 15] = [
+    0.5, 2.0, 6.0, 14.0, 26.0, 40.0, 60.0, 90.0, 140.0, 220.0, 350.0, 600.0, 1000.0, 2000.0, 5000.0,
+];
+
+/// `E[F(p)]` for `p ~ Beta(a, b)` (any `a, b > 0`), for `F(p, 1−p) >= 0` non-increasing in `p`
+/// with limit `f_at_zero` at `p = 0`; `features` are values of `p` near which `F` changes
+/// regime. `None` if the integral does not evaluate to a finite positive number.
+///
+/// The integral is taken in the logit `u = ln(p/(1−p))`, where the Beta density
+/// `pᵃ (1−p)ᵇ / B(a, b)` is log-concave with mode `u₀ = ln(a/b)` and exponential tails, after
+/// swapping `p ↔ 1−p` if needed so that `m = a/(a+b) <= ½`. With `u = u₀ + v` its logarithm is
+/// `C + E(v)`:
+///
+/// ```text
+/// C    = ½ ln(ab/(a+b)) − ½ ln 2π − c(a) − c(b) + c(a+b)       (Stirling remainders c)
+/// E(v) = a v − (a+b) ln(1 + m(eᵛ − 1))
+///      = −a (eᵛ − 1 − v) − (a+b) [ln(1+y) − y],  y = m(eᵛ − 1)   (|v| < 1)
+/// ```
+///
+/// both free of large cancelling numbers whatever the size of `a, b` (so the weight stays exact
+/// at `a, b ~ 10⁸`, where `ln B(a, b)` alone is ~10⁹). Breakpoints are placed where `E` has
+/// dropped by 0.5, 2, 6, 14, … (Newton's method on the concave `E`), on each side until the
+/// tail bound `sup F · e^(C+E(v)) / |E′(v)|` of a log-concave density is below 10⁻¹⁷ of a lower
+/// bound of the integral; so the panels follow the mass whether it is a spike of width
+/// `(a+b)^−½` (the limit of a fixed dropout probability as `a, b → ∞`), an exponential tail
+/// over 10⁴ units of `u` (`a → 0`) or both. Each panel is integrated by adaptive
+/// Gauss–Kronrod.
+fn beta_expectation(
+    a: f64,
+    b: f64,
+    f: impl Fn(f64, f64) -> f64,
+    f_at_zero: f64,
+    features: &[f64],
+) -> Option<f64> {
+    let swap = a > b;
+    let (a, b) = if swap { (b, a) } else { (a, b) };
+    let s = a + b;
+    let m = a / s;
+    let u0 = a.ln() - b.ln();
+    let c0 = 0.5 * (a.ln() + (b / s).ln()) - HALF_LN_2PI - stirling_remainder(a)
+        - stirling_remainder(b)
+        + stirling_remainder(s);
+    let e = |v: f64| -> f64 {
+        if v.abs() < 1.0 {
+            -a * expm1mx(v) - s * log1pmx(m * v.exp_m1())
+        } else if v < 700.0 {
+            a * v - s * (m * v.exp_m1()).ln_1p()
+        } else {
+            -b * v - s * (m + (1.0 - m) * (-v).exp()).ln()
+        }
+    };
+    // (p, 1 − p) of the swapped orientation at v, each to full relative precision.
+    let pq = |v: f64| {
+        let u = u0 + v;
+        (1.0 / (1.0 + (-u).exp()), 1.0 / (1.0 + u.exp()))
+    };
+    let de = |v: f64| {
+        let (p, q) = pq(v);
+        a * q - b * p
+    };
+    // F in the original orientation.
+    let fv = |v: f64| {
+        let (p, q) = pq(v);
+        if swap { f(q, p) } else { f(p, q) }
+    };
+    let weight = |v: f64| (c0 + e(v)).exp();
+    // The point on side `side` (±1) where E = −d, by Newton's method: from beyond the root it
+    // converges monotonically (E is concave), and the first step from inside lands beyond it.
+    let curvature = a * (b / s);
+    let level_point = |d: f64, side: f64| -> Option<f64> {
+        let mut v = side * (2.0 * d / curvature).sqrt();
+        for _ in 0..200 {
+            let g = e(v) + d;
+            let slope = de(v);
+            if !(g.is_finite() && slope.is_finite()) || slope == 0.0 {
+                return None;
+            }
+            let step = g / slope;
+            v -= step;
+            if step.abs() <= 1e-4 * v.abs() {
+                return v.is_finite().then_some(v);
+            }
+        }
+        v.is_finite().then_some(v)
+    };
+    let (lo_half, hi_half) = (level_point(LEVELS[0], -1.0)?, level_point(LEVELS[0], 1.0)?);
+    let reference = fv(lo_half).min(fv(hi_half)) * (c0 - LEVELS[0]).exp() * (hi_half - lo_half);
+    if !(reference.is_finite() && reference > 0.0) {
+        return None;
+    }
+    // The side v → −∞ is p → 0 of the original orientation unless swapped.
+    let mut points = vec![0.0];
+    for side in [-1.0, 1.0] {
+        let towards_zero = (side < 0.0) != swap;
+        let mut done = false;
+        for &d in &LEVELS {
+            let v = if d == LEVELS[0] {
+                if side < 0.0 { lo_half } else { hi_half }
+            } else {
+                level_point(d, side)?
+            };
+            points.push(v);
+            if d >= LEVELS[5] {
+                let sup = if towards_zero { f_at_zero.max(fv(v)) } else { fv(v) };
+                let tail = sup * weight(v) / de(v).abs();
+                if tail <= 1e-17 * reference {
+                    done = true;
+                    break;
+                }
+            }
+        }
+        if !done {
+            return None;
+        }
+    }
+    points.sort_by(f64::total_cmp);
+    let (first, last) = (points[0], points[points.len() - 1]);
+    for &pf in features {
+        if pf > 0.0 && pf < 1.0 {
+            let uf = pf.ln() - (-pf).ln_1p();
+            let v = if swap { -uf } else { uf } - u0;
+            if v > first && v < last {
+                points.push(v);
+            }
+        }
+    }
+    points.sort_by(f64::total_cmp);
+    points.dedup();
+    let abs_tol = 1e-16 * reference / points.len() as f64;
+    let integrand = |v: f64| {
+        let w = weight(v);
+        if w == 0.0 { 0.0 } else { w * fv(v) }
+    };
+    let total: f64 = points
+        .windows(2)
+        .map(|w| integrate(integrand, w[0], w[1], 1e-14, abs_tol, 100).0)
+        .sum();
+    (total.is_finite() && total > 0.0).then_some(total)
 }
 
 fn sigmoid(v: f64) -> f64 {
@@ -382,19 +504,24 @@ impl TransactionModel for BgNbd {
         if t == 0.0 {
             return Ok(if n == 0 { 1.0 } else { 0.0 });
         }
-        let ln_bab = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
-        let ln_b_alive = ln_gamma(a) + ln_gamma(b + nf) - ln_gamma(a + b + nf) - ln_bab;
-        let ln_nb = ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0)
-            + r * (alpha / (alpha + t)).ln()
-            + nf * (t / (alpha + t)).ln();
-        let mut p = (ln_b_alive + ln_nb).exp();
+        // NB(n; r, q) with q = α/(α+t) by Loader's form (exact for any r, n).
+        let (q, z) = (alpha / (alpha + t), t / (alpha + t));
+        let ln_nb = if n == 0 {
+            -r * (t / alpha).ln_1p()
+        } else {
+            (r / (r + nf)).ln() + ln_binomial_density(r, nf, q, z)
+        };
+        let mut p = (ln_beta_ratio(a, b, nf) + ln_nb).exp();
         if n > 0 {
-            let ln_b_dead =
-                ln_gamma(a + 1.0) + ln_gamma(b + nf - 1.0) - ln_gamma(a + b + nf) - ln_bab;
-            // P(NB(r, α/(α+t)) >= n) = I_{t/(α+t)}(n, r)
-            let tail = checked_beta_reg(nf, r, t / (alpha + t))
-                .map_err(|e| Error::Numerical(format!("incomplete beta: {e}")))?;
-            p += ln_b_dead.exp() * tail;
+            // B(a+1, b+n−1)/B(a, b) = a/(a+b+n−1) · B(a, b+n−1)/B(a, b);
+            // P(NB(r, q) >= n) = I_z(n, r).
+            let ln_dead = (a / (a + b + nf - 1.0)).ln() + ln_beta_ratio(a, b, nf - 1.0);
+            let tail = beta_reg(nf, r, z, q).ok_or_else(|| {
+                Error::Numerical(format!(
+                    "BG/NBD: the incomplete beta function I({z}; {n}, {r}) did not converge"
+                ))
+            })?;
+            p += ln_dead.exp() * tail;
         }
         Ok(p.clamp(0.0, 1.0))
     }
@@ -405,7 +532,10 @@ impl TransactionModel for BgNbd {
     }
 
     fn probability_alive(&self, customer: &Customer) -> f64 {
-        sigmoid(-self.log_odds_dead(customer))
+        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
+        sigmoid(-log_odds_dead(
+            self.r, self.alpha, self.a, self.b, x, t_x, t,
+        ))
     }
 
     /// Exact DERT: `P(alive) · E[λ/(λp + δ)]` over the posterior of a live customer,
@@ -493,15 +623,23 @@ impl BgNbd {
         period: f64,
         periods: u32,
     ) -> Result<f64> {
+        // Summation by parts: Σ_{k=1}^{H} w_k (g_k − g_{k−1}) with w_k = e^(−δkτ), g_0 = 0, is
+        // Σ_{k=1}^{H} (w_k − w_{k+1}) g_k + w_{H+1} g_H, a sum of non-negative terms (no
+        // differences of nearly equal expectations), w_k − w_{k+1} = w_k (1 − e^(−δτ)).
+        let one_minus = -(-delta * period).exp_m1();
         let mut sum = 0.0;
-        let mut prev = 0.0;
+        let mut g = 0.0;
         for k in 1..=periods {
             let t = f64::from(k) * period;
-            let g = self.expected_if_alive(x, at, t)?;
-            sum += (g - prev).max(0.0) * (-delta * t).exp();
-            prev = g;
+            let w = (-delta * t).exp();
+            if w == 0.0 {
+                // Every later term (and the last one) is 0.
+                return Ok(sum);
+            }
+            g = self.expected_if_alive(x, at, t)?;
+            sum += one_minus * w * g;
         }
-        Ok(sum)
+        Ok(sum + (-delta * (f64::from(periods) + 1.0) * period).exp() * g)
     }
 }
 
@@ -620,62 +758,24 @@ impl BgNbd {
     /// `E[λ/(λp + δ)]` with `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x)`: the DERT of a customer
     /// known to be alive at `T`; `at = α + T`.
     fn dert_if_alive(&self, x: f64, at: f64, delta: f64) -> Result<f64> {
-        let (a, beta) = (self.a, self.b + x);
         let k = self.r + x;
         let eps = delta * at;
-        let ln_b = ln_gamma(a) + ln_gamma(beta) - ln_gamma(a + beta);
-        // h(p) = E_λ[λ/(λp+δ)] = (k/p) J(k+1, ε/p); its limit at p → 0 is E[λ]/δ = k/ε.
-        let h = |p: f64| {
-            if p < 1e-250 {
-                return k / eps;
-            }
+        // h(p) = E_λ[λ/(λp+δ)] = (k/p) J(k+1, ε/p), non-increasing in p; its limit at p → 0 is
+        // E[λ]/δ = k/ε.
+        let h = |p: f64, _q: f64| {
             let c = eps / p;
-            if !c.is_finite() {
+            if p == 0.0 || !c.is_finite() {
                 return k / eps;
             }
-            k / p * laplace_power(k + 1.0, c)
+            laplace_power(k + 1.0, c).map_or(f64::NAN, |j| k / p * j)
         };
-        // p = w^sa/2 on [0, 1/2] and 1 − p = w^sb/2 on [1/2, 1], with whole powers large enough
-        // that the Beta weight becomes a C² function of w (h stays smooth in w).
-        let sa = (3.0 / a).ceil().min(64.0);
-        let sb = (3.0 / beta).ceil().min(64.0);
-        let ln2 = std::f64::consts::LN_2;
-        let left = |w: f64| {
-            if w <= 0.0 {
-                return 0.0;
-            }
-            let p = 0.5 * w.powf(sa);
-            let lw =
-                (beta - 1.0) * (-p).ln_1p() + (sa * a - 1.0) * w.ln() - a * ln2 + sa.ln() - ln_b;
-            h(p) * lw.exp()
-        };
-        let right = |w: f64| {
-            if w <= 0.0 {
-                return 0.0;
-            }
-            let p = 1.0 - 0.5 * w.powf(sb);
-            let lw = (a - 1.0) * p.ln() + (sb * beta - 1.0) * w.ln() - beta * ln2 + sb.ln() - ln_b;
-            h(p) * lw.exp()
-        };
-        let (l, _) = integrate(left, 0.0, 1.0, 1e-11, 0.0, 400);
-        let (rr, _) = integrate(right, 0.0, 1.0, 1e-11, 0.0, 400);
-        let v = l + rr;
-        if v.is_finite() && v >= 0.0 {
-            Ok(v)
-        } else {
-            Err(Error::Numerical(format!(
-                "BG/NBD DERT did not evaluate for x = {x}, T = {}, delta = {delta}",
+        beta_expectation(self.a, self.b + x, h, k / eps, &[eps, eps / k]).ok_or_else(|| {
+            Error::Numerical(format!(
+                "BG/NBD: DERT did not evaluate for x = {x}, T = {}, delta = {delta}",
                 at - self.alpha
-            )))
-        }
+            ))
+        })
     }
-}
-
-/// `J(m, c) = ∫₀^∞ e^(−cs) (1+s)^(−m) ds = e^c c^(m−1) Γ(1−m, c)` for `m > 0`, `c > 0`, the
-/// scaled upper incomplete gamma function of `special` (NaN if it fails, which the caller's
-/// finiteness check turns into an error).
-fn laplace_power(m: f64, c: f64) -> f64 {
-    upper_gamma_scaled(1.0 - m, c).unwrap_or(f64::NAN)
 }
 
 /// The BG/NBD likelihood over compressed data, with per-frequency terms computed once per
@@ -750,13 +850,13 @@ impl Objective for BgNbdObjective {
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
         let (r, alpha, a, b) = (theta[0], theta[1], theta[2], theta[3]);
-        // Per distinct x: ln a − ln(b+x−1) (for A4) and r + x.
+        // Per distinct x: ln a − ln(b+x−1) (for the log-odds of death) and r + x.
         let ln_odds: Vec<f64> = self
             .xs
             .iter()
             .map(|&x| {
                 if x > 0.0 {
-                    a.ln() - (b + x - 1.0).ln()
+                    (a / (b + x - 1.0)).ln()
                 } else {
                     0.0
                 }
@@ -769,51 +869,47 @@ impl Objective for BgNbdObjective {
                 let xi = self.x_index[i] as usize;
                 let x = self.xs[xi];
                 let w = self.weight[i];
-                let rx = r + x;
-                let lt = (alpha + self.age[i]).ln();
-                let a3 = -rx * lt;
+                let t = self.age[i];
+                let lt = (t / alpha).ln_1p();
+                let base = ll_base(r, alpha, x, t);
                 if x == 0.0 {
-                    acc[0] += w * a3;
+                    acc[0] += w * base;
                     if want_grad {
                         acc[1] -= w * lt;
-                        acc[2] -= w * rx / (alpha + self.age[i]);
+                        acc[2] += w * r * t / (alpha * (alpha + t));
                     }
                     continue;
                 }
-                let ltx = (alpha + self.recency[i]).ln();
-                let a4 = ln_odds[xi] - rx * ltx;
-                acc[0] += w * log_add_exp(a3, a4);
+                let t_x = self.recency[i];
+                let lod = ln_odds[xi] + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p();
+                acc[0] += w * (base + softplus(lod));
                 if want_grad {
-                    let pi2 = sigmoid(a4 - a3);
-                    let pi1 = 1.0 - pi2;
-                    acc[1] -= w * (pi1 * lt + pi2 * ltx);
-                    acc[2] -=
-                        w * rx * (pi1 / (alpha + self.age[i]) + pi2 / (alpha + self.recency[i]));
+                    let (pi1, pi2) = (sigmoid(-lod), sigmoid(lod));
+                    acc[1] -= w * (pi1 * lt + pi2 * (t_x / alpha).ln_1p());
+                    acc[2] += w
+                        * (pi1 * (r * t / alpha - x) / (alpha + t)
+                            + pi2 * (r * t_x / alpha - x) / (alpha + t_x));
                     acc[3] += w * pi2;
                     acc[4] -= w * pi2 / (b + x - 1.0);
                 }
             }
             acc
         });
-        // Per-x constant parts, weighted by the total weight of each x.
-        let (lg_r, lg_b, lg_ab) = (ln_gamma(r), ln_gamma(b), ln_gamma(a + b));
+        // Per-x parts (Gamma- and Beta-function ratios), weighted by the total weight of each x.
         let mut ll = ll_rows;
         for (&x, &wx) in self.xs.iter().zip(&self.x_weight) {
-            ll += wx
-                * (ln_gamma(r + x) - lg_r + r * alpha.ln() + ln_gamma(b + x) - lg_b + lg_ab
-                    - ln_gamma(a + b + x));
+            ll += wx * (ln_gamma_ratio_scaled(r, x) + ln_beta_ratio(a, b, x));
         }
         if let Some(g) = grad {
-            let (dg_r, dg_b, dg_ab) = (digamma(r), digamma(b), digamma(a + b));
             let (mut cr, mut ca, mut cb) = (0.0, 0.0, 0.0);
             for (&x, &wx) in self.xs.iter().zip(&self.x_weight) {
-                let dg_abx = digamma(a + b + x);
-                cr += wx * (digamma(r + x) - dg_r + alpha.ln());
-                ca += wx * (dg_ab - dg_abx);
-                cb += wx * (digamma(b + x) - dg_abx - dg_b + dg_ab);
+                let dab = digamma_difference(a + b, x);
+                cr += wx * digamma_difference(r, x);
+                ca -= wx * dab;
+                cb += wx * (digamma_difference(b, x) - dab);
             }
             g[0] = cr + g_r;
-            g[1] = self.n_obs * r / alpha + g_alpha;
+            g[1] = g_alpha;
             g[2] = ca + g_pi2 / a;
             g[3] = cb + g_b;
         }
