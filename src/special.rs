@@ -935,7 +935,9 @@ fn bd0(x: f64, m: f64) -> f64 {
 /// few units in the last place of the density for any size of `k`, `l`.
 pub(crate) fn ln_binomial_density(k: f64, l: f64, p: f64, q: f64) -> f64 {
     let n = k + l;
-    stirling_remainder(n) - stirling_remainder(k) - stirling_remainder(l)
+    stirling_remainder(n)
+        - stirling_remainder(k)
+        - stirling_remainder(l)
         - bd0(k, n * p)
         - bd0(l, n * q)
         + 0.5 * (n / (2.0 * std::f64::consts::PI * k * l)).ln()

@@ -36,7 +36,6 @@
 
 use std::fmt;
 
-
 use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_non_negative, check_positive};
 use crate::fitted::Fitted;
@@ -116,7 +115,6 @@ impl Model for BgNbd {
     }
 }
 
-
 impl BgNbd {
     /// A BG/NBD model with shape `r` and rate `alpha` of the purchase-rate distribution and
     /// `a`, `b` of the dropout-probability distribution.
@@ -172,9 +170,7 @@ impl BgNbd {
         let bx1 = if x > 0.0 { pi2 / (b + x - 1.0) } else { 0.0 };
         let dab = digamma_difference(a + b, x);
         [
-            digamma_difference(r, x)
-                - pi1 * (t / alpha).ln_1p()
-                - pi2 * (t_x / alpha).ln_1p(),
+            digamma_difference(r, x) - pi1 * (t / alpha).ln_1p() - pi2 * (t_x / alpha).ln_1p(),
             pi1 * (r * t / alpha - x) / (alpha + t) + pi2 * (r * t_x / alpha - x) / (alpha + t_x),
             -dab + pi2 / a,
             digamma_difference(b, x) - dab - bx1,
@@ -270,7 +266,8 @@ impl BgNbd {
         }
         let (k, tau) = (r + x, t / at);
         let f = |p: f64, _q: f64| {
-            if p == 0.0 {
+            if p * tau < 1e-200 {
+                // (1 − (1+y)^−k)/p = kτ (1 − (k+1)y/2 + …), y = pτ.
                 k * tau
             } else {
                 -(-k * (p * tau).ln_1p()).exp_m1() / p
@@ -381,9 +378,9 @@ fn beta_expectation(
     let s = a + b;
     let m = a / s;
     let u0 = a.ln() - b.ln();
-    let c0 = 0.5 * (a.ln() + (b / s).ln()) - HALF_LN_2PI - stirling_remainder(a)
-        - stirling_remainder(b)
-        + stirling_remainder(s);
+    let c0 =
+        0.5 * (a.ln() + (b / s).ln()) - HALF_LN_2PI - stirling_remainder(a) - stirling_remainder(b)
+            + stirling_remainder(s);
     let e = |v: f64| -> f64 {
         if v.abs() < 1.0 {
             -a * expm1mx(v) - s * log1pmx(m * v.exp_m1())
@@ -445,7 +442,11 @@ fn beta_expectation(
             };
             points.push(v);
             if d >= LEVELS[5] {
-                let sup = if towards_zero { f_at_zero.max(fv(v)) } else { fv(v) };
+                let sup = if towards_zero {
+                    f_at_zero.max(fv(v))
+                } else {
+                    fv(v)
+                };
                 let tail = sup * weight(v) / de(v).abs();
                 if tail <= 1e-17 * reference {
                     done = true;
@@ -762,12 +763,16 @@ impl BgNbd {
         let eps = delta * at;
         // h(p) = E_λ[λ/(λp+δ)] = (k/p) J(k+1, ε/p), non-increasing in p; its limit at p → 0 is
         // E[λ]/δ = k/ε.
+        // As (k/ε) · c J(k+1, c), c = ε/p, with c J(m, c) = 1 − m/c + m(m+1)/c² − … when
+        // m/c < 10⁻⁶ (p near 0, where k/p and J over- and underflow).
         let h = |p: f64, _q: f64| {
             let c = eps / p;
-            if p == 0.0 || !c.is_finite() {
-                return k / eps;
+            let m = k + 1.0;
+            if p == 0.0 || m < 1e-6 * c {
+                let u = m / c;
+                return k / eps * (1.0 - u + u * (m + 1.0) / c);
             }
-            laplace_power(k + 1.0, c).map_or(f64::NAN, |j| k / p * j)
+            laplace_power(m, c).map_or(f64::NAN, |j| k / eps * (c * j))
         };
         beta_expectation(self.a, self.b + x, h, k / eps, &[eps, eps / k]).ok_or_else(|| {
             Error::Numerical(format!(
@@ -914,5 +919,78 @@ impl Objective for BgNbdObjective {
             g[3] = cb + g_b;
         }
         ll
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The two representations of `E[Y(t) | alive]` agree wherever the closed form is used.
+    #[test]
+    fn euler_form_agrees_with_the_posterior_integral() {
+        let mut state = 7u64;
+        let mut uniform = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let mut log_uniform = |lo: f64, hi: f64| (lo.ln() + (hi.ln() - lo.ln()) * uniform()).exp();
+        let (mut worst, mut used) = (0.0f64, 0);
+        for _ in 0..4000 {
+            let (r, a, b) = (
+                log_uniform(1e-3, 1e3),
+                log_uniform(1e-3, 1e3),
+                log_uniform(1e-3, 2e4),
+            );
+            let x = [0.0, 1.0, 3.0, 50.0, 1e3, 1e4][(log_uniform(1.0, 6.999) as usize) - 1];
+            let z = log_uniform(1e-6, 0.99);
+            let Some(closed) = euler_form(r, a, b, x, z) else {
+                continue;
+            };
+            used += 1;
+            let (k, tau) = (r + x, z / (1.0 - z));
+            let f = |p: f64, _q: f64| {
+                if p * tau < 1e-200 {
+                    k * tau
+                } else {
+                    -(-k * (p * tau).ln_1p()).exp_m1() / p
+                }
+            };
+            let integral = beta_expectation(a, b + x, f, k * tau, &[1.0 / tau]).unwrap();
+            let e = (closed - integral).abs() / integral;
+            assert!(
+                e < 1e-11,
+                "r={r} a={a} b={b} x={x} z={z}: {closed} vs {integral}"
+            );
+            worst = worst.max(e);
+        }
+        println!("{used} points, worst relative difference {worst:.3e}");
+        assert!(used > 1000);
+    }
+
+    #[test]
+    fn beta_expectation_normalises_at_extreme_shapes() {
+        for &(a, b) in &[
+            (1e-3, 1e-3),
+            (1e-3, 1e8),
+            (1e8, 1e-3),
+            (1e8, 1e8),
+            (0.5, 0.5),
+            (1.0, 1.0),
+            (3.7e6, 8.7e6),
+            (2.0, 1e8),
+        ] {
+            let one = beta_expectation(a, b, |_, _| 1.0, 1.0, &[]).unwrap();
+            assert!((one - 1.0).abs() < 1e-13, "a={a} b={b}: {one}");
+            // E[p] = a/(a+b) (p is increasing: 1 − p is the non-increasing function used).
+            let mean_q = beta_expectation(a, b, |_, q| q, 1.0, &[]).unwrap();
+            let want = b / (a + b);
+            assert!(
+                (mean_q - want).abs() < 1e-13 * want,
+                "a={a} b={b}: {mean_q} vs {want}"
+            );
+        }
     }
 }
