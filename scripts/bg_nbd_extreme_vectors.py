@@ -42,6 +42,7 @@ import csv
 import math
 import os
 import random
+import signal
 import sys
 
 from mpmath import mp, mpf
@@ -295,21 +296,42 @@ def main_rows(rng, shard=0, shards=1, partial=None):
     return rows
 
 
-def dert_rows(rng):
+class Timeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Timeout()
+
+
+def dert_rows(rng, partial=None):
+    """DERT references; a row whose two evaluations take more than 120 s (mpmath's incomplete
+    gamma function of large negative order can be very slow) is skipped."""
+    signal.signal(signal.SIGALRM, _alarm)
     rows = []
     sets = parameter_sets(rng)
     picked = sets[:15] + [sets[i] for i in range(15, len(sets), 4)]
     for (name, r, alpha, a, b) in picked:
         for (x, tx, T) in customers(rng, 1)[1:]:
             delta = loguniform(rng, 1e-5, 1e1)
-            pa = stable(p_alive, r, alpha, a, b, x, tx, T)
-            d = stable(alive_dert, r, alpha, a, b, x, T, delta)
+            signal.alarm(120)
+            try:
+                pa = stable(p_alive, r, alpha, a, b, x, tx, T)
+                d = stable(alive_dert, r, alpha, a, b, x, T, delta)
+            except Timeout:
+                print(f"  too slow, skipped: {name} {(x, tx, T, delta)}", flush=True)
+                continue
+            finally:
+                signal.alarm(0)
+                mp.dps = 40
             if None in (pa, d):
                 print(f"  unstable, skipped: {name} {(x, tx, T, delta)}", flush=True)
                 continue
             rows.append([name, par(r), par(alpha), par(a), par(b), par(x), par(tx), par(T),
                          par(delta), fmt(pa), fmt(pa * d)])
             print(f"  dert {name}: {len(rows)} rows", flush=True)
+            if partial:
+                write(partial, DERT_HEADER, rows)
     return rows
 
 
@@ -322,6 +344,7 @@ def write(name, header, rows):
     print(f"{path}: {len(rows)} rows")
 
 
+DERT_HEADER = ["case", "r", "alpha", "a", "b", "x", "t_x", "T", "delta", "p_alive", "dert"]
 MAIN_HEADER = ["case", "r", "alpha", "a", "b", "x", "t_x", "T", "t", "n", "p_alive", "cond",
                "uncond", "pmf", "ll", "g_r", "g_alpha", "g_a", "g_b",
                "s_r", "s_alpha", "s_a", "s_b"]
@@ -352,9 +375,8 @@ def main():
                "s_r", "s_alpha", "s_a", "s_b"],
               main_rows(random.Random(9)))
     if not only or "dert" in only:
-        write("bg_nbd_extreme_dert.csv",
-              ["case", "r", "alpha", "a", "b", "x", "t_x", "T", "delta", "p_alive", "dert"],
-              dert_rows(random.Random(10)))
+        write("bg_nbd_extreme_dert.csv", DERT_HEADER,
+              dert_rows(random.Random(10), partial="bg_nbd_extreme_dert.csv"))
 
 
 if __name__ == "__main__":

@@ -858,7 +858,13 @@ pub fn ln_beta_ratio(a: f64, b: f64, n: f64) -> f64 {
         return 0.0;
     }
     let s = a + b;
-    n * (-a / (s + n)).ln_1p() + b * log1pmx(n / b) - s * log1pmx(n / s) - 0.5 * (n / b).ln_1p()
+    // ln(1 − a/(a+b+n)) = ln((b+n)/(a+b+n)), from whichever form is not rounded near 0.
+    let l = if a > b + n {
+        ((b + n) / (s + n)).ln()
+    } else {
+        (-a / (s + n)).ln_1p()
+    };
+    n * l + b * log1pmx(n / b) - s * log1pmx(n / s) - 0.5 * (n / b).ln_1p()
         + 0.5 * (n / s).ln_1p()
         + stirling_remainder(b + n)
         - stirling_remainder(b)

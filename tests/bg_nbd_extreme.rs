@@ -26,7 +26,7 @@ fn model(r: f64, alpha: f64, a: f64, b: f64) -> BgNbd {
 fn issue_a7930_expected_transactions_is_not_zero() {
     let m = model(0.243, 4.414, 7930.0, 24260.0);
     let v = m.expected_transactions(39.0).unwrap();
-    assert!(rel(v, 0.994_015_555_029_638_564_4) < TOL, "{v}");
+    assert!(rel(v, 0.994_015_555_029_638_6) < TOL, "{v}");
 }
 
 #[test]
@@ -34,14 +34,14 @@ fn issue_a7930_conditional_expectation_is_not_zero() {
     let m = model(0.243, 4.414, 7930.0, 24260.0);
     let c = Customer::new(2.0, 30.43, 38.86).unwrap();
     let v = m.conditional_expected_transactions(&c, 39.0).unwrap();
-    assert!(rel(v, 0.960_099_153_176_070_521_0) < TOL, "{v}");
+    assert!(rel(v, 0.960_099_153_176_070_5) < TOL, "{v}");
 }
 
 #[test]
 fn issue_a793_expected_transactions_is_not_tiny() {
     let m = model(0.243, 4.414, 793.0, 2426.0);
     let v = m.expected_transactions(39.0).unwrap();
-    assert!(rel(v, 0.994_243_285_759_285_392_9) < TOL, "{v}");
+    assert!(rel(v, 0.994_243_285_759_285_4) < TOL, "{v}");
 }
 
 #[test]
@@ -316,7 +316,7 @@ impl Worst {
     }
     fn add(&mut self, err: f64, at: impl FnOnce() -> String) {
         self.n += 1;
-        if !(err <= self.err) {
+        if err.is_nan() || err > self.err {
             self.err = err;
             self.at = at();
         }
@@ -333,7 +333,7 @@ impl Worst {
 #[test]
 fn predictions_match_mpmath_over_the_whole_parameter_space() {
     let rows = read_csv("bg_nbd_extreme.csv");
-    assert!(rows.len() >= 1, "{} rows", rows.len());
+    assert!(rows.len() >= 150, "{} rows", rows.len());
     let mut w = [
         Worst::new("P(alive)"),
         Worst::new("E[Y(t) | x, t_x, T]"),

@@ -15,22 +15,35 @@
 //!   + 1{x>0} · B(a+1, b+x−1)/B(a, b) · Γ(r+x) αʳ / (Γ(r) (α+t_x)^(r+x))
 //! ```
 //!
-//! evaluated in log space as `A1 + A2 + logaddexp(A3, A4)` with
-//! `A1 = lnΓ(r+x) − lnΓ(r) + r ln α`, `A2 = ln B(a, b+x) − ln B(a, b)`,
-//! `A3 = −(r+x) ln(α+T)` and `A4 = ln a − ln(b+x−1) − (r+x) ln(α+t_x)`; no power is ever formed,
-//! which removes the overflow of Hardie's note 027.
+//! evaluated in log space, exact for parameters of any size (up to 10⁸ and beyond), as
+//!
+//! ```text
+//! ℓ = [ln Γ(r+x)/Γ(r) − x ln r] + ln B(a, b+x)/B(a, b) + x ln(r/(α+T)) − r ln(1 + T/α)
+//!   + ln(1 + e^lod),     lod = ln(a/(b+x−1)) + (r+x) ln(1 + (T−t_x)/(α+t_x))   (x > 0)
+//! ```
+//!
+//! where the two ratios come from Stirling's formula arranged so that no term is larger than
+//! `x` (`special::ln_beta_ratio`), instead of differences of `ln Γ` of large numbers, and `lod`
+//! is the log-odds of death at `t_x`. No power is ever formed (so there is no overflow, Hardie's
+//! note 027) and the gradient uses `ψ(z+x) − ψ(z)` as one difference
+//! (`special::digamma_difference`).
 //!
 //! ## Predictions
-//! * `E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))ʳ ₂F₁(r, b; a+b−1; t/(α+t))]` (FHL eq. 9);
-//! * `P(X(t) = n)` (FHL eq. 8), its second term as a regularised incomplete beta function;
-//! * `P(alive | x, t_x, T) = 1 / (1 + 1{x>0} · a/(b+x−1) · ((α+T)/(α+t_x))^(r+x))` (Hardie note 021),
-//!   as a logistic function of the log-odds;
-//! * `E[Y(t) | x, t_x, T]` (FHL eq. 10), using the Euler-transformed hypergeometric function so
-//!   the series parameters do not grow with `x`:
-//!   `(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)] · P(alive)` with
-//!   `z = t/(α+T+t)`. `E[X(t)]` is the case `x = 0, T = 0`. Where the series is unsuitable
-//!   (`a+b+x−1 ≤ 0`, `z` near 1), the same expectation is integrated numerically over the
-//!   posterior `p ~ Beta(a, b+x)`: `E[Y(t) | alive] = E_p[(1 − (1 + p t/(α+T))^−(r+x)) / p]`.
+//! Given alive at `T`, the posterior is `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x)`.
+//! * `P(alive | x, t_x, T) = 1 / (1 + e^lod)` (Hardie note 021);
+//! * `E[Y(t) | x, t_x, T] = P(alive) · E_p[(1 − (1 + pτ)^−(r+x)) / p]`, `τ = t/(α+T)`
+//!   (FHL eq. 10); `E[X(t)]` (FHL eq. 9) is the case `x = 0, T = 0`. Where it is reliable
+//!   (moderate parameters, `z = t/(α+T+t) < 0.99`, no cancellation) the closed form
+//!   `(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)]` (Euler-transformed, so
+//!   the series parameters do not grow with `x`) takes microseconds; elsewhere the expectation
+//!   over `p` is integrated in the logit of `p`, centred on the mode of the Beta density and
+//!   scaled to it (exact for any `a, b`: as `a, b → ∞` at a fixed ratio the mass is a spike of
+//!   width `(a+b)^−½` around `a/(a+b)`, the limit of a geometric dropout with that `p`);
+//! * `DERT(δ) = P(alive) · E_p E_λ[λ/(λp + δ)]` (a live customer with `λ, p` makes
+//!   `λ e^(−λpt) dt` expected transactions at `t`), the inner expectation an incomplete gamma
+//!   function, the outer one the same logit integral;
+//! * `P(X(t) = n)` (FHL eq. 8), the negative binomial term by Loader's saddle-point form and
+//!   the second term as `a/(a+b+n−1) · B(a, b+n−1)/B(a, b) · I_{t/(α+t)}(n, r)`.
 //!
 //! Time is in the unit of the data (days, weeks, ...): `α` is in that unit.
 
