@@ -108,18 +108,24 @@ def beta_expect(a, b, F, features=(), upper=None):
     lo, hi = min(pts), max(pts)
     pts = sorted(set(p for p in pts if lo <= p <= hi))
     if upper is not None:
-        if upper <= pts[0]:
+        if upper <= u0:
+            # Left of the mode the density increases up to `upper`: truncate relative to its
+            # value there (log-concave, so it decays at least at the slope at `upper`).
             slope = a - (a + b) / (1 + mp.exp(-upper))
             pts = [upper - d / slope for d in reversed(LEVELS)]
         else:
             pts = [p for p in pts if p < upper]
         pts.append(upper)
 
+    # mp.quad's tolerance is absolute: scale the integrand to 1 at its largest breakpoint.
+    top = max(pts, key=lambda u: L(u))
+    ln_scale = L(top) - ln_b + mp.log(F(1 / (1 + mp.exp(-top))))
+
     def f(u):
         p = 1 / (1 + mp.exp(-u))
-        return mp.exp(L(u) - ln_b) * F(p)
+        return mp.exp(L(u) - ln_b - ln_scale) * F(p)
 
-    return mp.quad(f, pts)
+    return mp.quad(f, pts) * mp.exp(ln_scale)
 
 
 def alive_expectation(r, alpha, a, b, x, T, t):
@@ -361,6 +367,23 @@ def main():
                 rows += list(csv.reader(f))[1:]
             os.remove(path)
         write("bg_nbd_extreme.csv", MAIN_HEADER, rows)
+        return
+    if "repmf" in only:
+        # python3 scripts/bg_nbd_extreme_vectors.py repmf K N: recompute the pmf column of
+        # rows i % N == K of bg_nbd_extreme.csv into bg_nbd_extreme.pmfK.csv (row index, pmf)
+        k, n = int(sys.argv[2]), int(sys.argv[3])
+        with open(os.path.join(OUT, "bg_nbd_extreme.csv")) as f:
+            rows = list(csv.reader(f))[1:]
+        out = []
+        for i, row in enumerate(rows):
+            if i % n != k:
+                continue
+            r, alpha, a, b = (float(v) for v in row[1:5])
+            t, m = float(row[8]), int(row[9])
+            pm = stable(pmf, r, alpha, a, b, m, t)
+            out.append([str(i), "nan" if pm is None else fmt(pm)])
+            print(f"  pmf {i}", flush=True)
+        write(f"bg_nbd_extreme.pmf{k}.csv", ["row", "pmf"], out)
         return
     if "shard" in only:
         # python3 scripts/bg_nbd_extreme_vectors.py shard K N: rows of parameter sets i % N == K

@@ -919,17 +919,16 @@ fn bd0(x: f64, m: f64) -> f64 {
         let v2 = v * v;
         let mut s = (x - m) * v;
         let mut ej = 2.0 * x * v;
-        let mut j = 1.0;
-        loop {
+        // |v| < 0.1: the terms fall by 100 per step.
+        for j in 1..40 {
             ej *= v2;
-            let term = ej / (2.0 * j + 1.0);
-            let s1 = s + term;
+            let s1 = s + ej / (2 * j + 1) as f64;
             if s1 == s {
-                return s1;
+                break;
             }
             s = s1;
-            j += 1.0;
         }
+        return s;
     }
     x * (x / m).ln() + m - x
 }
