@@ -453,3 +453,35 @@ fn single_customer_predictions_are_fast() {
         assert!(ey.max(dert).max(pmf) < 0.05);
     }
 }
+
+#[test]
+fn pmf_sums_to_one_at_extreme_parameters() {
+    // Light enough tails (a >= 5: the dead branch decays like n^−(a+1)) to sum to the end.
+    for m in [
+        model(0.243, 4.414, 7930.0, 24260.0),
+        model(0.243, 4.414, 3.7e6, 8.7e6),
+        model(1e8, 1e8, 1e8, 1e8),
+        model(1e8, 3e6, 5.0, 1e8),
+        model(2.0, 1e-3, 5.0, 0.5),
+        model(1e-3, 10.0, 1e6, 1e-3),
+        model(50.0, 7.0, 5.0, 5.0),
+    ] {
+        for t in [0.01, 1.0, 39.0] {
+            let mean = m.expected_transactions(t).unwrap();
+            let mut sum = 0.0;
+            let mut n = 0u32;
+            loop {
+                let p = m.probability_of_transactions(n, t).unwrap();
+                sum += p;
+                n += 1;
+                if (n as f64 > 10.0 * mean + 100.0 && p < 1e-22) || n > 2_000_000 {
+                    break;
+                }
+            }
+            assert!(
+                (sum - 1.0).abs() < 1e-10,
+                "{m} t={t}: Σ P = {sum} ({n} terms)"
+            );
+        }
+    }
+}

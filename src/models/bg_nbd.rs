@@ -247,7 +247,21 @@ impl BgNbd {
         .iter()
         .map(|&(r, a, b)| vec![r, r / rate, a, b])
         .collect();
-        let est = maximize(&objective, &[0.0; 4], &starts, options)?;
+        let mut est = maximize(&objective, &[0.0; 4], &starts, options)?;
+        // A likelihood that is flat along some direction in log-parameters (standard error of a
+        // log-parameter above 100: the likelihood changes by less than 10⁻⁴ over a factor e)
+        // has no determined maximum there, e.g. a supremum approached as a → ∞ with b → 0;
+        // the exact likelihood is smooth enough there for its Hessian to look definite.
+        if let Some(cov) = &est.covariance {
+            let flat = (0..4).any(|i| {
+                let v = cov[i * 4 + i] / (est.params[i] * est.params[i]);
+                v.is_nan() || v > 1e4
+            });
+            if flat {
+                est.converged = false;
+                est.covariance = None;
+            }
+        }
         let model = BgNbd::from_params(&est.params)?;
         Ok(Fitted::new(
             model,
