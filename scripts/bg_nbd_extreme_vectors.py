@@ -36,7 +36,8 @@ written with 17 significant digits (exact doubles), values with 25. Run from the
   python3 scripts/bg_nbd_extreme_vectors.py          # both files
   python3 scripts/bg_nbd_extreme_vectors.py main     # bg_nbd_extreme.csv only
   python3 scripts/bg_nbd_extreme_vectors.py dert     # bg_nbd_extreme_dert.csv only
-or, on two cores, `shard 0 2` and `shard 1 2` in parallel, then `merge 2`.
+or, on two cores, `shard 0 2` and `shard 1 2` in parallel, then `merge 2` (and, to recompute
+only the P(X(t) = n) column, `repmf 0 2` and `repmf 1 2`, then `applypmf 2`).
 """
 import csv
 import math
@@ -384,6 +385,27 @@ def main():
             out.append([str(i), "nan" if pm is None else fmt(pm)])
             print(f"  pmf {i}", flush=True)
         write(f"bg_nbd_extreme.pmf{k}.csv", ["row", "pmf"], out)
+        return
+    if "applypmf" in only:
+        # python3 scripts/bg_nbd_extreme_vectors.py applypmf N: the recomputed pmf column of the
+        # N files of `repmf` into bg_nbd_extreme.csv (rows whose pmf was not stable are dropped)
+        with open(os.path.join(OUT, "bg_nbd_extreme.csv")) as f:
+            rows = list(csv.reader(f))[1:]
+        new = {}
+        for k in range(int(sys.argv[2])):
+            path = os.path.join(OUT, f"bg_nbd_extreme.pmf{k}.csv")
+            with open(path) as f:
+                for i, v in list(csv.reader(f))[1:]:
+                    new[int(i)] = v
+            os.remove(path)
+        out = []
+        for i, row in enumerate(rows):
+            if new.get(i, "nan") == "nan":
+                print(f"  row {i} dropped (pmf not stable)")
+                continue
+            row[13] = new[i]
+            out.append(row)
+        write("bg_nbd_extreme.csv", MAIN_HEADER, out)
         return
     if "shard" in only:
         # python3 scripts/bg_nbd_extreme_vectors.py shard K N: rows of parameter sets i % N == K

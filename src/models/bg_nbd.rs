@@ -361,6 +361,38 @@ fn euler_form(r: f64, a: f64, b: f64, x: f64, z: f64) -> Option<f64> {
         .then_some(value)
 }
 
+/// `P(N >= n) = I_z(n, r)` for `N ~ NegBin(r, q)` (`P(N = j) = Γ(r+j)/(Γ(r) j!) q^r z^j`),
+/// `q = α/(α+t) = 1/(1 + t/α)`, `z = t/(α+t)`, `n >= 1`; `ratio = t/α`.
+///
+/// Below the mean (where the continued fraction of `I_z` would run in `1 − z = q`, which
+/// carries no information on `1 − q` once `q` is rounded near 1, as for `r ≈ α ≫ t`) and for
+/// `n ≤ 10⁵`, as `1 − Σ_{j<n} P(N = j)` with `P(N = 0) = exp(−r ln(1 + t/α))` and the exact
+/// ratios `P(N = j+1)/P(N = j) = (r+j) z/(j+1)`, summed in log scale; the result is then at
+/// least about ½, so the subtraction is harmless. Elsewhere the continued fraction in `z`.
+fn nb_tail(n: u32, r: f64, ratio: f64, z: f64, q: f64) -> Option<f64> {
+    let nf = f64::from(n);
+    let below_mean = z * (nf + r + 2.0) >= nf + 1.0;
+    if !(below_mean && n <= 100_000) {
+        return beta_reg(nf, r, z, q);
+    }
+    let ln_z = z.ln();
+    let mut ln_term = -r * ratio.ln_1p();
+    // Σ_{j<n} exp(ln_term_j), accumulated relative to the largest term so far.
+    let (mut top, mut acc) = (ln_term, 1.0);
+    for j in 1..n {
+        let jf = f64::from(j);
+        ln_term += ((r + jf - 1.0) / jf).ln() + ln_z;
+        if ln_term > top {
+            acc = acc * (top - ln_term).exp() + 1.0;
+            top = ln_term;
+        } else {
+            acc += (ln_term - top).exp();
+        }
+    }
+    let head = acc * top.exp();
+    (head.is_finite()).then_some((1.0 - head).max(0.0))
+}
+
 /// `½ ln 2π`.
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
@@ -544,7 +576,7 @@ impl TransactionModel for BgNbd {
             // B(a+1, b+n−1)/B(a, b) = a/(a+b+n−1) · B(a, b+n−1)/B(a, b);
             // P(NB(r, q) >= n) = I_z(n, r).
             let ln_dead = (a / (a + b + nf - 1.0)).ln() + ln_beta_ratio(a, b, nf - 1.0);
-            let tail = beta_reg(nf, r, z, q).ok_or_else(|| {
+            let tail = nb_tail(n, r, t / alpha, z, q).ok_or_else(|| {
                 Error::Numerical(format!(
                     "BG/NBD: the incomplete beta function I({z}; {n}, {r}) did not converge"
                 ))
