@@ -488,3 +488,41 @@ fn pmf_sums_to_one_at_extreme_parameters() {
         }
     }
 }
+
+#[test]
+fn beyond_the_grid_values_are_finite_or_errors() {
+    // Parameters and customers well outside 1e-3..1e8: every prediction is a finite number in
+    // its range, or an error; nothing panics or hangs.
+    let mut g = Lcg(99);
+    for _ in 0..300 {
+        let p: Vec<f64> = (0..4).map(|_| g.log_uniform(1e-8, 1e12)).collect();
+        let m = model(p[0], p[1], p[2], p[3]);
+        let x = g.log_uniform(1.0, 1e6).round() - 1.0;
+        let big_t = g.log_uniform(1e-6, 1e9);
+        let tx = if x == 0.0 { 0.0 } else { big_t * g.uniform() };
+        let c = Customer::new(x, tx, big_t).unwrap();
+        let t = g.log_uniform(1e-6, 1e9);
+        let label = format!("{m} {c:?} t={t}");
+        let pa = m.probability_alive(&c);
+        assert!((0.0..=1.0).contains(&pa), "{label}");
+        assert!(m.log_likelihood(&c).is_finite(), "{label}");
+        assert!(
+            m.log_likelihood_gradient(&c).iter().all(|v| v.is_finite()),
+            "{label}"
+        );
+        for v in [
+            m.expected_transactions(t),
+            m.conditional_expected_transactions(&c, t),
+            m.discounted_expected_residual_transactions(&c, g.log_uniform(1e-6, 1e2)),
+            m.probability_of_transactions((g.uniform() * 100.0) as u32, t),
+        ] {
+            match v {
+                Ok(v) => assert!(v.is_finite() && v >= 0.0, "{label}: {v}"),
+                Err(e) => {
+                    println!("{label}: {e}");
+                    assert!(matches!(e, clv::Error::Numerical(_)), "{label}: {e}")
+                }
+            }
+        }
+    }
+}
