@@ -156,7 +156,7 @@ def laplace_power(m, c):
     quadrature of the definition where mpmath's incomplete gamma function does not converge."""
     try:
         return mp.exp(c) * c ** (m - 1) * mp.gammainc(1 - m, c)
-    except mp.NoConvergence:
+    except (mp.NoConvergence, ValueError):
         pts = sorted(set([mpf(0), 1 / m, 1 / c, 10 / m, 10 / c]))
         return mp.quad(lambda s: mp.exp(-c * s - m * mp.log1p(s)), pts + [mp.inf])
 
@@ -311,16 +311,21 @@ def _alarm(signum, frame):
     raise Timeout()
 
 
-def dert_rows(rng, partial=None):
+def dert_rows(rng, partial=None, start=0):
     """DERT references; a row whose two evaluations take more than 120 s (mpmath's incomplete
     gamma function of large negative order can be very slow) is skipped."""
     signal.signal(signal.SIGALRM, _alarm)
     rows = []
     sets = parameter_sets(rng)
     picked = sets[:15] + [sets[i] for i in range(15, len(sets), 4)]
-    for (name, r, alpha, a, b) in picked:
+    if start > 0:
+        with open(os.path.join(OUT, partial)) as f:
+            rows = list(csv.reader(f))[1:]
+    for i, (name, r, alpha, a, b) in enumerate(picked):
         for (x, tx, T) in customers(rng, 1)[1:]:
             delta = loguniform(rng, 1e-5, 1e1)
+            if i < start:
+                continue
             signal.alarm(120)
             try:
                 pa = stable(p_alive, r, alpha, a, b, x, tx, T)
@@ -420,8 +425,10 @@ def main():
                "s_r", "s_alpha", "s_a", "s_b"],
               main_rows(random.Random(9)))
     if not only or "dert" in only:
+        # `dert K` resumes at the K-th parameter set, keeping the rows already in the file.
+        start = int(sys.argv[2]) if len(sys.argv) > 2 else 0
         write("bg_nbd_extreme_dert.csv", DERT_HEADER,
-              dert_rows(random.Random(10), partial="bg_nbd_extreme_dert.csv"))
+              dert_rows(random.Random(10), partial="bg_nbd_extreme_dert.csv", start=start))
 
 
 if __name__ == "__main__":

@@ -526,3 +526,23 @@ fn beyond_the_grid_values_are_finite_or_errors() {
         }
     }
 }
+
+#[test]
+fn tiny_horizons_give_the_first_order_value() {
+    // E[X(t)] = r t/α (1 − O(t)) as t → 0, never an error or 0 while representable.
+    for m in [
+        model(0.243, 4.414, 0.793, 2.426),
+        model(0.243, 4.414, 7930.0, 24260.0),
+        model(1e8, 1e-3, 1e8, 1e-3),
+    ] {
+        for t in [1e-300, 1e-200, 1e-30] {
+            let v = m.expected_transactions(t).unwrap();
+            let first = m.r() * t / m.alpha();
+            assert!(
+                rel(v, first) < 1e-10 || (m.r() + 1.0) * t / m.alpha() > 1e-12,
+                "{m} t={t}: {v}"
+            );
+            assert!(v > 0.0, "{m} t={t}: {v}");
+        }
+    }
+}

@@ -287,11 +287,15 @@ impl BgNbd {
     /// does not cancel (microseconds), else the posterior integral ([`beta_expectation`]).
     fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
         let (r, a, b) = (self.r, self.a, self.b);
+        let (k, tau) = (r + x, t / at);
+        if (k + 1.0) * tau < 1e-17 {
+            // g(τ) = kτ (1 − (k+1)τ E[p]/2 + …), E[p] <= 1: kτ to the last bit.
+            return Ok(k * tau);
+        }
         let z = t / (at + t);
         if let Some(v) = euler_form(r, a, b, x, z) {
             return Ok(v);
         }
-        let (k, tau) = (r + x, t / at);
         let f = |p: f64, _q: f64| {
             if p * tau < 1e-200 {
                 // (1 − (1+y)^−k)/p = kτ (1 − (k+1)y/2 + …), y = pτ.
