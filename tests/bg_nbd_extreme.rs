@@ -546,3 +546,50 @@ fn tiny_horizons_give_the_first_order_value() {
         }
     }
 }
+
+#[test]
+fn expected_transactions_never_decrease_at_large_a_b() {
+    // The issue: some parameter sets made E[X(t)] decrease in t (the quadrature lost the Beta
+    // mass as a, b grew). Dense horizons over 12 decades, a, b up to 1e8.
+    for (a, b) in [
+        (793.0, 2426.0),
+        (7930.0, 24260.0),
+        (3.7e6, 8.7e6),
+        (1e8, 1e8),
+        (1e8, 3e7),
+    ] {
+        let m = model(0.243, 4.414, a, b);
+        let c = Customer::new(2.0, 30.43, 38.86).unwrap();
+        let (mut px, mut py) = (0.0, 0.0);
+        for j in 0..=240 {
+            let t = 1e-4 * 10f64.powf(j as f64 / 20.0);
+            let ex = m.expected_transactions(t).unwrap();
+            let ey = m.conditional_expected_transactions(&c, t).unwrap();
+            assert!(
+                ex > px && ey > py,
+                "{m} t={t}: {ex} after {px}, {ey} after {py}"
+            );
+            (px, py) = (ex, ey);
+        }
+    }
+}
+
+#[test]
+fn eight_customer_fit_predicts_nonzero_counts() {
+    // The 8 customers of the crate's front-page example: whatever the fit concludes, the
+    // predictions at its parameters are positive and finite.
+    let data = RfmData::new(
+        vec![2.0, 1.0, 0.0, 0.0, 4.0, 0.0, 7.0, 1.0],
+        vec![30.43, 1.71, 0.0, 0.0, 20.0, 0.0, 29.86, 5.0],
+        vec![38.86, 38.86, 38.86, 38.86, 31.0, 27.0, 31.0, 35.0],
+    )
+    .unwrap();
+    let fitted = BgNbd::fit(&data, &clv::FitOptions::default()).unwrap();
+    let m = fitted.model();
+    println!("{m}, converged {}", fitted.converged());
+    for c in data.customers() {
+        let e = m.conditional_expected_transactions(&c, 39.0).unwrap();
+        assert!(e.is_finite() && e > 0.0, "{m} {c:?}: {e}");
+    }
+    assert!(m.expected_transactions(39.0).unwrap() > 0.0);
+}
