@@ -958,50 +958,24 @@ impl ParetoNbd {
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<ParetoNbd>> {
         data.require_repeat_purchases("Pareto/NBD")?;
         let compressed = data.without_monetary_value().compress();
-        // Times far from 1 (e.g. 1e-300 or seconds over decades) are fitted in a unit k times
-        // smaller, exactly (k a power of two); α and β are rates per unit and map back as α/k,
-        // β/k; the density of the purchase times gains ln k per repeat purchase.
-        let k = if options.penalty == 0.0 {
-            compressed.time_scale()
-        } else {
-            1.0
-        };
-        let scaled_data = compressed.with_time_scaled(k);
-        let objective = ParetoNbdObjective::new(&scaled_data);
-        let mut options = options.clone();
-        if let Some(start) = &mut options.start {
-            for i in [1, 3] {
-                if let Some(v) = start.get_mut(i) {
-                    *v *= k;
+        // α and β are rates per unit of time: fitted in a well-conditioned unit.
+        let est = super::fit_in_time_unit(&compressed, options, &[1, 3], |data, options| {
+            let objective = ParetoNbdObjective::new(data);
+            let mut starts = objective.default_starts();
+            const LARGE: usize = 50_000;
+            const SUBSAMPLE: usize = 20_000;
+            if options.start.is_none() && objective.len() > LARGE {
+                let step = objective.len() as f64 / SUBSAMPLE as f64;
+                let rows: Vec<usize> = (0..SUBSAMPLE)
+                    .map(|i| ((i as f64 + 0.5) * step) as usize)
+                    .collect();
+                let sub = objective.subset(&rows);
+                if let Ok(est) = maximize(&sub, &[0.0; 4], &sub.default_starts(), options) {
+                    starts.insert(0, est.params);
                 }
             }
-        }
-        let options = &options;
-        let mut starts = objective.default_starts();
-        const LARGE: usize = 50_000;
-        const SUBSAMPLE: usize = 20_000;
-        if options.start.is_none() && objective.len() > LARGE {
-            let step = objective.len() as f64 / SUBSAMPLE as f64;
-            let rows: Vec<usize> = (0..SUBSAMPLE)
-                .map(|i| ((i as f64 + 0.5) * step) as usize)
-                .collect();
-            let sub = objective.subset(&rows);
-            if let Ok(est) = maximize(&sub, &[0.0; 4], &sub.default_starts(), options) {
-                starts.insert(0, est.params);
-            }
-        }
-        let mut est = maximize(&objective, &[0.0; 4], &starts, options)?;
-        if k != 1.0 {
-            est.rescale_param(1, 1.0 / k);
-            est.rescale_param(3, 1.0 / k);
-            let repeat: f64 = compressed
-                .frequency()
-                .iter()
-                .zip(compressed.weights())
-                .map(|(x, w)| x * w)
-                .sum();
-            est.log_likelihood += repeat * k.ln();
-        }
+            maximize(&objective, &[0.0; 4], &starts, options)
+        })?;
         let model = ParetoNbd::from_params(&est.params)?;
         Ok(Fitted::new(
             model,
