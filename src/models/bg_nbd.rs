@@ -163,8 +163,9 @@ impl BgNbd {
         self.b
     }
 
-    /// Log-likelihood of one customer's history `(x, t_x, T)` (FHL eq. 6, in log space; see
-    /// [`ll_base`] for the arrangement that keeps it exact at any parameter size).
+    /// Log-likelihood of one customer's history `(x, t_x, T)` (FHL eq. 6, in log space, arranged
+    /// so that no two large terms are subtracted: exact at any parameter size; see the module
+    /// docs).
     pub fn log_likelihood(&self, customer: &Customer) -> f64 {
         let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
