@@ -809,7 +809,7 @@ const DIGAMMA_SERIES: [f64; 7] = [
 ];
 
 /// `ln(1 + a/z)` for `a >= 0`, `z > 0`, also when `a/z` overflows.
-fn ln1p_ratio(a: f64, z: f64) -> f64 {
+pub(crate) fn ln1p_ratio(a: f64, z: f64) -> f64 {
     let r = a / z;
     if r.is_finite() {
         r.ln_1p()

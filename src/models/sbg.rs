@@ -69,7 +69,9 @@ use crate::fitted::Fitted;
 use crate::models::Model;
 use crate::optimize::{FitOptions, Objective, maximize};
 use crate::parallel::sum_rows;
-use crate::special::{digamma_difference, digamma_second_difference, hyp2f1, ln_pochhammer_ratio};
+use crate::special::{
+    digamma_difference, digamma_second_difference, hyp2f1, ln_pochhammer_ratio, ln1p_ratio,
+};
 
 /// Shifted-beta-geometric model: per-period churn probability `θ ~ Beta(α, β)`.
 ///
@@ -153,16 +155,6 @@ fn check_shape(name: &'static str, v: f64) -> Result<f64> {
                 Sbg::MAX_PARAM
             ),
         ))
-    }
-}
-
-/// `ln(1 + a/z)` for `a >= 0`, `z > 0`, also when `a/z` overflows.
-fn ln1p_ratio(a: f64, z: f64) -> f64 {
-    let r = a / z;
-    if r.is_finite() {
-        r.ln_1p()
-    } else {
-        a.ln() - z.ln()
     }
 }
 
