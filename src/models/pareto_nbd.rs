@@ -383,11 +383,29 @@ fn tail<const GRAD: bool>(
     } else {
         MAX_TERMS_HIGH_Z
     };
-    let h = match table {
-        Some(t) => hyp_from_table::<GRAD>(e, t, z, omz),
-        None => None,
+    // The term ratios of both series increase with the index, so the first one bounds them all
+    // from below: when even that rate cannot reach the stopping rule within the term cap, the
+    // series is not tried.
+    let ratio0 = if e >= 1.0 {
+        z * a / (w + 1.0)
+    } else {
+        z * w * e / (w + 1.0)
     };
-    match h.or_else(|| hyp_series::<GRAD>(e, w, a, z, omz, max_terms)) {
+    let stop = SERIES_EPS * omz;
+    let h = match table {
+        Some(t) if !hopeless(1.0, ratio0, 1.0, stop, omz, t.len()) => {
+            hyp_from_table::<GRAD>(e, t, z, omz)
+        }
+        _ => None,
+    };
+    let series = || {
+        if hopeless(1.0, ratio0, 1.0, stop, omz, max_terms) {
+            None
+        } else {
+            hyp_series::<GRAD>(e, w, a, z, omz, max_terms)
+        }
+    };
+    match h.or_else(series) {
         Some(h) => series_tail::<GRAD>(a_ge_b, e, w, ln_w, mu, mu - d, ln_mu, ln_nu, h),
         None => tail_fallback::<GRAD>(alpha, beta, p, q, w, u, ln_au, ln_bu),
     }
@@ -499,15 +517,23 @@ fn tail_fallback<const GRAD: bool>(
     let hi = (nu_s / nu).ln();
     // Moments of the rel derivatives, each non-negative and formed without cancellation:
     // ρ, ln(M(v)/M), 1/N − 1/N(v) = (1 − e^−ρ)/N and 1/M − 1/M(v) = N (e^ρ − 1)/(M M(v)).
-    let moments = |rho: f64| {
+    // With `φ(ρ) − φ(mode)` (given `e^mode`): one `exp_m1` of each of ρ and ρ − mode and two
+    // `ln_1p` per node.
+    let moments = |rho: f64, mode: f64, exp_mode: f64| {
         let em1 = rho.exp_m1();
-        let t = nu * rho.exp();
-        [
-            rho,
-            (nu * em1 / mu).ln_1p(),
-            -(-rho).exp_m1() / nu,
-            nu * em1 / (mu * (t + d)),
-        ]
+        let t = nu * (1.0 + em1);
+        let e0 = nu * exp_mode;
+        let diff =
+            (1.0 - e_min) * (rho - mode) - p_max * (e0 * (rho - mode).exp_m1() / (e0 + d)).ln_1p();
+        (
+            diff,
+            [
+                rho,
+                (nu * em1 / mu).ln_1p(),
+                em1 / ((1.0 + em1) * nu),
+                nu * em1 / (mu * (t + d)),
+            ],
+        )
     };
     let (ln_q1, mom) = if GRAD {
         log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, Some(&moments))
@@ -561,7 +587,8 @@ fn tail_fallback<const GRAD: bool>(
 
 /// `ln ∫_lo^hi e^φ` for a concave `φ` with derivative `dphi` (and `phi_diff(a, b) = φ(a) − φ(b)`
 /// evaluated without cancellation), and the averages of `moments` under
-/// the normalised integrand (when given). The mode is located by bisection on `dphi`, the range
+/// the normalised integrand (when given; `moments(ρ, mode, e^mode)` returns `φ(ρ) − φ(mode)`
+/// beside them, so that the two share their work). The mode is located by bisection on `dphi`, the range
 /// cut where `φ` has fallen [`LOG_WINDOW`] below its maximum, and each side integrated by
 /// adaptive Gauss–Kronrod with the integrand scaled by its maximum.
 fn log_concave_integral<const K: usize>(
@@ -570,7 +597,7 @@ fn log_concave_integral<const K: usize>(
     dphi: impl Fn(f64) -> f64,
     lo: f64,
     hi: f64,
-    moments: Option<&dyn Fn(f64) -> [f64; K]>,
+    moments: Option<&dyn Fn(f64, f64, f64) -> (f64, [f64; K])>,
 ) -> (f64, [f64; K]) {
     // The mode and the cut-off points only place the split and the limits (the integrand is
     // scaled by its value at the split point, whatever that is), so they are located to a
@@ -634,13 +661,16 @@ fn log_concave_integral<const K: usize>(
         Some(g) => {
             // Moments may change sign: judge them against the scale of the integral times the
             // size of the moment function over the range (as a separate pass did before).
+            let exp_mode = mode.exp();
+            let g = |t: f64| g(t, mode, exp_mode);
+            let (ga, gb, gm) = (g(a).1, g(b).1, g(mode).1);
             let mut floor = [0.0; 5];
             for k in 0..K.min(4) {
-                floor[k + 1] = 0.1 * g(a)[k].abs().max(g(b)[k].abs()).max(g(mode)[k].abs());
+                floor[k + 1] = 0.1 * ga[k].abs().max(gb[k].abs()).max(gm[k].abs());
             }
             let h = |t: f64| {
-                let w = f(t);
-                let m = g(t);
+                let (diff, m) = g(t);
+                let w = diff.exp();
                 let mut out = [w, 0.0, 0.0, 0.0, 0.0];
                 for k in 0..K.min(4) {
                     out[k + 1] = w * m[k];
