@@ -585,6 +585,9 @@ fn tail_fallback<const GRAD: bool>(
     }
 }
 
+/// `(ρ, mode, e^mode) ↦ (φ(ρ) − φ(mode), moment functions at ρ)`.
+type Moments<'a, const K: usize> = dyn Fn(f64, f64, f64) -> (f64, [f64; K]) + 'a;
+
 /// `ln ∫_lo^hi e^φ` for a concave `φ` with derivative `dphi` (and `phi_diff(a, b) = φ(a) − φ(b)`
 /// evaluated without cancellation), and the averages of `moments` under
 /// the normalised integrand (when given; `moments(ρ, mode, e^mode)` returns `φ(ρ) − φ(mode)`
@@ -597,7 +600,7 @@ fn log_concave_integral<const K: usize>(
     dphi: impl Fn(f64) -> f64,
     lo: f64,
     hi: f64,
-    moments: Option<&dyn Fn(f64, f64, f64) -> (f64, [f64; K])>,
+    moments: Option<&Moments<'_, K>>,
 ) -> (f64, [f64; K]) {
     // The mode and the cut-off points only place the split and the limits (the integrand is
     // scaled by its value at the split point, whatever that is), so they are located to a
