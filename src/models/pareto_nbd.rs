@@ -751,10 +751,16 @@ fn gl_rules() -> &'static (
     RULES.get_or_init(|| (gauss_legendre::<GL_COARSE>(), gauss_legendre::<GL_FINE>()))
 }
 
+/// How many times [`integrate_smooth`] may halve an interval whose two rules disagree before
+/// it hands that piece to the adaptive rule.
+const GL_DEPTH: u32 = 3;
+
 /// `∫_lo^hi h` for a smooth vector integrand: the 32-point Gauss–Legendre value when it agrees
 /// with the 16-point one within [`GL_AGREE`] (per component, judged as in `integrate_vec`:
 /// against `max(|∫hᵢ|, floor[i] |∫h₀|)`); the difference measures the error of the coarse rule,
-/// that of the fine rule being about its square. Otherwise the adaptive rule.
+/// that of the fine rule being about its square. A piece where they disagree is halved (each
+/// half judged against half the tolerance) up to [`GL_DEPTH`] times, then integrated by the
+/// adaptive rule.
 fn integrate_smooth<const K: usize>(
     h: impl Fn(f64) -> [f64; K],
     lo: f64,
@@ -762,28 +768,52 @@ fn integrate_smooth<const K: usize>(
     floor: [f64; K],
 ) -> [f64; K] {
     let ((xc, wc), (xf, wf)) = gl_rules();
-    let (c, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
-    let rule = |x: &[f64], w: &[f64]| {
-        let mut acc = [0.0; K];
-        for (&xi, &wi) in x.iter().zip(w) {
-            let v = h(c + half * xi);
-            for k in 0..K {
-                acc[k] += wi * v[k];
+    let pair = |lo: f64, hi: f64| {
+        let (c, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
+        let rule = |x: &[f64], w: &[f64]| {
+            let mut acc = [0.0; K];
+            for (&xi, &wi) in x.iter().zip(w) {
+                let v = h(c + half * xi);
+                for k in 0..K {
+                    acc[k] += wi * v[k];
+                }
+            }
+            acc.map(|a| a * half)
+        };
+        (rule(xc, wc), rule(xf, wf))
+    };
+    let agree = |coarse: &[f64; K], fine: &[f64; K], tol: &[f64; K]| {
+        fine.iter().all(|v| v.is_finite()) && (0..K).all(|k| (fine[k] - coarse[k]).abs() <= tol[k])
+    };
+    let (coarse, fine) = pair(lo, hi);
+    let tol: [f64; K] =
+        std::array::from_fn(|k| GL_AGREE * fine[k].abs().max(floor[k] * fine[0].abs()));
+    if agree(&coarse, &fine, &tol) {
+        return fine;
+    }
+    // Pieces still to do: (lo, hi, depth); their tolerance is tol / 2^depth.
+    let mut total = [0.0; K];
+    let mut stack = vec![(lo, hi, 1u32)];
+    while let Some((a, b, depth)) = stack.pop() {
+        let mid = 0.5 * (a + b);
+        for (p, q) in [(a, mid), (mid, b)] {
+            let (coarse, fine) = pair(p, q);
+            let scale = 0.5f64.powi(depth as i32);
+            if agree(&coarse, &fine, &tol.map(|t| t * scale)) {
+                for k in 0..K {
+                    total[k] += fine[k];
+                }
+            } else if depth < GL_DEPTH {
+                stack.push((p, q, depth + 1));
+            } else {
+                let part = integrate_vec(&h, p, q, QUAD_TOL, floor, QUAD_PANELS);
+                for k in 0..K {
+                    total[k] += part[k];
+                }
             }
         }
-        acc.map(|a| a * half)
-    };
-    let coarse = rule(xc, wc);
-    let fine = rule(xf, wf);
-    let ok = (0..K).all(|k| {
-        let scale = fine[k].abs().max(floor[k] * fine[0].abs());
-        (fine[k] - coarse[k]).abs() <= GL_AGREE * scale
-    });
-    if ok && fine.iter().all(|v| v.is_finite()) {
-        fine
-    } else {
-        integrate_vec(h, lo, hi, QUAD_TOL, floor, QUAD_PANELS)
     }
+    total
 }
 
 /// What one row needs besides `(t_x, T)`: per-frequency constants and, in the fit, the series
