@@ -230,7 +230,9 @@ fn hyp_series<const GRAD: bool>(
             {
                 return None;
             }
-            if term * z <= stop * sum {
+            if term * z <= stop * sum
+                || euler_tail_done::<GRAD>(e, c, a, k, term, z, [sum, s_z, s_e, s_w], run_a)
+            {
                 let (d_e, d_w, d_z) = if GRAD {
                     (-s_e / sum, s_w / sum, s_z / sum)
                 } else {
@@ -271,6 +273,41 @@ fn hyp_series<const GRAD: bool>(
         }
         None
     }
+}
+
+/// The remainder bound of the Euler-form series `Σ t_j`, `t_{j+1} = t_j (a+j)/(c+j) z` with
+/// `c − a = e > 1`, `0 ≤ z ≤ 1`, after its term `t_k`, where the geometric bound `t_k z/(1−z)`
+/// is useless (`z` near 1): `(a+i)/(c+i) ≤ exp(−e/(c+i))` gives `t_j ≤ t_k ((c+k)/(c+j))^e`, so
+/// `Σ_{j>k} t_j ≤ t_k (c+k)/(e−1)`. With the gradient (`e > 2`), the sums `s_z = Σ j t_j / z`
+/// and `s_e = Σ t_j ρ_j` (`ρ_j = Σ_{i<j} 1/(a+i) ≤ ρ_k + (j−k)/(a+k)`; `s_w`'s weights lie in
+/// `[0, ρ_j]`) have remainders at most `t_k (c+k)²/((e−2) z)` and
+/// `ρ_k t_k (c+k)/(e−1) + t_k (c+k)²/((e−2)(a+k))`. True when every sum asked for is complete to
+/// [`SERIES_EPS`].
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn euler_tail_done<const GRAD: bool>(
+    e: f64,
+    c: f64,
+    a: f64,
+    k: f64,
+    term: f64,
+    z: f64,
+    sums: [f64; 4],
+    run_a: f64,
+) -> bool {
+    let [sum, s_z, s_e, s_w] = sums;
+    if e <= 1.0 || term * (c + k) > SERIES_EPS * (e - 1.0) * sum {
+        return false;
+    }
+    if !GRAD {
+        return true;
+    }
+    if e <= 2.0 {
+        return false;
+    }
+    let q = term * (c + k) * (c + k) / (e - 2.0);
+    let rest_e = run_a * term * (c + k) / (e - 1.0) + q / (a + k);
+    q <= SERIES_EPS * z * s_z && rest_e <= SERIES_EPS * s_w.min(s_e)
 }
 
 /// Whether a series with positive terms whose ratio never decreases (currently `ratio`) cannot
@@ -327,11 +364,19 @@ fn fill_table(e: f64, w: f64, a: f64, out: &mut [[f64; 4]]) {
 /// The series of [`hyp_series`] from precomputed coefficients; `None` if the table is too short
 /// for this `z`.
 #[inline]
-fn hyp_from_table<const GRAD: bool>(e: f64, table: &[[f64; 4]], z: f64, omz: f64) -> Option<Hyp> {
+fn hyp_from_table<const GRAD: bool>(
+    e: f64,
+    w: f64,
+    table: &[[f64; 4]],
+    z: f64,
+    omz: f64,
+) -> Option<Hyp> {
     let stop = SERIES_EPS * omz;
     let (mut zk, mut sum) = (1.0, 1.0);
     let (mut s_z, mut s_a, mut s_w) = (0.0, 0.0, 0.0);
+    let mut k = 0.0;
     for &[c, kc, da, dw] in &table[1..] {
+        k += 1.0;
         let prev = zk;
         zk *= z;
         let term = c * zk;
@@ -341,7 +386,19 @@ fn hyp_from_table<const GRAD: bool>(e: f64, table: &[[f64; 4]], z: f64, omz: f64
             s_a += term * da;
             s_w += term * dw;
         }
-        if term * z <= stop * sum {
+        let done = term * z <= stop * sum
+            || (e >= 1.0
+                && euler_tail_done::<GRAD>(
+                    e,
+                    w + 1.0,
+                    w + 1.0 - e,
+                    k,
+                    term,
+                    z,
+                    [sum, s_z, s_a, s_w],
+                    da,
+                ));
+        if done {
             return Some(Hyp {
                 sum,
                 d_e: if e >= 1.0 { -s_a / sum } else { s_a / sum },
@@ -394,7 +451,7 @@ fn tail<const GRAD: bool>(
     let stop = SERIES_EPS * omz;
     let h = match table {
         Some(t) if !hopeless(1.0, ratio0, 1.0, stop, omz, t.len()) => {
-            hyp_from_table::<GRAD>(e, t, z, omz)
+            hyp_from_table::<GRAD>(e, w, t, z, omz)
         }
         _ => None,
     };
