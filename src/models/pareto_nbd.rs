@@ -921,6 +921,9 @@ fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> R
     let [r, alpha, s, beta] = *th;
     let rx = rc.rx;
     let x = rx - r;
+    if let Some(out) = row_short::<GRAD>(th, rx, tx, t) {
+        return out;
+    }
     let (ax, bx) = (alpha + tx, beta + tx);
     let (at, bt) = (alpha + t, beta + t);
     let (la_tx, lb_tx) = (ax.ln(), bx.ln());
@@ -982,6 +985,89 @@ fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> R
         ln_bracket,
         grad,
     }
+}
+
+/// Largest variation `V` of the log of the integrand of `B − 1` over `[t_x, T]` (see
+/// [`row_short`]) for which that integral is taken by the fixed 16-point Gauss–Legendre rule.
+const SHORT_VARIATION: f64 = 2.0;
+
+/// One row when the last purchase is recent: `B = 1/P(alive) = 1 + s/(β+T) ∫_{t_x}^T f(w) dw`
+/// with `f(w) = ((α+T)/(α+w))^(r+x) ((β+T)/(β+w))^(s+1)` (Fader & Hardie 2005, note 009), and
+/// the gradient by differentiating under the integral sign. Taken when `Δ = T − t_x` is at most
+/// `α + t_x` and `β + t_x` and `ln f` varies by at most [`SHORT_VARIATION`] over the interval:
+/// `f` is then analytic in the Bernstein ellipse of parameter `ρ ≥ 3 + √8` around it (its
+/// singularities lie at `−α` and `−β`) and bounded there by a modest constant, so the 16-point
+/// rule's error, of order `ρ^(−32)`, is below `1e-24` relative. `None` otherwise.
+#[inline]
+fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> Option<RowOut> {
+    let [r, alpha, s, beta] = *th;
+    let dt = t - tx;
+    let (ax, bx) = (alpha + tx, beta + tx);
+    if !(dt <= ax && dt <= bx) {
+        return None;
+    }
+    let q = s + 1.0;
+    let variation = rx * (dt / ax).ln_1p() + q * (dt / bx).ln_1p();
+    if !(variation <= SHORT_VARIATION) {
+        return None;
+    }
+    let x = rx - r;
+    let (at, bt) = (alpha + t, beta + t);
+    let la_t = at.ln();
+    // Σ over nodes of f, f ln((α+T)/(α+w)), f (1/(α+w) − 1/(α+T)), f ln((β+T)/(β+w)),
+    // f (1/(β+w) − 1/(β+T)), each non-negative and formed without cancellation.
+    let mut acc = [0.0; 5];
+    if dt > 0.0 {
+        let ((xs, ws), _) = gl_rules();
+        let (c, half) = (0.5 * (tx + t), 0.5 * dt);
+        for (&xi, &wi) in xs.iter().zip(ws) {
+            let w = c + half * xi;
+            let rest = t - w;
+            let (aw, bw) = (alpha + w, beta + w);
+            let la = (rest / aw).ln_1p();
+            let lb = (rest / bw).ln_1p();
+            let f = wi * (rx * la + q * lb).exp();
+            acc[0] += f;
+            if GRAD {
+                acc[1] += f * la;
+                acc[2] += f * rest / (aw * at);
+                acc[3] += f * lb;
+                acc[4] += f * rest / (bw * bt);
+            }
+        }
+        for v in &mut acc {
+            *v *= half;
+        }
+    }
+    let c = s / bt;
+    let ln_bracket = (c * acc[0]).ln_1p();
+    let x_term = if x == 0.0 { 0.0 } else { x * la_t };
+    let ll = -r * (t / alpha).ln_1p() - x_term - s * (t / beta).ln_1p() + ln_bracket;
+    if !GRAD {
+        return Some(RowOut {
+            ll,
+            ln_bracket,
+            grad: [0.0; 4],
+        });
+    }
+    let b = 1.0 + c * acc[0];
+    let db = [
+        c * acc[1],
+        -c * rx * acc[2],
+        acc[0] / bt + c * acc[3],
+        -c * acc[0] / bt - c * q * acc[4],
+    ];
+    let grad = [
+        -(t / alpha).ln_1p() + db[0] / b,
+        (r * (t / alpha) - x) / at + db[1] / b,
+        -(t / beta).ln_1p() + db[2] / b,
+        s * (t / beta) / bt + db[3] / b,
+    ];
+    Some(RowOut {
+        ll,
+        ln_bracket,
+        grad,
+    })
 }
 
 /// `(1 − e^(−a y)) / a`, with its limit `y` at `a = 0`.
