@@ -1003,12 +1003,12 @@ fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> Optio
     let [r, alpha, s, beta] = *th;
     let dt = t - tx;
     let (ax, bx) = (alpha + tx, beta + tx);
-    if !(dt <= ax && dt <= bx) {
+    if dt.is_nan() || dt > ax || dt > bx {
         return None;
     }
     let q = s + 1.0;
     let variation = rx * (dt / ax).ln_1p() + q * (dt / bx).ln_1p();
-    if !(variation <= SHORT_VARIATION) {
+    if variation.is_nan() || variation > SHORT_VARIATION {
         return None;
     }
     let x = rx - r;
