@@ -50,6 +50,8 @@ def row(rng, i):
         tx = T * logu(rng, -9, -3)
     elif kind < 0.2:
         tx = T
+    elif kind < 0.4:
+        tx = T * (1.0 - logu(rng, -9, -0.5))
     else:
         tx = rng.uniform(0.0, 1.0) * T
     return [r, al, s, be, x, tx, T]

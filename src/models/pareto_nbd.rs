@@ -574,14 +574,16 @@ fn tail_fallback<const GRAD: bool>(
     let hi = (nu_s / nu).ln();
     // Moments of the rel derivatives, each non-negative and formed without cancellation:
     // ρ, ln(M(v)/M), 1/N − 1/N(v) = (1 − e^−ρ)/N and 1/M − 1/M(v) = N (e^ρ − 1)/(M M(v)).
-    // With `φ(ρ) − φ(mode)` (given `e^mode`): one `exp_m1` of each of ρ and ρ − mode and two
-    // `ln_1p` per node.
+    // `φ(ρ) − φ(mode)` given `e^mode`.
+    let diff = |rho: f64, mode: f64, exp_mode: f64| {
+        let e0 = nu * exp_mode;
+        (1.0 - e_min) * (rho - mode) - p_max * (e0 * (rho - mode).exp_m1() / (e0 + d)).ln_1p()
+    };
+    // With the difference: one `exp_m1` of each of ρ and ρ − mode and two `ln_1p` per node.
     let moments = |rho: f64, mode: f64, exp_mode: f64| {
         let em1 = rho.exp_m1();
         let t = nu * (1.0 + em1);
-        let e0 = nu * exp_mode;
-        let diff =
-            (1.0 - e_min) * (rho - mode) - p_max * (e0 * (rho - mode).exp_m1() / (e0 + d)).ln_1p();
+        let diff = diff(rho, mode, exp_mode);
         (
             diff,
             [
@@ -593,9 +595,9 @@ fn tail_fallback<const GRAD: bool>(
         )
     };
     let (ln_q1, mom) = if GRAD {
-        log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, Some(&moments))
+        log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, Some(&moments), None)
     } else {
-        log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, None)
+        log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, None, Some(&diff))
     };
     let q1_rel = ln_nu + ln_q1;
     let rel = log_add_exp(q1_rel, rest_rel);
@@ -644,11 +646,14 @@ fn tail_fallback<const GRAD: bool>(
 
 /// `(ρ, mode, e^mode) ↦ (φ(ρ) − φ(mode), moment functions at ρ)`.
 type Moments<'a, const K: usize> = dyn Fn(f64, f64, f64) -> (f64, [f64; K]) + 'a;
+/// `(ρ, mode, e^mode) ↦ φ(ρ) − φ(mode)`.
+type Diff<'a> = dyn Fn(f64, f64, f64) -> f64 + 'a;
 
 /// `ln ∫_lo^hi e^φ` for a concave `φ` with derivative `dphi` (and `phi_diff(a, b) = φ(a) − φ(b)`
 /// evaluated without cancellation), and the averages of `moments` under
 /// the normalised integrand (when given; `moments(ρ, mode, e^mode)` returns `φ(ρ) − φ(mode)`
-/// beside them, so that the two share their work). The mode is located by bisection on `dphi`, the range
+/// beside them, so that the two share their work; `diff`, when given, is that difference alone,
+/// for the integral without moments). The mode is located by bisection on `dphi`, the range
 /// cut where `φ` has fallen [`LOG_WINDOW`] below its maximum, and each side integrated by
 /// adaptive Gauss–Kronrod with the integrand scaled by its maximum.
 fn log_concave_integral<const K: usize>(
@@ -658,6 +663,7 @@ fn log_concave_integral<const K: usize>(
     lo: f64,
     hi: f64,
     moments: Option<&Moments<'_, K>>,
+    diff: Option<&Diff<'_>>,
 ) -> (f64, [f64; K]) {
     // The mode and the cut-off points only place the split and the limits (the integrand is
     // scaled by its value at the split point, whatever that is), so they are located to a
@@ -708,7 +714,11 @@ fn log_concave_integral<const K: usize>(
     };
     let a = cut(mode, lo);
     let b = cut(mode, hi);
-    let f = |rho: f64| phi_diff(rho, mode).exp();
+    let exp_mode = mode.exp();
+    let f = |rho: f64| match diff {
+        Some(g) => g(rho, mode, exp_mode).exp(),
+        None => phi_diff(rho, mode).exp(),
+    };
     // Both sides of the mode, each with one adaptive pass.
     let sides = [(a, mode), (mode, b)];
     let mut mom = [0.0; K];
@@ -721,7 +731,6 @@ fn log_concave_integral<const K: usize>(
         Some(g) => {
             // Moments may change sign: judge them against the scale of the integral times the
             // size of the moment function over the range (as a separate pass did before).
-            let exp_mode = mode.exp();
             let g = |t: f64| g(t, mode, exp_mode);
             let (ga, gb, gm) = (g(a).1, g(b).1, g(mode).1);
             let mut floor = [0.0; 5];
@@ -1411,7 +1420,7 @@ fn ln_discount_quadrature(s: f64, z: f64) -> f64 {
     let hi = hi.ln_1p() + 1.0;
     let phi_diff =
         |rho: f64, rho0: f64| -z * rho0.exp() * (rho - rho0).exp_m1() + (1.0 - s) * (rho - rho0);
-    log_concave_integral::<0>(phi, phi_diff, dphi, 0.0, hi, None).0
+    log_concave_integral::<0>(phi, phi_diff, dphi, 0.0, hi, None, None).0
 }
 
 impl TransactionModel for ParetoNbd {
@@ -1470,7 +1479,7 @@ impl TransactionModel for ParetoNbd {
         let hi = t.ln();
         // Far below min(α, β) the slope of φ is about n + 1 ≥ 1: the window cut lies above lo.
         let lo = hi.min(alpha.ln()).min(beta.ln()) - 4.0 * LOG_WINDOW;
-        let (ln_dead, _) = log_concave_integral::<0>(phi, phi_diff, dphi, lo, hi, None);
+        let (ln_dead, _) = log_concave_integral::<0>(phi, phi_diff, dphi, lo, hi, None, None);
         let p = alive + ln_dead.exp();
         if !p.is_finite() {
             return Err(Error::Numerical(format!(
