@@ -691,25 +691,11 @@ fn log_concave_integral<const K: usize>(
     let top = phi(mode);
     // Cut-off points where φ ≤ top − LOG_WINDOW (φ is monotone on each side of the mode),
     // found to within 5% of their distance from the mode.
-    // At a mode on the boundary the tangent there bounds the concave φ from above, so
-    // `φ ≤ top − LOG_WINDOW` already at `LOG_WINDOW / |φ'(mode)|` from it: the search for the cut
-    // starts from that bracket.
-    let slope = if mode == lo || mode == hi {
-        dphi(mode)
-    } else {
-        0.0
-    };
     let cut = |from: f64, to: f64| -> f64 {
         if phi_diff(to, mode) >= -LOG_WINDOW {
             return to;
         }
         let (mut inside, mut outside) = (from, to);
-        if slope.is_finite() && slope * (to - mode) < 0.0 {
-            let reach = LOG_WINDOW / slope.abs();
-            if reach < (to - mode).abs() {
-                outside = mode + reach.copysign(to - mode);
-            }
-        }
         for _ in 0..200 {
             let mid = 0.5 * (inside + outside);
             if mid == inside
