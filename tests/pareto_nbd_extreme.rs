@@ -672,3 +672,74 @@ fn fit_is_equivariant_in_the_time_unit_down_to_1e_minus_300() {
         );
     }
 }
+
+/// Where fits on data with a homogeneous dropout (or purchase) process end: one Gamma pair
+/// diverging with its mean fixed (shape 1e5..1e14). Log-likelihood, gradient and P(alive)
+/// against mpmath (`scripts/pareto_nbd_divergent_vectors.py`), and the cost per row bounded.
+#[test]
+fn divergent_pairs_match_mpmath_quadrature() {
+    let (header, rows) = read("pareto_nbd_divergent.csv");
+    assert!(rows.len() >= 150, "{} rows", rows.len());
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let names = [
+        "log_likelihood",
+        "d_r",
+        "d_alpha",
+        "d_s",
+        "d_beta",
+        "p_alive",
+    ];
+    let mut worst = vec![(0.0f64, 0usize); names.len()];
+    let mut failures = Vec::new();
+    let start = std::time::Instant::now();
+    for (i, v) in rows.iter().enumerate() {
+        let m = ParetoNbd::new(v[0], v[1], v[2], v[3]).unwrap();
+        let c = Customer::new(v[4], v[5], v[6]).unwrap();
+        let g = m.log_likelihood_gradient(&c);
+        let got = [
+            m.log_likelihood(&c),
+            g[0],
+            g[1],
+            g[2],
+            g[3],
+            m.probability_alive(&c),
+        ];
+        for (k, name) in names.iter().enumerate() {
+            let want = v[col(name)];
+            let e = if (1..=4).contains(&k) {
+                grad_err(got[k], want, v[k - 1])
+            } else {
+                rel(got[k], want)
+            };
+            if e > worst[k].0 {
+                worst[k] = (e, i);
+            }
+            let tol = if (1..=4).contains(&k) { TOL_GRAD } else { TOL };
+            if e.is_nan() || e > tol {
+                failures.push(format!(
+                    "row {i} {name}: {} vs {want} (rel {e:.1e}) at {m} {c:?}",
+                    got[k]
+                ));
+            }
+        }
+    }
+    let per_row = start.elapsed().as_secs_f64() / rows.len() as f64;
+    for (k, name) in names.iter().enumerate() {
+        eprintln!(
+            "{name:>15}: worst relative error {:.2e} (row {})",
+            worst[k].0, worst[k].1
+        );
+    }
+    eprintln!(
+        "{:.1} µs per row (value, gradient, P(alive))",
+        per_row * 1e6
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Generous even for a debug build on a loaded machine (the release cost is a few µs).
+    assert!(per_row < 5e-3, "{per_row} s per row");
+}

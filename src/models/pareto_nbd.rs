@@ -230,7 +230,9 @@ fn hyp_series<const GRAD: bool>(
             {
                 return None;
             }
-            if term * z <= stop * sum {
+            if term * z <= stop * sum
+                || euler_tail_done::<GRAD>(e, c, a, k, term, z, [sum, s_z, s_e, s_w], run_a)
+            {
                 let (d_e, d_w, d_z) = if GRAD {
                     (-s_e / sum, s_w / sum, s_z / sum)
                 } else {
@@ -271,6 +273,41 @@ fn hyp_series<const GRAD: bool>(
         }
         None
     }
+}
+
+/// The remainder bound of the Euler-form series `Σ t_j`, `t_{j+1} = t_j (a+j)/(c+j) z` with
+/// `c − a = e > 1`, `0 ≤ z ≤ 1`, after its term `t_k`, where the geometric bound `t_k z/(1−z)`
+/// is useless (`z` near 1): `(a+i)/(c+i) ≤ exp(−e/(c+i))` gives `t_j ≤ t_k ((c+k)/(c+j))^e`, so
+/// `Σ_{j>k} t_j ≤ t_k (c+k)/(e−1)`. With the gradient (`e > 2`), the sums `s_z = Σ j t_j / z`
+/// and `s_e = Σ t_j ρ_j` (`ρ_j = Σ_{i<j} 1/(a+i) ≤ ρ_k + (j−k)/(a+k)`; `s_w`'s weights lie in
+/// `[0, ρ_j]`) have remainders at most `t_k (c+k)²/((e−2) z)` and
+/// `ρ_k t_k (c+k)/(e−1) + t_k (c+k)²/((e−2)(a+k))`. True when every sum asked for is complete to
+/// [`SERIES_EPS`].
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn euler_tail_done<const GRAD: bool>(
+    e: f64,
+    c: f64,
+    a: f64,
+    k: f64,
+    term: f64,
+    z: f64,
+    sums: [f64; 4],
+    run_a: f64,
+) -> bool {
+    let [sum, s_z, s_e, s_w] = sums;
+    if e <= 1.0 || term * (c + k) > SERIES_EPS * (e - 1.0) * sum {
+        return false;
+    }
+    if !GRAD {
+        return true;
+    }
+    if e <= 2.0 {
+        return false;
+    }
+    let q = term * (c + k) * (c + k) / (e - 2.0);
+    let rest_e = run_a * term * (c + k) / (e - 1.0) + q / (a + k);
+    q <= SERIES_EPS * z * s_z && rest_e <= SERIES_EPS * s_w.min(s_e)
 }
 
 /// Whether a series with positive terms whose ratio never decreases (currently `ratio`) cannot
@@ -327,11 +364,19 @@ fn fill_table(e: f64, w: f64, a: f64, out: &mut [[f64; 4]]) {
 /// The series of [`hyp_series`] from precomputed coefficients; `None` if the table is too short
 /// for this `z`.
 #[inline]
-fn hyp_from_table<const GRAD: bool>(e: f64, table: &[[f64; 4]], z: f64, omz: f64) -> Option<Hyp> {
+fn hyp_from_table<const GRAD: bool>(
+    e: f64,
+    w: f64,
+    table: &[[f64; 4]],
+    z: f64,
+    omz: f64,
+) -> Option<Hyp> {
     let stop = SERIES_EPS * omz;
     let (mut zk, mut sum) = (1.0, 1.0);
     let (mut s_z, mut s_a, mut s_w) = (0.0, 0.0, 0.0);
+    let mut k = 0.0;
     for &[c, kc, da, dw] in &table[1..] {
+        k += 1.0;
         let prev = zk;
         zk *= z;
         let term = c * zk;
@@ -341,7 +386,19 @@ fn hyp_from_table<const GRAD: bool>(e: f64, table: &[[f64; 4]], z: f64, omz: f64
             s_a += term * da;
             s_w += term * dw;
         }
-        if term * z <= stop * sum {
+        let done = term * z <= stop * sum
+            || (e >= 1.0
+                && euler_tail_done::<GRAD>(
+                    e,
+                    w + 1.0,
+                    w + 1.0 - e,
+                    k,
+                    term,
+                    z,
+                    [sum, s_z, s_a, s_w],
+                    da,
+                ));
+        if done {
             return Some(Hyp {
                 sum,
                 d_e: if e >= 1.0 { -s_a / sum } else { s_a / sum },
@@ -383,11 +440,29 @@ fn tail<const GRAD: bool>(
     } else {
         MAX_TERMS_HIGH_Z
     };
-    let h = match table {
-        Some(t) => hyp_from_table::<GRAD>(e, t, z, omz),
-        None => None,
+    // The term ratios of both series increase with the index, so the first one bounds them all
+    // from below: when even that rate cannot reach the stopping rule within the term cap, the
+    // series is not tried.
+    let ratio0 = if e >= 1.0 {
+        z * a / (w + 1.0)
+    } else {
+        z * w * e / (w + 1.0)
     };
-    match h.or_else(|| hyp_series::<GRAD>(e, w, a, z, omz, max_terms)) {
+    let stop = SERIES_EPS * omz;
+    let h = match table {
+        Some(t) if !hopeless(1.0, ratio0, 1.0, stop, omz, t.len()) => {
+            hyp_from_table::<GRAD>(e, w, t, z, omz)
+        }
+        _ => None,
+    };
+    let series = || {
+        if hopeless(1.0, ratio0, 1.0, stop, omz, max_terms) {
+            None
+        } else {
+            hyp_series::<GRAD>(e, w, a, z, omz, max_terms)
+        }
+    };
+    match h.or_else(series) {
         Some(h) => series_tail::<GRAD>(a_ge_b, e, w, ln_w, mu, mu - d, ln_mu, ln_nu, h),
         None => tail_fallback::<GRAD>(alpha, beta, p, q, w, u, ln_au, ln_bu),
     }
@@ -499,20 +574,30 @@ fn tail_fallback<const GRAD: bool>(
     let hi = (nu_s / nu).ln();
     // Moments of the rel derivatives, each non-negative and formed without cancellation:
     // ρ, ln(M(v)/M), 1/N − 1/N(v) = (1 − e^−ρ)/N and 1/M − 1/M(v) = N (e^ρ − 1)/(M M(v)).
-    let moments = |rho: f64| {
+    // `φ(ρ) − φ(mode)` given `e^mode`.
+    let diff = |rho: f64, mode: f64, exp_mode: f64| {
+        let e0 = nu * exp_mode;
+        (1.0 - e_min) * (rho - mode) - p_max * (e0 * (rho - mode).exp_m1() / (e0 + d)).ln_1p()
+    };
+    // With the difference: one `exp_m1` of each of ρ and ρ − mode and two `ln_1p` per node.
+    let moments = |rho: f64, mode: f64, exp_mode: f64| {
         let em1 = rho.exp_m1();
-        let t = nu * rho.exp();
-        [
-            rho,
-            (nu * em1 / mu).ln_1p(),
-            -(-rho).exp_m1() / nu,
-            nu * em1 / (mu * (t + d)),
-        ]
+        let t = nu * (1.0 + em1);
+        let diff = diff(rho, mode, exp_mode);
+        (
+            diff,
+            [
+                rho,
+                (nu * em1 / mu).ln_1p(),
+                em1 / ((1.0 + em1) * nu),
+                nu * em1 / (mu * (t + d)),
+            ],
+        )
     };
     let (ln_q1, mom) = if GRAD {
-        log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, Some(&moments))
+        log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, Some(&moments), None)
     } else {
-        log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, None)
+        log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, None, Some(&diff))
     };
     let q1_rel = ln_nu + ln_q1;
     let rel = log_add_exp(q1_rel, rest_rel);
@@ -559,9 +644,16 @@ fn tail_fallback<const GRAD: bool>(
     }
 }
 
+/// `(ρ, mode, e^mode) ↦ (φ(ρ) − φ(mode), moment functions at ρ)`.
+type Moments<'a, const K: usize> = dyn Fn(f64, f64, f64) -> (f64, [f64; K]) + 'a;
+/// `(ρ, mode, e^mode) ↦ φ(ρ) − φ(mode)`.
+type Diff<'a> = dyn Fn(f64, f64, f64) -> f64 + 'a;
+
 /// `ln ∫_lo^hi e^φ` for a concave `φ` with derivative `dphi` (and `phi_diff(a, b) = φ(a) − φ(b)`
 /// evaluated without cancellation), and the averages of `moments` under
-/// the normalised integrand (when given). The mode is located by bisection on `dphi`, the range
+/// the normalised integrand (when given; `moments(ρ, mode, e^mode)` returns `φ(ρ) − φ(mode)`
+/// beside them, so that the two share their work; `diff`, when given, is that difference alone,
+/// for the integral without moments). The mode is located by bisection on `dphi`, the range
 /// cut where `φ` has fallen [`LOG_WINDOW`] below its maximum, and each side integrated by
 /// adaptive Gauss–Kronrod with the integrand scaled by its maximum.
 fn log_concave_integral<const K: usize>(
@@ -570,7 +662,8 @@ fn log_concave_integral<const K: usize>(
     dphi: impl Fn(f64) -> f64,
     lo: f64,
     hi: f64,
-    moments: Option<&dyn Fn(f64) -> [f64; K]>,
+    moments: Option<&Moments<'_, K>>,
+    diff: Option<&Diff<'_>>,
 ) -> (f64, [f64; K]) {
     // The mode and the cut-off points only place the split and the limits (the integrand is
     // scaled by its value at the split point, whatever that is), so they are located to a
@@ -621,7 +714,11 @@ fn log_concave_integral<const K: usize>(
     };
     let a = cut(mode, lo);
     let b = cut(mode, hi);
-    let f = |rho: f64| phi_diff(rho, mode).exp();
+    let exp_mode = mode.exp();
+    let f = |rho: f64| match diff {
+        Some(g) => g(rho, mode, exp_mode).exp(),
+        None => phi_diff(rho, mode).exp(),
+    };
     // Both sides of the mode, each with one adaptive pass.
     let sides = [(a, mode), (mode, b)];
     let mut mom = [0.0; K];
@@ -629,18 +726,20 @@ fn log_concave_integral<const K: usize>(
         None => sides
             .iter()
             .filter(|(lo, hi)| lo < hi)
-            .map(|&(lo, hi)| integrate_vec(|t| [f(t)], lo, hi, QUAD_TOL, [0.0], QUAD_PANELS)[0])
+            .map(|&(lo, hi)| integrate_smooth(|t| [f(t)], lo, hi, [0.0])[0])
             .sum::<f64>(),
         Some(g) => {
             // Moments may change sign: judge them against the scale of the integral times the
             // size of the moment function over the range (as a separate pass did before).
+            let g = |t: f64| g(t, mode, exp_mode);
+            let (ga, gb, gm) = (g(a).1, g(b).1, g(mode).1);
             let mut floor = [0.0; 5];
             for k in 0..K.min(4) {
-                floor[k + 1] = 0.1 * g(a)[k].abs().max(g(b)[k].abs()).max(g(mode)[k].abs());
+                floor[k + 1] = 0.1 * ga[k].abs().max(gb[k].abs()).max(gm[k].abs());
             }
             let h = |t: f64| {
-                let w = f(t);
-                let m = g(t);
+                let (diff, m) = g(t);
+                let w = diff.exp();
                 let mut out = [w, 0.0, 0.0, 0.0, 0.0];
                 for k in 0..K.min(4) {
                     out[k + 1] = w * m[k];
@@ -649,7 +748,7 @@ fn log_concave_integral<const K: usize>(
             };
             let mut sum = [0.0; 5];
             for &(lo, hi) in sides.iter().filter(|(lo, hi)| lo < hi) {
-                let part = integrate_vec(h, lo, hi, QUAD_TOL, floor, QUAD_PANELS);
+                let part = integrate_smooth(h, lo, hi, floor);
                 for (s, p) in sum.iter_mut().zip(part) {
                     *s += p;
                 }
@@ -661,6 +760,126 @@ fn log_concave_integral<const K: usize>(
         }
     };
     (top + i0.ln(), mom)
+}
+
+/// Orders of the pair of Gauss–Legendre rules tried before the adaptive rule: the coarse one
+/// only serves as an error estimate of the fine one.
+const GL_COARSE: usize = 16;
+const GL_FINE: usize = 32;
+/// Agreement of the two rules under which the fine one is taken. The error of an `n`-point
+/// Gauss rule on a function analytic in an ellipse of parameter `ρ` decays like `ρ^(−2n)`, so
+/// the 32-point error is about the square of the 16-point one (which the difference measures):
+/// `1e-6` there means about `1e-12` here.
+const GL_AGREE: f64 = 1e-6;
+
+/// Nodes and weights of the `N`-point Gauss–Legendre rule on `[−1, 1]` (Newton's method on the
+/// three-term recurrence of `P_N`, started at Tricomi's approximation of the roots).
+fn gauss_legendre<const N: usize>() -> ([f64; N], [f64; N]) {
+    let (mut x, mut w) = ([0.0; N], [0.0; N]);
+    let n = N as f64;
+    for i in 0..N.div_ceil(2) {
+        let mut t = (std::f64::consts::PI * (i as f64 + 0.75) / (n + 0.5)).cos();
+        let mut dp = 1.0;
+        for _ in 0..100 {
+            let (mut p0, mut p1) = (1.0, t);
+            for k in 2..=N {
+                let kf = k as f64;
+                let p2 = ((2.0 * kf - 1.0) * t * p1 - (kf - 1.0) * p0) / kf;
+                p0 = p1;
+                p1 = p2;
+            }
+            dp = n * (t * p1 - p0) / (t * t - 1.0);
+            let step = p1 / dp;
+            t -= step;
+            if step.abs() <= 1e-17 {
+                break;
+            }
+        }
+        let wi = 2.0 / ((1.0 - t * t) * dp * dp);
+        x[i] = t;
+        w[i] = wi;
+        x[N - 1 - i] = -t;
+        w[N - 1 - i] = wi;
+    }
+    (x, w)
+}
+
+/// The two Gauss–Legendre rules, computed once.
+#[allow(clippy::type_complexity)]
+fn gl_rules() -> &'static (
+    ([f64; GL_COARSE], [f64; GL_COARSE]),
+    ([f64; GL_FINE], [f64; GL_FINE]),
+) {
+    static RULES: std::sync::OnceLock<(
+        ([f64; GL_COARSE], [f64; GL_COARSE]),
+        ([f64; GL_FINE], [f64; GL_FINE]),
+    )> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| (gauss_legendre::<GL_COARSE>(), gauss_legendre::<GL_FINE>()))
+}
+
+/// How many times [`integrate_smooth`] may halve an interval whose two rules disagree before
+/// it hands that piece to the adaptive rule.
+const GL_DEPTH: u32 = 3;
+
+/// `∫_lo^hi h` for a smooth vector integrand: the 32-point Gauss–Legendre value when it agrees
+/// with the 16-point one within [`GL_AGREE`] (per component, judged as in `integrate_vec`:
+/// against `max(|∫hᵢ|, floor[i] |∫h₀|)`); the difference measures the error of the coarse rule,
+/// that of the fine rule being about its square. A piece where they disagree is halved (each
+/// half judged against half the tolerance) up to [`GL_DEPTH`] times, then integrated by the
+/// adaptive rule.
+fn integrate_smooth<const K: usize>(
+    h: impl Fn(f64) -> [f64; K],
+    lo: f64,
+    hi: f64,
+    floor: [f64; K],
+) -> [f64; K] {
+    let ((xc, wc), (xf, wf)) = gl_rules();
+    let pair = |lo: f64, hi: f64| {
+        let (c, half) = (0.5 * (lo + hi), 0.5 * (hi - lo));
+        let rule = |x: &[f64], w: &[f64]| {
+            let mut acc = [0.0; K];
+            for (&xi, &wi) in x.iter().zip(w) {
+                let v = h(c + half * xi);
+                for k in 0..K {
+                    acc[k] += wi * v[k];
+                }
+            }
+            acc.map(|a| a * half)
+        };
+        (rule(xc, wc), rule(xf, wf))
+    };
+    let agree = |coarse: &[f64; K], fine: &[f64; K], tol: &[f64; K]| {
+        fine.iter().all(|v| v.is_finite()) && (0..K).all(|k| (fine[k] - coarse[k]).abs() <= tol[k])
+    };
+    let (coarse, fine) = pair(lo, hi);
+    let tol: [f64; K] =
+        std::array::from_fn(|k| GL_AGREE * fine[k].abs().max(floor[k] * fine[0].abs()));
+    if agree(&coarse, &fine, &tol) {
+        return fine;
+    }
+    // Pieces still to do: (lo, hi, depth); their tolerance is tol / 2^depth.
+    let mut total = [0.0; K];
+    let mut stack = vec![(lo, hi, 1u32)];
+    while let Some((a, b, depth)) = stack.pop() {
+        let mid = 0.5 * (a + b);
+        for (p, q) in [(a, mid), (mid, b)] {
+            let (coarse, fine) = pair(p, q);
+            let scale = 0.5f64.powi(depth as i32);
+            if agree(&coarse, &fine, &tol.map(|t| t * scale)) {
+                for k in 0..K {
+                    total[k] += fine[k];
+                }
+            } else if depth < GL_DEPTH {
+                stack.push((p, q, depth + 1));
+            } else {
+                let part = integrate_vec(&h, p, q, QUAD_TOL, floor, QUAD_PANELS);
+                for k in 0..K {
+                    total[k] += part[k];
+                }
+            }
+        }
+    }
+    total
 }
 
 /// What one row needs besides `(t_x, T)`: per-frequency constants and, in the fit, the series
@@ -711,6 +930,9 @@ fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> R
     let [r, alpha, s, beta] = *th;
     let rx = rc.rx;
     let x = rx - r;
+    if let Some(out) = row_short::<GRAD>(th, rx, tx, t) {
+        return out;
+    }
     let (ax, bx) = (alpha + tx, beta + tx);
     let (at, bt) = (alpha + t, beta + t);
     let (la_tx, lb_tx) = (ax.ln(), bx.ln());
@@ -772,6 +994,89 @@ fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> R
         ln_bracket,
         grad,
     }
+}
+
+/// Largest variation `V` of the log of the integrand of `B − 1` over `[t_x, T]` (see
+/// [`row_short`]) for which that integral is taken by the fixed 16-point Gauss–Legendre rule.
+const SHORT_VARIATION: f64 = 2.0;
+
+/// One row when the last purchase is recent: `B = 1/P(alive) = 1 + s/(β+T) ∫_{t_x}^T f(w) dw`
+/// with `f(w) = ((α+T)/(α+w))^(r+x) ((β+T)/(β+w))^(s+1)` (Fader & Hardie 2005, note 009), and
+/// the gradient by differentiating under the integral sign. Taken when `Δ = T − t_x` is at most
+/// `α + t_x` and `β + t_x` and `ln f` varies by at most [`SHORT_VARIATION`] over the interval:
+/// `f` is then analytic in the Bernstein ellipse of parameter `ρ ≥ 3 + √8` around it (its
+/// singularities lie at `−α` and `−β`) and bounded there by a modest constant, so the 16-point
+/// rule's error, of order `ρ^(−32)`, is below `1e-24` relative. `None` otherwise.
+#[inline]
+fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> Option<RowOut> {
+    let [r, alpha, s, beta] = *th;
+    let dt = t - tx;
+    let (ax, bx) = (alpha + tx, beta + tx);
+    if dt.is_nan() || dt > ax || dt > bx {
+        return None;
+    }
+    let q = s + 1.0;
+    let variation = rx * (dt / ax).ln_1p() + q * (dt / bx).ln_1p();
+    if variation.is_nan() || variation > SHORT_VARIATION {
+        return None;
+    }
+    let x = rx - r;
+    let (at, bt) = (alpha + t, beta + t);
+    let la_t = at.ln();
+    // Σ over nodes of f, f ln((α+T)/(α+w)), f (1/(α+w) − 1/(α+T)), f ln((β+T)/(β+w)),
+    // f (1/(β+w) − 1/(β+T)), each non-negative and formed without cancellation.
+    let mut acc = [0.0; 5];
+    if dt > 0.0 {
+        let ((xs, ws), _) = gl_rules();
+        let (c, half) = (0.5 * (tx + t), 0.5 * dt);
+        for (&xi, &wi) in xs.iter().zip(ws) {
+            let w = c + half * xi;
+            let rest = t - w;
+            let (aw, bw) = (alpha + w, beta + w);
+            let la = (rest / aw).ln_1p();
+            let lb = (rest / bw).ln_1p();
+            let f = wi * (rx * la + q * lb).exp();
+            acc[0] += f;
+            if GRAD {
+                acc[1] += f * la;
+                acc[2] += f * rest / (aw * at);
+                acc[3] += f * lb;
+                acc[4] += f * rest / (bw * bt);
+            }
+        }
+        for v in &mut acc {
+            *v *= half;
+        }
+    }
+    let c = s / bt;
+    let ln_bracket = (c * acc[0]).ln_1p();
+    let x_term = if x == 0.0 { 0.0 } else { x * la_t };
+    let ll = -r * (t / alpha).ln_1p() - x_term - s * (t / beta).ln_1p() + ln_bracket;
+    if !GRAD {
+        return Some(RowOut {
+            ll,
+            ln_bracket,
+            grad: [0.0; 4],
+        });
+    }
+    let b = 1.0 + c * acc[0];
+    let db = [
+        c * acc[1],
+        -c * rx * acc[2],
+        acc[0] / bt + c * acc[3],
+        -c * acc[0] / bt - c * q * acc[4],
+    ];
+    let grad = [
+        -(t / alpha).ln_1p() + db[0] / b,
+        (r * (t / alpha) - x) / at + db[1] / b,
+        -(t / beta).ln_1p() + db[2] / b,
+        s * (t / beta) / bt + db[3] / b,
+    ];
+    Some(RowOut {
+        ll,
+        ln_bracket,
+        grad,
+    })
 }
 
 /// `(1 − e^(−a y)) / a`, with its limit `y` at `a = 0`.
@@ -1115,7 +1420,7 @@ fn ln_discount_quadrature(s: f64, z: f64) -> f64 {
     let hi = hi.ln_1p() + 1.0;
     let phi_diff =
         |rho: f64, rho0: f64| -z * rho0.exp() * (rho - rho0).exp_m1() + (1.0 - s) * (rho - rho0);
-    log_concave_integral::<0>(phi, phi_diff, dphi, 0.0, hi, None).0
+    log_concave_integral::<0>(phi, phi_diff, dphi, 0.0, hi, None, None).0
 }
 
 impl TransactionModel for ParetoNbd {
@@ -1174,7 +1479,7 @@ impl TransactionModel for ParetoNbd {
         let hi = t.ln();
         // Far below min(α, β) the slope of φ is about n + 1 ≥ 1: the window cut lies above lo.
         let lo = hi.min(alpha.ln()).min(beta.ln()) - 4.0 * LOG_WINDOW;
-        let (ln_dead, _) = log_concave_integral::<0>(phi, phi_diff, dphi, lo, hi, None);
+        let (ln_dead, _) = log_concave_integral::<0>(phi, phi_diff, dphi, lo, hi, None, None);
         let p = alive + ln_dead.exp();
         if !p.is_finite() {
             return Err(Error::Numerical(format!(
