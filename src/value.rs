@@ -414,15 +414,17 @@ fn finite_horizon<M: TransactionModel + ?Sized>(
         return Ok(end);
     }
     let failure = std::cell::RefCell::new(None);
-    // t = H·w⁴: E[Y(t)] may rise on a time scale far shorter than H (a short mean lifetime);
+    // t = H·w⁸: E[Y(t)] may rise on a time scale far shorter than H (a short mean lifetime);
     // in w that rise is spread over a range the Gauss–Kronrod nodes resolve (the first node
-    // sits at t ≈ 3e-10 H), and the factor w³ makes the part below it negligible.
+    // sits at t ≈ 1e-19 H), and the factor w⁷ makes the part below it negligible.
     let (integral, _) = integrate(
         |w: f64| {
-            let w3 = w * w * w;
-            let t = horizon * w3 * w;
+            let w2 = w * w;
+            let w4 = w2 * w2;
+            let w7 = w4 * w2 * w;
+            let t = horizon * w7 * w;
             match model.conditional_expected_transactions(customer, t) {
-                Ok(e) => (-delta * t).exp() * e * 4.0 * horizon * w3,
+                Ok(e) => (-delta * t).exp() * e * 8.0 * horizon * w7,
                 Err(e) => {
                     failure.borrow_mut().get_or_insert(e);
                     0.0

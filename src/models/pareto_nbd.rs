@@ -78,7 +78,9 @@ use crate::models::{Model, TransactionModel};
 use crate::optimize::{FitOptions, Objective, maximize};
 use crate::parallel::sum_rows;
 use crate::quadrature::{integrate, integrate_vec};
-use crate::special::{digamma_difference, discount_integral, ln_gamma_ratio, log_add_exp};
+use crate::special::{
+    digamma_difference, discount_integral, ln_binomial_density, ln_gamma_ratio, log_add_exp,
+};
 
 /// Pareto/NBD parameters: purchase-rate heterogeneity `Gamma(r, α)`, dropout-rate heterogeneity
 /// `Gamma(s, β)`.
@@ -1455,7 +1457,20 @@ impl TransactionModel for ParetoNbd {
                 nf * ln_frac(tau, alpha)
             }
         };
-        let ln_nb_t = ln_c - r * (t / alpha).ln_1p() + n_term(t);
+        // The negative-binomial probability NBD(n; t) = r/(r+n) · Binom(n; r+n, t/(α+t)) by
+        // Loader's saddle-point form: no cancellation between ln Γ(r+n)/Γ(r) and n ln(α+t)
+        // when r and n are large.
+        let (p_stay, q_buy) = (alpha / (alpha + t), t / (alpha + t));
+        let loader = if n > 0 && p_stay > 0.0 && q_buy > 0.0 {
+            -(nf / r).ln_1p() + ln_binomial_density(nf, r, q_buy, p_stay)
+        } else {
+            f64::NAN
+        };
+        let ln_nb_t = if loader.is_finite() {
+            loader
+        } else {
+            ln_c - r * (t / alpha).ln_1p() + n_term(t)
+        };
         let alive = (ln_nb_t - s * (t / beta).ln_1p()).exp();
         // Dead at τ < t: ∫_0^t s βˢ (β+τ)^−(s+1) NBD(n; τ) dτ, in ρ = ln τ, with the powers of α
         // and β written as ln(1 + τ/α), ln(1 + τ/β) (no r ln α − (r+n) ln(α+τ) to cancel).
