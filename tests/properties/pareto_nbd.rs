@@ -72,19 +72,15 @@ proptest! {
         w in 0.01..3.0f64,
     ) {
         let m = model(r, alpha, s, beta)?;
-        let e1 = m.expected_transactions(t);
-        prop_assert!(e1.is_ok(), "E[X({t})] = {e1:?}");
-        let e1 = e1.unwrap();
-        prop_assert!(e1.is_finite() && e1 >= 0.0, "E[X({t})] = {e1}");
-        let (lo, hi) = bounds(&m, 0.0, 0.0, t);
-        prop_assert!(e1 >= lo * (1.0 - REL), "E[X({t})] = {e1:e} < Jensen bound {lo:e}");
-        prop_assert!(e1 <= hi * (1.0 + REL), "E[X({t})] = {e1:e} > r t/α = {hi:e}");
-        let t2 = t * 10f64.powf(w);
-        let e2 = m.expected_transactions(t2);
-        prop_assert!(e2.is_ok(), "E[X({t2})] = {e2:?}");
-        let e2 = e2.unwrap();
-        prop_assert!(e2 >= e1 * (1.0 - REL), "E[X({t2:e})] = {e2:e} < E[X({t:e})] = {e1:e}");
-        prop_assert_eq!(m.expected_transactions(0.0).ok(), Some(0.0));
+        expectation_bounded_and_monotone(
+            "E[X]",
+            |t| m.expected_transactions(t),
+            1.0,
+            bounds(&m, 0.0, 0.0, t),
+            t,
+            w,
+            REL,
+        )?;
     }
 
     /// `E[Y(t) | x, t_x, T]`: finite, ≥ 0, 0 at `t = 0`, between `P(alive)` times the Jensen and
@@ -98,26 +94,15 @@ proptest! {
     ) {
         let m = model(r, alpha, s, beta)?;
         let c = h.customer();
-        let pa = m.probability_alive(&c);
-        let e1 = m.conditional_expected_transactions(&c, t);
-        prop_assert!(e1.is_ok(), "E[Y({t})] = {e1:?}");
-        let e1 = e1.unwrap();
-        prop_assert!(e1.is_finite() && e1 >= 0.0, "E[Y({t})] = {e1}");
-        let (lo, hi) = bounds(&m, h.x, h.t, t);
-        prop_assert!(
-            e1 >= pa * lo * (1.0 - REL),
-            "E[Y({t})] = {e1:e} < P(alive)·(k/A)·h(s/B) = {:e} (P(alive) = {pa:e})", pa * lo
-        );
-        prop_assert!(
-            e1 <= pa * hi * (1.0 + REL),
-            "E[Y({t})] = {e1:e} > P(alive)·k t/A = {:e}", pa * hi
-        );
-        let t2 = t * 10f64.powf(w);
-        let e2 = m.conditional_expected_transactions(&c, t2);
-        prop_assert!(e2.is_ok(), "E[Y({t2})] = {e2:?}");
-        let e2 = e2.unwrap();
-        prop_assert!(e2 >= e1 * (1.0 - REL), "E[Y({t2:e})] = {e2:e} < E[Y({t:e})] = {e1:e}");
-        prop_assert_eq!(m.conditional_expected_transactions(&c, 0.0).ok(), Some(0.0));
+        expectation_bounded_and_monotone(
+            "E[Y]",
+            |t| m.conditional_expected_transactions(&c, t),
+            m.probability_alive(&c),
+            bounds(&m, h.x, h.t, t),
+            t,
+            w,
+            REL,
+        )?;
     }
 
     /// `DERT(δ)` for `δ` over `[1e-6, 1e6]`: finite, ≥ 0, between

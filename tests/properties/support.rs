@@ -306,3 +306,43 @@ pub fn ln_gamma_mag(v: f64) -> f64 {
     // |ln Γ(v)| ≤ v |ln v| + |ln v| + 1 for v > 0 (Stirling, with room to spare).
     (v + 1.0) * v.ln().abs() + 1.0
 }
+
+/// An expectation over a horizon (`E[X(t)]`, or `E[Y(t) | x, t_x, T]` with `p_alive` its
+/// probability alive; 1 for `E[X]`): finite, ≥ 0 and 0 at `t = 0`, between `p_alive` times the
+/// bounds `lo` (Jensen) and `hi` (linear) at `t`, non-decreasing from `t` to `t·10^w`; each
+/// relation to `rel`.
+#[allow(clippy::too_many_arguments)]
+pub fn expectation_bounded_and_monotone(
+    name: &str,
+    e: impl Fn(f64) -> clv::Result<f64>,
+    p_alive: f64,
+    (lo, hi): (f64, f64),
+    t: f64,
+    w: f64,
+    rel: f64,
+) -> Result<(), TestCaseError> {
+    let e1 = e(t);
+    prop_assert!(e1.is_ok(), "{name}({t}) = {e1:?}");
+    let e1 = e1.unwrap();
+    prop_assert!(e1.is_finite() && e1 >= 0.0, "{name}({t}) = {e1}");
+    prop_assert!(
+        e1 >= p_alive * lo * (1.0 - rel),
+        "{name}({t}) = {e1:e} < P(alive)·(Jensen bound) = {:e} (P(alive) = {p_alive:e})",
+        p_alive * lo
+    );
+    prop_assert!(
+        e1 <= p_alive * hi * (1.0 + rel),
+        "{name}({t}) = {e1:e} > P(alive)·(linear bound) = {:e}",
+        p_alive * hi
+    );
+    let t2 = t * 10f64.powf(w);
+    let e2 = e(t2);
+    prop_assert!(e2.is_ok(), "{name}({t2}) = {e2:?}");
+    let e2 = e2.unwrap();
+    prop_assert!(
+        e2 >= e1 * (1.0 - rel),
+        "{name}({t2:e}) = {e2:e} < {name}({t:e}) = {e1:e}"
+    );
+    prop_assert_eq!(e(0.0).ok(), Some(0.0));
+    Ok(())
+}
