@@ -7,6 +7,9 @@ use std::time::Instant;
 
 use clv::{BgNbd, Customer, RfmData, TransactionModel};
 
+mod common;
+use common::{num, read_vectors as read_csv};
+
 /// Relative tolerance against the references.
 const TOL: f64 = 1e-10;
 
@@ -283,20 +286,6 @@ fn properties_hold_over_the_whole_parameter_space() {
         slowest.0 * 1e3,
         slowest.1
     );
-}
-
-fn read_csv(name: &str) -> Vec<Vec<String>> {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
-}
-
-fn num(s: &str) -> f64 {
-    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
 /// Tracks the worst error of one quantity.

@@ -7,26 +7,15 @@
 
 use clv::special::{hyp2f1, ln_hyp2f1, ln_upper_gamma};
 
+mod common;
+use common::{num, read_vectors as read};
+
 /// Worst error allowed for ₂F₁ on the BG/NBD and sBG grids.
 const HYP2F1_TOL: f64 = 1e-12;
 /// Worst error allowed for ln ₂F₁.
 const LN_HYP2F1_TOL: f64 = 1e-10;
 /// Worst error allowed for ln Γ(a, z).
 const UPPER_GAMMA_TOL: f64 = 1e-12;
-
-fn read(name: &str) -> Vec<Vec<String>> {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
-}
-
-fn num(s: &str) -> f64 {
-    s.parse().unwrap_or_else(|_| panic!("not a number: {s}"))
-}
 
 fn err(got: f64, want: f64) -> f64 {
     (got - want).abs() / want.abs().max(1.0)
