@@ -36,7 +36,10 @@
 //!   `sbg`, `period,survival,retention_rate` for periods 1..=H (with a leading `cohort` column,
 //!   one block per cohort, when the input names its cohorts).
 //!
-//! Output: one JSON object on stdout. Bad input: a one-line message on stderr naming the row
+//! Output: one JSON object on stdout, with `"status"`: `"converged"` (a verified maximum: the
+//! only case with `"converged": true` and standard errors), `"boundary"` (the likelihood keeps
+//! rising as the parameters listed in `"boundary"` run off to 0 or ∞: the data do not determine
+//! them), `"not_converged"` (the evaluation budget ran out) or `"flat"` (a ridge). Bad input: a one-line message on stderr naming the row
 //! and field, exit status 2, nothing on stdout. A fit that fails: message on stderr, exit 1.
 //!
 //! Bad flags are bad input too (one line naming the flag, exit 2): a flag given twice, an
