@@ -52,7 +52,7 @@ mod chebyshev;
 pub mod data;
 pub mod diagnostics;
 pub mod error;
-mod fitted;
+pub mod fit;
 pub mod models;
 mod optimize;
 mod parallel;
@@ -65,9 +65,8 @@ pub mod value;
 
 pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmData, SpendData};
 pub use error::{Error, Result};
-pub use fitted::{FitStatus, Fitted};
+pub use fit::{Estimable, FitOptions, FitStatus, Fitted, Objective};
 pub use models::{BgNbd, GammaGamma, Model, ParetoNbd, Sbg, TransactionModel};
-pub use optimize::{FitOptions, Objective};
 
 /// The README's code, compiled and run as a doc test.
 #[cfg(doctest)]

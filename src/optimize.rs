@@ -64,90 +64,7 @@ use argmin::solver::neldermead::NelderMead;
 use argmin::solver::quasinewton::LBFGS;
 
 use crate::error::{Error, Result};
-
-/// A log-likelihood over a data set, as the optimiser sees it: implemented by each model's
-/// fitting code, and handed out (e.g. by [`crate::BgNbd::objective`]) for benchmarks and checks.
-///
-/// Parameters are the model's natural parameters in [`crate::Model::PARAM_NAMES`] order.
-pub trait Objective {
-    /// Number of parameters.
-    fn n_params(&self) -> usize;
-    /// Total weight of the observations (number of customers): the mean is taken over it.
-    fn n_obs(&self) -> f64;
-    /// Number of rows summed per evaluation (sets the attainable precision); defaults to `n_obs`.
-    fn n_rows(&self) -> usize {
-        self.n_obs() as usize
-    }
-    /// Total weighted log-likelihood at the natural parameters `theta`; when `grad` is given,
-    /// also writes `∂LL/∂θ` into it. May return a non-finite value (treated as infeasible).
-    fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64;
-}
-
-/// Options for maximum-likelihood fitting, shared by every model.
-///
-/// ```
-/// let mut options = clv::FitOptions::default();
-/// options.penalty = 0.01; // like `lifetimes`' penalizer_coef
-/// assert_eq!(options.max_iterations, 1000);
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct FitOptions {
-    /// L2 penalty `λ Σ θ²` on the natural parameters, added to the *mean* negative
-    /// log-likelihood (as `lifetimes`' `penalizer_coef`). 0 (the default) reproduces the papers.
-    pub penalty: f64,
-    /// Iteration cap of each L-BFGS run (default 1000).
-    pub max_iterations: u64,
-    /// A start point in the natural parameters (in the model's parameter order), tried before the
-    /// model's own data-driven start points.
-    pub start: Option<Vec<f64>>,
-    /// Budget of likelihood evaluations over all optimiser runs (default 3000; a regular fit
-    /// needs well under 200). When it is spent the fit stops at the best point found, and
-    /// [`crate::Fitted::status`] tells what that point is (a maximum, a supremum on the
-    /// boundary, a flat ridge, or [`crate::FitStatus::NotConverged`]): this bounds the time of
-    /// fits whose likelihood keeps rising towards the edge of the parameter space. The
-    /// examination of the final point (a few dozen evaluations for a regular fit) comes on top.
-    pub max_evaluations: u64,
-}
-
-impl Default for FitOptions {
-    fn default() -> Self {
-        FitOptions {
-            penalty: 0.0,
-            max_iterations: 1000,
-            start: None,
-            max_evaluations: 3000,
-        }
-    }
-}
-
-impl FitOptions {
-    /// Checks the options.
-    pub(crate) fn validate(&self, n_params: usize) -> Result<()> {
-        if !(self.penalty.is_finite() && self.penalty >= 0.0) {
-            return Err(Error::param(
-                "penalty",
-                self.penalty,
-                "must be finite and >= 0",
-            ));
-        }
-        if self.max_iterations == 0 {
-            return Err(Error::param("max_iterations", 0.0, "must be >= 1"));
-        }
-        if self.max_evaluations == 0 {
-            return Err(Error::param("max_evaluations", 0.0, "must be >= 1"));
-        }
-        if let Some(s) = &self.start {
-            if s.len() != n_params {
-                return Err(Error::InvalidInput(format!(
-                    "start point has {} values, the model has {n_params} parameters",
-                    s.len()
-                )));
-            }
-        }
-        Ok(())
-    }
-}
+use crate::fit::{FitOptions, Objective};
 
 /// Gradient norm (∞-norm, mean objective, log-parameters) below which a point is a maximum.
 const GRADIENT_ACCEPT: f64 = 1e-5;
@@ -183,6 +100,8 @@ pub(crate) struct Estimate {
     pub log_likelihood: f64,
     /// L-BFGS and Nelder–Mead iterations, all runs together.
     pub iterations: u64,
+    /// Likelihood evaluations, all runs and the examination together.
+    pub evaluations: u64,
     /// ∞-norm of the gradient of the mean objective in log-parameters at `params`.
     pub gradient_norm: f64,
     /// The verdict on `params`.
@@ -650,6 +569,7 @@ pub(crate) fn maximize<O: Objective>(
         params,
         log_likelihood,
         iterations,
+        evaluations: problem.evaluations.get(),
         gradient_norm,
         status,
         covariance,

@@ -1,4 +1,5 @@
-//! Each model's data-generating process, seeded, for tests, benchmarks and users' own checks.
+//! Each model's data-generating process, seeded: shortcuts for [`Simulate`] with a seeded
+//! `StdRng`, for tests, benchmarks and users' own checks.
 //!
 //! ```
 //! use clv::{BgNbd, simulate};
@@ -8,76 +9,27 @@
 //! # Ok::<(), clv::Error>(())
 //! ```
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use rand_distr::{Beta, Distribution, Exp, Gamma};
 
-use crate::data::{LifetimeData, RfmData};
-use crate::error::{Error, Result};
-use crate::models::{BgNbd, ParetoNbd, Sbg};
+use crate::data::{LifetimeData, SpendData};
+use crate::error::Result;
+use crate::models::{BgNbd, GammaGamma, ParetoNbd, Sbg};
+pub use crate::models::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated};
 
-/// A simulated customer base: the summaries and, per customer, whether the customer was truly
-/// alive at the end of observation.
-#[derive(Debug, Clone)]
-pub struct Simulated {
-    /// The `(x, t_x, T)` summaries, in the order of the ages given.
-    pub data: RfmData,
-    /// Whether each customer was alive at `T`.
-    pub alive: Vec<bool>,
-}
-
-fn dist_err(e: impl std::fmt::Display) -> Error {
-    Error::Numerical(format!("cannot build sampling distribution: {e}"))
-}
-
-/// Simulates BG/NBD customers observed for the given ages `T` (one customer each), seeded.
-///
-/// Per customer: `λ ~ Gamma(r, α)`, `p ~ Beta(a, b)`; inter-purchase times `~ Exp(λ)`; after
-/// each repeat purchase the customer dies with probability `p`.
+/// Simulates BG/NBD customers observed for the given ages `T` (one customer each), seeded: the
+/// draws of [`BgNbd`]'s [`Simulate`] with a `StdRng` seeded by `seed`.
 ///
 /// # Errors
-/// [`Error::InvalidInput`] for no ages, [`Error::InvalidData`] for an age that is not finite and > 0.
+/// As [`Simulate::simulate`]: [`crate::Error::InvalidInput`] for no ages,
+/// [`crate::Error::InvalidData`] for an age that is not finite and > 0.
 pub fn bg_nbd(model: &BgNbd, ages: &[f64], seed: u64) -> Result<Simulated> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let gamma = Gamma::new(model.r(), 1.0 / model.alpha()).map_err(dist_err)?;
-    let beta = Beta::new(model.a(), model.b()).map_err(dist_err)?;
-    let (mut xs, mut txs, mut alive) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, &t_end) in ages.iter().enumerate() {
-        if !(t_end.is_finite() && t_end > 0.0) {
-            return Err(Error::data(i + 1, "T", t_end, "T must be finite and > 0"));
-        }
-        let lambda: f64 = gamma.sample(&mut rng);
-        let p: f64 = beta.sample(&mut rng);
-        let (mut x, mut tx, mut t, mut is_alive) = (0u64, 0.0, 0.0, true);
-        if lambda > 0.0 {
-            let exp = Exp::new(lambda).map_err(dist_err)?;
-            loop {
-                t += exp.sample(&mut rng);
-                if t > t_end {
-                    break;
-                }
-                x += 1;
-                tx = t;
-                if rng.random::<f64>() < p {
-                    is_alive = false;
-                    break;
-                }
-            }
-        }
-        xs.push(x as f64);
-        txs.push(tx);
-        alive.push(is_alive);
-    }
-    let data = RfmData::new(xs, txs, ages.to_vec())?;
-    Ok(Simulated { data, alive })
+    model.simulate(ages, &mut StdRng::seed_from_u64(seed))
 }
 
 /// Simulates sBG customers, one per entry of `horizons` (the number of periods each is observed
-/// for), seeded; returns their right-censored lifetimes in the order given.
-///
-/// Per customer: `θ ~ Beta(α, β)`, lifetime `T ~ Geometric(θ)` on `{1, 2, ...}` (drawn by
-/// inversion, `T = 1 + ⌊ln U / ln(1−θ)⌋`); a customer with `T <= horizon` churned in period
-/// `T`, otherwise is still active after `horizon` periods.
+/// for), seeded; returns their right-censored lifetimes in the order given (see [`Sbg`]'s
+/// [`Simulate`]).
 ///
 /// ```
 /// use clv::{Sbg, simulate};
@@ -88,39 +40,14 @@ pub fn bg_nbd(model: &BgNbd, ages: &[f64], seed: u64) -> Result<Simulated> {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidInput`] for no horizons, [`Error::InvalidData`] for a horizon of 0.
+/// [`crate::Error::InvalidInput`] for no horizons, [`crate::Error::InvalidData`] for a horizon
+/// of 0.
 pub fn sbg(model: &Sbg, horizons: &[u32], seed: u64) -> Result<LifetimeData> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let beta = Beta::new(model.alpha(), model.beta()).map_err(dist_err)?;
-    let (mut duration, mut churned) = (Vec::new(), Vec::new());
-    for (i, &horizon) in horizons.iter().enumerate() {
-        if horizon == 0 {
-            return Err(Error::data(i + 1, "horizon", 0, "horizon must be >= 1"));
-        }
-        let theta: f64 = beta.sample(&mut rng);
-        // U in (0, 1]; a lifetime beyond the horizon (or θ = 0, never churning) is censored.
-        let u = 1.0 - rng.random::<f64>();
-        let failures = if theta > 0.0 {
-            u.ln() / (-theta).ln_1p()
-        } else {
-            f64::INFINITY
-        };
-        if failures < f64::from(horizon) {
-            duration.push(failures.floor() as u32 + 1);
-            churned.push(true);
-        } else {
-            duration.push(horizon);
-            churned.push(false);
-        }
-    }
-    LifetimeData::new(duration, churned)
+    model.simulate(horizons, &mut StdRng::seed_from_u64(seed))
 }
 
-/// Simulates Pareto/NBD customers observed for the given ages `T` (one customer each), seeded.
-///
-/// Per customer: `λ ~ Gamma(r, α)`, `μ ~ Gamma(s, β)` (rates), lifetime `ω ~ Exp(μ)`; purchases
-/// form a Poisson process with rate `λ` on `(0, min(ω, T)]`. The customer is alive at `T` when
-/// `ω > T`.
+/// Simulates Pareto/NBD customers observed for the given ages `T` (one customer each), seeded
+/// (see [`ParetoNbd`]'s [`Simulate`]).
 ///
 /// ```
 /// use clv::{ParetoNbd, simulate};
@@ -131,41 +58,26 @@ pub fn sbg(model: &Sbg, horizons: &[u32], seed: u64) -> Result<LifetimeData> {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidInput`] for no ages, [`Error::InvalidData`] for an age that is not finite and > 0.
+/// [`crate::Error::InvalidInput`] for no ages, [`crate::Error::InvalidData`] for an age that is
+/// not finite and > 0.
 pub fn pareto_nbd(model: &ParetoNbd, ages: &[f64], seed: u64) -> Result<Simulated> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let purchase = Gamma::new(model.r(), 1.0 / model.alpha()).map_err(dist_err)?;
-    let dropout = Gamma::new(model.s(), 1.0 / model.beta()).map_err(dist_err)?;
-    let (mut xs, mut txs, mut alive) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, &t_end) in ages.iter().enumerate() {
-        if !(t_end.is_finite() && t_end > 0.0) {
-            return Err(Error::data(i + 1, "T", t_end, "T must be finite and > 0"));
-        }
-        let lambda: f64 = purchase.sample(&mut rng);
-        let mu: f64 = dropout.sample(&mut rng);
-        let lifetime = if mu > 0.0 {
-            Exp::new(mu).map_err(dist_err)?.sample(&mut rng)
-        } else {
-            f64::INFINITY
-        };
-        let end = lifetime.min(t_end);
-        let (mut x, mut tx) = (0u64, 0.0);
-        if lambda > 0.0 {
-            let exp = Exp::new(lambda).map_err(dist_err)?;
-            let mut t = 0.0;
-            loop {
-                t += exp.sample(&mut rng);
-                if t > end {
-                    break;
-                }
-                x += 1;
-                tx = t;
-            }
-        }
-        xs.push(x as f64);
-        txs.push(tx);
-        alive.push(lifetime > t_end);
-    }
-    let data = RfmData::new(xs, txs, ages.to_vec())?;
-    Ok(Simulated { data, alive })
+    model.simulate(ages, &mut StdRng::seed_from_u64(seed))
+}
+
+/// Simulates Gamma-Gamma mean spends for customers with the given frequencies, seeded (see
+/// [`GammaGamma`]'s [`Simulate`]).
+///
+/// ```
+/// use clv::{GammaGamma, simulate};
+/// let model = GammaGamma::new(6.25, 3.74, 15.44)?;
+/// let data = simulate::gamma_gamma(&model, &vec![3.0; 100], 7)?;
+/// assert_eq!(data.len(), 100);
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`crate::Error::InvalidInput`] for no frequencies, [`crate::Error::InvalidData`] for a
+/// frequency that is not a whole number `>= 0`.
+pub fn gamma_gamma(model: &GammaGamma, frequency: &[f64], seed: u64) -> Result<SpendData> {
+    model.simulate(frequency, &mut StdRng::seed_from_u64(seed))
 }

@@ -5,14 +5,17 @@ use std::fmt::Write as _;
 use clv::{FitOptions, GammaGamma, SpendData};
 use serde_json::{Value, json};
 
+use crate::source::Source;
 use crate::{Args, Failure, input, named, noncontractual, number, write_file};
 
 /// Fits the Gamma-Gamma model to `--input` (columns `frequency,monetary_value`; rows with
-/// frequency 0 are skipped), writes `--predictions` if asked, and returns the JSON report.
+/// frequency 0 are skipped) or reads `--params`, writes `--predictions` if asked, and returns
+/// the JSON report.
 pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
     let data = SpendData::from_csv_path(input(args)?)?;
-    let fitted = GammaGamma::fit(&data, options)?;
-    let model = fitted.model();
+    let source =
+        Source::<GammaGamma>::obtain(args, &data, || (data.n_customers(), data.len()), options)?;
+    let model = source.model();
     if let Some(path) = &args.predictions {
         let spend = model.expected_average_spend_batch(&data)?;
         let mut out = String::with_capacity(24 * (data.len() + 1));
@@ -22,6 +25,9 @@ pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
         }
         write_file(path, &out)?;
     }
+    let Some(fitted) = source.fitted() else {
+        return Ok(source.report("gg"));
+    };
     let names = ["p", "q", "gamma"];
     let mut json = json!({
         "model": "gg",

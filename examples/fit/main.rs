@@ -6,6 +6,8 @@
 //!     [--holdout-end YYYY-MM-DD] [--time-unit day|week] [--horizon T] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model sbg --input FILE.csv [--horizon H] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model gg --input FILE.csv [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model MODEL ... --save FIT.json
+//! cargo run --release --example fit -- --model MODEL ... --params FIT.json [--predictions OUT.csv]
 //! ```
 //!
 //! * `--model`: `bgnbd` (BG/NBD), `pnbd` (Pareto/NBD, same input, JSON and predictions as
@@ -36,6 +38,15 @@
 //!   `sbg`, `period,survival,retention_rate` for periods 1..=H (with a leading `cohort` column,
 //!   one block per cohort, when the input names its cohorts).
 //!
+//! * `--save FIT.json`: also write the fit, serialised (`clv::Fitted`: parameters, standard
+//!   errors by name, covariance matrix, log-likelihood, status, ...), to `FIT.json`.
+//! * `--params FIT.json`: skip the fit and predict with the parameters of the `"params"` object
+//!   of `FIT.json` (the JSON this command printed, or what `--save` wrote; a `"model"` key, if
+//!   present, must name the same model). The input is read as for a fit, the same predictions
+//!   CSV is written, and the JSON is `{"model", "params", "n_customers", "n_distinct"}` (the
+//!   customers and distinct rows as a fit would count them), plus `"holdout"` with
+//!   `--transactions`. Not with `--save`.
+//!
 //! Output: one JSON object on stdout, with `"status"`: `"converged"` (a verified maximum: the
 //! only case with `"converged": true` and standard errors), `"boundary"` (the likelihood keeps
 //! rising as the parameters listed in `"boundary"` run off to 0 or ∞: the data do not determine
@@ -51,6 +62,7 @@
 mod gg;
 mod noncontractual;
 mod sbg;
+mod source;
 mod transactions;
 
 use std::process::ExitCode;
@@ -71,11 +83,15 @@ pub struct Args {
     /// `--holdout-end`, days since 1970-01-01.
     pub holdout_end: Option<f64>,
     pub time_unit: Option<String>,
+    /// `--params`: predict with these parameters instead of fitting.
+    pub params: Option<String>,
+    /// `--save`: write the serialised fit here.
+    pub save: Option<String>,
 }
 
 const USAGE: &str = "usage: fit --model bgnbd|pnbd|sbg|gg (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
-     [--horizon T] [--predictions OUT.csv]";
+     [--horizon T] [--predictions OUT.csv] [--save FIT.json | --params FIT.json]";
 
 fn parse_args() -> Result<Args, String> {
     parse(std::env::args().skip(1))
@@ -92,6 +108,8 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         calibration_end: None,
         holdout_end: None,
         time_unit: None,
+        params: None,
+        save: None,
     };
     // The flags given, with their values as written (for messages).
     let mut given: Vec<(String, String)> = Vec::new();
@@ -100,7 +118,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         if flag == "--help" || flag == "-h" {
             return Err(USAGE.to_string());
         }
-        const FLAGS: [&str; 8] = [
+        const FLAGS: [&str; 10] = [
             "--model",
             "--input",
             "--predictions",
@@ -109,6 +127,8 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--holdout-end",
             "--time-unit",
             "--horizon",
+            "--params",
+            "--save",
         ];
         if !FLAGS.contains(&flag.as_str()) {
             return Err(format!("unknown argument {flag:?}; {USAGE}"));
@@ -127,6 +147,8 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--input" => args.input = Some(v),
             "--predictions" => args.predictions = Some(v),
             "--transactions" => args.transactions = Some(v),
+            "--params" => args.params = Some(v),
+            "--save" => args.save = Some(v),
             "--calibration-end" => {
                 args.calibration_end = Some(transactions::parse_date("--calibration-end", &v)?);
             }
@@ -228,9 +250,18 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--calibration-end, --holdout-end and --time-unit need --transactions; {USAGE}"
         ));
     }
+    if args.params.is_some() && args.save.is_some() {
+        return Err(format!(
+            "--save writes a fit, and --params skips the fit: give one of them, not both \
+             (--save {}, --params {})",
+            value("--save"),
+            value("--params")
+        ));
+    }
     for (flag, path) in [
         ("--input", &args.input),
         ("--transactions", &args.transactions),
+        ("--params", &args.params),
     ] {
         if let Some(path) = path {
             if !std::path::Path::new(path).is_file() {
@@ -296,23 +327,22 @@ pub fn input(args: &Args) -> Result<&str, Failure> {
     })
 }
 
-/// Writes CSV text to `path`.
+/// Writes the `--predictions` CSV text to `path`.
 pub fn write_file(path: &str, text: &str) -> Result<(), Failure> {
-    std::fs::write(path, text).map_err(|e| {
-        Failure(
-            format!("--predictions {path}: cannot write the file: {e}"),
-            2,
-        )
-    })
+    write_to("--predictions", path, text)
+}
+
+/// Writes `text` to `path`, the value of `flag`.
+pub fn write_to(flag: &str, path: &str, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text)
+        .map_err(|e| Failure(format!("{flag} {path}: cannot write the file: {e}"), 2))
 }
 
 fn run(args: &Args) -> Result<Value, Failure> {
     let options = FitOptions::default();
     match args.model.as_str() {
-        "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", clv::BgNbd::fit, args, &options),
-        "pnbd" => {
-            noncontractual::run::<clv::ParetoNbd>("pnbd", clv::ParetoNbd::fit, args, &options)
-        }
+        "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", args, &options),
+        "pnbd" => noncontractual::run::<clv::ParetoNbd>("pnbd", args, &options),
         "sbg" => sbg::run(args, &options),
         "gg" => gg::run(args, &options),
         other => Err(Failure(

@@ -2,15 +2,17 @@
 
 use std::fmt::Write as _;
 
+use clv::fit::Estimable;
 use clv::{FitOptions, FitStatus, Fitted, Model, RfmData, TransactionModel};
 use serde_json::{Value, json};
 
+use crate::source::Source;
 use crate::{Args, Failure, input, named, number, transactions, write_file};
 
-/// Fits `M` to `--input`, writes `--predictions` if asked, and returns the JSON report.
-pub fn run<M: Model + TransactionModel>(
+/// Fits `M` to `--input` (or reads `--params`), writes `--predictions` if asked, and returns
+/// the JSON report.
+pub fn run<M: Estimable<Data = RfmData> + TransactionModel>(
     name: &str,
-    fit: fn(&RfmData, &FitOptions) -> clv::Result<Fitted<M>>,
     args: &Args,
     options: &FitOptions,
 ) -> Result<Value, Failure> {
@@ -22,18 +24,23 @@ pub fn run<M: Model + TransactionModel>(
         Some(s) => s.calibration().clone(),
         None => RfmData::from_csv_path(input(args)?)?,
     };
-    let fitted = fit(&data, options)?;
+    let source = Source::<M>::obtain(
+        args,
+        &data,
+        || (data.n_customers(), data.compress().len()),
+        options,
+    )?;
     if let Some(path) = &args.predictions {
         let horizon = args.horizon.unwrap_or(39.0);
-        let mut text = predictions(fitted.model(), &data, horizon)?;
+        let mut text = predictions(source.model(), &data, horizon)?;
         if let Some(s) = &split {
             text = with_customer_ids(&text, s.customer_ids());
         }
         write_file(path, &text)?;
     }
-    let mut json = report(name, &fitted);
+    let mut json = source.report(name);
     if let Some(s) = &split {
-        json["holdout"] = transactions::holdout_json(fitted.model(), s)?;
+        json["holdout"] = transactions::holdout_json(source.model(), s)?;
     }
     Ok(json)
 }

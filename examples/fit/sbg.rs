@@ -18,7 +18,8 @@ use clv::data::ContractualData;
 use clv::{FitOptions, Sbg};
 use serde_json::{Value, json};
 
-use crate::{Args, Failure, input, noncontractual, write_file};
+use crate::source::Source;
+use crate::{Args, Failure, input, write_file};
 
 /// Longest prediction horizon, in periods.
 pub const MAX_HORIZON: u32 = clv::data::limits::MAX_DURATION;
@@ -33,7 +34,13 @@ pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
         Some(h) => Some(periods(h)?),
         None => None,
     };
-    let fitted = Sbg::fit(&data.to_lifetimes(), options)?;
+    let lifetimes = data.to_lifetimes();
+    let source = Source::<Sbg>::obtain(
+        args,
+        &lifetimes,
+        || (lifetimes.n_customers(), lifetimes.compress().len()),
+        options,
+    )?;
     if let Some(path) = &args.predictions {
         let horizon = match horizon {
             Some(h) => h,
@@ -50,9 +57,12 @@ pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
                 2,
             ));
         }
-        write_file(path, &predictions(fitted.model(), &data, horizon)?)?;
+        write_file(path, &predictions(source.model(), &data, horizon)?)?;
     }
-    let mut report = noncontractual::report("sbg", &fitted);
+    let mut report = source.report("sbg");
+    if source.fitted().is_none() {
+        return Ok(report);
+    }
     if let Value::Object(map) = &mut report {
         match &data {
             ContractualData::Cohorts(c) => {

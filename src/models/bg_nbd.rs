@@ -51,9 +51,13 @@ use std::fmt;
 
 use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_non_negative, check_positive};
-use crate::fitted::Fitted;
+use crate::fit::objective::params;
 use crate::models::{Model, TransactionModel};
-use crate::optimize::{FitOptions, Objective, maximize};
+use rand::Rng;
+use rand_distr::{Beta, Distribution, Exp, Gamma};
+
+use super::simulation::{Budget, Simulate, Simulated, check_age, check_design, dist_err};
+use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::parallel::sum_rows;
 use crate::quadrature::integrate;
 use crate::special::{
@@ -111,6 +115,7 @@ impl fmt::Display for BgNbd {
 }
 
 impl Model for BgNbd {
+    const NAME: &'static str = "bgnbd";
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];
 
     fn params(&self) -> Vec<f64> {
@@ -125,6 +130,82 @@ impl Model for BgNbd {
                 p.len()
             ))),
         }
+    }
+}
+
+/// Per customer: `λ ~ Gamma(r, α)`, `p ~ Beta(a, b)`; inter-purchase times `~ Exp(λ)`; after
+/// each repeat purchase the customer dies with probability `p` (Fader, Hardie & Lee 2005). The
+/// design is the customers' ages `T`.
+impl Simulate for BgNbd {
+    type Design = [f64];
+    type Output = Simulated;
+
+    fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Simulated> {
+        check_design(ages.len())?;
+        let gamma = Gamma::new(self.r, 1.0 / self.alpha).map_err(dist_err)?;
+        let beta = Beta::new(self.a, self.b).map_err(dist_err)?;
+        let mut budget = Budget::default();
+        let (mut xs, mut txs, mut alive) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, &t_end) in ages.iter().enumerate() {
+            check_age(i, t_end)?;
+            let lambda: f64 = gamma.sample(rng);
+            let p: f64 = beta.sample(rng);
+            let (mut x, mut tx, mut t, mut is_alive) = (0u64, 0.0, 0.0, true);
+            if lambda > 0.0 {
+                let exp = Exp::new(lambda).map_err(dist_err)?;
+                loop {
+                    t += exp.sample(rng);
+                    if t > t_end {
+                        break;
+                    }
+                    budget.spend()?;
+                    x += 1;
+                    tx = t;
+                    if rng.random::<f64>() < p {
+                        is_alive = false;
+                        break;
+                    }
+                }
+            }
+            xs.push(x as f64);
+            txs.push(tx);
+            alive.push(is_alive);
+        }
+        let data = RfmData::new(xs, txs, ages.to_vec())?;
+        Ok(Simulated { data, alive })
+    }
+}
+
+impl Estimable for BgNbd {
+    type Data = RfmData;
+    type Rows = RfmData;
+
+    fn prepare(data: &RfmData) -> Result<RfmData> {
+        data.require_repeat_purchases("BG/NBD")?;
+        Ok(data.without_monetary_value().compress())
+    }
+
+    /// α is a rate per unit of time.
+    fn condition(rows: &mut RfmData) -> Option<Rescaling> {
+        super::rescale_time(rows, &[1])
+    }
+
+    /// E[λ] = r/α matched to the mean purchase rate Σx/ΣT, at a few (r, a, b).
+    fn starts(rows: &RfmData, _lower: &[f64]) -> Vec<Vec<f64>> {
+        let rate = super::purchase_rate(rows);
+        [
+            (1.0, 1.0, 3.0),
+            (0.3, 0.8, 2.5),
+            (3.0, 2.0, 5.0),
+            (0.1, 0.3, 1.0),
+        ]
+        .iter()
+        .map(|&(r, a, b)| vec![r, r / rate, a, b])
+        .collect()
+    }
+
+    fn objective(rows: &RfmData) -> Box<dyn Objective> {
+        Box::new(BgNbdObjective::new(rows))
     }
 }
 
@@ -228,37 +309,7 @@ impl BgNbd {
     /// than a start point is found; [`Error::InvalidParameter`] for invalid options. A fit that
     /// ends without a vanishing gradient is returned with [`Fitted::converged`] `false`.
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<BgNbd>> {
-        data.require_repeat_purchases("BG/NBD")?;
-        let compressed = data.without_monetary_value().compress();
-        // α is a rate per unit of time: fitted in a well-conditioned unit.
-        let est = super::fit_in_time_unit(&compressed, options, &[1], |data, options| {
-            let objective = BgNbdObjective::new(data);
-            // Data-driven starts: E[λ] = r/α matched to the mean purchase rate Σx/ΣT.
-            let (sx, st) = data
-                .frequency()
-                .iter()
-                .zip(data.age())
-                .zip(data.weights())
-                .fold((0.0, 0.0), |(sx, st), ((x, t), w)| (sx + w * x, st + w * t));
-            let rate = if sx > 0.0 { sx / st } else { 1.0 / st };
-            let starts: Vec<Vec<f64>> = [
-                (1.0, 1.0, 3.0),
-                (0.3, 0.8, 2.5),
-                (3.0, 2.0, 5.0),
-                (0.1, 0.3, 1.0),
-            ]
-            .iter()
-            .map(|&(r, a, b)| vec![r, r / rate, a, b])
-            .collect();
-            maximize(&objective, &[0.0; 4], &starts, options)
-        })?;
-        let model = BgNbd::from_params(&est.params)?;
-        Ok(Fitted::new(
-            model,
-            est,
-            compressed.n_customers(),
-            compressed.len(),
-        ))
+        crate::fit::fit(data, options)
     }
 
     /// `E[Y(t) | alive] · P(alive)` for a customer whose history gives posterior
@@ -907,7 +958,9 @@ impl Objective for BgNbdObjective {
     }
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
-        let (r, alpha, a, b) = (theta[0], theta[1], theta[2], theta[3]);
+        let Some([r, alpha, a, b]) = params::<4>(theta, grad.as_deref()) else {
+            return f64::NAN;
+        };
         // Per distinct x: ln a − ln(b+x−1) (for the log-odds of death) and r + x.
         let ln_odds: Vec<f64> = self
             .xs

@@ -55,9 +55,13 @@ use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp};
 
 use crate::data::SpendData;
 use crate::error::{Error, Result, check_positive};
-use crate::fitted::Fitted;
+use crate::fit::objective::params;
 use crate::models::Model;
-use crate::optimize::{FitOptions, Objective, maximize};
+use rand::Rng;
+use rand_distr::{Distribution, Gamma};
+
+use super::simulation::{Simulate, check_design, dist_err};
+use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::parallel::sum_rows;
 
 /// Gamma-Gamma parameters: transaction values `Gamma(p, ν)`, `ν ~ Gamma(q, γ)`.
@@ -109,6 +113,7 @@ impl fmt::Display for GammaGamma {
 }
 
 impl Model for GammaGamma {
+    const NAME: &'static str = "gg";
     const PARAM_NAMES: &'static [&'static str] = &["p", "q", "gamma"];
 
     fn params(&self) -> Vec<f64> {
@@ -324,41 +329,103 @@ impl GammaGamma {
     }
 
     fn fit_bounded(data: &SpendData, options: &FitOptions, q_min: f64) -> Result<Fitted<Self>> {
+        crate::fit::fit_within(data, options, &[0.0, q_min, 0.0])
+    }
+}
+
+/// Per customer with `x` repeat transactions: `ν ~ Gamma(q, γ)` (shape, rate), each spend
+/// `z ~ Gamma(p, ν)`, and `m_x` the mean of the `x` spends — drawn at once as
+/// `Gamma(p x, ν)/x` (Fader, Hardie & Lee 2005; Colombo & Jiang 1999). The design is the
+/// customers' frequencies `x` (whole numbers `>= 0`); customers with `x = 0` get `m_x = 0`.
+///
+/// ```
+/// use clv::{GammaGamma, models::Simulate};
+/// use rand::{SeedableRng, rngs::StdRng};
+///
+/// let model = GammaGamma::new(6.25, 3.74, 15.44)?;
+/// let data = model.simulate(&[1.0, 2.0, 0.0, 5.0], &mut StdRng::seed_from_u64(1))?;
+/// assert_eq!(data.monetary_value()[2], 0.0);
+/// assert!(data.monetary_value()[0] > 0.0);
+/// # Ok::<(), clv::Error>(())
+/// ```
+impl Simulate for GammaGamma {
+    type Design = [f64];
+    type Output = SpendData;
+
+    fn simulate<R: Rng + ?Sized>(&self, frequency: &[f64], rng: &mut R) -> Result<SpendData> {
+        check_design(frequency.len())?;
+        let nu_dist = Gamma::new(self.q, 1.0 / self.gamma).map_err(dist_err)?;
+        let mut monetary = Vec::with_capacity(frequency.len());
+        for (i, &x) in frequency.iter().enumerate() {
+            if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
+                return Err(Error::data(
+                    i + 1,
+                    "frequency",
+                    x,
+                    "must be a whole number >= 0",
+                ));
+            }
+            let nu: f64 = nu_dist.sample(rng);
+            if x == 0.0 {
+                monetary.push(0.0);
+                continue;
+            }
+            let total: f64 = Gamma::new(self.p * x, 1.0 / nu)
+                .map_err(dist_err)?
+                .sample(rng);
+            monetary.push(total / x);
+        }
+        SpendData::new(frequency.to_vec(), monetary)
+    }
+}
+
+impl Estimable for GammaGamma {
+    type Data = SpendData;
+    type Rows = SpendData;
+
+    /// The customers with `x > 0`, compressed; identical spends refused.
+    fn prepare(data: &SpendData) -> Result<SpendData> {
         let rows = data.repeat_customers()?.compress_with_index().0;
         check_identifiable(&rows)?;
-        // Spends divided by a power of two near their geometric mean (exact), unless a penalty
-        // on the natural parameters makes the fit depend on the unit.
-        let scale = if options.penalty == 0.0 {
-            spend_scale(&rows)
-        } else {
-            1.0
-        };
-        let objective = GammaGammaObjective::new(&rows, scale);
-        // Scale-aware starts: γ chosen so that pγ/(q−1) matches the mean average spend.
-        let mean = objective.mean_spend;
-        let starts: Vec<Vec<f64>> = [(1.0, 2.0), (4.0, 3.0), (10.0, 5.0), (1.0, 1.5)]
+        Ok(rows)
+    }
+
+    /// Spends divided by a power of two near their geometric mean (exact): γ, a spend scale,
+    /// follows, and the density of each customer's mean spend gains the Jacobian of the unit.
+    fn condition(rows: &mut SpendData) -> Option<Rescaling> {
+        let scale = spend_scale(rows);
+        if scale == 1.0 {
+            return None;
+        }
+        let factor = 1.0 / scale;
+        let scaled = SpendData::with_weights(
+            rows.frequency().to_vec(),
+            rows.monetary_value().iter().map(|m| m * factor).collect(),
+            Some(rows.weights().to_vec()),
+        )
+        .ok()?;
+        let n = rows.n_customers();
+        *rows = scaled;
+        Some(Rescaling {
+            factor,
+            params: vec![2],
+            log_jacobian: n,
+        })
+    }
+
+    /// γ chosen so that pγ/(q−1) matches the mean average spend, at a few (p, q).
+    fn starts(rows: &SpendData, lower: &[f64]) -> Vec<Vec<f64>> {
+        let q_min = lower.get(1).copied().unwrap_or(0.0);
+        let mean = mean_spend(rows);
+        [(1.0, 2.0), (4.0, 3.0), (10.0, 5.0), (1.0, 1.5)]
             .iter()
             .map(|&(p, q)| vec![p, q, mean * (q - 1.0) / p])
             .chain(std::iter::once(vec![1.0, 1.0 + q_min, 1.0]))
-            .collect();
-        let mut scaled_options = options.clone();
-        if let Some(start) = &mut scaled_options.start {
-            if let Some(g) = start.get_mut(2) {
-                *g /= scale;
-            }
-        }
-        let mut est = maximize(&objective, &[0.0, q_min, 0.0], &starts, &scaled_options)?;
-        // Back to the caller's unit: γ·s, the covariance of γ by s, and the density of m_x
-        // (not m_x/s) gains −ln s per customer.
-        est.rescale_param(2, scale);
-        est.log_likelihood -= rows.n_customers() * scale.ln();
-        let model = GammaGamma::from_params(&est.params).map_err(|e| {
-            Error::Numerical(format!(
-                "the estimate leaves the range of f64 in the caller's spend unit ({e}); \
-                 express the spends in a larger unit"
-            ))
-        })?;
-        Ok(Fitted::new(model, est, rows.n_customers(), rows.len()))
+            .collect()
+    }
+
+    fn objective(rows: &SpendData) -> Box<dyn Objective> {
+        Box::new(GammaGammaObjective::new(rows, 1.0))
     }
 }
 
@@ -376,6 +443,23 @@ fn check_identifiable(rows: &SpendData) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Weighted mean of the mean spends `m_x` (1 when that is not a positive finite number), to
+/// scale start points.
+fn mean_spend(rows: &SpendData) -> f64 {
+    let n = rows.n_customers();
+    let mean = rows
+        .monetary_value()
+        .iter()
+        .zip(rows.weights())
+        .map(|(m, w)| m * (w / n))
+        .sum::<f64>();
+    if mean.is_finite() && mean > 0.0 {
+        mean
+    } else {
+        1.0
+    }
 }
 
 /// A power of two near the weighted geometric mean of the mean spends, moved if need be so
@@ -471,8 +555,6 @@ struct GammaGammaObjective {
     ln_xm: Vec<f64>,
     weight: Vec<f64>,
     n_obs: f64,
-    /// Weighted mean of m_x (for start points).
-    mean_spend: f64,
 }
 
 impl GammaGammaObjective {
@@ -493,16 +575,6 @@ impl GammaGammaObjective {
             x_wlnm[i as usize] += w * m.ln();
         }
         let n_obs = data.n_customers();
-        let mean_spend = scaled
-            .iter()
-            .zip(data.weights())
-            .map(|(m, w)| m * (w / n_obs))
-            .sum::<f64>();
-        let mean_spend = if mean_spend.is_finite() && mean_spend > 0.0 {
-            mean_spend
-        } else {
-            1.0
-        };
         GammaGammaObjective {
             xs,
             x_weight,
@@ -522,7 +594,6 @@ impl GammaGammaObjective {
                 .collect(),
             weight: data.weights().to_vec(),
             n_obs,
-            mean_spend,
         }
     }
 }
@@ -537,7 +608,9 @@ impl Objective for GammaGammaObjective {
     }
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
-        let (p, q, g) = (theta[0], theta[1], theta[2]);
+        let Some([p, q, g]) = params::<3>(theta, grad.as_deref()) else {
+            return f64::NAN;
+        };
         let want_grad = grad.is_some();
         // Row sums: Σ w (px+q) ln(γ+xm), Σ w x ln(γ+xm), Σ w ln(γ+xm), Σ w (px+q)/(γ+xm).
         let [s_ll, s_xl, s_l, s_inv] = sum_rows(self.xm.len(), |lo, hi| {

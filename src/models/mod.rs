@@ -10,64 +10,62 @@ use ndarray::Array1;
 
 use crate::data::{Customer, RfmData};
 use crate::error::Result;
+use crate::fit::Rescaling;
 
 pub mod bg_nbd;
 pub mod gamma_gamma;
 pub mod pareto_nbd;
 pub mod sbg;
+mod simulation;
 
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::GammaGamma;
 pub use pareto_nbd::ParetoNbd;
 pub use sbg::Sbg;
+pub use simulation::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated};
 
-/// Fits a noncontractual model on `data` (compressed summaries) in a well-conditioned time unit.
-///
-/// Times far from 1 (e.g. 1e-300, or seconds over decades) are multiplied by a power of two `k`
-/// ([`RfmData::time_scale`]; exact, and 1 when the times are moderate or a penalty is set, since
-/// an L2 penalty is not invariant to the unit). `fit` maximises the likelihood of the scaled
-/// data from a start whose time-scale parameters (`rates`, e.g. α, β: per unit of time) are
-/// scaled too; the estimate is mapped back (`θᵢ/k` for `i` in `rates`, standard errors and
-/// covariance alike) and its log-likelihood gains `ln k` per repeat purchase (the density of
-/// the purchase times in the caller's unit).
-pub(crate) fn fit_in_time_unit(
-    data: &RfmData,
-    options: &crate::FitOptions,
-    rates: &[usize],
-    fit: impl FnOnce(&RfmData, &crate::FitOptions) -> Result<crate::optimize::Estimate>,
-) -> Result<crate::optimize::Estimate> {
-    let k = if options.penalty == 0.0 {
-        data.time_scale()
-    } else {
-        1.0
-    };
+/// Expresses noncontractual summaries in a well-conditioned time unit for a fit: times far
+/// from 1 (e.g. 1e-300, or seconds over decades) are multiplied by a power of two `k`
+/// ([`RfmData::time_scale`]; exact). The model's time-scale parameters (`rates`, e.g. α, β: per
+/// unit of time) come out `k` times larger on the scaled data, and the log-likelihood of the
+/// caller's data gains `ln k` per repeat purchase (the density of the purchase times in the
+/// caller's unit). `None` when the times are moderate.
+pub(crate) fn rescale_time(rows: &mut RfmData, rates: &[usize]) -> Option<Rescaling> {
+    let k = rows.time_scale();
     if k == 1.0 {
-        return fit(data, options);
+        return None;
     }
-    let mut scaled_options = options.clone();
-    if let Some(start) = &mut scaled_options.start {
-        for &i in rates {
-            if let Some(v) = start.get_mut(i) {
-                *v *= k;
-            }
-        }
-    }
-    let mut est = fit(&data.with_time_scaled(k), &scaled_options)?;
-    for &i in rates {
-        est.rescale_param(i, 1.0 / k);
-    }
-    let repeat: f64 = data
+    let repeat: f64 = rows
         .frequency()
         .iter()
-        .zip(data.weights())
+        .zip(rows.weights())
         .map(|(x, w)| x * w)
         .sum();
-    est.log_likelihood += repeat * k.ln();
-    Ok(est)
+    *rows = rows.with_time_scaled(k);
+    Some(Rescaling {
+        factor: k,
+        params: rates.to_vec(),
+        log_jacobian: repeat,
+    })
+}
+
+/// The mean purchase rate `Σ w x / Σ w T` of the rows (`1/Σ w T` without repeat purchases), to
+/// scale start points.
+pub(crate) fn purchase_rate(rows: &RfmData) -> f64 {
+    let (sx, st) = rows
+        .frequency()
+        .iter()
+        .zip(rows.age())
+        .zip(rows.weights())
+        .fold((0.0, 0.0), |(sx, st), ((x, t), w)| (sx + w * x, st + w * t));
+    if sx > 0.0 { sx / st } else { 1.0 / st }
 }
 
 /// A parametric model: its parameters by name, in a fixed order.
 pub trait Model: Sized {
+    /// The model's short name, as the `fit` example's `--model` flag and the serialised
+    /// [`crate::Fitted`] spell it (e.g. `"bgnbd"`).
+    const NAME: &'static str;
     /// Parameter names, in the order of [`Model::params`].
     const PARAM_NAMES: &'static [&'static str];
     /// The parameter values, in [`Model::PARAM_NAMES`] order.

@@ -73,9 +73,13 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_non_negative, check_positive};
-use crate::fitted::Fitted;
+use crate::fit::objective::params;
 use crate::models::{Model, TransactionModel};
-use crate::optimize::{FitOptions, Objective, maximize};
+use rand::Rng;
+use rand_distr::{Distribution, Exp, Gamma};
+
+use super::simulation::{Budget, Simulate, Simulated, check_age, check_design, dist_err};
+use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::parallel::sum_rows;
 use crate::quadrature::{integrate, integrate_vec};
 use crate::special::{
@@ -134,6 +138,7 @@ impl fmt::Display for ParetoNbd {
 }
 
 impl Model for ParetoNbd {
+    const NAME: &'static str = "pnbd";
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "s", "beta"];
 
     fn params(&self) -> Vec<f64> {
@@ -1109,6 +1114,88 @@ fn finite(v: f64, what: &str) -> Result<f64> {
     }
 }
 
+/// Per customer: `λ ~ Gamma(r, α)`, `μ ~ Gamma(s, β)` (rates), lifetime `ω ~ Exp(μ)`; purchases
+/// form a Poisson process with rate `λ` on `(0, min(ω, T)]`; the customer is alive at `T` when
+/// `ω > T` (Schmittlein, Morrison & Colombo 1987). The design is the customers' ages `T`.
+impl Simulate for ParetoNbd {
+    type Design = [f64];
+    type Output = Simulated;
+
+    fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Simulated> {
+        check_design(ages.len())?;
+        let purchase = Gamma::new(self.r, 1.0 / self.alpha).map_err(dist_err)?;
+        let dropout = Gamma::new(self.s, 1.0 / self.beta).map_err(dist_err)?;
+        let mut budget = Budget::default();
+        let (mut xs, mut txs, mut alive) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, &t_end) in ages.iter().enumerate() {
+            check_age(i, t_end)?;
+            let lambda: f64 = purchase.sample(rng);
+            let mu: f64 = dropout.sample(rng);
+            let lifetime = if mu > 0.0 {
+                Exp::new(mu).map_err(dist_err)?.sample(rng)
+            } else {
+                f64::INFINITY
+            };
+            let end = lifetime.min(t_end);
+            let (mut x, mut tx) = (0u64, 0.0);
+            if lambda > 0.0 {
+                let exp = Exp::new(lambda).map_err(dist_err)?;
+                let mut t = 0.0;
+                loop {
+                    t += exp.sample(rng);
+                    if t > end {
+                        break;
+                    }
+                    budget.spend()?;
+                    x += 1;
+                    tx = t;
+                }
+            }
+            xs.push(x as f64);
+            txs.push(tx);
+            alive.push(lifetime > t_end);
+        }
+        let data = RfmData::new(xs, txs, ages.to_vec())?;
+        Ok(Simulated { data, alive })
+    }
+}
+
+impl Estimable for ParetoNbd {
+    type Data = RfmData;
+    type Rows = RfmData;
+
+    fn prepare(data: &RfmData) -> Result<RfmData> {
+        data.require_repeat_purchases("Pareto/NBD")?;
+        Ok(data.without_monetary_value().compress())
+    }
+
+    /// α and β are rates per unit of time.
+    fn condition(rows: &mut RfmData) -> Option<Rescaling> {
+        super::rescale_time(rows, &[1, 3])
+    }
+
+    fn starts(rows: &RfmData, _lower: &[f64]) -> Vec<Vec<f64>> {
+        ParetoNbdObjective::new(rows).default_starts()
+    }
+
+    fn objective(rows: &RfmData) -> Box<dyn Objective> {
+        Box::new(ParetoNbdObjective::new(rows))
+    }
+
+    /// A first fit to a subsample gives the start of the fit to all rows.
+    fn subset(rows: &RfmData, keep: &[usize]) -> Option<RfmData> {
+        let pick = |v: &[f64]| keep.iter().filter_map(|&i| v.get(i).copied()).collect();
+        RfmData::from_columns(
+            pick(rows.frequency()),
+            pick(rows.recency()),
+            pick(rows.age()),
+            None,
+            Some(pick(rows.weights())),
+        )
+        .ok()
+    }
+}
+
 impl ParetoNbd {
     /// A Pareto/NBD model with shape `r` and rate `alpha` of the purchase-rate distribution and
     /// shape `s` and rate `beta` of the dropout-rate distribution.
@@ -1275,33 +1362,7 @@ impl ParetoNbd {
     /// than a start point is found; [`Error::InvalidParameter`] for invalid options. A fit that
     /// ends without a vanishing gradient is returned with [`Fitted::converged`] `false`.
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<ParetoNbd>> {
-        data.require_repeat_purchases("Pareto/NBD")?;
-        let compressed = data.without_monetary_value().compress();
-        // α and β are rates per unit of time: fitted in a well-conditioned unit.
-        let est = super::fit_in_time_unit(&compressed, options, &[1, 3], |data, options| {
-            let objective = ParetoNbdObjective::new(data);
-            let mut starts = objective.default_starts();
-            const LARGE: usize = 50_000;
-            const SUBSAMPLE: usize = 20_000;
-            if options.start.is_none() && objective.len() > LARGE {
-                let step = objective.len() as f64 / SUBSAMPLE as f64;
-                let rows: Vec<usize> = (0..SUBSAMPLE)
-                    .map(|i| ((i as f64 + 0.5) * step) as usize)
-                    .collect();
-                let sub = objective.subset(&rows);
-                if let Ok(est) = maximize(&sub, &[0.0; 4], &sub.default_starts(), options) {
-                    starts.insert(0, est.params);
-                }
-            }
-            maximize(&objective, &[0.0; 4], &starts, options)
-        })?;
-        let model = ParetoNbd::from_params(&est.params)?;
-        Ok(Fitted::new(
-            model,
-            est,
-            compressed.n_customers(),
-            compressed.len(),
-        ))
+        crate::fit::fit(data, options)
     }
 
     /// `ln P(alive | x, t_x, T)`.
@@ -1618,21 +1679,6 @@ impl ParetoNbdObjective {
         self.x_index.len()
     }
 
-    /// The objective over a subset of the rows.
-    fn subset(&self, rows: &[usize]) -> Self {
-        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
-        let freq: Vec<f64> = rows
-            .iter()
-            .map(|&i| self.xs[self.x_index[i] as usize])
-            .collect();
-        Self::from_rows(
-            &freq,
-            &pick(&self.recency),
-            &pick(&self.age),
-            &pick(&self.weight),
-        )
-    }
-
     /// Start points scaled to the data: `r/α` matched to the mean purchase rate `Σx/ΣT`, `β`
     /// proportional to the mean age (CLVTools' start (0.5, 15, 0.5, 10) on CDNOW weeks is the
     /// first of these).
@@ -1689,7 +1735,9 @@ impl Objective for ParetoNbdObjective {
     }
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
-        let th = [theta[0], theta[1], theta[2], theta[3]];
+        let Some(th) = params::<4>(theta, grad.as_deref()) else {
+            return f64::NAN;
+        };
         let [r, alpha, s, beta] = th;
         // Series coefficients of both tails for each distinct frequency.
         let a_ge_b = alpha >= beta;

@@ -65,9 +65,13 @@ use std::fmt;
 
 use crate::data::{CohortData, LifetimeData};
 use crate::error::{Error, Result, check_positive};
-use crate::fitted::Fitted;
+use crate::fit::objective::params;
 use crate::models::Model;
-use crate::optimize::{FitOptions, Objective, maximize};
+use rand::Rng;
+use rand_distr::{Beta, Distribution};
+
+use super::simulation::{Simulate, check_design, dist_err};
+use crate::fit::{Estimable, FitOptions, Fitted, Objective};
 use crate::parallel::sum_rows;
 use crate::special::{
     digamma_difference, digamma_second_difference, hyp2f1, ln_pochhammer_ratio, ln1p_ratio,
@@ -122,6 +126,7 @@ impl fmt::Display for Sbg {
 }
 
 impl Model for Sbg {
+    const NAME: &'static str = "sbg";
     const PARAM_NAMES: &'static [&'static str] = &["alpha", "beta"];
 
     fn params(&self) -> Vec<f64> {
@@ -474,53 +479,7 @@ impl Sbg {
     /// [`Error::InvalidParameter`] for invalid options. A fit that ends without a vanishing
     /// gradient is returned with [`Fitted::converged`] `false`.
     pub fn fit(data: &LifetimeData, options: &FitOptions) -> Result<Fitted<Sbg>> {
-        let compressed = data.compress();
-        let objective = SbgObjective::new(&compressed);
-        // Data-driven starts: match α/(α+β) = P(T = 1) to the share churning in period 1.
-        let (churn1, total) = compressed
-            .durations()
-            .iter()
-            .zip(compressed.churned())
-            .zip(compressed.weights())
-            .fold((0.0, 0.0), |(c, n), ((&t, &churned), &w)| {
-                (c + if churned && t == 1 { w } else { 0.0 }, n + w)
-            });
-        let churned: f64 = compressed
-            .churned()
-            .iter()
-            .zip(compressed.weights())
-            .filter(|&(&c, _)| c)
-            .map(|(_, w)| w)
-            .sum();
-        if churned == 0.0 {
-            return Err(Error::InvalidInput(
-                "no customer churned (field `churned` is false in every row): the sBG \
-                 likelihood then grows without bound as α → 0 and has no maximum"
-                    .into(),
-            ));
-        }
-        if churn1 == total {
-            return Err(Error::InvalidInput(
-                "every customer churned in period 1 (field `duration` is 1 and `churned` is \
-                 true in every row): the sBG likelihood then grows without bound as β → 0 and \
-                 has no maximum"
-                    .into(),
-            ));
-        }
-        let p1 = (churn1 / total).clamp(0.02, 0.98);
-        let mut starts = vec![vec![1.0, 1.0]];
-        for s in [1.0, 4.0, 0.5] {
-            starts.push(vec![p1 * s, (1.0 - p1) * s]);
-        }
-        starts.push(vec![0.5, 3.0]);
-        let est = maximize(&objective, &[0.0; 2], &starts, options)?;
-        let model = Sbg::from_params(&est.params)?;
-        Ok(Fitted::new(
-            model,
-            est,
-            compressed.n_customers(),
-            compressed.len(),
-        ))
+        crate::fit::fit(data, options)
     }
 
     /// Fits the model jointly to one or more cohorts' survival counts (each cohort with its own
@@ -542,6 +501,101 @@ impl Sbg {
     pub fn fit_cohorts(data: &CohortData, options: &FitOptions) -> Result<Fitted<Sbg>> {
         Sbg::fit(&data.to_lifetimes(), options)
     }
+}
+
+/// Per customer: `θ ~ Beta(α, β)`, lifetime `T ~ Geometric(θ)` on `{1, 2, ...}` (drawn by
+/// inversion, `T = 1 + ⌊ln U / ln(1−θ)⌋`); a customer with `T <= horizon` churned in period `T`,
+/// otherwise is still active after `horizon` periods (right-censored). The design is the number
+/// of periods each customer is observed for; the output their lifetimes, in the order given.
+impl Simulate for Sbg {
+    type Design = [u32];
+    type Output = LifetimeData;
+
+    fn simulate<R: Rng + ?Sized>(&self, horizons: &[u32], rng: &mut R) -> Result<LifetimeData> {
+        check_design(horizons.len())?;
+        let beta = Beta::new(self.alpha, self.beta).map_err(dist_err)?;
+        let (mut duration, mut churned) = (Vec::new(), Vec::new());
+        for (i, &horizon) in horizons.iter().enumerate() {
+            if horizon == 0 {
+                return Err(Error::data(i + 1, "horizon", 0, "horizon must be >= 1"));
+            }
+            let theta: f64 = beta.sample(rng);
+            // U in (0, 1]; a lifetime beyond the horizon (or θ = 0, never churning) is censored.
+            let u = 1.0 - rng.random::<f64>();
+            let failures = if theta > 0.0 {
+                u.ln() / (-theta).ln_1p()
+            } else {
+                f64::INFINITY
+            };
+            if failures < f64::from(horizon) {
+                duration.push(failures.floor() as u32 + 1);
+                churned.push(true);
+            } else {
+                duration.push(horizon);
+                churned.push(false);
+            }
+        }
+        LifetimeData::new(duration, churned)
+    }
+}
+
+impl Estimable for Sbg {
+    type Data = LifetimeData;
+    type Rows = LifetimeData;
+
+    /// Compressed lifetimes; refuses data without a maximum (nobody churned, or everybody in
+    /// period 1).
+    fn prepare(data: &LifetimeData) -> Result<LifetimeData> {
+        let compressed = data.compress();
+        let (churn1, total, churned) = churn_counts(&compressed);
+        if churned == 0.0 {
+            return Err(Error::InvalidInput(
+                "no customer churned (field `churned` is false in every row): the sBG \
+                 likelihood then grows without bound as α → 0 and has no maximum"
+                    .into(),
+            ));
+        }
+        if churn1 == total {
+            return Err(Error::InvalidInput(
+                "every customer churned in period 1 (field `duration` is 1 and `churned` is \
+                 true in every row): the sBG likelihood then grows without bound as β → 0 and \
+                 has no maximum"
+                    .into(),
+            ));
+        }
+        Ok(compressed)
+    }
+
+    /// α/(α+β) = P(T = 1) matched to the share churning in period 1, at a few scales.
+    fn starts(rows: &LifetimeData, _lower: &[f64]) -> Vec<Vec<f64>> {
+        let (churn1, total, _) = churn_counts(rows);
+        let p1 = (churn1 / total).clamp(0.02, 0.98);
+        let mut starts = vec![vec![1.0, 1.0]];
+        for s in [1.0, 4.0, 0.5] {
+            starts.push(vec![p1 * s, (1.0 - p1) * s]);
+        }
+        starts.push(vec![0.5, 3.0]);
+        starts
+    }
+
+    fn objective(rows: &LifetimeData) -> Box<dyn Objective> {
+        Box::new(SbgObjective::new(rows))
+    }
+}
+
+/// Weighted counts of `rows`: churned in period 1, all, and churned at all.
+fn churn_counts(rows: &LifetimeData) -> (f64, f64, f64) {
+    rows.durations()
+        .iter()
+        .zip(rows.churned())
+        .zip(rows.weights())
+        .fold((0.0, 0.0, 0.0), |(c1, n, c), ((&t, &churned), &w)| {
+            (
+                c1 + if churned && t == 1 { w } else { 0.0 },
+                n + w,
+                c + if churned { w } else { 0.0 },
+            )
+        })
 }
 
 fn check_duration(duration: u32) -> Result<f64> {
@@ -624,7 +678,9 @@ impl Objective for SbgObjective {
     }
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
-        let (a, b) = (theta[0], theta[1]);
+        let Some([a, b]) = params::<2>(theta, grad.as_deref()) else {
+            return f64::NAN;
+        };
         let domain = Sbg::MIN_PARAM..=Sbg::MAX_PARAM;
         if !(domain.contains(&a) && domain.contains(&b)) {
             // Outside the model's domain (the optimiser may probe there): infeasible.

@@ -1,0 +1,80 @@
+//! [`Objective`]: a model's log-likelihood over a data set, as the optimiser sees it.
+
+use crate::error::{Error, Result};
+
+/// A log-likelihood over a data set, as the optimiser sees it: implemented by each model
+/// ([`crate::fit::Estimable::objective`]), and handed out (e.g. by [`crate::BgNbd::objective`])
+/// for benchmarks and checks.
+///
+/// Parameters are the model's natural parameters in [`crate::Model::PARAM_NAMES`] order.
+/// [`Objective::log_likelihood`] returns NaN (never panics) when `theta` or `grad` does not
+/// have [`Objective::n_params`] values; [`Objective::evaluate`] says so in an error instead.
+///
+/// ```
+/// use clv::{BgNbd, Objective, RfmData};
+/// let data = RfmData::new(vec![2.0, 0.0], vec![30.43, 0.0], vec![38.86, 38.86])?;
+/// let objective = BgNbd::objective(&data);
+/// assert!(objective.log_likelihood(&[0.243, 4.414], None).is_nan());
+/// assert!(objective.evaluate(&[0.243, 4.414], None).is_err());
+/// let ll = objective.evaluate(&[0.243, 4.414, 0.793, 2.426], None)?;
+/// assert!(ll < 0.0);
+/// # Ok::<(), clv::Error>(())
+/// ```
+pub trait Objective {
+    /// Number of parameters.
+    fn n_params(&self) -> usize;
+    /// Total weight of the observations (number of customers): the mean is taken over it.
+    fn n_obs(&self) -> f64;
+    /// Number of rows summed per evaluation (sets the attainable precision); defaults to `n_obs`.
+    fn n_rows(&self) -> usize {
+        self.n_obs() as usize
+    }
+    /// Total weighted log-likelihood at the natural parameters `theta`; when `grad` is given,
+    /// also writes `∂LL/∂θ` into it. May return a non-finite value (treated as infeasible); NaN
+    /// when `theta` or `grad` has the wrong length.
+    fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64;
+
+    /// [`Objective::log_likelihood`] with its arguments checked.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `theta` or `grad` does not have [`Objective::n_params`]
+    /// values; [`Error::InvalidParameter`] when a value of `theta` is not finite.
+    fn evaluate(&self, theta: &[f64], grad: Option<&mut [f64]>) -> Result<f64> {
+        let k = self.n_params();
+        let g = grad.as_ref().map_or(k, |g| g.len());
+        if theta.len() != k || g != k {
+            return Err(Error::InvalidInput(format!(
+                "the model has {k} parameters; got {} values and a gradient of {g}",
+                theta.len()
+            )));
+        }
+        if let Some(v) = theta.iter().find(|v| !v.is_finite()) {
+            return Err(Error::param("theta", *v, "every value must be finite"));
+        }
+        Ok(self.log_likelihood(theta, grad))
+    }
+}
+
+impl<O: Objective + ?Sized> Objective for Box<O> {
+    fn n_params(&self) -> usize {
+        (**self).n_params()
+    }
+    fn n_obs(&self) -> f64 {
+        (**self).n_obs()
+    }
+    fn n_rows(&self) -> usize {
+        (**self).n_rows()
+    }
+    fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
+        (**self).log_likelihood(theta, grad)
+    }
+}
+
+/// `theta` as a `K`-array when it and `grad` (if any) have `K` values: the guard every
+/// [`Objective::log_likelihood`] starts with (NaN otherwise).
+pub(crate) fn params<const K: usize>(theta: &[f64], grad: Option<&[f64]>) -> Option<[f64; K]> {
+    if grad.is_some_and(|g| g.len() != K) {
+        return None;
+    }
+    theta.try_into().ok()
+}
