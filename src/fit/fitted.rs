@@ -398,7 +398,7 @@ impl<M: Model> Fitted<M> {
     /// `D = 2 (LL − LL_restricted)`, referred to χ² with `k − k_restricted` degrees of freedom.
     ///
     /// ```
-    /// use clv::{BgNbd, FitOptions, RfmData, Sbg, data::CohortData};
+    /// use clv::{BgNbd, FitOptions, RfmData};
     /// let data = RfmData::from_csv_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/cdnow_customers_summary.csv"))?;
     /// let fitted = BgNbd::fit(&data, &FitOptions::default())?;
     /// // a model is not a restriction of itself: no degrees of freedom
