@@ -351,3 +351,32 @@ fn correlation_survives_spends_near_the_largest_float() {
     let flat = SpendData::new(vec![1.0, 2.0], vec![1e300, 1e300]).unwrap();
     assert_eq!(flat.frequency_spend_correlation(), None);
 }
+
+// ---- transaction summaries ----------------------------------------------------------------
+
+#[test]
+fn transaction_summaries_carry_the_customer_ids() {
+    use clv::data::{Periods, TransactionLog};
+    let log = TransactionLog::new(
+        ["b", "a", "b", "c", "a"],
+        vec![0.0, 1.0, 4.0, 2.0, 6.0],
+        None,
+    )
+    .unwrap();
+    let summary = log.summarize(&Periods::days(), 10.0).unwrap();
+    assert_eq!(summary.data().ids().unwrap(), ["b", "a", "c"]);
+    assert_eq!(summary.customer_ids(), summary.data().ids().unwrap());
+    let split = log
+        .calibration_holdout(&Periods::days(), 5.0, None)
+        .unwrap();
+    assert_eq!(split.calibration().ids().unwrap(), split.customer_ids());
+    assert_eq!(split.n_customers(), 3);
+    // through a filter and back from the distinct customers to each id
+    let data = summary.into_data();
+    let repeaters = data.repeat_customers().unwrap();
+    assert_eq!(repeaters.ids().unwrap(), ["b", "a"]);
+    let (distinct, index) = data.distinct_customers();
+    for (i, &k) in index.iter().enumerate() {
+        assert_eq!(distinct.customer(k), data.customer(i), "{:?}", data.id(i));
+    }
+}

@@ -406,6 +406,15 @@ impl RfmData {
         })
     }
 
+    /// The same rows with customer ids known to be distinct, not blank and one per row (those
+    /// of a transaction log's customers, interned and checked as the log was built).
+    pub(crate) fn with_distinct_ids(self, ids: Vec<String>) -> Self {
+        RfmData {
+            ids: Some(ids),
+            ..self
+        }
+    }
+
     /// The same rows without customer ids.
     pub fn without_ids(self) -> Self {
         RfmData { ids: None, ..self }

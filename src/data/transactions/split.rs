@@ -21,7 +21,6 @@ impl TransactionLog {
     pub fn summarize(&self, periods: &Periods, observation_end: f64) -> Result<Summary> {
         let split = self.split(periods, observation_end, observation_end, false)?;
         Ok(Summary {
-            ids: split.ids,
             data: split.calibration,
             first_purchase: split.first_purchase,
             n_excluded: split.n_excluded,
@@ -279,14 +278,16 @@ impl TransactionLog {
                 self.show(cal_end)
             )));
         }
+        // The log's ids are distinct (interned), so are those of its customers.
+        let ids = out
+            .ids
+            .iter()
+            .map(|&k| self.ids[k as usize].clone())
+            .collect();
         let calibration =
-            RfmData::from_columns(out.x, out.t_x, out.age, has_amount.then_some(out.m), None)?;
+            RfmData::from_columns(out.x, out.t_x, out.age, has_amount.then_some(out.m), None)?
+                .with_distinct_ids(ids);
         Ok(CalibrationHoldout {
-            ids: out
-                .ids
-                .iter()
-                .map(|&k| self.ids[k as usize].clone())
-                .collect(),
             calibration,
             holdout_transactions: out.x_star,
             holdout_duration: to_unit(p_end - p_cut),

@@ -5,7 +5,6 @@ use crate::data::RfmData;
 /// A per-customer summary built by [`TransactionLog::summarize`](super::TransactionLog::summarize).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
-    pub(super) ids: Vec<String>,
     pub(super) data: RfmData,
     pub(super) first_purchase: Vec<f64>,
     pub(super) n_excluded: usize,
@@ -13,7 +12,8 @@ pub struct Summary {
 
 impl Summary {
     /// The validated summary `(x, t_x, T[, monetary value])`, one row per included customer in
-    /// order of first appearance in the log.
+    /// order of first appearance in the log, with the customers' ids
+    /// ([`RfmData::ids`]).
     pub fn data(&self) -> &RfmData {
         &self.data
     }
@@ -25,7 +25,7 @@ impl Summary {
 
     /// Customer id of each row of [`Summary::data`].
     pub fn customer_ids(&self) -> &[String] {
-        &self.ids
+        self.data.ids().unwrap_or_default()
     }
 
     /// Per row, the time of the first purchase in the summary's unit, measured from the start of
@@ -49,7 +49,6 @@ impl Summary {
 /// [`CalibrationHoldout::calibration_end`] and the holdout at [`CalibrationHoldout::holdout_end`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct CalibrationHoldout {
-    pub(super) ids: Vec<String>,
     pub(super) calibration: RfmData,
     pub(super) holdout_transactions: Vec<f64>,
     pub(super) holdout_duration: f64,
@@ -62,19 +61,20 @@ pub struct CalibrationHoldout {
 
 impl CalibrationHoldout {
     /// The calibration summary `(x, t_x, T[, monetary value])`, one row per customer whose first
-    /// purchase precedes the cut-off period, in order of first appearance in the log.
+    /// purchase precedes the cut-off period, in order of first appearance in the log, with the
+    /// customers' ids ([`RfmData::ids`]).
     pub fn calibration(&self) -> &RfmData {
         &self.calibration
     }
 
     /// Customer id of each row.
     pub fn customer_ids(&self) -> &[String] {
-        &self.ids
+        self.calibration.ids().unwrap_or_default()
     }
 
     /// Number of customers in the calibration summary.
     pub fn n_customers(&self) -> usize {
-        self.ids.len()
+        self.calibration.len()
     }
 
     /// Per row, the number of repeat transactions (distinct purchase periods) after the cut-off
