@@ -8,6 +8,9 @@
 //! input order).
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// The total-order key of a float: equal keys for equal values (`-0` and `0` included), and
 /// keys ordered as the values. For non-negative values this is the bit pattern of `v + 0.0`
@@ -62,6 +65,14 @@ impl PartialEq for ColumnsRow<'_> {
 
 impl Eq for ColumnsRow<'_> {}
 
+impl Hash for ColumnsRow<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for k in self.keys() {
+            k.hash(state);
+        }
+    }
+}
+
 /// The distinct rows of a table, as found by [`group`].
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Groups {
@@ -74,34 +85,113 @@ pub(crate) struct Groups {
 }
 
 /// Groups the `n` rows of a table by `key(i)`: the distinct keys in increasing order, each with
-/// its first input row and the sum of `weight(i)` over its rows, and for each input row the
-/// index of its group.
-pub(crate) fn group<K: Ord>(
+/// its first input row and the sum of `weight(i)` over its rows (added in input order), and for
+/// each input row the index of its group.
+///
+/// Rows are first grouped by hashing, which costs one pass plus a sort of the distinct keys;
+/// when the distinct keys turn out to be many (more than an eighth of the rows), all rows are
+/// sorted instead. Both ways give the same groups.
+pub(crate) fn group<K: Ord + Hash>(
     n: usize,
     key: impl Fn(usize) -> K,
     weight: impl Fn(usize) -> f64,
 ) -> Groups {
+    let (first, index) =
+        group_by_hash(n, &key, n / 8 + 64).unwrap_or_else(|| group_by_sort(n, &key));
+    let mut w = vec![0.0; first.len()];
+    for (i, &g) in index.iter().enumerate() {
+        w[g] += weight(i);
+    }
+    Groups {
+        first,
+        weight: w,
+        index,
+    }
+}
+
+/// Per group in key order its first row, and per row its group: by hashing the keys, then
+/// sorting the distinct ones. `None` when there are more than `limit` distinct keys.
+fn group_by_hash<K: Ord + Hash>(
+    n: usize,
+    key: impl Fn(usize) -> K,
+    limit: usize,
+) -> Option<(Vec<usize>, Vec<usize>)> {
+    // Groups numbered in order of first appearance.
+    let mut seen: HashMap<K, usize, BuildHasherDefault<MixHasher>> = HashMap::default();
+    let mut first = Vec::new();
+    let mut index = Vec::with_capacity(n);
+    for i in 0..n {
+        let g = match seen.entry(key(i)) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                if first.len() >= limit {
+                    return None;
+                }
+                first.push(i);
+                *e.insert(first.len() - 1)
+            }
+        };
+        index.push(g);
+    }
+    // Renumber them in key order.
+    let mut keys: Vec<(K, usize)> = seen.into_iter().collect();
+    keys.sort_unstable();
+    let mut rank = vec![0; keys.len()];
+    for (r, &(_, g)) in keys.iter().enumerate() {
+        rank[g] = r;
+    }
+    for g in &mut index {
+        *g = rank[*g];
+    }
+    Some((keys.iter().map(|&(_, g)| first[g]).collect(), index))
+}
+
+/// As [`group_by_hash`] by sorting every row by `(key, row)`: the first row of a group is its
+/// lowest.
+fn group_by_sort<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> (Vec<usize>, Vec<usize>) {
     let mut keyed: Vec<(K, usize)> = (0..n).map(|i| (key(i), i)).collect();
-    // Equal keys end up ordered by row: the first of a group is its lowest row, and its weights
-    // are added in input order.
     keyed.sort_unstable();
-    let mut groups = Groups {
-        first: Vec::new(),
-        weight: Vec::new(),
-        index: vec![0; n],
-    };
+    let mut first = Vec::new();
+    let mut index = vec![0; n];
     let mut last: Option<&K> = None;
     for (k, i) in &keyed {
         if last != Some(k) {
-            groups.first.push(*i);
-            groups.weight.push(0.0);
+            first.push(*i);
             last = Some(k);
         }
-        let g = groups.first.len() - 1;
-        groups.weight[g] += weight(*i);
-        groups.index[*i] = g;
+        index[*i] = first.len() - 1;
     }
-    groups
+    (first, index)
+}
+
+/// A fast hasher for the integer keys of [`group`] (no protection against chosen collisions,
+/// which a table of customers does not need): each word is folded in by a multiply, and the
+/// result mixed by the finaliser of MurmurHash3 so that keys differing only in their high bits
+/// (floats such as 2.0 and 3.0) spread over the low bits the table uses.
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(23) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 /// The values of `column` at the rows `rows`.
@@ -146,6 +236,19 @@ mod tests {
         let reversed: Vec<i32> = keys.iter().rev().copied().collect();
         let h = group(keys.len(), |i| reversed[i], |_| 1.0);
         assert_eq!(pick(&reversed, &h.first), pick(&keys, &g.first));
+    }
+
+    #[test]
+    fn hashing_and_sorting_give_the_same_groups() {
+        let keys: Vec<(u64, bool)> = (0..500u64).map(|i| ((i * 7919) % 37, i % 3 == 0)).collect();
+        let by_hash = group_by_hash(keys.len(), |i| keys[i], usize::MAX).unwrap();
+        assert_eq!(by_hash, group_by_sort(keys.len(), |i| keys[i]));
+        assert_eq!(group_by_hash(keys.len(), |i| keys[i], 10), None);
+        // past the limit, `group` sorts
+        let distinct: Vec<u64> = (0..1000u64).rev().collect();
+        let g = group(distinct.len(), |i| distinct[i], |_| 1.0);
+        assert_eq!(g.first[0], 999);
+        assert_eq!(g.index[0], 999);
     }
 
     #[test]
