@@ -145,6 +145,30 @@ fn covariate_errors_name_row_and_covariate() {
     }
 }
 
+#[test]
+fn csv_covariates_are_read_by_name() {
+    let read = |text: &str, names: &[&str]| {
+        RfmData::from_csv_reader_with_covariates(text.as_bytes(), names)
+    };
+    let csv = "id,frequency,recency,T,z1,z2\na,2,3,5,-1.5,0\nb,0,0,5,2,-0\n";
+    let data = read(csv, &["z2", "z1"]).unwrap();
+    assert_eq!(data.covariate_names(), ["z2", "z1"]);
+    assert_eq!(data.covariate("z1").unwrap(), &[-1.5, 2.0]);
+    assert_eq!(data.ids().unwrap(), ["a", "b"]);
+    assert_eq!(
+        read(csv, &[]).unwrap(),
+        RfmData::from_csv_reader(csv.as_bytes()).unwrap()
+    );
+    let e = read(csv, &["z3"]).unwrap_err();
+    assert_eq!(location(&e), (1, "z3"));
+    let e = read("frequency,recency,T,z\n2,3,5,1\n0,0,5,x\n", &["z"]).unwrap_err();
+    assert_eq!(location(&e), (3, "z"));
+    let e = read("frequency,recency,T,z\n2,3,5,NaN\n", &["z"]).unwrap_err();
+    assert_eq!(location(&e), (2, "z"));
+    let e = read(csv, &["z1", "z1"]).unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+}
+
 // ---- selection ----------------------------------------------------------------------------
 
 #[test]

@@ -68,6 +68,22 @@ pub(crate) fn check_id_column(n: usize, ids: &[String]) -> Result<()> {
     check_ids(ids, |i| i + 1, ID_COLUMNS[0])
 }
 
+/// Checks a value of covariate `name` on row `row`: a finite number. Returns it with `-0`
+/// folded into `0`.
+///
+/// Errors: [`Error::InvalidData`] naming the row and the covariate for NaN or an infinity.
+pub(crate) fn check_covariate(row: usize, name: &str, v: f64) -> Result<f64> {
+    if !v.is_finite() {
+        return Err(Error::data(
+            row,
+            name,
+            show(v),
+            format!("covariate `{name}` must be a finite number"),
+        ));
+    }
+    Ok(v + 0.0)
+}
+
 /// Named `f64` columns describing the customers (covariates), each with one finite value per
 /// row.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -109,15 +125,7 @@ impl Covariates {
                 )));
             }
             for (i, v) in column.iter_mut().enumerate() {
-                if !v.is_finite() {
-                    return Err(Error::data(
-                        i + 1,
-                        name,
-                        show(*v),
-                        format!("covariate `{name}` must be a finite number"),
-                    ));
-                }
-                *v += 0.0;
+                *v = check_covariate(i + 1, name, *v)?;
             }
         }
         Ok(Covariates { names, columns })

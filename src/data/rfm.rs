@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::columns::{Covariates, check_id_column, check_ids, find_id_column};
+use super::columns::{Covariates, check_covariate, check_id_column, check_ids, find_id_column};
 use super::compress::{ColumnsRow, float_key, group, pick};
 use super::limits::{check_amount, check_count, check_time, check_weight, show, with_text};
 use super::table::{Csv, open, rename_field};
@@ -314,6 +314,30 @@ impl RfmData {
     /// earlier row's (both lines named); [`Error::InvalidInput`] for a file without data rows;
     /// [`Error::Io`] when reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
+        Self::from_csv_reader_with_covariates(reader, &[])
+    }
+
+    /// As [`RfmData::from_csv_reader`], also reading the named columns as covariates (see
+    /// [`RfmData::with_covariates`]), in the order given.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "customer_id,frequency,recency,T,age,urban\na,2,30,38,31,1\nb,0,0,38,58,0\n";
+    /// let data = RfmData::from_csv_reader_with_covariates(csv.as_bytes(), &["urban", "age"])?;
+    /// assert_eq!(data.covariate_names(), ["urban", "age"]);
+    /// assert_eq!(data.covariate("age"), Some(&[31.0, 58.0][..]));
+    /// let bad = "frequency,recency,T,age\n2,30,38,31\n0,0,38,inf\n";
+    /// let err = RfmData::from_csv_reader_with_covariates(bad.as_bytes(), &["age"]).unwrap_err();
+    /// assert!(err.to_string().contains("row 3, field `age`"));
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`RfmData::from_csv_reader`], plus: [`Error::InvalidData`] (row 1) for a covariate
+    /// column missing from the header; [`Error::InvalidData`] with the line, covariate and value
+    /// for a covariate value that is not a number, or is NaN or infinite;
+    /// [`Error::InvalidInput`] for a covariate named twice.
+    pub fn from_csv_reader_with_covariates(reader: impl Read, covariates: &[&str]) -> Result<Self> {
         let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
         let cx = csv.require(&["frequency"])?;
         let ctx = csv.require(&["recency"])?;
@@ -321,6 +345,11 @@ impl RfmData {
         let cm = csv.find(&["monetary_value"])?;
         let cw = csv.find(&["weight", "weights"])?;
         let ci = find_id_column(&csv)?;
+        let cz = covariates
+            .iter()
+            .map(|name| csv.require(&[name]))
+            .collect::<Result<Vec<_>>>()?;
+        let mut z: Vec<Vec<f64>> = vec![Vec::new(); cz.len()];
         let w_name = cw
             .as_ref()
             .map_or("weight", |c| c.name.as_str())
@@ -367,6 +396,13 @@ impl RfmData {
                 ids.push(csv.text(c)?.to_string());
                 lines.push(line);
             }
+            for (c, column) in cz.iter().zip(&mut z) {
+                let (v, text) = csv.number(c)?;
+                column.push(
+                    check_covariate(line, &c.name, v)
+                        .map_err(|e| with_text(e, &[(&c.name, text)]))?,
+                );
+            }
         }
         if data.frequency.is_empty() {
             return Err(csv.no_rows("customers"));
@@ -374,7 +410,24 @@ impl RfmData {
         if let (Some(c), Some(ids)) = (&ci, &data.ids) {
             check_ids(ids, |i| lines.get(i).copied().unwrap_or(0), &c.name)?;
         }
-        Ok(data)
+        if cz.is_empty() {
+            return Ok(data);
+        }
+        let names = covariates.iter().map(|s| s.to_string()).collect();
+        data.with_covariates(names, z)
+    }
+
+    /// Reads a CSV file with a header and covariate columns; see
+    /// [`RfmData::from_csv_reader_with_covariates`].
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read, otherwise as
+    /// [`RfmData::from_csv_reader_with_covariates`].
+    pub fn from_csv_path_with_covariates(
+        path: impl AsRef<Path>,
+        covariates: &[&str],
+    ) -> Result<Self> {
+        Self::from_csv_reader_with_covariates(open(path.as_ref())?, covariates)
     }
 
     /// The same rows with customer ids, one per row (replacing any the data had).
