@@ -317,6 +317,18 @@ fn spend_compression_is_sorted_and_keeps_ids_out() {
         data.repeat_customers().unwrap().ids().unwrap(),
         ["a", "b", "d", "e"]
     );
+    // the rows of a spend fit, without copying the repeat customers first
+    let fit_rows = data.distinct_repeat_customers().unwrap();
+    assert_eq!(
+        fit_rows,
+        data.repeat_customers().unwrap().compress_with_index().0
+    );
+    assert_eq!(fit_rows.frequency(), &[1.0, 1.0, 3.0]);
+    let nobody = SpendData::new(vec![0.0, 0.0], vec![0.0, 1.0]).unwrap();
+    assert!(matches!(
+        nobody.distinct_repeat_customers(),
+        Err(Error::InvalidInput(_))
+    ));
 }
 
 #[test]

@@ -290,6 +290,14 @@ impl SpendData {
     /// # Errors
     /// [`Error::InvalidInput`] when no row has `x > 0`.
     pub fn repeat_customers(&self) -> Result<SpendData> {
+        Ok(self.pick_rows(&self.repeat_rows()?, true))
+    }
+
+    /// The indices of the rows with `x > 0`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when there is none.
+    fn repeat_rows(&self) -> Result<Vec<usize>> {
         let keep: Vec<usize> = (0..self.len())
             .filter(|&i| self.frequency[i] > 0.0)
             .collect();
@@ -299,7 +307,26 @@ impl SpendData {
                     .into(),
             ));
         }
-        Ok(self.pick_rows(&keep, true))
+        Ok(keep)
+    }
+
+    /// The distinct `(x, m_x)` rows with `x > 0`, weighted and sorted as by
+    /// [`SpendData::compress_with_index`], without ids: what a spend fit computes on. The same
+    /// as `data.repeat_customers()?.compress_with_index().0`, without copying the rows first.
+    ///
+    /// ```
+    /// use clv::SpendData;
+    /// let data = SpendData::new(vec![3.0, 0.0, 1.0, 3.0], vec![9.5, 0.0, 20.0, 9.5])?;
+    /// let d = data.distinct_repeat_customers()?;
+    /// assert_eq!(d.frequency(), &[1.0, 3.0]);
+    /// assert_eq!(d.weights(), &[1.0, 2.0]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when no row has `x > 0`.
+    pub fn distinct_repeat_customers(&self) -> Result<SpendData> {
+        Ok(self.grouped(&self.repeat_rows()?).0)
     }
 
     /// The rows `rows` (valid indices) of the columns, with the ids when asked for.
@@ -326,12 +353,24 @@ impl SpendData {
     /// # Ok::<(), clv::Error>(())
     /// ```
     pub fn compress_with_index(&self) -> (SpendData, Vec<usize>) {
+        let all: Vec<usize> = (0..self.len()).collect();
+        self.grouped(&all)
+    }
+
+    /// Groups the rows `rows` (valid indices) by `(x, m_x)`: the distinct rows sorted by that
+    /// key, each weighing the sum of its rows' weights, without ids; and for each of `rows` its
+    /// distinct row.
+    fn grouped(&self, rows: &[usize]) -> (SpendData, Vec<usize>) {
         let groups = group(
-            self.len(),
-            |i| (float_key(self.frequency[i]), float_key(self.monetary[i])),
-            |i| self.weight[i],
+            rows.len(),
+            |j| {
+                let i = rows[j];
+                (float_key(self.frequency[i]), float_key(self.monetary[i]))
+            },
+            |j| self.weight[rows[j]],
         );
-        let mut out = self.pick_rows(&groups.first, false);
+        let first: Vec<usize> = groups.first.iter().map(|&j| rows[j]).collect();
+        let mut out = self.pick_rows(&first, false);
         out.weight = groups.weight;
         (out, groups.index)
     }
