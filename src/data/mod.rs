@@ -58,3 +58,10 @@ pub(crate) fn check_columns(
     }
     Ok(())
 }
+
+/// The error of a selection of the customers with a repeat transaction that finds none.
+pub(crate) fn no_repeat_customers() -> crate::Error {
+    crate::Error::InvalidInput(
+        "no customer has a repeat transaction (column `frequency` is 0 in every row)".into(),
+    )
+}

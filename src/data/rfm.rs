@@ -709,12 +709,8 @@ impl RfmData {
     /// # Errors
     /// [`Error::InvalidInput`] when every frequency is 0.
     pub fn repeat_customers(&self) -> Result<Self> {
-        self.filter(|i| self.frequency[i] > 0.0).map_err(|_| {
-            Error::InvalidInput(
-                "no customer has a repeat transaction (column `frequency` is 0 in every row)"
-                    .into(),
-            )
-        })
+        self.filter(|i| self.frequency[i] > 0.0)
+            .map_err(|_| super::no_repeat_customers())
     }
 
     /// The rows `rows` (valid indices) of the columns, with ids and monetary values when asked

@@ -302,10 +302,7 @@ impl SpendData {
             .filter(|&i| self.frequency[i] > 0.0)
             .collect();
         if keep.is_empty() {
-            return Err(Error::InvalidInput(
-                "no customer has a repeat transaction (column `frequency` is 0 in every row)"
-                    .into(),
-            ));
+            return Err(super::no_repeat_customers());
         }
         Ok(keep)
     }
