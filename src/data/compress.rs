@@ -1,9 +1,9 @@
 //! The one compression routine of the data types: identical rows merged into weighted ones.
 //!
 //! Every table ([`RfmData`](crate::RfmData), [`SpendData`](crate::SpendData),
-//! [`LifetimeData`](crate::data::LifetimeData)) compresses through [`group`]: the rows are sorted
-//! by a key, rows with equal keys become one row whose weight is the sum of theirs, and the
-//! distinct rows come out in increasing key order. The result depends only on the multiset of
+//! [`LifetimeData`](crate::data::LifetimeData)) compresses through [`group`]: rows with equal
+//! keys become one row whose weight is the sum of theirs, and the distinct rows come out in
+//! increasing key order, with a map from each input row to its distinct row. The result depends only on the multiset of
 //! rows, never on their input order (up to the rounding of the weight sums, which are added in
 //! input order).
 
