@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
+use super::compress::{group, pick};
 use super::limits::{MAX_DURATION, check_count, check_weight, show, with_text};
 use super::table::{Csv, open};
 use crate::error::{Error, Result};
@@ -519,26 +520,27 @@ impl LifetimeData {
     }
 
     /// Merges identical `(duration, churned)` rows into one row whose weight is the sum of
-    /// theirs, in order of first appearance.
+    /// theirs, sorted by `(duration, churned)` (censored before churned) whatever the input
+    /// order.
+    ///
+    /// ```
+    /// use clv::data::LifetimeData;
+    /// let data = LifetimeData::new(vec![5, 1, 5, 3], vec![false, true, false, true])?;
+    /// let c = data.compress();
+    /// assert_eq!(c.durations(), &[1, 3, 5]);
+    /// assert_eq!(c.weights(), &[1.0, 1.0, 2.0]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
     pub fn compress(&self) -> LifetimeData {
-        let mut index: HashMap<(u32, bool), usize> = HashMap::new();
-        let (mut d, mut c, mut w) = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..self.len() {
-            let key = (self.duration[i], self.churned[i]);
-            match index.get(&key) {
-                Some(&k) => w[k] += self.weight[i],
-                None => {
-                    index.insert(key, d.len());
-                    d.push(key.0);
-                    c.push(key.1);
-                    w.push(self.weight[i]);
-                }
-            }
-        }
+        let groups = group(
+            self.len(),
+            |i| (self.duration[i], self.churned[i]),
+            |i| self.weight[i],
+        );
         LifetimeData {
-            duration: d,
-            churned: c,
-            weight: w,
+            duration: pick(&self.duration, &groups.first),
+            churned: pick(&self.churned, &groups.first),
+            weight: groups.weight,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Input data: validated per-customer summaries and the readers that build them.
 //!
 //! * [`RfmData`]: recency/frequency(/monetary) summaries `(x, t_x, T[, m])` of a noncontractual
-//!   customer base, optionally weighted, validated once at construction.
+//!   customer base, optionally weighted, with optional customer ids and named covariates,
+//!   validated once at construction.
 //! * [`Customer`]: one validated `(x, t_x, T)` triple, the argument of per-customer predictions.
 //! * [`CohortData`] ([`Cohort`]) and [`LifetimeData`]: contractual data (churn observed), as
 //!   cohort survival counts or individual, possibly right-censored lifetimes;
@@ -13,7 +14,13 @@
 //! * [`SpendData`]: frequency and average spend `(x, m_x)` per customer, for spend models.
 //! * [`limits`]: the largest values accepted (counts, times, weights, durations), chosen so that
 //!   every likelihood term and every sum over the rows stays finite.
+//!
+//! Every table compresses identical rows into weighted ones the same way: the distinct rows
+//! sorted by their values (so the result does not depend on the input order), each weighing the
+//! sum of its rows' weights, with a map from each input row to its distinct row.
 
+mod columns;
+mod compress;
 mod contractual;
 pub mod limits;
 mod rfm;
@@ -50,4 +57,11 @@ pub(crate) fn check_columns(
         }
     }
     Ok(())
+}
+
+/// The error of a selection of the customers with a repeat transaction that finds none.
+pub(crate) fn no_repeat_customers() -> crate::Error {
+    crate::Error::InvalidInput(
+        "no customer has a repeat transaction (column `frequency` is 0 in every row)".into(),
+    )
 }

@@ -3,6 +3,8 @@
 use std::io::Read;
 use std::path::Path;
 
+use super::columns::{Covariates, check_covariate, check_id_column, check_ids, find_id_column};
+use super::compress::{ColumnsRow, float_key, group, pick};
 use super::limits::{check_amount, check_count, check_time, check_weight, show, with_text};
 use super::table::{Csv, open, rename_field};
 use crate::error::{Error, Result};
@@ -163,16 +165,21 @@ pub(crate) fn check_monetary(row: usize, x: f64, m: f64) -> Result<f64> {
     Ok(m)
 }
 
-/// Validated recency/frequency (and optionally monetary) summaries of a customer base.
+/// Validated recency/frequency (and optionally monetary) summaries of a customer base: the
+/// customer table every noncontractual model fits and predicts on.
 ///
 /// Each row is one customer, or, with weights, a group of identical customers. Columns:
 /// frequency `x` (repeat transactions), recency `t_x`, age `T`, an optional monetary value
-/// (the mean value of the repeat transactions) and an optional weight (how many customers the
-/// row stands for; 1 by default).
+/// (the mean value of the repeat transactions), an optional weight (how many customers the
+/// row stands for; 1 by default), optional customer ids ([`RfmData::with_ids`], distinct
+/// strings) and optional named covariates ([`RfmData::with_covariates`], finite numbers).
 ///
-/// Every value is checked once, here; an error names the row, the field and the value. Fitting
+/// Every value is checked once, here; an error names the row, the field and the value. Rows can
+/// be [selected](RfmData::select) or [filtered](RfmData::filter) keeping every column. Fitting
 /// first [compresses](RfmData::compress) identical rows into weighted ones, so the cost of a fit
-/// grows with the number of distinct rows.
+/// grows with the number of distinct rows; [`RfmData::distinct_customers`] gives the distinct
+/// `(x, t_x, T, covariates)` rows of a batch prediction and the map back to the input rows (and
+/// so to their ids).
 ///
 /// ```
 /// use clv::RfmData;
@@ -189,6 +196,8 @@ pub struct RfmData {
     age: Vec<f64>,
     monetary: Option<Vec<f64>>,
     weight: Vec<f64>,
+    ids: Option<Vec<String>>,
+    covariates: Covariates,
 }
 
 impl RfmData {
@@ -246,6 +255,8 @@ impl RfmData {
             age,
             monetary: monetary_value,
             weight: weight.unwrap_or_else(|| vec![1.0; n]),
+            ids: None,
+            covariates: Covariates::default(),
         };
         for i in 0..n {
             let m = data.monetary.as_ref().map(|m| m[i]);
@@ -275,8 +286,9 @@ impl RfmData {
     }
 
     /// Reads CSV text with a header row. Required columns: `frequency`, `recency`, `T`;
-    /// optional: `monetary_value` and `weight` (or `weights`). Columns may come in any order;
-    /// other columns are ignored. Surrounding whitespace is trimmed.
+    /// optional: `monetary_value`, `weight` (or `weights`) and customer ids `customer_id` (or
+    /// `id`; with both, `customer_id` is read). Columns may come in any order; other columns are
+    /// ignored. Surrounding whitespace is trimmed.
     ///
     /// Errors name the line of the file (the header is line 1), the column and the value.
     ///
@@ -285,6 +297,7 @@ impl RfmData {
     /// let csv = "id,T,recency,frequency\n1,38.86,30.43,2\n2,38.86,0,0\n";
     /// let data = RfmData::from_csv_reader(csv.as_bytes())?;
     /// assert_eq!(data.frequency(), &[2.0, 0.0]);
+    /// assert_eq!(data.id(1), Some("2"));
     /// let bad = "frequency,recency,T\n1,2,3\n1,x,3\n";
     /// let err = RfmData::from_csv_reader(bad.as_bytes()).unwrap_err();
     /// assert!(err.to_string().contains("row 3, field `recency`"));
@@ -297,15 +310,46 @@ impl RfmData {
     /// value for a value that does not parse, a row with too few or too many fields, text that is
     /// not UTF-8 in a column used, or a value that fails the checks of
     /// [`RfmData::from_columns`] (a frequency written as a decimal that is not a whole number,
-    /// such as `1.0000000000000001`, included); [`Error::InvalidInput`] for a file without data
-    /// rows; [`Error::Io`] when reading fails.
+    /// such as `1.0000000000000001`, included), or a customer id that is blank or repeats an
+    /// earlier row's (both lines named); [`Error::InvalidInput`] for a file without data rows;
+    /// [`Error::Io`] when reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
+        Self::from_csv_reader_with_covariates(reader, &[])
+    }
+
+    /// As [`RfmData::from_csv_reader`], also reading the named columns as covariates (see
+    /// [`RfmData::with_covariates`]), in the order given.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "customer_id,frequency,recency,T,age,urban\na,2,30,38,31,1\nb,0,0,38,58,0\n";
+    /// let data = RfmData::from_csv_reader_with_covariates(csv.as_bytes(), &["urban", "age"])?;
+    /// assert_eq!(data.covariate_names(), ["urban", "age"]);
+    /// assert_eq!(data.covariate("age"), Some(&[31.0, 58.0][..]));
+    /// let bad = "frequency,recency,T,age\n2,30,38,31\n0,0,38,inf\n";
+    /// let err = RfmData::from_csv_reader_with_covariates(bad.as_bytes(), &["age"]).unwrap_err();
+    /// assert!(err.to_string().contains("row 3, field `age`"));
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`RfmData::from_csv_reader`], plus: [`Error::InvalidData`] (row 1) for a covariate
+    /// column missing from the header; [`Error::InvalidData`] with the line, covariate and value
+    /// for a covariate value that is not a number, or is NaN or infinite;
+    /// [`Error::InvalidInput`] for a covariate named twice.
+    pub fn from_csv_reader_with_covariates(reader: impl Read, covariates: &[&str]) -> Result<Self> {
         let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
         let cx = csv.require(&["frequency"])?;
         let ctx = csv.require(&["recency"])?;
         let ct = csv.require(&["T"])?;
         let cm = csv.find(&["monetary_value"])?;
         let cw = csv.find(&["weight", "weights"])?;
+        let ci = find_id_column(&csv)?;
+        let cz = covariates
+            .iter()
+            .map(|name| csv.require(&[name]))
+            .collect::<Result<Vec<_>>>()?;
+        let mut z: Vec<Vec<f64>> = vec![Vec::new(); cz.len()];
         let w_name = cw
             .as_ref()
             .map_or("weight", |c| c.name.as_str())
@@ -316,7 +360,10 @@ impl RfmData {
             age: Vec::new(),
             monetary: cm.as_ref().map(|_| Vec::new()),
             weight: Vec::new(),
+            ids: ci.as_ref().map(|_| Vec::new()),
+            covariates: Covariates::default(),
         };
+        let mut lines = Vec::new();
         while let Some(line) = csv.next_row()? {
             let (x, x_text) = csv.count(&cx)?;
             let (t_x, tx_text) = csv.number(&ctx)?;
@@ -345,11 +392,149 @@ impl RfmData {
                 col.push(m);
             }
             data.weight.push(w);
+            if let (Some(c), Some(ids)) = (&ci, data.ids.as_mut()) {
+                ids.push(csv.text(c)?.to_string());
+                lines.push(line);
+            }
+            for (c, column) in cz.iter().zip(&mut z) {
+                let (v, text) = csv.number(c)?;
+                column.push(
+                    check_covariate(line, &c.name, v)
+                        .map_err(|e| with_text(e, &[(&c.name, text)]))?,
+                );
+            }
         }
         if data.frequency.is_empty() {
             return Err(csv.no_rows("customers"));
         }
-        Ok(data)
+        if let (Some(c), Some(ids)) = (&ci, &data.ids) {
+            check_ids(ids, |i| lines.get(i).copied().unwrap_or(0), &c.name)?;
+        }
+        if cz.is_empty() {
+            return Ok(data);
+        }
+        let names = covariates.iter().map(|s| s.to_string()).collect();
+        data.with_covariates(names, z)
+    }
+
+    /// Reads a CSV file with a header and covariate columns; see
+    /// [`RfmData::from_csv_reader_with_covariates`].
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read, otherwise as
+    /// [`RfmData::from_csv_reader_with_covariates`].
+    pub fn from_csv_path_with_covariates(
+        path: impl AsRef<Path>,
+        covariates: &[&str],
+    ) -> Result<Self> {
+        Self::from_csv_reader_with_covariates(open(path.as_ref())?, covariates)
+    }
+
+    /// The same rows with customer ids, one per row (replacing any the data had).
+    ///
+    /// Ids must be distinct: the models' outputs are keyed by id (as in lifetimes and
+    /// CLVTools), so two rows under one id would be ambiguous. Compression keeps the ids out of
+    /// its rows; its index map leads from each id's row to its compressed row.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let data = RfmData::new(vec![2.0, 0.0], vec![30.43, 0.0], vec![38.86, 38.86])?
+    ///     .with_ids(vec!["anna".into(), "bo".into()])?;
+    /// assert_eq!(data.id(1), Some("bo"));
+    /// let same = RfmData::new(vec![1.0, 1.0], vec![2.0, 2.0], vec![5.0, 5.0])?;
+    /// let err = same.with_ids(vec!["a".into(), "a".into()]).unwrap_err();
+    /// assert!(err.to_string().contains("row 2, field `customer_id`"));
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the number of ids differs from the number of rows;
+    /// [`Error::InvalidData`] naming the row (from 1) for a blank id or one that repeats an
+    /// earlier row's.
+    pub fn with_ids(self, ids: Vec<String>) -> Result<Self> {
+        check_id_column(self.len(), &ids)?;
+        Ok(RfmData {
+            ids: Some(ids),
+            ..self
+        })
+    }
+
+    /// The same rows with customer ids known to be distinct, not blank and one per row (those
+    /// of a transaction log's customers, interned and checked as the log was built).
+    pub(crate) fn with_distinct_ids(self, ids: Vec<String>) -> Self {
+        RfmData {
+            ids: Some(ids),
+            ..self
+        }
+    }
+
+    /// The same rows without customer ids.
+    pub fn without_ids(self) -> Self {
+        RfmData { ids: None, ..self }
+    }
+
+    /// The customer ids, one per row, when the data has them.
+    pub fn ids(&self) -> Option<&[String]> {
+        self.ids.as_deref()
+    }
+
+    /// The customer id of row `i` (0-based); `None` without ids or past the end.
+    pub fn id(&self, i: usize) -> Option<&str> {
+        self.ids.as_ref()?.get(i).map(String::as_str)
+    }
+
+    /// The same rows with named covariate columns (replacing any the data had): per name, one
+    /// finite value per row. Covariates are part of a row's identity: compression never merges
+    /// rows whose covariates differ.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let data = RfmData::new(vec![2.0, 0.0], vec![30.43, 0.0], vec![38.86, 38.86])?
+    ///     .with_covariates(vec!["age".into()], vec![vec![31.0, 58.0]])?;
+    /// assert_eq!(data.covariate("age"), Some(&[31.0, 58.0][..]));
+    /// let base = RfmData::new(vec![1.0], vec![2.0], vec![5.0])?;
+    /// let err = base.with_covariates(vec!["z".into()], vec![vec![f64::NAN]]).unwrap_err();
+    /// assert!(err.to_string().contains("row 1, field `z`"));
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the names and columns differ in number, a name is blank or
+    /// given twice, or a column's length differs from the number of rows;
+    /// [`Error::InvalidData`] naming the row (from 1) and the covariate for a value that is NaN
+    /// or infinite.
+    pub fn with_covariates(self, names: Vec<String>, columns: Vec<Vec<f64>>) -> Result<Self> {
+        let covariates = Covariates::new(self.len(), names, columns)?;
+        Ok(RfmData { covariates, ..self })
+    }
+
+    /// The covariate names, in order (empty without covariates).
+    pub fn covariate_names(&self) -> &[String] {
+        self.covariates.names()
+    }
+
+    /// The values of covariate `name`, one per row; `None` when the data has no such covariate.
+    pub fn covariate(&self, name: &str) -> Option<&[f64]> {
+        self.covariates.column(name)
+    }
+
+    /// The covariates of row `i` (0-based), in the order of [`RfmData::covariate_names`];
+    /// `None` past the end.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let data = RfmData::new(vec![1.0, 0.0], vec![2.0, 0.0], vec![5.0, 5.0])?
+    ///     .with_covariates(vec!["a".into(), "b".into()], vec![vec![1.0, 2.0], vec![3.0, 4.0]])?;
+    /// assert_eq!(data.covariates_row(1).unwrap().collect::<Vec<_>>(), [2.0, 4.0]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn covariates_row(&self, i: usize) -> Option<impl ExactSizeIterator<Item = f64> + '_> {
+        (i < self.len()).then(|| {
+            self.covariates
+                .columns()
+                .iter()
+                .map(move |c| c.get(i).copied().unwrap_or(0.0))
+        })
     }
 
     /// Number of rows.
@@ -420,7 +605,7 @@ impl RfmData {
             .map(|i| Customer::new_unchecked(self.frequency[i], self.recency[i], self.age[i]))
     }
 
-    /// The same data without its monetary column.
+    /// The same data without its monetary column (ids and covariates kept).
     pub fn without_monetary_value(&self) -> RfmData {
         RfmData {
             monetary: None,
@@ -449,8 +634,137 @@ impl RfmData {
         2f64.powi(-(longest.log2().floor() as i32))
     }
 
-    /// Merges identical rows (equal in every column present) into one row whose weight is the sum
-    /// of theirs. Rows come out sorted by (frequency, recency, T, monetary value).
+    /// The rows `rows` (0-based, in this order) with every column: ids, covariates, weights
+    /// and monetary values. Without ids a row may be selected more than once (a bootstrap
+    /// sample, for instance); with ids it may not, since ids stay distinct.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let data = RfmData::new(vec![2.0, 0.0, 5.0], vec![30.43, 0.0, 35.1], vec![38.86; 3])?
+    ///     .with_ids(vec!["a".into(), "b".into(), "c".into()])?;
+    /// let some = data.select(&[2, 0])?;
+    /// assert_eq!(some.frequency(), &[5.0, 2.0]);
+    /// assert_eq!(some.ids().unwrap(), ["c", "a"]);
+    /// assert!(data.select(&[3]).is_err());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty selection, an index past the last row, or, when the
+    /// data has ids, an index given twice.
+    pub fn select(&self, rows: &[usize]) -> Result<Self> {
+        let n = self.len();
+        if rows.is_empty() {
+            return Err(Error::InvalidInput(
+                "no customers: the selection of rows is empty".into(),
+            ));
+        }
+        let mut seen = vec![false; if self.ids.is_some() { n } else { 0 }];
+        for &i in rows {
+            if i >= n {
+                return Err(Error::InvalidInput(format!(
+                    "row index {i} is out of range: the data has {n} rows (indices 0 to {})",
+                    n - 1
+                )));
+            }
+            if let Some(s) = seen.get_mut(i) {
+                if *s {
+                    return Err(Error::InvalidInput(format!(
+                        "row index {i} is selected twice, but the data has customer ids, which \
+                         must stay distinct (drop them with `without_ids` to resample)"
+                    )));
+                }
+                *s = true;
+            }
+        }
+        Ok(self.pick_rows(rows, true, true))
+    }
+
+    /// The rows `i` (in order) for which `keep(i)` is true, with every column (as
+    /// [`RfmData::select`]).
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let data = RfmData::new(vec![2.0, 0.0, 5.0], vec![30.43, 0.0, 35.1], vec![38.86; 3])?;
+    /// let young = data.filter(|i| data.recency()[i] > 30.0)?;
+    /// assert_eq!(young.len(), 2);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when no row is kept.
+    pub fn filter(&self, mut keep: impl FnMut(usize) -> bool) -> Result<Self> {
+        let rows: Vec<usize> = (0..self.len()).filter(|&i| keep(i)).collect();
+        if rows.is_empty() {
+            return Err(Error::InvalidInput(
+                "no customers: the filter keeps no row".into(),
+            ));
+        }
+        Ok(self.pick_rows(&rows, true, true))
+    }
+
+    /// The rows with a repeat purchase (`x > 0`), with every column: the customers whose
+    /// spend a spend model sees.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when every frequency is 0.
+    pub fn repeat_customers(&self) -> Result<Self> {
+        self.filter(|i| self.frequency[i] > 0.0)
+            .map_err(|_| super::no_repeat_customers())
+    }
+
+    /// The rows `rows` (valid indices) of the columns, with ids and monetary values when asked
+    /// for and the data has them; weights are copied.
+    fn pick_rows(&self, rows: &[usize], ids: bool, monetary: bool) -> RfmData {
+        RfmData {
+            frequency: pick(&self.frequency, rows),
+            recency: pick(&self.recency, rows),
+            age: pick(&self.age, rows),
+            monetary: self
+                .monetary
+                .as_ref()
+                .filter(|_| monetary)
+                .map(|m| pick(m, rows)),
+            weight: pick(&self.weight, rows),
+            ids: self.ids.as_ref().filter(|_| ids).map(|v| pick(v, rows)),
+            covariates: self.covariates.select(rows),
+        }
+    }
+
+    /// Groups the rows by `(x, t_x, T[, monetary value], covariates)` (the monetary value when
+    /// `monetary` is set and the data has it) into distinct rows sorted by that key, each
+    /// weighing the sum of its rows' weights, without ids; and for each row its distinct row.
+    fn grouped(&self, monetary: bool) -> (RfmData, Vec<usize>) {
+        let m = self.monetary.as_ref().filter(|_| monetary);
+        let row = |i: usize| {
+            (
+                float_key(self.frequency[i]),
+                float_key(self.recency[i]),
+                float_key(self.age[i]),
+                m.map_or(0, |m| float_key(m[i])),
+            )
+        };
+        let weight = |i: usize| self.weight[i];
+        let covariates = self.covariates.columns();
+        // The covariates enter the key only when there are some: a smaller key sorts faster.
+        let groups = if covariates.is_empty() {
+            group(self.len(), row, weight)
+        } else {
+            group(
+                self.len(),
+                |i| (row(i), ColumnsRow::new(covariates, i)),
+                weight,
+            )
+        };
+        let mut out = self.pick_rows(&groups.first, false, monetary);
+        out.weight = groups.weight;
+        (out, groups.index)
+    }
+
+    /// Merges identical rows (equal in every column present but the ids) into one row whose
+    /// weight is the sum of theirs. Rows come out sorted by (frequency, recency, T, monetary
+    /// value, covariates), whatever the input order; covariates are kept, ids are not (see
+    /// [`RfmData::compress_with_index`] to map each input row, and so its id, to its row).
     ///
     /// ```
     /// use clv::RfmData;
@@ -468,44 +782,33 @@ impl RfmData {
     /// As [`RfmData::compress`], also returning for each original row the index of its row in the
     /// compressed data (to expand per-row results back to the input order).
     pub fn compress_with_index(&self) -> (RfmData, Vec<usize>) {
-        // Non-negative finite floats order like their bit patterns; + 0.0 folds -0.0 into 0.0.
-        let bits = |v: f64| (v + 0.0).to_bits();
-        let key = |i: usize| {
-            let m = self.monetary.as_ref().map_or(0, |m| bits(m[i]));
-            (
-                bits(self.frequency[i]),
-                bits(self.recency[i]),
-                bits(self.age[i]),
-                m,
-            )
-        };
-        let mut keyed: Vec<((u64, u64, u64, u64), usize)> =
-            (0..self.len()).map(|i| (key(i), i)).collect();
-        keyed.sort_unstable();
-        let mut out = RfmData {
-            frequency: Vec::new(),
-            recency: Vec::new(),
-            age: Vec::new(),
-            monetary: self.monetary.as_ref().map(|_| Vec::new()),
-            weight: Vec::new(),
-        };
-        let mut index = vec![0; self.len()];
-        let mut last = None;
-        for &(k, i) in &keyed {
-            if last != Some(k) {
-                out.frequency.push(self.frequency[i]);
-                out.recency.push(self.recency[i]);
-                out.age.push(self.age[i]);
-                if let (Some(m), Some(om)) = (&self.monetary, out.monetary.as_mut()) {
-                    om.push(m[i]);
-                }
-                out.weight.push(0.0);
-                last = Some(k);
-            }
-            let row = out.weight.len() - 1;
-            out.weight[row] += self.weight[i];
-            index[i] = row;
-        }
-        (out, index)
+        self.grouped(true)
+    }
+
+    /// The distinct customers `(x, t_x, T, covariates)` (monetary values and ids left out), as
+    /// weighted rows sorted by that key, and for each input row the index of its distinct row:
+    /// what a batch prediction computes on, expanding its results back to the input rows (and
+    /// so to their ids) through the index. The same as
+    /// `data.without_monetary_value().compress_with_index()`, without copying the data first.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let data = RfmData::from_columns(
+    ///     vec![1.0, 0.0, 1.0],
+    ///     vec![2.0, 0.0, 2.0],
+    ///     vec![5.0, 5.0, 5.0],
+    ///     Some(vec![10.0, 0.0, 30.0]),
+    ///     None,
+    /// )?
+    /// .with_ids(vec!["a".into(), "b".into(), "c".into()])?;
+    /// let (distinct, index) = data.distinct_customers();
+    /// assert_eq!(distinct.frequency(), &[0.0, 1.0]);
+    /// assert_eq!(distinct.weights(), &[1.0, 2.0]);
+    /// assert_eq!(index, [1, 0, 1]); // "a" and "c" share a row
+    /// assert!(distinct.monetary_value().is_none() && distinct.ids().is_none());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn distinct_customers(&self) -> (RfmData, Vec<usize>) {
+        self.grouped(false)
     }
 }

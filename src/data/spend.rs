@@ -1,9 +1,10 @@
 //! Frequency / average-spend summaries for spend models (Gamma-Gamma).
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
+use super::columns::{check_id_column, check_ids, find_id_column};
+use super::compress::{float_key, group, pick};
 use super::limits::{check_count, check_weight, show, with_text};
 use super::rfm::check_monetary;
 use super::table::{Csv, open, rename_field};
@@ -11,7 +12,8 @@ use crate::data::RfmData;
 use crate::error::{Error, Result};
 
 /// Validated spend summaries: per customer, the number of repeat transactions `x` and the mean
-/// value `m_x` of those repeat transactions, with an optional weight.
+/// value `m_x` of those repeat transactions, with an optional weight and optional customer ids
+/// (distinct strings, as for [`RfmData::with_ids`]).
 ///
 /// Rows with `x = 0` carry no spend information: they are kept (so that predictions can be made
 /// for every customer, in input order) but they do not enter a spend fit.
@@ -39,6 +41,7 @@ pub struct SpendData {
     frequency: Vec<f64>,
     monetary: Vec<f64>,
     weight: Vec<f64>,
+    ids: Option<Vec<String>>,
 }
 
 /// Checks one `(x, m_x, weight)` row; returns the values with `-0` folded into `0`.
@@ -80,25 +83,14 @@ impl SpendData {
         weight: Option<Vec<f64>>,
     ) -> Result<Self> {
         let n = frequency.len();
-        if n == 0 {
-            return Err(Error::InvalidInput(
-                "no customers: the data is empty".into(),
-            ));
-        }
-        if monetary_value.len() != n {
-            return Err(Error::InvalidInput(format!(
-                "column `monetary_value` has {} values but `frequency` has {n}",
-                monetary_value.len()
-            )));
-        }
-        if let Some(w) = &weight {
-            if w.len() != n {
-                return Err(Error::InvalidInput(format!(
-                    "column `weight` has {} values but `frequency` has {n}",
-                    w.len()
-                )));
-            }
-        }
+        super::check_columns(
+            n,
+            "frequency",
+            &[
+                ("monetary_value", Some(monetary_value.len())),
+                ("weight", weight.as_ref().map(Vec::len)),
+            ],
+        )?;
         let mut weight = weight.unwrap_or_else(|| vec![1.0; n]);
         let (mut frequency, mut monetary_value) = (frequency, monetary_value);
         for i in 0..n {
@@ -109,10 +101,24 @@ impl SpendData {
             frequency,
             monetary: monetary_value,
             weight,
+            ids: None,
         })
     }
 
-    /// The frequency and monetary columns of an [`RfmData`] (with its weights).
+    /// The frequency and monetary columns of an [`RfmData`] (with its weights and its customer
+    /// ids, when it has them).
+    ///
+    /// ```
+    /// use clv::{RfmData, SpendData};
+    /// let rfm = RfmData::from_csv_reader(
+    ///     "customer_id,frequency,recency,T,monetary_value\na,2,30.43,38.86,22.35\nb,0,0,38.86,0\n"
+    ///         .as_bytes(),
+    /// )?;
+    /// let spend = SpendData::from_rfm(&rfm)?;
+    /// assert_eq!(spend.monetary_value(), &[22.35, 0.0]);
+    /// assert_eq!(spend.id(0), Some("a"));
+    /// # Ok::<(), clv::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when `data` has no monetary column; [`Error::InvalidData`] when a
@@ -121,11 +127,40 @@ impl SpendData {
         let m = data
             .monetary_value()
             .ok_or_else(|| Error::InvalidInput("the data has no `monetary_value` column".into()))?;
-        Self::with_weights(
+        let spend = Self::with_weights(
             data.frequency().to_vec(),
             m.to_vec(),
             Some(data.weights().to_vec()),
-        )
+        )?;
+        Ok(SpendData {
+            ids: data.ids().map(<[String]>::to_vec),
+            ..spend
+        })
+    }
+
+    /// The same rows with customer ids, one per row (replacing any the data had); see
+    /// [`RfmData::with_ids`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the number of ids differs from the number of rows;
+    /// [`Error::InvalidData`] naming the row (from 1) for a blank id or one that repeats an
+    /// earlier row's.
+    pub fn with_ids(self, ids: Vec<String>) -> Result<Self> {
+        check_id_column(self.len(), &ids)?;
+        Ok(SpendData {
+            ids: Some(ids),
+            ..self
+        })
+    }
+
+    /// The customer ids, one per row, when the data has them.
+    pub fn ids(&self) -> Option<&[String]> {
+        self.ids.as_deref()
+    }
+
+    /// The customer id of row `i` (0-based); `None` without ids or past the end.
+    pub fn id(&self, i: usize) -> Option<&str> {
+        self.ids.as_ref()?.get(i).map(String::as_str)
     }
 
     /// Reads a CSV file with a header; see [`SpendData::from_csv_reader`].
@@ -137,8 +172,9 @@ impl SpendData {
     }
 
     /// Reads CSV text with a header row. Required columns: `frequency` and `monetary_value`;
-    /// optional: `weight` (or `weights`). Columns may come in any order; other columns (such as
-    /// `recency` and `T`) are ignored. Rows with frequency 0 are kept and counted by
+    /// optional: `weight` (or `weights`) and customer ids `customer_id` (or `id`; with both,
+    /// `customer_id` is read). Columns may come in any order; other columns (such as `recency`
+    /// and `T`) are ignored. Rows with frequency 0 are kept and counted by
     /// [`SpendData::n_skipped`]; they do not enter a fit.
     ///
     /// Errors name the line of the file (the header is line 1), the column and the value.
@@ -158,18 +194,21 @@ impl SpendData {
     /// [`Error::InvalidData`] (row 1) for a missing required column, or a column named twice
     /// (`weight` beside `weights` included); [`Error::InvalidData`] with the line, field and
     /// value for a value that does not parse, a row with too few or too many fields, text that is
-    /// not UTF-8 in a column used, or a value that fails the checks listed on [`SpendData`];
+    /// not UTF-8 in a column used, a value that fails the checks listed on [`SpendData`], or a
+    /// customer id that is blank or repeats an earlier row's (both lines named);
     /// [`Error::InvalidInput`] for a file without data rows; [`Error::Io`] when reading fails.
     pub fn from_csv_reader(reader: impl Read) -> Result<Self> {
         let mut csv = Csv::new(reader, b',', "frequency,monetary_value")?;
         let cx = csv.require(&["frequency"])?;
         let cm = csv.require(&["monetary_value"])?;
         let cw = csv.find(&["weight", "weights"])?;
+        let ci = find_id_column(&csv)?;
         let w_name = cw
             .as_ref()
             .map_or("weight", |c| c.name.as_str())
             .to_string();
         let (mut x, mut m, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ids, mut lines) = (ci.as_ref().map(|_| Vec::new()), Vec::new());
         while let Some(line) = csv.next_row()? {
             let (xi, x_text) = csv.count(&cx)?;
             let (mi, m_text) = csv.number(&cm)?;
@@ -187,14 +226,22 @@ impl SpendData {
             x.push(xi);
             m.push(mi);
             w.push(wi);
+            if let (Some(c), Some(ids)) = (&ci, ids.as_mut()) {
+                ids.push(csv.text(c)?.to_string());
+                lines.push(line);
+            }
         }
         if x.is_empty() {
             return Err(csv.no_rows("customers"));
+        }
+        if let (Some(c), Some(ids)) = (&ci, &ids) {
+            check_ids(ids, |i| lines.get(i).copied().unwrap_or(0), &c.name)?;
         }
         Ok(SpendData {
             frequency: x,
             monetary: m,
             weight: w,
+            ids,
         })
     }
 
@@ -238,50 +285,91 @@ impl SpendData {
             .sum()
     }
 
-    /// The rows with `x > 0` (the customers that enter a spend fit), in order.
+    /// The rows with `x > 0` (the customers that enter a spend fit), in order, with their ids.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when no row has `x > 0`.
     pub fn repeat_customers(&self) -> Result<SpendData> {
+        Ok(self.pick_rows(&self.repeat_rows()?, true))
+    }
+
+    /// The indices of the rows with `x > 0`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when there is none.
+    fn repeat_rows(&self) -> Result<Vec<usize>> {
         let keep: Vec<usize> = (0..self.len())
             .filter(|&i| self.frequency[i] > 0.0)
             .collect();
         if keep.is_empty() {
-            return Err(Error::InvalidInput(
-                "no customer has a repeat transaction (column `frequency` is 0 in every row)"
-                    .into(),
-            ));
+            return Err(super::no_repeat_customers());
         }
-        Ok(SpendData {
-            frequency: keep.iter().map(|&i| self.frequency[i]).collect(),
-            monetary: keep.iter().map(|&i| self.monetary[i]).collect(),
-            weight: keep.iter().map(|&i| self.weight[i]).collect(),
-        })
+        Ok(keep)
     }
 
-    /// Merges identical `(x, m_x)` rows into one row whose weight is the sum of theirs, in order
-    /// of first appearance; also returns, for each original row, its row in the result.
-    pub fn compress_with_index(&self) -> (SpendData, Vec<usize>) {
-        let bits = |v: f64| (v + 0.0).to_bits();
-        let mut seen: HashMap<(u64, u64), usize> = HashMap::with_capacity(self.len());
-        let mut index = Vec::with_capacity(self.len());
-        let mut out = SpendData {
-            frequency: Vec::new(),
-            monetary: Vec::new(),
-            weight: Vec::new(),
-        };
-        for i in 0..self.len() {
-            let key = (bits(self.frequency[i]), bits(self.monetary[i]));
-            let k = *seen.entry(key).or_insert_with(|| {
-                out.frequency.push(self.frequency[i]);
-                out.monetary.push(self.monetary[i]);
-                out.weight.push(0.0);
-                out.frequency.len() - 1
-            });
-            out.weight[k] += self.weight[i];
-            index.push(k);
+    /// The distinct `(x, m_x)` rows with `x > 0`, weighted and sorted as by
+    /// [`SpendData::compress_with_index`], without ids: what a spend fit computes on. The same
+    /// as `data.repeat_customers()?.compress_with_index().0`, without copying the rows first.
+    ///
+    /// ```
+    /// use clv::SpendData;
+    /// let data = SpendData::new(vec![3.0, 0.0, 1.0, 3.0], vec![9.5, 0.0, 20.0, 9.5])?;
+    /// let d = data.distinct_repeat_customers()?;
+    /// assert_eq!(d.frequency(), &[1.0, 3.0]);
+    /// assert_eq!(d.weights(), &[1.0, 2.0]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when no row has `x > 0`.
+    pub fn distinct_repeat_customers(&self) -> Result<SpendData> {
+        Ok(self.grouped(&self.repeat_rows()?).0)
+    }
+
+    /// The rows `rows` (valid indices) of the columns, with the ids when asked for.
+    fn pick_rows(&self, rows: &[usize], ids: bool) -> SpendData {
+        SpendData {
+            frequency: pick(&self.frequency, rows),
+            monetary: pick(&self.monetary, rows),
+            weight: pick(&self.weight, rows),
+            ids: self.ids.as_ref().filter(|_| ids).map(|v| pick(v, rows)),
         }
-        (out, index)
+    }
+
+    /// Merges identical `(x, m_x)` rows into one row whose weight is the sum of theirs, sorted
+    /// by `(x, m_x)` whatever the input order, without ids; also returns, for each original row,
+    /// its row in the result.
+    ///
+    /// ```
+    /// use clv::SpendData;
+    /// let data = SpendData::new(vec![3.0, 1.0, 3.0], vec![9.5, 20.0, 9.5])?;
+    /// let (c, index) = data.compress_with_index();
+    /// assert_eq!(c.frequency(), &[1.0, 3.0]);
+    /// assert_eq!(c.weights(), &[1.0, 2.0]);
+    /// assert_eq!(index, [1, 0, 1]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn compress_with_index(&self) -> (SpendData, Vec<usize>) {
+        let all: Vec<usize> = (0..self.len()).collect();
+        self.grouped(&all)
+    }
+
+    /// Groups the rows `rows` (valid indices) by `(x, m_x)`: the distinct rows sorted by that
+    /// key, each weighing the sum of its rows' weights, without ids; and for each of `rows` its
+    /// distinct row.
+    fn grouped(&self, rows: &[usize]) -> (SpendData, Vec<usize>) {
+        let groups = group(
+            rows.len(),
+            |j| {
+                let i = rows[j];
+                (float_key(self.frequency[i]), float_key(self.monetary[i]))
+            },
+            |j| self.weight[rows[j]],
+        );
+        let first: Vec<usize> = groups.first.iter().map(|&j| rows[j]).collect();
+        let mut out = self.pick_rows(&first, false);
+        out.weight = groups.weight;
+        (out, groups.index)
     }
 
     /// Weighted Pearson correlation between the frequency `x` and the average spend `m_x` across
@@ -304,18 +392,30 @@ impl SpendData {
                 .filter(|&i| self.frequency[i] > 0.0)
                 .map(|i| (self.frequency[i], self.monetary[i], self.weight[i]))
         };
-        let (sw, sx, sm) = rows().fold((0.0, 0.0, 0.0), |(sw, sx, sm), (x, m, w)| {
-            (sw + w, sx + w * x, sm + w * m)
-        });
-        if sw <= 0.0 {
+        // The correlation does not change when either variable is scaled by a positive number,
+        // so each is brought into [0, 1] before any sum (spends reach 1e300, weights 2⁵³), and
+        // the deviations from the means into [-1, 1] before any square.
+        let (x_max, m_max) =
+            rows().fold((0.0f64, 0.0f64), |(a, b), (x, m, _)| (a.max(x), b.max(m)));
+        if !(x_max > 0.0 && m_max > 0.0) {
             return None;
         }
+        let scaled = || rows().map(|(x, m, w)| (x / x_max, m / m_max, w));
+        let (sw, sx, sm) = scaled().fold((0.0, 0.0, 0.0), |(sw, sx, sm), (x, m, w)| {
+            (sw + w, sx + w * x, sm + w * m)
+        });
         let (mx, mm) = (sx / sw, sm / sw);
-        let (cxx, cmm, cxm) = rows().fold((0.0, 0.0, 0.0), |(a, b, c), (x, m, w)| {
-            let (dx, dm) = (x - mx, m - mm);
+        let (dx_max, dm_max) = scaled().fold((0.0f64, 0.0f64), |(a, b), (x, m, _)| {
+            (a.max((x - mx).abs()), b.max((m - mm).abs()))
+        });
+        if !(dx_max > 0.0 && dm_max > 0.0) {
+            return None;
+        }
+        let (cxx, cmm, cxm) = scaled().fold((0.0, 0.0, 0.0), |(a, b, c), (x, m, w)| {
+            let (dx, dm) = ((x - mx) / dx_max, (m - mm) / dm_max);
             (a + w * dx * dx, b + w * dm * dm, c + w * dx * dm)
         });
-        let r = cxm / (cxx * cmm).sqrt();
+        let r = cxm / (cxx.sqrt() * cmm.sqrt());
         (cxx > 0.0 && cmm > 0.0 && r.is_finite()).then(|| r.clamp(-1.0, 1.0))
     }
 }

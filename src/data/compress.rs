@@ -1,0 +1,264 @@
+//! The one compression routine of the data types: identical rows merged into weighted ones.
+//!
+//! Every table ([`RfmData`](crate::RfmData), [`SpendData`](crate::SpendData),
+//! [`LifetimeData`](crate::data::LifetimeData)) compresses through [`group`]: rows with equal
+//! keys become one row whose weight is the sum of theirs, and the distinct rows come out in
+//! increasing key order, with a map from each input row to its distinct row. The result depends only on the multiset of
+//! rows, never on their input order (up to the rounding of the weight sums, which are added in
+//! input order).
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+/// The total-order key of a float: equal keys for equal values (`-0` and `0` included), and
+/// keys ordered as the values. For non-negative values this is the bit pattern of `v + 0.0`
+/// with the sign bit set, so it orders as the bit patterns do.
+pub(crate) fn float_key(v: f64) -> u64 {
+    let bits = (v + 0.0).to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// One row of a set of float columns, compared column by column through [`float_key`]: a key
+/// part for tables with a variable number of columns (covariates), borrowed rather than copied.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ColumnsRow<'a> {
+    columns: &'a [Vec<f64>],
+    row: usize,
+}
+
+impl<'a> ColumnsRow<'a> {
+    /// Row `row` of `columns` (every column has more than `row` values).
+    pub(crate) fn new(columns: &'a [Vec<f64>], row: usize) -> Self {
+        ColumnsRow { columns, row }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.columns
+            .iter()
+            .map(|c| c.get(self.row).map_or(0, |&v| float_key(v)))
+    }
+}
+
+impl Ord for ColumnsRow<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.keys().cmp(other.keys())
+    }
+}
+
+impl PartialOrd for ColumnsRow<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for ColumnsRow<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for ColumnsRow<'_> {}
+
+impl Hash for ColumnsRow<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for k in self.keys() {
+            k.hash(state);
+        }
+    }
+}
+
+/// The distinct rows of a table, as found by [`group`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Groups {
+    /// Per distinct row, in increasing key order: the first (lowest) input row with its key.
+    pub first: Vec<usize>,
+    /// Per distinct row: the sum of the weights of its input rows, added in input order.
+    pub weight: Vec<f64>,
+    /// Per input row: the index of its distinct row.
+    pub index: Vec<usize>,
+}
+
+/// Groups the `n` rows of a table by `key(i)`: the distinct keys in increasing order, each with
+/// its first input row and the sum of `weight(i)` over its rows (added in input order), and for
+/// each input row the index of its group.
+///
+/// Rows are first grouped by hashing, which costs one pass plus a sort of the distinct keys;
+/// when the distinct keys turn out to be many (more than an eighth of the rows), all rows are
+/// sorted instead. Both ways give the same groups.
+pub(crate) fn group<K: Ord + Hash>(
+    n: usize,
+    key: impl Fn(usize) -> K,
+    weight: impl Fn(usize) -> f64,
+) -> Groups {
+    let (first, index) =
+        group_by_hash(n, &key, n / 8 + 64).unwrap_or_else(|| group_by_sort(n, &key));
+    let mut w = vec![0.0; first.len()];
+    for (i, &g) in index.iter().enumerate() {
+        w[g] += weight(i);
+    }
+    Groups {
+        first,
+        weight: w,
+        index,
+    }
+}
+
+/// Per group in key order its first row, and per row its group: by hashing the keys, then
+/// sorting the distinct ones. `None` when there are more than `limit` distinct keys.
+fn group_by_hash<K: Ord + Hash>(
+    n: usize,
+    key: impl Fn(usize) -> K,
+    limit: usize,
+) -> Option<(Vec<usize>, Vec<usize>)> {
+    // Groups numbered in order of first appearance.
+    let mut seen: HashMap<K, usize, BuildHasherDefault<MixHasher>> = HashMap::default();
+    let mut first = Vec::new();
+    let mut index = Vec::with_capacity(n);
+    for i in 0..n {
+        let g = match seen.entry(key(i)) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                if first.len() >= limit {
+                    return None;
+                }
+                first.push(i);
+                *e.insert(first.len() - 1)
+            }
+        };
+        index.push(g);
+    }
+    // Renumber them in key order.
+    let mut keys: Vec<(K, usize)> = seen.into_iter().collect();
+    keys.sort_unstable();
+    let mut rank = vec![0; keys.len()];
+    for (r, &(_, g)) in keys.iter().enumerate() {
+        rank[g] = r;
+    }
+    for g in &mut index {
+        *g = rank[*g];
+    }
+    Some((keys.iter().map(|&(_, g)| first[g]).collect(), index))
+}
+
+/// As [`group_by_hash`] by sorting every row by `(key, row)`: the first row of a group is its
+/// lowest.
+fn group_by_sort<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> (Vec<usize>, Vec<usize>) {
+    let mut keyed: Vec<(K, usize)> = (0..n).map(|i| (key(i), i)).collect();
+    keyed.sort_unstable();
+    let mut first = Vec::new();
+    let mut index = vec![0; n];
+    let mut last: Option<&K> = None;
+    for (k, i) in &keyed {
+        if last != Some(k) {
+            first.push(*i);
+            last = Some(k);
+        }
+        index[*i] = first.len() - 1;
+    }
+    (first, index)
+}
+
+/// A fast hasher for the integer keys of [`group`] (no protection against chosen collisions,
+/// which a table of customers does not need): each word is folded in by a multiply, and the
+/// result mixed by the finaliser of MurmurHash3 so that keys differing only in their high bits
+/// (floats such as 2.0 and 3.0) spread over the low bits the table uses.
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(23) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// The values of `column` at the rows `rows`.
+pub(crate) fn pick<T: Clone>(column: &[T], rows: &[usize]) -> Vec<T> {
+    rows.iter()
+        .filter_map(|&i| column.get(i).cloned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_keys_order_as_the_values() {
+        let values = [
+            f64::MIN,
+            -3.5,
+            -1e-300,
+            -0.0,
+            0.0,
+            1e-300,
+            2.0,
+            7.5,
+            f64::MAX,
+        ];
+        for w in values.windows(2) {
+            assert!(float_key(w[0]) <= float_key(w[1]), "{} {}", w[0], w[1]);
+        }
+        assert_eq!(float_key(-0.0), float_key(0.0));
+        // non-negative values keep the order of their bit patterns
+        assert!(float_key(1.0) < float_key(2.0) && float_key(0.0) < float_key(1e-300));
+    }
+
+    #[test]
+    fn groups_are_sorted_by_key_whatever_the_input_order() {
+        let keys = [3, 1, 3, 2, 1];
+        let g = group(keys.len(), |i| keys[i], |i| (i + 1) as f64);
+        assert_eq!(g.first, [1, 3, 0]);
+        assert_eq!(g.weight, [2.0 + 5.0, 4.0, 1.0 + 3.0]);
+        assert_eq!(g.index, [2, 0, 2, 1, 0]);
+        let reversed: Vec<i32> = keys.iter().rev().copied().collect();
+        let h = group(keys.len(), |i| reversed[i], |_| 1.0);
+        assert_eq!(pick(&reversed, &h.first), pick(&keys, &g.first));
+    }
+
+    #[test]
+    fn hashing_and_sorting_give_the_same_groups() {
+        let keys: Vec<(u64, bool)> = (0..500u64).map(|i| ((i * 7919) % 37, i % 3 == 0)).collect();
+        let by_hash = group_by_hash(keys.len(), |i| keys[i], usize::MAX).unwrap();
+        assert_eq!(by_hash, group_by_sort(keys.len(), |i| keys[i]));
+        assert_eq!(group_by_hash(keys.len(), |i| keys[i], 10), None);
+        // past the limit, `group` sorts
+        let distinct: Vec<u64> = (0..1000u64).rev().collect();
+        let g = group(distinct.len(), |i| distinct[i], |_| 1.0);
+        assert_eq!(g.first[0], 999);
+        assert_eq!(g.index[0], 999);
+    }
+
+    #[test]
+    fn column_rows_compare_column_by_column() {
+        let cols = vec![vec![1.0, 1.0, -2.0], vec![0.0, -0.0, 5.0]];
+        let row = |i| ColumnsRow::new(&cols, i);
+        assert_eq!(row(0), row(1));
+        assert!(row(2) < row(0));
+        let g = group(3, row, |_| 1.0);
+        assert_eq!(g.first, [2, 0]);
+        assert_eq!(g.weight, [1.0, 2.0]);
+    }
+}
