@@ -150,10 +150,13 @@ fn validate_counts(alive: &mut [f64], row: impl Fn(usize) -> usize) -> Result<()
 ///     Cohort::new(vec![800.0, 500.0])?.with_name("2020"),
 /// ])?;
 /// assert_eq!(data.n_customers(), 1800.0);
-/// // churned in period 1 (369 + 300), in period 2 (163); active after 2 (468) and after 1 (500)
+/// // rows sorted by (duration, churned): active after 1 (500), churned in period 1
+/// // (369 + 300), active after 2 (468), churned in period 2 (163)
 /// let lifetimes = data.to_lifetimes();
 /// assert_eq!(lifetimes.len(), 4);
-/// assert_eq!(lifetimes.weights(), &[669.0, 163.0, 468.0, 500.0]);
+/// assert_eq!(lifetimes.durations(), &[1, 1, 2, 2]);
+/// assert_eq!(lifetimes.churned(), &[false, true, false, true]);
+/// assert_eq!(lifetimes.weights(), &[500.0, 669.0, 468.0, 163.0]);
 /// # Ok::<(), clv::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
