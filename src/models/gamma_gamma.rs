@@ -51,12 +51,13 @@ use std::fmt;
 use ndarray::Array1;
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp};
+use crate::numerics::finite_or;
+use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp, two_sum};
 
 use crate::data::SpendData;
 use crate::error::{Error, Result, check_positive};
 use crate::fitted::Fitted;
-use crate::models::Model;
+use crate::models::{Model, SpendModel};
 use crate::optimize::{FitOptions, Objective, maximize};
 use crate::parallel::sum_rows;
 
@@ -180,7 +181,10 @@ impl GammaGamma {
             ));
         }
         let q1 = self.q - 1.0; // exact for q <= 2 (Sterbenz), relative 1 ulp above
-        overflow_checked("the mean spend", product_of_ratio(self.p, self.gamma, q1))
+        finite_or(
+            product_of_ratio(self.p, self.gamma, q1),
+            overflow("the mean spend"),
+        )
     }
 
     /// Conditional expected average spend of a customer with `x` repeat transactions of mean
@@ -206,7 +210,7 @@ impl GammaGamma {
         let denom = self.p.mul_add(x, h) + l;
         if !denom.is_finite() {
             // px overflows: the weight of the customer's own mean is 1 to f64 precision.
-            return overflow_checked("the expected average spend", m + self.gamma / x);
+            return finite_or(m + self.gamma / x, overflow("the expected average spend"));
         }
         if denom <= 0.0 {
             return Err(Error::param(
@@ -219,7 +223,7 @@ impl GammaGamma {
         // unless the result does.
         let value =
             product_of_ratio(self.gamma, self.p, denom) + product_of_ratio(m, self.p * x, denom);
-        overflow_checked("the expected average spend", value)
+        finite_or(value, overflow("the expected average spend"))
     }
 
     /// [`GammaGamma::expected_average_spend`] for every row of `data` (the population mean for
@@ -362,6 +366,16 @@ impl GammaGamma {
     }
 }
 
+impl SpendModel for GammaGamma {
+    fn expected_average_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64> {
+        GammaGamma::expected_average_spend(self, frequency, monetary_value)
+    }
+
+    fn check_finite_mean(&self) -> Result<()> {
+        self.mean_spend().map(|_| ())
+    }
+}
+
 /// Refuses spend data without a maximum-likelihood estimate: every mean spend equal (which
 /// includes a single customer).
 fn check_identifiable(rows: &SpendData) -> Result<()> {
@@ -427,21 +441,9 @@ fn product_of_ratio(a: f64, b: f64, c: f64) -> f64 {
     (a * b) / c
 }
 
-fn overflow_checked(what: &str, v: f64) -> Result<f64> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(Error::Numerical(format!(
-            "{what} exceeds the range of f64 ({v})"
-        )))
-    }
-}
-
-/// `x + y` as the rounded sum and its exact rounding error (Knuth's two-sum).
-fn two_sum(x: f64, y: f64) -> (f64, f64) {
-    let s = x + y;
-    let bb = s - x;
-    (s, (x - (s - bb)) + (y - bb))
+/// The error of a spend that is not finite.
+fn overflow(what: &str) -> impl FnOnce(f64) -> String + '_ {
+    move |v| format!("{what} exceeds the range of f64 ({v})")
 }
 
 /// Checks `(x, m_x)` and that `x > 0`.

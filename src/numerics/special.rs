@@ -29,8 +29,8 @@
 use statrs::function::beta::{checked_beta_reg, ln_beta};
 use statrs::function::gamma::{gamma_ur, ln_gamma};
 
+use super::quadrature::integrate;
 use crate::error::{Error, Result};
-use crate::quadrature::integrate;
 
 /// `ln(eᵃ + eᵇ)` without overflow.
 ///
@@ -44,6 +44,21 @@ pub fn log_add_exp(a: f64, b: f64) -> f64 {
         return m;
     }
     m + (-(a - b).abs()).exp().ln_1p()
+}
+
+/// `ln(1 + eᵛ)`.
+pub(crate) fn softplus(v: f64) -> f64 {
+    log_add_exp(0.0, v)
+}
+
+/// The logistic function `1/(1 + e^−v)`, without overflow for either sign of `v`.
+pub(crate) fn sigmoid(v: f64) -> f64 {
+    if v >= 0.0 {
+        1.0 / (1.0 + (-v).exp())
+    } else {
+        let e = v.exp();
+        e / (1.0 + e)
+    }
 }
 
 /// `ln Σᵢ exp(xᵢ)` without overflow; `−∞` for an empty slice.
@@ -187,7 +202,7 @@ fn series_from(a: f64, b: f64, c: f64, z: f64, max_terms: usize, first: f64) -> 
 
 /// `(s, e)` with `s = fl(x + y)` and `x + y = s + e` exactly (Knuth's two-sum).
 #[inline]
-fn two_sum(x: f64, y: f64) -> (f64, f64) {
+pub(crate) fn two_sum(x: f64, y: f64) -> (f64, f64) {
     let s = x + y;
     let bb = s - x;
     (s, (x - (s - bb)) + (y - bb))
@@ -1223,6 +1238,38 @@ fn beta_reg_cf(a: f64, b: f64, x: f64, y: f64) -> Option<f64> {
         }
     }
     None
+}
+
+/// `P(N >= n) = I_z(n, r)` for `N ~ NegBin(r, q)` (`P(N = j) = Γ(r+j)/(Γ(r) j!) q^r z^j`),
+/// `q = α/(α+t) = 1/(1 + t/α)`, `z = t/(α+t)`, `n >= 1`; `ratio = t/α`.
+///
+/// Below the mean (where the continued fraction of `I_z` would run in `1 − z = q`, which
+/// carries no information on `1 − q` once `q` is rounded near 1, as for `r ≈ α ≫ t`) and for
+/// `n ≤ 10⁵`, as `1 − Σ_{j<n} P(N = j)` with `P(N = 0) = exp(−r ln(1 + t/α))` and the exact
+/// ratios `P(N = j+1)/P(N = j) = (r+j) z/(j+1)`, summed in log scale; the result is then at
+/// least about ½, so the subtraction is harmless. Elsewhere the continued fraction in `z`.
+pub(crate) fn nb_tail(n: u32, r: f64, ratio: f64, z: f64, q: f64) -> Option<f64> {
+    let nf = f64::from(n);
+    let below_mean = z * (nf + r + 2.0) >= nf + 1.0;
+    if !(below_mean && n <= 100_000) {
+        return beta_reg(nf, r, z, q);
+    }
+    let ln_z = z.ln();
+    let mut ln_term = -r * ratio.ln_1p();
+    // Σ_{j<n} exp(ln_term_j), accumulated relative to the largest term so far.
+    let (mut top, mut acc) = (ln_term, 1.0);
+    for j in 1..n {
+        let jf = f64::from(j);
+        ln_term += ((r + jf - 1.0) / jf).ln() + ln_z;
+        if ln_term > top {
+            acc = acc * (top - ln_term).exp() + 1.0;
+            top = ln_term;
+        } else {
+            acc += (ln_term - top).exp();
+        }
+    }
+    let head = acc * top.exp();
+    (head.is_finite()).then_some((1.0 - head).max(0.0))
 }
 
 /// `J(m, c) = ∫₀^∞ e^(−cs) (1+s)^(−m) ds = e^c c^(m−1) Γ(1−m, c)` for `m > 0`, `c > 0`: the
