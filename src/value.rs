@@ -52,7 +52,7 @@ use crate::error::{Error, Result, check_positive};
 use crate::models::TransactionModel;
 use crate::models::transaction::{MAX_PANELS, REL_TOL};
 use crate::numerics::finite_non_negative;
-use crate::numerics::quadrature::integrate;
+use crate::numerics::quadrature::try_integrate;
 use crate::parallel::map_rows;
 
 pub use crate::models::SpendModel;
@@ -347,32 +347,23 @@ fn finite_horizon<M: TransactionModel + ?Sized>(
     if delta == 0.0 {
         return Ok(end);
     }
-    let failure = std::cell::RefCell::new(None);
     // t = H·w⁸: E[Y(t)] may rise on a time scale far shorter than H (a short mean lifetime);
     // in w that rise is spread over a range the Gauss–Kronrod nodes resolve (the first node
     // sits at t ≈ 1e-19 H), and the factor w⁷ makes the part below it negligible.
-    let (integral, _) = integrate(
+    let (integral, _) = try_integrate(
         |w: f64| {
             let w2 = w * w;
             let w4 = w2 * w2;
             let w7 = w4 * w2 * w;
             let t = horizon * w7 * w;
-            match model.conditional_expected_transactions(customer, t) {
-                Ok(e) => (-delta * t).exp() * e * 8.0 * horizon * w7,
-                Err(e) => {
-                    failure.borrow_mut().get_or_insert(e);
-                    0.0
-                }
-            }
+            let e = model.conditional_expected_transactions(customer, t)?;
+            Ok((-delta * t).exp() * e * 8.0 * horizon * w7)
         },
         0.0,
         1.0,
         REL_TOL,
         0.0,
         MAX_PANELS,
-    );
-    if let Some(e) = failure.into_inner() {
-        return Err(e);
-    }
+    )?;
     Ok((-delta * horizon).exp() * end + delta * integral)
 }

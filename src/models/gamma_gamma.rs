@@ -51,7 +51,7 @@ use std::fmt;
 use ndarray::Array1;
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use crate::numerics::finite_or;
+use crate::numerics::{finite_or, product_of_ratio};
 use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp, two_sum};
 
 use crate::data::SpendData;
@@ -425,20 +425,6 @@ fn ln_sum(g: f64, x: f64, m: f64) -> f64 {
     } else {
         log_add_exp(g.ln(), x.ln() + m.ln())
     }
-}
-
-/// `a · b / c` for positive finite `a, b, c`, in the order that avoids an intermediate
-/// overflow or underflow when the result is representable.
-fn product_of_ratio(a: f64, b: f64, c: f64) -> f64 {
-    let v = a * (b / c);
-    if v.is_finite() && v != 0.0 && (b / c).is_normal() {
-        return v;
-    }
-    let v = b * (a / c);
-    if v.is_finite() && v != 0.0 && (a / c).is_normal() {
-        return v;
-    }
-    (a * b) / c
 }
 
 /// The error of a spend that is not finite.

@@ -6,7 +6,7 @@ use ndarray::Array1;
 use crate::data::{Customer, RfmData};
 use crate::error::{Result, check_positive};
 use crate::numerics::finite_non_negative;
-use crate::numerics::quadrature::integrate;
+use crate::numerics::quadrature::try_integrate;
 
 /// Relative tolerance of the numerical integrals of expected transactions over time.
 pub(crate) const REL_TOL: f64 = 1e-10;
@@ -203,37 +203,28 @@ pub(crate) fn discrete_sum<M: TransactionModel + ?Sized>(
 /// can be checked against it.
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] when `delta` is not finite and `> 0`; [`Error::Numerical`] when the
-/// integral does not evaluate to a finite number; any error of the model's predictions.
+/// [`crate::Error::InvalidParameter`] when `delta` is not finite and `> 0`;
+/// [`crate::Error::Numerical`] when the integral does not evaluate to a finite number; any error
+/// of the model's predictions.
 pub fn dert_numerical<M: TransactionModel + ?Sized>(
     model: &M,
     customer: &Customer,
     delta: f64,
 ) -> Result<f64> {
     check_positive("delta", delta)?;
-    let failure = std::cell::RefCell::new(None);
-    let (v, _) = integrate(
+    let (v, _) = try_integrate(
         |w: f64| {
             if w <= 0.0 {
-                return 0.0;
+                return Ok(0.0);
             }
             let t = -3.0 * w.ln() / delta;
-            match model.conditional_expected_transactions(customer, t) {
-                Ok(e) => 3.0 * w * w * e,
-                Err(e) => {
-                    failure.borrow_mut().get_or_insert(e);
-                    0.0
-                }
-            }
+            Ok(3.0 * w * w * model.conditional_expected_transactions(customer, t)?)
         },
         0.0,
         1.0,
         REL_TOL,
         0.0,
         MAX_PANELS,
-    );
-    if let Some(e) = failure.into_inner() {
-        return Err(e);
-    }
+    )?;
     finite_non_negative(v, "DERT")
 }

@@ -8,7 +8,8 @@
 //! * [`beta_weighted`]: expectations under a Beta density of any shape;
 //! * [`tail`]: the tail integrals `∫_u^∞ (α+v)^−p (β+v)^−q dv` through `₂F₁` series;
 //! * [`chebyshev`]: piecewise Chebyshev interpolation;
-//! * the checks that turn a result that is not finite into an error.
+//! * the checks that turn a result that is not finite into an error, and elementary forms
+//!   evaluated without cancellation or intermediate overflow.
 
 use crate::error::{Error, Result};
 
@@ -40,4 +41,18 @@ pub(crate) fn finite_non_negative(v: f64, what: &str) -> Result<f64> {
 /// `(1 − e^(−a y)) / a`, with its limit `y` at `a = 0`.
 pub(crate) fn one_minus_exp_over(a: f64, y: f64) -> f64 {
     if a == 0.0 { y } else { -(-a * y).exp_m1() / a }
+}
+
+/// `a · b / c` for positive finite `a, b, c`, in the order that avoids an intermediate
+/// overflow or underflow when the result is representable.
+pub(crate) fn product_of_ratio(a: f64, b: f64, c: f64) -> f64 {
+    let v = a * (b / c);
+    if v.is_finite() && v != 0.0 && (b / c).is_normal() {
+        return v;
+    }
+    let v = b * (a / c);
+    if v.is_finite() && v != 0.0 && (a / c).is_normal() {
+        return v;
+    }
+    (a * b) / c
 }

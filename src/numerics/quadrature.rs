@@ -1,4 +1,7 @@
-//! Adaptive Gauss–Kronrod (G7/K15) quadrature on a finite interval.
+//! Quadrature on a finite interval: adaptive Gauss–Kronrod (G7/K15), and a pair of Gauss–Legendre
+//! rules (16 and 32 points) for smooth integrands, backed by the adaptive rule.
+
+use crate::error::Result;
 
 /// Kronrod abscissae (positive half, descending) and weights of the 15-point rule.
 const XGK: [f64; 8] = [
@@ -21,7 +24,7 @@ const WGK: [f64; 8] = [
     0.204_432_940_075_298_9,
     0.209_482_141_084_727_8,
 ];
-/// Gauss weights of the embedded 7-point rule (at XGK[1], XGK[3], XGK[5], XGK[7]).
+/// Gauss weights of the embedded 7-point rule (at `XGK[1]`, `XGK[3]`, `XGK[5]`, `XGK[7]`).
 const WG: [f64; 4] = [
     0.129_484_966_168_869_7,
     0.279_705_391_489_276_7,
@@ -80,6 +83,37 @@ pub(crate) fn integrate(
         let mid = 0.5 * (lo + hi);
         panels.push((lo, mid, panel(&f, lo, mid)));
         panels.push((mid, hi, panel(&f, mid, hi)));
+    }
+}
+
+/// [`integrate`] of an integrand that may fail: the first error it returns, else (integral, error
+/// estimate). A node where it fails counts as 0 while the rule runs on.
+pub(crate) fn try_integrate(
+    f: impl Fn(f64) -> Result<f64>,
+    a: f64,
+    b: f64,
+    rel_tol: f64,
+    abs_tol: f64,
+    max_panels: usize,
+) -> Result<(f64, f64)> {
+    let failure = std::cell::RefCell::new(None);
+    let v = integrate(
+        |x| match f(x) {
+            Ok(v) => v,
+            Err(e) => {
+                failure.borrow_mut().get_or_insert(e);
+                0.0
+            }
+        },
+        a,
+        b,
+        rel_tol,
+        abs_tol,
+        max_panels,
+    );
+    match failure.into_inner() {
+        Some(e) => Err(e),
+        None => Ok(v),
     }
 }
 

@@ -29,6 +29,7 @@
 use statrs::function::beta::{checked_beta_reg, ln_beta};
 use statrs::function::gamma::{gamma_ur, ln_gamma};
 
+use super::finite_or;
 use super::quadrature::integrate;
 use crate::error::{Error, Result};
 
@@ -429,15 +430,9 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
     check_hyp2f1_args(a, b, c, z)?;
     let v = hyp2f1_scaled(a, b, c, z)
         .ok_or_else(|| Error::Numerical(format!("2F1({a}, {b}; {c}; {z}) did not converge")))?;
-    let value = v.sign * v.ln_abs.exp();
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(Error::Numerical(format!(
-            "2F1({a}, {b}; {c}; {z}) overflows (ln |F| = {})",
-            v.ln_abs
-        )))
-    }
+    finite_or(v.sign * v.ln_abs.exp(), |_| {
+        format!("2F1({a}, {b}; {c}; {z}) overflows (ln |F| = {})", v.ln_abs)
+    })
 }
 
 /// `₂F₁(a, b; c; z) − 1`, accurate relative to itself when `F` is close to 1 (the direct
@@ -645,10 +640,29 @@ fn upper_gamma_small_a(a: f64, z: f64) -> f64 {
     gamma1pm1_over_a(a) - power_term - (a * lz).exp() * sum
 }
 
+/// Floor of the modified Lentz algorithm's running factors (keeps them away from 0).
+const TINY: f64 = 1e-300;
+
+/// One step of the modified Lentz algorithm (Numerical Recipes §5.2) for a continued fraction
+/// `b₀ + a₁/(b₁ + a₂/(b₂ + …))`: updates the running factors `c`, `d` with the partial numerator
+/// `an` and denominator `bn` and returns `Δ = c d`, the factor of the next convergent.
+#[inline]
+fn lentz_step(c: &mut f64, d: &mut f64, an: f64, bn: f64) -> f64 {
+    *d = an * *d + bn;
+    if d.abs() < TINY {
+        *d = TINY;
+    }
+    *c = bn + an / *c;
+    if c.abs() < TINY {
+        *c = TINY;
+    }
+    *d = 1.0 / *d;
+    *d * *c
+}
+
 /// `e^z z^−a Γ(a, z)` by the Legendre continued fraction
 /// `Γ(a, z) = e^−z zᵃ / (z+1−a − 1·(1−a)/(z+3−a − 2·(2−a)/(z+5−a − …)))` (modified Lentz).
 fn upper_gamma_cf_scaled(a: f64, z: f64) -> Option<f64> {
-    const TINY: f64 = 1e-300;
     let mut b = z + 1.0 - a;
     let mut c = 1.0 / TINY;
     let mut d = 1.0 / b;
@@ -657,16 +671,7 @@ fn upper_gamma_cf_scaled(a: f64, z: f64) -> Option<f64> {
         let fi = i as f64;
         let an = -fi * (fi - a);
         b += 2.0;
-        d = an * d + b;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = b + an / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        let del = lentz_step(&mut c, &mut d, an, b);
         h *= del;
         if (del - 1.0).abs() <= f64::EPSILON {
             return (h > 0.0).then_some(h);
@@ -780,10 +785,11 @@ pub fn ln_gamma_ratio(z: f64, a: f64) -> f64 {
 fn stirling_correction(w: f64) -> f64 {
     let r = 1.0 / w;
     let r2 = r * r;
-    r * (1.0 / 12.0
-        + r2 * (-1.0 / 360.0
-            + r2 * (1.0 / 1260.0
-                + r2 * (-1.0 / 1680.0 + r2 * (1.0 / 1188.0 + r2 * (-691.0 / 360360.0))))))
+    // Horner's scheme on the first six coefficients of `LN_GAMMA_SERIES`.
+    r * LN_GAMMA_SERIES[..6]
+        .iter()
+        .rev()
+        .fold(0.0, |acc, &c| c + r2 * acc)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1193,7 +1199,6 @@ pub(crate) fn beta_reg(a: f64, b: f64, x: f64, y: f64) -> Option<f64> {
 }
 
 fn beta_reg_cf(a: f64, b: f64, x: f64, y: f64) -> Option<f64> {
-    const TINY: f64 = 1e-300;
     let ln_front = (b / (a + b)).ln() + ln_binomial_density(a, b, x, y);
     if ln_front < -745.0 {
         return Some(0.0);
@@ -1210,27 +1215,9 @@ fn beta_reg_cf(a: f64, b: f64, x: f64, y: f64) -> Option<f64> {
         let m = f64::from(m);
         let m2 = 2.0 * m;
         let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
+        h *= lentz_step(&mut c, &mut d, aa, 1.0);
         let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        let del = lentz_step(&mut c, &mut d, aa, 1.0);
         h *= del;
         if (del - 1.0).abs() <= 2.0 * f64::EPSILON {
             let v = (ln_front + h.ln()).exp();
