@@ -56,3 +56,31 @@ pub(crate) fn product_of_ratio(a: f64, b: f64, c: f64) -> f64 {
     }
     (a * b) / c
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finiteness_checks_pass_values_through_and_name_failures() {
+        assert_eq!(finite_or(1.5, |_| unreachable!()).unwrap(), 1.5);
+        let e = finite_or(f64::INFINITY, |v| format!("x is {v}")).unwrap_err();
+        assert!(matches!(e, Error::Numerical(m) if m == "x is inf"));
+        assert_eq!(finite_non_negative(0.0, "x").unwrap(), 0.0);
+        for bad in [-1e-300, f64::NAN, f64::INFINITY] {
+            let e = finite_non_negative(bad, "x").unwrap_err();
+            let want = format!("x evaluated to {bad}, not a finite number >= 0");
+            assert!(matches!(e, Error::Numerical(m) if m == want));
+        }
+    }
+
+    #[test]
+    fn elementary_forms_at_their_limits() {
+        assert_eq!(one_minus_exp_over(0.0, 3.0), 3.0);
+        assert!((one_minus_exp_over(1e-300, 3.0) - 3.0).abs() < 1e-15);
+        assert!((one_minus_exp_over(2.0, 1.0) - (1.0 - (-2f64).exp()) / 2.0).abs() < 1e-16);
+        // a·b overflows, a·b/c does not.
+        assert_eq!(product_of_ratio(1e300, 1e300, 1e300), 1e300);
+        assert_eq!(product_of_ratio(3.0, 4.0, 2.0), 6.0);
+    }
+}

@@ -377,4 +377,42 @@ mod tests {
         assert!((v[1] - 1.0).abs() < 1e-13);
         assert!((v[2] - (1.0 - 20f64.cos()) / 20.0).abs() < 1e-12);
     }
+
+    #[test]
+    fn fallible_integrand_gives_the_integral_or_its_first_error() {
+        let f = |x: f64| x.exp();
+        let plain = integrate(f, 0.0, 1.0, 1e-14, 0.0, 100);
+        let tried = try_integrate(|x| Ok(f(x)), 0.0, 1.0, 1e-14, 0.0, 100).unwrap();
+        assert_eq!(plain.0.to_bits(), tried.0.to_bits());
+        assert_eq!(plain.1.to_bits(), tried.1.to_bits());
+        let failing = try_integrate(
+            |x| {
+                if x > 0.5 {
+                    Err(crate::Error::Numerical(format!("failed at {x}")))
+                } else {
+                    Ok(x)
+                }
+            },
+            0.0,
+            1.0,
+            1e-14,
+            0.0,
+            100,
+        );
+        assert!(matches!(failing, Err(crate::Error::Numerical(_))));
+    }
+
+    #[test]
+    fn gauss_legendre_rules_are_exact_for_polynomials() {
+        // The n-point rule integrates polynomials of degree 2n − 1 exactly: ∫₋₁¹ x^30 = 2/31.
+        let ((xc, wc), (xf, wf)) = gl_rules();
+        let rule =
+            |x: &[f64], w: &[f64], p: i32| x.iter().zip(w).map(|(x, w)| w * x.powi(p)).sum::<f64>();
+        assert!((rule(xc, wc, 30) - 2.0 / 31.0).abs() < 1e-15);
+        assert!((rule(xf, wf, 62) - 2.0 / 63.0).abs() < 1e-15);
+        assert!((rule(xf, wf, 0) - 2.0).abs() < 1e-14);
+        // A smooth integrand through the pair: ∫₀¹ eˣ.
+        let v = integrate_smooth(|x| [x.exp()], 0.0, 1.0, [0.0], GL_AGREE_PREDICTION);
+        assert!((v[0] - (1f64.exp() - 1.0)).abs() < 1e-15);
+    }
 }
