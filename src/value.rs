@@ -50,10 +50,8 @@ use ndarray::Array1;
 use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_positive};
 use crate::models::TransactionModel;
-use crate::models::transaction::{MAX_PANELS, REL_TOL};
+use crate::models::transaction::{integrate_unit_interval, per_distinct_customer};
 use crate::numerics::finite_non_negative;
-use crate::numerics::quadrature::try_integrate;
-use crate::parallel::map_rows;
 
 pub use crate::models::SpendModel;
 pub use crate::models::transaction::dert_numerical;
@@ -297,14 +295,7 @@ impl Valuation {
             }
             return Ok(v);
         }
-        let (distinct, index) = data.without_monetary_value().compress_with_index();
-        let values = map_rows(distinct.len(), 16, |i| match distinct.customer(i) {
-            Some(c) => self.discounted_transactions(model, &c),
-            None => Err(Error::Numerical("row index out of range".into())),
-        })
-        .into_iter()
-        .collect::<Result<Vec<f64>>>()?;
-        Ok(index.iter().map(|&k| values[k]).collect())
+        per_distinct_customer(data, 16, |c| self.discounted_transactions(model, c))
     }
 
     /// [`Valuation::customer_value`] for every row of `data`, which must have a monetary column
@@ -350,20 +341,13 @@ fn finite_horizon<M: TransactionModel + ?Sized>(
     // t = H·w⁸: E[Y(t)] may rise on a time scale far shorter than H (a short mean lifetime);
     // in w that rise is spread over a range the Gauss–Kronrod nodes resolve (the first node
     // sits at t ≈ 1e-19 H), and the factor w⁷ makes the part below it negligible.
-    let (integral, _) = try_integrate(
-        |w: f64| {
-            let w2 = w * w;
-            let w4 = w2 * w2;
-            let w7 = w4 * w2 * w;
-            let t = horizon * w7 * w;
-            let e = model.conditional_expected_transactions(customer, t)?;
-            Ok((-delta * t).exp() * e * 8.0 * horizon * w7)
-        },
-        0.0,
-        1.0,
-        REL_TOL,
-        0.0,
-        MAX_PANELS,
-    )?;
+    let integral = integrate_unit_interval(|w: f64| {
+        let w2 = w * w;
+        let w4 = w2 * w2;
+        let w7 = w4 * w2 * w;
+        let t = horizon * w7 * w;
+        let e = model.conditional_expected_transactions(customer, t)?;
+        Ok((-delta * t).exp() * e * 8.0 * horizon * w7)
+    })?;
     Ok((-delta * horizon).exp() * end + delta * integral)
 }

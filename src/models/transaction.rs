@@ -7,11 +7,12 @@ use crate::data::{Customer, RfmData};
 use crate::error::{Result, check_positive};
 use crate::numerics::finite_non_negative;
 use crate::numerics::quadrature::try_integrate;
+use crate::parallel::map_rows;
 
 /// Relative tolerance of the numerical integrals of expected transactions over time.
-pub(crate) const REL_TOL: f64 = 1e-10;
+const REL_TOL: f64 = 1e-10;
 /// Panel cap of the adaptive quadrature.
-pub(crate) const MAX_PANELS: usize = 500;
+const MAX_PANELS: usize = 500;
 
 /// The verbs of a noncontractual transaction model (BG/NBD, Pareto/NBD, ...), so that value,
 /// diagnostics and users' code work with any of them.
@@ -89,15 +90,9 @@ pub trait TransactionModel {
         Self: Sync,
     {
         crate::error::check_positive("delta", delta)?;
-        let (distinct, index) = data.without_monetary_value().compress_with_index();
-        let customers: Vec<Customer> = distinct.customers().collect();
-        let values = crate::parallel::map_rows(customers.len(), 64, |i| {
-            let c = customers[i];
-            self.discounted_expected_residual_transactions(&c, delta)
+        per_distinct_customer(data, 64, |c| {
+            self.discounted_expected_residual_transactions(c, delta)
         })
-        .into_iter()
-        .collect::<Result<Vec<f64>>>()?;
-        Ok(index.iter().map(|&k| values[k]).collect())
     }
 
     /// Discounted expected transactions of a customer with history `(x, t_x, T)` over
@@ -141,15 +136,9 @@ pub trait TransactionModel {
         Self: Sync,
     {
         check_discrete(delta, period)?;
-        let (distinct, index) = data.without_monetary_value().compress_with_index();
-        let customers: Vec<Customer> = distinct.customers().collect();
-        let values = crate::parallel::map_rows(customers.len(), 16, |i| {
-            let c = customers[i];
-            self.discounted_transactions_discrete(&c, delta, period, periods)
+        per_distinct_customer(data, 16, |c| {
+            self.discounted_transactions_discrete(c, delta, period, periods)
         })
-        .into_iter()
-        .collect::<Result<Vec<f64>>>()?;
-        Ok(index.iter().map(|&k| values[k]).collect())
     }
 
     /// [`TransactionModel::conditional_expected_transactions`] over `t` for every row of `data`.
@@ -212,19 +201,33 @@ pub fn dert_numerical<M: TransactionModel + ?Sized>(
     delta: f64,
 ) -> Result<f64> {
     check_positive("delta", delta)?;
-    let (v, _) = try_integrate(
-        |w: f64| {
-            if w <= 0.0 {
-                return Ok(0.0);
-            }
-            let t = -3.0 * w.ln() / delta;
-            Ok(3.0 * w * w * model.conditional_expected_transactions(customer, t)?)
-        },
-        0.0,
-        1.0,
-        REL_TOL,
-        0.0,
-        MAX_PANELS,
-    )?;
+    let v = integrate_unit_interval(|w: f64| {
+        if w <= 0.0 {
+            return Ok(0.0);
+        }
+        let t = -3.0 * w.ln() / delta;
+        Ok(3.0 * w * w * model.conditional_expected_transactions(customer, t)?)
+    })?;
     finite_non_negative(v, "DERT")
+}
+
+/// `∫₀¹ f` for an integrand built from a model's predictions (which may fail: the first error
+/// is returned), by adaptive Gauss–Kronrod to a relative tolerance of 1e-10.
+pub(crate) fn integrate_unit_interval(f: impl Fn(f64) -> Result<f64>) -> Result<f64> {
+    Ok(try_integrate(f, 0.0, 1.0, REL_TOL, 0.0, MAX_PANELS)?.0)
+}
+
+/// `f` for every row of `data`, evaluated once per distinct `(x, t_x, T)` and across the
+/// machine's cores (at least `min_per_thread` distinct rows per thread).
+pub(crate) fn per_distinct_customer(
+    data: &RfmData,
+    min_per_thread: usize,
+    f: impl Fn(&Customer) -> Result<f64> + Sync,
+) -> Result<Array1<f64>> {
+    let (distinct, index) = data.without_monetary_value().compress_with_index();
+    let customers: Vec<Customer> = distinct.customers().collect();
+    let values = map_rows(customers.len(), min_per_thread, |i| f(&customers[i]))
+        .into_iter()
+        .collect::<Result<Vec<f64>>>()?;
+    Ok(index.iter().map(|&k| values[k]).collect())
 }

@@ -863,6 +863,17 @@ fn is_short(t: f64) -> bool {
     t <= DIRECT_TERMS && t == t.trunc()
 }
 
+/// `Σ_{k<t} term(z+k)` for a whole `t` (see [`is_short`]).
+fn short_sum(z: f64, t: f64, term: impl Fn(f64) -> f64) -> f64 {
+    let mut sum = 0.0;
+    let mut k = 0.0;
+    while k < t {
+        sum += term(z + k);
+        k += 1.0;
+    }
+    sum
+}
+
 /// `ln(1 − y)` for `y = a t / ((z+t)(z+a))`, i.e. `ln[z (z+a+t) / ((z+t)(z+a))]`.
 fn ln_one_minus_cross(z: f64, a: f64, t: f64) -> f64 {
     let y = (a / (z + a)) * (t / (z + t));
@@ -892,13 +903,7 @@ pub fn ln_pochhammer_ratio(z: f64, a: f64, t: f64) -> f64 {
         return 0.0;
     }
     if is_short(t) {
-        let mut sum = 0.0;
-        let mut k = 0.0;
-        while k < t {
-            sum -= ln1p_ratio(a, z + k);
-            k += 1.0;
-        }
-        return sum;
+        return short_sum(z, t, |w| -ln1p_ratio(a, w));
     }
     let mut z = z;
     let mut acc = 0.0;
@@ -933,13 +938,7 @@ pub fn digamma_difference(z: f64, t: f64) -> f64 {
         return 0.0;
     }
     if is_short(t) {
-        let mut sum = 0.0;
-        let mut k = 0.0;
-        while k < t {
-            sum += 1.0 / (z + k);
-            k += 1.0;
-        }
-        return sum;
+        return short_sum(z, t, |w| 1.0 / w);
     }
     let mut z = z;
     let mut acc = 0.0;
@@ -967,14 +966,7 @@ pub fn digamma_second_difference(z: f64, a: f64, t: f64) -> f64 {
         return 0.0;
     }
     if is_short(t) {
-        let mut sum = 0.0;
-        let mut k = 0.0;
-        while k < t {
-            let w = z + k;
-            sum += (a / (w + a)) / w;
-            k += 1.0;
-        }
-        return sum;
+        return short_sum(z, t, |w| (a / (w + a)) / w);
     }
     // t/(w(w+t)) − t/((w+a)(w+a+t)) = t a (2w+a+t) / (w (w+t)(w+a)(w+a+t))
     let step = |w: f64| (t / (w + t)) * (a / (w + a)) * ((2.0 * w + a + t) / (w + a + t)) / w;
