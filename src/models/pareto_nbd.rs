@@ -757,7 +757,11 @@ impl TransactionModel for ParetoNbd {
         let if_alive = (r + x) * b / (alpha + age) * one_minus_exp_over(s - 1.0, (t / b).ln_1p());
         let v = if_alive * self.ln_probability_alive(customer).exp();
         finite_or(v, |_| {
-            "Pareto/NBD conditional expected number of transactions is not representable as a finite number".into()
+            concat!(
+                "Pareto/NBD conditional expected number of transactions is not representable as ",
+                "a finite number"
+            )
+            .into()
         })
     }
 
