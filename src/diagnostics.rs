@@ -157,10 +157,7 @@ pub fn holdout_predictions<M: TransactionModel + ?Sized>(
     model: &M,
     split: &CalibrationHoldout,
 ) -> Result<Vec<f64>> {
-    let (distinct, index) = split
-        .calibration()
-        .without_monetary_value()
-        .compress_with_index();
+    let (distinct, index) = split.calibration().distinct_customers();
     let t = split.holdout_duration();
     let values = distinct
         .customers()

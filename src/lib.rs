@@ -48,25 +48,24 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod chebyshev;
 pub mod data;
 pub mod diagnostics;
 pub mod error;
 pub mod fit;
 pub mod models;
+mod numerics;
 mod optimize;
 mod parallel;
 #[cfg(feature = "plot")]
 pub mod plot;
-mod quadrature;
 pub mod simulate;
-pub mod special;
 pub mod value;
 
 pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmData, SpendData};
 pub use error::{Error, Result};
 pub use fit::{Estimable, FitOptions, FitStatus, Fitted, Objective};
 pub use models::{BgNbd, GammaGamma, Model, ParetoNbd, Sbg, TransactionModel};
+pub use numerics::special;
 
 /// The README's code, compiled and run as a doc test.
 #[cfg(doctest)]

@@ -1,5 +1,5 @@
 //! Discounted customer lifetime value: a transaction model (any [`TransactionModel`]) combined
-//! with a spend model (e.g. [`GammaGamma`]).
+//! with a spend model (e.g. [`GammaGamma`](crate::GammaGamma)).
 //!
 //! For a customer with history `(x, t_x, T)` and mean repeat-transaction value `m_x`, the expected
 //! residual value is
@@ -49,41 +49,12 @@ use ndarray::Array1;
 
 use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_positive};
-use crate::models::{GammaGamma, TransactionModel};
-use crate::parallel::map_rows;
-use crate::quadrature::integrate;
+use crate::models::TransactionModel;
+use crate::models::transaction::{integrate_unit_interval, per_distinct_customer};
+use crate::numerics::finite_non_negative;
 
-/// Relative tolerance of the numerical integrals of this module.
-const REL_TOL: f64 = 1e-10;
-/// Panel cap of the adaptive quadrature.
-const MAX_PANELS: usize = 500;
-
-/// A model of the spend per transaction, as used in customer value.
-pub trait SpendModel {
-    /// Expected spend per future transaction of a customer with `x` repeat transactions of mean
-    /// value `m_x` (the population mean when `x = 0`).
-    ///
-    /// # Errors
-    /// [`Error::InvalidData`] for an invalid `(x, m_x)`; [`Error::InvalidParameter`] when the
-    /// expectation is infinite.
-    fn expected_average_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64>;
-
-    /// Checks that the model's population mean spend is finite (a valuation refuses it otherwise).
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] when the mean spend is infinite.
-    fn check_finite_mean(&self) -> Result<()>;
-}
-
-impl SpendModel for GammaGamma {
-    fn expected_average_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64> {
-        GammaGamma::expected_average_spend(self, frequency, monetary_value)
-    }
-
-    fn check_finite_mean(&self) -> Result<()> {
-        self.mean_spend().map(|_| ())
-    }
-}
+pub use crate::models::SpendModel;
+pub use crate::models::transaction::dert_numerical;
 
 /// A discount rate `d` per period of length `P`, the period in the time unit of the data (e.g.
 /// 10% a year on data in weeks: `DiscountRate::new(0.10, 52.0)` or `(0.10, 365.25 / 7.0)`).
@@ -324,14 +295,7 @@ impl Valuation {
             }
             return Ok(v);
         }
-        let (distinct, index) = data.without_monetary_value().compress_with_index();
-        let values = map_rows(distinct.len(), 16, |i| match distinct.customer(i) {
-            Some(c) => self.discounted_transactions(model, &c),
-            None => Err(Error::Numerical("row index out of range".into())),
-        })
-        .into_iter()
-        .collect::<Result<Vec<f64>>>()?;
-        Ok(index.iter().map(|&k| values[k]).collect())
+        per_distinct_customer(data, 16, |c| self.discounted_transactions(model, c))
     }
 
     /// [`Valuation::customer_value`] for every row of `data`, which must have a monetary column
@@ -363,45 +327,6 @@ impl Valuation {
     }
 }
 
-fn finite_non_negative(v: f64, what: &str) -> Result<f64> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(Error::Numerical(format!(
-            "{what} evaluated to {v}, not a finite number >= 0"
-        )))
-    }
-}
-
-/// Checks the arguments of a discrete discounted sum: `delta` finite and `>= 0`, `period` finite
-/// and `> 0`.
-pub(crate) fn check_discrete(delta: f64, period: f64) -> Result<()> {
-    crate::error::check_non_negative("delta", delta)?;
-    check_positive("period", period)?;
-    Ok(())
-}
-
-/// `Σ_{k=1}^{H} e^(−δkτ) max(E[Y(kτ)] − E[Y((k−1)τ)], 0)` from the model's conditional
-/// expectations: the default of [`TransactionModel::discounted_transactions_discrete`].
-pub(crate) fn discrete_sum<M: TransactionModel + ?Sized>(
-    model: &M,
-    customer: &Customer,
-    delta: f64,
-    period: f64,
-    periods: u32,
-) -> Result<f64> {
-    check_discrete(delta, period)?;
-    let mut sum = 0.0;
-    let mut prev = 0.0;
-    for k in 1..=periods {
-        let t = f64::from(k) * period;
-        let e = model.conditional_expected_transactions(customer, t)?;
-        sum += (e - prev).max(0.0) * (-delta * t).exp();
-        prev = e;
-    }
-    Ok(sum)
-}
-
 /// `∫₀^H e^(−δt) dE[Y(t)] = e^(−δH) E[Y(H)] + δ ∫₀^H e^(−δt) E[Y(t)] dt`.
 fn finite_horizon<M: TransactionModel + ?Sized>(
     model: &M,
@@ -413,74 +338,16 @@ fn finite_horizon<M: TransactionModel + ?Sized>(
     if delta == 0.0 {
         return Ok(end);
     }
-    let failure = std::cell::RefCell::new(None);
     // t = H·w⁸: E[Y(t)] may rise on a time scale far shorter than H (a short mean lifetime);
     // in w that rise is spread over a range the Gauss–Kronrod nodes resolve (the first node
     // sits at t ≈ 1e-19 H), and the factor w⁷ makes the part below it negligible.
-    let (integral, _) = integrate(
-        |w: f64| {
-            let w2 = w * w;
-            let w4 = w2 * w2;
-            let w7 = w4 * w2 * w;
-            let t = horizon * w7 * w;
-            match model.conditional_expected_transactions(customer, t) {
-                Ok(e) => (-delta * t).exp() * e * 8.0 * horizon * w7,
-                Err(e) => {
-                    failure.borrow_mut().get_or_insert(e);
-                    0.0
-                }
-            }
-        },
-        0.0,
-        1.0,
-        REL_TOL,
-        0.0,
-        MAX_PANELS,
-    );
-    if let Some(e) = failure.into_inner() {
-        return Err(e);
-    }
+    let integral = integrate_unit_interval(|w: f64| {
+        let w2 = w * w;
+        let w4 = w2 * w2;
+        let w7 = w4 * w2 * w;
+        let t = horizon * w7 * w;
+        let e = model.conditional_expected_transactions(customer, t)?;
+        Ok((-delta * t).exp() * e * 8.0 * horizon * w7)
+    })?;
     Ok((-delta * horizon).exp() * end + delta * integral)
-}
-
-/// The model-agnostic numerical DERT, `∫₀¹ E[Y(−ln(u)/δ)] du` with `u = w³` (so the integrand
-/// `3w² E[Y(−3 ln(w)/δ)]` vanishes at `w = 0` even when `E[Y(t)]` grows without bound), by
-/// adaptive Gauss–Kronrod. The default of
-/// [`TransactionModel::discounted_expected_residual_transactions`], public so that closed forms
-/// can be checked against it.
-///
-/// # Errors
-/// [`Error::InvalidParameter`] when `delta` is not finite and `> 0`; [`Error::Numerical`] when the
-/// integral does not evaluate to a finite number; any error of the model's predictions.
-pub fn dert_numerical<M: TransactionModel + ?Sized>(
-    model: &M,
-    customer: &Customer,
-    delta: f64,
-) -> Result<f64> {
-    check_positive("delta", delta)?;
-    let failure = std::cell::RefCell::new(None);
-    let (v, _) = integrate(
-        |w: f64| {
-            if w <= 0.0 {
-                return 0.0;
-            }
-            let t = -3.0 * w.ln() / delta;
-            match model.conditional_expected_transactions(customer, t) {
-                Ok(e) => 3.0 * w * w * e,
-                Err(e) => {
-                    failure.borrow_mut().get_or_insert(e);
-                    0.0
-                }
-            }
-        },
-        0.0,
-        1.0,
-        REL_TOL,
-        0.0,
-        MAX_PANELS,
-    );
-    if let Some(e) = failure.into_inner() {
-        return Err(e);
-    }
-    finite_non_negative(v, "DERT")
 }

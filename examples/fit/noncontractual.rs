@@ -27,7 +27,7 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel>(
     let source = Source::<M>::obtain(
         args,
         &data,
-        || (data.n_customers(), data.compress().len()),
+        || (data.n_customers(), data.distinct_customers().0.len()),
         options,
     )?;
     if let Some(path) = &args.predictions {
@@ -102,7 +102,7 @@ pub fn predictions<M: TransactionModel>(
     data: &RfmData,
     horizon: f64,
 ) -> clv::Result<String> {
-    let (distinct, index) = data.without_monetary_value().compress_with_index();
+    let (distinct, index) = data.distinct_customers();
     let p_alive = model.probability_alive_batch(&distinct);
     let expected = model.conditional_expected_transactions_batch(&distinct, horizon)?;
     let mut out = String::with_capacity(48 * (data.len() + 1));

@@ -4,8 +4,8 @@ use std::fmt;
 
 use ndarray::Array2;
 
+use super::Model;
 use crate::error::{Error, Result};
-use crate::models::Model;
 use crate::optimize::{Estimate, Status};
 
 /// How a fit ended: the verdict on the point the optimiser returned.
@@ -575,8 +575,8 @@ mod serde_impl {
     use serde::ser::SerializeMap;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    use super::Model;
     use super::{FitStatus, Fitted};
-    use crate::models::Model;
 
     /// `{name: value}` in the model's parameter order.
     struct Named<'a>(&'a [&'a str], &'a [f64]);

@@ -31,16 +31,17 @@
 //! ```
 
 mod fitted;
+mod model;
 pub(crate) mod objective;
 mod options;
 
 pub use fitted::{FitStatus, Fitted, LikelihoodRatioTest, Summary, SummaryRow};
+pub use model::Model;
 pub use objective::Objective;
 pub use options::{FitOptions, FitOptionsBuilder};
 
 use crate::data::{LifetimeData, RfmData, SpendData};
 use crate::error::{Error, Result};
-use crate::models::Model;
 use crate::optimize::maximize;
 
 /// Distinct rows above which a subsample is fitted first (when the model offers

@@ -58,11 +58,11 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 
 use super::simulation::{Budget, Simulate, Simulated, check_age, check_design, dist_err};
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
+use crate::numerics::beta_weighted::beta_expectation;
 use crate::parallel::sum_rows;
-use crate::quadrature::integrate;
 use crate::special::{
-    beta_reg, digamma_difference, expm1mx, hyp2f1_minus_one, laplace_power, ln_beta_ratio,
-    ln_binomial_density, ln_gamma_ratio_scaled, log_add_exp, log1pmx, stirling_remainder,
+    digamma_difference, hyp2f1_minus_one, laplace_power, ln_beta_ratio, ln_binomial_density,
+    ln_gamma_ratio_scaled, nb_tail, sigmoid, softplus,
 };
 
 /// BG/NBD parameters: purchase-rate heterogeneity `Gamma(r, α)`, dropout heterogeneity `Beta(a, b)`.
@@ -182,7 +182,7 @@ impl Estimable for BgNbd {
 
     fn prepare(data: &RfmData) -> Result<RfmData> {
         data.require_repeat_purchases("BG/NBD")?;
-        Ok(data.without_monetary_value().compress())
+        Ok(data.distinct_customers().0)
     }
 
     /// α is a rate per unit of time.
@@ -382,11 +382,6 @@ fn log_odds_dead(r: f64, alpha: f64, a: f64, b: f64, x: f64, t_x: f64, t: f64) -
     (a / (b + x - 1.0)).ln() + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p()
 }
 
-/// `ln(1 + eᵛ)`.
-fn softplus(v: f64) -> f64 {
-    log_add_exp(0.0, v)
-}
-
 /// `(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)]`, where it is reliable:
 /// parameters in the range where the ₂F₁ is validated against mpmath (`scripts/special_vectors.py`),
 /// `z < 0.99`, `a` not within 10⁻³ of 1 and at most a factor 8 of cancellation in the bracket.
@@ -404,196 +399,6 @@ fn euler_form(r: f64, a: f64, b: f64, x: f64, z: f64) -> Option<f64> {
     let value = c / (a - 1.0) * bracket;
     (value.is_finite() && value > 0.0 && t1.abs() + t2.abs() <= 8.0 * bracket.abs())
         .then_some(value)
-}
-
-/// `P(N >= n) = I_z(n, r)` for `N ~ NegBin(r, q)` (`P(N = j) = Γ(r+j)/(Γ(r) j!) q^r z^j`),
-/// `q = α/(α+t) = 1/(1 + t/α)`, `z = t/(α+t)`, `n >= 1`; `ratio = t/α`.
-///
-/// Below the mean (where the continued fraction of `I_z` would run in `1 − z = q`, which
-/// carries no information on `1 − q` once `q` is rounded near 1, as for `r ≈ α ≫ t`) and for
-/// `n ≤ 10⁵`, as `1 − Σ_{j<n} P(N = j)` with `P(N = 0) = exp(−r ln(1 + t/α))` and the exact
-/// ratios `P(N = j+1)/P(N = j) = (r+j) z/(j+1)`, summed in log scale; the result is then at
-/// least about ½, so the subtraction is harmless. Elsewhere the continued fraction in `z`.
-fn nb_tail(n: u32, r: f64, ratio: f64, z: f64, q: f64) -> Option<f64> {
-    let nf = f64::from(n);
-    let below_mean = z * (nf + r + 2.0) >= nf + 1.0;
-    if !(below_mean && n <= 100_000) {
-        return beta_reg(nf, r, z, q);
-    }
-    let ln_z = z.ln();
-    let mut ln_term = -r * ratio.ln_1p();
-    // Σ_{j<n} exp(ln_term_j), accumulated relative to the largest term so far.
-    let (mut top, mut acc) = (ln_term, 1.0);
-    for j in 1..n {
-        let jf = f64::from(j);
-        ln_term += ((r + jf - 1.0) / jf).ln() + ln_z;
-        if ln_term > top {
-            acc = acc * (top - ln_term).exp() + 1.0;
-            top = ln_term;
-        } else {
-            acc += (ln_term - top).exp();
-        }
-    }
-    let head = acc * top.exp();
-    (head.is_finite()).then_some((1.0 - head).max(0.0))
-}
-
-/// `½ ln 2π`.
-const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
-
-/// Drops of the log-density below its mode at which [`beta_expectation`] places breakpoints
-/// (beyond 40, only as far as the tail bound requires).
-const LEVELS: [f64; 15] = [
-    0.5, 2.0, 6.0, 14.0, 26.0, 40.0, 60.0, 90.0, 140.0, 220.0, 350.0, 600.0, 1000.0, 2000.0, 5000.0,
-];
-
-/// `E[F(p)]` for `p ~ Beta(a, b)` (any `a, b > 0`), for `F(p, 1−p) >= 0` non-increasing in `p`
-/// with limit `f_at_zero` at `p = 0`; `features` are values of `p` near which `F` changes
-/// regime. `None` if the integral does not evaluate to a finite positive number.
-///
-/// The integral is taken in the logit `u = ln(p/(1−p))`, where the Beta density
-/// `pᵃ (1−p)ᵇ / B(a, b)` is log-concave with mode `u₀ = ln(a/b)` and exponential tails, after
-/// swapping `p ↔ 1−p` if needed so that `m = a/(a+b) <= ½`. With `u = u₀ + v` its logarithm is
-/// `C + E(v)`:
-///
-/// ```text
-/// C    = ½ ln(ab/(a+b)) − ½ ln 2π − c(a) − c(b) + c(a+b)       (Stirling remainders c)
-/// E(v) = a v − (a+b) ln(1 + m(eᵛ − 1))
-///      = −a (eᵛ − 1 − v) − (a+b) [ln(1+y) − y],  y = m(eᵛ − 1)   (|v| < 1)
-/// ```
-///
-/// both free of large cancelling numbers whatever the size of `a, b` (so the weight stays exact
-/// at `a, b ~ 10⁸`, where `ln B(a, b)` alone is ~10⁹). Breakpoints are placed where `E` has
-/// dropped by 0.5, 2, 6, 14, … (Newton's method on the concave `E`), on each side until the
-/// tail bound `sup F · e^(C+E(v)) / |E′(v)|` of a log-concave density is below 10⁻¹⁷ of a lower
-/// bound of the integral; so the panels follow the mass whether it is a spike of width
-/// `(a+b)^−½` (the limit of a fixed dropout probability as `a, b → ∞`), an exponential tail
-/// over 10⁴ units of `u` (`a → 0`) or both. Each panel is integrated by adaptive
-/// Gauss–Kronrod.
-fn beta_expectation(
-    a: f64,
-    b: f64,
-    f: impl Fn(f64, f64) -> f64,
-    f_at_zero: f64,
-    features: &[f64],
-) -> Option<f64> {
-    let swap = a > b;
-    let (a, b) = if swap { (b, a) } else { (a, b) };
-    let s = a + b;
-    let m = a / s;
-    let u0 = a.ln() - b.ln();
-    let c0 =
-        0.5 * (a.ln() + (b / s).ln()) - HALF_LN_2PI - stirling_remainder(a) - stirling_remainder(b)
-            + stirling_remainder(s);
-    let e = |v: f64| -> f64 {
-        if v.abs() < 1.0 {
-            -a * expm1mx(v) - s * log1pmx(m * v.exp_m1())
-        } else if v < 700.0 {
-            a * v - s * (m * v.exp_m1()).ln_1p()
-        } else {
-            -b * v - s * (m + (1.0 - m) * (-v).exp()).ln()
-        }
-    };
-    // (p, 1 − p) of the swapped orientation at v, each to full relative precision.
-    let pq = |v: f64| {
-        let u = u0 + v;
-        (1.0 / (1.0 + (-u).exp()), 1.0 / (1.0 + u.exp()))
-    };
-    let de = |v: f64| {
-        let (p, q) = pq(v);
-        a * q - b * p
-    };
-    // F in the original orientation.
-    let fv = |v: f64| {
-        let (p, q) = pq(v);
-        if swap { f(q, p) } else { f(p, q) }
-    };
-    let weight = |v: f64| (c0 + e(v)).exp();
-    // The point on side `side` (±1) where E = −d, by Newton's method: from beyond the root it
-    // converges monotonically (E is concave), and the first step from inside lands beyond it.
-    let curvature = a * (b / s);
-    let level_point = |d: f64, side: f64| -> Option<f64> {
-        let mut v = side * (2.0 * d / curvature).sqrt();
-        for _ in 0..200 {
-            let g = e(v) + d;
-            let slope = de(v);
-            if !(g.is_finite() && slope.is_finite()) || slope == 0.0 {
-                return None;
-            }
-            let step = g / slope;
-            v -= step;
-            if step.abs() <= 1e-4 * v.abs() {
-                return v.is_finite().then_some(v);
-            }
-        }
-        v.is_finite().then_some(v)
-    };
-    let (lo_half, hi_half) = (level_point(LEVELS[0], -1.0)?, level_point(LEVELS[0], 1.0)?);
-    let reference = fv(lo_half).min(fv(hi_half)) * (c0 - LEVELS[0]).exp() * (hi_half - lo_half);
-    if !(reference.is_finite() && reference > 0.0) {
-        return None;
-    }
-    // The side v → −∞ is p → 0 of the original orientation unless swapped.
-    let mut points = vec![0.0];
-    for side in [-1.0, 1.0] {
-        let towards_zero = (side < 0.0) != swap;
-        let mut done = false;
-        for &d in &LEVELS {
-            let v = if d == LEVELS[0] {
-                if side < 0.0 { lo_half } else { hi_half }
-            } else {
-                level_point(d, side)?
-            };
-            points.push(v);
-            if d >= LEVELS[5] {
-                let sup = if towards_zero {
-                    f_at_zero.max(fv(v))
-                } else {
-                    fv(v)
-                };
-                let tail = sup * weight(v) / de(v).abs();
-                if tail <= 1e-17 * reference {
-                    done = true;
-                    break;
-                }
-            }
-        }
-        if !done {
-            return None;
-        }
-    }
-    points.sort_by(f64::total_cmp);
-    let (first, last) = (points[0], points[points.len() - 1]);
-    for &pf in features {
-        if pf > 0.0 && pf < 1.0 {
-            let uf = pf.ln() - (-pf).ln_1p();
-            let v = if swap { -uf } else { uf } - u0;
-            if v > first && v < last {
-                points.push(v);
-            }
-        }
-    }
-    points.sort_by(f64::total_cmp);
-    points.dedup();
-    let abs_tol = 1e-16 * reference / points.len() as f64;
-    let integrand = |v: f64| {
-        let w = weight(v);
-        if w == 0.0 { 0.0 } else { w * fv(v) }
-    };
-    let total: f64 = points
-        .windows(2)
-        .map(|w| integrate(integrand, w[0], w[1], 1e-14, abs_tol, 100).0)
-        .sum();
-    (total.is_finite() && total > 0.0).then_some(total)
-}
-
-fn sigmoid(v: f64) -> f64 {
-    if v >= 0.0 {
-        1.0 / (1.0 + (-v).exp())
-    } else {
-        let e = v.exp();
-        e / (1.0 + e)
-    }
 }
 
 impl TransactionModel for BgNbd {
@@ -688,7 +493,7 @@ impl TransactionModel for BgNbd {
         period: f64,
         periods: u32,
     ) -> Result<f64> {
-        crate::value::check_discrete(delta, period)?;
+        super::transaction::check_discrete(delta, period)?;
         let p_alive = self.probability_alive(customer);
         if p_alive == 0.0 {
             return Ok(0.0);
@@ -708,7 +513,7 @@ impl TransactionModel for BgNbd {
         period: f64,
         periods: u32,
     ) -> Result<ndarray::Array1<f64>> {
-        crate::value::check_discrete(delta, period)?;
+        super::transaction::check_discrete(delta, period)?;
         Ok(self
             .times_alive_batch(data, |x, at| {
                 self.discrete_if_alive(x, at, delta, period, periods)
@@ -756,7 +561,7 @@ const LN_INTERPOLATION_TOL: f64 = 1e-13;
 /// The part given alive of one distinct frequency: an interpolant in `ln(α + T)` and the values
 /// computed directly where it does not apply, keyed by `ln(α + T)`.
 struct AliveByAge {
-    ln_interp: Option<crate::chebyshev::Piecewise>,
+    ln_interp: Option<crate::numerics::chebyshev::Piecewise>,
     direct: Vec<(f64, f64)>,
 }
 
@@ -807,7 +612,7 @@ impl BgNbd {
                 .collect();
             us.dedup();
             let ln_interp = (hi - lo >= MIN_ROWS_TO_INTERPOLATE).then(|| {
-                crate::chebyshev::Piecewise::build(
+                crate::numerics::chebyshev::Piecewise::build(
                     |u| f(x, u.exp()).ok().filter(|&v| v > 0.0).map(f64::ln),
                     &us,
                     LN_INTERPOLATION_TOL,
@@ -1074,29 +879,5 @@ mod tests {
         }
         println!("{used} points, worst relative difference {worst:.3e}");
         assert!(used > 1000);
-    }
-
-    #[test]
-    fn beta_expectation_normalises_at_extreme_shapes() {
-        for &(a, b) in &[
-            (1e-3, 1e-3),
-            (1e-3, 1e8),
-            (1e8, 1e-3),
-            (1e8, 1e8),
-            (0.5, 0.5),
-            (1.0, 1.0),
-            (3.7e6, 8.7e6),
-            (2.0, 1e8),
-        ] {
-            let one = beta_expectation(a, b, |_, _| 1.0, 1.0, &[]).unwrap();
-            assert!((one - 1.0).abs() < 1e-13, "a={a} b={b}: {one}");
-            // E[p] = a/(a+b) (p is increasing: 1 − p is the non-increasing function used).
-            let mean_q = beta_expectation(a, b, |_, q| q, 1.0, &[]).unwrap();
-            let want = b / (a + b);
-            assert!(
-                (mean_q - want).abs() < 1e-13 * want,
-                "a={a} b={b}: {mean_q} vs {want}"
-            );
-        }
     }
 }

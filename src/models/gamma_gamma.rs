@@ -51,12 +51,13 @@ use std::fmt;
 use ndarray::Array1;
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp};
+use crate::numerics::{finite_or, product_of_ratio};
+use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp, two_sum};
 
 use crate::data::SpendData;
 use crate::error::{Error, Result, check_positive};
 use crate::fit::objective::params;
-use crate::models::Model;
+use crate::models::{Model, SpendModel};
 use rand::Rng;
 use rand_distr::{Distribution, Gamma};
 
@@ -185,7 +186,10 @@ impl GammaGamma {
             ));
         }
         let q1 = self.q - 1.0; // exact for q <= 2 (Sterbenz), relative 1 ulp above
-        overflow_checked("the mean spend", product_of_ratio(self.p, self.gamma, q1))
+        finite_or(
+            product_of_ratio(self.p, self.gamma, q1),
+            overflow("the mean spend"),
+        )
     }
 
     /// Conditional expected average spend of a customer with `x` repeat transactions of mean
@@ -211,7 +215,7 @@ impl GammaGamma {
         let denom = self.p.mul_add(x, h) + l;
         if !denom.is_finite() {
             // px overflows: the weight of the customer's own mean is 1 to f64 precision.
-            return overflow_checked("the expected average spend", m + self.gamma / x);
+            return finite_or(m + self.gamma / x, overflow("the expected average spend"));
         }
         if denom <= 0.0 {
             return Err(Error::param(
@@ -224,7 +228,7 @@ impl GammaGamma {
         // unless the result does.
         let value =
             product_of_ratio(self.gamma, self.p, denom) + product_of_ratio(m, self.p * x, denom);
-        overflow_checked("the expected average spend", value)
+        finite_or(value, overflow("the expected average spend"))
     }
 
     /// [`GammaGamma::expected_average_spend`] for every row of `data` (the population mean for
@@ -284,7 +288,7 @@ impl GammaGamma {
     /// # Errors
     /// [`Error::InvalidInput`] when no row has `x > 0`.
     pub fn total_log_likelihood(&self, data: &SpendData) -> Result<f64> {
-        let rows = data.repeat_customers()?.compress_with_index().0;
+        let rows = data.distinct_repeat_customers()?;
         Ok(GammaGammaObjective::new(&rows, 1.0).log_likelihood(&self.params(), None))
     }
 
@@ -385,7 +389,7 @@ impl Estimable for GammaGamma {
 
     /// The customers with `x > 0`, compressed; identical spends refused.
     fn prepare(data: &SpendData) -> Result<SpendData> {
-        let rows = data.repeat_customers()?.compress_with_index().0;
+        let rows = data.distinct_repeat_customers()?;
         check_identifiable(&rows)?;
         Ok(rows)
     }
@@ -426,6 +430,16 @@ impl Estimable for GammaGamma {
 
     fn objective(rows: &SpendData) -> Box<dyn Objective> {
         Box::new(GammaGammaObjective::new(rows, 1.0))
+    }
+}
+
+impl SpendModel for GammaGamma {
+    fn expected_average_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64> {
+        GammaGamma::expected_average_spend(self, frequency, monetary_value)
+    }
+
+    fn check_finite_mean(&self) -> Result<()> {
+        self.mean_spend().map(|_| ())
     }
 }
 
@@ -497,35 +511,9 @@ fn ln_sum(g: f64, x: f64, m: f64) -> f64 {
     }
 }
 
-/// `a · b / c` for positive finite `a, b, c`, in the order that avoids an intermediate
-/// overflow or underflow when the result is representable.
-fn product_of_ratio(a: f64, b: f64, c: f64) -> f64 {
-    let v = a * (b / c);
-    if v.is_finite() && v != 0.0 && (b / c).is_normal() {
-        return v;
-    }
-    let v = b * (a / c);
-    if v.is_finite() && v != 0.0 && (a / c).is_normal() {
-        return v;
-    }
-    (a * b) / c
-}
-
-fn overflow_checked(what: &str, v: f64) -> Result<f64> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(Error::Numerical(format!(
-            "{what} exceeds the range of f64 ({v})"
-        )))
-    }
-}
-
-/// `x + y` as the rounded sum and its exact rounding error (Knuth's two-sum).
-fn two_sum(x: f64, y: f64) -> (f64, f64) {
-    let s = x + y;
-    let bb = s - x;
-    (s, (x - (s - bb)) + (y - bb))
+/// The error of a spend that is not finite.
+fn overflow(what: &str) -> impl FnOnce(f64) -> String + '_ {
+    move |v| format!("{what} exceeds the range of f64 ({v})")
 }
 
 /// Checks `(x, m_x)` and that `x > 0`.

@@ -72,6 +72,7 @@ use rand_distr::{Beta, Distribution};
 
 use super::simulation::{Simulate, check_design, dist_err};
 use crate::fit::{Estimable, FitOptions, Fitted, Objective};
+use crate::numerics::finite_or;
 use crate::parallel::sum_rows;
 use crate::special::{
     digamma_difference, digamma_second_difference, hyp2f1, ln_pochhammer_ratio, ln1p_ratio,
@@ -379,7 +380,10 @@ impl Sbg {
     /// slowly falling terms.
     pub fn discounted_expected_lifetime(&self, d: f64) -> Result<f64> {
         check_positive("d", d)?;
-        finite(discounted_survival_sum(self.beta, self.alpha, d)?)
+        finite_or(
+            discounted_survival_sum(self.beta, self.alpha, d)?,
+            not_finite,
+        )
     }
 
     /// Discounted expected residual lifetime of a customer who has made `renewals = n − 1`
@@ -405,7 +409,7 @@ impl Sbg {
         check_positive("d", d)?;
         let b = self.beta + f64::from(renewals);
         let f = discounted_survival_sum(b + 1.0, self.alpha, d)?;
-        finite(f / (1.0 + self.alpha / b))
+        finite_or(f / (1.0 + self.alpha / b), not_finite)
     }
 
     /// Residual value of a customer who has made `renewals` renewals:
@@ -420,13 +424,9 @@ impl Sbg {
             return Err(Error::param("margin", margin, "must be finite"));
         }
         let v = margin * self.discounted_expected_residual_lifetime(d, renewals)?;
-        if v.is_finite() {
-            Ok(v)
-        } else {
-            Err(Error::Numerical(format!(
-                "the residual value overflows f64 (margin = {margin})"
-            )))
-        }
+        finite_or(v, |_| {
+            format!("the residual value overflows f64 (margin = {margin})")
+        })
     }
 
     /// Log-likelihood of one customer observed for `duration` periods who churned at the end of
@@ -598,21 +598,16 @@ fn churn_counts(rows: &LifetimeData) -> (f64, f64, f64) {
         })
 }
 
+/// The error of a discounted lifetime that is not finite.
+fn not_finite(v: f64) -> String {
+    format!("discounted lifetime is not finite ({v})")
+}
+
 fn check_duration(duration: u32) -> Result<f64> {
     if duration == 0 {
         Err(Error::param("duration", 0.0, "must be >= 1"))
     } else {
         Ok(f64::from(duration))
-    }
-}
-
-fn finite(v: f64) -> Result<f64> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(Error::Numerical(format!(
-            "discounted lifetime is not finite ({v})"
-        )))
     }
 }
 

@@ -29,8 +29,9 @@
 use statrs::function::beta::{checked_beta_reg, ln_beta};
 use statrs::function::gamma::{gamma_ur, ln_gamma};
 
+use super::finite_or;
+use super::quadrature::integrate;
 use crate::error::{Error, Result};
-use crate::quadrature::integrate;
 
 /// `ln(eᵃ + eᵇ)` without overflow.
 ///
@@ -44,6 +45,21 @@ pub fn log_add_exp(a: f64, b: f64) -> f64 {
         return m;
     }
     m + (-(a - b).abs()).exp().ln_1p()
+}
+
+/// `ln(1 + eᵛ)`.
+pub(crate) fn softplus(v: f64) -> f64 {
+    log_add_exp(0.0, v)
+}
+
+/// The logistic function `1/(1 + e^−v)`, without overflow for either sign of `v`.
+pub(crate) fn sigmoid(v: f64) -> f64 {
+    if v >= 0.0 {
+        1.0 / (1.0 + (-v).exp())
+    } else {
+        let e = v.exp();
+        e / (1.0 + e)
+    }
 }
 
 /// `ln Σᵢ exp(xᵢ)` without overflow; `−∞` for an empty slice.
@@ -187,7 +203,7 @@ fn series_from(a: f64, b: f64, c: f64, z: f64, max_terms: usize, first: f64) -> 
 
 /// `(s, e)` with `s = fl(x + y)` and `x + y = s + e` exactly (Knuth's two-sum).
 #[inline]
-fn two_sum(x: f64, y: f64) -> (f64, f64) {
+pub(crate) fn two_sum(x: f64, y: f64) -> (f64, f64) {
     let s = x + y;
     let bb = s - x;
     (s, (x - (s - bb)) + (y - bb))
@@ -414,15 +430,9 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
     check_hyp2f1_args(a, b, c, z)?;
     let v = hyp2f1_scaled(a, b, c, z)
         .ok_or_else(|| Error::Numerical(format!("2F1({a}, {b}; {c}; {z}) did not converge")))?;
-    let value = v.sign * v.ln_abs.exp();
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(Error::Numerical(format!(
-            "2F1({a}, {b}; {c}; {z}) overflows (ln |F| = {})",
-            v.ln_abs
-        )))
-    }
+    finite_or(v.sign * v.ln_abs.exp(), |_| {
+        format!("2F1({a}, {b}; {c}; {z}) overflows (ln |F| = {})", v.ln_abs)
+    })
 }
 
 /// `₂F₁(a, b; c; z) − 1`, accurate relative to itself when `F` is close to 1 (the direct
@@ -630,10 +640,29 @@ fn upper_gamma_small_a(a: f64, z: f64) -> f64 {
     gamma1pm1_over_a(a) - power_term - (a * lz).exp() * sum
 }
 
+/// Floor of the modified Lentz algorithm's running factors (keeps them away from 0).
+const TINY: f64 = 1e-300;
+
+/// One step of the modified Lentz algorithm (Numerical Recipes §5.2) for a continued fraction
+/// `b₀ + a₁/(b₁ + a₂/(b₂ + …))`: updates the running factors `c`, `d` with the partial numerator
+/// `an` and denominator `bn` and returns `Δ = c d`, the factor of the next convergent.
+#[inline]
+fn lentz_step(c: &mut f64, d: &mut f64, an: f64, bn: f64) -> f64 {
+    *d = an * *d + bn;
+    if d.abs() < TINY {
+        *d = TINY;
+    }
+    *c = bn + an / *c;
+    if c.abs() < TINY {
+        *c = TINY;
+    }
+    *d = 1.0 / *d;
+    *d * *c
+}
+
 /// `e^z z^−a Γ(a, z)` by the Legendre continued fraction
 /// `Γ(a, z) = e^−z zᵃ / (z+1−a − 1·(1−a)/(z+3−a − 2·(2−a)/(z+5−a − …)))` (modified Lentz).
 fn upper_gamma_cf_scaled(a: f64, z: f64) -> Option<f64> {
-    const TINY: f64 = 1e-300;
     let mut b = z + 1.0 - a;
     let mut c = 1.0 / TINY;
     let mut d = 1.0 / b;
@@ -642,16 +671,7 @@ fn upper_gamma_cf_scaled(a: f64, z: f64) -> Option<f64> {
         let fi = i as f64;
         let an = -fi * (fi - a);
         b += 2.0;
-        d = an * d + b;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = b + an / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        let del = lentz_step(&mut c, &mut d, an, b);
         h *= del;
         if (del - 1.0).abs() <= f64::EPSILON {
             return (h > 0.0).then_some(h);
@@ -765,10 +785,11 @@ pub fn ln_gamma_ratio(z: f64, a: f64) -> f64 {
 fn stirling_correction(w: f64) -> f64 {
     let r = 1.0 / w;
     let r2 = r * r;
-    r * (1.0 / 12.0
-        + r2 * (-1.0 / 360.0
-            + r2 * (1.0 / 1260.0
-                + r2 * (-1.0 / 1680.0 + r2 * (1.0 / 1188.0 + r2 * (-691.0 / 360360.0))))))
+    // Horner's scheme on the first six coefficients of `LN_GAMMA_SERIES`.
+    r * LN_GAMMA_SERIES[..6]
+        .iter()
+        .rev()
+        .fold(0.0, |acc, &c| c + r2 * acc)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -842,6 +863,17 @@ fn is_short(t: f64) -> bool {
     t <= DIRECT_TERMS && t == t.trunc()
 }
 
+/// `Σ_{k<t} term(z+k)` for a whole `t` (see [`is_short`]).
+fn short_sum(z: f64, t: f64, term: impl Fn(f64) -> f64) -> f64 {
+    let mut sum = 0.0;
+    let mut k = 0.0;
+    while k < t {
+        sum += term(z + k);
+        k += 1.0;
+    }
+    sum
+}
+
 /// `ln(1 − y)` for `y = a t / ((z+t)(z+a))`, i.e. `ln[z (z+a+t) / ((z+t)(z+a))]`.
 fn ln_one_minus_cross(z: f64, a: f64, t: f64) -> f64 {
     let y = (a / (z + a)) * (t / (z + t));
@@ -871,13 +903,7 @@ pub fn ln_pochhammer_ratio(z: f64, a: f64, t: f64) -> f64 {
         return 0.0;
     }
     if is_short(t) {
-        let mut sum = 0.0;
-        let mut k = 0.0;
-        while k < t {
-            sum -= ln1p_ratio(a, z + k);
-            k += 1.0;
-        }
-        return sum;
+        return short_sum(z, t, |w| -ln1p_ratio(a, w));
     }
     let mut z = z;
     let mut acc = 0.0;
@@ -912,13 +938,7 @@ pub fn digamma_difference(z: f64, t: f64) -> f64 {
         return 0.0;
     }
     if is_short(t) {
-        let mut sum = 0.0;
-        let mut k = 0.0;
-        while k < t {
-            sum += 1.0 / (z + k);
-            k += 1.0;
-        }
-        return sum;
+        return short_sum(z, t, |w| 1.0 / w);
     }
     let mut z = z;
     let mut acc = 0.0;
@@ -946,14 +966,7 @@ pub fn digamma_second_difference(z: f64, a: f64, t: f64) -> f64 {
         return 0.0;
     }
     if is_short(t) {
-        let mut sum = 0.0;
-        let mut k = 0.0;
-        while k < t {
-            let w = z + k;
-            sum += (a / (w + a)) / w;
-            k += 1.0;
-        }
-        return sum;
+        return short_sum(z, t, |w| (a / (w + a)) / w);
     }
     // t/(w(w+t)) − t/((w+a)(w+a+t)) = t a (2w+a+t) / (w (w+t)(w+a)(w+a+t))
     let step = |w: f64| (t / (w + t)) * (a / (w + a)) * ((2.0 * w + a + t) / (w + a + t)) / w;
@@ -1178,7 +1191,6 @@ pub(crate) fn beta_reg(a: f64, b: f64, x: f64, y: f64) -> Option<f64> {
 }
 
 fn beta_reg_cf(a: f64, b: f64, x: f64, y: f64) -> Option<f64> {
-    const TINY: f64 = 1e-300;
     let ln_front = (b / (a + b)).ln() + ln_binomial_density(a, b, x, y);
     if ln_front < -745.0 {
         return Some(0.0);
@@ -1195,27 +1207,9 @@ fn beta_reg_cf(a: f64, b: f64, x: f64, y: f64) -> Option<f64> {
         let m = f64::from(m);
         let m2 = 2.0 * m;
         let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
+        h *= lentz_step(&mut c, &mut d, aa, 1.0);
         let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        let del = lentz_step(&mut c, &mut d, aa, 1.0);
         h *= del;
         if (del - 1.0).abs() <= 2.0 * f64::EPSILON {
             let v = (ln_front + h.ln()).exp();
@@ -1223,6 +1217,38 @@ fn beta_reg_cf(a: f64, b: f64, x: f64, y: f64) -> Option<f64> {
         }
     }
     None
+}
+
+/// `P(N >= n) = I_z(n, r)` for `N ~ NegBin(r, q)` (`P(N = j) = Γ(r+j)/(Γ(r) j!) q^r z^j`),
+/// `q = α/(α+t) = 1/(1 + t/α)`, `z = t/(α+t)`, `n >= 1`; `ratio = t/α`.
+///
+/// Below the mean (where the continued fraction of `I_z` would run in `1 − z = q`, which
+/// carries no information on `1 − q` once `q` is rounded near 1, as for `r ≈ α ≫ t`) and for
+/// `n ≤ 10⁵`, as `1 − Σ_{j<n} P(N = j)` with `P(N = 0) = exp(−r ln(1 + t/α))` and the exact
+/// ratios `P(N = j+1)/P(N = j) = (r+j) z/(j+1)`, summed in log scale; the result is then at
+/// least about ½, so the subtraction is harmless. Elsewhere the continued fraction in `z`.
+pub(crate) fn nb_tail(n: u32, r: f64, ratio: f64, z: f64, q: f64) -> Option<f64> {
+    let nf = f64::from(n);
+    let below_mean = z * (nf + r + 2.0) >= nf + 1.0;
+    if !(below_mean && n <= 100_000) {
+        return beta_reg(nf, r, z, q);
+    }
+    let ln_z = z.ln();
+    let mut ln_term = -r * ratio.ln_1p();
+    // Σ_{j<n} exp(ln_term_j), accumulated relative to the largest term so far.
+    let (mut top, mut acc) = (ln_term, 1.0);
+    for j in 1..n {
+        let jf = f64::from(j);
+        ln_term += ((r + jf - 1.0) / jf).ln() + ln_z;
+        if ln_term > top {
+            acc = acc * (top - ln_term).exp() + 1.0;
+            top = ln_term;
+        } else {
+            acc += (ln_term - top).exp();
+        }
+    }
+    let head = acc * top.exp();
+    (head.is_finite()).then_some((1.0 - head).max(0.0))
 }
 
 /// `J(m, c) = ∫₀^∞ e^(−cs) (1+s)^(−m) ds = e^c c^(m−1) Γ(1−m, c)` for `m > 0`, `c > 0`: the

@@ -1,0 +1,20 @@
+//! [`Model`]: a parametric model's parameters by name.
+
+use crate::error::Result;
+
+/// A parametric model: its parameters by name, in a fixed order.
+pub trait Model: Sized {
+    /// The model's short name, as the `fit` example's `--model` flag and the serialised
+    /// [`crate::Fitted`] spell it (e.g. `"bgnbd"`).
+    const NAME: &'static str;
+    /// Parameter names, in the order of [`Model::params`].
+    const PARAM_NAMES: &'static [&'static str];
+    /// The parameter values, in [`Model::PARAM_NAMES`] order.
+    fn params(&self) -> Vec<f64>;
+    /// Builds the model from parameter values in [`Model::PARAM_NAMES`] order.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when a value is out of the model's domain, or
+    /// [`crate::Error::InvalidInput`] for a wrong number of values.
+    fn from_params(params: &[f64]) -> Result<Self>;
+}
