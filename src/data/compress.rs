@@ -201,9 +201,73 @@ pub(crate) fn pick<T: Clone>(column: &[T], rows: &[usize]) -> Vec<T> {
         .collect()
 }
 
+/// The rows of a table grouped by frequency `x`, as the likelihoods of the noncontractual and
+/// spend models use them: per-frequency terms are computed once per distinct `x`.
+#[derive(Debug, Clone)]
+pub(crate) struct FrequencyGroups {
+    /// The distinct frequencies, increasing.
+    pub values: Vec<f64>,
+    /// Per row, the index of its frequency in `values`.
+    pub index: Vec<u32>,
+    /// Per distinct frequency, the total weight of its rows (added in row order).
+    pub weight: Vec<f64>,
+}
+
+impl FrequencyGroups {
+    /// Groups the rows of the (validated: finite, `>= 0`, no `-0`) frequencies `freq` with
+    /// weights `weight`. Compressed data come sorted by frequency: one linear pass then.
+    pub(crate) fn new(freq: &[f64], weight: &[f64]) -> Self {
+        let (values, index) = if freq.is_sorted() {
+            let mut xs: Vec<f64> = Vec::new();
+            let index: Vec<u32> = freq
+                .iter()
+                .map(|&x| {
+                    if xs.last() != Some(&x) {
+                        xs.push(x);
+                    }
+                    (xs.len() - 1) as u32
+                })
+                .collect();
+            (xs, index)
+        } else {
+            let mut xs = freq.to_vec();
+            xs.sort_unstable_by(f64::total_cmp);
+            xs.dedup();
+            let index: Vec<u32> = freq
+                .iter()
+                .map(|x| xs.partition_point(|v| v < x) as u32)
+                .collect();
+            (xs, index)
+        };
+        let mut totals = vec![0.0; values.len()];
+        for (&i, w) in index.iter().zip(weight) {
+            totals[i as usize] += w;
+        }
+        FrequencyGroups {
+            values,
+            index,
+            weight: totals,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frequency_groups_are_the_same_sorted_or_not() {
+        let freq = [0.0, 2.0, 2.0, 5.0, 7.0];
+        let weight = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let sorted = FrequencyGroups::new(&freq, &weight);
+        assert_eq!(sorted.values, [0.0, 2.0, 5.0, 7.0]);
+        assert_eq!(sorted.index, [0, 1, 1, 2, 3]);
+        assert_eq!(sorted.weight, [1.0, 5.0, 4.0, 5.0]);
+        let shuffled = FrequencyGroups::new(&[5.0, 2.0, 0.0, 7.0, 2.0], &[4.0, 2.0, 1.0, 5.0, 3.0]);
+        assert_eq!(shuffled.values, sorted.values);
+        assert_eq!(shuffled.index, [2, 1, 0, 3, 1]);
+        assert_eq!(shuffled.weight, sorted.weight);
+    }
 
     #[test]
     fn float_keys_order_as_the_values() {

@@ -21,6 +21,7 @@
 
 mod columns;
 mod compress;
+pub(crate) use compress::FrequencyGroups;
 mod contractual;
 pub mod limits;
 mod rfm;

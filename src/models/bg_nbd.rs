@@ -49,7 +49,7 @@
 
 use std::fmt;
 
-use crate::data::{Customer, RfmData};
+use crate::data::{Customer, FrequencyGroups, RfmData};
 use crate::error::{Error, Result, check_non_negative, check_positive};
 use crate::fit::objective::params;
 use crate::models::{Model, TransactionModel};
@@ -709,34 +709,11 @@ struct BgNbdObjective {
 
 impl BgNbdObjective {
     fn new(data: &RfmData) -> Self {
-        let freq = data.frequency();
-        let (xs, x_index) = if freq.is_sorted() {
-            // Compressed data comes sorted by frequency: one linear pass.
-            let mut xs: Vec<f64> = Vec::new();
-            let index: Vec<u32> = freq
-                .iter()
-                .map(|&x| {
-                    if xs.last() != Some(&x) {
-                        xs.push(x);
-                    }
-                    (xs.len() - 1) as u32
-                })
-                .collect();
-            (xs, index)
-        } else {
-            let mut xs = freq.to_vec();
-            xs.sort_by(f64::total_cmp);
-            xs.dedup();
-            let index: Vec<u32> = freq
-                .iter()
-                .map(|x| xs.partition_point(|v| v < x) as u32)
-                .collect();
-            (xs, index)
-        };
-        let mut x_weight = vec![0.0; xs.len()];
-        for (&i, w) in x_index.iter().zip(data.weights()) {
-            x_weight[i as usize] += w;
-        }
+        let FrequencyGroups {
+            values: xs,
+            index: x_index,
+            weight: x_weight,
+        } = FrequencyGroups::new(data.frequency(), data.weights());
         BgNbdObjective {
             xs,
             x_weight,

@@ -54,7 +54,7 @@ use statrs::function::gamma::{digamma, ln_gamma};
 use crate::numerics::{finite_or, product_of_ratio};
 use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp, two_sum};
 
-use crate::data::SpendData;
+use crate::data::{FrequencyGroups, SpendData};
 use crate::error::{Error, Result, check_positive};
 use crate::fit::objective::params;
 use crate::models::{Model, SpendModel};
@@ -548,18 +548,13 @@ struct GammaGammaObjective {
 impl GammaGammaObjective {
     fn new(data: &SpendData, scale: f64) -> Self {
         let scaled: Vec<f64> = data.monetary_value().iter().map(|m| m / scale).collect();
-        let mut xs: Vec<f64> = data.frequency().to_vec();
-        xs.sort_by(f64::total_cmp);
-        xs.dedup();
-        let x_index: Vec<u32> = data
-            .frequency()
-            .iter()
-            .map(|x| xs.partition_point(|v| v < x) as u32)
-            .collect();
-        let mut x_weight = vec![0.0; xs.len()];
+        let FrequencyGroups {
+            values: xs,
+            index: x_index,
+            weight: x_weight,
+        } = FrequencyGroups::new(data.frequency(), data.weights());
         let mut x_wlnm = vec![0.0; xs.len()];
         for ((&i, w), m) in x_index.iter().zip(data.weights()).zip(&scaled) {
-            x_weight[i as usize] += w;
             x_wlnm[i as usize] += w * m.ln();
         }
         let n_obs = data.n_customers();

@@ -71,7 +71,7 @@ use std::fmt;
 
 use statrs::function::gamma::ln_gamma;
 
-use crate::data::{Customer, RfmData};
+use crate::data::{Customer, FrequencyGroups, RfmData};
 use crate::error::{Error, Result, check_non_negative, check_positive};
 use crate::fit::objective::params;
 use crate::models::{Model, TransactionModel};
@@ -886,17 +886,11 @@ impl ParetoNbdObjective {
     }
 
     fn from_rows(frequency: &[f64], recency: &[f64], age: &[f64], weight: &[f64]) -> Self {
-        let mut xs: Vec<f64> = frequency.to_vec();
-        xs.sort_unstable_by(f64::total_cmp);
-        xs.dedup();
-        let x_index: Vec<u32> = frequency
-            .iter()
-            .map(|x| xs.partition_point(|v| v < x) as u32)
-            .collect();
-        let mut x_weight = vec![0.0; xs.len()];
-        for (&i, w) in x_index.iter().zip(weight) {
-            x_weight[i as usize] += w;
-        }
+        let FrequencyGroups {
+            values: xs,
+            index: x_index,
+            weight: x_weight,
+        } = FrequencyGroups::new(frequency, weight);
         ParetoNbdObjective {
             xs,
             x_weight,
