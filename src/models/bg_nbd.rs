@@ -190,7 +190,7 @@ impl Estimable for BgNbd {
         super::rescale_time(rows, &[1])
     }
 
-    /// E[λ] = r/α matched to the mean purchase rate Σx/ΣT, at a few (r, a, b).
+    /// `E[λ] = r/α` matched to the mean purchase rate Σx/ΣT, at a few (r, a, b).
     fn starts(rows: &RfmData, _lower: &[f64]) -> Vec<Vec<f64>> {
         let rate = super::purchase_rate(rows);
         [
@@ -304,10 +304,9 @@ impl BgNbd {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when no customer made a repeat purchase;
-    /// [`Error::NotConverged`] when no start point has a finite likelihood or nothing better
-    /// than a start point is found; [`Error::InvalidParameter`] for invalid options. A fit that
-    /// ends without a vanishing gradient is returned with [`Fitted::converged`] `false`.
+    /// [`Error::InvalidInput`] when no customer made a repeat purchase; otherwise as
+    /// [`crate::fit::fit`] (a fit that ends anywhere but at a verified maximum is returned with
+    /// its [`Fitted::status`]).
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<BgNbd>> {
         crate::fit::fit(data, options)
     }

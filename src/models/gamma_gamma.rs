@@ -308,10 +308,9 @@ impl GammaGamma {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when no row has `x > 0`; [`Error::NotConverged`] when no start
-    /// point has a finite likelihood or nothing better than a start point is found;
-    /// [`Error::InvalidParameter`] for invalid options. A fit that ends without a vanishing
-    /// gradient is returned with [`Fitted::converged`] `false`. The estimate may have `q <= 1`
+    /// [`Error::InvalidInput`] when no row has `x > 0` or every mean spend is the same;
+    /// otherwise as [`crate::fit::fit`] (a fit that ends anywhere but at a verified maximum is
+    /// returned with its [`Fitted::status`]). The estimate may have `q <= 1`
     /// (an infinite mean spend): check [`GammaGamma::has_finite_mean`], or use
     /// [`GammaGamma::fit_with_finite_mean`].
     pub fn fit(data: &SpendData, options: &FitOptions) -> Result<Fitted<GammaGamma>> {

@@ -593,10 +593,9 @@ impl ParetoNbd {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when no customer made a repeat purchase;
-    /// [`Error::NotConverged`] when no start point has a finite likelihood or nothing better
-    /// than a start point is found; [`Error::InvalidParameter`] for invalid options. A fit that
-    /// ends without a vanishing gradient is returned with [`Fitted::converged`] `false`.
+    /// [`Error::InvalidInput`] when no customer made a repeat purchase; otherwise as
+    /// [`crate::fit::fit`] (a fit that ends anywhere but at a verified maximum is returned with
+    /// its [`Fitted::status`]).
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<ParetoNbd>> {
         crate::fit::fit(data, options)
     }

@@ -474,10 +474,8 @@ impl Sbg {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when the likelihood has no maximum: nobody churned, or everybody
-    /// churned in period 1. [`Error::NotConverged`] when no start point has a finite likelihood
-    /// or nothing better than a start point is found;
-    /// [`Error::InvalidParameter`] for invalid options. A fit that ends without a vanishing
-    /// gradient is returned with [`Fitted::converged`] `false`.
+    /// churned in period 1; otherwise as [`crate::fit::fit`] (a fit that ends anywhere but at a
+    /// verified maximum is returned with its [`Fitted::status`]).
     pub fn fit(data: &LifetimeData, options: &FitOptions) -> Result<Fitted<Sbg>> {
         crate::fit::fit(data, options)
     }
