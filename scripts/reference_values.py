@@ -52,6 +52,10 @@ import mpmath as mp
 import numpy as np
 from scipy import optimize, special
 
+# The likelihoods of the other reference scripts (run from scripts/, so they import directly).
+from bg_nbd_extreme_vectors import ll as bgnbd_ll_one
+from sbg_vectors import ll as sbg_ll
+
 mp.mp.dps = 30
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -225,25 +229,13 @@ def gamma_gamma():
 
 # ---------------------------------------------------------------- sBG
 
-def lnB(a, b):
-    return mp.loggamma(a) + mp.loggamma(b) - mp.loggamma(a + b)
-
-
 def sbg():
     segments = {
         "regular": [1000, 631, 468, 382, 326, 289, 262, 241],
         "high_end": [1000, 869, 743, 653, 593, 551, 517, 491],
     }
     for name, counts in segments.items():
-        n = len(counts) - 1
-
-        def ll(th, counts=counts, n=n):
-            a, b = th
-            total = mp.mpf(0)
-            for t in range(1, n + 1):
-                total += (counts[t - 1] - counts[t]) * (lnB(a + 1, b + t - 1) - lnB(a, b))
-            return total + counts[n] * (lnB(a, b + n) - lnB(a, b))
-
+        ll = lambda th, counts=counts: sbg_ll(th[0], th[1], counts)
         theta = newton_polish(ll, [0.7, 1.2] if name == "regular" else [0.67, 3.8])
         emit(f"sbg_{name}_mle_alpha", theta[0])
         emit(f"sbg_{name}_mle_beta", theta[1])
@@ -255,20 +247,8 @@ def sbg():
 
 # ---------------------------------------------------------------- BG/NBD
 
-def bgnbd_ll_row(th, x, tx, T):
-    r, al, a, b = th
-    a1 = mp.loggamma(r + x) - mp.loggamma(r) + r * mp.log(al)
-    a2 = mp.loggamma(a + b) + mp.loggamma(b + x) - mp.loggamma(b) - mp.loggamma(a + b + x)
-    a3 = -(r + x) * mp.log(al + T)
-    if x == 0:
-        return a1 + a2 + a3
-    a4 = mp.log(a) - mp.log(b + x - 1) - (r + x) * mp.log(al + tx)
-    hi = max(a3, a4)
-    return a1 + a2 + hi + mp.log(mp.exp(a3 - hi) + mp.exp(a4 - hi))
-
-
 def bgnbd_ll(data):
-    return lambda th: mp.fsum(w * bgnbd_ll_row(th, x, tx, T) for (x, tx, T), w in data)
+    return lambda th: mp.fsum(w * bgnbd_ll_one(*th, x, tx, T) for (x, tx, T), w in data)
 
 
 def bgnbd_ll_float(data):
