@@ -45,6 +45,7 @@
 //!
 //! Time is always in the caller's unit (days, weeks, ...): parameters with a time dimension and
 //! every prediction are in that unit.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -57,6 +58,7 @@ mod numerics;
 mod optimize;
 mod parallel;
 #[cfg(feature = "plot")]
+#[cfg_attr(docsrs, doc(cfg(feature = "plot")))]
 pub mod plot;
 pub mod simulate;
 pub mod value;

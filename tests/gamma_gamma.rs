@@ -40,18 +40,20 @@ fn cdnow_fit_reproduces_published_estimates() {
     assert!((m.p() - 6.25).abs() < 0.01, "{m}");
     assert!((m.q() - 3.74).abs() < 0.01, "{m}");
     assert!((m.gamma() - 15.44).abs() < 0.05, "{m}");
-    // MLE (6.248803, 3.744588, 15.447746), LL −4055.9232 (MODELS.md §7, recomputed by
-    // scripts/gamma_gamma_vectors.py: −4055.92324350288 at that point).
+    // MLE (6.248803, 3.744588, 15.447746), LL −4055.9232 (scripts/reference_values.py,
+    // tests/data/reference_values.csv: gg_mle_*, gg_max_ll; scripts/gamma_gamma_vectors.py:
+    // −4055.92324350288 at that point).
     assert!((fitted.log_likelihood() - -4055.92324).abs() < 0.01);
     assert!((m.p() - 6.248803).abs() < 1e-3);
     assert!((m.q() - 3.744588).abs() < 1e-3);
     assert!((m.gamma() - 15.447746).abs() < 5e-3);
-    // Standard errors at the MLE (MODELS.md §7): p 1.19, q 0.29, γ 4.16.
+    // Observed-information standard errors at the MLE (scripts/reference_values.py, gg_se_*):
+    // p 1.19, q 0.29, γ 4.16.
     let se = fitted.std_errors().unwrap();
     for (s, want) in se.iter().zip([1.19, 0.29, 4.16]) {
         assert!((s / want - 1.0).abs() < 0.02, "{se:?}");
     }
-    // E[M] = 35.17 (MODELS.md §7).
+    // E[M] = pγ/(q−1) = 35.17 at the MLE (scripts/reference_values.py, gg_mean_spend).
     assert!((m.mean_spend().unwrap() - 35.17).abs() < 0.01);
     // The constrained fit agrees when the constraint does not bind.
     let c = GammaGamma::fit_with_finite_mean(&data, &FitOptions::default()).unwrap();

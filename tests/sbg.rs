@@ -69,7 +69,8 @@ fn reproduces_fader_hardie_2007_fits() {
 
 #[test]
 fn standard_errors_match_observed_information() {
-    // MODELS.md §7 (computed): Regular α 0.066, β 0.153; High End α 0.104, β 0.786.
+    // Observed-information standard errors at the MLE: Regular α 0.066, β 0.153; High End
+    // α 0.104, β 0.786 (scripts/reference_values.py, tests/data/reference_values.csv: sbg_*_se_*).
     for (counts, sa, sb) in [(&REGULAR, 0.066, 0.153), (&HIGH_END, 0.104, 0.786)] {
         let data = CohortData::single(counts[..8].to_vec()).unwrap();
         let fit = Sbg::fit_cohorts(&data, &FitOptions::default()).unwrap();
@@ -97,7 +98,8 @@ fn projects_regular_survivors_for_years_8_to_12() {
 
 #[test]
 fn derl_and_del_at_the_regular_mle() {
-    // Fader & Hardie (2010) / MODELS.md §5: DEL = 3.6949; DERL(n = 2..6) at d = 0.1.
+    // DEL and DERL (Fader & Hardie 2010, eq. 6) at d = 0.1: DEL = 3.6949; DERL(n = 2..6), as
+    // explicit discounted sums by scripts/sbg_vectors.py (tests/data/sbg_vectors.csv, del/derl).
     let m = Sbg::new(0.704077, 1.182043).unwrap();
     let del = m.discounted_expected_lifetime(0.1).unwrap();
     assert!((del - 3.6949).abs() < 5e-5, "{del}");
@@ -108,7 +110,8 @@ fn derl_and_del_at_the_regular_mle() {
         let value = m.residual_value(0.1, n - 1, 25.0).unwrap();
         assert!((value - 25.0 * got).abs() < 1e-12);
     }
-    // High End (MODELS.md §5, computed): DEL 5.9223, DERL 5.9014, 6.2939, 6.6199, 6.8967, 7.1357.
+    // High End (scripts/sbg_vectors.py, del/derl): DEL 5.9223, DERL 5.9014, 6.2939, 6.6199,
+    // 6.8967, 7.1357.
     let h = Sbg::new(0.668088, 3.806095).unwrap();
     assert!((h.discounted_expected_lifetime(0.1).unwrap() - 5.9223).abs() < 5e-5);
     for (n, w) in (2u32..=6).zip([5.9014, 6.2939, 6.6199, 6.8967, 7.1357]) {

@@ -13,7 +13,7 @@ fn day(y: i64, m: u32, d: u32) -> f64 {
     days_from_civil(y, m, d).unwrap() as f64
 }
 
-/// MODELS.md §0 / FHL 2005: calibration ends 1997-09-30, same-day purchases merged, weeks.
+/// Fader, Hardie & Lee (2005): calibration ends 1997-09-30, same-day purchases merged, weeks.
 #[test]
 fn cdnow_rebuild_reproduces_the_shipped_summary() {
     let log = TransactionLog::from_cdnow_path(CDNOW_LOG).unwrap();
@@ -25,7 +25,8 @@ fn cdnow_rebuild_reproduces_the_shipped_summary() {
     let data = summary.data();
     assert_eq!(data.len(), 2357);
     assert_eq!(summary.n_excluded(), 0);
-    // Σx = 2457 and 1411 zero-repeaters (MODELS.md §0, computed from the elog)
+    // Σx = 2457 and 1411 zero-repeaters (computed from the elog by scripts/reference_values.py,
+    // tests/data/reference_values.csv: cdnow_*)
     assert_eq!(data.frequency().iter().sum::<f64>(), 2457.0);
     assert_eq!(data.frequency().iter().filter(|&&x| x == 0.0).count(), 1411);
 
@@ -48,7 +49,8 @@ fn cdnow_rebuild_reproduces_the_shipped_summary() {
 }
 
 /// Calibration/holdout on CDNOW: 2457 repeat purchases in weeks 1-39 and 1882 in weeks 40-78
-/// (MODELS.md §7, computed from the elog); BTYD vignette cumulative weeks 20-25.
+/// (computed from the elog by scripts/reference_values.py, rows cdnow_*); BTYD vignette
+/// cumulative weeks 20-25 (the same script recomputes them).
 #[test]
 fn cdnow_calibration_holdout() {
     let log = TransactionLog::from_cdnow_path(CDNOW_LOG).unwrap();

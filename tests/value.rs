@@ -14,8 +14,9 @@ fn rel(a: f64, b: f64) -> f64 {
 
 #[test]
 fn bg_nbd_dert_matches_reference_values() {
-    // MODELS.md §1: exact representation verified against brute-force discounting of ΔE[Y(t)]
-    // (6 significant figures), δ = 0.00288 per week.
+    // DERT = δ ∫₀^∞ e^(−δt) E[Y(t) | x, t_x, T] dt with E[Y] by Fader, Hardie & Lee (2005)
+    // eq. 10, integrated by mpmath (scripts/reference_values.py, tests/data/reference_values.csv:
+    // bgnbd_dert_*), δ = 0.00288 per week.
     let m = published();
     for ((x, tx, t), want) in [
         ((2.0, 30.43, 38.86), 4.97218),

@@ -1,11 +1,18 @@
 //! The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy way: an
-//! alternative to the Pareto/NBD model", *Marketing Science* 24(2):275–284).
+//! alternative to the Pareto/NBD model", *Marketing Science* 24(2):275–284, "FHL" below; Hardie's
+//! notes 004 "Implementing the BG/NBD model for customer base analysis in Excel", 021 on
+//! `P(alive)` and 027 on the "#NUM!" overflow).
+//!
+//! Every formula below is evaluated so that it stays exact for any `r, α, a, b` (checked against
+//! mpmath for parameters from 1e-3 to 1e8, `x` up to 1e5 and `T` up to 1e7 by
+//! `scripts/bg_nbd_extreme_vectors.py`, in `tests/bg_nbd_extreme.rs`).
 //!
 //! ## Assumptions
 //! * While alive, a customer buys according to a Poisson process with rate `λ`;
 //!   `λ ~ Gamma(r, α)` (shape `r`, rate `α`) across customers.
 //! * After each *repeat* purchase the customer dies (becomes inactive for good) with
-//!   probability `p`; `p ~ Beta(a, b)` across customers, independent of `λ`.
+//!   probability `p`; `p ~ Beta(a, b)` across customers, independent of `λ`. A customer cannot
+//!   die at time 0.
 //!
 //! ## Likelihood
 //! For a customer with `x` repeat purchases, the last at `t_x`, observed for `T` (FHL eq. 6):
@@ -18,32 +25,116 @@
 //! evaluated in log space, exact for parameters of any size (up to 10⁸ and beyond), as
 //!
 //! ```text
-//! ℓ = [ln Γ(r+x)/Γ(r) − x ln r] + ln B(a, b+x)/B(a, b) + x ln(r/(α+T)) − r ln(1 + T/α)
-//!   + ln(1 + e^lod),     lod = ln(a/(b+x−1)) + (r+x) ln(1 + (T−t_x)/(α+t_x))   (x > 0)
+//! ℓ = G(r, x) + D(a, b, x) + x ln(r/(α+T)) − r ln(1 + T/α) + ln(1 + e^lod)
+//! lod = ln(a/(b+x−1)) + (r+x) ln(1 + (T−t_x)/(α+t_x))          (x > 0; −∞ for x = 0)
 //! ```
 //!
-//! where the two ratios come from Stirling's formula arranged so that no term is larger than
-//! `x` (`special::ln_beta_ratio`), instead of differences of `ln Γ` of large numbers, and `lod`
-//! is the log-odds of death at `t_x`. No power is ever formed (so there is no overflow, Hardie's
-//! note 027) and the gradient uses `ψ(z+x) − ψ(z)` as one difference
-//! (`special::digamma_difference`).
+//! This is FHL's `A1 + A2 + logaddexp(A3, A4)` regrouped: `lod = A4 − A3` is the log-odds that
+//! the customer died at `t_x`, and the large logarithms `r ln α`, `(r+x) ln(α+T)` are never
+//! formed. With Stirling's remainder `c(w) = ln Γ(w) − [(w−½) ln w − w + ½ ln 2π]` (any `w > 0`,
+//! by the recurrence `c(w) = c(w+1) + (w+½) ln(1+1/w) − 1` below 16) and `l(y) = ln(1+y) − y`:
+//!
+//! ```text
+//! G(r, x)    = ln Γ(r+x) − ln Γ(r) − x ln r
+//!            = r·l(x/r) + (x−½) ln(1+x/r) + c(r+x) − c(r)
+//! D(a, b, x) = ln B(a, b+x) − ln B(a, b)
+//!            = x ln(1 − a/(a+b+x)) + b·l(x/b) − (a+b)·l(x/(a+b)) − ½ ln(1+x/b) + ½ ln(1+x/(a+b))
+//!              + c(b+x) − c(b) − c(a+b+x) + c(a+b)
+//! ```
+//!
+//! No term is larger than about `x`, so the error stays at a few units of `x·ε` where differences
+//! of `ln Γ` at `a, b ≈ 10⁸` would lose seven digits; no power is ever formed, so there is no
+//! overflow (Hardie's note 027). In a fit, terms that depend only on `x` are computed once per
+//! distinct `x`.
+//!
+//! ## Gradient
+//! With `π2 = σ(lod)` (the posterior probability of having died at `t_x`), `π1 = 1 − π2` and
+//! `Δψ(z, x) = ψ(z+x) − ψ(z)` (one difference, by recurrence and the asymptotic series differenced
+//! term by term):
+//!
+//! ```text
+//! ∂ℓ/∂r = Δψ(r, x) − π1 ln(1+T/α) − π2 ln(1+t_x/α)
+//! ∂ℓ/∂α = π1 (rT/α − x)/(α+T) + π2 (r t_x/α − x)/(α+t_x)
+//! ∂ℓ/∂a = −Δψ(a+b, x) + π2/a
+//! ∂ℓ/∂b = Δψ(b, x) − Δψ(a+b, x) − π2/(b+x−1)
+//! ```
 //!
 //! ## Predictions
-//! Given alive at `T`, the posterior is `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x)`.
-//! * `P(alive | x, t_x, T) = 1 / (1 + e^lod)` (Hardie note 021);
-//! * `E[Y(t) | x, t_x, T] = P(alive) · E_p[(1 − (1 + pτ)^−(r+x)) / p]`, `τ = t/(α+T)`
-//!   (FHL eq. 10); `E[X(t)]` (FHL eq. 9) is the case `x = 0, T = 0`. Where it is reliable
-//!   (moderate parameters, `z = t/(α+T+t) < 0.99`, no cancellation) the closed form
-//!   `(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)]` (Euler-transformed, so
-//!   the series parameters do not grow with `x`) takes microseconds; elsewhere the expectation
-//!   over `p` is integrated in the logit of `p`, centred on the mode of the Beta density and
-//!   scaled to it (exact for any `a, b`: as `a, b → ∞` at a fixed ratio the mass is a spike of
-//!   width `(a+b)^−½` around `a/(a+b)`, the limit of a geometric dropout with that `p`);
-//! * `DERT(δ) = P(alive) · E_p E_λ[λ/(λp + δ)]` (a live customer with `λ, p` makes
-//!   `λ e^(−λpt) dt` expected transactions at `t`), the inner expectation an incomplete gamma
-//!   function, the outer one the same logit integral;
-//! * `P(X(t) = n)` (FHL eq. 8), the negative binomial term by Loader's saddle-point form and
-//!   the second term as `a/(a+b+n−1) · B(a, b+n−1)/B(a, b) · I_{t/(α+t)}(n, r)`.
+//! Given alive at `T`, the posterior is `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x)`, independent.
+//! * `P(alive | x, t_x, T) = 1 / (1 + e^lod)` (Hardie note 021).
+//! * `E[Y(t) | x, t_x, T] = P(alive) · g(τ)` (FHL eq. 10), `τ = t/(α+T)`, with
+//!   `g(τ) = E_p[(1 − (1 + pτ)^−(r+x)) / p]` over `p ~ Beta(a, b+x)` (a live customer with `λ, p`
+//!   makes `(1 − e^(−λpt))/p` expected transactions in `t`); `g` is increasing in `τ` by
+//!   construction. `E[X(t)]` (FHL eq. 9) is the case `x = 0, T = 0`.
+//!   - Closed form (FHL eq. 10 after Euler's transformation, so that the series parameters do
+//!     not grow with `x`): `g = (a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)]`,
+//!     `z = t/(α+T+t)`. Used only where it is reliable: `a, r ≤ 10³`, `a+b+x−1 ∈ (10⁻³, 2·10⁴]`,
+//!     `z < 0.99`, `|a−1| ≥ 10⁻³` (the removable singularity) and at most a factor 8 of
+//!     cancellation in the bracket. Microseconds.
+//!   - Elsewhere, the expectation over `p` as an integral in the logit of `p` (below). When `a, b`
+//!     are large the Beta mass is a spike of width `(a+b)^−½` that a quadrature on `[0, 1]` never
+//!     samples; the limit `a, b → ∞` with `a/(a+b)` fixed is a geometric dropout with that `p`,
+//!     which this integral reaches continuously.
+//! * Discounted expected residual transactions, continuous discount rate `δ` (no closed form has
+//!   been published):
+//!   ```text
+//!   DERT(δ) = ∫₀^∞ δ e^(−δt) E[Y(t)] dt = P(alive) · E_p[h(p)]
+//!   h(p)    = E_λ[λ/(λp + δ)] = (k/ε) · c J(k+1, c),      k = r+x, ε = δ(α+T), c = ε/p
+//!   J(m, c) = ∫₀^∞ e^(−cs) (1+s)^(−m) ds = e^c c^(m−1) Γ(1−m, c)
+//!   ```
+//!   (a live customer with `λ, p` makes `λ e^(−λpt) dt` expected transactions at `t`); `J` by its
+//!   continued fraction, or for small `c` and `m` below 40 by the series and recurrence of the
+//!   upper incomplete gamma function, and `cJ = 1 − m/c + m(m+1)/c²` when `m/c < 10⁻⁶`; the outer
+//!   expectation is the same logit integral over `p`.
+//! * Discrete discounted sum over `H` periods of length `τ`, by summation by parts (non-negative
+//!   terms only, no differences of nearly equal expectations):
+//!   ```text
+//!   Σ_{k=1}^{H} e^(−δkτ) [g(kτ) − g((k−1)τ)]
+//!     = Σ_{k=1}^{H} (1 − e^(−δτ)) e^(−δkτ) g(kτ) + e^(−δ(H+1)τ) g(Hτ)
+//!   ```
+//! * `P(X(t) = n)` (FHL eq. 8):
+//!   ```text
+//!   P(X(t) = n) = e^D(a,b,n) · NB(n) + 1{n>0} · a/(a+b+n−1) · e^D(a,b,n−1) · I_z(n, r)
+//!   z = t/(α+t)
+//!   ```
+//!   with `NB(n) = r/(r+n) · binom(r, n; α/(α+t), t/(α+t))` by Loader's saddle-point form of the
+//!   binomial density (`c(r+n) − c(r) − c(n) − bd0(r, ·) − bd0(n, ·)`) and `I_z(n, r) = P(NB ≥ n)`:
+//!   above the mean by its continued fraction in `z` with the same Loader prefactor (a prefactor
+//!   formed as a difference of `ln Γ` loses digits at large `r`); below the mean (`n ≤ 10⁵`) as
+//!   `1 − Σ_{j<n} NB(j)` from `NB(0) = exp(−r ln(1+t/α))` and the exact ratios `(r+j)z/(j+1)` —
+//!   the continued fraction there would run in `1 − z = α/(α+t)`, which, rounded near 1
+//!   (`r ≈ α ≫ t`, the Poisson limit), no longer knows `t/(α+t)` to better than 1e-8.
+//!
+//! ## The expectation over p ~ Beta(a, b), for any a, b > 0
+//! In `u = ln(p/(1−p))` the weight `pᵃ (1−p)ᵇ / B(a, b)` is log-concave with mode `u₀ = ln(a/b)`
+//! and exponential tails (rates `a` and `b`). After swapping `p ↔ 1−p` if needed so that
+//! `m = a/(a+b) ≤ ½`, with `u = u₀ + v` its logarithm is `C + E(v)`:
+//!
+//! ```text
+//! C    = ½ ln(ab/(a+b)) − ½ ln 2π − c(a) − c(b) + c(a+b)
+//! E(v) = a v − (a+b) ln(1 + m(eᵛ−1))
+//!      = −a (eᵛ−1−v) − (a+b) l(m(eᵛ−1))           for |v| < 1
+//! ```
+//!
+//! — no large cancelling numbers at any `a, b` (`ln B(a, b)` alone is ~10⁹ at `a, b ~ 10⁸`).
+//! Panel breakpoints are placed where `E` has dropped by 0.5, 2, 6, 14, 26, 40, 60, … (Newton's
+//! method on the concave `E`; breakpoints need no precision) on each side, until the bound
+//! `sup F · e^(C+E(v))/|E′(v)|` on the tail of a log-concave density is below 10⁻¹⁷ of a lower
+//! bound of the integral (`F`, the function averaged, is non-increasing in `p`; towards `p = 0`
+//! its sup is its limit `F(0)`); points where the integrand changes regime (`pτ = 1`,
+//! `p(r+x)τ = 1`; `p = ε`, `p = ε/k` for the DERT) are added. Each panel is integrated by
+//! adaptive Gauss–Kronrod (G7/K15) to 1e-14. So the panels follow the mass whether it is a spike
+//! (`a, b → ∞`), an exponential tail spread over 10⁴ units of `u` (`a → 0`, where half of the mass
+//! lies below `p = 10⁻³⁰⁰`) or both.
+//!
+//! ## Fitting
+//! By the pipeline of [`crate::fit`]: the mean negative log-likelihood is minimised in `ln θ` from
+//! start points that match `E[λ] = r/α` to the mean purchase rate `Σx / ΣT` at a few `(r, a, b)`,
+//! after expressing times far from 1 in a power-of-two multiple of their unit (`α` is a rate per
+//! unit of time). Standard errors come from the Hessian of the total negative log-likelihood in
+//! `ln θ`, mapped back by `Cov(θ) = J H⁻¹ J`, `J = diag(θ)`, at a verified maximum only: a
+//! likelihood that keeps rising towards the boundary (e.g. `a → ∞` with `b → 0`) is a supremum,
+//! reported as such ([`crate::FitStatus`]).
 //!
 //! Time is in the unit of the data (days, weeks, ...): `α` is in that unit.
 

@@ -21,7 +21,15 @@
 //! ```
 //!
 //! the density of the *mean*, as in every published implementation (the full-data likelihood of
-//! the individual values differs by a term free of `q` and `γ`).
+//! the individual values differs by a term free of `q` and `γ`). In log space, with its analytic
+//! gradient:
+//!
+//! ```text
+//! ℓ     = −ln B(px, q) + q ln γ + (px−1) ln m_x + px ln x − (px+q) ln(γ + x m_x)
+//! ∂ℓ/∂p = x [ψ(px+q) − ψ(px) + ln m_x + ln x − ln(γ + x m_x)]
+//! ∂ℓ/∂q = ψ(px+q) − ψ(q) + ln γ − ln(γ + x m_x)
+//! ∂ℓ/∂γ = q/γ − (px+q)/(γ + x m_x)
+//! ```
 //!
 //! ## Predictions
 //! * Population mean spend per transaction `E[M] = pγ/(q−1)`, finite only when `q > 1`;
@@ -35,12 +43,14 @@
 //!
 //! Spend is in the caller's currency unit; the model has no time dimension.
 //!
-//! ## Numerics
+//! ## Numerics and fitting
 //! The model is scale-equivariant: spends multiplied by `s` give the same `p`, `q` and `γ·s`.
 //! A fit therefore works on spends divided by a power of two near their geometric mean (exact,
 //! so that `γ` maps back without rounding) unless an L2 penalty is set, and the predictions are
 //! written as convex combinations, `γ · p/(px+q−1) + m_x · px/(px+q−1)`, so that they are finite
-//! and exact (a few ulps) for any spends representable in `f64`, e.g. near `1e300`.
+//! and exact (a few ulps) for any spends representable in `f64`, e.g. near `1e300`. The fit runs
+//! the pipeline of [`crate::fit`] on the compressed repeat customers, from start points at a few
+//! `(p, q)` with `γ` chosen so that `pγ/(q−1)` matches the mean average spend.
 //!
 //! Data whose mean spends are all equal (in particular a single customer) have no maximum
 //! likelihood: the likelihood grows without bound as the spread of spend shrinks to 0

@@ -46,6 +46,14 @@
 //! exponential, one logarithm and two short dot products with powers of `z`; rows are split
 //! across cores.
 //!
+//! ## Fitting
+//! By the pipeline of [`crate::fit`]: start points match `r/α` to the mean purchase rate `Σx/ΣT`
+//! and scale `β` with the mean age (CLVTools' start (0.5, 15, 0.5, 10) on CDNOW weeks is the first
+//! of them); times far from 1 are expressed in a power-of-two multiple of their unit (`α`, `β` are
+//! rates per unit of time); on more than 50,000 distinct rows a fit to an evenly spaced
+//! subsample gives the start. The likelihood is often flat in `β`: on CDNOW the standard error
+//! of `β` is about half of `β`.
+//!
 //! ## Predictions
 //! * `E[X(t)] = rβ/(α(s−1)) · [1 − (β/(β+t))^(s−1)]` (limit `(rβ/α) ln(1+t/β)` at `s = 1`);
 //! * `P(alive | x, t_x, T) = Γ(r+x) αʳ βˢ / (Γ(r) (α+T)^(r+x) (β+T)ˢ L)`;

@@ -17,6 +17,12 @@
 //! r(t)     = S(t) / S(t−1) = (β+t−1) / (α+β+t−1)          retention rate of period t
 //! E[T]     = (α+β−1) / (α−1)                              finite only for α > 1
 //! ```
+//! Predictions for a cohort of `N` customers and for a customer who has survived `t` periods:
+//! ```text
+//! expected survivors after t periods   N · S(t)
+//! P(T > t+k | T > t)                   S(t+k) / S(t) = (β+t)ₖ / (α+β+t)ₖ
+//! ```
+//!
 //! `S(t) = (β)ₜ/(α+β)ₜ` is a ratio of rising factorials, and `P(T = t) = S(t−1) · α/(α+β+t−1)`.
 //! `ln S(t)` is evaluated by [`crate::special::ln_pochhammer_ratio`] (a direct sum for short
 //! lifetimes, Stirling's series in difference form otherwise), which never subtracts two large
@@ -49,7 +55,7 @@
 //!                         = (β+n−1)/(α+β+n−1) · ₂F₁(1, β+n; α+β+n; 1/(1+d))     (FH 2010, eq. 6)
 //! ```
 //! DERL is the value of a customer who has made `n−1` renewals and is about to decide the `n`-th;
-//! the payment of that renewal is undiscounted.
+//! the payment of that renewal is undiscounted. A customer's residual value is `margin · DERL`.
 //!
 //! ### Discounted sums
 //! Both are `F = Σₖ xᵏ (b)ₖ/(α+b)ₖ` (`x = 1/(1+d)`), a series of positive terms falling at least
@@ -58,6 +64,13 @@
 //! `d` below about `1e-4`) and `α + b <= 1000`, the general `₂F₁` is used, corrected for the
 //! rounding of `x` in `f64`; for `d < 1e-12` there, and for `α + b > 1000`, the function returns
 //! an error instead of a slow or inexact value.
+//!
+//! ## Fitting
+//! By the pipeline of [`crate::fit`] on compressed lifetimes (cohort counts become one row per
+//! period of churn plus the survivors), from start points that match `P(T = 1) = α/(α+β)` to the
+//! share churning in period 1 at a few scales of `α + β`. Data without a maximum are refused:
+//! nobody churned (the likelihood grows as `α → 0`) or everybody churned in period 1 (it grows as
+//! `β → 0`).
 //!
 //! Periods are in the unit of the data (months, years, ...); `d` is the discount rate per period.
 
