@@ -33,13 +33,13 @@ fn cdnow_fit_reproduces_published_estimates() {
     for (got, want) in p.iter().zip([FHL.0, FHL.1, FHL.2, FHL.3]) {
         assert!((got - want).abs() < 5e-4, "{p:?}");
     }
-    // FHL report -9582.4; on the file's rounded t_x and T the optimum is -9582.426 (MODELS.md §7).
+    // FHL report -9582.4; on the file's rounded t_x and T the optimum is -9582.426 (`bgnbd_csv_max_ll` of scripts/reference_values.py, tests/data/reference_values.csv).
     assert!(
         (fitted.log_likelihood() - -9582.426).abs() < 0.01,
         "{}",
         fitted.log_likelihood()
     );
-    // Observed-information standard errors (MODELS.md §7): r 0.0126, α 0.378, a 0.186, b 0.705.
+    // Observed-information standard errors (`bgnbd_csv_se_*` of scripts/reference_values.py): r 0.0126, α 0.378, a 0.186, b 0.705.
     let se = fitted.std_errors().unwrap();
     for (got, want) in se.iter().zip([0.0126, 0.378, 0.186, 0.705]) {
         assert!((got / want - 1.0).abs() < 0.01, "{se:?}");
@@ -74,7 +74,7 @@ fn compression_does_not_change_the_likelihood() {
 
 #[test]
 fn reference_gradient_on_cdnow() {
-    // MODELS.md §1: gradient of Σℓ at (0.5, 3, 1.2, 2.5) on the lifetimes CDNOW CSV.
+    // scripts/reference_values.py (`bgnbd_csv_gradient_*`): gradient of Σℓ at (0.5, 3, 1.2, 2.5) on the lifetimes CDNOW CSV.
     let data = cdnow();
     let mut g = [0.0; 4];
     BgNbd::objective(&data).log_likelihood(&[0.5, 3.0, 1.2, 2.5], Some(&mut g));

@@ -13,7 +13,7 @@ fn cdnow_split() -> CalibrationHoldout {
         .unwrap()
 }
 
-/// MODELS.md §7: Pareto/NBD fitted on the exact-week calibration data (LL −9594.976, as BTYD);
+/// scripts/reference_values.py (`pnbd_exact_*`): Pareto/NBD fitted on the exact-week calibration data (LL −9594.976, as BTYD);
 /// weeks 40-78: Σ conditional expectations 1666 (±2) against 1882 actual.
 #[test]
 fn pareto_nbd_cdnow_holdout_totals() {
@@ -35,13 +35,13 @@ fn pareto_nbd_cdnow_holdout_totals() {
     );
 }
 
-/// MODELS.md §7: BG/NBD fitted on the exact-week calibration data; weeks 40-78 actual 1882,
+/// scripts/reference_values.py (`bgnbd_exact_*`, `cdnow_holdout_repeat_total`): BG/NBD fitted on the exact-week calibration data; weeks 40-78 actual 1882,
 /// Σ conditional expectations 1653 (±2).
 #[test]
 fn bgnbd_cdnow_holdout_totals() {
     let split = cdnow_split();
     let fitted = BgNbd::fit(split.calibration(), &FitOptions::default()).unwrap();
-    // MODELS.md §7: LL −9582.429 at the published parameters on exact-week data; the MLE is
+    // scripts/reference_values.py (`bgnbd_exact_ll_btyd`): LL −9582.429 at the BTYD vignette's parameters on exact-week data; the MLE is
     // at least as good.
     assert!(fitted.log_likelihood() > -9582.44 && fitted.log_likelihood() < -9582.40);
     let model = fitted.model();
@@ -88,7 +88,7 @@ fn bgnbd_cdnow_holdout_totals() {
     assert_eq!(t.actual_cumulative[77], 4339.0);
     assert_eq!(report.tracking_holdout.n, 39);
     assert_eq!(report.tracking_holdout.actual_total, 1882.0);
-    // unconditional forecast of weeks 40-78, Σ E[X(T_i + 39)] − E[X(T_i)]: 1667 (MODELS.md §7)
+    // unconditional forecast of weeks 40-78, Σ E[X(T_i + 39)] − E[X(T_i)]: 1667 (`bgnbd_exact_unconditional_weeks_40_78` of scripts/reference_values.py)
     let unconditional = t.expected_cumulative[77] - t.expected_cumulative[38];
     assert!((unconditional - 1667.0).abs() < 10.0, "{unconditional}");
 }

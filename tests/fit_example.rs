@@ -185,7 +185,7 @@ fn gg_json_and_predictions() {
         out_csv.to_str().unwrap(),
     ]));
     assert_eq!(v["model"], "gg");
-    // Fader & Hardie (2013): p = 6.25, q = 3.74, γ = 15.44; LL −4055.92 (MODELS.md §7).
+    // Fader & Hardie (2013): p = 6.25, q = 3.74, γ = 15.44; LL −4055.92 (`gg_max_ll` of scripts/reference_values.py).
     for (k, want) in [("p", 6.25), ("q", 3.74), ("gamma", 15.44)] {
         let got = v["params"][k].as_f64().unwrap();
         assert!((got / want - 1.0).abs() < 2e-3, "{k}: {got}");

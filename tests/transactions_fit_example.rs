@@ -74,7 +74,7 @@ fn transactions_flag_adds_the_holdout_check() {
         assert!(json.get(key).is_some(), "missing {key}");
     }
     let h = &json["holdout"];
-    // MODELS.md §7: actual 1882, BG/NBD conditional 1653 (±2)
+    // scripts/reference_values.py (`cdnow_holdout_repeat_total`, `bgnbd_exact_conditional_weeks_40_78`): actual 1882, BG/NBD conditional 1653 (±2)
     assert_eq!(h["actual"], 1882);
     assert!((h["predicted"].as_f64().unwrap() - 1653.0).abs() <= 2.0);
     assert_eq!(h["n_customers"], 2357);
