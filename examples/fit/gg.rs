@@ -11,7 +11,7 @@ use crate::{Args, Failure, input, named, noncontractual, number, write_file};
 /// Fits the Gamma-Gamma model to `--input` (columns `frequency,monetary_value`; rows with
 /// frequency 0 are skipped) or reads `--params`, writes `--predictions` if asked, and returns
 /// the JSON report.
-pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
+pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failure> {
     let data = SpendData::from_csv_path(input(args)?)?;
     let source =
         Source::<GammaGamma>::obtain(args, &data, || (data.n_customers(), data.len()), options)?;
@@ -26,11 +26,11 @@ pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
         write_file(path, &out)?;
     }
     let Some(fitted) = source.fitted() else {
-        return Ok(source.report("gg"));
+        return Ok(source.report(name));
     };
     let names = ["p", "q", "gamma"];
     let mut json = json!({
-        "model": "gg",
+        "model": name,
         "params": named(&names, &[model.p(), model.q(), model.gamma()]),
         "std_errors": fitted.std_errors().map_or(Value::Null, |s| named(&names, s)),
         "log_likelihood": fitted.log_likelihood(),

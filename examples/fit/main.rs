@@ -89,7 +89,7 @@ pub struct Args {
     pub save: Option<String>,
 }
 
-const USAGE: &str = "usage: fit --model bgnbd|pnbd|sbg|gg (--input FILE.csv | --transactions LOG.csv \
+const USAGE: &str = "usage: fit --model MODEL (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
      [--horizon T] [--predictions OUT.csv] [--save FIT.json | --params FIT.json]";
 
@@ -116,7 +116,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut it = argv;
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
-            return Err(USAGE.to_string());
+            return Err(format!("{USAGE}; MODEL is one of {}", model_names()));
         }
         const FLAGS: [&str; 10] = [
             "--model",
@@ -181,59 +181,51 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             .find(|(f, _)| f == flag)
             .map_or(String::new(), |(_, v)| v.clone())
     };
-    match args.model.as_str() {
-        "" => return Err(format!("--model is required; {USAGE}")),
-        "bgnbd" | "pnbd" => {
+    if args.model.is_empty() {
+        return Err(format!("--model is required; {USAGE}"));
+    }
+    let Some((_, kind, _)) = MODELS.iter().find(|(name, _, _)| *name == args.model) else {
+        return Err(format!(
+            "unknown --model {:?}; known: {}",
+            args.model,
+            model_names()
+        ));
+    };
+    let model = args.model.as_str();
+    match kind {
+        Kind::Noncontractual => {
             if args.input.is_none() && args.transactions.is_none() {
                 return Err(format!(
-                    "--model {} needs --input FILE.csv (columns frequency,recency,T) or \
-                     --transactions LOG.csv; {USAGE}",
-                    args.model
+                    "--model {model} needs --input FILE.csv (columns frequency,recency,T) or \
+                     --transactions LOG.csv; {USAGE}"
                 ));
             }
         }
-        "sbg" => {
+        Kind::Contractual | Kind::Spend => {
+            let input = if *kind == Kind::Contractual {
+                "cohort survival counts (columns period,alive) or lifetimes (columns \
+                 duration,churned)"
+            } else {
+                "columns frequency,monetary_value"
+            };
             if args.transactions.is_some() {
-                return Err(
-                    "--transactions is for bgnbd and pnbd: sbg takes --input with cohort \
-                     survival counts (columns period,alive) or lifetimes (columns \
-                     duration,churned)"
-                        .to_string(),
-                );
+                return Err(format!(
+                    "--transactions is for {}: {model} takes --input with {input}",
+                    names_of(Kind::Noncontractual)
+                ));
             }
             if args.input.is_none() {
                 return Err(format!(
-                    "--model sbg needs --input FILE.csv with cohort survival counts (columns \
-                     period,alive) or lifetimes (columns duration,churned); {USAGE}"
+                    "--model {model} needs --input FILE.csv with {input}; {USAGE}"
                 ));
             }
-        }
-        "gg" => {
-            if args.transactions.is_some() {
-                return Err(
-                    "--transactions is for bgnbd and pnbd: gg takes --input with columns \
-                     frequency,monetary_value"
-                        .to_string(),
-                );
-            }
-            if args.input.is_none() {
+            if *kind == Kind::Spend && args.horizon.is_some() {
                 return Err(format!(
-                    "--model gg needs --input FILE.csv with columns frequency,monetary_value; \
-                     {USAGE}"
-                ));
-            }
-            if args.horizon.is_some() {
-                return Err(format!(
-                    "--horizon {} does not apply to gg: the Gamma-Gamma spend model has no \
-                     time horizon",
+                    "--horizon {} does not apply to {model}: the Gamma-Gamma spend model has \
+                     no time horizon",
                     value("--horizon")
                 ));
             }
-        }
-        other => {
-            return Err(format!(
-                "unknown --model {other:?}; known: bgnbd, pnbd, sbg, gg"
-            ));
         }
     }
     if args.input.is_some() && args.transactions.is_some() {
@@ -338,15 +330,65 @@ pub fn write_to(flag: &str, path: &str, text: &str) -> Result<(), Failure> {
         .map_err(|e| Failure(format!("{flag} {path}: cannot write the file: {e}"), 2))
 }
 
+/// What a model takes as input (and so which flags apply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Summaries `frequency,recency,T` (or a transaction log).
+    Noncontractual,
+    /// Cohort survival counts or lifetimes.
+    Contractual,
+    /// Spend summaries `frequency,monetary_value`.
+    Spend,
+}
+
+/// Runs one model: fit (or `--params`), predictions, the JSON report.
+type Runner = fn(&str, &Args, &FitOptions) -> Result<Value, Failure>;
+
+/// Every model of the command: its `--model` name, its kind of input, and its runner (generic
+/// over the model through `clv::fit::Estimable`). A new model is one line here.
+const MODELS: &[(&str, Kind, Runner)] = &[
+    (
+        "bgnbd",
+        Kind::Noncontractual,
+        noncontractual::run::<clv::BgNbd>,
+    ),
+    (
+        "pnbd",
+        Kind::Noncontractual,
+        noncontractual::run::<clv::ParetoNbd>,
+    ),
+    ("sbg", Kind::Contractual, sbg::run),
+    ("gg", Kind::Spend, gg::run),
+];
+
+/// The models' names, comma-separated.
+fn model_names() -> String {
+    MODELS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The names of the models of one kind, as "a, b and c".
+fn names_of(kind: Kind) -> String {
+    let names: Vec<&str> = MODELS
+        .iter()
+        .filter(|(_, k, _)| *k == kind)
+        .map(|(name, _, _)| *name)
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
+
 fn run(args: &Args) -> Result<Value, Failure> {
     let options = FitOptions::default();
-    match args.model.as_str() {
-        "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", args, &options),
-        "pnbd" => noncontractual::run::<clv::ParetoNbd>("pnbd", args, &options),
-        "sbg" => sbg::run(args, &options),
-        "gg" => gg::run(args, &options),
-        other => Err(Failure(
-            format!("unknown --model {other:?}; known: bgnbd, pnbd, sbg, gg"),
+    match MODELS.iter().find(|(name, _, _)| *name == args.model) {
+        Some((name, _, runner)) => runner(name, args, &options),
+        None => Err(Failure(
+            format!("unknown --model {:?}; known: {}", args.model, model_names()),
             2,
         )),
     }

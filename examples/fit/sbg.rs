@@ -27,7 +27,7 @@ pub const MAX_HORIZON: u32 = clv::data::limits::MAX_DURATION;
 pub const MAX_PREDICTION_ROWS: u64 = 10_000_000;
 
 /// Fits the sBG model to `--input`, writes `--predictions` if asked, returns the JSON report.
-pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
+pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failure> {
     let data = ContractualData::from_csv_path(input(args)?)?;
     // The horizon is checked before the fit: a bad flag fails at once.
     let horizon = match args.horizon {
@@ -59,7 +59,7 @@ pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
         }
         write_file(path, &predictions(source.model(), &data, horizon)?)?;
     }
-    let mut report = source.report("sbg");
+    let mut report = source.report(name);
     if source.fitted().is_none() {
         return Ok(report);
     }
