@@ -243,7 +243,7 @@ struct Problem<'a, O: Objective> {
     stall: std::cell::Cell<Option<Stall>>,
 }
 
-/// Progress of an L-BFGS run: the best cost when it last improved by more than the rounding
+/// Progress of an L-BFGS run: its best cost when that last improved by more than the rounding
 /// floor of the cost ([`progress_floor`]), and the evaluations since.
 #[derive(Debug, Clone, Copy)]
 struct Stall {
@@ -355,7 +355,12 @@ impl<'a, O: Objective> Problem<'a, O> {
             }
         }
         if let Some(mut stall) = self.stall.get() {
-            if cost < stall.mark - progress_floor(stall.mark) {
+            let progress = if stall.mark.is_finite() {
+                cost < stall.mark - progress_floor(stall.mark)
+            } else {
+                cost.is_finite()
+            };
+            if progress {
                 stall = Stall {
                     mark: cost,
                     since: 0,
@@ -402,7 +407,9 @@ impl<O: Objective> Gradient for Problem<'_, O> {
 /// goes [`STALL_EVALUATIONS`] evaluations without progress; returns the iterations and whether
 /// it stopped for want of progress.
 fn run_lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u64) -> (u64, bool) {
-    let mark = problem.best.borrow().0;
+    // Progress is measured against the run's own start (a later start point may begin well
+    // below the best point found so far).
+    let mark = problem.evaluate(&u0).0;
     problem.stall.set(Some(Stall { mark, since: 0 }));
     let iterations = lbfgs(problem, u0, max_iters);
     let stalled = problem.stalled();
