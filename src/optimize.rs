@@ -553,18 +553,6 @@ pub(crate) fn maximize<O: Objective>(
         (c, u)
     };
     let grad_at = |p: &Problem<'_, O>, u: &[f64]| inf_norm(&p.evaluate(u).1);
-    // The parameters of `u` more than [`FAR`] log-units away from every start point.
-    let far_from_starts = |u: &[f64]| -> Vec<usize> {
-        (0..k)
-            .filter(|&i| {
-                all_starts
-                    .iter()
-                    .filter_map(|s| to_u(s))
-                    .all(|s| (u[i] - s[i]).abs() > FAR)
-            })
-            .collect()
-    };
-
     for start in &all_starts {
         let Some(u0) = to_u(start) else { continue };
         let c0 = problem.evaluate(&u0).0;
@@ -589,13 +577,8 @@ pub(crate) fn maximize<O: Objective>(
             }
             from = u;
         }
-        // A small gradient, or a search carried far towards the edge (see `far` below): the
-        // other starts are not tried.
         let (_, u) = current(&problem);
-        if grad_at(&problem, &u) <= GRADIENT_ACCEPT
-            || problem.exhausted()
-            || !far_from_starts(&u).is_empty()
-        {
+        if grad_at(&problem, &u) <= GRADIENT_ACCEPT || problem.exhausted() {
             break;
         }
     }
@@ -667,7 +650,14 @@ pub(crate) fn maximize<O: Objective>(
         });
     // A search still climbing that has carried parameters more than [`FAR`] log-units away
     // from every (data-scaled) start point is running off towards the edge with them.
-    let far = far_from_starts(&point);
+    let far: Vec<usize> = (0..k)
+        .filter(|&i| {
+            all_starts
+                .iter()
+                .filter_map(|s| to_u(s))
+                .all(|s| (point[i] - s[i]).abs() > FAR)
+        })
+        .collect();
     let escaped = escaped.or_else(|| (climbing && !far.is_empty()).then_some(far));
     let status = match (finding.kind, escaped) {
         (Kind::Boundary(moved), _) => Status::Boundary(moved),
