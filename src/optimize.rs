@@ -8,7 +8,10 @@
 //! stop cleanly instead of hanging.
 //!
 //! Strategy: L-BFGS (memory 10, More–Thuente) from each start point in turn, restarted from the
-//! best point seen while it keeps improving; then the point is examined (below), and, if nothing
+//! best point seen while it keeps improving; a run also ends once a few of its evaluations in a
+//! row no longer improve the cost beyond its last digits (where the likelihood is level to
+//! rounding, e.g. far out on a ray to the edge, the line search can see no decrease and would
+//! only spend evaluations); then the point is examined (below), and, if nothing
 //! better or conclusive turns up and the gradient is still not small, a Nelder–Mead search from
 //! the best point, polished again by L-BFGS, and examined again. The result is never the start
 //! point unless nothing better exists (which is an error).
@@ -58,7 +61,7 @@
 
 use std::cell::RefCell;
 
-use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
+use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::neldermead::NelderMead;
 use argmin::solver::quasinewton::LBFGS;
@@ -155,6 +158,28 @@ struct Problem<'a, O: Objective> {
     /// Likelihood evaluations so far, and the budget the solvers may spend.
     evaluations: std::cell::Cell<u64>,
     budget: u64,
+    /// Progress of the current L-BFGS run (see [`Stall`]); `None` outside such a run.
+    stall: std::cell::Cell<Option<Stall>>,
+}
+
+/// Progress of an L-BFGS run: its best cost when that last improved by more than the rounding
+/// floor of the cost ([`progress_floor`]), and the evaluations since.
+#[derive(Debug, Clone, Copy)]
+struct Stall {
+    mark: f64,
+    since: u64,
+}
+
+/// Evaluations without progress after which an L-BFGS run stops: where the likelihood is level
+/// to the last bits (a supremum approached exponentially along a ray to the edge of the parameter
+/// space, or the noise floor of a large sum), its line search can no longer see the cost decrease
+/// and would otherwise spend evaluations on steps that change nothing but the last digits.
+const STALL_EVALUATIONS: u64 = 16;
+
+/// The smallest improvement of the cost `c` that counts as progress: a few dozen ulps (the floor
+/// of [`noise_level`]).
+fn progress_floor(c: f64) -> f64 {
+    32.0 * f64::EPSILON * (1.0 + c.abs())
 }
 
 impl<'a, O: Objective> Problem<'a, O> {
@@ -169,7 +194,16 @@ impl<'a, O: Objective> Problem<'a, O> {
             cache: RefCell::new(None),
             evaluations: std::cell::Cell::new(0),
             budget,
+            stall: std::cell::Cell::new(None),
         }
+    }
+
+    /// Whether the current L-BFGS run has gone [`STALL_EVALUATIONS`] evaluations without
+    /// progress.
+    fn stalled(&self) -> bool {
+        self.stall
+            .get()
+            .is_some_and(|s| s.since >= STALL_EVALUATIONS)
     }
 
     /// Whether the solvers have spent the evaluation budget.
@@ -189,6 +223,9 @@ impl<'a, O: Objective> Problem<'a, O> {
             .is_some_and(|(cu, _, _)| cu.as_slice() == u);
         if self.exhausted() && !cached {
             return Err(argmin::core::Error::msg("evaluation budget spent"));
+        }
+        if self.stalled() && !cached {
+            return Err(argmin::core::Error::msg("no progress"));
         }
         Ok(self.evaluate(u))
     }
@@ -236,6 +273,22 @@ impl<'a, O: Objective> Problem<'a, O> {
                 grad.iter_mut().for_each(|g| *g = 0.0);
             }
         }
+        if let Some(mut stall) = self.stall.get() {
+            let progress = if stall.mark.is_finite() {
+                cost < stall.mark - progress_floor(stall.mark)
+            } else {
+                cost.is_finite()
+            };
+            if progress {
+                stall = Stall {
+                    mark: cost,
+                    since: 0,
+                };
+            } else {
+                stall.since += 1;
+            }
+            self.stall.set(Some(stall));
+        }
         let mut best = self.best.borrow_mut();
         if cost < best.0 {
             *best = (cost, u.to_vec());
@@ -269,8 +322,22 @@ impl<O: Objective> Gradient for Problem<'_, O> {
     }
 }
 
-/// Runs L-BFGS from `u0`; returns iterations and whether argmin reported convergence.
+/// Runs L-BFGS from `u0` until it converges, spends `max_iters` iterations or the budget, or
+/// goes [`STALL_EVALUATIONS`] evaluations without progress; returns the iterations and whether
+/// it stopped for want of progress.
 fn run_lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u64) -> (u64, bool) {
+    // Progress is measured against the run's own start (a later start point may begin well
+    // below the best point found so far).
+    let mark = problem.evaluate(&u0).0;
+    problem.stall.set(Some(Stall { mark, since: 0 }));
+    let iterations = lbfgs(problem, u0, max_iters);
+    let stalled = problem.stalled();
+    problem.stall.set(None);
+    (iterations, stalled)
+}
+
+/// See [`run_lbfgs`].
+fn lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u64) -> u64 {
     let wrapper = ProblemRef(problem);
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10);
     let target = gradient_target(problem.obj.n_rows());
@@ -279,21 +346,15 @@ fn run_lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u6
         .and_then(|s| s.with_tolerance_cost(0.0))
     {
         Ok(s) => s,
-        Err(_) => return (0, false),
+        Err(_) => return 0,
     };
     match Executor::new(wrapper, solver)
         .configure(|s| s.param(u0).max_iters(max_iters))
         .ctrlc(false)
         .run()
     {
-        Ok(res) => {
-            let ok = matches!(
-                res.state().get_termination_status(),
-                TerminationStatus::Terminated(TerminationReason::SolverConverged)
-            );
-            (res.state().get_iter(), ok)
-        }
-        Err(_) => (0, false),
+        Ok(res) => res.state().get_iter(),
+        Err(_) => 0,
     }
 }
 
@@ -411,7 +472,6 @@ pub(crate) fn maximize<O: Objective>(
         (c, u)
     };
     let grad_at = |p: &Problem<'_, O>, u: &[f64]| inf_norm(&p.evaluate(u).1);
-
     for start in &all_starts {
         let Some(u0) = to_u(start) else { continue };
         let c0 = problem.evaluate(&u0).0;
@@ -425,10 +485,13 @@ pub(crate) fn maximize<O: Objective>(
                 break;
             }
             let before = current(&problem).0;
-            let (it, _) = run_lbfgs(&problem, from, options.max_iterations);
+            let (it, stalled) = run_lbfgs(&problem, from, options.max_iterations);
             iterations += it;
             let (c, u) = current(&problem);
-            if grad_at(&problem, &u) <= GRADIENT_ACCEPT || c >= before - 1e-15 * before.abs() {
+            if stalled
+                || grad_at(&problem, &u) <= GRADIENT_ACCEPT
+                || c >= before - 1e-15 * before.abs()
+            {
                 break;
             }
             from = u;
@@ -847,11 +910,23 @@ fn probe<O: Objective>(
     // A rise this far above the precision required of a point cannot be rounding noise.
     let clear = 10.0 * TRUSTED_NOISE * (1.0 + c0.abs());
     let mut profile: Vec<Probe> = Vec::with_capacity(PROBE_STEPS.len());
+    // Lengths of the profile at the steps where it was level within the noise at the point,
+    // whose probes' precision is still to be checked (see [`settle`]).
+    let mut deferred: Vec<usize> = Vec::new();
+    let level = |profile: &[Probe]| matches!(classify(c0, noise0(), profile).0, Side::Flat);
     for (i, &s) in PROBE_STEPS.iter().enumerate() {
         let regular = i < PROBE_STEPS_REGULAR;
         let Some((c, v)) = profile_point(problem, u, d, s, newton) else {
             // An infeasible region: a rise, unless the profile fell before it.
-            return match judge(problem, c0, noise0(), &mut profile).0 {
+            if let Some(side) = settle(problem, c0, noise0(), &mut profile, &mut deferred) {
+                return side;
+            }
+            let side = if level(&profile) {
+                Side::Flat
+            } else {
+                judge(problem, c0, noise0(), &mut profile).0
+            };
+            return match side {
                 Side::Flat | Side::Rising if regular => Side::Rising,
                 Side::Flat | Side::Rising => Side::LateRising,
                 side => side,
@@ -868,6 +943,13 @@ fn probe<O: Objective>(
         // level within the noise (whose level at the point itself may hide a rise), and not
         // beyond the model's precision.
         if i + 1 >= PROBE_STEPS_REGULAR {
+            if level(&profile) {
+                deferred.push(profile.len());
+                continue;
+            }
+            if let Some(side) = settle(problem, c0, noise0(), &mut profile, &mut deferred) {
+                return side;
+            }
             match judge(problem, c0, noise0(), &mut profile) {
                 (Side::Flat, false) => {}
                 (Side::Rising, _) if !regular => return Side::LateRising,
@@ -875,7 +957,33 @@ fn probe<O: Objective>(
             }
         }
     }
+    // Level all the way: so it is whatever the noise at its probes.
     Side::Flat
+}
+
+/// The deferred judgements of a profile (see [`probe`]): a profile level within the noise at
+/// the point (`noise0`) stays level whatever the noise measured at its probes (a larger noise
+/// only widens the tolerances of [`classify`]), and a probe found imprecise only ends it there,
+/// still level. So the precision of the probes of a level profile matters only once a farther
+/// probe makes it fall or rise: then the judgements of the steps in `deferred` (profile lengths)
+/// are made in order, as if made at the time, and the first that ends the profile gives its
+/// side. `None` when the profile goes on.
+fn settle<O: Objective>(
+    problem: &Problem<'_, O>,
+    c0: f64,
+    noise0: f64,
+    profile: &mut Vec<Probe>,
+    deferred: &mut Vec<usize>,
+) -> Option<Side> {
+    for len in std::mem::take(deferred) {
+        let rest = profile.split_off(len.min(profile.len()));
+        match judge(problem, c0, noise0, profile) {
+            (Side::Flat, false) => profile.extend(rest),
+            (Side::Rising, _) if len > PROBE_STEPS_REGULAR => return Some(Side::LateRising),
+            (side, _) => return Some(side),
+        }
+    }
+    None
 }
 
 /// A probe of a profile: cost, point, and rounding noise there once measured.
@@ -934,7 +1042,11 @@ fn profile_point<O: Objective>(
             .map(|i| -(0..k).map(|j| m[i * k + j] * g[j]).sum::<f64>())
             .collect();
         let size = inf_norm(&step);
-        if !(size.is_finite() && size > 0.0) {
+        // To first order the step lowers the cost by gᵀ M g (M is positive semi-definite):
+        // where that is below the cost's last digits (a profile level to rounding) the step
+        // cannot show, and is not taken.
+        let gain: f64 = -g.iter().zip(&step).map(|(a, b)| a * b).sum::<f64>();
+        if !(size.is_finite() && size > 0.0 && gain > progress_floor(c)) {
             break;
         }
         if size > MAX_NEWTON_STEP {

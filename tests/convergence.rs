@@ -526,3 +526,82 @@ fn degenerate_small_fits_end_quickly() {
         &worst[..worst.len().min(8)]
     );
 }
+
+/// One of the 1,000-customer bases of [`homogeneous_dropout`]: how the last purchase time is
+/// placed, and the scales of time and counts.
+#[derive(Debug, Clone, Copy)]
+enum Recency {
+    /// `t_x` spread evenly over `(0, T)`.
+    Uniform,
+    /// Every last purchase at `T`.
+    AtT,
+    /// Every last purchase at `1e-9`.
+    Tiny,
+    /// Every last purchase at `1e-9 T`.
+    TinyFraction,
+    /// Every last purchase at `(1 − 1e-9) T`.
+    JustBeforeT,
+}
+
+/// 1,000 customers whose repeat purchases carry no information on a heterogeneous dropout:
+/// `x` cycles through 0..=8 (times `x_scale`), `T` is spread evenly over [27, 39] weeks (times
+/// `time_scale`), and `t_x` is placed by `recency` independently of `x` (0 for `x = 0`). The
+/// sequences are deterministic (fractional parts of multiples of irrational numbers).
+fn homogeneous_dropout(recency: Recency, time_scale: f64, x_scale: f64) -> RfmData {
+    let n = 1000;
+    let frac = |v: f64| v - v.floor();
+    let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..n {
+        let k = i as f64 + 1.0;
+        let xi = (i * 7 % 9) as f64;
+        let ti = 27.0 + 12.0 * frac(k * 0.618_033_988_749_894_9);
+        let ui = frac(k * std::f64::consts::SQRT_2);
+        let ri = match recency {
+            _ if xi == 0.0 => 0.0,
+            Recency::Uniform => ui * ti,
+            Recency::AtT => ti,
+            Recency::Tiny => 1e-9,
+            Recency::TinyFraction => 1e-9 * ti,
+            Recency::JustBeforeT => ti * (1.0 - 1e-9),
+        };
+        x.push(xi * x_scale);
+        t_x.push(ri * time_scale);
+        t.push(ti * time_scale);
+    }
+    RfmData::new(x, t_x, t).unwrap()
+}
+
+#[test]
+fn pareto_nbd_with_homogeneous_dropout_is_a_boundary_in_s_and_beta() {
+    // Purchase counts and recencies that show no heterogeneity in the dropout rate: the
+    // Pareto/NBD likelihood keeps rising as s, β → ∞ with s/β fixed (a single exponential
+    // lifetime) or, when every customer is still buying at T, as the mean dropout rate s/β → 0.
+    // Each fit is a supremum on the boundary in s and β, never a maximum.
+    let week = 7.0 * 24.0 * 3600.0;
+    for (recency, time_scale, x_scale) in [
+        (Recency::Uniform, 1.0, 1.0),
+        (Recency::AtT, 1.0, 1.0),
+        (Recency::Tiny, 1.0, 1.0),
+        (Recency::TinyFraction, 1.0, 1.0),
+        (Recency::JustBeforeT, 1.0, 1.0),
+        (Recency::Uniform, week, 1.0),
+        (Recency::Uniform, 1.0, 1000.0),
+    ] {
+        let data = homogeneous_dropout(recency, time_scale, x_scale);
+        let case = format!("{recency:?}, time × {time_scale}, x × {x_scale}");
+        let fitted = ParetoNbd::fit(&data, &options()).unwrap();
+        match fitted.status() {
+            FitStatus::Boundary { params, .. } => assert_eq!(params, &["s", "beta"], "{case}"),
+            other => panic!("{case}: expected a boundary in s and beta, got {other}"),
+        }
+        assert_not_a_fit(&fitted);
+        // The same data under BG/NBD: its dropout probability runs off to a point mass too.
+        let bg = BgNbd::fit(&data, &options()).unwrap();
+        assert!(
+            matches!(bg.status(), FitStatus::Boundary { .. }),
+            "BG/NBD {case}: {}",
+            bg.status()
+        );
+        assert_not_a_fit(&bg);
+    }
+}
