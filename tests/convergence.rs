@@ -605,3 +605,44 @@ fn pareto_nbd_with_homogeneous_dropout_is_a_boundary_in_s_and_beta() {
         assert_not_a_fit(&bg);
     }
 }
+
+/// Homogeneous purchase and dropout rates (λ = 0.3, μ = 0.05 for everyone): the likelihood
+/// keeps rising as r, α → ∞ (and s, β → ∞) with their ratios fixed. The fit runs r past 2^53,
+/// where the Pareto/NBD row once recovered the frequency as (r + x) − r and lost it (a
+/// log-likelihood of +2.4e6 was "found"); it must end on the boundary with a true
+/// log-likelihood.
+#[test]
+fn pareto_nbd_with_homogeneous_rates_is_a_boundary_with_a_true_likelihood() {
+    use clv::models::Simulate;
+    use rand::SeedableRng;
+    let truth = ParetoNbd::new(1e12, 1e12 / 0.3, 1e12, 1e12 / 0.05).unwrap();
+    let ages: Vec<f64> = (0..1000)
+        .map(|i| 27.0 + 12.0 * f64::from(i % 97) / 97.0)
+        .collect();
+    let sim = truth
+        .simulate(&ages, &mut rand::rngs::StdRng::seed_from_u64(7))
+        .unwrap();
+    let fitted = ParetoNbd::fit(&sim.data, &options()).unwrap();
+    assert!(
+        matches!(fitted.status(), FitStatus::Boundary { .. }),
+        "{}",
+        fitted.status()
+    );
+    assert!(fitted.std_errors().is_none());
+    let ll = fitted.log_likelihood();
+    assert!(ll.is_finite() && ll < 0.0, "{ll}");
+    // at least as good as the best homogeneous model on a grid of (λ, μ), and not absurdly
+    // better (a few log-units is what heterogeneity in the dropout rate can add on 1,000
+    // customers)
+    let mut best = f64::NEG_INFINITY;
+    for i in 0..=60 {
+        for j in 0..=60 {
+            let lambda = 0.2 + 0.2 * f64::from(i) / 60.0;
+            let mu = 0.02 + 0.06 * f64::from(j) / 60.0;
+            let m = ParetoNbd::new(1e15, 1e15 / lambda, 1e15, 1e15 / mu).unwrap();
+            best = best.max(m.total_log_likelihood(&sim.data));
+        }
+    }
+    assert!(ll >= best - 1e-6 * best.abs(), "{ll} vs {best}");
+    assert!(ll < best + 10.0, "{ll} vs {best}");
+}

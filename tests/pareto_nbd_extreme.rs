@@ -743,3 +743,20 @@ fn divergent_pairs_match_mpmath_quadrature() {
     // Generous even for a debug build on a loaded machine (the release cost is a few µs).
     assert!(per_row < 5e-3, "{per_row} s per row");
 }
+
+/// The frequency is carried, not recovered as `(r + x) − r`: once `r` exceeds 2^53 that
+/// difference loses `x` (the likelihood of (3, 20, 30) at r = 1e17 came out +108). In the limit
+/// r → ∞ with r/α = 0.3 fixed the purchase rate is the same λ = 0.3 for everyone, and with
+/// μ ~ Gamma(1, 10) the likelihood is ∫ [λ³e^(−(λ+μ)30) + λ³ μ/(λ+μ)(e^(−(λ+μ)20) −
+/// e^(−(λ+μ)30))] 10e^(−10μ) dμ, whose log is −12.77495774264495530 (mpmath quad, 30 digits).
+#[test]
+fn huge_shape_keeps_the_frequency() {
+    let c = Customer::new(3.0, 20.0, 30.0).unwrap();
+    let limit = -12.774_957_742_644_955;
+    for r in [1e12, 9e15, 1.1e16, 1e17, 1e30, 1e100, 1e200] {
+        let m = ParetoNbd::new(r, r / 0.3, 1.0, 10.0).unwrap();
+        let ll = m.log_likelihood(&c);
+        // the model at finite r differs from the limit by O(1/r)
+        assert!((ll - limit).abs() < 1e-9 + 10.0 / r, "r = {r:e}: {ll}");
+    }
+}

@@ -172,6 +172,8 @@ const NEAR_ZERO_LL: f64 = -0.5;
 /// What one row needs besides `(t_x, T)`: per-frequency constants and, in the fit, the series
 /// coefficients of its two tails.
 struct RowConst<'a> {
+    /// The frequency `x` (not recovered as `(r + x) − r`, which loses it once `r` is large).
+    x: f64,
     rx: f64,
     ln_rx: f64,
     w: f64,
@@ -188,6 +190,7 @@ impl RowConst<'static> {
         let rx = r + x;
         let w = rx + s;
         RowConst {
+            x,
             rx,
             ln_rx: rx.ln(),
             w,
@@ -215,9 +218,8 @@ struct RowOut {
 #[inline]
 fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> RowOut {
     let [r, alpha, s, beta] = *th;
-    let rx = rc.rx;
-    let x = rx - r;
-    if let Some(out) = row_short::<GRAD>(th, rx, tx, t) {
+    let (rx, x) = (rc.rx, rc.x);
+    if let Some(out) = row_short::<GRAD>(th, rx, x, tx, t) {
         return out;
     }
     let (ax, bx) = (alpha + tx, beta + tx);
@@ -295,7 +297,7 @@ const SHORT_VARIATION: f64 = 2.0;
 /// singularities lie at `−α` and `−β`) and bounded there by a modest constant, so the 16-point
 /// rule's error, of order `ρ^(−32)`, is below `1e-24` relative. `None` otherwise.
 #[inline]
-fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> Option<RowOut> {
+fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) -> Option<RowOut> {
     let [r, alpha, s, beta] = *th;
     let dt = t - tx;
     let (ax, bx) = (alpha + tx, beta + tx);
@@ -307,7 +309,6 @@ fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> Optio
     if variation.is_nan() || variation > SHORT_VARIATION {
         return None;
     }
-    let x = rx - r;
     let (at, bt) = (alpha + t, beta + t);
     let la_t = at.ln();
     // Σ over nodes of f, f ln((α+T)/(α+w)), f (1/(α+w) − 1/(α+T)), f ln((β+T)/(β+w)),
