@@ -10,8 +10,8 @@
 //! cargo run --release --example fit -- --model MODEL ... --params FIT.json [--predictions OUT.csv]
 //! ```
 //!
-//! * `--model`: `bgnbd` (BG/NBD), `pnbd` (Pareto/NBD, same input, JSON and predictions as
-//!   `bgnbd`), `sbg` (shifted-beta-geometric, contractual) or `gg`
+//! * `--model`: `bgnbd` (BG/NBD), `mbgnbd` (MBG/NBD) and `pnbd` (Pareto/NBD; both with the
+//!   same input, JSON and predictions as `bgnbd`), `sbg` (shifted-beta-geometric, contractual) or `gg`
 //!   (Gamma-Gamma spend: columns `frequency,monetary_value`, rows with frequency 0 skipped in the
 //!   fit and counted as `n_skipped`; predictions write `expected_average_spend` per input row,
 //!   the population mean for frequency-0 rows).
@@ -56,7 +56,7 @@
 //! Bad flags are bad input too (one line naming the flag, exit 2): a flag given twice, an
 //! unknown flag or model, `--horizon` for `gg` (a spend model has no horizon), `--transactions`
 //! for `sbg` or `gg` (they take `--input`), `--holdout-end` before `--calibration-end`, and a
-//! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`pnbd`, 100000
+//! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`mbgnbd`/`pnbd`, 100000
 //! periods for `sbg`).
 
 mod gg;
@@ -89,7 +89,7 @@ pub struct Args {
     pub save: Option<String>,
 }
 
-const USAGE: &str = "usage: fit --model bgnbd|pnbd|sbg|gg (--input FILE.csv | --transactions LOG.csv \
+const USAGE: &str = "usage: fit --model bgnbd|mbgnbd|pnbd|sbg|gg (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
      [--horizon T] [--predictions OUT.csv] [--save FIT.json | --params FIT.json]";
 
@@ -183,7 +183,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
     };
     match args.model.as_str() {
         "" => return Err(format!("--model is required; {USAGE}")),
-        "bgnbd" | "pnbd" => {
+        "bgnbd" | "mbgnbd" | "pnbd" => {
             if args.input.is_none() && args.transactions.is_none() {
                 return Err(format!(
                     "--model {} needs --input FILE.csv (columns frequency,recency,T) or \
@@ -195,7 +195,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         "sbg" => {
             if args.transactions.is_some() {
                 return Err(
-                    "--transactions is for bgnbd and pnbd: sbg takes --input with cohort \
+                    "--transactions is for bgnbd, mbgnbd and pnbd: sbg takes --input with cohort \
                      survival counts (columns period,alive) or lifetimes (columns \
                      duration,churned)"
                         .to_string(),
@@ -211,7 +211,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         "gg" => {
             if args.transactions.is_some() {
                 return Err(
-                    "--transactions is for bgnbd and pnbd: gg takes --input with columns \
+                    "--transactions is for bgnbd, mbgnbd and pnbd: gg takes --input with columns \
                      frequency,monetary_value"
                         .to_string(),
                 );
@@ -232,7 +232,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         }
         other => {
             return Err(format!(
-                "unknown --model {other:?}; known: bgnbd, pnbd, sbg, gg"
+                "unknown --model {other:?}; known: bgnbd, mbgnbd, pnbd, sbg, gg"
             ));
         }
     }
@@ -342,11 +342,12 @@ fn run(args: &Args) -> Result<Value, Failure> {
     let options = FitOptions::default();
     match args.model.as_str() {
         "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", args, &options),
+        "mbgnbd" => noncontractual::run::<clv::MbgNbd>("mbgnbd", args, &options),
         "pnbd" => noncontractual::run::<clv::ParetoNbd>("pnbd", args, &options),
         "sbg" => sbg::run(args, &options),
         "gg" => gg::run(args, &options),
         other => Err(Failure(
-            format!("unknown --model {other:?}; known: bgnbd, pnbd, sbg, gg"),
+            format!("unknown --model {other:?}; known: bgnbd, mbgnbd, pnbd, sbg, gg"),
             2,
         )),
     }
