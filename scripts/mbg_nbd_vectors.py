@@ -32,6 +32,8 @@ one quantity per row (`kind`):
 and P(alive | x, t_x, T) in every row. Parameters are written with 17 significant digits
 (exact doubles), values with 25. Run from the crate root (about an hour on one core; an interrupted run resumes):
   python3 scripts/mbg_nbd_vectors.py
+or, on two cores, `python3 scripts/mbg_nbd_vectors.py reverse` alongside (the parameter sets in
+reverse order, into mbg_nbd_vectors.reverse.csv), stopping either when they meet, then `merge`.
 """
 import csv
 import math
@@ -182,13 +184,22 @@ def main():
               "a_huge_b_tiny", "r_alpha_huge", "all_huge", "all_tiny", "fit_8_customers",
               "geometric_limit_1e+08", "random_0", "random_1", "random_2"]
     sets = [("cdnow", 0.5248, 6.183, 0.8914, 1.614)] + [sets[n] for n in picked]
-    path = os.path.join(os.path.dirname(__file__), "..", "tests", "data", "mbg_nbd_vectors.csv")
-    rows = []
-    if os.path.exists(path):
-        with open(path) as f:
-            rows = list(csv.reader(f))[1:]
+    mode = sys.argv[1] if len(sys.argv) > 1 else ""
+    name_of = {"reverse": "mbg_nbd_vectors.reverse.csv"}.get(mode, "mbg_nbd_vectors.csv")
+    if mode == "merge":
+        rows = read_rows("mbg_nbd_vectors.csv")
+        done = {row[0] for row in rows}
+        rows += [row for row in read_rows("mbg_nbd_vectors.reverse.csv") if row[0] not in done]
+        os.remove(os.path.join(os.path.dirname(__file__), "..", "tests", "data",
+                               "mbg_nbd_vectors.reverse.csv"))
+        write("mbg_nbd_vectors.csv", HEADER, rows)
+        return
+    rows = read_rows(name_of)
     done = {row[0] for row in rows}
-    for i, (name, r, alpha, a, b) in enumerate(sets):
+    order = list(enumerate(sets))
+    if mode == "reverse":
+        order.reverse()
+    for i, (name, r, alpha, a, b) in order:
         if name in done:
             continue
         local = random.Random(2000 + i)
@@ -197,7 +208,15 @@ def main():
         cs.append((10000.0, local.uniform(0.5, 1.0) * 1000.0, 1000.0))
         rows += rows_for(name, r, alpha, a, b, cs, local)
         print(f"  {name}: {len(rows)} rows", flush=True)
-        write("mbg_nbd_vectors.csv", HEADER, rows)
+        write(name_of, HEADER, rows)
+
+
+def read_rows(name):
+    path = os.path.join(os.path.dirname(__file__), "..", "tests", "data", name)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return list(csv.reader(f))[1:]
 
 
 if __name__ == "__main__":
