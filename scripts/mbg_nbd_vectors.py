@@ -80,24 +80,26 @@ def pmf(r, alpha, a, b, n, t):
 
 
 def ll(r, alpha, a, b, x, tx, T):
-    a1 = mp.loggamma(r + x) - mp.loggamma(r) + r * mp.log(alpha)
-    a2 = ln_beta(a, b + x + 1) - ln_beta(a, b)
-    a3 = -(r + x) * mp.log(alpha + T)
-    a4 = mp.log(a) - mp.log(b + x) - (r + x) * mp.log(alpha + tx)
-    m = max(a3, a4)
-    return a1 + a2 + m + mp.log(mp.exp(a3 - m) + mp.exp(a4 - m))
+    """ln L: the two terms of the likelihood (alive at T; dropped out after the last purchase,
+    at t_x) as the erratum writes them, summed in mpmath's unbounded exponent range."""
+    common = mp.loggamma(r + x) - mp.loggamma(r) + r * mp.log(alpha) - ln_beta(a, b)
+    alive = ln_beta(a, b + x + 1) - (r + x) * mp.log(alpha + T)
+    dropped = ln_beta(a + 1, b + x) - (r + x) * mp.log(alpha + tx)
+    return common + mp.log(mp.exp(alive) + mp.exp(dropped))
 
 
 def grad_scales(r, alpha, a, b, x, tx, T):
-    """Sum of |terms| of each analytic gradient component."""
+    """Sum of |terms| of each analytic gradient component (r, alpha, a, b)."""
     pa = p_alive(r, alpha, a, b, x, tx, T)
     pi2 = 1 - pa
     dg = mp.digamma
-    s_r = abs(dg(r + x) - dg(r)) + abs(pa * mp.log1p(T / alpha)) + abs(pi2 * mp.log1p(tx / alpha))
-    s_alpha = abs(r / alpha) + abs((r + x) * (pa / (alpha + T) + pi2 / (alpha + tx)))
-    s_a = abs(dg(a + b) - dg(a + b + x + 1)) + abs(pi2 / a)
-    s_b = (abs(dg(b + x + 1) - dg(b)) + abs(dg(a + b + x + 1) - dg(a + b)) + abs(pi2 / (b + x)))
-    return s_r, s_alpha, s_a, s_b
+    terms = [
+        [dg(r + x) - dg(r), pa * mp.log1p(T / alpha), pi2 * mp.log1p(tx / alpha)],
+        [r / alpha, (r + x) * pa / (alpha + T), (r + x) * pi2 / (alpha + tx)],
+        [dg(a + b) - dg(a + b + x + 1), pi2 / a],
+        [dg(b + x + 1) - dg(b), dg(a + b + x + 1) - dg(a + b), pi2 / (b + x)],
+    ]
+    return tuple(sum(abs(v) for v in t) for t in terms)
 
 
 def check_closed_forms():

@@ -3,6 +3,9 @@
 //! forms, its own identities, simulation and the `fit` example.
 
 mod common;
+#[path = "properties/support.rs"]
+#[allow(dead_code)]
+mod support;
 
 use approx::assert_relative_eq;
 use clv::models::Simulate;
@@ -117,64 +120,56 @@ fn reference_gradient_on_cdnow() {
 
 #[test]
 fn analytic_gradient_matches_central_differences() {
-    let customers = [
+    // The property tests' check (`support::likelihood_and_gradient`: the total against the sum
+    // of the customers' log-likelihoods, both gradients against Richardson differences) on
+    // CDNOW at the estimate and on extreme customers at extreme parameters.
+    let history = |c: Customer| support::History {
+        x: c.frequency(),
+        t_x: c.recency(),
+        t: c.age(),
+    };
+    let cdnow_rows: Vec<_> = cdnow().customers().map(|c| (history(c), 1.0)).collect();
+    let extreme_rows: Vec<_> = [
         (0.0, 0.0, 38.86),
-        (2.0, 30.43, 38.86),
         (1.0, 38.86, 38.86),
         (300.0, 10.0, 500.0),
         (10_000.0, 900.0, 1000.0),
-    ];
-    for theta in [
-        LIFETIMES.0,
-        [2.0, 0.5, 3.0, 0.2],
-        [0.01, 100.0, 0.05, 50.0],
-        [1e3, 1e3, 1e-3, 1e5],
+    ]
+    .iter()
+    .map(|&(x, t_x, t)| (support::History { x, t_x, t }, 2.0))
+    .collect();
+    for (theta, rows) in [
+        (LIFETIMES.0, &cdnow_rows),
+        ([2.0, 0.5, 3.0, 0.2], &extreme_rows),
+        ([0.01, 100.0, 0.05, 50.0], &extreme_rows),
+        ([1e3, 1e3, 1e-3, 1e5], &extreme_rows),
     ] {
+        let [r, alpha, a, b] = theta;
         let m = MbgNbd::from_params(&theta).unwrap();
-        for &(x, tx, t) in &customers {
-            let c = Customer::new(x, tx, t).unwrap();
-            let g = m.log_likelihood_gradient(&c);
-            for k in 0..4 {
-                let h = 1e-5 * theta[k];
-                let (mut up, mut dn) = (theta, theta);
-                up[k] += h;
-                dn[k] -= h;
-                let ll = |th: &[f64; 4]| MbgNbd::from_params(th).unwrap().log_likelihood(&c);
-                let fd = (ll(&up) - ll(&dn)) / (2.0 * h);
-                assert!(
-                    (g[k] - fd).abs() <= 1e-6 * (1.0 + fd.abs()),
-                    "θ={theta:?} c={c:?} k={k}: {} vs {fd}",
-                    g[k]
-                );
-            }
-        }
+        // Bound on the size of the terms a customer's log-likelihood sums.
+        let scale = |h: &support::History| {
+            let n = r + h.x;
+            support::ln_gamma_mag(n)
+                + support::ln_gamma_mag(a + b + h.x + 1.0)
+                + support::ln_gamma_mag(b + h.x + 1.0)
+                + n * (alpha + h.t).ln().abs()
+                + r * alpha.ln().abs()
+                + 10.0
+        };
+        support::likelihood_and_gradient(
+            &MbgNbd::objective(&support::rfm_data(rows)),
+            |th, c| MbgNbd::from_params(th).map_or(f64::NAN, |m| m.log_likelihood(c)),
+            |c| m.log_likelihood_gradient(c).to_vec(),
+            &theta,
+            rows,
+            scale,
+        )
+        .unwrap();
     }
-    // The objective's gradient is the sum of the per-customer gradients.
-    let data = cdnow();
-    let m = reference();
-    let mut g = [0.0; 4];
-    MbgNbd::objective(&data).log_likelihood(&m.params(), Some(&mut g));
-    let mut sum = [0.0; 4];
-    for c in data.customers() {
-        for (s, gc) in sum.iter_mut().zip(m.log_likelihood_gradient(&c)) {
-            *s += gc;
-        }
-    }
-    for k in 0..4 {
-        assert_relative_eq!(g[k], sum[k], max_relative = 1e-9, epsilon = 1e-9);
-    }
-    let direct: f64 = data.customers().map(|c| m.log_likelihood(&c)).sum();
-    assert_relative_eq!(m.total_log_likelihood(&data), direct, max_relative = 1e-12);
 }
 
-/// Relative error (absolute below 1e-300, where the reference underflows f64).
-fn rel(got: f64, want: f64) -> f64 {
-    if want.abs() < 1e-300 {
-        got.abs()
-    } else {
-        (got - want).abs() / want.abs()
-    }
-}
+/// Relative difference (0 where both underflow f64).
+use support::rel_diff as rel;
 
 #[test]
 fn predictions_match_mpmath() {
@@ -352,25 +347,14 @@ fn dert_is_the_discounted_conditional_expectation() {
 
 #[test]
 fn pmf_sums_to_one_and_its_mean_is_the_expectation() {
+    // The property tests' check (`support::pmf_sums_to_one`) at fixed points.
     for m in [
         reference(),
         MbgNbd::new(2.0, 1.0, 3.0, 0.3).unwrap(),
         MbgNbd::new(0.5, 10.0, 1.0, 1.0).unwrap(),
     ] {
         for t in [1.0, 39.0, 200.0] {
-            let (mut total, mut mean) = (0.0, 0.0);
-            for n in 0..5000u32 {
-                let p = m.probability_of_transactions(n, t).unwrap();
-                assert!((0.0..=1.0).contains(&p));
-                total += p;
-                mean += f64::from(n) * p;
-            }
-            assert!((total - 1.0).abs() < 1e-9, "{m} t={t}: {total}");
-            assert_relative_eq!(
-                mean,
-                m.expected_transactions(t).unwrap(),
-                max_relative = 1e-7
-            );
+            support::pmf_sums_to_one(&m, m.r(), m.alpha(), t).unwrap();
         }
         assert_eq!(m.probability_of_transactions(0, 0.0).unwrap(), 1.0);
         assert_eq!(m.probability_of_transactions(3, 0.0).unwrap(), 0.0);
@@ -512,34 +496,28 @@ fn fit_example_json_predictions_save_and_params() {
     assert_eq!(v["n_customers"], 2357);
     assert!(v["n_distinct"].as_u64().unwrap() < 2357);
 
-    let text = std::fs::read_to_string(&predictions).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("probability_alive,expected_transactions")
-    );
-    let rows: Vec<(f64, f64)> = lines
-        .map(|l| {
-            let (a, b) = l.split_once(',').unwrap();
-            (a.parse().unwrap(), b.parse().unwrap())
-        })
-        .collect();
-    assert_eq!(rows.len(), 2357);
-    // In input order: customer 1 is (2, 30.43, 38.86).
+    // Every row, in input order, is the saved model's prediction for that customer.
     let fitted: Fitted<MbgNbd> =
         serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
     assert_eq!(
         fitted.log_likelihood(),
         v["log_likelihood"].as_f64().unwrap()
     );
-    let c = Customer::new(2.0, 30.43, 38.86).unwrap();
     let m = fitted.model();
-    assert_relative_eq!(rows[0].0, m.probability_alive(&c), max_relative = 1e-15);
-    assert_relative_eq!(
-        rows[0].1,
-        m.conditional_expected_transactions(&c, 39.0).unwrap(),
-        max_relative = 1e-15
-    );
+    let text = std::fs::read_to_string(&predictions).unwrap();
+    let (header, body) = text.split_once('\n').unwrap();
+    assert_eq!(header, "probability_alive,expected_transactions");
+    let data = cdnow();
+    assert_eq!(body.lines().count(), data.len());
+    for (line, c) in body.lines().zip(data.customers()) {
+        let want = [
+            m.probability_alive(&c),
+            m.conditional_expected_transactions(&c, 39.0).unwrap(),
+        ];
+        for (field, want) in line.split(',').zip(want) {
+            assert_relative_eq!(field.parse::<f64>().unwrap(), want, max_relative = 1e-15);
+        }
+    }
 
     // --params: the same predictions without fitting.
     let again = common::tmp("mbgnbd_params.csv");

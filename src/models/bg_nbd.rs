@@ -130,12 +130,12 @@ impl Dropout {
 /// A model of the BG/NBD family: purchase rates `λ ~ Gamma(r, α)`, dropout probabilities
 /// `p ~ Beta(a, b)` and the [`Dropout`] process; `name` for messages.
 pub(super) struct Family {
-    pub(super) r: f64,
-    pub(super) alpha: f64,
-    pub(super) a: f64,
-    pub(super) b: f64,
-    pub(super) dropout: Dropout,
-    pub(super) name: &'static str,
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    dropout: Dropout,
+    name: &'static str,
 }
 
 impl fmt::Display for BgNbd {
@@ -303,13 +303,18 @@ impl BgNbd {
 
     /// The parameters with the BG/NBD's dropout process.
     fn family(&self) -> Family {
+        self.family_with(Dropout::AfterRepeatPurchases, "BG/NBD")
+    }
+
+    /// The parameters with the dropout process `dropout` (`name` for messages).
+    pub(super) fn family_with(&self, dropout: Dropout, name: &'static str) -> Family {
         Family {
             r: self.r,
             alpha: self.alpha,
             a: self.a,
             b: self.b,
-            dropout: Dropout::AfterRepeatPurchases,
-            name: "BG/NBD",
+            dropout,
+            name,
         }
     }
 

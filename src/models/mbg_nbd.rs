@@ -68,7 +68,7 @@ use rand::Rng;
 use super::bg_nbd::{BgNbdObjective, Dropout, Family};
 use super::simulation::{Simulate, Simulated};
 use crate::data::{Customer, RfmData};
-use crate::error::{Error, Result, check_positive};
+use crate::error::{Error, Result};
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::models::{BgNbd, Model, TransactionModel};
 
@@ -88,30 +88,11 @@ use crate::models::{BgNbd, Model, TransactionModel};
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(try_from = "MbgNbdParams"))]
+#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct MbgNbd {
-    r: f64,
-    alpha: f64,
-    a: f64,
-    b: f64,
-}
-
-/// Unvalidated form used to deserialise (validated through [`MbgNbd::new`]).
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-struct MbgNbdParams {
-    r: f64,
-    alpha: f64,
-    a: f64,
-    b: f64,
-}
-
-#[cfg(feature = "serde")]
-impl TryFrom<MbgNbdParams> for MbgNbd {
-    type Error = Error;
-    fn try_from(p: MbgNbdParams) -> Result<Self> {
-        MbgNbd::new(p.r, p.alpha, p.a, p.b)
-    }
+    /// The four parameters of the same two distributions as the BG/NBD's, validated (and
+    /// serialised, and deserialised through [`MbgNbd::new`]) as those.
+    params: BgNbd,
 }
 
 impl fmt::Display for MbgNbd {
@@ -119,7 +100,10 @@ impl fmt::Display for MbgNbd {
         write!(
             f,
             "MBG/NBD: λ ~ Gamma(r = {}, α = {}), p ~ Beta(a = {}, b = {}), dropout also at time 0",
-            self.r, self.alpha, self.a, self.b
+            self.r(),
+            self.alpha(),
+            self.a(),
+            self.b()
         )
     }
 }
@@ -129,7 +113,7 @@ impl Model for MbgNbd {
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];
 
     fn params(&self) -> Vec<f64> {
-        vec![self.r, self.alpha, self.a, self.b]
+        self.params.params()
     }
 
     fn from_params(p: &[f64]) -> Result<Self> {
@@ -187,32 +171,28 @@ impl MbgNbd {
     /// # Errors
     /// [`Error::InvalidParameter`] unless every parameter is finite and > 0.
     pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
-        Ok(MbgNbd {
-            r: check_positive("r", r)?,
-            alpha: check_positive("alpha", alpha)?,
-            a: check_positive("a", a)?,
-            b: check_positive("b", b)?,
-        })
+        BgNbd::new(r, alpha, a, b).map(|params| MbgNbd { params })
     }
 
-    /// Shape `r` of the Gamma distribution of purchase rates.
+    /// Shape `r` of the Gamma distribution of purchase rates ([`BgNbd::r`]).
     pub fn r(&self) -> f64 {
-        self.r
+        self.params.r()
     }
 
-    /// Rate `α` of the Gamma distribution of purchase rates (in the data's time unit).
+    /// Rate `α` of the Gamma distribution of purchase rates, in the data's time unit
+    /// ([`BgNbd::alpha`]).
     pub fn alpha(&self) -> f64 {
-        self.alpha
+        self.params.alpha()
     }
 
-    /// First shape `a` of the Beta distribution of dropout probabilities.
+    /// First shape `a` of the Beta distribution of dropout probabilities ([`BgNbd::a`]).
     pub fn a(&self) -> f64 {
-        self.a
+        self.params.a()
     }
 
-    /// Second shape `b` of the Beta distribution of dropout probabilities.
+    /// Second shape `b` of the Beta distribution of dropout probabilities ([`BgNbd::b`]).
     pub fn b(&self) -> f64 {
-        self.b
+        self.params.b()
     }
 
     /// Log-likelihood of one customer's history `(x, t_x, T)` (Batislam et al. 2007 with the
@@ -255,8 +235,8 @@ impl MbgNbd {
         Self::objective(data).log_likelihood(&self.params(), None)
     }
 
-    /// The likelihood of `data` as the optimiser evaluates it (total, weighted, with the analytic
-    /// gradient in `(r, α, a, b)`); rows are used as given, so compress first for speed.
+    /// The total weighted log-likelihood of `data` with its analytic gradient in `(r, α, a, b)`,
+    /// as the fit maximises it (the rows as given: compress them first for speed).
     ///
     /// ```
     /// use clv::{MbgNbd, Objective, RfmData};
@@ -271,7 +251,8 @@ impl MbgNbd {
         BgNbdObjective::new(data, Dropout::AlsoAtStart)
     }
 
-    /// Fits the model to `data` by maximum likelihood (identical customers are merged first).
+    /// The maximum-likelihood fit to `data` (identical customers merged first), with standard
+    /// errors at a verified maximum.
     ///
     /// ```
     /// use clv::{FitOptions, MbgNbd, RfmData};
@@ -282,24 +263,18 @@ impl MbgNbd {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when no customer made a repeat purchase;
-    /// [`Error::NotConverged`] when no start point has a finite likelihood or nothing better
-    /// than a start point is found; [`Error::InvalidParameter`] for invalid options. A fit that
-    /// ends without a vanishing gradient is returned with [`Fitted::converged`] `false`.
+    /// [`Error::InvalidInput`] for data without a single repeat purchase (they cannot determine
+    /// the purchase rates); [`Error::NotConverged`] when no start point has a finite likelihood
+    /// or the search finds nothing better than one; [`Error::InvalidParameter`] for invalid
+    /// options. A search that stops without a vanishing gradient comes back with
+    /// [`Fitted::converged`] `false`.
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<MbgNbd>> {
         crate::fit::fit(data, options)
     }
 
     /// The parameters with the MBG/NBD's dropout process (also at time 0).
     fn family(&self) -> Family {
-        Family {
-            r: self.r,
-            alpha: self.alpha,
-            a: self.a,
-            b: self.b,
-            dropout: Dropout::AlsoAtStart,
-            name: "MBG/NBD",
-        }
+        self.params.family_with(Dropout::AlsoAtStart, "MBG/NBD")
     }
 }
 
