@@ -46,6 +46,11 @@
 //!   the second term as `a/(a+b+n−1) · B(a, b+n−1)/B(a, b) · I_{t/(α+t)}(n, r)`.
 //!
 //! Time is in the unit of the data (days, weeks, ...): `α` is in that unit.
+//!
+//! The code serves the whole family (`Family`): the MBG/NBD ([`crate::MbgNbd`]), where a
+//! customer can also drop out at time 0, differs only in having `x + 1` chances to drop out
+//! instead of `x` (`Dropout`), which enters the likelihood, the predictions and the
+//! simulation through `n` in `B(a, b+n)`, `B(a+1, b+n−1)` and the posterior `Beta(a, b+n)`.
 
 use std::fmt;
 
@@ -235,7 +240,7 @@ impl Estimable for BgNbd {
         super::rescale_time(rows, &[1])
     }
 
-    /// E[λ] = r/α matched to the mean purchase rate Σx/ΣT, at a few (r, a, b).
+    /// `E[λ] = r/α` matched to the mean purchase rate `Σx/ΣT`, at a few `(r, a, b)`.
     fn starts(rows: &RfmData, _lower: &[f64]) -> Vec<Vec<f64>> {
         let rate = super::purchase_rate(rows);
         [
@@ -384,7 +389,7 @@ impl Family {
 
     /// `E[Y(t) | alive at T] = E_p[(1 − (1 + pτ)^−(r+x)) / p]`, `p ~ Beta(a, b+n)`,
     /// `τ = t/(α+T)`; `at = α + T`. The Euler-transformed ₂F₁ where its series is validated and
-    /// does not cancel (microseconds), else the posterior integral ([`beta_expectation`]).  The
+    /// does not cancel (microseconds), else the posterior integral ([`beta_expectation`]). The
     /// posterior `Beta(a, b+n)` is the BG/NBD's with `b + n − x` in place of `b`.
     fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
         let (r, a, b) = (self.r, self.a, self.b + self.dropout.extra());
