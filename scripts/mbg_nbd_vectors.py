@@ -163,13 +163,16 @@ def rows_for(name, r, alpha, a, b, cs, local):
             out.append([base[0], kind] + base[1:] + [par(tt), str(nn), fmt(pa), fmt(v),
                                                        "", "", "", ""])
         mp.dps = 40
-        mr, mal, ma, mb = mpf(r), mpf(alpha), mpf(a), mpf(b)
-        mx, mtx, mT = mpf(x), mpf(tx), mpf(T)
-        g = [mp.diff(lambda v: ll(v, mal, ma, mb, mx, mtx, mT), mr),
-             mp.diff(lambda v: ll(mr, v, ma, mb, mx, mtx, mT), mal),
-             mp.diff(lambda v: ll(mr, mal, v, mb, mx, mtx, mT), ma),
-             mp.diff(lambda v: ll(mr, mal, ma, v, mx, mtx, mT), mb)]
-        sc = [fmt(v) for v in grad_scales(mr, mal, ma, mb, mx, mtx, mT)]
+        theta = [mpf(v) for v in (r, alpha, a, b)]
+        history = [mpf(v) for v in (x, tx, T)]
+
+        def partial(k):
+            def f(v):
+                return ll(*(theta[:k] + [v] + theta[k + 1:]), *history)
+            return mp.diff(f, theta[k])
+
+        g = [partial(k) for k in range(4)]
+        sc = [fmt(v) for v in grad_scales(*theta, *history)]
         for kind, v in zip(["g_r", "g_alpha", "g_a", "g_b"], g):
             out.append([base[0], kind] + base[1:] + ["0.0", "0", fmt(pa), fmt(v)] + sc)
     return out

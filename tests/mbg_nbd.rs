@@ -145,7 +145,6 @@ fn analytic_gradient_matches_central_differences() {
         ([1e3, 1e3, 1e-3, 1e5], &extreme_rows),
     ] {
         let [r, alpha, a, b] = theta;
-        let m = MbgNbd::from_params(&theta).unwrap();
         // Bound on the size of the terms a customer's log-likelihood sums.
         let scale = |h: &support::History| {
             let n = r + h.x;
@@ -156,10 +155,8 @@ fn analytic_gradient_matches_central_differences() {
                 + r * alpha.ln().abs()
                 + 10.0
         };
-        support::likelihood_and_gradient(
+        support::likelihood_and_gradient::<MbgNbd>(
             &MbgNbd::objective(&support::rfm_data(rows)),
-            |th, c| MbgNbd::from_params(th).map_or(f64::NAN, |m| m.log_likelihood(c)),
-            |c| m.log_likelihood_gradient(c).to_vec(),
             &theta,
             rows,
             scale,

@@ -166,7 +166,6 @@ proptest! {
         (r, alpha, a, b) in params(),
         rows in proptest::collection::vec((history(), log_uniform(-2.0, 2.0)), 1..5),
     ) {
-        let data = rfm_data(&rows);
         // Magnitude of the terms one row's likelihood sums, for the rounding allowance.
         let row_scale = |h: &History| {
             let k = r + h.x;
@@ -174,11 +173,8 @@ proptest! {
                 + k * (alpha + h.t).ln().abs() + ln_gamma_mag(b + h.x) + ln_gamma_mag(b)
                 + ln_gamma_mag(a + b) + ln_gamma_mag(a + b + h.x) + a.ln().abs() + (b + h.x).ln().abs()
         };
-        let m = model(r, alpha, a, b)?;
-        likelihood_and_gradient(
-            &BgNbd::objective(&data),
-            |th, c| model(th[0], th[1], th[2], th[3]).map_or(f64::NAN, |m| m.log_likelihood(c)),
-            |c| m.log_likelihood_gradient(c).to_vec(),
+        likelihood_and_gradient::<BgNbd>(
+            &BgNbd::objective(&rfm_data(&rows)),
             &[r, alpha, a, b],
             &rows,
             row_scale,

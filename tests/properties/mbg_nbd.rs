@@ -158,11 +158,8 @@ proptest! {
                 + k * (alpha + h.t).ln().abs() + ln_gamma_mag(b + n) + ln_gamma_mag(b)
                 + ln_gamma_mag(a + b) + ln_gamma_mag(a + b + n) + a.ln().abs() + (b + h.x).ln().abs()
         };
-        let m = model(r, alpha, a, b)?;
-        likelihood_and_gradient(
+        likelihood_and_gradient::<MbgNbd>(
             &MbgNbd::objective(&rfm_data(&rows)),
-            |th, c| model(th[0], th[1], th[2], th[3]).map_or(f64::NAN, |m| m.log_likelihood(c)),
-            |c| m.log_likelihood_gradient(c).to_vec(),
             &[r, alpha, a, b],
             &rows,
             row_scale,

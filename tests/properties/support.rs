@@ -512,18 +512,47 @@ pub fn time_rescaling_invariant<M: clv::TransactionModel>(
     Ok(())
 }
 
-/// A likelihood of weighted histories: the total `objective` (with gradient) against the
-/// per-customer `one` (log-likelihood) and `one_grad` (its gradient) at `theta`: the total
-/// finite, equal to the weighted sum of `one` (1e-12 relative plus the rounding of terms of
-/// size `row_scale`), and both gradients matching central differences ([`check_gradient`]).
-pub fn likelihood_and_gradient(
+/// A model whose one-customer log-likelihood and gradient the property tests check.
+pub trait CustomerLikelihood: clv::Model {
+    /// The log-likelihood of one customer's history.
+    fn customer_log_likelihood(&self, c: &Customer) -> f64;
+    /// Its gradient in the model's parameters.
+    fn customer_gradient(&self, c: &Customer) -> Vec<f64>;
+}
+
+impl CustomerLikelihood for clv::BgNbd {
+    fn customer_log_likelihood(&self, c: &Customer) -> f64 {
+        self.log_likelihood(c)
+    }
+    fn customer_gradient(&self, c: &Customer) -> Vec<f64> {
+        self.log_likelihood_gradient(c).to_vec()
+    }
+}
+
+impl CustomerLikelihood for clv::MbgNbd {
+    fn customer_log_likelihood(&self, c: &Customer) -> f64 {
+        self.log_likelihood(c)
+    }
+    fn customer_gradient(&self, c: &Customer) -> Vec<f64> {
+        self.log_likelihood_gradient(c).to_vec()
+    }
+}
+
+/// A likelihood of weighted histories: the total `objective` (with gradient) of model `M` at
+/// `theta` against its per-customer log-likelihood and gradient: the total finite, equal to the
+/// weighted sum of the customers' (1e-12 relative plus the rounding of terms of size
+/// `row_scale`), and both gradients matching central differences ([`check_gradient`]).
+pub fn likelihood_and_gradient<M: CustomerLikelihood>(
     objective: &dyn clv::Objective,
-    one: impl Fn(&[f64], &Customer) -> f64,
-    one_grad: impl Fn(&Customer) -> Vec<f64>,
     theta: &[f64],
     rows: &[(History, f64)],
     row_scale: impl Fn(&History) -> f64,
 ) -> Result<(), TestCaseError> {
+    let m = M::from_params(theta)
+        .map_err(|e| TestCaseError::fail(format!("{} refuses {theta:?}: {e}", M::NAME)))?;
+    let one = |th: &[f64], c: &Customer| {
+        M::from_params(th).map_or(f64::NAN, |m| m.customer_log_likelihood(c))
+    };
     let mut grad = vec![0.0; theta.len()];
     let ll = objective.log_likelihood(theta, Some(&mut grad));
     prop_assert!(ll.is_finite(), "LL = {ll}");
@@ -541,7 +570,8 @@ pub fn likelihood_and_gradient(
         .map_err(TestCaseError::fail)?;
     for (h, _) in rows {
         let c = h.customer();
-        check_gradient(|th| one(th, &c), theta, &one_grad(&c), row_scale(h))
+        let g = m.customer_gradient(&c);
+        check_gradient(|th| one(th, &c), theta, &g, row_scale(h))
             .map_err(|e| TestCaseError::fail(format!("log_likelihood_gradient of {h:?}: {e}")))?;
     }
     Ok(())
