@@ -14,7 +14,7 @@ use rand::rngs::StdRng;
 
 use crate::data::{LifetimeData, SpendData};
 use crate::error::Result;
-use crate::models::{BgNbd, GammaGamma, ParetoNbd, Sbg};
+use crate::models::{BgNbd, GammaGamma, MbgNbd, ParetoNbd, Sbg};
 pub use crate::models::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated};
 
 /// Simulates BG/NBD customers observed for the given ages `T` (one customer each), seeded: the
@@ -24,6 +24,24 @@ pub use crate::models::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated};
 /// As [`Simulate::simulate`]: [`crate::Error::InvalidInput`] for no ages,
 /// [`crate::Error::InvalidData`] for an age that is not finite and > 0.
 pub fn bg_nbd(model: &BgNbd, ages: &[f64], seed: u64) -> Result<Simulated> {
+    model.simulate(ages, &mut StdRng::seed_from_u64(seed))
+}
+
+/// Simulates MBG/NBD customers observed for the given ages `T` (one customer each), seeded
+/// (see [`MbgNbd`]'s [`Simulate`]).
+///
+/// ```
+/// use clv::{MbgNbd, simulate};
+/// let model = MbgNbd::new(0.525, 6.183, 0.891, 1.614)?;
+/// let sim = simulate::mbg_nbd(&model, &vec![39.0; 100], 7)?;
+/// assert_eq!(sim.data.len(), 100);
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`crate::Error::InvalidInput`] for no ages, [`crate::Error::InvalidData`] for an age that is
+/// not finite and > 0.
+pub fn mbg_nbd(model: &MbgNbd, ages: &[f64], seed: u64) -> Result<Simulated> {
     model.simulate(ages, &mut StdRng::seed_from_u64(seed))
 }
 

@@ -10,8 +10,8 @@
 //! cargo run --release --example fit -- --model MODEL ... --params FIT.json [--predictions OUT.csv]
 //! ```
 //!
-//! * `--model`: `bgnbd` (BG/NBD), `pnbd` (Pareto/NBD, same input, JSON and predictions as
-//!   `bgnbd`), `sbg` (shifted-beta-geometric, contractual) or `gg`
+//! * `--model`: `bgnbd` (BG/NBD), `mbgnbd` (MBG/NBD) and `pnbd` (Pareto/NBD; both with the
+//!   same input, JSON and predictions as `bgnbd`), `sbg` (shifted-beta-geometric, contractual) or `gg`
 //!   (Gamma-Gamma spend: columns `frequency,monetary_value`, rows with frequency 0 skipped in the
 //!   fit and counted as `n_skipped`; predictions write `expected_average_spend` per input row,
 //!   the population mean for frequency-0 rows).
@@ -56,7 +56,7 @@
 //! Bad flags are bad input too (one line naming the flag, exit 2): a flag given twice, an
 //! unknown flag or model, `--horizon` for `gg` (a spend model has no horizon), `--transactions`
 //! for `sbg` or `gg` (they take `--input`), `--holdout-end` before `--calibration-end`, and a
-//! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`pnbd`, 100000
+//! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`mbgnbd`/`pnbd`, 100000
 //! periods for `sbg`).
 
 mod gg;
@@ -351,6 +351,11 @@ const MODELS: &[(&str, Kind, Runner)] = &[
         "bgnbd",
         Kind::Noncontractual,
         noncontractual::run::<clv::BgNbd>,
+    ),
+    (
+        "mbgnbd",
+        Kind::Noncontractual,
+        noncontractual::run::<clv::MbgNbd>,
     ),
     (
         "pnbd",

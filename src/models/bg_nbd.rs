@@ -137,6 +137,11 @@
 //! reported as such ([`crate::FitStatus`]).
 //!
 //! Time is in the unit of the data (days, weeks, ...): `α` is in that unit.
+//!
+//! The code serves the whole family (`Family`): the MBG/NBD ([`crate::MbgNbd`]), where a
+//! customer can also drop out at time 0, differs only in having `x + 1` chances to drop out
+//! instead of `x` (`Dropout`), which enters the likelihood, the predictions and the
+//! simulation through `n` in `B(a, b+n)`, `B(a+1, b+n−1)` and the posterior `Beta(a, b+n)`.
 
 use std::fmt;
 
@@ -195,6 +200,40 @@ impl TryFrom<BgNbdParams> for BgNbd {
     }
 }
 
+/// When a customer of the BG/NBD family can drop out: after each repeat purchase (BG/NBD), and
+/// also at time 0, right after the first purchase (MBG/NBD). A customer with `x` repeat
+/// purchases has had `n = x` chances to drop out in the first case and `n = x + 1` in the
+/// second; the likelihood and every prediction of the family depend on the dropout process
+/// only through `n`, so one piece of code serves both models.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Dropout {
+    /// After each repeat purchase (Fader, Hardie & Lee 2005).
+    AfterRepeatPurchases,
+    /// Also at time 0 (Batislam, Denizel & Filiztekin 2007).
+    AlsoAtStart,
+}
+
+impl Dropout {
+    /// Chances to drop out beyond one per repeat purchase: `n − x`.
+    fn extra(self) -> f64 {
+        match self {
+            Dropout::AfterRepeatPurchases => 0.0,
+            Dropout::AlsoAtStart => 1.0,
+        }
+    }
+}
+
+/// A model of the BG/NBD family: purchase rates `λ ~ Gamma(r, α)`, dropout probabilities
+/// `p ~ Beta(a, b)` and the [`Dropout`] process; `name` for messages.
+pub(super) struct Family {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    dropout: Dropout,
+    name: &'static str,
+}
+
 impl fmt::Display for BgNbd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -232,6 +271,14 @@ impl Simulate for BgNbd {
     type Output = Simulated;
 
     fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Simulated> {
+        self.family().simulate(ages, rng)
+    }
+}
+
+impl Family {
+    /// The data-generating process of the family (the coin at time 0 only with
+    /// [`Dropout::AlsoAtStart`]).
+    pub(super) fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Simulated> {
         check_design(ages.len())?;
         let gamma = Gamma::new(self.r, 1.0 / self.alpha).map_err(dist_err)?;
         let beta = Beta::new(self.a, self.b).map_err(dist_err)?;
@@ -242,7 +289,10 @@ impl Simulate for BgNbd {
             let lambda: f64 = gamma.sample(rng);
             let p: f64 = beta.sample(rng);
             let (mut x, mut tx, mut t, mut is_alive) = (0u64, 0.0, 0.0, true);
-            if lambda > 0.0 {
+            if self.dropout == Dropout::AlsoAtStart && rng.random::<f64>() < p {
+                is_alive = false;
+            }
+            if lambda > 0.0 && is_alive {
                 let exp = Exp::new(lambda).map_err(dist_err)?;
                 loop {
                     t += exp.sample(rng);
@@ -281,7 +331,7 @@ impl Estimable for BgNbd {
         super::rescale_time(rows, &[1])
     }
 
-    /// `E[λ] = r/α` matched to the mean purchase rate Σx/ΣT, at a few (r, a, b).
+    /// `E[λ] = r/α` matched to the mean purchase rate `Σx/ΣT`, at a few `(r, a, b)`.
     fn starts(rows: &RfmData, _lower: &[f64]) -> Vec<Vec<f64>> {
         let rate = super::purchase_rate(rows);
         [
@@ -296,7 +346,7 @@ impl Estimable for BgNbd {
     }
 
     fn objective(rows: &RfmData) -> Box<dyn Objective> {
-        Box::new(BgNbdObjective::new(rows))
+        Box::new(BgNbdObjective::new(rows, Dropout::AfterRepeatPurchases))
     }
 }
 
@@ -339,28 +389,29 @@ impl BgNbd {
     /// so that no two large terms are subtracted: exact at any parameter size; see the module
     /// docs).
     pub fn log_likelihood(&self, customer: &Customer) -> f64 {
-        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        ln_gamma_ratio_scaled(r, x)
-            + ln_beta_ratio(a, b, x)
-            + ll_base(r, alpha, x, t)
-            + softplus(log_odds_dead(r, alpha, a, b, x, t_x, t))
+        self.family().log_likelihood(customer)
     }
 
     /// Gradient of [`BgNbd::log_likelihood`] with respect to `(r, α, a, b)`.
     pub fn log_likelihood_gradient(&self, customer: &Customer) -> [f64; 4] {
-        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let lod = log_odds_dead(r, alpha, a, b, x, t_x, t);
-        let (pi1, pi2) = (sigmoid(-lod), sigmoid(lod));
-        let bx1 = if x > 0.0 { pi2 / (b + x - 1.0) } else { 0.0 };
-        let dab = digamma_difference(a + b, x);
-        [
-            digamma_difference(r, x) - pi1 * (t / alpha).ln_1p() - pi2 * (t_x / alpha).ln_1p(),
-            pi1 * (r * t / alpha - x) / (alpha + t) + pi2 * (r * t_x / alpha - x) / (alpha + t_x),
-            -dab + pi2 / a,
-            digamma_difference(b, x) - dab - bx1,
-        ]
+        self.family().log_likelihood_gradient(customer)
+    }
+
+    /// The parameters with the BG/NBD's dropout process.
+    fn family(&self) -> Family {
+        self.family_with(Dropout::AfterRepeatPurchases, "BG/NBD")
+    }
+
+    /// The parameters with the dropout process `dropout` (`name` for messages).
+    pub(super) fn family_with(&self, dropout: Dropout, name: &'static str) -> Family {
+        Family {
+            r: self.r,
+            alpha: self.alpha,
+            a: self.a,
+            b: self.b,
+            dropout,
+            name,
+        }
     }
 
     /// Weighted total log-likelihood of `data`.
@@ -381,7 +432,7 @@ impl BgNbd {
     /// # Ok::<(), clv::Error>(())
     /// ```
     pub fn objective(data: &RfmData) -> impl Objective + use<> {
-        BgNbdObjective::new(data)
+        BgNbdObjective::new(data, Dropout::AfterRepeatPurchases)
     }
 
     /// Fits the model to `data` by maximum likelihood (identical customers are merged first).
@@ -402,9 +453,22 @@ impl BgNbd {
         crate::fit::fit(data, options)
     }
 
+    /// `E[Y(t) | alive at T]` ([`Family::expected_if_alive`]); `at = α + T`.
+    fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
+        self.family().expected_if_alive(x, at, t)
+    }
+}
+
+impl Family {
     /// `E[Y(t) | alive] · P(alive)` for a customer whose history gives posterior
-    /// `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x)` (see the module docs).
-    fn conditional_expectation(&self, x: f64, t_cal: f64, t: f64, p_alive: f64) -> Result<f64> {
+    /// `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+n)` (see the module docs).
+    pub(super) fn conditional_expectation(
+        &self,
+        x: f64,
+        t_cal: f64,
+        t: f64,
+        p_alive: f64,
+    ) -> Result<f64> {
         check_non_negative("t", t)?;
         if t == 0.0 || p_alive == 0.0 {
             return Ok(0.0);
@@ -413,11 +477,12 @@ impl BgNbd {
         Ok(alive * p_alive)
     }
 
-    /// `E[Y(t) | alive at T] = E_p[(1 − (1 + pτ)^−(r+x)) / p]`, `p ~ Beta(a, b+x)`,
+    /// `E[Y(t) | alive at T] = E_p[(1 − (1 + pτ)^−(r+x)) / p]`, `p ~ Beta(a, b+n)`,
     /// `τ = t/(α+T)`; `at = α + T`. The Euler-transformed ₂F₁ where its series is validated and
-    /// does not cancel (microseconds), else the posterior integral ([`beta_expectation`]).
+    /// does not cancel (microseconds), else the posterior integral ([`beta_expectation`]). The
+    /// posterior `Beta(a, b+n)` is the BG/NBD's with `b + n − x` in place of `b`.
     fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
-        let (r, a, b) = (self.r, self.a, self.b);
+        let (r, a, b) = (self.r, self.a, self.b + self.dropout.extra());
         let (k, tau) = (r + x, t / at);
         if (k + 1.0) * tau < 1e-17 {
             // g(τ) = kτ (1 − (k+1)τ E[p]/2 + …), E[p] <= 1: kτ to the last bit.
@@ -437,7 +502,8 @@ impl BgNbd {
         };
         beta_expectation(a, b + x, f, k * tau, &[1.0 / tau, 1.0 / (k * tau)]).ok_or_else(|| {
             Error::Numerical(format!(
-                "BG/NBD: E[Y(t) | alive] did not evaluate for x = {x}, T = {}, t = {t}",
+                "{}: E[Y(t) | alive] did not evaluate for x = {x}, T = {}, t = {t}",
+                self.name,
                 at - self.alpha
             ))
         })
@@ -463,13 +529,122 @@ fn ll_base(r: f64, alpha: f64, x: f64, t: f64) -> f64 {
     rate - r * (t / alpha).ln_1p()
 }
 
-/// Log-odds of death at `t_x`, `ln(a/(b+x−1)) + (r+x) ln(1 + (T−t_x)/(α+t_x))` (−∞ when
-/// `x = 0`): the difference `A4 − A3` of the two likelihood terms, without forming either.
-fn log_odds_dead(r: f64, alpha: f64, a: f64, b: f64, x: f64, t_x: f64, t: f64) -> f64 {
-    if x == 0.0 {
+/// Log-odds of death at `t_x` after `n` chances to drop out,
+/// `ln(a/(b+n−1)) + (r+x) ln(1 + (T−t_x)/(α+t_x))` (−∞ when `n = 0`): the difference `A4 − A3`
+/// of the two likelihood terms, without forming either.
+#[allow(clippy::too_many_arguments)]
+fn log_odds_dead(r: f64, alpha: f64, a: f64, b: f64, n: f64, x: f64, t_x: f64, t: f64) -> f64 {
+    if n == 0.0 {
         return f64::NEG_INFINITY;
     }
-    (a / (b + x - 1.0)).ln() + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p()
+    (a / (b + n - 1.0)).ln() + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p()
+}
+
+impl Family {
+    /// Chances to drop out of a customer with `x` repeat purchases ([`Dropout`]).
+    fn chances(&self, x: f64) -> f64 {
+        x + self.dropout.extra()
+    }
+
+    /// Log-likelihood of one customer's history `(x, t_x, T)`, with `B(a, b+n)` and
+    /// `B(a+1, b+n−1)` in the two terms (`n` chances to drop out).
+    pub(super) fn log_likelihood(&self, customer: &Customer) -> f64 {
+        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let n = self.chances(x);
+        ln_gamma_ratio_scaled(r, x)
+            + ln_beta_ratio(a, b, n)
+            + ll_base(r, alpha, x, t)
+            + softplus(log_odds_dead(r, alpha, a, b, n, x, t_x, t))
+    }
+
+    /// Gradient of [`Family::log_likelihood`] with respect to `(r, α, a, b)`.
+    pub(super) fn log_likelihood_gradient(&self, customer: &Customer) -> [f64; 4] {
+        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let n = self.chances(x);
+        let lod = log_odds_dead(r, alpha, a, b, n, x, t_x, t);
+        let (pi1, pi2) = (sigmoid(-lod), sigmoid(lod));
+        let bx1 = if n > 0.0 { pi2 / (b + n - 1.0) } else { 0.0 };
+        let dab = digamma_difference(a + b, n);
+        [
+            digamma_difference(r, x) - pi1 * (t / alpha).ln_1p() - pi2 * (t_x / alpha).ln_1p(),
+            pi1 * (r * t / alpha - x) / (alpha + t) + pi2 * (r * t_x / alpha - x) / (alpha + t_x),
+            -dab + pi2 / a,
+            digamma_difference(b, n) - dab - bx1,
+        ]
+    }
+
+    /// `P(alive | x, t_x, T) = 1 / (1 + e^lod)`.
+    pub(super) fn probability_alive(&self, customer: &Customer) -> f64 {
+        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
+        let n = self.chances(x);
+        sigmoid(-log_odds_dead(
+            self.r, self.alpha, self.a, self.b, n, x, t_x, t,
+        ))
+    }
+
+    /// `P(X(t) = k)`: `B(a, b+m)/B(a, b) · NB(k; r, α/(α+t)) + 1{m>0} · B(a+1, b+m−1)/B(a, b) ·
+    /// P(NB(r, α/(α+t)) >= k)` with `m` the chances to drop out after `k` repeat purchases.
+    pub(super) fn probability_of_transactions(&self, k: u32, t: f64) -> Result<f64> {
+        check_non_negative("t", t)?;
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let kf = f64::from(k);
+        let nf = self.chances(kf);
+        if t == 0.0 {
+            return Ok(if k == 0 { 1.0 } else { 0.0 });
+        }
+        // NB(k; r, q) with q = α/(α+t) by Loader's form (exact for any r, k).
+        let (q, z) = (alpha / (alpha + t), t / (alpha + t));
+        let ln_nb = if k == 0 {
+            -r * (t / alpha).ln_1p()
+        } else {
+            (r / (r + kf)).ln() + ln_binomial_density(r, kf, q, z)
+        };
+        let mut p = (ln_beta_ratio(a, b, nf) + ln_nb).exp();
+        if nf > 0.0 {
+            // B(a+1, b+m−1)/B(a, b) = a/(a+b+m−1) · B(a, b+m−1)/B(a, b);
+            // P(NB(r, q) >= k) = I_z(k, r) (1 for k = 0).
+            let ln_dead = (a / (a + b + nf - 1.0)).ln() + ln_beta_ratio(a, b, nf - 1.0);
+            let tail = if k == 0 {
+                1.0
+            } else {
+                nb_tail(k, r, t / alpha, z, q).ok_or_else(|| {
+                    Error::Numerical(format!(
+                        "{}: the incomplete beta function I({z}; {k}, {r}) did not converge",
+                        self.name
+                    ))
+                })?
+            };
+            p += ln_dead.exp() * tail;
+        }
+        Ok(p.clamp(0.0, 1.0))
+    }
+
+    /// `E[X(t)]`: the conditional expectation of a customer with `x = 0` observed for `T = 0`,
+    /// alive at 0 with probability `1` (BG/NBD) or `b/(a+b)` (MBG/NBD).
+    pub(super) fn expected_transactions(&self, t: f64) -> Result<f64> {
+        let p_alive = match self.dropout {
+            Dropout::AfterRepeatPurchases => 1.0,
+            Dropout::AlsoAtStart => self.b / (self.a + self.b),
+        };
+        self.conditional_expectation(0.0, 0.0, t, p_alive)
+    }
+
+    /// `DERT(δ) = P(alive) · E[λ/(λp + δ)]` over the posterior of a live customer.
+    pub(super) fn discounted_expected_residual_transactions(
+        &self,
+        customer: &Customer,
+        delta: f64,
+    ) -> Result<f64> {
+        check_positive("delta", delta)?;
+        let p_alive = self.probability_alive(customer);
+        if p_alive == 0.0 {
+            return Ok(0.0);
+        }
+        let at = self.alpha + customer.age();
+        Ok(p_alive * self.dert_if_alive(customer.frequency(), at, delta)?)
+    }
 }
 
 /// `(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)]`, where it is reliable:
@@ -493,49 +668,21 @@ fn euler_form(r: f64, a: f64, b: f64, x: f64, z: f64) -> Option<f64> {
 
 impl TransactionModel for BgNbd {
     fn expected_transactions(&self, t: f64) -> Result<f64> {
-        // E[X(t)] is the conditional expectation of a customer with x = 0 observed for T = 0.
-        self.conditional_expectation(0.0, 0.0, t, 1.0)
+        self.family().expected_transactions(t)
     }
 
     fn probability_of_transactions(&self, n: u32, t: f64) -> Result<f64> {
-        check_non_negative("t", t)?;
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let nf = f64::from(n);
-        if t == 0.0 {
-            return Ok(if n == 0 { 1.0 } else { 0.0 });
-        }
-        // NB(n; r, q) with q = α/(α+t) by Loader's form (exact for any r, n).
-        let (q, z) = (alpha / (alpha + t), t / (alpha + t));
-        let ln_nb = if n == 0 {
-            -r * (t / alpha).ln_1p()
-        } else {
-            (r / (r + nf)).ln() + ln_binomial_density(r, nf, q, z)
-        };
-        let mut p = (ln_beta_ratio(a, b, nf) + ln_nb).exp();
-        if n > 0 {
-            // B(a+1, b+n−1)/B(a, b) = a/(a+b+n−1) · B(a, b+n−1)/B(a, b);
-            // P(NB(r, q) >= n) = I_z(n, r).
-            let ln_dead = (a / (a + b + nf - 1.0)).ln() + ln_beta_ratio(a, b, nf - 1.0);
-            let tail = nb_tail(n, r, t / alpha, z, q).ok_or_else(|| {
-                Error::Numerical(format!(
-                    "BG/NBD: the incomplete beta function I({z}; {n}, {r}) did not converge"
-                ))
-            })?;
-            p += ln_dead.exp() * tail;
-        }
-        Ok(p.clamp(0.0, 1.0))
+        self.family().probability_of_transactions(n, t)
     }
 
     fn conditional_expected_transactions(&self, customer: &Customer, t: f64) -> Result<f64> {
         let p_alive = self.probability_alive(customer);
-        self.conditional_expectation(customer.frequency(), customer.age(), t, p_alive)
+        self.family()
+            .conditional_expectation(customer.frequency(), customer.age(), t, p_alive)
     }
 
     fn probability_alive(&self, customer: &Customer) -> f64 {
-        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
-        sigmoid(-log_odds_dead(
-            self.r, self.alpha, self.a, self.b, x, t_x, t,
-        ))
+        self.family().probability_alive(customer)
     }
 
     /// Exact DERT: `P(alive) · E[λ/(λp + δ)]` over the posterior of a live customer,
@@ -549,13 +696,8 @@ impl TransactionModel for BgNbd {
         customer: &Customer,
         delta: f64,
     ) -> Result<f64> {
-        check_positive("delta", delta)?;
-        let p_alive = self.probability_alive(customer);
-        if p_alive == 0.0 {
-            return Ok(0.0);
-        }
-        let at = self.alpha + customer.age();
-        Ok(p_alive * self.dert_if_alive(customer.frequency(), at, delta)?)
+        self.family()
+            .discounted_expected_residual_transactions(customer, delta)
     }
 
     /// As the single-customer form. The part given alive depends on `x` and `α + T` only: for
@@ -755,7 +897,14 @@ impl BgNbd {
 }
 
 impl BgNbd {
-    /// `E[λ/(λp + δ)]` with `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x)`: the DERT of a customer
+    /// The DERT of a customer known to be alive at `T` ([`Family::dert_if_alive`]).
+    fn dert_if_alive(&self, x: f64, at: f64, delta: f64) -> Result<f64> {
+        self.family().dert_if_alive(x, at, delta)
+    }
+}
+
+impl Family {
+    /// `E[λ/(λp + δ)]` with `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+n)`: the DERT of a customer
     /// known to be alive at `T`; `at = α + T`.
     fn dert_if_alive(&self, x: f64, at: f64, delta: f64) -> Result<f64> {
         let k = self.r + x;
@@ -773,20 +922,25 @@ impl BgNbd {
             }
             laplace_power(m, c).map_or(f64::NAN, |j| k / eps * (c * j))
         };
-        beta_expectation(self.a, self.b + x, h, k / eps, &[eps, eps / k]).ok_or_else(|| {
+        let b = self.b + self.dropout.extra();
+        beta_expectation(self.a, b + x, h, k / eps, &[eps, eps / k]).ok_or_else(|| {
             Error::Numerical(format!(
-                "BG/NBD: DERT did not evaluate for x = {x}, T = {}, delta = {delta}",
+                "{}: DERT did not evaluate for x = {x}, T = {}, delta = {delta}",
+                self.name,
                 at - self.alpha
             ))
         })
     }
 }
 
-/// The BG/NBD likelihood over compressed data, with per-frequency terms computed once per
-/// evaluation and the per-row work (two logarithms, one exponential) split across cores.
-struct BgNbdObjective {
+/// The likelihood of the BG/NBD family over compressed data, with per-frequency terms computed
+/// once per evaluation and the per-row work (two logarithms, one exponential) split across
+/// cores.
+pub(super) struct BgNbdObjective {
     /// Distinct frequencies.
     xs: Vec<f64>,
+    /// Chances to drop out of each distinct frequency ([`Dropout`]).
+    ns: Vec<f64>,
     /// Total weight of the rows with each distinct frequency.
     x_weight: Vec<f64>,
     /// Per row: index into `xs`, recency, age, weight.
@@ -798,13 +952,14 @@ struct BgNbdObjective {
 }
 
 impl BgNbdObjective {
-    fn new(data: &RfmData) -> Self {
+    pub(super) fn new(data: &RfmData, dropout: Dropout) -> Self {
         let FrequencyGroups {
             values: xs,
             index: x_index,
             weight: x_weight,
         } = FrequencyGroups::new(data.frequency(), data.weights());
         BgNbdObjective {
+            ns: xs.iter().map(|&x| x + dropout.extra()).collect(),
             xs,
             x_weight,
             x_index,
@@ -833,13 +988,13 @@ impl Objective for BgNbdObjective {
         let Some([r, alpha, a, b]) = params::<4>(theta, grad.as_deref()) else {
             return f64::NAN;
         };
-        // Per distinct x: ln a − ln(b+x−1) (for the log-odds of death) and r + x.
+        // Per distinct x: ln a − ln(b+n−1) (for the log-odds of death), n chances to drop out.
         let ln_odds: Vec<f64> = self
-            .xs
+            .ns
             .iter()
-            .map(|&x| {
-                if x > 0.0 {
-                    (a / (b + x - 1.0)).ln()
+            .map(|&n| {
+                if n > 0.0 {
+                    (a / (b + n - 1.0)).ln()
                 } else {
                     0.0
                 }
@@ -850,12 +1005,12 @@ impl Objective for BgNbdObjective {
             let mut acc = [0.0; 5];
             for i in lo..hi {
                 let xi = self.x_index[i] as usize;
-                let x = self.xs[xi];
+                let (x, n) = (self.xs[xi], self.ns[xi]);
                 let w = self.weight[i];
                 let t = self.age[i];
                 let lt = (t / alpha).ln_1p();
                 let base = ll_base(r, alpha, x, t);
-                if x == 0.0 {
+                if n == 0.0 {
                     acc[0] += w * base;
                     if want_grad {
                         acc[1] -= w * lt;
@@ -873,23 +1028,24 @@ impl Objective for BgNbdObjective {
                         * (pi1 * (r * t / alpha - x) / (alpha + t)
                             + pi2 * (r * t_x / alpha - x) / (alpha + t_x));
                     acc[3] += w * pi2;
-                    acc[4] -= w * pi2 / (b + x - 1.0);
+                    acc[4] -= w * pi2 / (b + n - 1.0);
                 }
             }
             acc
         });
         // Per-x parts (Gamma- and Beta-function ratios), weighted by the total weight of each x.
         let mut ll = ll_rows;
-        for (&x, &wx) in self.xs.iter().zip(&self.x_weight) {
-            ll += wx * (ln_gamma_ratio_scaled(r, x) + ln_beta_ratio(a, b, x));
+        let per_x = || self.xs.iter().zip(&self.ns).zip(&self.x_weight);
+        for ((&x, &n), &wx) in per_x() {
+            ll += wx * (ln_gamma_ratio_scaled(r, x) + ln_beta_ratio(a, b, n));
         }
         if let Some(g) = grad {
             let (mut cr, mut ca, mut cb) = (0.0, 0.0, 0.0);
-            for (&x, &wx) in self.xs.iter().zip(&self.x_weight) {
-                let dab = digamma_difference(a + b, x);
+            for ((&x, &n), &wx) in per_x() {
+                let dab = digamma_difference(a + b, n);
                 cr += wx * digamma_difference(r, x);
                 ca -= wx * dab;
-                cb += wx * (digamma_difference(b, x) - dab);
+                cb += wx * (digamma_difference(b, n) - dab);
             }
             g[0] = cr + g_r;
             g[1] = g_alpha;

@@ -2,7 +2,7 @@
 //!
 //! | setting | model |
 //! |---|---|
-//! | noncontractual, continuous time (customers can buy any time; churn unobserved) | [`BgNbd`], [`ParetoNbd`] |
+//! | noncontractual, continuous time (customers can buy any time; churn unobserved) | [`BgNbd`], [`MbgNbd`], [`ParetoNbd`] |
 //! | contractual, discrete periods (subscriptions; churn observed) | [`Sbg`] (shifted-beta-geometric) |
 //! | spend per transaction (combine with a transaction model for customer value) | [`GammaGamma`] |
 
@@ -11,6 +11,7 @@ use crate::fit::Rescaling;
 
 pub mod bg_nbd;
 pub mod gamma_gamma;
+pub mod mbg_nbd;
 pub mod pareto_nbd;
 pub mod sbg;
 mod simulation;
@@ -20,6 +21,7 @@ pub(crate) mod transaction;
 pub use crate::fit::Model;
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::GammaGamma;
+pub use mbg_nbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
 pub use sbg::Sbg;
 pub use simulation::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated};

@@ -7,7 +7,7 @@
 //! `g(E[p]) ≤ E[Y(t) | alive] ≤ g(0) = k t/A` (Jensen), with `E[p] = a/(a+b+x)`; `E[X(t)]` is the
 //! case `x = 0`, `T = 0`. The same linear bound gives `DERT(δ) ≤ P(alive) k/(A δ)`.
 
-use clv::{BgNbd, Customer, Objective, RfmData, TransactionModel};
+use clv::{BgNbd, TransactionModel};
 use proptest::prelude::*;
 
 use crate::support::*;
@@ -27,13 +27,10 @@ fn params() -> impl Strategy<Value = (f64, f64, f64, f64)> {
 }
 
 /// `g(E[p])` and `k t/A`: the Jensen lower bound and the linear upper bound of
-/// `E[Y(t) | alive]`.
+/// `E[Y(t) | alive]` ([`geometric_dropout_bounds`]).
 fn bounds(m: &BgNbd, x: f64, big_t: f64, t: f64) -> (f64, f64) {
-    let k = m.r() + x;
-    let tau = t / (m.alpha() + big_t);
-    let p = m.a() / (m.a() + m.b() + x);
-    let lower = -(-k * (p * tau).ln_1p()).exp_m1() / p;
-    (lower, k * tau)
+    let mean_p = m.a() / (m.a() + m.b() + x);
+    geometric_dropout_bounds(m.r() + x, m.alpha() + big_t, t, mean_p)
 }
 
 proptest! {
@@ -101,19 +98,8 @@ proptest! {
     ) {
         let m = model(r, alpha, a, b)?;
         let c = h.customer();
-        let pa = m.probability_alive(&c);
-        let d = m.discounted_expected_residual_transactions(&c, delta);
-        prop_assert!(d.is_ok(), "DERT({delta}) = {d:?}");
-        let d = d.unwrap();
-        let bound = pa * (r + h.x) / (alpha + h.t) / delta;
-        prop_assert!(d.is_finite() && d >= 0.0, "DERT = {d}");
-        // (Below the smallest normal number the bound, a product of four factors, and DERT are
-        // both resolved only to steps of 2^-1074: allow a thousand of them.)
-        let subnormal = 1e3 * f64::MIN_POSITIVE * f64::EPSILON;
-        prop_assert!(
-            d <= bound * (1.0 + REL) + subnormal,
-            "DERT = {d:e} > P(alive)(r+x)/((α+T)δ) = {bound:e}"
-        );
+        let bound = m.probability_alive(&c) * (r + h.x) / (alpha + h.t) / delta;
+        dert_bounded(&m, &c, delta, bound, REL)?;
     }
 }
 
@@ -133,26 +119,11 @@ proptest! {
     ) {
         let m = model(r, alpha, a, b)?;
         let c = h.customer();
-        let pa = m.probability_alive(&c);
-        let d = m.discounted_expected_residual_transactions(&c, delta);
-        prop_assert!(d.is_ok(), "DERT({delta}) = {d:?}");
-        let d = d.unwrap();
         let k = r + h.x;
         let big_a = alpha + h.t;
-        let slope = pa * k / big_a;
+        let slope = m.probability_alive(&c) * k / big_a;
         let t_lo = (1.0 / delta).min(big_a / k.max(1.0)) * 1e-13;
-        let q = discounted_integral(|t| m.conditional_expected_transactions(&c, t), delta, slope, t_lo);
-        prop_assert!(q.is_ok(), "E[Y(t)] failed inside the integral: {q:?}");
-        let (q, trunc) = q.unwrap();
-        // Below the smallest normal number (DERT ≈ 1e-318 when P(alive) ≈ 1e-316) values carry
-        // an absolute resolution of 2^-1074 instead of 53 significant bits: allow a thousand of
-        // those steps.
-        let subnormal = 1e3 * f64::MIN_POSITIVE * f64::EPSILON;
-        prop_assert!(
-            (d - q).abs() <= 1e-9 * q.abs() + trunc + subnormal,
-            "DERT({delta:e}) = {d:e}, ∫ δ e^(−δt) E[Y(t)] dt = {q:e} (rel diff {:e}, P(alive) = {pa:e})",
-            rel_diff(d, q)
-        );
+        dert_is_discounted_integral(&m, &c, delta, slope, t_lo)?;
     }
 
     /// `P(X(t) = n)`: each in `[0, 1]`, partial sums ≤ 1 + 1e-12, the total within 1e-10 of 1,
@@ -165,28 +136,7 @@ proptest! {
         u in -3.0..3.0f64,
     ) {
         let m = model(r, alpha, a, b)?;
-        let t = alpha * 10f64.powf(u);
-        let Some(n_max) = nbd_terms(r, alpha, t, 2000) else { return Ok(()) };
-        let (mut acc, mut acc_mean) = (Sum::default(), Sum::default());
-        for n in 0..n_max as u32 {
-            let p = m.probability_of_transactions(n, t);
-            prop_assert!(p.is_ok(), "P(X({t}) = {n}) = {p:?}");
-            let p = p.unwrap();
-            prop_assert!(p.is_finite() && (0.0..=1.0).contains(&p), "P(X({t}) = {n}) = {p}");
-            acc.add(p);
-            acc_mean.add(f64::from(n) * p);
-            let sum = acc.value();
-            prop_assert!(sum <= 1.0 + 1e-12, "Σ_(n ≤ {n}) P(X({t}) = n) = 1 + {:e}", sum - 1.0);
-        }
-        let (sum, mean) = (acc.value(), acc_mean.value());
-        prop_assert!((sum - 1.0).abs() <= 1e-10, "Σ P(X({t}) = n) = 1 − {:e} over {n_max} terms", 1.0 - sum);
-        let e = m.expected_transactions(t);
-        prop_assert!(e.is_ok(), "E[X({t})] = {e:?}");
-        let e = e.unwrap();
-        prop_assert!(
-            close(mean, e, 1e-9, 1e-12),
-            "Σ n P(X({t}) = n) = {mean:e} but E[X({t})] = {e:e}"
-        );
+        pmf_sums_to_one(&m, r, alpha, alpha * 10f64.powf(u))?;
     }
 
     /// Time-rescaling invariance: times × k and α × k leave `P(alive)`, `E[X(kt)]`,
@@ -204,32 +154,7 @@ proptest! {
         let m = model(r, alpha, a, b)?;
         let mk = model(r, alpha * k, a, b)?;
         let (c, ck) = (h.customer(), h.scaled(k).customer());
-        let same = |what: &str, u: Result<f64, clv::Error>, v: Result<f64, clv::Error>| {
-            match (u, v) {
-                (Ok(u), Ok(v)) if close(u, v, REL, 1e-300) => Ok(()),
-                (Err(_), Err(_)) => Ok(()),
-                (u, v) => Err(TestCaseError::fail(format!(
-                    "{what}: {u:?} unscaled, {v:?} with times × {k}"
-                ))),
-            }
-        };
-        same("P(alive)", Ok(m.probability_alive(&c)), Ok(mk.probability_alive(&ck)))?;
-        same("E[X(t)]", m.expected_transactions(t), mk.expected_transactions(k * t))?;
-        same(
-            "P(X(t) = n)",
-            m.probability_of_transactions(n, t),
-            mk.probability_of_transactions(n, k * t),
-        )?;
-        same(
-            "E[Y(t)]",
-            m.conditional_expected_transactions(&c, t),
-            mk.conditional_expected_transactions(&ck, k * t),
-        )?;
-        same(
-            "DERT",
-            m.discounted_expected_residual_transactions(&c, delta),
-            mk.discounted_expected_residual_transactions(&ck, delta / k),
-        )?;
+        time_rescaling_invariant((&m, &mk), (&c, &ck), t, n, delta, k, REL)?;
     }
 
     /// The likelihood through [`BgNbd::objective`]: finite at valid parameters and data, equal
@@ -241,23 +166,6 @@ proptest! {
         (r, alpha, a, b) in params(),
         rows in proptest::collection::vec((history(), log_uniform(-2.0, 2.0)), 1..5),
     ) {
-        let theta = [r, alpha, a, b];
-        let hs: Vec<History> = rows.iter().map(|(h, _)| *h).collect();
-        let weights: Vec<f64> = rows.iter().map(|(_, w)| *w).collect();
-        let data = RfmData::from_columns(
-            hs.iter().map(|h| h.x).collect(),
-            hs.iter().map(|h| h.t_x).collect(),
-            hs.iter().map(|h| h.t).collect(),
-            None,
-            Some(weights.clone()),
-        ).expect("generated data are valid");
-        let objective = BgNbd::objective(&data);
-        let mut grad = [0.0; 4];
-        let ll = objective.log_likelihood(&theta, Some(&mut grad));
-        prop_assert!(ll.is_finite(), "LL = {ll}");
-        prop_assert!(grad.iter().all(|g| g.is_finite()), "gradient {grad:?}");
-        let m = model(r, alpha, a, b)?;
-        let sum: f64 = hs.iter().zip(&weights).map(|(h, w)| w * m.log_likelihood(&h.customer())).sum();
         // Magnitude of the terms one row's likelihood sums, for the rounding allowance.
         let row_scale = |h: &History| {
             let k = r + h.x;
@@ -265,19 +173,11 @@ proptest! {
                 + k * (alpha + h.t).ln().abs() + ln_gamma_mag(b + h.x) + ln_gamma_mag(b)
                 + ln_gamma_mag(a + b) + ln_gamma_mag(a + b + h.x) + a.ln().abs() + (b + h.x).ln().abs()
         };
-        let scale: f64 = hs.iter().zip(&weights).map(|(h, w)| w * row_scale(h)).sum();
-        prop_assert!(
-            (sum - ll).abs() <= 1e-12 * ll.abs() + 64.0 * f64::EPSILON * scale,
-            "objective LL = {ll:e}, Σ w·log_likelihood = {sum:e}"
-        );
-        check_gradient(|th| objective.log_likelihood(th, None), &theta, &grad, scale)
-            .map_err(TestCaseError::fail)?;
-        for h in &hs {
-            let c: Customer = h.customer();
-            let g = m.log_likelihood_gradient(&c);
-            let one = |th: &[f64]| model(th[0], th[1], th[2], th[3]).map_or(f64::NAN, |m| m.log_likelihood(&c));
-            check_gradient(one, &theta, &g, row_scale(h))
-                .map_err(|e| TestCaseError::fail(format!("log_likelihood_gradient of {h:?}: {e}")))?;
-        }
+        likelihood_and_gradient::<BgNbd>(
+            &BgNbd::objective(&rfm_data(&rows)),
+            &[r, alpha, a, b],
+            &rows,
+            row_scale,
+        )?;
     }
 }

@@ -15,6 +15,7 @@
 mod batch;
 mod bg_nbd;
 mod gamma_gamma;
+mod mbg_nbd;
 mod pareto_nbd;
 mod sbg;
 mod support;

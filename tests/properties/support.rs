@@ -346,3 +346,245 @@ pub fn expectation_bounded_and_monotone(
     prop_assert_eq!(e(0.0).ok(), Some(0.0));
     Ok(())
 }
+
+/// Bounds of `E[Y(t) | alive]` for the BG/NBD family, where a customer alive at `T` has the
+/// posterior `λ ~ Gamma(k, A)`, `p ~ Beta(a, b')` (independent), `k = r+x`, `A = α+T`, and
+/// `E[Y(t) | alive] = E_p[g(p)]`, `g(p) = (1 − (1 + p t/A)^−k)/p = ∫_0^(t/A) k (1+pu)^−(k+1) du`.
+/// `g` is decreasing and convex in `p`, so `g(E[p]) ≤ E[Y(t) | alive] ≤ g(0) = k t/A` (Jensen):
+/// the pair `(g(mean_p), k t/A)`.
+pub fn geometric_dropout_bounds(k: f64, big_a: f64, t: f64, mean_p: f64) -> (f64, f64) {
+    let tau = t / big_a;
+    let lower = -(-k * (mean_p * tau).ln_1p()).exp_m1() / mean_p;
+    (lower, k * tau)
+}
+
+/// `DERT(δ)` of customer `c`: `Ok`, finite, ≥ 0 and at most `bound · (1 + rel)` (plus a
+/// thousand steps of 2^-1074: below the smallest normal number the bound, a product of several
+/// factors, and DERT are both resolved only to such steps).
+pub fn dert_bounded<M: clv::TransactionModel>(
+    m: &M,
+    c: &Customer,
+    delta: f64,
+    bound: f64,
+    rel: f64,
+) -> Result<(), TestCaseError> {
+    let d = m.discounted_expected_residual_transactions(c, delta);
+    prop_assert!(d.is_ok(), "DERT({delta}) = {d:?}");
+    let d = d.unwrap();
+    prop_assert!(d.is_finite() && d >= 0.0, "DERT = {d}");
+    let subnormal = 1e3 * f64::MIN_POSITIVE * f64::EPSILON;
+    prop_assert!(
+        d <= bound * (1.0 + rel) + subnormal,
+        "DERT = {d:e} > its bound {bound:e}"
+    );
+    Ok(())
+}
+
+/// `DERT(δ) = δ ∫_0^∞ e^(−δt) E[Y(t)] dt`, the integral by composite Gauss–Legendre in `ln t`
+/// (see [`discounted_integral`], with `E[Y(t)] ≤ slope · t` and the lower limit `t_lo`).
+/// Tolerance `1e-9` relative: each side is asked to 1e-10, the quadrature error is below 1e-20
+/// of the integrand's scale per panel and the rounding of ~1500 positive terms adds ~1e-13; plus
+/// the explicit truncation bound.
+pub fn dert_is_discounted_integral<M: clv::TransactionModel>(
+    m: &M,
+    c: &Customer,
+    delta: f64,
+    slope: f64,
+    t_lo: f64,
+) -> Result<(), TestCaseError> {
+    let d = m.discounted_expected_residual_transactions(c, delta);
+    prop_assert!(d.is_ok(), "DERT({delta}) = {d:?}");
+    let d = d.unwrap();
+    let q = discounted_integral(
+        |t| m.conditional_expected_transactions(c, t),
+        delta,
+        slope,
+        t_lo,
+    );
+    prop_assert!(q.is_ok(), "E[Y(t)] failed inside the integral: {q:?}");
+    let (q, trunc) = q.unwrap();
+    // Below the smallest normal number (DERT ≈ 1e-318 when P(alive) ≈ 1e-316) values carry an
+    // absolute resolution of 2^-1074 instead of 53 significant bits: allow a thousand of those
+    // steps.
+    let subnormal = 1e3 * f64::MIN_POSITIVE * f64::EPSILON;
+    prop_assert!(
+        (d - q).abs() <= 1e-9 * q.abs() + trunc + subnormal,
+        "DERT({delta:e}) = {d:e}, ∫ δ e^(−δt) E[Y(t)] dt = {q:e} (rel diff {:e}, P(alive) = {:e})",
+        rel_diff(d, q),
+        m.probability_alive(c)
+    );
+    Ok(())
+}
+
+/// `P(X(t) = n)` of a model whose count is at most the NBD count of `Gamma(r, α)` purchase
+/// rates (death only stops purchases): each in `[0, 1]`, partial sums ≤ 1 + 1e-12, the total
+/// within 1e-10 of 1, and `Σ n P(X(t) = n) = E[X(t)]` to 1e-9 relative. Cases whose count needs
+/// more than 2000 terms (the NBD bound of [`nbd_terms`]) are skipped (not a property of the
+/// code: the test would just be slow).
+pub fn pmf_sums_to_one<M: clv::TransactionModel>(
+    m: &M,
+    r: f64,
+    alpha: f64,
+    t: f64,
+) -> Result<(), TestCaseError> {
+    let Some(n_max) = nbd_terms(r, alpha, t, 2000) else {
+        return Ok(());
+    };
+    let (mut acc, mut acc_mean) = (Sum::default(), Sum::default());
+    for n in 0..n_max as u32 {
+        let p = m.probability_of_transactions(n, t);
+        prop_assert!(p.is_ok(), "P(X({t}) = {n}) = {p:?}");
+        let p = p.unwrap();
+        prop_assert!(
+            p.is_finite() && (0.0..=1.0).contains(&p),
+            "P(X({t}) = {n}) = {p}"
+        );
+        acc.add(p);
+        acc_mean.add(f64::from(n) * p);
+        let sum = acc.value();
+        prop_assert!(
+            sum <= 1.0 + 1e-12,
+            "Σ_(n ≤ {n}) P(X({t}) = n) = 1 + {:e}",
+            sum - 1.0
+        );
+    }
+    let (sum, mean) = (acc.value(), acc_mean.value());
+    prop_assert!(
+        (sum - 1.0).abs() <= 1e-10,
+        "Σ P(X({t}) = n) = 1 − {:e} over {n_max} terms",
+        1.0 - sum
+    );
+    let e = m.expected_transactions(t);
+    prop_assert!(e.is_ok(), "E[X({t})] = {e:?}");
+    let e = e.unwrap();
+    prop_assert!(
+        close(mean, e, 1e-9, 1e-12),
+        "Σ n P(X({t}) = n) = {mean:e} but E[X({t})] = {e:e}"
+    );
+    Ok(())
+}
+
+/// Time-rescaling invariance: `mk` is `m` with its time-scale parameters × k, `ck` the history
+/// `c` with its times × k; `P(alive)`, `E[X(kt)]`, `P(X(kt) = n)`, `E[Y(kt)]` and `DERT(δ/k)`
+/// agree with the unscaled values to `rel` relative (or both fail).
+#[allow(clippy::too_many_arguments)]
+pub fn time_rescaling_invariant<M: clv::TransactionModel>(
+    (m, mk): (&M, &M),
+    (c, ck): (&Customer, &Customer),
+    t: f64,
+    n: u32,
+    delta: f64,
+    k: f64,
+    rel: f64,
+) -> Result<(), TestCaseError> {
+    let same = |what: &str, u: Result<f64, clv::Error>, v: Result<f64, clv::Error>| match (u, v) {
+        (Ok(u), Ok(v)) if close(u, v, rel, 1e-300) => Ok(()),
+        (Err(_), Err(_)) => Ok(()),
+        (u, v) => Err(TestCaseError::fail(format!(
+            "{what}: {u:?} unscaled, {v:?} with times × {k}"
+        ))),
+    };
+    same(
+        "P(alive)",
+        Ok(m.probability_alive(c)),
+        Ok(mk.probability_alive(ck)),
+    )?;
+    same(
+        "E[X(t)]",
+        m.expected_transactions(t),
+        mk.expected_transactions(k * t),
+    )?;
+    same(
+        "P(X(t) = n)",
+        m.probability_of_transactions(n, t),
+        mk.probability_of_transactions(n, k * t),
+    )?;
+    same(
+        "E[Y(t)]",
+        m.conditional_expected_transactions(c, t),
+        mk.conditional_expected_transactions(ck, k * t),
+    )?;
+    same(
+        "DERT",
+        m.discounted_expected_residual_transactions(c, delta),
+        mk.discounted_expected_residual_transactions(ck, delta / k),
+    )?;
+    Ok(())
+}
+
+/// A model whose one-customer log-likelihood and gradient the property tests check.
+pub trait CustomerLikelihood: clv::Model {
+    /// The log-likelihood of one customer's history.
+    fn customer_log_likelihood(&self, c: &Customer) -> f64;
+    /// Its gradient in the model's parameters.
+    fn customer_gradient(&self, c: &Customer) -> Vec<f64>;
+}
+
+impl CustomerLikelihood for clv::BgNbd {
+    fn customer_log_likelihood(&self, c: &Customer) -> f64 {
+        self.log_likelihood(c)
+    }
+    fn customer_gradient(&self, c: &Customer) -> Vec<f64> {
+        self.log_likelihood_gradient(c).to_vec()
+    }
+}
+
+impl CustomerLikelihood for clv::MbgNbd {
+    fn customer_log_likelihood(&self, c: &Customer) -> f64 {
+        self.log_likelihood(c)
+    }
+    fn customer_gradient(&self, c: &Customer) -> Vec<f64> {
+        self.log_likelihood_gradient(c).to_vec()
+    }
+}
+
+/// A likelihood of weighted histories: the total `objective` (with gradient) of model `M` at
+/// `theta` against its per-customer log-likelihood and gradient: the total finite, equal to the
+/// weighted sum of the customers' (1e-12 relative plus the rounding of terms of size
+/// `row_scale`), and both gradients matching central differences ([`check_gradient`]).
+pub fn likelihood_and_gradient<M: CustomerLikelihood>(
+    objective: &dyn clv::Objective,
+    theta: &[f64],
+    rows: &[(History, f64)],
+    row_scale: impl Fn(&History) -> f64,
+) -> Result<(), TestCaseError> {
+    let m = M::from_params(theta)
+        .map_err(|e| TestCaseError::fail(format!("{} refuses {theta:?}: {e}", M::NAME)))?;
+    let one = |th: &[f64], c: &Customer| {
+        M::from_params(th).map_or(f64::NAN, |m| m.customer_log_likelihood(c))
+    };
+    let mut grad = vec![0.0; theta.len()];
+    let ll = objective.log_likelihood(theta, Some(&mut grad));
+    prop_assert!(ll.is_finite(), "LL = {ll}");
+    prop_assert!(grad.iter().all(|g| g.is_finite()), "gradient {grad:?}");
+    let sum: f64 = rows
+        .iter()
+        .map(|(h, w)| w * one(theta, &h.customer()))
+        .sum();
+    let scale: f64 = rows.iter().map(|(h, w)| w * row_scale(h)).sum();
+    prop_assert!(
+        (sum - ll).abs() <= 1e-12 * ll.abs() + 64.0 * f64::EPSILON * scale,
+        "objective LL = {ll:e}, Σ w·log_likelihood = {sum:e}"
+    );
+    check_gradient(|th| objective.log_likelihood(th, None), theta, &grad, scale)
+        .map_err(TestCaseError::fail)?;
+    for (h, _) in rows {
+        let c = h.customer();
+        let g = m.customer_gradient(&c);
+        check_gradient(|th| one(th, &c), theta, &g, row_scale(h))
+            .map_err(|e| TestCaseError::fail(format!("log_likelihood_gradient of {h:?}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The weighted customer table of `rows`.
+pub fn rfm_data(rows: &[(History, f64)]) -> clv::RfmData {
+    clv::RfmData::from_columns(
+        rows.iter().map(|(h, _)| h.x).collect(),
+        rows.iter().map(|(h, _)| h.t_x).collect(),
+        rows.iter().map(|(h, _)| h.t).collect(),
+        None,
+        Some(rows.iter().map(|(_, w)| *w).collect()),
+    )
+    .expect("generated data are valid")
+}
