@@ -3,12 +3,14 @@
 //! | setting | model |
 //! |---|---|
 //! | noncontractual, continuous time (customers can buy any time; churn unobserved) | [`BgNbd`], [`ParetoNbd`] |
+//! | noncontractual, discrete opportunities (at most one transaction per period; churn unobserved) | [`BgBb`] |
 //! | contractual, discrete periods (subscriptions; churn observed) | [`Sbg`] (shifted-beta-geometric) |
 //! | spend per transaction (combine with a transaction model for customer value) | [`GammaGamma`] |
 
 use crate::data::RfmData;
 use crate::fit::Rescaling;
 
+pub mod bg_bb;
 pub mod bg_nbd;
 pub mod gamma_gamma;
 pub mod pareto_nbd;
@@ -18,6 +20,7 @@ mod spend;
 pub(crate) mod transaction;
 
 pub use crate::fit::Model;
+pub use bg_bb::BgBb;
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::GammaGamma;
 pub use pareto_nbd::ParetoNbd;
