@@ -4,6 +4,9 @@
 //! cargo run --release --example fit -- --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model bgnbd --transactions LOG.csv --calibration-end YYYY-MM-DD \
 //!     [--holdout-end YYYY-MM-DD] [--time-unit day|week] [--horizon T] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model bgbb --input FILE.csv [--horizon N] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model bgbb --transactions LOG.csv --calibration-end YYYY-MM-DD \
+//!     [--holdout-end YYYY-MM-DD] [--time-unit year|month|week|day] [--horizon N] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model sbg --input FILE.csv [--horizon H] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model gg --input FILE.csv [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model MODEL ... --save FIT.json
@@ -15,6 +18,17 @@
 //!   (Gamma-Gamma spend: columns `frequency,monetary_value`, rows with frequency 0 skipped in the
 //!   fit and counted as `n_skipped`; predictions write `expected_average_spend` per input row,
 //!   the population mean for frequency-0 rows).
+//! * `--model bgbb` (BG/BB, discrete-time noncontractual: at most one transaction per
+//!   opportunity): `--input` columns `frequency,recency,n` (x opportunities with a transaction,
+//!   the last at opportunity t_x, of n; `T` or `periods` may name n), optional `weight`; rows
+//!   must be whole numbers with `x <= t_x <= n` and `x = 0` exactly when `t_x = 0` (else exit 2
+//!   naming the line and field). With `--transactions`, each calendar `--time-unit` (`year`,
+//!   default, `month`, `week` or `day`) after the period of a customer's first purchase is one
+//!   opportunity, a period with purchases counting once, up to the period of
+//!   `--calibration-end`; the holdout counts periods with purchases up to `--holdout-end`.
+//!   JSON params `alpha,beta,gamma,delta`; predictions `probability_alive` (at opportunity n)
+//!   and `expected_transactions` over the next `--horizon` opportunities (a whole number,
+//!   default 5).
 //! * `--input`: CSV with a header. For `bgnbd`: columns `frequency,recency,T` (any order, others
 //!   ignored), optional `weight`. For `sbg`: cohort survival counts `period,alive` (optional
 //!   `cohort`) or individual lifetimes `duration,churned` (optional `weight`), told apart by the
@@ -59,6 +73,7 @@
 //! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`pnbd`, 100000
 //! periods for `sbg`).
 
+mod bgbb;
 mod gg;
 mod noncontractual;
 mod sbg;
@@ -89,7 +104,7 @@ pub struct Args {
     pub save: Option<String>,
 }
 
-const USAGE: &str = "usage: fit --model bgnbd|pnbd|sbg|gg (--input FILE.csv | --transactions LOG.csv \
+const USAGE: &str = "usage: fit --model bgnbd|pnbd|bgbb|sbg|gg (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
      [--horizon T] [--predictions OUT.csv] [--save FIT.json | --params FIT.json]";
 
@@ -155,10 +170,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--holdout-end" => {
                 args.holdout_end = Some(transactions::parse_date("--holdout-end", &v)?);
             }
-            "--time-unit" => {
-                transactions::periods(&v)?;
-                args.time_unit = Some(v);
-            }
+            "--time-unit" => args.time_unit = Some(v),
             _ => {
                 let h: f64 = v
                     .parse()
@@ -189,6 +201,14 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
                     "--model {} needs --input FILE.csv (columns frequency,recency,T) or \
                      --transactions LOG.csv; {USAGE}",
                     args.model
+                ));
+            }
+        }
+        "bgbb" => {
+            if args.input.is_none() && args.transactions.is_none() {
+                return Err(format!(
+                    "--model bgbb needs --input FILE.csv (columns frequency,recency,n) or \
+                     --transactions LOG.csv; {USAGE}"
                 ));
             }
         }
@@ -232,8 +252,14 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         }
         other => {
             return Err(format!(
-                "unknown --model {other:?}; known: bgnbd, pnbd, sbg, gg"
+                "unknown --model {other:?}; known: bgnbd, pnbd, bgbb, sbg, gg"
             ));
+        }
+    }
+    if let Some(unit) = &args.time_unit {
+        match args.model.as_str() {
+            "bgbb" => bgbb::opportunity(unit).map(|_| ())?,
+            _ => transactions::periods(unit).map(|_| ())?,
         }
     }
     if args.input.is_some() && args.transactions.is_some() {
@@ -343,10 +369,11 @@ fn run(args: &Args) -> Result<Value, Failure> {
     match args.model.as_str() {
         "bgnbd" => noncontractual::run::<clv::BgNbd>("bgnbd", args, &options),
         "pnbd" => noncontractual::run::<clv::ParetoNbd>("pnbd", args, &options),
+        "bgbb" => bgbb::run(args, &options),
         "sbg" => sbg::run(args, &options),
         "gg" => gg::run(args, &options),
         other => Err(Failure(
-            format!("unknown --model {other:?}; known: bgnbd, pnbd, sbg, gg"),
+            format!("unknown --model {other:?}; known: bgnbd, pnbd, bgbb, sbg, gg"),
             2,
         )),
     }
