@@ -80,6 +80,7 @@ use ndarray::Array1;
 use rand::Rng;
 use rand_distr::{Beta, Distribution};
 
+use super::sbg::check_shape;
 use super::simulation::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated, check_design, dist_err};
 use crate::data::RfmData;
 use crate::data::limits::show;
@@ -167,25 +168,6 @@ impl Model for BgBb {
                 p.len()
             ))),
         }
-    }
-}
-
-/// Checks that a shape parameter lies in the model's domain.
-fn check_shape(name: &'static str, v: f64) -> Result<f64> {
-    check_positive(name, v)?;
-    if (BgBb::MIN_PARAM..=BgBb::MAX_PARAM).contains(&v) {
-        Ok(v)
-    } else {
-        Err(Error::param(
-            name,
-            v,
-            format!(
-                "must lie in [{:e}, {:e}] (beyond, sums and derivatives of the parameters \
-                 leave the range of f64)",
-                BgBb::MIN_PARAM,
-                BgBb::MAX_PARAM
-            ),
-        ))
     }
 }
 
@@ -363,10 +345,10 @@ fn row_likelihood(p: [f64; 4], h: History, grad: bool) -> (f64, f64, [f64; 4]) {
 }
 
 impl BgBb {
-    /// Smallest accepted value of each parameter.
-    pub const MIN_PARAM: f64 = 1e-300;
+    /// Smallest accepted value of each parameter (that of the sBG, whose numerics it shares).
+    pub const MIN_PARAM: f64 = Sbg::MIN_PARAM;
     /// Largest accepted value of each parameter.
-    pub const MAX_PARAM: f64 = 1e300;
+    pub const MAX_PARAM: f64 = Sbg::MAX_PARAM;
     /// Most opportunities `n` of a history (and of `P(X(n) = x)`): their likelihood sums
     /// `n − t_x + 1` terms.
     pub const MAX_OPPORTUNITIES: u32 = 1_000_000;
@@ -755,13 +737,7 @@ impl Estimable for BgBb {
     /// `α/(α+β)` matched to the share of opportunities with a transaction, at a few scales and
     /// dropout distributions.
     fn starts(rows: &RfmData, _lower: &[f64]) -> Vec<Vec<f64>> {
-        let (sx, sn) = rows
-            .frequency()
-            .iter()
-            .zip(rows.age())
-            .zip(rows.weights())
-            .fold((0.0, 0.0), |(sx, sn), ((x, n), w)| (sx + w * x, sn + w * n));
-        let p = (sx / sn).clamp(0.02, 0.98);
+        let p = super::purchase_rate(rows).clamp(0.02, 0.98);
         let mut starts = vec![vec![1.0, 1.0, 1.0, 1.0]];
         for (s, g, d) in [
             (2.0, 1.0, 3.0),
