@@ -273,10 +273,11 @@ fn check_rows(data: &RfmData) -> Result<()> {
 }
 
 /// A running log-sum-exp of terms `cⱼ` with their gradients `gⱼ`: `ln Σ e^cⱼ` and
-/// `Σ πⱼ gⱼ` with `πⱼ = e^cⱼ / Σ e^cₖ`.
+/// `Σ πⱼ gⱼ` with `πⱼ = e^cⱼ / Σ e^cₖ`. The sum is kept as `e^max · (1 + rest)`, so that
+/// `ln Σ = max + ln1p(rest)` keeps its absolute precision when the sum is close to 1.
 struct LogSum {
     max: f64,
-    sum: f64,
+    rest: f64,
     grad: [f64; 4],
 }
 
@@ -284,22 +285,26 @@ impl LogSum {
     fn new() -> Self {
         LogSum {
             max: f64::NEG_INFINITY,
-            sum: 0.0,
+            rest: -1.0,
             grad: [0.0; 4],
         }
     }
 
     fn add(&mut self, c: f64, g: Option<[f64; 4]>) {
-        if c > self.max {
+        let w = if c > self.max {
+            // the old sum 1 + rest, rescaled, joins the rest; the new term is the 1
             let r = (self.max - c).exp();
-            self.sum *= r;
+            self.rest = (1.0 + self.rest) * r;
             for v in &mut self.grad {
                 *v *= r;
             }
             self.max = c;
-        }
-        let w = (c - self.max).exp();
-        self.sum += w;
+            1.0
+        } else {
+            let w = (c - self.max).exp();
+            self.rest += w;
+            w
+        };
         if let Some(g) = g {
             for (v, gi) in self.grad.iter_mut().zip(g) {
                 *v += w * gi;
@@ -308,11 +313,11 @@ impl LogSum {
     }
 
     fn ln(&self) -> f64 {
-        self.max + self.sum.ln()
+        self.max + self.rest.ln_1p()
     }
 
     fn gradient(&self) -> [f64; 4] {
-        self.grad.map(|v| v / self.sum)
+        self.grad.map(|v| v / (1.0 + self.rest))
     }
 }
 
