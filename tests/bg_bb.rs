@@ -75,6 +75,27 @@ fn donations_predictions_match_the_paper() {
 }
 
 #[test]
+fn btyd_vignette_values() {
+    // BTYD's estimates on the donations data, as its vignette prints them (rounded, so its
+    // E[X(10)] and conditional expectations are met to about 1e-5 relative); the DERTs at
+    // d = 0.1 computed at these parameters by scripts/bg_bb_vectors.py's formulas.
+    let m = BgBb::new(1.203507, 0.7497667, 0.6567568, 2.783887).unwrap();
+    assert!((m.expected_transactions(10).unwrap() / 3.179805 - 1.0).abs() < 1e-5);
+    let c = m.conditional_expected_transactions(0, 0, 6, 10).unwrap();
+    assert!((c / 0.1302169 - 1.0).abs() < 2e-4, "{c}");
+    let c = m.conditional_expected_transactions(4, 5, 6, 10).unwrap();
+    assert!((c / 3.627858 - 1.0).abs() < 5e-5, "{c}");
+    let d = m
+        .discounted_expected_residual_transactions(6, 6, 6, 0.1)
+        .unwrap();
+    assert!((d - 5.909805).abs() < 1e-6, "{d}");
+    let d = m
+        .discounted_expected_residual_transactions(0, 0, 6, 0.1)
+        .unwrap();
+    assert!((d - 0.1147667).abs() < 1e-7, "{d}");
+}
+
+#[test]
 fn predictions_match_mpmath() {
     let rows = common::read_vectors("bg_bb_vectors.csv");
     assert!(rows.len() > 1000, "{} vectors", rows.len());
