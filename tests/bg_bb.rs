@@ -227,6 +227,12 @@ fn histories_that_are_not_bgbb_are_refused_with_row_and_field() {
     let data = RfmData::new(vec![0.0], vec![0.0], vec![6.5]).unwrap();
     let err = m.total_log_likelihood(&data).unwrap_err();
     assert!(err.to_string().contains("row 1, field `n`"), "{err}");
+    // data without a maximum of the likelihood
+    for (x, t_x) in [(0.0, 0.0), (6.0, 6.0)] {
+        let data = RfmData::new(vec![x, x], vec![t_x, t_x], vec![6.0, 6.0]).unwrap();
+        let err = BgBb::fit(&data, &FitOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("no maximum"), "{err}");
+    }
     assert!(BgBb::new(1.0, f64::NAN, 1.0, 1.0).is_err());
     assert!(BgBb::from_params(&[1.0, 1.0, 1.0]).is_err());
 }

@@ -48,24 +48,24 @@ pub fn run(args: &Args, options: &FitOptions) -> Result<Value, Failure> {
         Some(s) => s.calibration().clone(),
         None => RfmData::from_csv_path(input(args)?)?,
     };
-    // Rows that are not BG/BB histories: the error names the line of the file.
-    if let Err(e) = BgBb::prepare(&data) {
-        return Err(match (&args.input, e) {
-            (
-                Some(path),
-                Error::InvalidData {
-                    row,
-                    field,
-                    value,
-                    message,
-                },
-            ) => Error::InvalidData {
-                row: file_line(path, row).unwrap_or(row),
-                field,
-                value,
-                message,
-            },
-            (_, e) => e,
+    // Rows that are not BG/BB histories: the error names the line of the file. (Data without a
+    // maximum are refused by the fit, and still predicted with --params.)
+    if let Err(Error::InvalidData {
+        row,
+        field,
+        value,
+        message,
+    }) = BgBb::prepare(&data)
+    {
+        let row = match &args.input {
+            Some(path) => file_line(path, row).unwrap_or(row),
+            None => row,
+        };
+        return Err(Error::InvalidData {
+            row,
+            field,
+            value,
+            message,
         }
         .into());
     }

@@ -664,7 +664,9 @@ impl BgBb {
     ///
     /// # Errors
     /// [`Error::InvalidData`] naming the row and field for a row that is not a BG/BB history
-    /// (see [`BgBb::log_likelihood`]); otherwise as [`crate::fit::fit`].
+    /// (see [`BgBb::log_likelihood`]); [`Error::InvalidInput`] for data whose likelihood has no
+    /// maximum (no transaction at all, or a transaction at every opportunity of every
+    /// customer); otherwise as [`crate::fit::fit`].
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<BgBb>> {
         crate::fit::fit(data, options)
     }
@@ -734,9 +736,30 @@ impl Estimable for BgBb {
 
     /// Checks every row as a BG/BB history (whole numbers, `x <= t_x <= n`, `x = 0 ⇔ t_x = 0`,
     /// `n <= MAX_OPPORTUNITIES`; errors name the row and field) and merges identical rows.
+    ///
+    /// Refuses data without a maximum of the likelihood: no transaction at all (the likelihood
+    /// rises to 1 as `α → 0`), or a transaction at every opportunity of every customer (as
+    /// `β → 0` and `δ → ∞`).
     fn prepare(data: &RfmData) -> Result<RfmData> {
         check_rows(data)?;
-        Ok(data.distinct_customers().0)
+        let rows = data.distinct_customers().0;
+        let freq = rows.frequency();
+        if freq.iter().all(|&x| x == 0.0) {
+            return Err(Error::InvalidInput(
+                "no customer transacted (field `frequency` is 0 in every row): the BG/BB \
+                 likelihood then rises toward 1 as α → 0 and has no maximum"
+                    .into(),
+            ));
+        }
+        if freq.iter().zip(rows.age()).all(|(x, n)| x == n) {
+            return Err(Error::InvalidInput(
+                "every customer transacted at every opportunity (field `frequency` equals `n` \
+                 in every row): the BG/BB likelihood then rises toward 1 as β → 0 and δ → ∞ \
+                 and has no maximum"
+                    .into(),
+            ));
+        }
+        Ok(rows)
     }
 
     /// `α/(α+β)` matched to the share of opportunities with a transaction, at a few scales and
