@@ -9,6 +9,7 @@
 //! | noncontractual, customers may buy at any time, churn is never observed (retail, e-commerce) | [`BgNbd`] (Fader, Hardie & Lee 2005) |
 //! | the same, with dropout possible also at time 0 (customers who never came back may be gone) | [`MbgNbd`] (Batislam, Denizel & Filiztekin 2007) |
 //! | the same, with dropout possible at any time rather than only after a purchase | [`ParetoNbd`] (Schmittlein, Morrison & Colombo 1987) |
+//! | noncontractual in discrete time: at most one transaction per opportunity (annual events, yearly donations) | [`BgBb`], beta-geometric/beta-binomial (Fader, Hardie & Shang 2010) |
 //! | contractual, churn observed at period boundaries (subscriptions, insurance, memberships) | [`Sbg`], shifted-beta-geometric (Fader & Hardie 2007, 2010) |
 //! | spend per transaction, for customer value with any of the above | [`GammaGamma`] (Fader, Hardie & Lee 2005; Fader & Hardie 2013) |
 //!
@@ -67,7 +68,7 @@ pub mod value;
 pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmData, SpendData};
 pub use error::{Error, Result};
 pub use fit::{Estimable, FitOptions, FitStatus, Fitted, Objective};
-pub use models::{BgNbd, GammaGamma, MbgNbd, Model, ParetoNbd, Sbg, TransactionModel};
+pub use models::{BgBb, BgNbd, GammaGamma, MbgNbd, Model, ParetoNbd, Sbg, TransactionModel};
 pub use numerics::special;
 
 /// The README's code, compiled and run as a doc test.

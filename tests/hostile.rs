@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-const MODELS: [&str; 4] = ["bgnbd", "pnbd", "sbg", "gg"];
+const MODELS: [&str; 6] = ["bgnbd", "mbgnbd", "pnbd", "bgbb", "sbg", "gg"];
 const LIMIT: Duration = Duration::from_secs(10);
 
 fn hostile_files() -> Vec<PathBuf> {

@@ -4,6 +4,9 @@
 //! cargo run --release --example fit -- --model bgnbd --input FILE.csv [--horizon T] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model bgnbd --transactions LOG.csv --calibration-end YYYY-MM-DD \
 //!     [--holdout-end YYYY-MM-DD] [--time-unit day|week] [--horizon T] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model bgbb --input FILE.csv [--horizon N] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model bgbb --transactions LOG.csv --calibration-end YYYY-MM-DD \
+//!     [--holdout-end YYYY-MM-DD] [--time-unit year|month|week|day] [--horizon N] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model sbg --input FILE.csv [--horizon H] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model gg --input FILE.csv [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model MODEL ... --save FIT.json
@@ -15,6 +18,17 @@
 //!   (Gamma-Gamma spend: columns `frequency,monetary_value`, rows with frequency 0 skipped in the
 //!   fit and counted as `n_skipped`; predictions write `expected_average_spend` per input row,
 //!   the population mean for frequency-0 rows).
+//! * `--model bgbb` (BG/BB, discrete-time noncontractual: at most one transaction per
+//!   opportunity): `--input` columns `frequency,recency,n` (x opportunities with a transaction,
+//!   the last at opportunity t_x, of n; `T` or `periods` may name n), optional `weight`; rows
+//!   must be whole numbers with `x <= t_x <= n` and `x = 0` exactly when `t_x = 0` (else exit 2
+//!   naming the line and field). With `--transactions`, each calendar `--time-unit` (`year`,
+//!   default, `month`, `week` or `day`) after the period of a customer's first purchase is one
+//!   opportunity, a period with purchases counting once, up to the period of
+//!   `--calibration-end`; the holdout counts periods with purchases up to `--holdout-end`.
+//!   JSON params `alpha,beta,gamma,delta`; predictions `probability_alive` (at opportunity n)
+//!   and `expected_transactions` over the next `--horizon` opportunities (a whole number,
+//!   default 5).
 //! * `--input`: CSV with a header. For `bgnbd`: columns `frequency,recency,T` (any order, others
 //!   ignored), optional `weight`. For `sbg`: cohort survival counts `period,alive` (optional
 //!   `cohort`) or individual lifetimes `duration,churned` (optional `weight`), told apart by the
@@ -59,6 +73,7 @@
 //! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`mbgnbd`/`pnbd`, 100000
 //! periods for `sbg`).
 
+mod bgbb;
 mod gg;
 mod noncontractual;
 mod sbg;
@@ -155,10 +170,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--holdout-end" => {
                 args.holdout_end = Some(transactions::parse_date("--holdout-end", &v)?);
             }
-            "--time-unit" => {
-                transactions::periods(&v)?;
-                args.time_unit = Some(v);
-            }
+            "--time-unit" => args.time_unit = Some(v),
             _ => {
                 let h: f64 = v
                     .parse()
@@ -201,6 +213,14 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
                 ));
             }
         }
+        Kind::Opportunities => {
+            if args.input.is_none() && args.transactions.is_none() {
+                return Err(format!(
+                    "--model {model} needs --input FILE.csv (columns frequency,recency,n) or \
+                     --transactions LOG.csv; {USAGE}"
+                ));
+            }
+        }
         Kind::Contractual | Kind::Spend => {
             let input = if *kind == Kind::Contractual {
                 "cohort survival counts (columns period,alive) or lifetimes (columns \
@@ -211,7 +231,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             if args.transactions.is_some() {
                 return Err(format!(
                     "--transactions is for {}: {model} takes --input with {input}",
-                    names_of(Kind::Noncontractual)
+                    names_of(&[Kind::Noncontractual, Kind::Opportunities])
                 ));
             }
             if args.input.is_none() {
@@ -226,6 +246,12 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
                     value("--horizon")
                 ));
             }
+        }
+    }
+    if let Some(unit) = &args.time_unit {
+        match kind {
+            Kind::Opportunities => bgbb::opportunity(unit).map(|_| ())?,
+            _ => transactions::periods(unit).map(|_| ())?,
         }
     }
     if args.input.is_some() && args.transactions.is_some() {
@@ -335,6 +361,8 @@ pub fn write_to(flag: &str, path: &str, text: &str) -> Result<(), Failure> {
 enum Kind {
     /// Summaries `frequency,recency,T` (or a transaction log).
     Noncontractual,
+    /// Discrete opportunities `frequency,recency,n` (or a transaction log).
+    Opportunities,
     /// Cohort survival counts or lifetimes.
     Contractual,
     /// Spend summaries `frequency,monetary_value`.
@@ -362,6 +390,7 @@ const MODELS: &[(&str, Kind, Runner)] = &[
         Kind::Noncontractual,
         noncontractual::run::<clv::ParetoNbd>,
     ),
+    ("bgbb", Kind::Opportunities, bgbb::run),
     ("sbg", Kind::Contractual, sbg::run),
     ("gg", Kind::Spend, gg::run),
 ];
@@ -375,11 +404,11 @@ fn model_names() -> String {
         .join(", ")
 }
 
-/// The names of the models of one kind, as "a, b and c".
-fn names_of(kind: Kind) -> String {
+/// The names of the models of the given kinds, as "a, b and c".
+fn names_of(kinds: &[Kind]) -> String {
     let names: Vec<&str> = MODELS
         .iter()
-        .filter(|(_, k, _)| *k == kind)
+        .filter(|(_, k, _)| kinds.contains(k))
         .map(|(name, _, _)| *name)
         .collect();
     match names.split_last() {

@@ -46,7 +46,7 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel>(
 }
 
 /// Appends a `customer_id` column to the predictions CSV (rows in calibration-summary order).
-fn with_customer_ids(csv: &str, ids: &[String]) -> String {
+pub fn with_customer_ids(csv: &str, ids: &[String]) -> String {
     let mut out = String::with_capacity(csv.len() + 12 * ids.len());
     for (i, line) in csv.lines().enumerate() {
         let id = if i == 0 {

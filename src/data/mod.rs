@@ -34,8 +34,8 @@ pub use rfm::{Customer, RfmData};
 pub use spend::SpendData;
 
 pub use transactions::{
-    CalibrationHoldout, Periods, Summary, TimeFormat, TransactionLog, TransactionReader,
-    civil_from_days, days_from_civil,
+    CalibrationHoldout, Opportunity, Periods, Summary, TimeFormat, TransactionLog,
+    TransactionReader, civil_from_days, days_from_civil,
 };
 
 /// Checks that a table of `n` rows (its first column named `first`) is not empty and that every

@@ -285,8 +285,9 @@ impl RfmData {
         Self::from_csv_reader(open(path.as_ref())?)
     }
 
-    /// Reads CSV text with a header row. Required columns: `frequency`, `recency`, `T`;
-    /// optional: `monetary_value`, `weight` (or `weights`) and customer ids `customer_id` (or
+    /// Reads CSV text with a header row. Required columns: `frequency`, `recency`, `T` (or `n`,
+    /// or `periods`: the number of opportunities of discrete-time data, see [`crate::BgBb`]; a
+    /// header with two of them is an error); optional: `monetary_value`, `weight` (or `weights`) and customer ids `customer_id` (or
     /// `id`; with both, `customer_id` is read). Columns may come in any order; other columns are
     /// ignored. Surrounding whitespace is trimmed.
     ///
@@ -301,14 +302,18 @@ impl RfmData {
     /// let bad = "frequency,recency,T\n1,2,3\n1,x,3\n";
     /// let err = RfmData::from_csv_reader(bad.as_bytes()).unwrap_err();
     /// assert!(err.to_string().contains("row 3, field `recency`"));
+    /// // discrete-time data: `n` opportunities in place of `T`
+    /// let bgbb = RfmData::from_csv_reader("frequency,recency,n\n2,5,6\n".as_bytes())?;
+    /// assert_eq!(bgbb.age(), &[6.0]);
+    /// assert!(RfmData::from_csv_reader("frequency,recency,T,n\n2,5,6,6\n".as_bytes()).is_err());
     /// # Ok::<(), clv::Error>(())
     /// ```
     ///
     /// # Errors
     /// [`Error::InvalidData`] (row 1) for a missing required column, or a column named twice
-    /// (`weight` beside `weights` included); [`Error::InvalidData`] with the line, field and
-    /// value for a value that does not parse, a row with too few or too many fields, text that is
-    /// not UTF-8 in a column used, or a value that fails the checks of
+    /// (`weight` beside `weights`, or two of `T`, `n`, `periods`, included);
+    /// [`Error::InvalidData`] with the line, field and value for a value that does not parse, a
+    /// row with too few or too many fields, text that is not UTF-8 in a column used, or a value that fails the checks of
     /// [`RfmData::from_columns`] (a frequency written as a decimal that is not a whole number,
     /// such as `1.0000000000000001`, included), or a customer id that is blank or repeats an
     /// earlier row's (both lines named); [`Error::InvalidInput`] for a file without data rows;
@@ -341,7 +346,7 @@ impl RfmData {
         let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
         let cx = csv.require(&["frequency"])?;
         let ctx = csv.require(&["recency"])?;
-        let ct = csv.require(&["T"])?;
+        let ct = csv.require(&["T", "n", "periods"])?;
         let cm = csv.find(&["monetary_value"])?;
         let cw = csv.find(&["weight", "weights"])?;
         let ci = find_id_column(&csv)?;
@@ -384,7 +389,8 @@ impl RfmData {
                 ("weight", w_text),
             ];
             let (x, t_x, t, m, w) = check_row(line, x, t_x, t, m, w)
-                .map_err(|e| rename_field(with_text(e, &texts), "weight", &w_name))?;
+                .map_err(|e| rename_field(with_text(e, &texts), "weight", &w_name))
+                .map_err(|e| rename_field(e, "T", &ct.name))?;
             data.frequency.push(x);
             data.recency.push(t_x);
             data.age.push(t);

@@ -3,12 +3,14 @@
 //! | setting | model |
 //! |---|---|
 //! | noncontractual, continuous time (customers can buy any time; churn unobserved) | [`BgNbd`], [`MbgNbd`], [`ParetoNbd`] |
+//! | noncontractual, discrete opportunities (at most one transaction per period; churn unobserved) | [`BgBb`] |
 //! | contractual, discrete periods (subscriptions; churn observed) | [`Sbg`] (shifted-beta-geometric) |
 //! | spend per transaction (combine with a transaction model for customer value) | [`GammaGamma`] |
 
 use crate::data::RfmData;
 use crate::fit::Rescaling;
 
+pub mod bg_bb;
 pub mod bg_nbd;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
@@ -19,6 +21,7 @@ mod spend;
 pub(crate) mod transaction;
 
 pub use crate::fit::Model;
+pub use bg_bb::BgBb;
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::GammaGamma;
 pub use mbg_nbd::MbgNbd;

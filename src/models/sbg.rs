@@ -158,8 +158,8 @@ impl Model for Sbg {
     }
 }
 
-/// Checks that a shape parameter lies in the model's domain.
-fn check_shape(name: &'static str, v: f64) -> Result<f64> {
+/// Checks that a shape parameter lies in the model's domain (also the BG/BB's).
+pub(super) fn check_shape(name: &'static str, v: f64) -> Result<f64> {
     check_positive(name, v)?;
     if (Sbg::MIN_PARAM..=Sbg::MAX_PARAM).contains(&v) {
         Ok(v)

@@ -6,6 +6,7 @@
 //! * [`quadrature`]: adaptive Gauss–Kronrod and the Gauss–Legendre pair for smooth integrands;
 //! * [`log_concave`]: integrals of log-concave functions with moments;
 //! * [`beta_weighted`]: expectations under a Beta density of any shape;
+//! * [`beta_geometric`]: ratios of Beta functions and Beta-geometric survivals (the BG/BB);
 //! * [`tail`]: the tail integrals `∫_u^∞ (α+v)^−p (β+v)^−q dv` through `₂F₁` series;
 //! * [`chebyshev`]: piecewise Chebyshev interpolation;
 //! * the checks that turn a result that is not finite into an error, and elementary forms
@@ -13,6 +14,7 @@
 
 use crate::error::{Error, Result};
 
+pub(crate) mod beta_geometric;
 pub(crate) mod beta_weighted;
 pub(crate) mod chebyshev;
 pub(crate) mod log_concave;

@@ -13,6 +13,7 @@
 //! rescaling the time unit changes nothing.
 
 mod batch;
+mod bg_bb;
 mod bg_nbd;
 mod gamma_gamma;
 mod mbg_nbd;

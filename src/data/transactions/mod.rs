@@ -28,10 +28,17 @@
 //! purchase falls in or after the cut-off period (so `T` would be 0 or negative) are left out and
 //! counted.
 //!
+//! ## Opportunities
+//! For discrete-time models ([`crate::BgBb`]) [`TransactionLog::summarize_opportunities`] makes
+//! each calendar year, month, week or day ([`Opportunity`]) one transaction opportunity:
+//! periods with at least one purchase count once, `x` and `t_x` count opportunities and
+//! `T = n` is the number of opportunities observed after the first purchase's period.
+//!
 //! Times of dates are days since 1970-01-01 (a date and time is a fractional day); the civil
 //! calendar is the proleptic Gregorian one, parsed without any external crate.
 
 mod log;
+mod opportunities;
 mod periods;
 mod read;
 mod split;
@@ -39,6 +46,7 @@ mod summary;
 mod time;
 
 pub use log::TransactionLog;
+pub use opportunities::Opportunity;
 pub use periods::Periods;
 pub use read::TransactionReader;
 pub use summary::{CalibrationHoldout, Summary};
