@@ -37,6 +37,7 @@ mod options;
 
 pub use fitted::{FitStatus, Fitted, LikelihoodRatioTest, Summary, SummaryRow};
 pub use model::Model;
+pub(crate) use model::exactly;
 pub use objective::Objective;
 pub use options::{FitOptions, FitOptionsBuilder};
 

@@ -1,6 +1,6 @@
 //! [`Model`]: a parametric model's parameters by name.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A parametric model: its parameters by name, in a fixed order.
 pub trait Model: Sized {
@@ -17,4 +17,11 @@ pub trait Model: Sized {
     /// [`crate::Error::InvalidParameter`] when a value is out of the model's domain, or
     /// [`crate::Error::InvalidInput`] for a wrong number of values.
     fn from_params(params: &[f64]) -> Result<Self>;
+}
+
+/// The `K` values of `p` as an array, or the error [`Model::from_params`] gives for a wrong
+/// number of values (`model` names the model).
+pub(crate) fn exactly<const K: usize>(p: &[f64], model: &str) -> Result<[f64; K]> {
+    p.try_into()
+        .map_err(|_| Error::InvalidInput(format!("{model} has {K} parameters, got {}", p.len())))
 }

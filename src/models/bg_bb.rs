@@ -85,6 +85,7 @@ use super::simulation::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated, check_d
 use crate::data::RfmData;
 use crate::data::limits::show;
 use crate::error::{Error, Result, check_positive};
+use crate::fit::exactly;
 use crate::fit::objective::params;
 use crate::fit::{Estimable, FitOptions, Fitted, Objective};
 use crate::models::{Model, Sbg};
@@ -161,13 +162,8 @@ impl Model for BgBb {
     }
 
     fn from_params(p: &[f64]) -> Result<Self> {
-        match p {
-            [alpha, beta, gamma, delta] => BgBb::new(*alpha, *beta, *gamma, *delta),
-            _ => Err(Error::InvalidInput(format!(
-                "BG/BB has 4 parameters, got {}",
-                p.len()
-            ))),
-        }
+        let [alpha, beta, gamma, delta] = exactly::<4>(p, "BG/BB")?;
+        BgBb::new(alpha, beta, gamma, delta)
     }
 }
 

@@ -147,6 +147,7 @@ use std::fmt;
 
 use crate::data::{Customer, FrequencyGroups, RfmData};
 use crate::error::{Error, Result, check_non_negative, check_positive};
+use crate::fit::exactly;
 use crate::fit::objective::params;
 use crate::models::{Model, TransactionModel};
 use rand::Rng;
@@ -253,13 +254,8 @@ impl Model for BgNbd {
     }
 
     fn from_params(p: &[f64]) -> Result<Self> {
-        match p {
-            [r, alpha, a, b] => BgNbd::new(*r, *alpha, *a, *b),
-            _ => Err(Error::InvalidInput(format!(
-                "BG/NBD has 4 parameters, got {}",
-                p.len()
-            ))),
-        }
+        let [r, alpha, a, b] = exactly::<4>(p, "BG/NBD")?;
+        BgNbd::new(r, alpha, a, b)
     }
 }
 

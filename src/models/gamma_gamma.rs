@@ -66,6 +66,7 @@ use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp, two_sum};
 
 use crate::data::{FrequencyGroups, SpendData};
 use crate::error::{Error, Result, check_positive};
+use crate::fit::exactly;
 use crate::fit::objective::params;
 use crate::models::{Model, SpendModel};
 use rand::Rng;
@@ -132,13 +133,8 @@ impl Model for GammaGamma {
     }
 
     fn from_params(v: &[f64]) -> Result<Self> {
-        match v {
-            [p, q, gamma] => GammaGamma::new(*p, *q, *gamma),
-            _ => Err(Error::InvalidInput(format!(
-                "Gamma-Gamma has 3 parameters, got {}",
-                v.len()
-            ))),
-        }
+        let [p, q, gamma] = exactly::<3>(v, "Gamma-Gamma")?;
+        GammaGamma::new(p, q, gamma)
     }
 }
 

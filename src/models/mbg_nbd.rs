@@ -68,7 +68,8 @@ use rand::Rng;
 use super::bg_nbd::{BgNbdObjective, Dropout, Family};
 use super::simulation::{Simulate, Simulated};
 use crate::data::{Customer, RfmData};
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::fit::exactly;
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::models::{BgNbd, Model, TransactionModel};
 
@@ -117,13 +118,8 @@ impl Model for MbgNbd {
     }
 
     fn from_params(p: &[f64]) -> Result<Self> {
-        match p {
-            [r, alpha, a, b] => MbgNbd::new(*r, *alpha, *a, *b),
-            _ => Err(Error::InvalidInput(format!(
-                "MBG/NBD has 4 parameters, got {}",
-                p.len()
-            ))),
-        }
+        let [r, alpha, a, b] = exactly::<4>(p, "MBG/NBD")?;
+        MbgNbd::new(r, alpha, a, b)
     }
 }
 

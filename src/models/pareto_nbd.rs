@@ -81,6 +81,7 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::data::{Customer, FrequencyGroups, RfmData};
 use crate::error::{Error, Result, check_non_negative, check_positive};
+use crate::fit::exactly;
 use crate::fit::objective::params;
 use crate::models::{Model, TransactionModel};
 use rand::Rng;
@@ -155,13 +156,8 @@ impl Model for ParetoNbd {
     }
 
     fn from_params(p: &[f64]) -> Result<Self> {
-        match p {
-            [r, alpha, s, beta] => ParetoNbd::new(*r, *alpha, *s, *beta),
-            _ => Err(Error::InvalidInput(format!(
-                "Pareto/NBD has 4 parameters, got {}",
-                p.len()
-            ))),
-        }
+        let [r, alpha, s, beta] = exactly::<4>(p, "Pareto/NBD")?;
+        ParetoNbd::new(r, alpha, s, beta)
     }
 }
 

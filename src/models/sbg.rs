@@ -78,6 +78,7 @@ use std::fmt;
 
 use crate::data::{CohortData, LifetimeData};
 use crate::error::{Error, Result, check_positive};
+use crate::fit::exactly;
 use crate::fit::objective::params;
 use crate::models::Model;
 use rand::Rng;
@@ -148,13 +149,8 @@ impl Model for Sbg {
     }
 
     fn from_params(p: &[f64]) -> Result<Self> {
-        match p {
-            [alpha, beta] => Sbg::new(*alpha, *beta),
-            _ => Err(Error::InvalidInput(format!(
-                "sBG has 2 parameters, got {}",
-                p.len()
-            ))),
-        }
+        let [alpha, beta] = exactly::<2>(p, "sBG")?;
+        Sbg::new(alpha, beta)
     }
 }
 
