@@ -78,7 +78,8 @@
 //! unknown flag or model, `--horizon` for `gg` (a spend model has no horizon), `--transactions`
 //! for `sbg` or `gg` (they take `--input`), `--holdout-end` before `--calibration-end`, and a
 //! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`mbgnbd`/`pnbd`, 100000
-//! periods for `sbg`).
+//! periods for `sbg`); `--per-cohort` for another model than `sbg`, with `--params`, or on
+//! lifetimes (they have no cohorts).
 
 mod bgbb;
 mod gg;
