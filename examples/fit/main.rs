@@ -7,7 +7,7 @@
 //! cargo run --release --example fit -- --model bgbb --input FILE.csv [--horizon N] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model bgbb --transactions LOG.csv --calibration-end YYYY-MM-DD \
 //!     [--holdout-end YYYY-MM-DD] [--time-unit year|month|week|day] [--horizon N] [--predictions OUT.csv]
-//! cargo run --release --example fit -- --model sbg --input FILE.csv [--horizon H] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model sbg --input FILE.csv [--per-cohort] [--horizon H] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model gg --input FILE.csv [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model MODEL ... --save FIT.json
 //! cargo run --release --example fit -- --model MODEL ... --params FIT.json [--predictions OUT.csv]
@@ -51,6 +51,13 @@
 //!   `probability_alive,expected_transactions` (conditional expectation over the horizon); for
 //!   `sbg`, `period,survival,retention_rate` for periods 1..=H (with a leading `cohort` column,
 //!   one block per cohort, when the input names its cohorts).
+//! * `--per-cohort` (no value; `sbg` with cohort survival counts only): also fit each cohort
+//!   separately. The JSON gains `"cohorts": {name: {"params", "std_errors", "log_likelihood",
+//!   "status"}}` (unnamed cohorts are named `"1"`, `"2"`, ...) and `"pooled_vs_separate":
+//!   {"statistic", "df", "p_value"}` (the likelihood-ratio test of one `(α, β)` for all cohorts
+//!   against one per cohort; `null` for a single cohort or when a fit did not converge), and
+//!   the predictions are `cohort,period,survival,retention_rate`, one block per cohort with
+//!   its own curve. Not with `--params`.
 //!
 //! * `--save FIT.json`: also write the fit, serialised (`clv::Fitted`: parameters, standard
 //!   errors by name, covariance matrix, log-likelihood, status, ...), to `FIT.json`.
@@ -71,7 +78,8 @@
 //! unknown flag or model, `--horizon` for `gg` (a spend model has no horizon), `--transactions`
 //! for `sbg` or `gg` (they take `--input`), `--holdout-end` before `--calibration-end`, and a
 //! `--horizon` beyond the limits of `clv::data::limits` (2^53 for `bgnbd`/`mbgnbd`/`pnbd`, 100000
-//! periods for `sbg`).
+//! periods for `sbg`); `--per-cohort` for another model than `sbg`, with `--params`, or on
+//! lifetimes (they have no cohorts).
 
 mod bgbb;
 mod gg;
@@ -102,11 +110,13 @@ pub struct Args {
     pub params: Option<String>,
     /// `--save`: write the serialised fit here.
     pub save: Option<String>,
+    /// `--per-cohort`: also fit each cohort separately (`sbg`).
+    pub per_cohort: bool,
 }
 
 const USAGE: &str = "usage: fit --model MODEL (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
-     [--horizon T] [--predictions OUT.csv] [--save FIT.json | --params FIT.json]";
+     [--horizon T] [--predictions OUT.csv] [--save FIT.json | --params FIT.json] [--per-cohort]";
 
 fn parse_args() -> Result<Args, String> {
     parse(std::env::args().skip(1))
@@ -125,6 +135,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         time_unit: None,
         params: None,
         save: None,
+        per_cohort: false,
     };
     // The flags given, with their values as written (for messages).
     let mut given: Vec<(String, String)> = Vec::new();
@@ -132,6 +143,13 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
             return Err(format!("{USAGE}; MODEL is one of {}", model_names()));
+        }
+        if flag == "--per-cohort" {
+            if args.per_cohort {
+                return Err("--per-cohort is given twice; give it once".into());
+            }
+            args.per_cohort = true;
+            continue;
         }
         const FLAGS: [&str; 10] = [
             "--model",
@@ -266,6 +284,18 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
     {
         return Err(format!(
             "--calibration-end, --holdout-end and --time-unit need --transactions; {USAGE}"
+        ));
+    }
+    if args.per_cohort && *kind != Kind::Contractual {
+        return Err(format!(
+            "--per-cohort is for sbg (cohort survival counts), not --model {model}"
+        ));
+    }
+    if args.per_cohort && args.params.is_some() {
+        return Err(format!(
+            "--per-cohort fits each cohort, and --params skips the fit: give one of them, not \
+             both (--params {})",
+            value("--params")
         ));
     }
     if args.params.is_some() && args.save.is_some() {

@@ -11,15 +11,23 @@
 //! `H` may be at most [`MAX_HORIZON`] = 100,000 periods, and the file at most
 //! [`MAX_PREDICTION_ROWS`] = 10,000,000 rows (`H` times the number of named cohorts); beyond,
 //! the run stops with exit code 2 and a message naming `--horizon` and its value.
+//!
+//! `--per-cohort` (cohort counts only) also fits each cohort separately
+//! ([`clv::Sbg::fit_per_cohort`]): the JSON gains `"cohorts"` (per cohort `params`,
+//! `std_errors`, `log_likelihood`, `status`) and `"pooled_vs_separate"` (the likelihood-ratio
+//! test, or `null` where there is none), and the predictions hold one block per cohort, unnamed
+//! cohorts named by position, each with that cohort's own curve.
 
 use std::fmt::Write as _;
 
 use clv::data::ContractualData;
-use clv::{FitOptions, Sbg};
-use serde_json::{Value, json};
+use clv::models::sbg::CohortFits;
+use clv::{FitOptions, Model, Sbg};
+use serde_json::{Map, Value, json};
 
+use crate::noncontractual::add_status;
 use crate::source::Source;
-use crate::{Args, Failure, input, write_file};
+use crate::{Args, Failure, input, named, write_file};
 
 /// Longest prediction horizon, in periods.
 pub const MAX_HORIZON: u32 = clv::data::limits::MAX_DURATION;
@@ -34,6 +42,18 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         Some(h) => Some(periods(h)?),
         None => None,
     };
+    let cohorts = match (&data, args.per_cohort) {
+        (ContractualData::Cohorts(c), true) => Some(c),
+        (ContractualData::Lifetimes(_), true) => {
+            return Err(Failure(
+                "--per-cohort needs cohort survival counts (columns period,alive and optionally \
+                 cohort); the input holds individual lifetimes (duration,churned)"
+                    .into(),
+                2,
+            ));
+        }
+        (_, false) => None,
+    };
     let lifetimes = data.to_lifetimes();
     let source = Source::<Sbg>::obtain(
         args,
@@ -41,12 +61,28 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         || (lifetimes.n_customers(), lifetimes.compress().len()),
         options,
     )?;
+    let per_cohort = match cohorts {
+        Some(c) => Some(Sbg::fit_per_cohort(c, options)?),
+        None => None,
+    };
     if let Some(path) = &args.predictions {
         let horizon = match horizon {
             Some(h) => h,
             None => default_horizon(&data)?,
         };
-        let blocks = cohort_names(&data).len().max(1) as u64;
+        // One curve per block: each cohort's own with --per-cohort, else the fit's per name.
+        let curves: Vec<(&str, &Sbg)> = match &per_cohort {
+            Some(fits) => fits
+                .cohorts()
+                .iter()
+                .map(|(n, f)| (n.as_str(), f.model()))
+                .collect(),
+            None => cohort_names(&data)
+                .into_iter()
+                .map(|n| (n, source.model()))
+                .collect(),
+        };
+        let blocks = curves.len().max(1) as u64;
         if u64::from(horizon) * blocks > MAX_PREDICTION_ROWS {
             return Err(Failure(
                 format!(
@@ -57,7 +93,7 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
                 2,
             ));
         }
-        write_file(path, &predictions(source.model(), &data, horizon)?)?;
+        write_file(path, &predictions(source.model(), &curves, horizon)?)?;
     }
     let mut report = source.report(name);
     if source.fitted().is_none() {
@@ -73,8 +109,33 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
                 map.insert("input".into(), json!("lifetimes"));
             }
         }
+        if let Some(fits) = &per_cohort {
+            map.insert("cohorts".into(), cohorts_report(fits));
+            let test = fits.likelihood_ratio_test().ok().map_or(
+                Value::Null,
+                |t| json!({"statistic": t.statistic, "df": t.df, "p_value": t.p_value}),
+            );
+            map.insert("pooled_vs_separate".into(), test);
+        }
     }
     Ok(report)
+}
+
+/// `{name: {"params", "std_errors", "log_likelihood", "status"}}` of the per-cohort fits (and
+/// `"boundary"` for a fit on the boundary, as in the main report).
+fn cohorts_report(fits: &CohortFits) -> Value {
+    let names = Sbg::PARAM_NAMES;
+    let mut map = Map::new();
+    for (name, fit) in fits.cohorts() {
+        let mut entry = json!({
+            "params": named(names, &fit.model().params()),
+            "std_errors": fit.std_errors().map_or(Value::Null, |s| named(names, s)),
+            "log_likelihood": fit.log_likelihood(),
+        });
+        add_status(&mut entry, fit.status());
+        map.insert(name.clone(), entry);
+    }
+    Value::Object(map)
 }
 
 /// `--horizon` as a whole number of periods, at most [`MAX_HORIZON`].
@@ -128,9 +189,32 @@ fn longest_horizon(data: &ContractualData) -> u32 {
     }
 }
 
-/// The predictions CSV (see the module docs).
-fn predictions(model: &Sbg, data: &ContractualData, horizon: u32) -> clv::Result<String> {
-    let names = cohort_names(data);
+/// The predictions CSV (see the module docs): `model`'s curve, or with `curves` one block per
+/// `(cohort, model)`.
+fn predictions(model: &Sbg, curves: &[(&str, &Sbg)], horizon: u32) -> clv::Result<String> {
+    if curves.is_empty() {
+        return Ok(format!(
+            "period,survival,retention_rate\n{}",
+            curve(model, horizon)?
+        ));
+    }
+    let mut out = String::from("cohort,period,survival,retention_rate\n");
+    let mut shared: Option<(&Sbg, String)> = None;
+    for &(name, model) in curves {
+        // Blocks of the same model share their rows.
+        if shared.as_ref().is_none_or(|(m, _)| *m != model) {
+            shared = Some((model, curve(model, horizon)?));
+        }
+        let cell = csv_cell(name);
+        for row in shared.iter().flat_map(|(_, rows)| rows.lines()) {
+            let _ = writeln!(out, "{cell},{row}");
+        }
+    }
+    Ok(out)
+}
+
+/// `period,survival,retention_rate` rows of `model` for periods `1..=horizon`.
+fn curve(model: &Sbg, horizon: u32) -> clv::Result<String> {
     let mut rows = String::with_capacity(48 * horizon as usize);
     for t in 1..=horizon {
         let _ = writeln!(
@@ -140,17 +224,7 @@ fn predictions(model: &Sbg, data: &ContractualData, horizon: u32) -> clv::Result
             model.retention_rate(t)?
         );
     }
-    if names.is_empty() {
-        return Ok(format!("period,survival,retention_rate\n{rows}"));
-    }
-    let mut out = String::from("cohort,period,survival,retention_rate\n");
-    for name in names {
-        let cell = csv_cell(name);
-        for row in rows.lines() {
-            let _ = writeln!(out, "{cell},{row}");
-        }
-    }
-    Ok(out)
+    Ok(rows)
 }
 
 /// A CSV cell, quoted when it holds a comma, quote or line break.

@@ -93,6 +93,52 @@ impl Cohort {
         let t = t as usize;
         (t >= 1 && t < self.alive.len()).then(|| self.alive[t - 1] - self.alive[t])
     }
+
+    /// This cohort alone as weighted, compressed lifetimes (as [`CohortData::to_lifetimes`]
+    /// does for several): one row per period with churners, weighted by their number, and one
+    /// row for the survivors after the horizon.
+    ///
+    /// ```
+    /// use clv::data::Cohort;
+    /// let cohort = Cohort::new(vec![100.0, 60.0, 60.0, 45.0])?;
+    /// let lifetimes = cohort.to_lifetimes();
+    /// assert_eq!(lifetimes.durations(), &[1, 3, 3]);
+    /// assert_eq!(lifetimes.churned(), &[true, false, true]);
+    /// assert_eq!(lifetimes.weights(), &[40.0, 45.0, 15.0]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn to_lifetimes(&self) -> LifetimeData {
+        lifetimes_of(std::slice::from_ref(self))
+    }
+}
+
+/// The lifetimes of `cohorts` (see [`CohortData::to_lifetimes`]): per cohort and period `t`, a
+/// row `(t, churned)` weighted by the number who churned in period `t`, and a row
+/// `(n, still active)` weighted by the survivors; identical rows merged, empty rows dropped.
+fn lifetimes_of(cohorts: &[Cohort]) -> LifetimeData {
+    let (mut d, mut c, mut w) = (Vec::new(), Vec::new(), Vec::new());
+    for cohort in cohorts {
+        for t in 1..=cohort.horizon() {
+            let churned = cohort.churned_in(t).unwrap_or(0.0);
+            if churned > 0.0 {
+                d.push(t);
+                c.push(true);
+                w.push(churned);
+            }
+        }
+        let survivors = cohort.alive[cohort.alive.len() - 1];
+        if survivors > 0.0 {
+            d.push(cohort.horizon());
+            c.push(false);
+            w.push(survivors);
+        }
+    }
+    LifetimeData {
+        duration: d,
+        churned: c,
+        weight: w,
+    }
+    .compress()
 }
 
 /// Checks survival counts (folding `-0` into `0`); `row(t)` is the row number reported for
@@ -205,29 +251,7 @@ impl CohortData {
     /// `(n, still active)` weighted by the survivors; identical rows of different cohorts are
     /// merged and empty rows dropped.
     pub fn to_lifetimes(&self) -> LifetimeData {
-        let (mut d, mut c, mut w) = (Vec::new(), Vec::new(), Vec::new());
-        for cohort in &self.cohorts {
-            for t in 1..=cohort.horizon() {
-                let churned = cohort.churned_in(t).unwrap_or(0.0);
-                if churned > 0.0 {
-                    d.push(t);
-                    c.push(true);
-                    w.push(churned);
-                }
-            }
-            let survivors = cohort.alive[cohort.alive.len() - 1];
-            if survivors > 0.0 {
-                d.push(cohort.horizon());
-                c.push(false);
-                w.push(survivors);
-            }
-        }
-        LifetimeData {
-            duration: d,
-            churned: c,
-            weight: w,
-        }
-        .compress()
+        lifetimes_of(&self.cohorts)
     }
 
     /// Reads a CSV file with a header; see [`CohortData::from_csv_reader`].

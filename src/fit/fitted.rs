@@ -440,17 +440,40 @@ impl<M: Model> Fitted<M> {
                 )));
             }
         }
-        let d = 2.0 * (self.log_likelihood - restricted.log_likelihood);
-        let tolerance = 1e-8 * (1.0 + self.log_likelihood.abs());
+        LikelihoodRatioTest::from_log_likelihoods(
+            self.log_likelihood,
+            restricted.log_likelihood,
+            k - k0,
+        )
+    }
+}
+
+impl LikelihoodRatioTest {
+    /// The test of a restricted model with maximised log-likelihood `ll_restricted` nested in
+    /// one with `ll` and `df` more free parameters: `D = 2 (ll − ll_restricted)` (a negative `D`
+    /// within rounding counts as 0), referred to χ² with `df` degrees of freedom. The callers
+    /// check that both fits converged on the same data.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `df` is 0 or the restricted log-likelihood is the higher
+    /// beyond rounding; [`Error::Numerical`] when the χ² tail cannot be evaluated.
+    pub(crate) fn from_log_likelihoods(ll: f64, ll_restricted: f64, df: usize) -> Result<Self> {
+        if df == 0 {
+            return Err(Error::InvalidInput(
+                "the restricted model has as many parameters as the full one: no degrees of \
+                 freedom to test"
+                    .into(),
+            ));
+        }
+        let d = 2.0 * (ll - ll_restricted);
+        let tolerance = 1e-8 * (1.0 + ll.abs());
         if d < -tolerance {
             return Err(Error::InvalidInput(format!(
-                "the restricted fit has the higher log-likelihood ({} > {}): the models are not \
-                 nested, or this fit missed its maximum",
-                restricted.log_likelihood, self.log_likelihood
+                "the restricted fit has the higher log-likelihood ({ll_restricted} > {ll}): the \
+                 models are not nested, or this fit missed its maximum"
             )));
         }
         let statistic = d.max(0.0);
-        let df = k - k0;
         let p_value = chi_square_sf(statistic, df as f64)?;
         Ok(LikelihoodRatioTest {
             statistic,

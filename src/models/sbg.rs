@@ -76,7 +76,7 @@
 
 use std::fmt;
 
-use crate::data::{CohortData, LifetimeData};
+use crate::data::{Cohort, CohortData, LifetimeData};
 use crate::error::{Error, Result, check_positive};
 use crate::fit::exactly;
 use crate::fit::objective::params;
@@ -85,7 +85,7 @@ use rand::Rng;
 use rand_distr::{Beta, Distribution};
 
 use super::simulation::{Simulate, check_design, dist_err};
-use crate::fit::{Estimable, FitOptions, Fitted, Objective};
+use crate::fit::{Estimable, FitOptions, Fitted, LikelihoodRatioTest, Objective};
 use crate::numerics::finite_or;
 use crate::parallel::sum_rows;
 use crate::special::{
@@ -507,6 +507,159 @@ impl Sbg {
     /// As [`Sbg::fit`].
     pub fn fit_cohorts(data: &CohortData, options: &FitOptions) -> Result<Fitted<Sbg>> {
         Sbg::fit(&data.to_lifetimes(), options)
+    }
+}
+
+/// The sBG fitted to each cohort separately, beside the pooled fit (one `(α, β)` for all), from
+/// [`Sbg::fit_per_cohort`].
+///
+/// Cohorts are keyed by name, in the order of the data; an unnamed cohort is named by its
+/// 1-based position (`"1"`, `"2"`, ...). The separate fits nest the pooled one (`α_c = α`,
+/// `β_c = β` for every cohort), which [`CohortFits::likelihood_ratio_test`] tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CohortFits {
+    cohorts: Vec<(String, Fitted<Sbg>)>,
+    pooled: Fitted<Sbg>,
+}
+
+impl CohortFits {
+    /// The per-cohort fits, `(name, fit)`, in the order of the data.
+    pub fn cohorts(&self) -> &[(String, Fitted<Sbg>)] {
+        &self.cohorts
+    }
+
+    /// The fit of the cohort called `name`, if there is one.
+    pub fn get(&self, name: &str) -> Option<&Fitted<Sbg>> {
+        self.cohorts
+            .iter()
+            .find_map(|(n, f)| (n == name).then_some(f))
+    }
+
+    /// The pooled fit: one `(α, β)` for all cohorts ([`Sbg::fit_cohorts`]).
+    pub fn pooled(&self) -> &Fitted<Sbg> {
+        &self.pooled
+    }
+
+    /// Total log-likelihood of the separate fits, `Σ_c LL_c` (the maximised log-likelihood of
+    /// the model with one `(α, β)` per cohort).
+    pub fn log_likelihood(&self) -> f64 {
+        self.cohorts.iter().map(|(_, f)| f.log_likelihood()).sum()
+    }
+
+    /// Likelihood-ratio test of the pooled model against separate cohorts:
+    /// `D = 2 (Σ_c LL_c − LL_pooled)`, referred to χ² with `2 (C − 1)` degrees of freedom for
+    /// `C` cohorts (the pooled model is the separate one with `α_c = α`, `β_c = β`). A small
+    /// p-value says the cohorts retain differently.
+    ///
+    /// ```
+    /// use clv::{FitOptions, Sbg, data::{Cohort, CohortData}};
+    /// // Fader & Hardie (2007), Regular and High End segments, years 0–7
+    /// let data = CohortData::new(vec![
+    ///     Cohort::new(vec![1000., 631., 468., 382., 326., 289., 262., 241.])?.with_name("regular"),
+    ///     Cohort::new(vec![1000., 869., 743., 653., 593., 551., 517., 491.])?.with_name("high_end"),
+    /// ])?;
+    /// let fits = Sbg::fit_per_cohort(&data, &FitOptions::default())?;
+    /// let test = fits.likelihood_ratio_test()?;
+    /// assert_eq!(test.df, 2);
+    /// assert!(test.p_value < 1e-40); // the segments retain very differently
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the cohort when a cohort's fit did not converge (or when
+    /// the pooled fit did not: a supremum or a search stopped short is not a maximum, and the χ²
+    /// reference does not hold), for a single cohort (no degrees of freedom), or when the
+    /// pooled log-likelihood is the higher beyond rounding (a fit missed its maximum).
+    pub fn likelihood_ratio_test(&self) -> Result<LikelihoodRatioTest> {
+        for (name, fit) in &self.cohorts {
+            if !fit.converged() {
+                return Err(Error::InvalidInput(format!(
+                    "cohort {name:?}: the fit did not converge ({}): no likelihood-ratio test",
+                    fit.status()
+                )));
+            }
+        }
+        if !self.pooled.converged() {
+            return Err(Error::InvalidInput(format!(
+                "the pooled fit did not converge ({}): no likelihood-ratio test",
+                self.pooled.status()
+            )));
+        }
+        if self.cohorts.len() < 2 {
+            return Err(Error::InvalidInput(
+                "a single cohort: separate and pooled fits are the same model, nothing to test"
+                    .into(),
+            ));
+        }
+        let df = Sbg::PARAM_NAMES.len() * (self.cohorts.len() - 1);
+        LikelihoodRatioTest::from_log_likelihoods(
+            self.log_likelihood(),
+            self.pooled.log_likelihood(),
+            df,
+        )
+    }
+}
+
+impl Sbg {
+    /// Fits the model to each cohort separately (one `(α, β)` per cohort, each through
+    /// [`Sbg::fit`] on that cohort's lifetimes, with standard errors at a verified maximum),
+    /// and to all cohorts pooled ([`Sbg::fit_cohorts`]).
+    ///
+    /// Cohorts are keyed by name; an unnamed cohort gets its 1-based position (`"1"`, `"2"`,
+    /// ...). A cohort whose fit ends anywhere but at a verified maximum is kept with its
+    /// [`Fitted::status`].
+    ///
+    /// ```
+    /// use clv::{FitOptions, Sbg, data::{Cohort, CohortData}};
+    /// let data = CohortData::new(vec![
+    ///     Cohort::new(vec![1000., 631., 468., 382., 326., 289., 262., 241.])?.with_name("regular"),
+    ///     Cohort::new(vec![1000., 869., 743., 653., 593., 551., 517., 491.])?.with_name("high_end"),
+    /// ])?;
+    /// let fits = Sbg::fit_per_cohort(&data, &FitOptions::default())?;
+    /// let regular = fits.get("regular").unwrap();
+    /// assert!((regular.model().alpha() - 0.704).abs() < 5e-4); // Fader & Hardie (2007)
+    /// assert!(regular.std_error("alpha").is_some());
+    /// assert!(fits.log_likelihood() > fits.pooled().log_likelihood());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the cohort when its likelihood has no maximum (nobody in
+    /// it churned, or everybody churned in period 1), or when two cohorts have the same name;
+    /// otherwise as [`Sbg::fit`] (errors of a cohort's fit name the cohort).
+    pub fn fit_per_cohort(data: &CohortData, options: &FitOptions) -> Result<CohortFits> {
+        let mut cohorts: Vec<(String, Fitted<Sbg>)> = Vec::with_capacity(data.cohorts().len());
+        for (i, cohort) in data.cohorts().iter().enumerate() {
+            let name = cohort_key(cohort, i);
+            if cohorts.iter().any(|(n, _)| *n == name) {
+                return Err(Error::InvalidInput(format!(
+                    "two cohorts are named {name:?}: per-cohort fits are keyed by name"
+                )));
+            }
+            let fit = Sbg::fit(&cohort.to_lifetimes(), options).map_err(|e| in_cohort(&name, e))?;
+            cohorts.push((name, fit));
+        }
+        let pooled = Sbg::fit_cohorts(data, options)?;
+        Ok(CohortFits { cohorts, pooled })
+    }
+}
+
+/// The key of the `i`-th cohort (0-based): its name, or its 1-based position when unnamed.
+fn cohort_key(cohort: &Cohort, i: usize) -> String {
+    if cohort.name().is_empty() {
+        (i + 1).to_string()
+    } else {
+        cohort.name().to_string()
+    }
+}
+
+/// `e`, from the fit of the cohort `name`, with the cohort named in its message.
+fn in_cohort(name: &str, e: Error) -> Error {
+    match e {
+        Error::InvalidInput(m) => Error::InvalidInput(format!("cohort {name:?}: {m}")),
+        Error::NotConverged(m) => Error::NotConverged(format!("cohort {name:?}: {m}")),
+        Error::Numerical(m) => Error::Numerical(format!("cohort {name:?}: {m}")),
+        other => other,
     }
 }
 
