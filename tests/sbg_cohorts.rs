@@ -51,8 +51,9 @@ fn segments_csv() -> String {
 }
 
 /// The MLEs by mpmath (30 digits: the sBG log-likelihood summed over the segments' counts,
-/// maximised by `findroot` on its gradient in log-parameters from a scipy Nelder–Mead start):
-/// per segment `(α, β, LL)`, and the pooled fit of both.
+/// maximised by `findroot` on its gradient in log-parameters from a scipy Nelder–Mead start;
+/// `scripts/sbg_cohorts_reference.py` prints these constants): per segment `(α, β, LL)`, and
+/// the pooled fit of both.
 const MPMATH_REGULAR: (f64, f64, f64) = (0.704077298473516, 1.18204302620948, -1680.26518846329);
 const MPMATH_HIGH_END: (f64, f64, f64) = (0.668088351106446, 3.80609496405827, -1611.15814739116);
 const MPMATH_POOLED: (f64, f64, f64) = (0.580739773324877, 1.67855413646009, -3393.40172481883);

@@ -26,7 +26,7 @@ pub use bg_nbd::BgNbd;
 pub use gamma_gamma::GammaGamma;
 pub use mbg_nbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
-pub use sbg::Sbg;
+pub use sbg::{CohortFits, Sbg};
 pub use simulation::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated};
 pub use spend::SpendModel;
 pub use transaction::TransactionModel;
