@@ -647,6 +647,83 @@ impl Family {
     }
 }
 
+impl Family {
+    /// `1 − P(alive | x, t_x, T) = 1 / (1 + e^−lod)`, with its digits when it is small.
+    fn probability_dead(&self, customer: &Customer) -> f64 {
+        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
+        let n = self.chances(x);
+        sigmoid(log_odds_dead(
+            self.r, self.alpha, self.a, self.b, n, x, t_x, t,
+        ))
+    }
+
+    /// What a customer alive at `T` continues as: a BG/NBD customer (from `T` on, death comes
+    /// only after purchases, for both members of the family) with the posterior parameters
+    /// `(r+x, α+T, a, b+n)`.
+    fn alive_posterior(&self, customer: &Customer) -> Family {
+        let x = customer.frequency();
+        Family {
+            r: self.r + x,
+            alpha: self.alpha + customer.age(),
+            a: self.a,
+            b: self.b + self.chances(x),
+            dropout: Dropout::AfterRepeatPurchases,
+            name: self.name,
+        }
+    }
+
+    /// `P(Y(t) = k | x, t_x, T) = P(alive) · P_post(X(t) = k) + 1{k=0} (1 − P(alive))`, with
+    /// `P_post` FHL eq. 8 at the posterior parameters (see the module docs).
+    pub(super) fn conditional_probability_of_transactions(
+        &self,
+        customer: &Customer,
+        k: u32,
+        t: f64,
+    ) -> Result<f64> {
+        check_non_negative("t", t)?;
+        let p_alive = self.probability_alive(customer);
+        let alive = if p_alive == 0.0 {
+            0.0
+        } else {
+            self.alive_posterior(customer)
+                .probability_of_transactions(k, t)?
+        };
+        let dead = if k == 0 {
+            self.probability_dead(customer)
+        } else {
+            0.0
+        };
+        Ok((p_alive * alive + dead).clamp(0.0, 1.0))
+    }
+
+    /// `P(alive at T + t | x, t_x, T) = P(alive) · E_p[(1 + pτ)^−(r+x)]`, `τ = t/(α+T)`,
+    /// `p ~ Beta(a, b+n)` (see the module docs).
+    pub(super) fn probability_alive_at(&self, customer: &Customer, t: f64) -> Result<f64> {
+        check_non_negative("t", t)?;
+        let p_alive = self.probability_alive(customer);
+        if t == 0.0 || p_alive == 0.0 {
+            return Ok(p_alive);
+        }
+        let x = customer.frequency();
+        let (k, tau) = (self.r + x, t / (self.alpha + customer.age()));
+        let survive = if k * tau < 1e-17 {
+            // 1 − kτ E[p] + …: 1 to the last bit.
+            1.0
+        } else {
+            let f = |p: f64, _q: f64| (-k * (p * tau).ln_1p()).exp();
+            let b = self.b + self.chances(x);
+            beta_expectation(self.a, b, f, 1.0, &[1.0 / tau, 1.0 / (k * tau)]).ok_or_else(|| {
+                Error::Numerical(format!(
+                    "{}: P(alive at T + t) did not evaluate for x = {x}, T = {}, t = {t}",
+                    self.name,
+                    customer.age()
+                ))
+            })?
+        };
+        Ok((p_alive * survive).clamp(0.0, p_alive))
+    }
+}
+
 /// `(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)]`, where it is reliable:
 /// parameters in the range where the ₂F₁ is validated against mpmath (`scripts/special_vectors.py`),
 /// `z < 0.99`, `a` not within 10⁻³ of 1 and at most a factor 8 of cancellation in the bracket.
@@ -683,6 +760,23 @@ impl TransactionModel for BgNbd {
 
     fn probability_alive(&self, customer: &Customer) -> f64 {
         self.family().probability_alive(customer)
+    }
+
+    /// `P(alive) · P(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x)`, plus
+    /// `1 − P(alive)` at `n = 0` (see the module docs).
+    fn conditional_probability_of_transactions(
+        &self,
+        customer: &Customer,
+        n: u32,
+        t: f64,
+    ) -> Result<f64> {
+        self.family()
+            .conditional_probability_of_transactions(customer, n, t)
+    }
+
+    /// `P(alive) · E_p[(1 + pt/(α+T))^−(r+x)]`, `p ~ Beta(a, b+x)` (see the module docs).
+    fn probability_alive_at(&self, customer: &Customer, t: f64) -> Result<f64> {
+        self.family().probability_alive_at(customer, t)
     }
 
     /// Exact DERT: `P(alive) · E[λ/(λp + δ)]` over the posterior of a live customer,

@@ -298,6 +298,23 @@ impl TransactionModel for MbgNbd {
         self.family().probability_alive(customer)
     }
 
+    /// `P(alive) · P_BG/NBD(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x+1)`, plus
+    /// `1 − P(alive)` at `n = 0` (see the module docs).
+    fn conditional_probability_of_transactions(
+        &self,
+        customer: &Customer,
+        n: u32,
+        t: f64,
+    ) -> Result<f64> {
+        self.family()
+            .conditional_probability_of_transactions(customer, n, t)
+    }
+
+    /// `P(alive) · E_p[(1 + pt/(α+T))^−(r+x)]`, `p ~ Beta(a, b+x+1)` (see the module docs).
+    fn probability_alive_at(&self, customer: &Customer, t: f64) -> Result<f64> {
+        self.family().probability_alive_at(customer, t)
+    }
+
     /// Exact DERT: `P(alive) · E[λ/(λp + δ)]` over the posterior of a live customer,
     /// `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x+1)` (as the BG/NBD's, with `b + 1`).
     fn discounted_expected_residual_transactions(
