@@ -355,3 +355,108 @@ fn tables_are_the_pmf() {
         }
     }
 }
+
+/// Every row of `tests/data/prediction_vectors.csv` (`scripts/prediction_vectors.py`: mpmath,
+/// accepted where two precisions agree to 1e-25) to 1e-10 relative; the worst error per model
+/// and quantity is printed.
+#[test]
+fn predictions_match_mpmath() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/prediction_vectors.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut worst: std::collections::BTreeMap<(String, String), (f64, usize)> =
+        std::collections::BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (model, kind) = (f[0], f[1]);
+        let v: Vec<f64> = f[2..10].iter().map(|s| s.parse().unwrap()).collect();
+        let n: u32 = f[10].parse().unwrap();
+        let want: f64 = f[11].parse().unwrap();
+        let [p1, p2, p3, p4, x, t_x, big_t, t] = v[..] else {
+            unreachable!()
+        };
+        let got = if model == "bgbb" {
+            let m = BgBb::new(p1, p2, p3, p4).unwrap();
+            let (x, t_x, nn, h) = (x as u32, t_x as u32, big_t as u32, t as u32);
+            match kind {
+                "cpmf" => m.conditional_probability_of_transactions(x, t_x, nn, n, h),
+                _ => m.probability_alive_in(x, t_x, nn, h),
+            }
+        } else {
+            let c = Customer::new(x, t_x, big_t).unwrap();
+            let eval = |m: &dyn Fn(u32, f64) -> clv::Result<f64>,
+                        a: &dyn Fn(f64) -> clv::Result<f64>| match kind {
+                "cpmf" => m(n, t),
+                _ => a(t),
+            };
+            match model {
+                "bgnbd" => {
+                    let m = BgNbd::new(p1, p2, p3, p4).unwrap();
+                    eval(
+                        &|n, t| m.conditional_probability_of_transactions(&c, n, t),
+                        &|t| m.probability_alive_at(&c, t),
+                    )
+                }
+                "mbgnbd" => {
+                    let m = MbgNbd::new(p1, p2, p3, p4).unwrap();
+                    eval(
+                        &|n, t| m.conditional_probability_of_transactions(&c, n, t),
+                        &|t| m.probability_alive_at(&c, t),
+                    )
+                }
+                _ => {
+                    let m = ParetoNbd::new(p1, p2, p3, p4).unwrap();
+                    eval(
+                        &|n, t| {
+                            TransactionModel::conditional_probability_of_transactions(&m, &c, n, t)
+                        },
+                        &|t| TransactionModel::probability_alive_at(&m, &c, t),
+                    )
+                }
+            }
+        };
+        let got = got.unwrap_or_else(|e| panic!("{line}: {e}"));
+        // Relative error; values below 1e-300 (subnormal territory) on an absolute scale.
+        let err = (got - want).abs() / want.abs().max(1e-300);
+        let entry = worst.entry((model.into(), kind.into())).or_insert((0.0, 0));
+        entry.0 = entry.0.max(err);
+        entry.1 += 1;
+        assert!(err < 1e-10, "{line}: got {got:e}, relative error {err:e}");
+    }
+    for ((model, kind), (err, rows)) in &worst {
+        println!("{model:10} {kind:9} {rows:4} rows, worst relative error {err:.2e}");
+    }
+    assert!(
+        worst.len() == 8,
+        "every model and quantity has vectors: {worst:?}"
+    );
+}
+
+/// Where `(1 + pτ)^−(r+x)` underflows over the bulk of the Beta mass (`r = 10⁸`), the survival
+/// factor is carried by tiny `p`: with `p ~ Beta(1, 1)`, `∫_0^1 (1 + pτ)^−k dp =
+/// (1 − (1+τ)^(1−k)) / (τ (k−1))`; with `p ~ Beta(1, ½)` (`b < 1`, `x = 0`) against a fine
+/// midpoint sum in `s = 1 − √(1−p)` (where the density is flat).
+#[test]
+fn probability_alive_at_when_survival_lies_in_the_far_tail_of_p() {
+    let k = 1e8;
+    let m = BgNbd::new(k, 1.0, 1.0, 1.0).unwrap();
+    let c = Customer::new(0.0, 0.0, 1.0).unwrap();
+    let got = m.probability_alive_at(&c, 1.0).unwrap();
+    let want = 2.0 / (k - 1.0);
+    assert!((got - want).abs() < 1e-10 * want, "{got:e} vs {want:e}");
+    let m = BgNbd::new(1e4, 1.0, 1.0, 0.5).unwrap();
+    let got = m.probability_alive_at(&c, 1.0).unwrap();
+    // p = 1 − (1−s)², density of s uniform on (0, 1); the integrand e^(−k ln(1 + p/2)) is
+    // concentrated at s ~ 1/k: a sum over s in log spacing.
+    let (mut sum, steps) = (0.0, 200_000);
+    let (lo, hi) = ((1e-12f64).ln(), 0.0f64);
+    let h = (hi - lo) / f64::from(steps);
+    for i in 0..steps {
+        let s = (lo + (f64::from(i) + 0.5) * h).exp();
+        let p = s * (2.0 - s);
+        sum += s * h * (-1e4 * (0.5 * p).ln_1p()).exp();
+    }
+    assert!((got - sum).abs() < 1e-8 * sum, "{got:e} vs {sum:e}");
+}

@@ -41,6 +41,15 @@
 //! DERT(d | x, t_x, n)         = P(alive at n | ·) · (α+x)/(α+β+n)
 //!                               · Σ_{s≥1} (δ+n)ₛ/(γ+δ+n)ₛ (1+d)^−s                  (FHS eq. 14)
 //! ```
+//! A customer alive at `n` continues as a new customer with the posterior parameters
+//! `(α+x, β+n−x, γ, δ+n)` (FHS eq. 16), so
+//! ```text
+//! P(Y(n*) = k | x, t_x, n)    = P(alive at n | ·) · P'(X(n*) = k) + 1{k=0} (1 − P(alive at n | ·))
+//! ```
+//! with `P'` eq. 6 at the posterior parameters and `1 − P(alive)` the dropout terms of `L`
+//! over `L`; the path of `P(alive at m)` through a history (`m = 1..n`) adds one dropout term
+//! to the likelihood per opportunity without a transaction.
+//!
 //! The products are those of the paper rearranged (its `δ/(γ−1)` and bracket have the same sign;
 //! they are evaluated as one `expm1`). The DERT sum is
 //! `(1+d)^−1 · (δ+n)/(γ+δ+n) · ₂F₁(1, δ+n+1; γ+δ+n+1; 1/(1+d))`, the paper's closed form, and

@@ -104,6 +104,33 @@
 //!   `1 − Σ_{j<n} NB(j)` from `NB(0) = exp(−r ln(1+t/α))` and the exact ratios `(r+j)z/(j+1)` —
 //!   the continued fraction there would run in `1 − z = α/(α+t)`, which, rounded near 1
 //!   (`r ≈ α ≫ t`, the Poisson limit), no longer knows `t/(α+t)` to better than 1e-8.
+//! * `P(Y(t) = n | x, t_x, T)`, the conditional PMF of the count in `(T, T + t]`. Derivation:
+//!   given `(λ, p)` and alive at `T`, the future is the BG/NBD process restarted at `T` —
+//!   purchases form a Poisson process of rate `λ` (memoryless, so the time since `t_x` does not
+//!   matter) and the customer dies after each with probability `p`, never at `T` itself (the
+//!   chances at time 0 and at past purchases are spent). Given alive at `T` the history enters
+//!   only through the posterior `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x)` (the likelihood of
+//!   "alive at `T`" is `(1−p)ˣ λˣ e^(−λT)`), independent. So
+//!   `P(Y(t) = n | alive) = P(X(t) = n)` of a new customer with parameters `(r+x, α+T, a, b+x)`
+//!   (FHL eq. 8, as above), and a customer dead at `T` makes no purchase:
+//!   ```text
+//!   P(Y(t) = n | x, t_x, T) = P(alive) · P(X(t) = n; r+x, α+T, a, b+x) + 1{n=0} (1 − P(alive))
+//!   ```
+//!   with `1 − P(alive) = 1/(1 + e^−lod)` (its digits kept when it is small). It sums to 1 and
+//!   its mean is `E[Y(t) | x, t_x, T]` (both checked in `tests/predictions.rs`, with a
+//!   simulation of the customers' futures from the posterior, and against mpmath by
+//!   `scripts/prediction_vectors.py`).
+//! * `P(alive at T + t | x, t_x, T)`. A customer alive at `T` with `(λ, p)` dies only at a
+//!   purchase: with `N ~ Poisson(λt)` purchases in `(T, T+t]`, each survived with probability
+//!   `1 − p`, `P(alive at T+t | λ, p, alive at T) = E[(1−p)^N] = e^(−λpt)`. Over the posterior,
+//!   `E_λ[e^(−λpt)] = (1 + pτ)^−(r+x)`, `τ = t/(α+T)`, so
+//!   ```text
+//!   P(alive at T + t) = P(alive) · E_p[(1 + pτ)^−(r+x)] = P(alive) · ₂F₁(r+x, a; a+b+x; −τ)
+//!   ```
+//!   `p ~ Beta(a, b+x)`; the expectation is the logit integral over `p` below (its integrand
+//!   is non-increasing in `p`, 1 at `p = 0`). It is `P(alive)` at `t = 0`, non-increasing in
+//!   `t`, and `E[Y(t) | alive]` is its integral: `d/dt E[Y(t) | alive] = E_p[(r+x)/(α+T) ·
+//!   (1+pτ)^−(r+x+1)]` (the purchase rate of the survivors).
 //!
 //! ## The expectation over p ~ Beta(a, b), for any a, b > 0
 //! In `u = ln(p/(1−p))` the weight `pᵃ (1−p)ᵇ / B(a, b)` is log-concave with mode `u₀ = ln(a/b)`
@@ -160,6 +187,7 @@ use crate::special::{
     digamma_difference, hyp2f1_minus_one, laplace_power, ln_beta_ratio, ln_binomial_density,
     ln_gamma_ratio_scaled, nb_tail, sigmoid, softplus,
 };
+use statrs::function::gamma::ln_gamma;
 
 /// BG/NBD parameters: purchase-rate heterogeneity `Gamma(r, α)`, dropout heterogeneity `Beta(a, b)`.
 ///
@@ -712,16 +740,64 @@ impl Family {
         } else {
             let f = |p: f64, _q: f64| (-k * (p * tau).ln_1p()).exp();
             let b = self.b + self.chances(x);
-            beta_expectation(self.a, b, f, 1.0, &[1.0 / tau, 1.0 / (k * tau)]).ok_or_else(|| {
-                Error::Numerical(format!(
-                    "{}: P(alive at T + t) did not evaluate for x = {x}, T = {}, t = {t}",
-                    self.name,
-                    customer.age()
-                ))
-            })?
+            beta_expectation(self.a, b, f, 1.0, &[1.0 / tau, 1.0 / (k * tau)])
+                .or_else(|| survival_in_log_p(self.a, b, k, tau))
+                .ok_or_else(|| {
+                    Error::Numerical(format!(
+                        "{}: P(alive at T + t) did not evaluate for x = {x}, T = {}, t = {t}",
+                        self.name,
+                        customer.age()
+                    ))
+                })?
         };
         Ok((p_alive * survive).clamp(0.0, p_alive))
     }
+}
+
+/// `E_p[(1 + pτ)^−k]`, `p ~ Beta(a, b)`, where the factor underflows over the bulk of the Beta
+/// mass (`k ln(1 + pτ)` in the hundreds there: the mass of the product lies far in the left
+/// tail of `p`, which the logit integral of [`beta_expectation`] does not reach). As
+/// `(I₁ + I₂)/B(a, b)`: `I₁ = ∫_{p ≤ ½} pᵃ (1−p)^(b−1) (1 + pτ)^−k d(ln p)`, whose logarithm is
+/// concave in `ln p` when `b ≥ 1` (within 2 of concave on `p ≤ ½` otherwise), by
+/// [`log_concave_integral`]; `I₂` over `q = 1 − p ≤ ½` after `q = s^(1/b)` (which removes the
+/// singularity of `q^(b−1)`), by adaptive Gauss–Kronrod. `None` if it does not evaluate; 0 where
+/// the value underflows.
+fn survival_in_log_p(a: f64, b: f64, k: f64, tau: f64) -> Option<f64> {
+    use crate::numerics::log_concave::{LOG_WINDOW, log_concave_integral};
+    let phi = |rho: f64| {
+        let p = rho.exp();
+        a * rho + (b - 1.0) * (-p).ln_1p() - k * (tau * p).ln_1p()
+    };
+    let dphi = |rho: f64| {
+        let p = rho.exp();
+        a - (b - 1.0) * p / (1.0 - p) - k * tau * p / (1.0 + tau * p)
+    };
+    let hi = -std::f64::consts::LN_2;
+    let lo = hi.min(-(k * tau).ln()) - 4.0 * LOG_WINDOW / a.min(1.0);
+    let (ln_i1, _) =
+        log_concave_integral::<0>(phi, |x, y| phi(x) - phi(y), dphi, lo, hi, None, None);
+    // I₂ = (1/b) ∫_0^(2^−b) (1−q)^(a−1) (1 + τ(1−q))^−k ds, q = s^(1/b), scaled by its value
+    // at q = ½.
+    let psi = |q: f64| (a - 1.0) * (-q).ln_1p() - k * (tau * (1.0 - q)).ln_1p();
+    let top = psi(0.5).max(psi(0.0));
+    let (i2, _) = crate::numerics::quadrature::integrate(
+        |s: f64| (psi(s.powf(1.0 / b)) - top).exp(),
+        0.0,
+        (-b * std::f64::consts::LN_2).exp(),
+        1e-13,
+        0.0,
+        200,
+    );
+    let ln_i2 = i2.ln() + top - b.ln();
+    let (m, other) = if ln_i1 >= ln_i2 {
+        (ln_i1, ln_i2)
+    } else {
+        (ln_i2, ln_i1)
+    };
+    let ln_beta = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
+    // A logarithm below −745 is a value that underflows: 0 (not a failure).
+    let ln_v = m + (other - m).exp().ln_1p() - ln_beta;
+    (ln_v.is_finite() || ln_v == f64::NEG_INFINITY).then(|| ln_v.exp().min(1.0))
 }
 
 /// `(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)]`, where it is reliable:
