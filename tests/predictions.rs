@@ -184,6 +184,11 @@ fn simulate_family<M: TransactionModel>(name: &str, m: &M, params: [f64; 4], ext
                  {err}, model {model}"
             );
         }
+        println!(
+            "{name} (x={x}, t_x={t_x}, T={big_t}), t={t}: P(Y = 0) simulated {:.5} ± {:.5}",
+            counts[0] / w_total,
+            se(counts[0], counts_sq[0], counts_vw[0]).1
+        );
         let (freq, err) = se(alive_end, alive_end_sq, alive_end_vw);
         let model = m.probability_alive_at(&c, t).unwrap();
         assert!(

@@ -48,6 +48,17 @@ pub trait TransactionModel {
     /// a customer alive at `T` with the posterior of its parameters, plus `1 − P(alive at T)`
     /// at `n = 0`. Each model's module docs give its form.
     ///
+    /// ```
+    /// use clv::{Customer, MbgNbd, TransactionModel};
+    /// let model = MbgNbd::new(0.5248, 6.1830, 0.8914, 1.6140)?;
+    /// let c = Customer::new(2.0, 30.43, 38.86)?;
+    /// let total: f64 = (0..100)
+    ///     .map(|n| model.conditional_probability_of_transactions(&c, n, 39.0))
+    ///     .sum::<clv::Result<f64>>()?;
+    /// assert!((total - 1.0).abs() < 1e-12);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`crate::Error::InvalidParameter`] when `t` is negative or not finite;
     /// [`crate::Error::Numerical`] when the value does not evaluate.
@@ -61,6 +72,16 @@ pub trait TransactionModel {
     /// Probability that a customer with history `(x, t_x, T)` is still alive at `T + t`,
     /// `P(alive at T + t | x, t_x, T)`; equal to
     /// [`TransactionModel::probability_alive`] at `t = 0` and non-increasing in `t`.
+    ///
+    /// ```
+    /// use clv::{BgNbd, Customer, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let c = Customer::new(2.0, 30.43, 38.86)?;
+    /// let now = model.probability_alive(&c);
+    /// assert_eq!(model.probability_alive_at(&c, 0.0)?, now);
+    /// assert!(model.probability_alive_at(&c, 52.0)? < now);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`crate::Error::InvalidParameter`] when `t` is negative or not finite;
@@ -79,10 +100,10 @@ pub trait TransactionModel {
     /// use clv::{BgNbd, TransactionModel};
     /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
     /// let path = model.probability_alive_path(&[3.0, 5.0, 9.0], &[4.0, 8.0, 9.0, 20.0])?;
-    /// // 1 while no repeat purchase (a BG/NBD customer dies only at purchases), 1 at a
-    /// // purchase, falling while the customer stays away
+    /// // 1 before any repeat purchase (a BG/NBD customer dies only after purchases), up at
+    /// // a purchase, falling while the customer stays away
     /// assert_eq!(path[0], 1.0);
-    /// assert!(path[1] < 1.0 && path[2] == 1.0 && path[3] < path[2]);
+    /// assert!(path[1] < path[2] && path[3] < path[2]);
     /// # Ok::<(), clv::Error>(())
     /// ```
     ///
