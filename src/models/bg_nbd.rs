@@ -758,12 +758,11 @@ impl Family {
 /// mass (`k ln(1 + pτ)` in the hundreds there: the mass of the product lies far in the left
 /// tail of `p`, which the logit integral of [`beta_expectation`] does not reach). As
 /// `(I₁ + I₂)/B(a, b)`: `I₁ = ∫_{p ≤ ½} pᵃ (1−p)^(b−1) (1 + pτ)^−k d(ln p)`, whose logarithm is
-/// concave in `ln p` when `b ≥ 1` (within 2 of concave on `p ≤ ½` otherwise), by
-/// [`log_concave_integral`]; `I₂` over `q = 1 − p ≤ ½` after `q = s^(1/b)` (which removes the
+/// concave in `ln p` when `b ≥ 1` (within 2 of concave on `p ≤ ½` otherwise), by adaptive
+/// Gauss–Kronrod on pieces split at its mode and at the bends of the factor; `I₂` over `q = 1 − p ≤ ½` after `q = s^(1/b)` (which removes the
 /// singularity of `q^(b−1)`), by adaptive Gauss–Kronrod. `None` if it does not evaluate; 0 where
 /// the value underflows.
 fn survival_in_log_p(a: f64, b: f64, k: f64, tau: f64) -> Option<f64> {
-    use crate::numerics::log_concave::{LOG_WINDOW, log_concave_integral};
     let phi = |rho: f64| {
         let p = rho.exp();
         a * rho + (b - 1.0) * (-p).ln_1p() - k * (tau * p).ln_1p()
@@ -773,30 +772,100 @@ fn survival_in_log_p(a: f64, b: f64, k: f64, tau: f64) -> Option<f64> {
         a - (b - 1.0) * p / (1.0 - p) - k * tau * p / (1.0 + tau * p)
     };
     let hi = -std::f64::consts::LN_2;
-    let lo = hi.min(-(k * tau).ln()) - 4.0 * LOG_WINDOW / a.min(1.0);
-    let (ln_i1, _) =
-        log_concave_integral::<0>(phi, |x, y| phi(x) - phi(y), dphi, lo, hi, None, None);
+    // φ rises with slope at most `a` towards −∞: 60/a below the mode it is e^−60 of its top.
+    let start = hi.min(-(k * tau).ln());
+    let mode = if dphi(hi) >= 0.0 {
+        hi
+    } else {
+        // dφ > 0 far to the left (slope a); bisection for the sign change.
+        let (mut l, mut r) = (start - 60.0 / a.min(1.0), hi);
+        for _ in 0..200 {
+            let mid = 0.5 * (l + r);
+            if mid <= l || mid >= r {
+                break;
+            }
+            if dphi(mid) > 0.0 {
+                l = mid;
+            } else {
+                r = mid;
+            }
+        }
+        0.5 * (l + r)
+    };
+    let top = phi(mode);
+    let lo = mode.min(start) - 60.0 / a.min(1.0);
+    // Pieces split at the mode and where the factor changes regime (`kτp = 1`, `τp = 1`), so
+    // that a long, nearly exponential tail (`a` small) and the bend of the factor lie on
+    // separate pieces; each by adaptive Gauss–Kronrod, scaled by the top.
+    let mut cuts = vec![lo, hi];
+    cuts.extend(
+        [mode, -(k * tau).ln(), -tau.ln()]
+            .into_iter()
+            .filter(|&c| c > lo && c < hi),
+    );
+    cuts.sort_by(f64::total_cmp);
+    let i1: f64 = cuts
+        .windows(2)
+        .map(|w| {
+            crate::numerics::quadrature::integrate(
+                |rho: f64| (phi(rho) - top).exp(),
+                w[0],
+                w[1],
+                1e-13,
+                0.0,
+                200,
+            )
+            .0
+        })
+        .sum();
+    let ln_i1 = i1.ln() + top;
     // I₂ = (1/b) ∫_0^(2^−b) (1−q)^(a−1) (1 + τ(1−q))^−k ds, q = s^(1/b), scaled by its value
     // at q = ½.
     let psi = |q: f64| (a - 1.0) * (-q).ln_1p() - k * (tau * (1.0 - q)).ln_1p();
-    let top = psi(0.5).max(psi(0.0));
-    let (i2, _) = crate::numerics::quadrature::integrate(
-        |s: f64| (psi(s.powf(1.0 / b)) - top).exp(),
-        0.0,
-        (-b * std::f64::consts::LN_2).exp(),
-        1e-13,
-        0.0,
-        200,
-    );
-    let ln_i2 = i2.ln() + top - b.ln();
+    let top2 = psi(0.5).max(psi(0.0));
+    let s_max = (-b * std::f64::consts::LN_2).exp();
+    let ln_i2 = if s_max > 0.0 {
+        let (i2, _) = crate::numerics::quadrature::integrate(
+            |s: f64| (psi(s.powf(1.0 / b)) - top2).exp(),
+            0.0,
+            s_max,
+            1e-13,
+            0.0,
+            200,
+        );
+        i2.ln() + top2 - b.ln()
+    } else {
+        f64::NEG_INFINITY
+    };
     let (m, other) = if ln_i1 >= ln_i2 {
         (ln_i1, ln_i2)
     } else {
         (ln_i2, ln_i1)
     };
-    let ln_beta = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
+    // ln B(a, b) by Stirling's series without large cancelling terms.
+    let c = crate::numerics::special::stirling_remainder;
+    let ab = a + b;
+    // ln(u/(a+b)) of each shape, from whichever form is not rounded near 1.
+    let ln_share = |u: f64, other: f64| {
+        if u <= other {
+            (u / ab).ln()
+        } else {
+            (-other / ab).ln_1p()
+        }
+    };
+    let ln_beta = 0.5 * (2.0 * std::f64::consts::PI).ln()
+        + (a - 0.5) * ln_share(a, b)
+        + (b - 0.5) * ln_share(b, a)
+        - 0.5 * ab.ln()
+        + c(a)
+        + c(b)
+        - c(ab);
     // A logarithm below −745 is a value that underflows: 0 (not a failure).
-    let ln_v = m + (other - m).exp().ln_1p() - ln_beta;
+    let ln_v = if m == f64::NEG_INFINITY {
+        m
+    } else {
+        m + (other - m).exp().ln_1p() - ln_beta
+    };
     (ln_v.is_finite() || ln_v == f64::NEG_INFINITY).then(|| ln_v.exp().min(1.0))
 }
 
