@@ -187,7 +187,6 @@ use crate::special::{
     digamma_difference, hyp2f1_minus_one, laplace_power, ln_beta_ratio, ln_binomial_density,
     ln_gamma_ratio_scaled, nb_tail, sigmoid, softplus,
 };
-use statrs::function::gamma::ln_gamma;
 
 /// BG/NBD parameters: purchase-rate heterogeneity `Gamma(r, α)`, dropout heterogeneity `Beta(a, b)`.
 ///
