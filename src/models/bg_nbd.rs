@@ -776,20 +776,8 @@ fn survival_in_log_p(a: f64, b: f64, k: f64, tau: f64) -> Option<f64> {
     let mode = if dphi(hi) >= 0.0 {
         hi
     } else {
-        // dφ > 0 far to the left (slope a); bisection for the sign change.
-        let (mut l, mut r) = (start - 60.0 / a.min(1.0), hi);
-        for _ in 0..200 {
-            let mid = 0.5 * (l + r);
-            if mid <= l || mid >= r {
-                break;
-            }
-            if dphi(mid) > 0.0 {
-                l = mid;
-            } else {
-                r = mid;
-            }
-        }
-        0.5 * (l + r)
+        // dφ > 0 far to the left (slope a): the sign change, to the last bit.
+        crate::numerics::bisect_sign_change(dphi, start - 60.0 / a.min(1.0), hi, 0.0)
     };
     let top = phi(mode);
     let lo = mode.min(start) - 60.0 / a.min(1.0);
