@@ -272,7 +272,7 @@ pub(crate) fn probability_table(
     horizons: &[f64],
     f: impl Fn(u32, f64) -> Result<f64>,
 ) -> Result<Array2<f64>> {
-    let columns = max_n as usize + 1;
+    let columns = (max_n as usize).saturating_add(1);
     let cells = horizons.len().saturating_mul(columns);
     if cells > MAX_TABLE_CELLS {
         return Err(Error::InvalidInput(format!(
