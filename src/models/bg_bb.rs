@@ -41,6 +41,15 @@
 //! DERT(d | x, t_x, n)         = P(alive at n | ·) · (α+x)/(α+β+n)
 //!                               · Σ_{s≥1} (δ+n)ₛ/(γ+δ+n)ₛ (1+d)^−s                  (FHS eq. 14)
 //! ```
+//! A customer alive at `n` continues as a new customer with the posterior parameters
+//! `(α+x, β+n−x, γ, δ+n)` (FHS eq. 16), so
+//! ```text
+//! P(Y(n*) = k | x, t_x, n)    = P(alive at n | ·) · P'(X(n*) = k) + 1{k=0} (1 − P(alive at n | ·))
+//! ```
+//! with `P'` eq. 6 at the posterior parameters and `1 − P(alive)` the dropout terms of `L`
+//! over `L`; the path of `P(alive at m)` through a history (`m = 1..n`) adds one dropout term
+//! to the likelihood per opportunity without a transaction.
+//!
 //! The products are those of the paper rearranged (its `δ/(γ−1)` and bracket have the same sign;
 //! they are evaluated as one `expm1`). The DERT sum is
 //! `(1+d)^−1 · (δ+n)/(γ+δ+n) · ₂F₁(1, δ+n+1; γ+δ+n+1; 1/(1+d))`, the paper's closed form, and
@@ -473,6 +482,157 @@ impl BgBb {
         let h = history(x, t_x, n)?;
         let survive = ln_pochhammer_ratio(self.delta + h.n, self.gamma, f64::from(m));
         Ok((self.ln_alive(h) + survive).exp().min(1.0))
+    }
+
+    /// `ln(1 − P(alive at n | x, t_x, n))`: the dropout terms over the likelihood (−∞ when
+    /// `t_x = n`), with its digits when it is small.
+    fn ln_dead(&self, h: History) -> f64 {
+        let p = self.p();
+        let mut dropped = LogSum::new();
+        let mut i = 0.0;
+        while h.t_x + i < h.n {
+            dropped.add(term(p, h.x, h.t_x - h.x + i, 1.0, h.t_x + i, false).0, None);
+            i += 1.0;
+        }
+        let (ll, _, _) = row_likelihood(p, h, false);
+        (dropped.ln() - ll).min(0.0)
+    }
+
+    /// Probability that a customer with history `(x, t_x, n)` transacts at exactly `k` of the
+    /// next `n_star` opportunities (`n+1..=n+n*`), `P(Y(n*) = k | x, t_x, n)` (FHS 2010, eq. 16):
+    /// `P(alive at n)` times `P(X(n*) = k)` of a new customer with the posterior parameters
+    /// `(α+x, β+n−x, γ, δ+n)`, plus `1 − P(alive at n)` at `k = 0`. Sums `n* − k + 1` terms.
+    ///
+    /// ```
+    /// let model = clv::BgBb::new(1.204, 0.750, 0.657, 2.783)?;
+    /// let total: f64 = (0..=5)
+    ///     .map(|k| model.conditional_probability_of_transactions(3, 5, 6, k, 5).unwrap())
+    ///     .sum();
+    /// assert!((total - 1.0).abs() < 1e-14);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`BgBb::log_likelihood`]; [`Error::InvalidParameter`] for
+    /// `n_star > BgBb::MAX_OPPORTUNITIES`.
+    pub fn conditional_probability_of_transactions(
+        &self,
+        x: u32,
+        t_x: u32,
+        n: u32,
+        k: u32,
+        n_star: u32,
+    ) -> Result<f64> {
+        let h = history(x, t_x, n)?;
+        check_opportunities("n_star", n_star)?;
+        self.conditional_pmf(h, k, n_star)
+    }
+
+    fn conditional_pmf(&self, h: History, k: u32, n_star: u32) -> Result<f64> {
+        let posterior = BgBb {
+            alpha: self.alpha + h.x,
+            beta: self.beta + (h.n - h.x),
+            gamma: self.gamma,
+            delta: self.delta + h.n,
+        };
+        let alive = self.ln_alive(h).exp() * posterior.probability_of_transactions(k, n_star)?;
+        let dead = if k == 0 { self.ln_dead(h).exp() } else { 0.0 };
+        Ok((alive + dead).clamp(0.0, 1.0))
+    }
+
+    /// The probabilities of `k = 0..=max_k` transactions over the next `n*` opportunities for
+    /// each `n*` in `horizons` of a customer with history `(x, t_x, n)`: entry `[i, k]` is
+    /// [`BgBb::conditional_probability_of_transactions`] at `k` and `horizons[i]` (rows:
+    /// horizons; columns: counts).
+    ///
+    /// ```
+    /// let model = clv::BgBb::new(1.204, 0.750, 0.657, 2.783)?;
+    /// let table = model.conditional_probability_of_transactions_table(3, 5, 6, 2, &[1, 5])?;
+    /// assert_eq!(table.dim(), (2, 3));
+    /// assert_eq!(table[[0, 2]], 0.0); // at most one transaction per opportunity
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`BgBb::conditional_probability_of_transactions`]; [`Error::InvalidInput`] for a
+    /// table of more than 10⁷ cells.
+    pub fn conditional_probability_of_transactions_table(
+        &self,
+        x: u32,
+        t_x: u32,
+        n: u32,
+        max_k: u32,
+        horizons: &[u32],
+    ) -> Result<ndarray::Array2<f64>> {
+        let h = history(x, t_x, n)?;
+        for &n_star in horizons {
+            check_opportunities("n_star", n_star)?;
+        }
+        let times: Vec<f64> = horizons.iter().map(|&m| f64::from(m)).collect();
+        super::transaction::probability_table(max_k, &times, |k, m| {
+            // `m` is one of the whole numbers of `horizons`.
+            self.conditional_pmf(h, k, m as u32)
+        })
+    }
+
+    /// The path of `P(alive)` of one customer through their history (lifetimes'
+    /// `calculate_alive_path`, in opportunities): `transactions` are the opportunities with a
+    /// transaction (strictly increasing, in `1..=n`); entry `m − 1` is `P(alive at m)` given the
+    /// history seen at opportunity `m`, i.e. [`BgBb::probability_alive`] of `(x_m, t_x,m, m)`,
+    /// for `m = 1..=n`. Linear in `n` (each step adds one dropout term to the likelihood).
+    ///
+    /// ```
+    /// let model = clv::BgBb::new(1.204, 0.750, 0.657, 2.783)?;
+    /// let path = model.probability_alive_path(&[1, 2], 6)?;
+    /// assert_eq!(&path[..2], &[1.0, 1.0]); // alive at a transaction
+    /// assert!(path[2] < 1.0 && path[5] < path[2]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when `transactions` is not strictly increasing within `1..=n`;
+    /// [`Error::InvalidParameter`] for `n = 0` or `n > BgBb::MAX_OPPORTUNITIES`.
+    pub fn probability_alive_path(&self, transactions: &[u32], n: u32) -> Result<Vec<f64>> {
+        check_opportunities("n", n)?;
+        if n == 0 {
+            return Err(Error::param(
+                "n",
+                0.0,
+                "the path needs at least one opportunity",
+            ));
+        }
+        for (i, &o) in transactions.iter().enumerate() {
+            if o == 0 || o > n || (i > 0 && o <= transactions[i - 1]) {
+                return Err(Error::InvalidInput(format!(
+                    "transactions[{i}] = {o}: the opportunities with a transaction must be \
+                     strictly increasing within 1..={n}"
+                )));
+            }
+        }
+        let p = self.p();
+        let (mut x, mut t_x) = (0.0, 0.0);
+        let mut next = transactions.iter().peekable();
+        // The dropout terms of the likelihood of the history seen so far (they depend on
+        // (x, t_x) and the dropout time only, so each step adds one).
+        let mut dropped = LogSum::new();
+        let mut path = Vec::with_capacity(n as usize);
+        for m in 1..=n {
+            let mf = f64::from(m);
+            if next.peek() == Some(&&m) {
+                next.next();
+                x += 1.0;
+                t_x = mf;
+                dropped = LogSum::new();
+            } else {
+                // Died at opportunity m (after surviving to m − 1 since t_x).
+                let i = mf - 1.0 - t_x;
+                dropped.add(term(p, x, t_x - x + i, 1.0, t_x + i, false).0, None);
+            }
+            let alive = term(p, x, mf - x, 0.0, mf, false).0;
+            let ln_alive = -crate::numerics::special::softplus(dropped.ln() - alive);
+            path.push(ln_alive.exp().min(1.0));
+        }
+        Ok(path)
     }
 
     /// Expected number of transactions of a new customer over its first `n` opportunities,

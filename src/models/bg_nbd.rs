@@ -104,6 +104,33 @@
 //!   `1 − Σ_{j<n} NB(j)` from `NB(0) = exp(−r ln(1+t/α))` and the exact ratios `(r+j)z/(j+1)` —
 //!   the continued fraction there would run in `1 − z = α/(α+t)`, which, rounded near 1
 //!   (`r ≈ α ≫ t`, the Poisson limit), no longer knows `t/(α+t)` to better than 1e-8.
+//! * `P(Y(t) = n | x, t_x, T)`, the conditional PMF of the count in `(T, T + t]`. Derivation:
+//!   given `(λ, p)` and alive at `T`, the future is the BG/NBD process restarted at `T` —
+//!   purchases form a Poisson process of rate `λ` (memoryless, so the time since `t_x` does not
+//!   matter) and the customer dies after each with probability `p`, never at `T` itself (the
+//!   chances at time 0 and at past purchases are spent). Given alive at `T` the history enters
+//!   only through the posterior `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+x)` (the likelihood of
+//!   "alive at `T`" is `(1−p)ˣ λˣ e^(−λT)`), independent. So
+//!   `P(Y(t) = n | alive) = P(X(t) = n)` of a new customer with parameters `(r+x, α+T, a, b+x)`
+//!   (FHL eq. 8, as above), and a customer dead at `T` makes no purchase:
+//!   ```text
+//!   P(Y(t) = n | x, t_x, T) = P(alive) · P(X(t) = n; r+x, α+T, a, b+x) + 1{n=0} (1 − P(alive))
+//!   ```
+//!   with `1 − P(alive) = 1/(1 + e^−lod)` (its digits kept when it is small). It sums to 1 and
+//!   its mean is `E[Y(t) | x, t_x, T]` (both checked in `tests/predictions.rs`, with a
+//!   simulation of the customers' futures from the posterior, and against mpmath by
+//!   `scripts/prediction_vectors.py`).
+//! * `P(alive at T + t | x, t_x, T)`. A customer alive at `T` with `(λ, p)` dies only at a
+//!   purchase: with `N ~ Poisson(λt)` purchases in `(T, T+t]`, each survived with probability
+//!   `1 − p`, `P(alive at T+t | λ, p, alive at T) = E[(1−p)^N] = e^(−λpt)`. Over the posterior,
+//!   `E_λ[e^(−λpt)] = (1 + pτ)^−(r+x)`, `τ = t/(α+T)`, so
+//!   ```text
+//!   P(alive at T + t) = P(alive) · E_p[(1 + pτ)^−(r+x)] = P(alive) · ₂F₁(r+x, a; a+b+x; −τ)
+//!   ```
+//!   `p ~ Beta(a, b+x)`; the expectation is the logit integral over `p` below (its integrand
+//!   is non-increasing in `p`, 1 at `p = 0`). It is `P(alive)` at `t = 0`, non-increasing in
+//!   `t`, and `E[Y(t) | alive]` is its integral: `d/dt E[Y(t) | alive] = E_p[(r+x)/(α+T) ·
+//!   (1+pτ)^−(r+x+1)]` (the purchase rate of the survivors).
 //!
 //! ## The expectation over p ~ Beta(a, b), for any a, b > 0
 //! In `u = ln(p/(1−p))` the weight `pᵃ (1−p)ᵇ / B(a, b)` is log-concave with mode `u₀ = ln(a/b)`
@@ -643,6 +670,188 @@ impl Family {
     }
 }
 
+impl Family {
+    /// `1 − P(alive | x, t_x, T) = 1 / (1 + e^−lod)`, with its digits when it is small.
+    fn probability_dead(&self, customer: &Customer) -> f64 {
+        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
+        let n = self.chances(x);
+        sigmoid(log_odds_dead(
+            self.r, self.alpha, self.a, self.b, n, x, t_x, t,
+        ))
+    }
+
+    /// What a customer alive at `T` continues as: a BG/NBD customer (from `T` on, death comes
+    /// only after purchases, for both members of the family) with the posterior parameters
+    /// `(r+x, α+T, a, b+n)`.
+    fn alive_posterior(&self, customer: &Customer) -> Family {
+        let x = customer.frequency();
+        Family {
+            r: self.r + x,
+            alpha: self.alpha + customer.age(),
+            a: self.a,
+            b: self.b + self.chances(x),
+            dropout: Dropout::AfterRepeatPurchases,
+            name: self.name,
+        }
+    }
+
+    /// `P(Y(t) = k | x, t_x, T) = P(alive) · P_post(X(t) = k) + 1{k=0} (1 − P(alive))`, with
+    /// `P_post` FHL eq. 8 at the posterior parameters (see the module docs).
+    pub(super) fn conditional_probability_of_transactions(
+        &self,
+        customer: &Customer,
+        k: u32,
+        t: f64,
+    ) -> Result<f64> {
+        check_non_negative("t", t)?;
+        let p_alive = self.probability_alive(customer);
+        let alive = if p_alive == 0.0 {
+            0.0
+        } else {
+            self.alive_posterior(customer)
+                .probability_of_transactions(k, t)?
+        };
+        let dead = if k == 0 {
+            self.probability_dead(customer)
+        } else {
+            0.0
+        };
+        Ok((p_alive * alive + dead).clamp(0.0, 1.0))
+    }
+
+    /// `P(alive at T + t | x, t_x, T) = P(alive) · E_p[(1 + pτ)^−(r+x)]`, `τ = t/(α+T)`,
+    /// `p ~ Beta(a, b+n)` (see the module docs).
+    pub(super) fn probability_alive_at(&self, customer: &Customer, t: f64) -> Result<f64> {
+        check_non_negative("t", t)?;
+        let p_alive = self.probability_alive(customer);
+        if t == 0.0 || p_alive == 0.0 {
+            return Ok(p_alive);
+        }
+        let x = customer.frequency();
+        let (k, tau) = (self.r + x, t / (self.alpha + customer.age()));
+        let survive = if k * tau < 1e-17 {
+            // 1 − kτ E[p] + …: 1 to the last bit.
+            1.0
+        } else {
+            let f = |p: f64, _q: f64| (-k * (p * tau).ln_1p()).exp();
+            let b = self.b + self.chances(x);
+            beta_expectation(self.a, b, f, 1.0, &[1.0 / tau, 1.0 / (k * tau)])
+                .or_else(|| survival_in_log_p(self.a, b, k, tau))
+                .ok_or_else(|| {
+                    Error::Numerical(format!(
+                        "{}: P(alive at T + t) did not evaluate for x = {x}, T = {}, t = {t}",
+                        self.name,
+                        customer.age()
+                    ))
+                })?
+        };
+        Ok((p_alive * survive).clamp(0.0, p_alive))
+    }
+}
+
+/// `E_p[(1 + pτ)^−k]`, `p ~ Beta(a, b)`, where the factor underflows over the bulk of the Beta
+/// mass (`k ln(1 + pτ)` in the hundreds there: the mass of the product lies far in the left
+/// tail of `p`, which the logit integral of [`beta_expectation`] does not reach). As
+/// `(I₁ + I₂)/B(a, b)`: `I₁ = ∫_{p ≤ ½} pᵃ (1−p)^(b−1) (1 + pτ)^−k d(ln p)`, whose logarithm is
+/// concave in `ln p` when `b ≥ 1` (within 2 of concave on `p ≤ ½` otherwise), by adaptive
+/// Gauss–Kronrod on pieces split at its mode and at the bends of the factor; `I₂` over `q = 1 − p ≤ ½` after `q = s^(1/b)` (which removes the
+/// singularity of `q^(b−1)`), by adaptive Gauss–Kronrod. `None` if it does not evaluate; 0 where
+/// the value underflows.
+fn survival_in_log_p(a: f64, b: f64, k: f64, tau: f64) -> Option<f64> {
+    let phi = |rho: f64| {
+        let p = rho.exp();
+        a * rho + (b - 1.0) * (-p).ln_1p() - k * (tau * p).ln_1p()
+    };
+    let dphi = |rho: f64| {
+        let p = rho.exp();
+        a - (b - 1.0) * p / (1.0 - p) - k * tau * p / (1.0 + tau * p)
+    };
+    let hi = -std::f64::consts::LN_2;
+    // φ rises with slope at most `a` towards −∞: 60/a below the mode it is e^−60 of its top.
+    let start = hi.min(-(k * tau).ln());
+    let mode = if dphi(hi) >= 0.0 {
+        hi
+    } else {
+        // dφ > 0 far to the left (slope a): the sign change, to the last bit.
+        crate::numerics::bisect_sign_change(dphi, start - 60.0 / a.min(1.0), hi, 0.0)
+    };
+    let top = phi(mode);
+    let lo = mode.min(start) - 60.0 / a.min(1.0);
+    // Pieces split at the mode and where the factor changes regime (`kτp = 1`, `τp = 1`), so
+    // that a long, nearly exponential tail (`a` small) and the bend of the factor lie on
+    // separate pieces; each by adaptive Gauss–Kronrod, scaled by the top.
+    let mut cuts = vec![lo, hi];
+    cuts.extend(
+        [mode, -(k * tau).ln(), -tau.ln()]
+            .into_iter()
+            .filter(|&c| c > lo && c < hi),
+    );
+    cuts.sort_by(f64::total_cmp);
+    let i1: f64 = cuts
+        .windows(2)
+        .map(|w| {
+            crate::numerics::quadrature::integrate(
+                |rho: f64| (phi(rho) - top).exp(),
+                w[0],
+                w[1],
+                1e-13,
+                0.0,
+                200,
+            )
+            .0
+        })
+        .sum();
+    let ln_i1 = i1.ln() + top;
+    // I₂ = (1/b) ∫_0^(2^−b) (1−q)^(a−1) (1 + τ(1−q))^−k ds, q = s^(1/b), scaled by its value
+    // at q = ½.
+    let psi = |q: f64| (a - 1.0) * (-q).ln_1p() - k * (tau * (1.0 - q)).ln_1p();
+    let top2 = psi(0.5).max(psi(0.0));
+    let s_max = (-b * std::f64::consts::LN_2).exp();
+    let ln_i2 = if s_max > 0.0 {
+        let (i2, _) = crate::numerics::quadrature::integrate(
+            |s: f64| (psi(s.powf(1.0 / b)) - top2).exp(),
+            0.0,
+            s_max,
+            1e-13,
+            0.0,
+            200,
+        );
+        i2.ln() + top2 - b.ln()
+    } else {
+        f64::NEG_INFINITY
+    };
+    let (m, other) = if ln_i1 >= ln_i2 {
+        (ln_i1, ln_i2)
+    } else {
+        (ln_i2, ln_i1)
+    };
+    // ln B(a, b) by Stirling's series without large cancelling terms.
+    let c = crate::numerics::special::stirling_remainder;
+    let ab = a + b;
+    // ln(u/(a+b)) of each shape, from whichever form is not rounded near 1.
+    let ln_share = |u: f64, other: f64| {
+        if u <= other {
+            (u / ab).ln()
+        } else {
+            (-other / ab).ln_1p()
+        }
+    };
+    let ln_beta = 0.5 * (2.0 * std::f64::consts::PI).ln()
+        + (a - 0.5) * ln_share(a, b)
+        + (b - 0.5) * ln_share(b, a)
+        - 0.5 * ab.ln()
+        + c(a)
+        + c(b)
+        - c(ab);
+    // A logarithm below −745 is a value that underflows: 0 (not a failure).
+    let ln_v = if m == f64::NEG_INFINITY {
+        m
+    } else {
+        m + (other - m).exp().ln_1p() - ln_beta
+    };
+    (ln_v.is_finite() || ln_v == f64::NEG_INFINITY).then(|| ln_v.exp().min(1.0))
+}
+
 /// `(a+b+x−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z)]`, where it is reliable:
 /// parameters in the range where the ₂F₁ is validated against mpmath (`scripts/special_vectors.py`),
 /// `z < 0.99`, `a` not within 10⁻³ of 1 and at most a factor 8 of cancellation in the bracket.
@@ -679,6 +888,23 @@ impl TransactionModel for BgNbd {
 
     fn probability_alive(&self, customer: &Customer) -> f64 {
         self.family().probability_alive(customer)
+    }
+
+    /// `P(alive) · P(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x)`, plus
+    /// `1 − P(alive)` at `n = 0` (see the module docs).
+    fn conditional_probability_of_transactions(
+        &self,
+        customer: &Customer,
+        n: u32,
+        t: f64,
+    ) -> Result<f64> {
+        self.family()
+            .conditional_probability_of_transactions(customer, n, t)
+    }
+
+    /// `P(alive) · E_p[(1 + pt/(α+T))^−(r+x)]`, `p ~ Beta(a, b+x)` (see the module docs).
+    fn probability_alive_at(&self, customer: &Customer, t: f64) -> Result<f64> {
+        self.family().probability_alive_at(customer, t)
     }
 
     /// Exact DERT: `P(alive) · E[λ/(λp + δ)]` over the posterior of a live customer,

@@ -58,6 +58,13 @@
 //!   saddle-point form and the tail as an incomplete beta function (1 for `n = 0`);
 //! * `DERT(δ) = P(alive) · E_p E_λ[λ/(λp + δ)]` over the posterior of a live customer (a live
 //!   customer with `λ, p` makes `λ e^(−λpt) dt` expected transactions at `t`).
+//! * `P(Y(t) = n | x, t_x, T) = P(alive) · P_BG/NBD(X(t) = n; r+x, α+T, a, b+x+1)
+//!   + 1{n=0} (1 − P(alive))`: a customer alive at `T` has spent the chance to drop out at
+//!   time 0, so from `T` on it is a BG/NBD customer (death only after purchases) with the
+//!   posterior parameters; the derivation is the BG/NBD's ([`crate::BgNbd`] module docs) with
+//!   `x + 1` chances in place of `x`;
+//! * `P(alive at T + t | x, t_x, T) = P(alive) · E_p[(1 + pt/(α+T))^−(r+x)]`,
+//!   `p ~ Beta(a, b+x+1)`, i.e. `P(alive) · ₂F₁(r+x, a; a+b+x+1; −t/(α+T))`.
 //!
 //! Time is in the unit of the data (days, weeks, ...): `α` is in that unit.
 
@@ -292,6 +299,23 @@ impl TransactionModel for MbgNbd {
 
     fn probability_alive(&self, customer: &Customer) -> f64 {
         self.family().probability_alive(customer)
+    }
+
+    /// `P(alive) · P_BG/NBD(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x+1)`, plus
+    /// `1 − P(alive)` at `n = 0` (see the module docs).
+    fn conditional_probability_of_transactions(
+        &self,
+        customer: &Customer,
+        n: u32,
+        t: f64,
+    ) -> Result<f64> {
+        self.family()
+            .conditional_probability_of_transactions(customer, n, t)
+    }
+
+    /// `P(alive) · E_p[(1 + pt/(α+T))^−(r+x)]`, `p ~ Beta(a, b+x+1)` (see the module docs).
+    fn probability_alive_at(&self, customer: &Customer, t: f64) -> Result<f64> {
+        self.family().probability_alive_at(customer, t)
     }
 
     /// Exact DERT: `P(alive) · E[λ/(λp + δ)]` over the posterior of a live customer,

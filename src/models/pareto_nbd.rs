@@ -826,6 +826,21 @@ impl TransactionModel for ParetoNbd {
         self.ln_probability_alive(customer).exp().clamp(0.0, 1.0)
     }
 
+    /// [`ParetoNbd::conditional_probability_of_transactions`] (Fader & Hardie note 028).
+    fn conditional_probability_of_transactions(
+        &self,
+        customer: &Customer,
+        n: u32,
+        t: f64,
+    ) -> Result<f64> {
+        ParetoNbd::conditional_probability_of_transactions(self, customer, n, t)
+    }
+
+    /// [`ParetoNbd::probability_alive_at`]: `P(alive) · ((β+T)/(β+T+t))ˢ`.
+    fn probability_alive_at(&self, customer: &Customer, t: f64) -> Result<f64> {
+        ParetoNbd::probability_alive_at(self, customer, t)
+    }
+
     /// Discounted expected residual transactions of a customer with history `(x, t_x, T)` at a
     /// continuously compounded discount rate `delta` per time unit (Fader, Hardie & Lee 2005,
     /// *JMR*): `∫_0^∞ e^(−δt) dE[Y(t)]`, which equals

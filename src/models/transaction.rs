@@ -1,10 +1,10 @@
 //! The verbs every noncontractual transaction model shares ([`TransactionModel`]), with the
 //! model-agnostic defaults behind them (numerical DERT, discrete discounted sums).
 
-use ndarray::Array1;
+use ndarray::{Array1, Array2};
 
 use crate::data::{Customer, RfmData};
-use crate::error::{Result, check_positive};
+use crate::error::{Error, Result, check_positive};
 use crate::numerics::finite_non_negative;
 use crate::numerics::quadrature::try_integrate;
 use crate::parallel::map_rows;
@@ -13,6 +13,8 @@ use crate::parallel::map_rows;
 const REL_TOL: f64 = 1e-10;
 /// Panel cap of the adaptive quadrature.
 const MAX_PANELS: usize = 500;
+/// Most cells of a table of probabilities of counts.
+const MAX_TABLE_CELLS: usize = 10_000_000;
 
 /// The verbs of a noncontractual transaction model (BG/NBD, Pareto/NBD, ...), so that value,
 /// diagnostics and users' code work with any of them.
@@ -40,6 +42,109 @@ pub trait TransactionModel {
 
     /// Probability that a customer with history `(x, t_x, T)` is still alive at `T`.
     fn probability_alive(&self, customer: &Customer) -> f64;
+
+    /// Probability that a customer with history `(x, t_x, T)` makes exactly `n` transactions in
+    /// `(T, T + t]`, `P(Y(t) = n | x, t_x, T)`: `P(alive at T)` times the probability of `n` for
+    /// a customer alive at `T` with the posterior of its parameters, plus `1 − P(alive at T)`
+    /// at `n = 0`. Each model's module docs give its form.
+    ///
+    /// ```
+    /// use clv::{Customer, MbgNbd, TransactionModel};
+    /// let model = MbgNbd::new(0.5248, 6.1830, 0.8914, 1.6140)?;
+    /// let c = Customer::new(2.0, 30.43, 38.86)?;
+    /// let total: f64 = (0..100)
+    ///     .map(|n| model.conditional_probability_of_transactions(&c, n, 39.0))
+    ///     .sum::<clv::Result<f64>>()?;
+    /// assert!((total - 1.0).abs() < 1e-12);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `t` is negative or not finite;
+    /// [`crate::Error::Numerical`] when the value does not evaluate.
+    fn conditional_probability_of_transactions(
+        &self,
+        customer: &Customer,
+        n: u32,
+        t: f64,
+    ) -> Result<f64>;
+
+    /// Probability that a customer with history `(x, t_x, T)` is still alive at `T + t`,
+    /// `P(alive at T + t | x, t_x, T)`; equal to
+    /// [`TransactionModel::probability_alive`] at `t = 0` and non-increasing in `t`.
+    ///
+    /// ```
+    /// use clv::{BgNbd, Customer, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let c = Customer::new(2.0, 30.43, 38.86)?;
+    /// let now = model.probability_alive(&c);
+    /// assert_eq!(model.probability_alive_at(&c, 0.0)?, now);
+    /// assert!(model.probability_alive_at(&c, 52.0)? < now);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `t` is negative or not finite;
+    /// [`crate::Error::Numerical`] when the value does not evaluate.
+    fn probability_alive_at(&self, customer: &Customer, t: f64) -> Result<f64>;
+
+    /// The path of `P(alive)` of one customer through their transaction history (lifetimes'
+    /// `calculate_alive_path`): `purchase_times` are the customer's purchase times in the data's
+    /// time unit, strictly increasing, the first of them the first purchase (which starts the
+    /// observation); for each `u` in `times` (each after the first purchase) the value is
+    /// [`TransactionModel::probability_alive`] of the history seen at `u`:
+    /// `x` = the number of purchases after the first one up to `u`, `t_x` = the time of the
+    /// last of them and `T = u`, both measured from the first purchase.
+    ///
+    /// ```
+    /// use clv::{BgNbd, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let path = model.probability_alive_path(&[3.0, 5.0, 9.0], &[4.0, 8.0, 9.0, 20.0])?;
+    /// // 1 before any repeat purchase (a BG/NBD customer dies only after purchases), up at
+    /// // a purchase, falling while the customer stays away
+    /// assert_eq!(path[0], 1.0);
+    /// assert!(path[1] < path[2] && path[3] < path[2]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] when `purchase_times` is empty, not finite or not strictly
+    /// increasing, or a time in `times` is not finite or not after the first purchase; any
+    /// error of [`crate::Customer::new`] for the history seen at a time (times too large).
+    fn probability_alive_path(&self, purchase_times: &[f64], times: &[f64]) -> Result<Vec<f64>> {
+        alive_path_histories(purchase_times, times)?
+            .iter()
+            .map(|c| Ok(self.probability_alive(c)))
+            .collect()
+    }
+
+    /// The probabilities of `n = 0..=max_n` transactions in `(T, T + t]` for each horizon `t` in
+    /// `horizons` of a customer with history `(x, t_x, T)`: entry `[i, n]` is
+    /// [`TransactionModel::conditional_probability_of_transactions`] at `n` and `horizons[i]`
+    /// (rows: horizons; columns: counts).
+    ///
+    /// ```
+    /// use clv::{BgNbd, Customer, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let c = Customer::new(2.0, 30.43, 38.86)?;
+    /// let table = model.conditional_probability_of_transactions_table(&c, 3, &[13.0, 52.0])?;
+    /// assert_eq!(table.dim(), (2, 4));
+    /// assert!(table[[1, 0]] < table[[0, 0]]); // no purchase is less likely over a year
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`TransactionModel::conditional_probability_of_transactions`].
+    fn conditional_probability_of_transactions_table(
+        &self,
+        customer: &Customer,
+        max_n: u32,
+        horizons: &[f64],
+    ) -> Result<Array2<f64>> {
+        probability_table(max_n, horizons, |n, t| {
+            self.conditional_probability_of_transactions(customer, n, t)
+        })
+    }
 
     /// [`TransactionModel::probability_alive`] for every row of `data`.
     fn probability_alive_batch(&self, data: &RfmData) -> Array1<f64> {
@@ -154,6 +259,77 @@ pub trait TransactionModel {
             .map(|c| self.conditional_expected_transactions(&c, t))
             .collect()
     }
+}
+
+/// Entry `[i, n] = f(n, horizons[i])` for `n = 0..=max_n`: a table of probabilities of counts
+/// (rows: horizons; columns: counts).
+///
+/// # Errors
+/// [`Error::InvalidInput`] when the table would have more than 10⁷ cells
+/// (`MAX_TABLE_CELLS`); any error of `f` (the first one).
+pub(crate) fn probability_table(
+    max_n: u32,
+    horizons: &[f64],
+    f: impl Fn(u32, f64) -> Result<f64>,
+) -> Result<Array2<f64>> {
+    let columns = (max_n as usize).saturating_add(1);
+    let cells = horizons.len().saturating_mul(columns);
+    if cells > MAX_TABLE_CELLS {
+        return Err(Error::InvalidInput(format!(
+            "a table of {} horizons by {columns} counts has more than {} cells",
+            horizons.len(),
+            MAX_TABLE_CELLS
+        )));
+    }
+    let mut table = Array2::zeros((horizons.len(), columns));
+    for (i, &t) in horizons.iter().enumerate() {
+        for n in 0..=max_n {
+            table[[i, n as usize]] = f(n, t)?;
+        }
+    }
+    Ok(table)
+}
+
+/// The histories `(x, t_x, T)` seen at each of `times` by a customer who bought at
+/// `purchase_times` (the first purchase starts the observation): the argument checks and the
+/// work of [`TransactionModel::probability_alive_path`].
+///
+/// # Errors
+/// As [`TransactionModel::probability_alive_path`].
+pub(crate) fn alive_path_histories(purchase_times: &[f64], times: &[f64]) -> Result<Vec<Customer>> {
+    let Some(&first) = purchase_times.first() else {
+        return Err(Error::InvalidInput(
+            "purchase_times is empty: the path starts at the first purchase".into(),
+        ));
+    };
+    for (i, &p) in purchase_times.iter().enumerate() {
+        if !p.is_finite() || (i > 0 && p <= purchase_times[i - 1]) {
+            return Err(Error::InvalidInput(format!(
+                "purchase_times[{i}] = {p}: purchase times must be finite and strictly increasing"
+            )));
+        }
+    }
+    times
+        .iter()
+        .enumerate()
+        .map(|(i, &u)| {
+            if !(u.is_finite() && u > first) {
+                return Err(Error::InvalidInput(format!(
+                    "times[{i}] = {u}: a time of the path must be finite and after the first \
+                     purchase ({first})"
+                )));
+            }
+            // Purchases after the first one up to u.
+            let seen = purchase_times.partition_point(|&p| p <= u);
+            let x = seen.saturating_sub(1);
+            let t_x = if x == 0 {
+                0.0
+            } else {
+                purchase_times[seen - 1] - first
+            };
+            Customer::new(x as f64, t_x, u - first)
+        })
+        .collect()
 }
 
 /// Checks the arguments of a discrete discounted sum: `delta` finite and `>= 0`, `period` finite

@@ -37,20 +37,7 @@ pub(crate) fn log_concave_integral<const K: usize>(
     } else if dphi(hi) >= 0.0 {
         hi
     } else {
-        let (mut a, mut b) = (lo, hi);
-        let tol = 1e-6 * (hi - lo);
-        for _ in 0..200 {
-            let mid = 0.5 * (a + b);
-            if mid <= a || mid >= b || b - a <= tol {
-                break;
-            }
-            if dphi(mid) > 0.0 {
-                a = mid;
-            } else {
-                b = mid;
-            }
-        }
-        0.5 * (a + b)
+        super::bisect_sign_change(&dphi, lo, hi, 1e-6 * (hi - lo))
     };
     let top = phi(mode);
     // Cut-off points where φ ≤ top − LOG_WINDOW (φ is monotone on each side of the mode),

@@ -59,6 +59,25 @@ pub(crate) fn product_of_ratio(a: f64, b: f64, c: f64) -> f64 {
     (a * b) / c
 }
 
+/// The point of `[lo, hi]` where `f` changes sign from positive (towards `lo`) to not positive
+/// (towards `hi`), by bisection until the bracket is at most `tol` wide or its midpoint no
+/// longer moves (200 steps at most).
+pub(crate) fn bisect_sign_change(f: impl Fn(f64) -> f64, lo: f64, hi: f64, tol: f64) -> f64 {
+    let (mut a, mut b) = (lo, hi);
+    for _ in 0..200 {
+        let mid = 0.5 * (a + b);
+        if mid <= a || mid >= b || b - a <= tol {
+            break;
+        }
+        if f(mid) > 0.0 {
+            a = mid;
+        } else {
+            b = mid;
+        }
+    }
+    0.5 * (a + b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

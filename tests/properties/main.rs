@@ -18,6 +18,7 @@ mod bg_nbd;
 mod gamma_gamma;
 mod mbg_nbd;
 mod pareto_nbd;
+mod predictions;
 mod sbg;
 mod support;
 mod value;

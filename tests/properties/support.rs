@@ -588,3 +588,77 @@ pub fn rfm_data(rows: &[(History, f64)]) -> clv::RfmData {
     )
     .expect("generated data are valid")
 }
+
+/// `P(Y(t) = n | x, t_x, T)` of customer `c`: each in `[0, 1]`, partial sums ≤ 1 + 1e-12, the
+/// total within 1e-10 of 1 and `Σ n P(Y(t) = n) = E[Y(t) | x, t_x, T]` to 1e-9 relative, over
+/// the terms the NBD bound of the posterior purchase count (`Gamma(k, big_a)` rates, see
+/// [`nbd_terms`]) asks for; cases needing more than 2000 terms are skipped (slow, not wrong).
+pub fn conditional_pmf_sums_to_one<M: clv::TransactionModel>(
+    m: &M,
+    c: &Customer,
+    (k, big_a): (f64, f64),
+    t: f64,
+) -> Result<(), TestCaseError> {
+    let Some(n_max) = nbd_terms(k, big_a, t, 2000) else {
+        return Ok(());
+    };
+    let (mut acc, mut acc_mean) = (Sum::default(), Sum::default());
+    for n in 0..n_max as u32 {
+        let p = m.conditional_probability_of_transactions(c, n, t);
+        prop_assert!(p.is_ok(), "P(Y({t}) = {n}) = {p:?}");
+        let p = p.unwrap();
+        prop_assert!(
+            p.is_finite() && (0.0..=1.0).contains(&p),
+            "P(Y({t}) = {n}) = {p}"
+        );
+        acc.add(p);
+        acc_mean.add(f64::from(n) * p);
+        prop_assert!(
+            acc.value() <= 1.0 + 1e-12,
+            "Σ_(n ≤ {n}) P(Y({t}) = n) = 1 + {:e}",
+            acc.value() - 1.0
+        );
+    }
+    let (sum, mean) = (acc.value(), acc_mean.value());
+    prop_assert!(
+        (sum - 1.0).abs() <= 1e-10,
+        "Σ P(Y({t}) = n) = 1 − {:e} over {n_max} terms",
+        1.0 - sum
+    );
+    let e = m.conditional_expected_transactions(c, t);
+    prop_assert!(e.is_ok(), "E[Y({t})] = {e:?}");
+    let e = e.unwrap();
+    prop_assert!(
+        close(mean, e, 1e-9, 1e-12),
+        "Σ n P(Y({t}) = n) = {mean:e} but E[Y({t})] = {e:e}"
+    );
+    Ok(())
+}
+
+/// `P(alive at T + t)` of customer `c`: `Ok`, in `[0, P(alive)]`, exactly `P(alive)` at
+/// `t = 0`, and non-increasing from `t` to `t · 10^w`.
+pub fn alive_at_starts_at_p_alive_and_decreases<M: clv::TransactionModel>(
+    m: &M,
+    c: &Customer,
+    t: f64,
+    w: f64,
+) -> Result<(), TestCaseError> {
+    let p0 = m.probability_alive(c);
+    prop_assert_eq!(m.probability_alive_at(c, 0.0).ok(), Some(p0));
+    let p1 = m.probability_alive_at(c, t);
+    prop_assert!(p1.is_ok(), "P(alive at T + {t}) = {p1:?}");
+    let p1 = p1.unwrap();
+    prop_assert!(
+        p1.is_finite() && (0.0..=p0).contains(&p1),
+        "P(alive at T + {t}) = {p1:e}, P(alive) = {p0:e}"
+    );
+    let t2 = t * 10f64.powf(w);
+    let p2 = m.probability_alive_at(c, t2);
+    prop_assert!(p2.is_ok(), "P(alive at T + {t2}) = {p2:?}");
+    let p2 = p2.unwrap();
+    prop_assert!(
+        p2 <= p1,
+        "P(alive at T + {t2:e}) = {p2:e} > P(alive at T + {t:e}) = {p1:e}"
+    );
+    Ok(())
+}
