@@ -345,8 +345,7 @@ impl Estimable for BgNbd {
     type Rows = RfmData;
 
     fn prepare(data: &RfmData) -> Result<RfmData> {
-        data.require_repeat_purchases("BG/NBD")?;
-        Ok(data.distinct_customers().0)
+        super::summary_rows(data, "BG/NBD")
     }
 
     /// α is a rate per unit of time.

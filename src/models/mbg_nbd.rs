@@ -148,8 +148,7 @@ impl Estimable for MbgNbd {
     type Rows = RfmData;
 
     fn prepare(data: &RfmData) -> Result<RfmData> {
-        data.require_repeat_purchases("MBG/NBD")?;
-        Ok(data.distinct_customers().0)
+        super::summary_rows(data, "MBG/NBD")
     }
 
     /// α is a rate per unit of time.

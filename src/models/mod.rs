@@ -31,6 +31,14 @@ pub use simulation::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated};
 pub use spend::SpendModel;
 pub use transaction::TransactionModel;
 
+/// The rows a noncontractual model's likelihood sums over: the distinct `(x, t_x, T)` of `data`
+/// with their weights, after checking that someone made a repeat purchase (without one, the
+/// purchase and dropout processes cannot be told apart and the fit has no maximum).
+pub(crate) fn summary_rows(data: &RfmData, model: &str) -> crate::error::Result<RfmData> {
+    data.require_repeat_purchases(model)?;
+    Ok(data.distinct_customers().0)
+}
+
 /// Expresses noncontractual summaries in a well-conditioned time unit for a fit: times far
 /// from 1 (e.g. 1e-300, or seconds over decades) are multiplied by a power of two `k`
 /// ([`RfmData::time_scale`]; exact). The model's time-scale parameters (`rates`, e.g. α, β: per

@@ -414,8 +414,7 @@ impl Estimable for ParetoNbd {
     type Rows = RfmData;
 
     fn prepare(data: &RfmData) -> Result<RfmData> {
-        data.require_repeat_purchases("Pareto/NBD")?;
-        Ok(data.distinct_customers().0)
+        super::summary_rows(data, "Pareto/NBD")
     }
 
     /// α and β are rates per unit of time.
