@@ -171,7 +171,7 @@ impl MbgNbd {
     /// `a`, `b` of the dropout-probability distribution.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] unless every parameter is finite and > 0.
+    /// [`crate::Error::InvalidParameter`] unless every parameter is finite and > 0.
     pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
         BgNbd::new(r, alpha, a, b).map(|params| MbgNbd { params })
     }
@@ -265,11 +265,9 @@ impl MbgNbd {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for data without a single repeat purchase (they cannot determine
-    /// the purchase rates); [`Error::NotConverged`] when no start point has a finite likelihood
-    /// or the search finds nothing better than one; [`Error::InvalidParameter`] for invalid
-    /// options. A search that stops without a vanishing gradient comes back with
-    /// [`Fitted::converged`] `false`.
+    /// [`crate::Error::InvalidInput`] for data without a single repeat purchase (they cannot
+    /// determine the purchase rates); otherwise as [`crate::fit::fit`] (a fit that ends anywhere
+    /// but at a verified maximum is returned with its [`Fitted::status`]).
     pub fn fit(data: &RfmData, options: &FitOptions) -> Result<Fitted<MbgNbd>> {
         crate::fit::fit(data, options)
     }
