@@ -487,8 +487,8 @@ fn nonparametric_bootstrap_resamples_customers_of_compressed_data() {
 
 /// How often the 90% delta and parametric intervals of E[Y(39) | 2, 30.43, 38.86] and of that
 /// customer's P(alive) contain the truth over `sets` simulated data sets of `n` customers:
-/// `[delta E[Y], parametric E[Y], delta P(alive), parametric P(alive)]` as shares.
-fn coverage<M, F>(truth: &M, sets: u64, n: usize, fit: F) -> [f64; 4]
+/// (see [`Coverage`]).
+fn coverage<M, F>(truth: &M, sets: u64, n: usize, fit: F) -> Coverage
 where
     M: TransactionModel + clv::models::Simulate<Design = [f64], Output = clv::models::Simulated>,
     M: clv::Model + Send + Sync,
@@ -500,6 +500,7 @@ where
     let true_p = truth.probability_alive(&c);
     let ages = ages(n);
     let mut hits = [0usize; 4];
+    let mut refused = [0usize; 4];
     let mut used = 0;
     for set in 0..sets {
         let mut rng = StdRng::seed_from_u64(1000 + set);
@@ -516,48 +517,78 @@ where
             seed: set,
         };
         for (k, method) in [Method::Delta, draws].into_iter().enumerate() {
-            let iy = fitted.interval(y, Range::Positive, 0.9, method).unwrap();
-            let ip = fitted.interval(p, Range::Probability, 0.9, method).unwrap();
-            hits[k] += usize::from(iy.lower <= true_y && true_y <= iy.upper);
-            hits[2 + k] += usize::from(ip.lower <= true_p && true_p <= ip.upper);
+            let iy = fitted.interval(y, Range::Positive, 0.9, method);
+            let ip = fitted.interval(p, Range::Probability, 0.9, method);
+            for (j, iv, truth) in [(k, iy, true_y), (2 + k, ip, true_p)] {
+                match iv {
+                    Ok(iv) => hits[j] += usize::from(iv.lower <= truth && truth <= iv.upper),
+                    Err(_) => refused[j] += 1,
+                }
+            }
         }
     }
     assert!(
         used as f64 >= 0.9 * sets as f64,
         "{used} of {sets} fits converged"
     );
-    hits.map(|h| h as f64 / used as f64)
+    Coverage {
+        shares: hits.map(|h| h as f64 / used as f64),
+        refused,
+        used,
+    }
+}
+
+/// The result of [`coverage`]: per interval (delta E[Y], parametric E[Y], delta P(alive),
+/// parametric P(alive)) the share of the `used` data sets (those whose fit converged) where
+/// it contains the truth, and how many times it was refused with an error (a miss).
+#[derive(Debug)]
+struct Coverage {
+    shares: [f64; 4],
+    refused: [usize; 4],
+    used: usize,
 }
 
 #[test]
 fn ninety_percent_intervals_cover_the_truth_about_ninety_percent_of_the_time() {
     let truth = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
-    let shares = coverage(&truth, 60, 2_000, |d| BgNbd::fit(d, &FitOptions::default()));
-    for s in shares {
-        assert!((0.75..=0.99).contains(&s), "coverage {shares:?}");
+    let c = coverage(&truth, 60, 2_000, |d| BgNbd::fit(d, &FitOptions::default()));
+    assert_eq!(c.refused, [0; 4], "{c:?}");
+    for s in c.shares {
+        assert!((0.75..=0.99).contains(&s), "coverage {c:?}");
     }
 }
 
-/// The long calibration run: `CLV_COVERAGE_SETS` (default 500) data sets of 2,000 customers
-/// from BG/NBD and from Pareto/NBD. Run with `--ignored --nocapture`.
+/// The long calibration run: `CLV_COVERAGE_SETS` (default 500) data sets of
+/// `CLV_COVERAGE_CUSTOMERS` (default 2,000) customers from BG/NBD and from Pareto/NBD. Run with `--ignored --nocapture`.
 #[test]
 #[ignore = "a long calibration run"]
 fn calibration_long_run() {
-    let sets = std::env::var("CLV_COVERAGE_SETS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(500);
+    let var = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let sets = var("CLV_COVERAGE_SETS", 500);
+    let n = var("CLV_COVERAGE_CUSTOMERS", 2_000) as usize;
+    let report = |model: &str, c: Coverage| {
+        println!(
+            "{model}, {sets} sets of {n}, {} fits converged; delta E[Y], parametric E[Y], delta \
+             P(alive), parametric P(alive): coverage {:?}, refused {:?}",
+            c.used, c.shares, c.refused
+        );
+    };
     let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
-    let shares = coverage(&bg, sets, 2_000, |d| BgNbd::fit(d, &FitOptions::default()));
-    println!(
-        "BG/NBD, {sets} sets: delta E[Y], parametric E[Y], delta P(alive), parametric P(alive) = {shares:?}"
+    report(
+        "BG/NBD",
+        coverage(&bg, sets, n, |d| BgNbd::fit(d, &FitOptions::default())),
     );
     let pnbd = ParetoNbd::new(0.553, 10.58, 0.606, 11.67).unwrap();
-    let shares = coverage(&pnbd, sets, 2_000, |d| {
-        ParetoNbd::fit(d, &FitOptions::default())
-    });
-    println!(
-        "Pareto/NBD, {sets} sets: delta E[Y], parametric E[Y], delta P(alive), parametric P(alive) = {shares:?}"
+    report(
+        "Pareto/NBD",
+        coverage(&pnbd, sets, n, |d| {
+            ParetoNbd::fit(d, &FitOptions::default())
+        }),
     );
 }
 

@@ -480,7 +480,7 @@ impl<A: Model + Send + Sync, B: Model + Send + Sync> Source for Independent<'_, 
     }
 }
 
-impl<M: Model + Send + Sync> Fitted<M> {
+impl<M: Model> Fitted<M> {
     /// Wald intervals of the parameters at `level` (e.g. 0.9), in [`Fitted::param_names`]
     /// order: formed on the scale the fit works on, `u = ln(θ − lower)`, and mapped back,
     /// `lower + (θ − lower)·exp(±z·se/(θ − lower))` with `z` the normal quantile of
@@ -518,7 +518,9 @@ impl<M: Model + Send + Sync> Fitted<M> {
                 ))
             })
     }
+}
 
+impl<M: Model + Send + Sync> Fitted<M> {
     /// The interval at `level` of one prediction `g(model)` (any function of the model; see
     /// the [module docs](self) for the methods), respecting the prediction's `range`.
     ///
