@@ -219,7 +219,18 @@ impl Prediction for Vec<f64> {
 
 impl Prediction for Array1<f64> {
     fn into_values(self) -> Result<Vec<f64>> {
-        Ok(self.to_vec())
+        // The array's own buffer when it holds exactly the elements in order (the arrays the
+        // models return), else a copy.
+        let n = self.len();
+        if !self.is_standard_layout() {
+            return Ok(self.to_vec());
+        }
+        let (v, offset) = self.into_raw_vec_and_offset();
+        let start = offset.unwrap_or(0);
+        if start == 0 && v.len() == n {
+            return Ok(v);
+        }
+        Ok(v.get(start..start + n).unwrap_or_default().to_vec())
     }
 }
 
@@ -627,6 +638,22 @@ impl<M: Model + Send + Sync> Fitted<M> {
 
     /// `draws` parametric draws of the model ([`Method::Parametric`]), to ask for intervals of
     /// several predictions from the same draws.
+    ///
+    /// ```
+    /// use clv::fit::{Method, Range};
+    /// use clv::{BgNbd, Customer, FitOptions, RfmData, TransactionModel};
+    /// let data = RfmData::from_csv_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/cdnow_customers_summary.csv"))?;
+    /// let fitted = BgNbd::fit(&data, &FitOptions::default())?;
+    /// let c = Customer::new(2.0, 30.43, 38.86)?;
+    /// let draws = fitted.parametric_draws(500, 7)?;
+    /// let alive = draws.interval(|m| m.probability_alive(&c), Range::Probability, 0.9)?;
+    /// let y = draws.interval(|m| m.conditional_expected_transactions(&c, 39.0), Range::Positive, 0.9)?;
+    /// // the same as asking for each with the same seed
+    /// let method = Method::Parametric { draws: 500, seed: 7 };
+    /// assert_eq!(alive, fitted.interval(|m| m.probability_alive(&c), Range::Probability, 0.9, method)?);
+    /// assert!(y.lower < y.estimate && y.estimate < y.upper);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Fitted::interval`] for the fit's covariance and the number of draws.
@@ -1115,8 +1142,7 @@ where
         if col.is_empty() {
             return (est[c], f64::NAN, f64::NAN, lost);
         }
-        let lo = quantile(&mut col, lo_p);
-        let hi = quantile(&mut col, hi_p);
+        let (lo, hi) = quantiles(&mut col, lo_p, hi_p);
         (est[c], lo, hi, lost)
     };
     let cols: Vec<(f64, f64, f64, usize)> = if parallel {
@@ -1138,15 +1164,28 @@ where
     Ok((cols.into_iter().map(|c| (c.0, c.1, c.2)).collect(), lost))
 }
 
-/// The `p`-quantile of `v` (non-empty), interpolated linearly between order statistics
-/// (Hyndman and Fan's type 7, the default of R and NumPy); reorders `v`.
-fn quantile(v: &mut [f64], p: f64) -> f64 {
+/// The `p`- and `q`-quantiles (`p ≤ q`) of `v` (non-empty), each interpolated linearly between
+/// order statistics (Hyndman and Fan's type 7, the default of R and NumPy); reorders `v`.
+fn quantiles(v: &mut [f64], p: f64, q: f64) -> (f64, f64) {
     let m = v.len();
-    let h = (m - 1) as f64 * p;
-    let lo = (h.floor() as usize).min(m - 1);
-    let (_, &mut a, rest) = v.select_nth_unstable_by(lo, f64::total_cmp);
-    let b = rest.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
-    a + (h - lo as f64) * (b - a)
+    let position = |p: f64| {
+        let h = (m - 1) as f64 * p;
+        let k = (h.floor() as usize).min(m - 1);
+        (k, h - k as f64)
+    };
+    let ((i, fi), (j, fj)) = (position(p), position(q));
+    // The order statistic k of `v` and the next one (k + 1, or k itself at the end).
+    let pair = |v: &mut [f64], k: usize| {
+        let (_, &mut a, rest) = v.select_nth_unstable_by(k, f64::total_cmp);
+        (a, rest.iter().copied().min_by(f64::total_cmp).unwrap_or(a))
+    };
+    let (a, b) = pair(v, i);
+    // Everything from position i + 1 on is at least the i-th: find the j-th among it.
+    let (c, d) = match v.get_mut(i + 1..) {
+        Some(rest) if j > i && !rest.is_empty() => pair(rest, j - i - 1),
+        _ => pair(v, j),
+    };
+    (a + fi * (b - a), c + fj * (d - c))
 }
 
 /// Data whose customers the nonparametric [`bootstrap`] can resample: compressed into
@@ -1346,4 +1385,57 @@ where
         models: refits.into_iter().flatten().collect(),
         failed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Type-7 quantile of sorted `v`.
+    fn sorted_quantile(v: &[f64], p: f64) -> f64 {
+        let h = (v.len() - 1) as f64 * p;
+        let k = h.floor() as usize;
+        let next = v[(k + 1).min(v.len() - 1)];
+        v[k] + (h - k as f64) * (next - v[k])
+    }
+
+    #[test]
+    fn quantiles_match_the_sorted_definition() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for m in [1, 2, 3, 10, 101, 1000] {
+            for (p, q) in [(0.05, 0.95), (0.0, 1.0), (0.5, 0.5), (0.25, 0.26)] {
+                let v: Vec<f64> = (0..m)
+                    .map(|_| f64::from(rng.random_range(0..7u8)))
+                    .collect();
+                let mut sorted = v.clone();
+                sorted.sort_by(f64::total_cmp);
+                let mut w = v.clone();
+                let (a, b) = quantiles(&mut w, p, q);
+                assert_eq!(a, sorted_quantile(&sorted, p), "{m} {p}");
+                assert_eq!(b, sorted_quantile(&sorted, q), "{m} {q}");
+            }
+        }
+    }
+
+    #[test]
+    fn multinomial_counts_sum_to_the_customers() {
+        let mut rng = StdRng::seed_from_u64(4);
+        let w = [3.0, 1.0, 5.0, 1.0];
+        let mut total = [0u64; 4];
+        for _ in 0..2_000 {
+            let c = multinomial(10, &w, &mut rng).unwrap();
+            assert_eq!(c.iter().sum::<u64>(), 10);
+            for (t, c) in total.iter_mut().zip(c) {
+                *t += c;
+            }
+        }
+        // each row is drawn in proportion to its weight: 2,000 · 10 · w/10 on average
+        for (t, w) in total.iter().zip(w) {
+            let expected = 2_000.0 * w;
+            assert!(
+                (*t as f64 - expected).abs() < 5.0 * expected.sqrt(),
+                "{t} {expected}"
+            );
+        }
+    }
 }
