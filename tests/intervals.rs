@@ -501,6 +501,7 @@ where
     let mut hits = [0usize; 6];
     let mut refused = [0usize; 6];
     let mut used = 0;
+    let mut first_refusal = None;
     let y = |m: &M| m.conditional_expected_transactions(&c, 39.0);
     let p = |m: &M| m.probability_alive(&c);
     for set in 0..sets {
@@ -537,7 +538,12 @@ where
             for (j, iv, truth) in [(k, iy, true_y), (3 + k, ip, true_p)] {
                 match iv {
                     Ok(iv) => hits[j] += usize::from(iv.lower <= truth && truth <= iv.upper),
-                    Err(_) => refused[j] += 1,
+                    Err(e) => {
+                        refused[j] += 1;
+                        if first_refusal.is_none() {
+                            first_refusal = Some(e.to_string());
+                        }
+                    }
                 }
             }
         }
@@ -546,17 +552,20 @@ where
         shares: hits.map(|h| h as f64 / used.max(1) as f64),
         refused,
         used,
+        first_refusal,
     }
 }
 
 /// The result of [`coverage`]: per interval (delta, parametric and nonparametric E[Y], then
 /// the same of P(alive)) the share of the `used` data sets (those whose fit converged) where
-/// it contains the truth, and how many times it was refused with an error (a miss).
+/// it contains the truth, and how many times it was refused with an error (a miss), with the
+/// first such error.
 #[derive(Debug)]
 struct Coverage {
     shares: [f64; 6],
     refused: [usize; 6],
     used: usize,
+    first_refusal: Option<String>,
 }
 
 #[test]
@@ -588,8 +597,9 @@ fn calibration_long_run() {
     let report = |model: &str, c: Coverage| {
         println!(
             "{model}, {sets} sets of {n}, {} fits converged; delta, parametric, nonparametric \
-             ({refits} refits) for E[Y] then P(alive): coverage {:?}, refused {:?}",
-            c.used, c.shares, c.refused
+             ({refits} refits) for E[Y] then P(alive): coverage {:?}, refused {:?} (first: \
+             {:?})",
+            c.used, c.shares, c.refused, c.first_refusal
         );
     };
     let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
