@@ -188,9 +188,6 @@ pub struct Fitted<M> {
     n_distinct: usize,
 }
 
-/// z-quantile of the two-sided 95% interval.
-const Z95: f64 = 1.959_963_984_540_054;
-
 impl<M: Model> Fitted<M> {
     /// Assembles the result of a fit (the model must be built from `est.params`; `lower` are
     /// the bounds the fit kept the parameters above).
@@ -268,8 +265,8 @@ impl<M: Model> Fitted<M> {
 
     /// The lower bounds the fit kept the parameters above (0 for every parameter of an
     /// unconstrained fit; Gamma-Gamma's `q` has 1 in
-    /// [`crate::GammaGamma::fit_with_finite_mean`]). The 95% intervals of [`Fitted::summary`]
-    /// are formed on the scale of `ln(θ − lower)`.
+    /// [`crate::GammaGamma::fit_with_finite_mean`]). The intervals of [`Fitted::summary`] and
+    /// [`Fitted::confidence_intervals`] are formed on the scale of `ln(θ − lower)`.
     pub fn lower_bounds(&self) -> &[f64] {
         &self.lower
     }
@@ -360,24 +357,25 @@ impl<M: Model> Fitted<M> {
     /// ```
     pub fn summary(&self) -> Summary {
         let params = self.model.params();
+        // A level of 0.95 is valid, so the intervals are always there (`None` without errors).
+        let bounds = super::uncertainty::parameter_intervals(
+            &params,
+            self.std_errors.as_deref(),
+            &self.lower,
+            0.95,
+        )
+        .unwrap_or_default();
         let rows = params
             .iter()
             .enumerate()
             .map(|(i, &theta)| {
-                let name = M::PARAM_NAMES.get(i).copied().unwrap_or("?").to_string();
-                let se = self.std_errors.as_ref().and_then(|s| s.get(i).copied());
-                let lo = self.lower.get(i).copied().unwrap_or(0.0);
-                let bounds = se.map(|se| {
-                    let d = theta - lo;
-                    let h = Z95 * se / d;
-                    (lo + d * (-h).exp(), lo + d * h.exp())
-                });
+                let b = bounds.get(i).copied().flatten();
                 SummaryRow {
-                    name,
+                    name: M::PARAM_NAMES.get(i).copied().unwrap_or("?").to_string(),
                     estimate: theta,
-                    std_error: se,
-                    lower: bounds.map(|b| b.0),
-                    upper: bounds.map(|b| b.1),
+                    std_error: self.std_errors.as_ref().and_then(|s| s.get(i).copied()),
+                    lower: b.map(|b| b.0),
+                    upper: b.map(|b| b.1),
                 }
             })
             .collect();

@@ -34,12 +34,16 @@ mod fitted;
 mod model;
 pub(crate) mod objective;
 mod options;
+pub mod uncertainty;
 
 pub use fitted::{FitStatus, Fitted, LikelihoodRatioTest, Summary, SummaryRow};
 pub use model::Model;
 pub(crate) use model::exactly;
 pub use objective::Objective;
 pub use options::{FitOptions, FitOptionsBuilder};
+pub use uncertainty::{
+    Draws, Independent, Interval, Intervals, Method, Prediction, Range, Resample, bootstrap,
+};
 
 use crate::data::{LifetimeData, RfmData, SpendData};
 use crate::error::{Error, Result};
