@@ -146,6 +146,34 @@ pub trait TransactionModel {
         })
     }
 
+    /// The equal-tailed predictive interval of the number of transactions `Y(t)` in
+    /// `(T, T + t]` of a customer with history `(x, t_x, T)` ("0–3 purchases in the next 39
+    /// weeks"): `(q(a), q(1 − a))` with `a = (1 − level)/2` and `q(p) = min{n : P(Y(t) ≤ n) ≥ p}`
+    /// from [`TransactionModel::conditional_probability_of_transactions`]. For a count the
+    /// interval holds at least `level` of the probability: `P(Y < lower) < a` and
+    /// `P(Y > upper) ≤ a`. This is outcome (predictive) uncertainty at the model's parameters;
+    /// parameter uncertainty is in [`crate::fit::uncertainty`].
+    ///
+    /// ```
+    /// use clv::{BgNbd, Customer, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let c = Customer::new(2.0, 30.43, 38.86)?;
+    /// let (lower, upper) = model.predictive_interval(&c, 39.0, 0.9)?;
+    /// assert_eq!(lower, 0);
+    /// assert!(upper >= 2);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for a `level` outside `(0, 1)`; the errors of the
+    /// conditional PMF; [`crate::Error::Numerical`] when the distribution's upper quantile lies
+    /// beyond [`MAX_INTERVAL_COUNT`] transactions.
+    fn predictive_interval(&self, customer: &Customer, t: f64, level: f64) -> Result<(u32, u32)> {
+        count_interval(level, |n| {
+            self.conditional_probability_of_transactions(customer, n, t)
+        })
+    }
+
     /// [`TransactionModel::probability_alive`] for every row of `data`.
     fn probability_alive_batch(&self, data: &RfmData) -> Array1<f64> {
         data.customers()
@@ -267,6 +295,31 @@ pub trait TransactionModel {
 /// # Errors
 /// [`Error::InvalidInput`] when the table would have more than 10⁷ cells
 /// (`MAX_TABLE_CELLS`); any error of `f` (the first one).
+/// Largest count a predictive interval walks the probability mass function to (10⁷ terms).
+pub const MAX_INTERVAL_COUNT: u32 = 10_000_000;
+
+/// The equal-tailed interval `(q(a), q(1 − a))`, `a = (1 − level)/2`, of a count whose
+/// probability mass function is `pmf` (see [`TransactionModel::predictive_interval`]).
+pub(crate) fn count_interval(level: f64, pmf: impl Fn(u32) -> Result<f64>) -> Result<(u32, u32)> {
+    if !(level > 0.0 && level < 1.0) {
+        return Err(Error::param("level", level, "must lie in (0, 1)"));
+    }
+    let a = 0.5 * (1.0 - level);
+    let (mut cdf, mut lower) = (0.0, None);
+    for n in 0..=MAX_INTERVAL_COUNT {
+        cdf += pmf(n)?;
+        if lower.is_none() && cdf >= a {
+            lower = Some(n);
+        }
+        if cdf >= 1.0 - a {
+            return Ok((lower.unwrap_or(n), n));
+        }
+    }
+    Err(Error::Numerical(format!(
+        "the {level} predictive interval reaches beyond {MAX_INTERVAL_COUNT} transactions"
+    )))
+}
+
 pub(crate) fn probability_table(
     max_n: u32,
     horizons: &[f64],
