@@ -1,15 +1,10 @@
 //! BG/NBD against published estimates, reference values and its own analytic identities.
 
+mod common;
+use common::cdnow;
+
 use approx::assert_relative_eq;
 use clv::{BgNbd, Customer, FitOptions, Model, Objective, RfmData, TransactionModel, simulate};
-
-fn cdnow() -> RfmData {
-    RfmData::from_csv_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary.csv"
-    ))
-    .unwrap()
-}
 
 /// Published estimates, Fader, Hardie & Lee (2005), Marketing Science 24(2), p. 280.
 const FHL: (f64, f64, f64, f64) = (0.243, 4.414, 0.793, 2.426);

@@ -2,6 +2,9 @@
 //! is never reported as a converged maximum, a genuine interior maximum is, whatever the size of
 //! its parameters, and a degenerate fit ends quickly whatever it concludes.
 
+mod common;
+use common::cdnow;
+
 use std::time::{Duration, Instant};
 
 use clv::data::LifetimeData;
@@ -203,14 +206,6 @@ fn the_budget_ends_a_fit_as_not_converged() {
         assert_eq!(fitted.status(), &FitStatus::NotConverged);
         assert_not_a_fit(&fitted);
     }
-}
-
-fn cdnow() -> RfmData {
-    RfmData::from_csv_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary.csv"
-    ))
-    .unwrap()
 }
 
 fn relative(a: f64, b: f64) -> f64 {

@@ -2,38 +2,15 @@
 //! serialised fit result, its summary table and likelihood-ratio test, the options builder,
 //! objectives that refuse wrong lengths, and simulation through the caller's generator.
 
+mod common;
+use common::{cdnow, cdnow_spend};
+
 use clv::data::{CohortData, LifetimeData};
 use clv::fit::Estimable;
 use clv::models::Simulate;
-use clv::{
-    BgNbd, FitOptions, FitStatus, Fitted, GammaGamma, Model, Objective, ParetoNbd, RfmData, Sbg,
-    SpendData,
-};
+use clv::{BgNbd, FitOptions, FitStatus, Fitted, GammaGamma, Model, Objective, ParetoNbd, Sbg};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-
-fn cdnow() -> RfmData {
-    RfmData::from_csv_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary.csv"
-    ))
-    .unwrap()
-}
-
-fn cdnow_spend() -> SpendData {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary_with_transactions.csv"
-    );
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let (mut x, mut m) = (vec![], vec![]);
-    for rec in rdr.records() {
-        let rec = rec.unwrap();
-        x.push(rec[1].parse::<f64>().unwrap());
-        m.push(rec[4].parse::<f64>().unwrap());
-    }
-    SpendData::new(x, m).unwrap()
-}
 
 /// Fader & Hardie (2007), "Regular" segment.
 fn regular() -> CohortData {

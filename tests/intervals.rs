@@ -3,40 +3,19 @@
 //! simulation (the CDNOW estimates of Fader, Hardie & Lee 2005, "Counting your customers the
 //! easy way", as the truth).
 
+mod common;
+use common::{cdnow, cdnow_spend};
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clv::Model;
 use clv::fit::{self, Independent, Method, Range};
 use clv::{
     BgNbd, Customer, Error, FitOptions, Fitted, GammaGamma, LifetimeData, ParetoNbd, RfmData, Sbg,
-    SpendData, TransactionModel, simulate,
+    TransactionModel, simulate,
 };
 
 const Z90: f64 = 1.644_853_626_951_472_2;
-
-fn cdnow() -> RfmData {
-    RfmData::from_csv_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary.csv"
-    ))
-    .unwrap()
-}
-
-/// CDNOW's repeat customers' frequency and mean spend (Fader, Hardie & Lee 2005).
-fn cdnow_spend() -> SpendData {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary_with_transactions.csv"
-    );
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let (mut x, mut m) = (vec![], vec![]);
-    for rec in rdr.records() {
-        let rec = rec.unwrap();
-        x.push(rec[1].parse::<f64>().unwrap());
-        m.push(rec[4].parse::<f64>().unwrap());
-    }
-    SpendData::new(x, m).unwrap()
-}
 
 fn cdnow_fit() -> Fitted<BgNbd> {
     BgNbd::fit(&cdnow(), &FitOptions::default()).unwrap()

@@ -3,6 +3,7 @@
 //! forms, its own identities, simulation and the `fit` example.
 
 mod common;
+use common::cdnow;
 #[path = "properties/support.rs"]
 #[allow(dead_code)]
 mod support;
@@ -16,14 +17,6 @@ use clv::{
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-
-fn cdnow() -> RfmData {
-    RfmData::from_csv_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary.csv"
-    ))
-    .unwrap()
-}
 
 /// The MLE on the shipped CDNOW summary as lifetimes 0.11.3 (`ModifiedBetaGeoFitter`, which
 /// implements the erratum) reports it: r, α, a, b and the log-likelihood.

@@ -1,14 +1,9 @@
 //! Pareto/NBD: published estimates, published predictions, gradients, edge cases.
 
-use clv::{Customer, FitOptions, Model, ParetoNbd, RfmData, TransactionModel};
+mod common;
+use common::cdnow;
 
-fn cdnow() -> RfmData {
-    RfmData::from_csv_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary.csv"
-    ))
-    .unwrap()
-}
+use clv::{Customer, FitOptions, Model, ParetoNbd, RfmData, TransactionModel};
 
 /// BTYD's CDNOW estimates (BTYD vignette), weeks.
 fn btyd() -> ParetoNbd {

@@ -119,3 +119,29 @@ pub fn read_vectors(name: &str) -> Vec<Vec<String>> {
 pub fn num(s: &str) -> f64 {
     s.parse().unwrap_or_else(|_| panic!("not a number: {s}"))
 }
+
+/// The shipped CDNOW calibration summary (Fader, Hardie & Lee 2005), in weeks.
+pub fn cdnow() -> clv::RfmData {
+    clv::RfmData::from_csv_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/cdnow_customers_summary.csv"
+    ))
+    .unwrap()
+}
+
+/// CDNOW's customers' frequency and mean spend (`x`, `zbar` of the shipped summary with
+/// transactions; Fader, Hardie & Lee 2005).
+pub fn cdnow_spend() -> clv::SpendData {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/cdnow_customers_summary_with_transactions.csv"
+    );
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let (mut x, mut m) = (vec![], vec![]);
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        x.push(rec[1].parse::<f64>().unwrap());
+        m.push(rec[4].parse::<f64>().unwrap());
+    }
+    clv::SpendData::new(x, m).unwrap()
+}
