@@ -32,7 +32,8 @@ class _Model:
     @classmethod
     def from_params(cls, params=None, **named):
         """A model with given parameters (a dict by name, a sequence in order, or keywords)."""
-        params = dict(params, **named) if isinstance(params, dict) or params is None else params
+        if params is None or isinstance(params, dict):
+            params = dict(params or {}, **named)
         if isinstance(params, dict):
             params = [params[n] for n in cls._native.param_names()]
         return cls(cls._native.from_params([float(p) for p in params]))

@@ -1,0 +1,33 @@
+import os
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DATA = os.path.join(ROOT, "data")
+
+
+def data_path(name):
+    return os.path.join(DATA, name)
+
+
+@pytest.fixture(scope="session")
+def rust_fit():
+    """Runs the Rust command line `examples/fit` (the contract front end) with the given
+    arguments; returns its stdout. Skips when cargo is not there."""
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        pytest.skip("cargo is not installed: no Rust results to compare with")
+
+    def run(*args):
+        out = subprocess.run(
+            [cargo, "run", "--quiet", "--release", "--example", "fit", "--", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    return run
