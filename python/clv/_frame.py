@@ -42,10 +42,16 @@ def optional(data, name, field=None):
 
 
 def ids(data, name):
-    """The customer-id column, when present (else ``None``)."""
-    if name is None or not _has(data, name):
+    """The customer-id column, or a pandas index of that name (as :func:`summarize` returns),
+    when present (else ``None``)."""
+    if name is None:
         return None
-    return np.asarray(_raw(data, name))
+    if _has(data, name):
+        return np.asarray(_raw(data, name))
+    index = getattr(data, "index", None)
+    if index is not None and getattr(index, "name", None) == name:
+        return np.asarray(index)
+    return None
 
 
 def array(values):
