@@ -1,6 +1,7 @@
 """The Spark job on `local[2]` over a generated log of more than 1,000,000 transactions equals
 the single-machine path (clv.summarize, fit on every customer, predict) exactly: parameters,
-log-likelihoods and every customer's predictions, to the last bit."""
+log-likelihoods and every customer's P(alive), expected transactions and expected spend, to the
+last bit (and CLV to 1e-12, see below)."""
 
 import json
 import os
@@ -30,6 +31,7 @@ def spark():
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.driver.memory", "2g")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )
@@ -68,8 +70,11 @@ def test_spark_equals_single_machine(spark, tmp_path):
     same(scored.expected_transactions,
          f.conditional_expected_transactions(summary, clv_spark.HORIZON))
     same(scored.expected_spend, g.expected_average_spend(summary))
-    same(scored.clv, f.customer_value(g, summary, margin=clv_spark.MARGIN,
-                                      discount_rate=clv_spark.DISCOUNT_RATE,
-                                      period=clv_spark.PERIOD))
+    # CLV: the Rust batch DERT of BG/NBD interpolates the value given alive over the ages of
+    # the customers sharing a frequency in the batch (piecewise Chebyshev, ~1e-13 relative), so
+    # a customer's value depends on the other rows of its batch (a Spark partition) at that level
+    value = f.customer_value(g, summary, margin=clv_spark.MARGIN,
+                             discount_rate=clv_spark.DISCOUNT_RATE, period=clv_spark.PERIOD)
+    np.testing.assert_allclose(scored.clv.to_numpy(), value, rtol=1e-12, atol=0)
     sizes["transactions"] = n_rows
     print("\nspark sizes:", json.dumps(sizes))
