@@ -20,6 +20,15 @@ if ! command -v java >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
 fi
 
+echo "== cargo clippy -p clv-python (the binding crate), cargo tree -d --workspace"
+cargo clippy -p clv-python --all-targets -- -D warnings
+dups=$(cargo tree -d --workspace --edges normal,build,dev 2>/dev/null || true)
+if [ -n "$dups" ]; then
+  echo "duplicate crate versions in the workspace:"
+  echo "$dups"
+  exit 1
+fi
+
 echo "== pip install ./python (maturin, release, abi3 wheel)"
 "$py" -m pip install --quiet ./python
 
