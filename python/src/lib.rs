@@ -111,6 +111,30 @@ fn rfm(
     .or_raise()
 }
 
+/// `f` over the rows `(x, t_x, t)` (validated as `RfmData`), without the GIL: one batch
+/// prediction as a numpy array.
+fn batch<'py, F>(
+    py: Python<'py>,
+    x: &Col<'py>,
+    t_x: &Col<'py>,
+    t: &Col<'py>,
+    f: F,
+) -> PyResult<Out<'py>>
+where
+    F: FnOnce(&RfmData) -> clv::Result<Array1<f64>> + Send,
+{
+    let data = rfm(x, t_x, t, &None, &None)?;
+    Ok(array(py, py.allow_threads(|| f(&data)).or_raise()?))
+}
+
+/// `f` for each customer of `data`, in row order.
+fn per_customer(
+    data: &RfmData,
+    f: impl Fn(&Customer) -> clv::Result<f64>,
+) -> clv::Result<Array1<f64>> {
+    data.customers().map(|c| f(&c)).collect()
+}
+
 fn options(
     penalty: f64,
     max_iterations: Option<u64>,
@@ -319,9 +343,8 @@ macro_rules! transaction_model {
                 t_x: Col<'py>,
                 t: Col<'py>,
             ) -> PyResult<Out<'py>> {
-                let data = rfm(&x, &t_x, &t, &None, &None)?;
                 let m = &self.0.model;
-                Ok(array(py, py.allow_threads(|| m.probability_alive_batch(&data))))
+                batch(py, &x, &t_x, &t, |d| Ok(m.probability_alive_batch(d)))
             }
 
             fn conditional_expected_transactions<'py>(
@@ -332,12 +355,8 @@ macro_rules! transaction_model {
                 t: Col<'py>,
                 horizon: f64,
             ) -> PyResult<Out<'py>> {
-                let data = rfm(&x, &t_x, &t, &None, &None)?;
                 let m = &self.0.model;
-                let v = py
-                    .allow_threads(|| m.conditional_expected_transactions_batch(&data, horizon))
-                    .or_raise()?;
-                Ok(array(py, v))
+                batch(py, &x, &t_x, &t, |d| m.conditional_expected_transactions_batch(d, horizon))
             }
 
             fn discounted_expected_residual_transactions<'py>(
@@ -348,14 +367,10 @@ macro_rules! transaction_model {
                 t: Col<'py>,
                 delta: f64,
             ) -> PyResult<Out<'py>> {
-                let data = rfm(&x, &t_x, &t, &None, &None)?;
                 let m = &self.0.model;
-                let v = py
-                    .allow_threads(|| {
-                        m.discounted_expected_residual_transactions_batch(&data, delta)
-                    })
-                    .or_raise()?;
-                Ok(array(py, v))
+                batch(py, &x, &t_x, &t, |d| {
+                    m.discounted_expected_residual_transactions_batch(d, delta)
+                })
             }
 
             fn probability_alive_at<'py>(
@@ -366,14 +381,10 @@ macro_rules! transaction_model {
                 t: Col<'py>,
                 horizon: f64,
             ) -> PyResult<Out<'py>> {
-                let data = rfm(&x, &t_x, &t, &None, &None)?;
                 let m = &self.0.model;
-                let v: clv::Result<Array1<f64>> = py.allow_threads(|| {
-                    data.customers()
-                        .map(|c| m.probability_alive_at(&c, horizon))
-                        .collect()
-                });
-                Ok(array(py, v.or_raise()?))
+                batch(py, &x, &t_x, &t, |d| {
+                    per_customer(d, |c| m.probability_alive_at(c, horizon))
+                })
             }
 
             fn conditional_probability_of_transactions<'py>(
@@ -385,14 +396,10 @@ macro_rules! transaction_model {
                 n: u32,
                 horizon: f64,
             ) -> PyResult<Out<'py>> {
-                let data = rfm(&x, &t_x, &t, &None, &None)?;
                 let m = &self.0.model;
-                let v: clv::Result<Array1<f64>> = py.allow_threads(|| {
-                    data.customers()
-                        .map(|c| m.conditional_probability_of_transactions(&c, n, horizon))
-                        .collect()
-                });
-                Ok(array(py, v.or_raise()?))
+                batch(py, &x, &t_x, &t, |d| {
+                    per_customer(d, |c| m.conditional_probability_of_transactions(c, n, horizon))
+                })
             }
 
             /// `[i, n]`: P(Y(horizons[i]) = n | history) of one customer.
@@ -610,9 +617,8 @@ common!(BgBbPy, BgBb, {
         t_x: Col<'py>,
         n: Col<'py>,
     ) -> PyResult<Out<'py>> {
-        let data = rfm(&x, &t_x, &n, &None, &None)?;
-        let v = self.0.model.probability_alive_batch(&data).or_raise()?;
-        Ok(array(py, v))
+        let m = &self.0.model;
+        batch(py, &x, &t_x, &n, |d| m.probability_alive_batch(d))
     }
 
     fn conditional_expected_transactions<'py>(
@@ -623,13 +629,10 @@ common!(BgBbPy, BgBb, {
         n: Col<'py>,
         n_star: u32,
     ) -> PyResult<Out<'py>> {
-        let data = rfm(&x, &t_x, &n, &None, &None)?;
-        let v = self
-            .0
-            .model
-            .conditional_expected_transactions_batch(&data, n_star)
-            .or_raise()?;
-        Ok(array(py, v))
+        let m = &self.0.model;
+        batch(py, &x, &t_x, &n, |d| {
+            m.conditional_expected_transactions_batch(d, n_star)
+        })
     }
 
     fn discounted_expected_residual_transactions<'py>(
@@ -640,13 +643,10 @@ common!(BgBbPy, BgBb, {
         n: Col<'py>,
         d: f64,
     ) -> PyResult<Out<'py>> {
-        let data = rfm(&x, &t_x, &n, &None, &None)?;
-        let v = self
-            .0
-            .model
-            .discounted_expected_residual_transactions_batch(&data, d)
-            .or_raise()?;
-        Ok(array(py, v))
+        let m = &self.0.model;
+        batch(py, &x, &t_x, &n, |rows| {
+            m.discounted_expected_residual_transactions_batch(rows, d)
+        })
     }
 
     fn expected_transactions(&self, n: u32) -> PyResult<f64> {
