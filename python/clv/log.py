@@ -59,17 +59,30 @@ def _log(data, customer_id, date, amount, date_format):
         raise ClvError(f"the log has no column {customer_id} (the customer id)")
     if not _frame._has(data, date):
         raise ClvError(f"the log has no column {date} (the date)")
-    codes, uniques = pd.factorize(pd.Series(raw_ids).astype(str), sort=False)
+    codes, uniques = pd.factorize(pd.Series(raw_ids), sort=False)
+    if (codes < 0).any():
+        row = int(np.flatnonzero(codes < 0)[0]) + 1
+        from .errors import InvalidDataError
+
+        raise InvalidDataError(f"invalid input at row {row}, field `customer_id`: customer id is "
+                               "missing", row, "customer_id", "")
+    names = pd.Index(uniques).astype(str)
+    if not names.is_unique:  # e.g. 1 and "1": the ids are their text
+        codes, uniques = pd.factorize(pd.Series(raw_ids).astype(str), sort=False)
+        names = pd.Index(uniques)
     times = days(_frame._raw(data, date), date_format)
     amounts = _frame.optional(data, amount, "amount") if amount is not None else None
     if amount is not None and amounts is None:
         raise ClvError(f"the log has no column {amount} (the amount)")
-    return [str(u) for u in uniques], np.ascontiguousarray(codes, dtype=np.uint32), times, amounts
+    # the summary names customers by text; `originals` maps the text back to the log's ids
+    originals = (names, pd.Index(uniques))
+    return list(names), np.ascontiguousarray(codes, dtype=np.uint32), times, amounts, originals
 
 
 def _run(data, customer_id, date, amount, calibration_end, holdout_end, freq, unit, date_format,
          holdout):
-    ids, codes, times, amounts = _log(data, customer_id, date, amount, date_format)
+    ids, codes, times, amounts, (names, originals) = _log(data, customer_id, date, amount,
+                                                           date_format)
     period = _length(freq, "freq")
     unit = period if unit is None else _length(unit, "unit")
     cal = float(np.max(times)) if calibration_end is None else _day(calibration_end, date_format)
@@ -83,7 +96,7 @@ def _run(data, customer_id, date, amount, calibration_end, holdout_end, freq, un
     if hold is not None:
         cols["frequency_holdout"] = hold[0]
         cols["duration_holdout"] = np.full(len(x), hold[1])
-    df = _frame.frame(cols, index=ids, index_name=customer_id)
+    df = _frame.frame(cols, index=originals.take(names.get_indexer(ids)), index_name=customer_id)
     df.attrs["n_excluded"] = n_excluded
     return df
 

@@ -73,3 +73,10 @@ def test_log_errors_name_row_and_field():
     assert (e.value.row, e.value.field) == (2, "date")
     with pytest.raises(clv.ClvError, match="no column"):
         clv.summarize(bad, customer_id="id")
+
+
+def test_ids_keep_their_type():
+    log = pd.DataFrame({"customer_id": [10, 10, 7], "date": ["2020-01-01", "2020-01-09", "2020-01-02"]})
+    s = clv.summarize(log, calibration_end="2020-02-01")
+    assert list(s.index) == [10, 7] and s.index.dtype == np.int64
+    assert s.loc[10, "frequency"] == 1.0
