@@ -80,3 +80,11 @@ def test_ids_keep_their_type():
     s = clv.summarize(log, calibration_end="2020-02-01")
     assert list(s.index) == [10, 7] and s.index.dtype == np.int64
     assert s.loc[10, "frequency"] == 1.0
+
+
+def test_polars_log_if_installed(log):
+    pl = pytest.importorskip("polars")
+    ref = clv.summarize(log, amount="amount", calibration_end="1997-09-30", freq="D", unit="W")
+    s = clv.summarize(pl.from_pandas(log), amount="amount", calibration_end="1997-09-30",
+                      freq="D", unit="W")
+    pd.testing.assert_frame_equal(s, ref)
