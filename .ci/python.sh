@@ -12,7 +12,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 py="$venv/bin/python"
 "$py" -m pip install --quiet --upgrade pip
-"$py" -m pip install --quiet maturin pytest numpy pandas pyarrow pyspark
+"$py" -m pip install --quiet maturin pytest numpy pandas polars pyarrow pyspark
 
 if ! command -v java >/dev/null 2>&1; then
   echo "== apt-get install a Java runtime (for Spark)"
