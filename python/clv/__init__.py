@@ -15,7 +15,7 @@ from .errors import (
     NotConvergedError,
     NumericalError,
 )
-from .log import calibration_holdout, days, read_cdnow, summarize
+from .log import calibration_holdout, compress, days, read_cdnow, summarize
 from .models import BgBb, BgNbd, GammaGamma, MbgNbd, ParetoNbd, Sbg, customer_value, load
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "load",
     "summarize",
     "calibration_holdout",
+    "compress",
     "read_cdnow",
     "days",
     "errors",

@@ -11,7 +11,7 @@ from . import _clv
 from . import _frame
 from .errors import ClvError
 
-__all__ = ["summarize", "calibration_holdout", "read_cdnow", "days"]
+__all__ = ["summarize", "calibration_holdout", "read_cdnow", "days", "compress"]
 
 _FREQ = {"D": 1.0, "W": 7.0}
 
@@ -143,3 +143,15 @@ def read_cdnow(path):
     )
     df["date"] = pd.to_datetime(df["date"], format="%Y%m%d")
     return df[["customer_id", "date", "cds", "amount"]]
+
+
+def compress(data, frequency="frequency", recency="recency", T="T"):
+    """Weighted distinct rows of a customer table, as every fit compresses it: a DataFrame
+    ``frequency, recency, T, weight`` (sorted) and, per input row, the position of its distinct
+    row (a numpy array). ``Model.fit(rows, weights="weight")`` equals the fit on ``data``."""
+    x, t_x, t, w, index = _clv.compress(
+        _frame.column(data, frequency, "frequency"),
+        _frame.column(data, recency, "recency"),
+        _frame.column(data, T, "T"),
+    )
+    return _frame.frame({"frequency": x, "recency": t_x, "T": t, "weight": w}), index

@@ -409,6 +409,14 @@ class GammaGamma(_Model):
             _frame.column(data, names["monetary_value"], "monetary_value"),
         )
 
+    @staticmethod
+    def n_skipped(data, frequency="frequency", monetary_value="monetary_value"):
+        """Customers (rows) with frequency 0: kept for predictions, skipped by the fit."""
+        return _clv.GammaGamma.n_skipped_rows(
+            _frame.column(data, frequency, "frequency"),
+            _frame.column(data, monetary_value, "monetary_value"),
+        )
+
     def expected_average_spend(self, data, **names):
         """E[spend per transaction | frequency, monetary_value] per row."""
         return self._inner.expected_average_spend(*self._rows(data, self._names(names)))

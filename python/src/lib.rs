@@ -713,7 +713,9 @@ common!(GammaGammaPy, GammaGamma, {
         self.0.model.mean_spend().or_raise()
     }
 
-    fn n_skipped(&self, x: Col<'_>, monetary_value: Col<'_>) -> PyResult<f64> {
+    /// Customers with frequency 0 in `(x, monetary_value)`: those a fit skips.
+    #[staticmethod]
+    fn n_skipped_rows(x: Col<'_>, monetary_value: Col<'_>) -> PyResult<f64> {
         Ok(spend(&x, &monetary_value, &None)?.n_skipped())
     }
 

@@ -183,3 +183,13 @@ def test_simulation_recovers_parameters():
     assert list(sim.columns) == ["frequency", "recency", "T", "alive"]
     f = clv.BgNbd.fit(sim)
     assert abs(f.params["r"] - 0.5) < 0.1 and abs(f.params["alpha"] - 4.0) < 1.0
+
+
+def test_compress_is_what_the_fit_sees(cdnow):
+    rows, index = clv.compress(cdnow)
+    f = clv.BgNbd.fit(cdnow)
+    assert len(rows) == f.n_distinct and rows.weight.sum() == len(cdnow)
+    assert clv.BgNbd.fit(rows, weights="weight").params == f.params
+    np.testing.assert_array_equal(rows.frequency.to_numpy()[index], cdnow.frequency.to_numpy())
+    d = pd.read_csv(data_path("cdnow_customers_summary_with_transactions.csv"))
+    assert clv.GammaGamma.n_skipped(d, frequency="x", monetary_value="zbar") == (d.x == 0).sum()
