@@ -882,7 +882,7 @@ impl BgBb {
     /// ```
     /// use clv::RfmData;
     /// let model = clv::BgBb::new(1.204, 0.750, 0.657, 2.783)?;
-    /// let data = RfmData::new(vec![3.0, 0.0], vec![5.0, 0.0], vec![6.0, 6.0], Some(vec![100.0, 200.0]), None)?;
+    /// let data = RfmData::from_columns(vec![3.0, 0.0], vec![5.0, 0.0], vec![6.0, 6.0], None, Some(vec![100.0, 200.0]))?;
     /// let total = model.predictive_total(&data, 5, 0.9)?;
     /// let expected: f64 = model.conditional_expected_transactions_batch(&data, 5)?.iter()
     ///     .zip(data.weights()).map(|(e, w)| e * w).sum();

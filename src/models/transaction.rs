@@ -181,7 +181,7 @@ pub trait TransactionModel {
     /// ```
     /// use clv::{BgNbd, RfmData, TransactionModel};
     /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
-    /// let data = RfmData::new(vec![0.0, 2.0, 2.0], vec![0.0, 30.43, 30.43], vec![38.86; 3], None, None)?;
+    /// let data = RfmData::new(vec![0.0, 2.0, 2.0], vec![0.0, 30.43, 30.43], vec![38.86; 3])?;
     /// let iv = model.predictive_interval_batch(&data, 39.0, 0.9)?;
     /// assert_eq!(iv[1], iv[2]);
     /// assert_eq!(iv[1], model.predictive_interval(&data.customer(1).expect("row 1"), 39.0, 0.9)?);
