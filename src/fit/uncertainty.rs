@@ -30,6 +30,18 @@
 //! A draw whose prediction fails or is not finite (or leaves its range) is dropped and
 //! counted ([`Interval::failed_draws`]); more than 1% of the draws lost is an error, since
 //! the percentiles of the rest would be biased.
+//!
+//! # Calibration, and small samples
+//!
+//! Delta and parametric intervals rest on the asymptotic normality of the estimate. Simulated
+//! (1,000 data sets of 2,000 customers), 90% intervals of `E[Y(39) | 2, 30.43, 38.86]` and of
+//! that customer's P(alive) contain the truth 89–92% of the time (BG/NBD and Pareto/NBD, delta
+//! and parametric alike). At a few hundred customers the approximation is poor and the
+//! intervals **under-cover**: at 200 customers the 90% delta interval of `E[Y(39)]` covered
+//! 83.9% (BG/NBD) and 81.9% (Pareto/NBD) of the time, the parametric one 88.1% and 71.5%. For
+//! such samples use the nonparametric [`bootstrap`], which follows the estimator's actual
+//! sampling distribution (refits on the boundary included) instead of its normal
+//! approximation.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -123,7 +135,10 @@ impl Range {
 /// How an interval of a prediction is computed (see the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// The delta method on the scale of the prediction's [`Range`].
+    /// The delta method on the scale of the prediction's [`Range`]. Fast (`4k + 1`
+    /// evaluations of the prediction for `k` parameters) and well calibrated from a few
+    /// thousand customers; it under-covers at a few hundred (see the
+    /// [module docs](self#calibration-and-small-samples)), where [`bootstrap`] is the remedy.
     Delta,
     /// The parametric bootstrap: `draws` draws of the log-parameters from their asymptotic
     /// normal distribution, from a [`StdRng`] seeded with `seed`; percentile intervals.
