@@ -534,3 +534,90 @@ fn bad_interval_flags_exit_2_naming_the_flag_and_value() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--params"));
 }
+
+/// Ages of `n` customers spread evenly over CDNOW's 27 to 39 weeks.
+fn ages(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 27.0 + 12.0 * (i as f64 * 0.618_033_988_749_895).fract())
+        .collect()
+}
+
+/// How often the command line's 90% intervals of `E[Y(39) | 2, 30.43, 38.86]` and of that
+/// customer's P(alive) (the first row of each input) contain the true values, over
+/// simulated data sets of `n` customers; `(used sets, coverage of E[Y], coverage of P(alive))`.
+fn cli_coverage<M>(truth: &M, name: &str, sets: u64, n: usize, method: &str) -> (usize, f64, f64)
+where
+    M: TransactionModel + clv::models::Simulate<Design = [f64], Output = clv::models::Simulated>,
+{
+    use rand::SeedableRng;
+    let c = Customer::new(2.0, 30.43, 38.86).unwrap();
+    let (true_y, true_p) = (
+        truth.conditional_expected_transactions(&c, 39.0).unwrap(),
+        truth.probability_alive(&c),
+    );
+    let (mut used, mut hit_y, mut hit_p) = (0, 0, 0);
+    for set in 0..sets {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5000 + set);
+        let data = truth.simulate(&ages(n), &mut rng).unwrap().data;
+        let mut csv = String::from("frequency,recency,T\n2,30.43,38.86\n");
+        for ((x, tx), t) in data.frequency().iter().zip(data.recency()).zip(data.age()) {
+            csv += &format!("{x},{tx},{t}\n");
+        }
+        let input = scratch(&format!("cov_{name}_{set}.csv"));
+        let output = scratch(&format!("cov_{name}_{set}_out.csv"));
+        std::fs::write(&input, csv).unwrap();
+        let out = run(&[
+            "--model",
+            name,
+            "--input",
+            input.to_str().unwrap(),
+            "--intervals",
+            "0.9",
+            "--interval-method",
+            method,
+            "--draws",
+            "400",
+            "--seed",
+            &set.to_string(),
+            "--predictions",
+            output.to_str().unwrap(),
+        ]);
+        let json = json_of(&out);
+        if json["status"] != "converged" {
+            continue;
+        }
+        used += 1;
+        let (header, rows) = read_csv(&output);
+        let rows = &rows[..1];
+        let f = |k: &str| column(&header, rows, k)[0];
+        hit_y += usize::from(
+            f("expected_transactions_lower") <= true_y
+                && true_y <= f("expected_transactions_upper"),
+        );
+        hit_p += usize::from(
+            f("probability_alive_lower") <= true_p && true_p <= f("probability_alive_upper"),
+        );
+        let _ = std::fs::remove_file(&input);
+        let _ = std::fs::remove_file(&output);
+    }
+    let share = |h: usize| h as f64 / used.max(1) as f64;
+    (used, share(hit_y), share(hit_p))
+}
+
+/// Calibration through the command line: `CLV_CLI_SETS` (default 200) data sets of
+/// `CLV_CLI_CUSTOMERS` (default 2,000) customers from BG/NBD and Pareto/NBD, with
+/// `--interval-method` `CLV_CLI_METHOD` (default `delta`). Run with `--ignored --nocapture`.
+#[test]
+#[ignore = "a long calibration run"]
+fn cli_calibration_long_run() {
+    let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    let sets: u64 = var("CLV_CLI_SETS", "200").parse().unwrap();
+    let n: usize = var("CLV_CLI_CUSTOMERS", "2000").parse().unwrap();
+    let method = var("CLV_CLI_METHOD", "delta");
+    let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let (used, y, p) = cli_coverage(&bg, "bgnbd", sets, n, &method);
+    println!("bgnbd {method}, {sets} sets of {n} ({used} converged): E[Y] {y:.3}, P(alive) {p:.3}");
+    let pnbd = clv::ParetoNbd::new(0.553, 10.58, 0.606, 11.67).unwrap();
+    let (used, y, p) = cli_coverage(&pnbd, "pnbd", sets, n, &method);
+    println!("pnbd {method}, {sets} sets of {n} ({used} converged): E[Y] {y:.3}, P(alive) {p:.3}");
+}

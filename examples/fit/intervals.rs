@@ -4,6 +4,7 @@
 
 use clv::data::CalibrationHoldout;
 use clv::fit::{self, Draws, Estimable, Intervals, Method, Range, Resample};
+use clv::models::PredictiveTotal;
 use clv::{BgBb, FitOptions, Fitted, GammaGamma, Model, RfmData, Sbg, SpendData, TransactionModel};
 use serde_json::{Map, Value, json};
 
@@ -424,7 +425,7 @@ pub fn transaction_columns(
 pub fn add_holdout(
     holdout: &mut Value,
     total: Option<clv::fit::Interval>,
-    actual: &clv::models::PredictiveTotal,
+    actual: &PredictiveTotal,
 ) {
     if let Value::Object(map) = holdout {
         let (lo, hi) = total.map_or((Value::Null, Value::Null), |t| {
@@ -435,6 +436,66 @@ pub fn add_holdout(
         map.insert("actual_range_lower".into(), crate::number(actual.lower));
         map.insert("actual_range_upper".into(), crate::number(actual.upper));
     }
+}
+
+/// The predictions CSV `csv` of a transaction model for `data`, with the interval columns
+/// appended: the parameter intervals of `alive(model, rows)` and `expected(model, rows)` and
+/// the predictive count intervals `counts` (one per row).
+fn transaction_csv<M, A, E, P, Q>(
+    plan: &Plan<M>,
+    data: &RfmData,
+    csv: &str,
+    alive: A,
+    expected: E,
+    counts: &[(u32, u32)],
+) -> Result<String, Failure>
+where
+    M: Model + Send + Sync,
+    A: Fn(&M, &RfmData) -> P + Sync,
+    E: Fn(&M, &RfmData) -> Q + Sync,
+    P: fit::Prediction,
+    Q: fit::Prediction,
+{
+    let alive = plan.customers(data, alive, Range::Probability)?;
+    let expected = plan.customers(data, expected, Range::Positive)?;
+    Ok(append_columns(
+        csv,
+        &transaction_columns(alive.as_ref(), expected.as_ref(), counts),
+    ))
+}
+
+/// The interval keys of a transaction model's JSON: [`Plan::report`], and with a holdout the
+/// keys of [`add_holdout`]: the interval of `Σ expected(model, distinct rows) · weights` over
+/// the calibration customers, and the predictive total `actual(calibration)`.
+fn transaction_json<M, E>(
+    plan: &Plan<M>,
+    json: &mut Value,
+    split: Option<&CalibrationHoldout>,
+    expected: E,
+    actual: impl Fn(&RfmData) -> clv::Result<PredictiveTotal>,
+) -> Result<(), Failure>
+where
+    M: Model + Send + Sync,
+    E: Fn(&M, &RfmData) -> clv::Result<ndarray::Array1<f64>> + Sync,
+{
+    plan.report(json);
+    if let Some(s) = split {
+        let (distinct, _) = s.calibration().distinct_customers();
+        let total = plan.batch(
+            |m| -> clv::Result<f64> {
+                let e = expected(m, &distinct)?;
+                Ok(e.iter().zip(distinct.weights()).map(|(e, w)| e * w).sum())
+            },
+            Range::Positive,
+        )?;
+        let actual = actual(s.calibration())?;
+        add_holdout(
+            &mut json["holdout"],
+            total.and_then(|iv| iv.get(0)),
+            &actual,
+        );
+    }
+    Ok(())
 }
 
 /// The predictions CSV `csv` of a noncontractual model (`bgnbd`, `mbgnbd`, `pnbd`) for `data`
@@ -449,25 +510,19 @@ pub fn noncontractual_csv<M>(
 where
     M: Model + TransactionModel + Send + Sync,
 {
-    let alive = plan.customers(
-        data,
-        |m, rows| m.probability_alive_batch(rows),
-        Range::Probability,
-    )?;
-    let expected = plan.customers(
-        data,
-        |m, rows| m.conditional_expected_transactions_batch(rows, horizon),
-        Range::Positive,
-    )?;
     let counts = model.predictive_interval_batch(data, horizon, plan.level)?;
-    Ok(append_columns(
+    transaction_csv(
+        plan,
+        data,
         csv,
-        &transaction_columns(alive.as_ref(), expected.as_ref(), &counts),
-    ))
+        |m, rows| m.probability_alive_batch(rows),
+        |m, rows| m.conditional_expected_transactions_batch(rows, horizon),
+        &counts,
+    )
 }
 
-/// The interval keys of a noncontractual model's JSON: [`Plan::report`], and with a holdout
-/// the keys of [`add_holdout`].
+/// The interval keys of a noncontractual model's JSON (see [`transaction_json`]), the holdout
+/// over its duration.
 pub fn noncontractual_json<M>(
     plan: &Plan<M>,
     model: &M,
@@ -477,25 +532,14 @@ pub fn noncontractual_json<M>(
 where
     M: Model + TransactionModel + Send + Sync,
 {
-    plan.report(json);
-    if let Some(s) = split {
-        let t = s.holdout_duration();
-        let (distinct, _) = s.calibration().distinct_customers();
-        let total = plan.batch(
-            |m| -> clv::Result<f64> {
-                let e = m.conditional_expected_transactions_batch(&distinct, t)?;
-                Ok(e.iter().zip(distinct.weights()).map(|(e, w)| e * w).sum())
-            },
-            Range::Positive,
-        )?;
-        let actual = model.predictive_total(s.calibration(), t, plan.level)?;
-        add_holdout(
-            &mut json["holdout"],
-            total.and_then(|iv| iv.get(0)),
-            &actual,
-        );
-    }
-    Ok(())
+    let t = split.map_or(0.0, CalibrationHoldout::holdout_duration);
+    transaction_json(
+        plan,
+        json,
+        split,
+        |m: &M, rows| m.conditional_expected_transactions_batch(rows, t),
+        |cal| model.predictive_total(cal, t, plan.level),
+    )
 }
 
 /// The BG/BB's predictions CSV `csv` for `data` over `horizon` opportunities, with the interval
@@ -507,21 +551,15 @@ pub fn bgbb_csv(
     horizon: u32,
     csv: &str,
 ) -> Result<String, Failure> {
-    let alive = plan.customers(
-        data,
-        |m, rows| m.probability_alive_batch(rows),
-        Range::Probability,
-    )?;
-    let expected = plan.customers(
-        data,
-        |m, rows| m.conditional_expected_transactions_batch(rows, horizon),
-        Range::Positive,
-    )?;
     let counts = model.predictive_interval_batch(data, horizon, plan.level)?;
-    Ok(append_columns(
+    transaction_csv(
+        plan,
+        data,
         csv,
-        &transaction_columns(alive.as_ref(), expected.as_ref(), &counts),
-    ))
+        |m, rows| m.probability_alive_batch(rows),
+        |m, rows| m.conditional_expected_transactions_batch(rows, horizon),
+        &counts,
+    )
 }
 
 /// The BG/BB's interval keys of the JSON, as [`noncontractual_json`] in opportunities.
@@ -531,25 +569,14 @@ pub fn bgbb_json(
     json: &mut Value,
     split: Option<&CalibrationHoldout>,
 ) -> Result<(), Failure> {
-    plan.report(json);
-    if let Some(s) = split {
-        let t = s.holdout_duration() as u32;
-        let (distinct, _) = s.calibration().distinct_customers();
-        let total = plan.batch(
-            |m| -> clv::Result<f64> {
-                let e = m.conditional_expected_transactions_batch(&distinct, t)?;
-                Ok(e.iter().zip(distinct.weights()).map(|(e, w)| e * w).sum())
-            },
-            Range::Positive,
-        )?;
-        let actual = model.predictive_total(s.calibration(), t, plan.level)?;
-        add_holdout(
-            &mut json["holdout"],
-            total.and_then(|iv| iv.get(0)),
-            &actual,
-        );
-    }
-    Ok(())
+    let t = split.map_or(0, |s| s.holdout_duration() as u32);
+    transaction_json(
+        plan,
+        json,
+        split,
+        |m: &BgBb, rows| m.conditional_expected_transactions_batch(rows, t),
+        |cal| model.predictive_total(cal, t, plan.level),
+    )
 }
 
 impl<M: Model + Clone + Send + Sync> Plan<M> {
