@@ -347,7 +347,8 @@ fn saved_fit<M: Model>(path: &str) -> Result<Fitted<M>, Failure> {
         Failure(
             format!(
                 "--intervals with --params {path}: the file holds no covariance of the \
-                 parameters; give the JSON that --save wrote (it has \"covariance\")"
+                 parameters; give the JSON that --save wrote of a converged fit (it has \
+                 \"covariance\")"
             ),
             2,
         )
@@ -359,6 +360,12 @@ fn saved_fit<M: Model>(path: &str) -> Result<Fitted<M>, Failure> {
         return Err(no_cov());
     }
     Ok(fitted)
+}
+
+/// The standard normal quantile of `(1 + level)/2`.
+fn z_of(level: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().inverse_cdf(0.5 + 0.5 * level)
 }
 
 /// Appends `columns` (header, one cell per data row) to the predictions CSV `csv`.
@@ -488,12 +495,14 @@ where
             },
             Range::Positive,
         )?;
-        let actual = actual(s.calibration())?;
-        add_holdout(
-            &mut json["holdout"],
-            total.and_then(|iv| iv.get(0)),
-            &actual,
-        );
+        let total = total.and_then(|iv| iv.get(0));
+        let mut actual = actual(s.calibration())?;
+        if let Some(t) = &total {
+            // the parameter uncertainty of the expected total joins the outcome's
+            let sd = (t.upper - t.lower) / (2.0 * z_of(plan.level));
+            actual = actual.with_parameter_variance(sd * sd)?;
+        }
+        add_holdout(&mut json["holdout"], total, &actual);
     }
     Ok(())
 }

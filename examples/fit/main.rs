@@ -84,8 +84,11 @@
 //!   transaction). With `--transactions`, `"holdout"` gains `"predicted_lower"`,
 //!   `"predicted_upper"` (the parameter interval of `predicted`, the total expected holdout
 //!   transactions) and `"actual_range_lower"`, `"actual_range_upper"` (the predictive interval
-//!   of the total actual count: mean and variance of the sum over customers exact, the interval
-//!   by the normal approximation rounded outward to whole counts). Probabilities' intervals stay
+//!   of the total actual count: the outcome variance of the sum over customers exact from
+//!   their conditional PMFs, plus — when the fit has a covariance — the parameter variance of
+//!   the expected total, `((predicted_upper − predicted_lower)/2z)²`, since the actual total
+//!   varies with both; the interval by the normal approximation around `predicted`, rounded
+//!   outward to whole counts). Probabilities' intervals stay
 //!   in [0, 1], others at or above 0. When the fit did not converge it has no covariance:
 //!   `"confidence_intervals"` is `null` with an `"intervals_note"`, the parameter columns and
 //!   `predicted_lower/upper` are empty (`null`), and the predictive ones are still given. With
@@ -101,8 +104,9 @@
 //!   customers drawn with replacement and takes percentiles (progress on stderr; refits that
 //!   end on the boundary are kept and counted; not with `--params` or `--per-cohort`). For
 //!   draws the JSON gains `"interval_draws": {"used", "failed", "boundary"}`. At small samples
-//!   (a few hundred customers) the delta method under-covers (about 82–84% for a 90% interval
-//!   at 200 customers); prefer `bootstrap` there.
+//!   (a few hundred customers) the delta method under-covers (about 80–84% for a 90% interval
+//!   of expected transactions at 200 customers); `bootstrap` or `parametric` do better there,
+//!   though still below the nominal level.
 //! * `--draws N` (default 1000, from 2 to 100000; needs `--intervals`): parametric draws or
 //!   bootstrap refits (unused by `delta`).
 //! * `--seed S` (default 0, a whole number below 2^64; needs `--intervals`): seeds the draws; the

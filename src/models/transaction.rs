@@ -421,6 +421,42 @@ impl PredictiveTotal {
     }
 }
 
+impl PredictiveTotal {
+    /// The same total with `parameter_variance` added to its variance — the variance of the
+    /// expected total `Σᵢ E[Yᵢ(t)]` across the parameter uncertainty, so that the interval
+    /// predicts the actual total from the data rather than at the estimate
+    /// (`Var Y = E_θ Var(Y | θ) + Var_θ E[Y | θ]`) — and its normal interval at the same level
+    /// recomputed and rounded outward.
+    ///
+    /// ```
+    /// use clv::{BgNbd, RfmData, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let data = RfmData::from_csv_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/cdnow_customers_summary.csv"))?;
+    /// let at_estimate = model.predictive_total(&data, 39.0, 0.9)?;
+    /// let total = at_estimate.with_parameter_variance(70.0 * 70.0)?;
+    /// assert_eq!(total.mean, at_estimate.mean);
+    /// assert!(total.lower < at_estimate.lower && total.upper > at_estimate.upper);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a `parameter_variance` negative or not finite.
+    pub fn with_parameter_variance(&self, parameter_variance: f64) -> Result<PredictiveTotal> {
+        finite_non_negative(parameter_variance, "parameter variance").map_err(|_| {
+            Error::param(
+                "parameter_variance",
+                parameter_variance,
+                "must be finite and >= 0",
+            )
+        })?;
+        PredictiveTotal::from_moments(
+            &[(self.mean, self.variance + parameter_variance)],
+            &[1.0],
+            self.level,
+        )
+    }
+}
+
 /// Relative size of the neglected tail of a count's variance.
 const TAIL_TOLERANCE: f64 = 1e-14;
 
