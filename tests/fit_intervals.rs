@@ -258,7 +258,7 @@ fn parametric_draws_are_reproducible_for_a_seed() {
             "--interval-method",
             "parametric",
             "--draws",
-            "200",
+            "100",
             "--seed",
             seed,
             "--predictions",
@@ -273,7 +273,7 @@ fn parametric_draws_are_reproducible_for_a_seed() {
     assert_eq!(csv_a, csv_b);
     assert_ne!(a["confidence_intervals"], c["confidence_intervals"]);
     assert_ne!(csv_a, csv_c);
-    assert_eq!(a["interval_draws"]["used"], 200);
+    assert_eq!(a["interval_draws"]["used"], 100);
     let (header, rows) = read_csv(&scratch("p5a.csv"));
     check_transaction_columns(&header, &rows);
 }
