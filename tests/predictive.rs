@@ -235,7 +235,7 @@ fn totals_of_simulated_bases_match_the_predictive_distribution() {
 
     let truth = (0.553, 10.578, 0.606, 11.669);
     let model = ParetoNbd::new(truth.0, truth.1, truth.2, truth.3).unwrap();
-    let sets: Vec<(RfmData, u32)> = (0..300)
+    let sets: Vec<(RfmData, u32)> = (0..200)
         .map(|k| base(&simulate_pareto(truth, 400, 39.0, 39.0, 500 + k)))
         .collect();
     check_totals(&sets, |d| model.predictive_total(d, 39.0, 0.9).unwrap());
