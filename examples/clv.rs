@@ -1,10 +1,12 @@
 //! Customer lifetime value on the shipped CDNOW data: BG/NBD for the transactions, Gamma-Gamma
-//! for the spend, 52-week value at a 10% annual discount rate and a 30% margin.
+//! for the spend, 52-week value at a 10% annual discount rate and a 30% margin, with the 90%
+//! interval of each value from the parameter uncertainty of both fits (delta method).
 //!
 //! ```text
 //! cargo run --release --example clv
 //! ```
 
+use clv::fit::Method;
 use clv::value::{DiscountRate, Valuation};
 use clv::{BgNbd, FitOptions, GammaGamma, RfmData, SpendData};
 
@@ -53,6 +55,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let discount = DiscountRate::new(0.10, 52.0)?;
     let weekly = Valuation::discrete(0.3, discount, 1.0, 52)?;
     let values = weekly.customer_values(transactions.model(), spend.model(), &data)?;
+    // 90% intervals of the values: estimation uncertainty of both models, combined
+    let ranges =
+        weekly.customer_value_intervals(&transactions, &spend, &data, 0.9, Method::Delta)?;
     let continuous = Valuation::continuous(0.3, discount, Some(52.0))?.customer_values(
         transactions.model(),
         spend.model(),
@@ -68,19 +73,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     order.sort_by(|&i, &j| values[j].total_cmp(&values[i]));
     println!("\ntop 10 customers by 52-week CLV (10% a year, margin 0.3):");
     println!(
-        "{:>6} {:>4} {:>7} {:>7} {:>8} {:>10} {:>10} {:>10}",
-        "ID", "x", "t_x", "T", "zbar", "52w disc", "52w cont", "lifetime"
+        "{:>6} {:>4} {:>7} {:>7} {:>8} {:>10} {:>19} {:>10} {:>10}",
+        "ID", "x", "t_x", "T", "zbar", "52w disc", "90% interval", "52w cont", "lifetime"
     );
     for &i in order.iter().take(10) {
         let c = data.customer(i).ok_or("row out of range")?;
         println!(
-            "{:>6} {:>4} {:>7.2} {:>7.2} {:>8.2} {:>10.2} {:>10.2} {:>10.2}",
+            "{:>6} {:>4} {:>7.2} {:>7.2} {:>8.2} {:>10.2} {:>19} {:>10.2} {:>10.2}",
             ids[i],
             c.frequency(),
             c.recency(),
             c.age(),
             data.monetary_value().ok_or("no spend")?[i],
             values[i],
+            format!("[{:.2}, {:.2}]", ranges.lower[i], ranges.upper[i]),
             continuous[i],
             lifetime[i]
         );

@@ -49,6 +49,7 @@ use ndarray::Array1;
 
 use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_positive};
+use crate::fit::{Fitted, Independent, Intervals, Method, Model, Range};
 use crate::models::TransactionModel;
 use crate::models::transaction::{integrate_unit_interval, per_distinct_customer};
 use crate::numerics::finite_non_negative;
@@ -324,6 +325,102 @@ impl Valuation {
             *v = finite_non_negative(self.margin * s * *v, "customer value")?;
         }
         Ok(n)
+    }
+}
+
+/// Rows of data valued at once by [`Valuation::customer_value_intervals`] per draw (the values
+/// held are these times the number of draws, at most 2²¹ + draws·64).
+const VALUE_BLOCK: usize = 1 << 21;
+
+impl Valuation {
+    /// The intervals at `level` of every customer's value ([`Valuation::customer_values`]) from
+    /// the parameter uncertainty of both fits, the transaction model's and the spend model's:
+    /// their data are independent, so their log-parameters combine with a block-diagonal
+    /// covariance ([`Independent`]); the value is a positive quantity, so a delta interval is
+    /// formed on the log scale ([`Range::Positive`]). `method` is [`Method::Delta`] or
+    /// [`Method::Parametric`] (the same draws for every customer: the rows are valued in blocks,
+    /// each with the same seed). For the nonparametric bootstrap, refit both models with
+    /// [`crate::fit::bootstrap`] and take percentiles of `customer_values` over the pairs.
+    ///
+    /// This is estimation uncertainty only: what a customer will actually spend varies far more.
+    ///
+    /// ```
+    /// use clv::fit::Method;
+    /// use clv::value::{DiscountRate, Valuation};
+    /// use clv::{BgNbd, FitOptions, GammaGamma, RfmData};
+    /// let data = RfmData::from_csv_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/cdnow_customers_summary.csv"))?;
+    /// let transactions = BgNbd::fit(&data, &FitOptions::default())?;
+    /// // spend of the repeat customers, simulated from the CDNOW Gamma-Gamma estimates
+    /// let repeat: Vec<f64> = data.frequency().iter().copied().filter(|&x| x > 0.0).collect();
+    /// let spend_data = clv::simulate::gamma_gamma(&GammaGamma::new(6.25, 3.74, 15.44)?, &repeat, 1)?;
+    /// let spend = GammaGamma::fit(&spend_data, &FitOptions::default())?;
+    /// // three customers with their mean spend per repeat transaction
+    /// let with_spend = RfmData::from_columns(vec![2.0, 1.0, 0.0], vec![30.43, 1.71, 0.0],
+    ///     vec![38.86; 3], Some(vec![22.35, 11.77, 0.0]), None)?;
+    /// let valuation = Valuation::discrete(0.3, DiscountRate::new(0.1, 52.0)?, 1.0, 52)?;
+    /// let iv = valuation.customer_value_intervals(&transactions, &spend, &with_spend, 0.9, Method::Delta)?;
+    /// let values = valuation.customer_values(transactions.model(), spend.model(), &with_spend)?;
+    /// for i in 0..3 {
+    ///     assert_eq!(iv.estimate[i], values[i]);
+    ///     assert!(iv.lower[i] <= values[i] && values[i] <= iv.upper[i]);
+    /// }
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Valuation::customer_values`] at the estimate, and as
+    /// [`Independent::intervals_batch`] (a fit without covariance, a level outside `(0, 1)`,
+    /// too many failed draws).
+    pub fn customer_value_intervals<M, S>(
+        &self,
+        transactions: &Fitted<M>,
+        spend: &Fitted<S>,
+        data: &RfmData,
+        level: f64,
+        method: Method,
+    ) -> Result<Intervals>
+    where
+        M: TransactionModel + Model + Send + Sync,
+        S: SpendModel + Model + Send + Sync,
+    {
+        let both = Independent::new(transactions, spend);
+        let draws = match method {
+            Method::Parametric { draws, .. } => draws.max(1),
+            _ => 1,
+        };
+        let block = (VALUE_BLOCK / draws).max(64);
+        let n = data.len();
+        let (mut estimate, mut lower, mut upper, mut failed) = (vec![], vec![], vec![], 0);
+        let mut start = 0;
+        while start < n {
+            let end = (start + block).min(n);
+            let rows: Vec<usize> = (start..end).collect();
+            let part = if start == 0 && end == n {
+                data.clone()
+            } else {
+                data.select(&rows)?
+            };
+            let iv = both.intervals_batch(
+                |t: &M, s: &S| self.customer_values(t, s, &part),
+                Range::Positive,
+                level,
+                method,
+            )?;
+            estimate.extend(iv.estimate.iter());
+            lower.extend(iv.lower.iter());
+            upper.extend(iv.upper.iter());
+            failed = failed.max(iv.failed_draws);
+            start = end;
+        }
+        if n == 0 {
+            return Err(Error::InvalidInput("no customers to value".into()));
+        }
+        Ok(Intervals {
+            estimate: estimate.into(),
+            lower: lower.into(),
+            upper: upper.into(),
+            failed_draws: failed,
+        })
     }
 }
 

@@ -10,10 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clv::Model;
 use clv::fit::{self, Independent, Method, Range};
+use clv::models::Simulate;
 use clv::{
     BgNbd, Customer, Error, FitOptions, Fitted, GammaGamma, LifetimeData, ParetoNbd, RfmData, Sbg,
     TransactionModel, simulate,
 };
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 const Z90: f64 = 1.644_853_626_951_472_2;
 
@@ -560,7 +563,8 @@ fn ninety_percent_intervals_cover_the_truth_about_ninety_percent_of_the_time() {
 
 /// The long calibration run: `CLV_COVERAGE_SETS` (default 500) data sets of
 /// `CLV_COVERAGE_CUSTOMERS` (default 2,000) customers from BG/NBD and from Pareto/NBD, with
-/// `CLV_COVERAGE_REFITS` (default 0: none) nonparametric bootstrap refits per set. Run with `--ignored --nocapture`.
+/// `CLV_COVERAGE_REFITS` (default 0: none) nonparametric bootstrap refits per set, for the
+/// models of `CLV_COVERAGE_MODELS`. Run with `--ignored --nocapture`.
 #[test]
 #[ignore = "a long calibration run"]
 fn calibration_long_run() {
@@ -581,10 +585,16 @@ fn calibration_long_run() {
             c.used, c.shares, c.refused, c.first_refusal
         );
     };
-    let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
-    report("BG/NBD", coverage(&bg, sets, n, refits));
-    let pnbd = ParetoNbd::new(0.553, 10.58, 0.606, 11.67).unwrap();
-    report("Pareto/NBD", coverage(&pnbd, sets, n, refits));
+    // `CLV_COVERAGE_MODELS`: `bgnbd`, `pnbd` or both (the default)
+    let models = std::env::var("CLV_COVERAGE_MODELS").unwrap_or_else(|_| "bgnbd,pnbd".into());
+    if models.contains("bgnbd") {
+        let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        report("BG/NBD", coverage(&bg, sets, n, refits));
+    }
+    if models.contains("pnbd") {
+        let pnbd = ParetoNbd::new(0.553, 10.58, 0.606, 11.67).unwrap();
+        report("Pareto/NBD", coverage(&pnbd, sets, n, refits));
+    }
 }
 
 #[test]
@@ -627,4 +637,98 @@ fn intervals_shrink_like_one_over_root_n() {
         let ratio = (s.1 / s.0).ln() / (l.1 / l.0).ln();
         assert!((7.0..=14.0).contains(&ratio), "ratio {ratio}");
     }
+}
+
+/// The nonparametric bootstrap's policy: refits that end on the boundary of the parameter space
+/// are draws of the estimator (kept and counted); only refits that fail are refused.
+#[test]
+fn boundary_refits_are_kept_and_counted() {
+    let truth = ParetoNbd::new(0.553, 10.58, 0.606, 11.67).unwrap();
+    let c = Customer::new(2.0, 30.43, 38.86).unwrap();
+    let data = truth
+        .simulate(&ages(300), &mut StdRng::seed_from_u64(7))
+        .unwrap()
+        .data;
+    let draws = 60;
+    let refits =
+        fit::bootstrap::<ParetoNbd>(&data, &FitOptions::default(), draws, 3, None).unwrap();
+    assert_eq!(refits.models().len() + refits.failed(), draws);
+    assert!(refits.boundary() > 0, "no boundary refit in this sample");
+    assert!(refits.boundary() <= refits.models().len());
+    eprintln!(
+        "{} of {draws} refits on the boundary, {} failed",
+        refits.boundary(),
+        refits.failed()
+    );
+    // the boundary refits count among the draws of every prediction
+    let y = refits
+        .interval(
+            |m| m.conditional_expected_transactions(&c, 39.0),
+            Range::Positive,
+            0.9,
+        )
+        .unwrap();
+    assert!(y.lower <= y.estimate && y.estimate <= y.upper);
+    assert!(y.failed_draws <= draws / 100);
+}
+
+/// Parametric draws far from the estimate: BG/NBD predictions with the dropout probability's
+/// Beta concentrated to a spike (`a, b` from 1e10 to 1e60, as draws of fits to a few hundred
+/// customers give) against mpmath (`scripts/bg_nbd_concentrated_dropout.py`, 60 digits).
+#[test]
+fn concentrated_dropout_predictions_match_mpmath() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/bg_nbd_concentrated_dropout.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut worst: f64 = 0.0;
+    let mut n = 0;
+    for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
+        let v: Vec<f64> = line.split(',').map(|s| s.parse().unwrap()).collect();
+        let model = BgNbd::new(v[0], v[1], v[2], v[3]).unwrap();
+        let c = Customer::new(v[4], v[5], v[6]).unwrap();
+        let got = model
+            .conditional_expected_transactions(&c, v[7])
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        let rel = (got - v[8]).abs() / v[8];
+        assert!(rel < 1e-12, "{line}: got {got}, relative error {rel:e}");
+        worst = worst.max(rel);
+        n += 1;
+    }
+    assert_eq!(n, 133);
+    eprintln!("worst relative error {worst:e} over {n} cases");
+}
+
+#[test]
+fn parametric_draws_of_small_samples_all_predict() {
+    let truth = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let c = Customer::new(2.0, 30.43, 38.86).unwrap();
+    // data sets of 200 customers; 33 of the 400 draws of set 1065 have a > 1e30
+    let mut checked = 0;
+    for set in [1065u64, 1000, 1001, 1002, 1003, 1004, 1005] {
+        let data = truth
+            .simulate(&ages(200), &mut StdRng::seed_from_u64(set))
+            .unwrap()
+            .data;
+        let fitted = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+        if !fitted.converged() {
+            continue;
+        }
+        let draws = fitted.parametric_draws(400, set).unwrap();
+        for m in draws.models() {
+            let y = m.conditional_expected_transactions(&c, 39.0).unwrap();
+            assert!(y.is_finite() && y > 0.0, "{:?}", m.params());
+        }
+        let iv = draws
+            .interval(
+                |m| m.conditional_expected_transactions(&c, 39.0),
+                Range::Positive,
+                0.9,
+            )
+            .unwrap();
+        assert_eq!(iv.failed_draws, 0);
+        checked += 1;
+    }
+    assert!(checked >= 5, "{checked}");
 }

@@ -13,7 +13,7 @@ use clv::{BgBb, Error, FitOptions, RfmData};
 use crate::noncontractual::with_customer_ids;
 use crate::source::Source;
 use crate::transactions::{holdout_report, read_log};
-use crate::{Args, Failure, input, write_file};
+use crate::{Args, Failure, input, intervals, write_file};
 use serde_json::Value;
 
 /// The default horizon, in opportunities.
@@ -76,6 +76,7 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         options,
     )?;
     let model = source.model();
+    let plan = intervals::Plan::new(args, &source, &data, options)?;
     if let Some(path) = &args.predictions {
         let p_alive = model.probability_alive_batch(&data)?;
         let expected = model.conditional_expected_transactions_batch(&data, horizon)?;
@@ -87,6 +88,9 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         if let Some(s) = &split {
             text = with_customer_ids(&text, s.customer_ids());
         }
+        if let Some(plan) = &plan {
+            text = intervals::bgbb_csv(plan, model, &data, horizon, &text)?;
+        }
         write_file(path, &text)?;
     }
     let mut json = source.report(name);
@@ -94,6 +98,9 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         let duration = s.holdout_duration() as u32;
         let predicted = model.conditional_expected_transactions_batch(s.calibration(), duration)?;
         json["holdout"] = holdout_report(predicted.as_slice().unwrap_or_default(), s)?;
+    }
+    if let Some(plan) = &plan {
+        intervals::bgbb_json(plan, model, &mut json, split.as_ref())?;
     }
     Ok(json)
 }

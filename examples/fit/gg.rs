@@ -6,7 +6,7 @@ use clv::{FitOptions, GammaGamma, SpendData};
 use serde_json::{Value, json};
 
 use crate::source::Source;
-use crate::{Args, Failure, input, named, noncontractual, number, write_file};
+use crate::{Args, Failure, input, intervals, named, noncontractual, number, write_file};
 
 /// Fits the Gamma-Gamma model to `--input` (columns `frequency,monetary_value`; rows with
 /// frequency 0 are skipped) or reads `--params`, writes `--predictions` if asked, and returns
@@ -16,6 +16,7 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
     let source =
         Source::<GammaGamma>::obtain(args, &data, || (data.n_customers(), data.len()), options)?;
     let model = source.model();
+    let plan = intervals::Plan::new(args, &source, &data, options)?;
     if let Some(path) = &args.predictions {
         let spend = model.expected_average_spend_batch(&data)?;
         let mut out = String::with_capacity(24 * (data.len() + 1));
@@ -23,10 +24,17 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         for v in spend {
             let _ = writeln!(out, "{v:?}");
         }
+        if let Some(plan) = &plan {
+            out = intervals::gg_csv(plan, &data, &out)?;
+        }
         write_file(path, &out)?;
     }
     let Some(fitted) = source.fitted() else {
-        return Ok(source.report(name));
+        let mut json = source.report(name);
+        if let Some(plan) = &plan {
+            plan.report(&mut json);
+        }
+        return Ok(json);
     };
     let names = ["p", "q", "gamma"];
     let mut json = json!({
@@ -44,5 +52,8 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         "frequency_spend_correlation": data.frequency_spend_correlation(),
     });
     noncontractual::add_status(&mut json, fitted.status());
+    if let Some(plan) = &plan {
+        plan.report(&mut json);
+    }
     Ok(json)
 }

@@ -7,11 +7,11 @@ use clv::{FitOptions, FitStatus, Fitted, Model, RfmData, TransactionModel};
 use serde_json::{Value, json};
 
 use crate::source::Source;
-use crate::{Args, Failure, input, named, number, transactions, write_file};
+use crate::{Args, Failure, input, intervals, named, number, transactions, write_file};
 
 /// Fits `M` to `--input` (or reads `--params`), writes `--predictions` if asked, and returns
 /// the JSON report.
-pub fn run<M: Estimable<Data = RfmData> + TransactionModel>(
+pub fn run<M: Estimable<Data = RfmData> + TransactionModel + Clone + Send + Sync>(
     name: &str,
     args: &Args,
     options: &FitOptions,
@@ -30,17 +30,24 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel>(
         || (data.n_customers(), data.distinct_customers().0.len()),
         options,
     )?;
+    let plan = intervals::Plan::new(args, &source, &data, options)?;
     if let Some(path) = &args.predictions {
         let horizon = args.horizon.unwrap_or(39.0);
         let mut text = predictions(source.model(), &data, horizon)?;
         if let Some(s) = &split {
             text = with_customer_ids(&text, s.customer_ids());
         }
+        if let Some(plan) = &plan {
+            text = intervals::noncontractual_csv(plan, source.model(), &data, horizon, &text)?;
+        }
         write_file(path, &text)?;
     }
     let mut json = source.report(name);
     if let Some(s) = &split {
         json["holdout"] = transactions::holdout_json(source.model(), s)?;
+    }
+    if let Some(plan) = &plan {
+        intervals::noncontractual_json(plan, source.model(), &mut json, split.as_ref())?;
     }
     Ok(json)
 }

@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 
 use crate::noncontractual::add_status;
 use crate::source::Source;
-use crate::{Args, Failure, input, named, write_file};
+use crate::{Args, Failure, input, intervals, named, write_file};
 
 /// Longest prediction horizon, in periods.
 pub const MAX_HORIZON: u32 = clv::data::limits::MAX_DURATION;
@@ -65,6 +65,15 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         Some(c) => Some(Sbg::fit_per_cohort(c, options)?),
         None => None,
     };
+    let plan = intervals::Plan::new(args, &source, &lifetimes, options)?;
+    let cohort_plans = match (&plan, &per_cohort) {
+        (Some(p), Some(fits)) => fits
+            .cohorts()
+            .iter()
+            .map(|(_, f)| intervals::Plan::of_fit(args, f, p.level))
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => Vec::new(),
+    };
     if let Some(path) = &args.predictions {
         let horizon = match horizon {
             Some(h) => h,
@@ -93,9 +102,22 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
                 2,
             ));
         }
-        write_file(path, &predictions(source.model(), &curves, horizon)?)?;
+        let mut text = predictions(source.model(), &curves, horizon)?;
+        if let Some(plan) = &plan {
+            // one plan per block: each cohort's own with --per-cohort, else the fit's
+            let plans: Vec<&intervals::Plan<Sbg>> = if per_cohort.is_some() {
+                cohort_plans.iter().collect()
+            } else {
+                vec![plan; curves.len().max(1)]
+            };
+            text = intervals::sbg_csv(&plans, horizon, &text)?;
+        }
+        write_file(path, &text)?;
     }
     let mut report = source.report(name);
+    if let Some(plan) = &plan {
+        plan.report(&mut report);
+    }
     if source.fitted().is_none() {
         return Ok(report);
     }
@@ -110,7 +132,11 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
             }
         }
         if let Some(fits) = &per_cohort {
-            map.insert("cohorts".into(), cohorts_report(fits));
+            let mut cohorts = cohorts_report(fits);
+            for ((name, _), p) in fits.cohorts().iter().zip(&cohort_plans) {
+                p.report(&mut cohorts[name.as_str()]);
+            }
+            map.insert("cohorts".into(), cohorts);
             let test = fits.likelihood_ratio_test().ok().map_or(
                 Value::Null,
                 |t| json!({"statistic": t.statistic, "df": t.df, "p_value": t.p_value}),

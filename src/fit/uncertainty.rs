@@ -30,6 +30,22 @@
 //! A draw whose prediction fails or is not finite (or leaves its range) is dropped and
 //! counted ([`Interval::failed_draws`]); more than 1% of the draws lost is an error, since
 //! the percentiles of the rest would be biased.
+//!
+//! # Calibration, and small samples
+//!
+//! Delta and parametric intervals rest on the asymptotic normality of the estimate. Simulated
+//! (1,000 data sets of 2,000 customers), 90% intervals of `E[Y(39) | 2, 30.43, 38.86]` and of
+//! that customer's P(alive) contain the truth 89–92% of the time (BG/NBD and Pareto/NBD, delta
+//! and parametric alike). At a few hundred customers the approximation is poor and the
+//! intervals **under-cover**: at 200 customers the 90% delta interval of `E[Y(39)]` covered
+//! 83.9% (BG/NBD, 447 data sets) and 81.9% (Pareto/NBD, 393) of the time, the parametric one
+//! 88.1% and 71.5%. The remedy that does not lean on the normal approximation is the
+//! nonparametric [`bootstrap`], which follows the estimator's actual sampling distribution
+//! (refits on the boundary included); it helps, but at 200 customers no method reaches the
+//! nominal level: over 90 BG/NBD data sets of 200 customers the 90% intervals of `E[Y(39)]`
+//! covered 80% (delta), 89% (parametric) and 84% (bootstrap, 200 refits), those of P(alive)
+//! 89%, 86% and 81%. Below about a thousand customers, read the intervals as a lower bound on
+//! the uncertainty, and prefer the bootstrap (or the parametric draws) to the delta method.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -38,7 +54,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Binomial, Distribution, StandardNormal};
 
-use super::{Estimable, FitOptions, Fitted, Model};
+use super::{Estimable, FitOptions, FitStatus, Fitted, Model};
 use crate::data::{LifetimeData, RfmData, SpendData};
 use crate::error::{Error, Result};
 use crate::numerics::special::sigmoid;
@@ -123,7 +139,10 @@ impl Range {
 /// How an interval of a prediction is computed (see the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// The delta method on the scale of the prediction's [`Range`].
+    /// The delta method on the scale of the prediction's [`Range`]. Fast (`4k + 1`
+    /// evaluations of the prediction for `k` parameters) and well calibrated from a few
+    /// thousand customers; it under-covers at a few hundred (see the
+    /// [module docs](self#calibration-and-small-samples)), where [`bootstrap`] does better.
     Delta,
     /// The parametric bootstrap: `draws` draws of the log-parameters from their asymptotic
     /// normal distribution, from a [`StdRng`] seeded with `seed`; percentile intervals.
@@ -241,7 +260,7 @@ impl<P: Prediction> Prediction for Result<P> {
 }
 
 /// The standard normal quantile `z` of a two-sided interval at `level`.
-fn z_of(level: f64) -> Result<f64> {
+pub(crate) fn z_of(level: f64) -> Result<f64> {
     use statrs::distribution::{ContinuousCDF, Normal};
     check_level(level)?;
     let normal = Normal::standard();
@@ -670,6 +689,7 @@ pub struct Draws<M> {
     estimate: M,
     models: Vec<M>,
     failed: usize,
+    boundary: usize,
 }
 
 impl<M: Send + Sync> Draws<M> {
@@ -687,6 +707,13 @@ impl<M: Send + Sync> Draws<M> {
     /// refits that did not converge (nonparametric).
     pub fn failed(&self) -> usize {
         self.failed
+    }
+
+    /// Refits of the nonparametric [`bootstrap`] that ended on the boundary of the parameter
+    /// space ([`FitStatus::Boundary`]): kept among the models, since a supremum at the edge is
+    /// what the estimator gives for that resample (0 for parametric draws).
+    pub fn boundary(&self) -> usize {
+        self.boundary
     }
 
     fn requested(&self) -> usize {
@@ -1084,6 +1111,7 @@ fn parametric<S: Source>(src: &S, draws: usize, seed: u64) -> Result<Draws<S::Mo
         estimate: src.estimate()?,
         models,
         failed,
+        boundary: 0,
     };
     check_failed(
         failed,
@@ -1304,8 +1332,13 @@ pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 /// refits to those rows weighted by their counts (rows drawn 0 times dropped) — no row is
 /// copied. Resample `b` uses a [`StdRng`] seeded from the `b`-th number of
 /// `StdRng::seed_from_u64(seed)`, so results do not depend on the number of threads. Refits
-/// start from the estimate (unless `options` gives a start). A refit that fails or does not
-/// converge is a failed draw ([`Draws::failed`]).
+/// start from the estimate (unless `options` gives a start). A refit that ends on the boundary
+/// of the parameter space ([`FitStatus::Boundary`]: the resample does not determine some
+/// parameter) is kept as a draw, since that is what the estimator gives for that resample;
+/// their number is [`Draws::boundary`]. A refit that errors, runs out of evaluations or ends on
+/// a flat ridge is a failed draw ([`Draws::failed`]); more than [`MAX_FAILED_SHARE`] of them
+/// is an error. (A boundary model whose prediction does not evaluate is then a failed draw of
+/// that prediction, with the same limit.)
 ///
 /// ```
 /// use clv::fit::{self, Range};
@@ -1364,7 +1397,7 @@ where
     let mut master = StdRng::seed_from_u64(seed);
     let seeds: Vec<u64> = (0..draws).map(|_| master.random()).collect();
     let done = AtomicUsize::new(0);
-    let refit = |b: usize| -> Option<M> {
+    let refit = |b: usize| -> Option<(M, bool)> {
         let mut rng = StdRng::seed_from_u64(*seeds.get(b)?);
         let counts = multinomial(n, weights, &mut rng).ok()?;
         let rows: Vec<usize> = (0..counts.len()).filter(|&i| counts[i] > 0).collect();
@@ -1375,15 +1408,22 @@ where
         if let Some(p) = progress {
             p(finished, draws);
         }
-        fit.filter(Fitted::converged).map(Fitted::into_model)
+        // a supremum on the boundary is what the estimator gives for this resample: a draw
+        fit.filter(|f| f.converged() || matches!(f.status(), FitStatus::Boundary { .. }))
+            .map(|f| {
+                let boundary = !f.converged();
+                (f.into_model(), boundary)
+            })
     };
     let refits = map_rows(draws, 1, refit);
     let failed = refits.iter().filter(|m| m.is_none()).count();
     check_failed(failed, draws, "refits that failed or did not converge")?;
+    let boundary = refits.iter().flatten().filter(|(_, b)| *b).count();
     Ok(Draws {
         estimate: fitted.into_model(),
-        models: refits.into_iter().flatten().collect(),
+        models: refits.into_iter().flatten().map(|(m, _)| m).collect(),
         failed,
+        boundary,
     })
 }
 

@@ -91,6 +91,7 @@ use rand_distr::{Beta, Distribution};
 
 use super::sbg::check_shape;
 use super::simulation::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated, check_design, dist_err};
+use super::transaction::{PredictiveTotal, count_interval, count_variance};
 use crate::data::RfmData;
 use crate::data::limits::show;
 use crate::error::{Error, Result, check_positive};
@@ -261,6 +262,22 @@ fn check_history(row: usize, x: f64, t_x: f64, n: f64) -> Result<History> {
 /// [`check_history`] for arguments of a method (row 1).
 fn history(x: u32, t_x: u32, n: u32) -> Result<History> {
     check_history(1, f64::from(x), f64::from(t_x), f64::from(n))
+}
+
+/// The distinct histories of `data` (checked), the index of each row's history, and the
+/// distinct rows with their weights.
+fn distinct_histories(data: &RfmData) -> Result<(Vec<History>, Vec<usize>, RfmData)> {
+    check_rows(data)?;
+    let (distinct, index) = data.distinct_customers();
+    let rows = distinct
+        .customers()
+        .map(|c| History {
+            x: c.frequency(),
+            t_x: c.recency(),
+            n: c.age(),
+        })
+        .collect();
+    Ok((rows, index, distinct))
 }
 
 /// Checks every row of `data` as a BG/BB history (rows numbered from 1).
@@ -763,16 +780,7 @@ impl BgBb {
         data: &RfmData,
         f: impl Fn(History) -> Result<f64> + Sync,
     ) -> Result<Array1<f64>> {
-        check_rows(data)?;
-        let (distinct, index) = data.distinct_customers();
-        let rows: Vec<History> = distinct
-            .customers()
-            .map(|c| History {
-                x: c.frequency(),
-                t_x: c.recency(),
-                n: c.age(),
-            })
-            .collect();
+        let (rows, index, _) = distinct_histories(data)?;
         let values = map_rows(rows.len(), 16, |i| f(rows[i]))
             .into_iter()
             .collect::<Result<Vec<f64>>>()?;
@@ -813,6 +821,101 @@ impl BgBb {
     ) -> Result<Array1<f64>> {
         check_positive("d", d)?;
         self.per_row(data, |h| self.dert(h, d))
+    }
+
+    /// The equal-tailed predictive interval, in opportunities, of the number of transactions
+    /// over the next `n_star` opportunities of a customer with history `(x, t_x, n)`:
+    /// `(q(a), q(1 − a))`, `a = (1 − level)/2`, from
+    /// [`BgBb::conditional_probability_of_transactions`] (as
+    /// [`crate::TransactionModel::predictive_interval`] for the continuous-time models).
+    ///
+    /// ```
+    /// let model = clv::BgBb::new(1.204, 0.750, 0.657, 2.783)?;
+    /// let (lower, upper) = model.predictive_interval(3, 5, 6, 5, 0.9)?;
+    /// assert!(lower <= upper && upper <= 5);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`BgBb::conditional_probability_of_transactions`]; [`Error::InvalidParameter`] for a
+    /// `level` outside `(0, 1)`.
+    pub fn predictive_interval(
+        &self,
+        x: u32,
+        t_x: u32,
+        n: u32,
+        n_star: u32,
+        level: f64,
+    ) -> Result<(u32, u32)> {
+        let h = history(x, t_x, n)?;
+        check_opportunities("n_star", n_star)?;
+        count_interval(level, |k| self.conditional_pmf(h, k, n_star))
+    }
+
+    /// [`BgBb::predictive_interval`] for every row of `data` (rows `(x, t_x, T = n)`), as
+    /// `(lower, upper)` in row order.
+    ///
+    /// # Errors
+    /// As [`BgBb::probability_alive_batch`] and [`BgBb::predictive_interval`].
+    pub fn predictive_interval_batch(
+        &self,
+        data: &RfmData,
+        n_star: u32,
+        level: f64,
+    ) -> Result<Vec<(u32, u32)>> {
+        check_opportunities("n_star", n_star)?;
+        let (rows, index, _) = distinct_histories(data)?;
+        let values = map_rows(rows.len(), 16, |i| {
+            count_interval(level, |k| self.conditional_pmf(rows[i], k, n_star))
+        })
+        .into_iter()
+        .collect::<Result<Vec<(u32, u32)>>>()?;
+        Ok(index.iter().map(|&k| values[k]).collect())
+    }
+
+    /// The predictive distribution of the total number of transactions over the next `n_star`
+    /// opportunities of all the customers of `data` (rows `(x, t_x, T = n)`, each weighing
+    /// [`RfmData::weights`] customers): exact mean and variance (from each customer's
+    /// conditional PMF, which ends at `n_star`), and the normal interval at `level` rounded
+    /// outward, as [`crate::TransactionModel::predictive_total`].
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let model = clv::BgBb::new(1.204, 0.750, 0.657, 2.783)?;
+    /// let data = RfmData::from_columns(vec![3.0, 0.0], vec![5.0, 0.0], vec![6.0, 6.0], None, Some(vec![100.0, 200.0]))?;
+    /// let total = model.predictive_total(&data, 5, 0.9)?;
+    /// let expected: f64 = model.conditional_expected_transactions_batch(&data, 5)?.iter()
+    ///     .zip(data.weights()).map(|(e, w)| e * w).sum();
+    /// assert!((total.mean - expected).abs() < 1e-9 * expected);
+    /// assert!(total.lower <= total.mean && total.mean <= total.upper);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`BgBb::predictive_interval_batch`].
+    pub fn predictive_total(
+        &self,
+        data: &RfmData,
+        n_star: u32,
+        level: f64,
+    ) -> Result<PredictiveTotal> {
+        check_opportunities("n_star", n_star)?;
+        let (rows, _, distinct) = distinct_histories(data)?;
+        let moments = map_rows(rows.len(), 16, |i| {
+            let h = rows[i];
+            let mean = self.conditional(h, n_star)?;
+            let variance = count_variance(mean, |k| {
+                if k > n_star {
+                    Ok(0.0)
+                } else {
+                    self.conditional_pmf(h, k, n_star)
+                }
+            })?;
+            Ok((mean, variance))
+        })
+        .into_iter()
+        .collect::<Result<Vec<(f64, f64)>>>()?;
+        PredictiveTotal::from_moments(&moments, distinct.weights(), level)
     }
 
     /// Fits the model by maximum likelihood to histories `(x, t_x, T = n)` (identical rows are

@@ -29,7 +29,7 @@ pub use pareto_nbd::ParetoNbd;
 pub use sbg::{CohortFits, Sbg};
 pub use simulation::{MAX_SIMULATED_TRANSACTIONS, Simulate, Simulated};
 pub use spend::SpendModel;
-pub use transaction::{MAX_INTERVAL_COUNT, TransactionModel};
+pub use transaction::{MAX_INTERVAL_COUNT, PredictiveTotal, TransactionModel};
 
 /// The rows a noncontractual model's likelihood sums over: the distinct `(x, t_x, T)` of `data`
 /// with their weights, after checking that someone made a repeat purchase (without one, the

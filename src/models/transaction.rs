@@ -174,6 +174,90 @@ pub trait TransactionModel {
         })
     }
 
+    /// [`TransactionModel::predictive_interval`] for every row of `data`, computed once per
+    /// distinct `(x, t_x, T)` and across the machine's cores: the `(lower, upper)` counts in row
+    /// order.
+    ///
+    /// ```
+    /// use clv::{BgNbd, RfmData, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let data = RfmData::new(vec![0.0, 2.0, 2.0], vec![0.0, 30.43, 30.43], vec![38.86; 3])?;
+    /// let iv = model.predictive_interval_batch(&data, 39.0, 0.9)?;
+    /// assert_eq!(iv[1], iv[2]);
+    /// assert_eq!(iv[1], model.predictive_interval(&data.customer(1).expect("row 1"), 39.0, 0.9)?);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`TransactionModel::predictive_interval`].
+    fn predictive_interval_batch(
+        &self,
+        data: &RfmData,
+        t: f64,
+        level: f64,
+    ) -> Result<Vec<(u32, u32)>>
+    where
+        Self: Sync,
+    {
+        let (distinct, index) = data.distinct_customers();
+        let customers: Vec<Customer> = distinct.customers().collect();
+        let values = map_rows(customers.len(), 16, |i| {
+            self.predictive_interval(&customers[i], t, level)
+        })
+        .into_iter()
+        .collect::<Result<Vec<(u32, u32)>>>()?;
+        Ok(index.iter().map(|&k| values[k]).collect())
+    }
+
+    /// The predictive distribution of the total number of transactions in `(T, T + t]` of all
+    /// the customers of `data` (each row counting [`RfmData::weights`] customers with that
+    /// history), `Σᵢ Yᵢ(t)` with the `Yᵢ` independent given the histories: its mean and
+    /// variance exactly (each customer's mean is
+    /// [`TransactionModel::conditional_expected_transactions`], each variance
+    /// `Σₙ (n − μᵢ)² P(Yᵢ(t) = n)` from the conditional PMF, summed until the rest of the tail
+    /// is below 10⁻¹⁴ of the sum), and its equal-tailed interval at `level` by the **normal
+    /// approximation**, rounded outward to whole counts:
+    /// `[⌊μ − zσ⌋⁺, ⌈μ + zσ⌉]` with `z` the normal quantile of `(1 + level)/2`. The sum of many
+    /// independent bounded-variance counts is close to normal; the rounding makes the interval
+    /// slightly conservative. This is outcome (predictive) uncertainty at the model's
+    /// parameters (the interval of the total *expected* count, from parameter uncertainty, is
+    /// [`crate::fit::Fitted::interval`] of `Σᵢ E[Yᵢ(t)]`).
+    ///
+    /// ```
+    /// use clv::{BgNbd, RfmData, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let data = RfmData::from_csv_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/cdnow_customers_summary.csv"))?;
+    /// let total = model.predictive_total(&data, 39.0, 0.9)?;
+    /// let expected: f64 = model.conditional_expected_transactions_batch(&data, 39.0)?.sum();
+    /// assert!((total.mean - expected).abs() < 1e-9 * expected);
+    /// assert!(total.lower < total.mean && total.mean < total.upper);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] for a `level` outside `(0, 1)` or a `t` negative or
+    /// not finite; the errors of the conditional expectation and PMF;
+    /// [`crate::Error::Numerical`] when a customer's PMF has not converged by
+    /// [`MAX_INTERVAL_COUNT`] transactions.
+    fn predictive_total(&self, data: &RfmData, t: f64, level: f64) -> Result<PredictiveTotal>
+    where
+        Self: Sync,
+    {
+        let (distinct, _) = data.distinct_customers();
+        let customers: Vec<Customer> = distinct.customers().collect();
+        let moments = map_rows(customers.len(), 16, |i| {
+            let c = &customers[i];
+            let mean = self.conditional_expected_transactions(c, t)?;
+            let variance = count_variance(mean, |n| {
+                self.conditional_probability_of_transactions(c, n, t)
+            })?;
+            Ok((mean, variance))
+        })
+        .into_iter()
+        .collect::<Result<Vec<(f64, f64)>>>()?;
+        PredictiveTotal::from_moments(&moments, distinct.weights(), level)
+    }
+
     /// [`TransactionModel::probability_alive`] for every row of `data`.
     fn probability_alive_batch(&self, data: &RfmData) -> Array1<f64> {
         data.customers()
@@ -287,6 +371,125 @@ pub trait TransactionModel {
             .map(|c| self.conditional_expected_transactions(&c, t))
             .collect()
     }
+}
+
+/// The predictive distribution of a total count: the sum over customers of their independent
+/// future counts (see [`TransactionModel::predictive_total`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PredictiveTotal {
+    /// The mean of the total, `Σᵢ wᵢ μᵢ` (exact).
+    pub mean: f64,
+    /// The variance of the total, `Σᵢ wᵢ σᵢ²` (exact up to a relative 10⁻¹⁴ of tail).
+    pub variance: f64,
+    /// Lower end of the interval: `⌊μ − zσ⌋`, at least 0 (a whole number).
+    pub lower: f64,
+    /// Upper end of the interval: `⌈μ + zσ⌉` (a whole number).
+    pub upper: f64,
+    /// The level of the interval.
+    pub level: f64,
+}
+
+impl PredictiveTotal {
+    /// The total of customers with means and variances `moments` weighing `weights`, and its
+    /// normal interval at `level`, rounded outward.
+    pub(crate) fn from_moments(
+        moments: &[(f64, f64)],
+        weights: &[f64],
+        level: f64,
+    ) -> Result<PredictiveTotal> {
+        let z = crate::fit::uncertainty::z_of(level)?;
+        let (mut mean, mut variance) = (0.0, 0.0);
+        for ((m, v), w) in moments.iter().zip(weights) {
+            mean += w * m;
+            variance += w * v;
+        }
+        let sd = variance.sqrt();
+        let (lower, upper) = ((mean - z * sd).floor().max(0.0), (mean + z * sd).ceil());
+        if !(mean.is_finite() && variance.is_finite()) {
+            return Err(Error::Numerical(format!(
+                "the total's mean ({mean}) or variance ({variance}) is not finite"
+            )));
+        }
+        Ok(PredictiveTotal {
+            mean,
+            variance,
+            lower,
+            upper,
+            level,
+        })
+    }
+}
+
+impl PredictiveTotal {
+    /// The same total with `parameter_variance` added to its variance — the variance of the
+    /// expected total `Σᵢ E[Yᵢ(t)]` across the parameter uncertainty, so that the interval
+    /// predicts the actual total from the data rather than at the estimate
+    /// (`Var Y = E_θ Var(Y | θ) + Var_θ E[Y | θ]`) — and its normal interval at the same level
+    /// recomputed and rounded outward.
+    ///
+    /// ```
+    /// use clv::{BgNbd, RfmData, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let data = RfmData::from_csv_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/cdnow_customers_summary.csv"))?;
+    /// let at_estimate = model.predictive_total(&data, 39.0, 0.9)?;
+    /// let total = at_estimate.with_parameter_variance(70.0 * 70.0)?;
+    /// assert_eq!(total.mean, at_estimate.mean);
+    /// assert!(total.lower < at_estimate.lower && total.upper > at_estimate.upper);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a `parameter_variance` negative or not finite.
+    pub fn with_parameter_variance(&self, parameter_variance: f64) -> Result<PredictiveTotal> {
+        finite_non_negative(parameter_variance, "parameter variance").map_err(|_| {
+            Error::param(
+                "parameter_variance",
+                parameter_variance,
+                "must be finite and >= 0",
+            )
+        })?;
+        PredictiveTotal::from_moments(
+            &[(self.mean, self.variance + parameter_variance)],
+            &[1.0],
+            self.level,
+        )
+    }
+}
+
+/// Relative size of the neglected tail of a count's variance.
+const TAIL_TOLERANCE: f64 = 1e-14;
+
+/// The variance `Σₙ (n − mean)² pmf(n)` of a count of mean `mean`, summed from `n = 0` until
+/// the terms decline geometrically (ratio `ρ < 1`, past the mean and half the mass) and the
+/// bound `p (d + 1/(1 − ρ))² · 2/(1 − ρ)` on the rest of the tail (`d = n − mean`) is below
+/// [`TAIL_TOLERANCE`] of the sum, or the PMF is exactly 0 beyond the mean.
+pub(crate) fn count_variance(mean: f64, pmf: impl Fn(u32) -> Result<f64>) -> Result<f64> {
+    let (mut sum, mut cdf, mut previous) = (0.0, 0.0, f64::INFINITY);
+    for n in 0..=MAX_INTERVAL_COUNT {
+        let p = pmf(n)?;
+        let d = f64::from(n) - mean;
+        sum += d * d * p;
+        cdf += p;
+        if d > 0.0 && cdf > 0.5 {
+            if p == 0.0 {
+                return Ok(sum);
+            }
+            let rho = p / previous;
+            if rho < 1.0 {
+                let k = 1.0 / (1.0 - rho);
+                let tail = p * (d + k) * (d + k) * 2.0 * k;
+                if tail <= TAIL_TOLERANCE * sum {
+                    return Ok(sum);
+                }
+            }
+        }
+        previous = p;
+    }
+    Err(Error::Numerical(format!(
+        "the variance of a count of mean {mean} has not converged by {MAX_INTERVAL_COUNT} \
+         transactions"
+    )))
 }
 
 /// Entry `[i, n] = f(n, horizons[i])` for `n = 0..=max_n`: a table of probabilities of counts

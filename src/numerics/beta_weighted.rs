@@ -66,9 +66,16 @@ pub(crate) fn beta_expectation(
         let u = u0 + v;
         (1.0 / (1.0 + (-u).exp()), 1.0 / (1.0 + u.exp()))
     };
+    // E′(v) = a − s·m·eᵛ/(1 + m(eᵛ − 1)) = −(ab/s)·(eᵛ − 1)/(1 + m(eᵛ − 1)): exact for every v,
+    // also where the spike is narrower than the spacing of doubles near p (a, b ≳ 10³⁰), where
+    // `a·q − b·p` of the rounded p, q would vanish or change sign.
     let de = |v: f64| {
-        let (p, q) = pq(v);
-        a * q - b * p
+        let y = v.exp_m1();
+        if y.is_infinite() {
+            -b
+        } else {
+            -(a * (b / s)) * y / (1.0 + m * y)
+        }
     };
     // F in the original orientation.
     let fv = |v: f64| {
