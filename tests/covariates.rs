@@ -1,0 +1,366 @@
+//! Models with time-invariant covariates (Fader & Hardie 2007, note 019): reduction to the
+//! model without covariates, analytic gradient, recovery of simulated coefficients, customer
+//! models and predictions.
+
+mod common;
+
+use clv::fit::{Estimable, Objective};
+use clv::models::Simulate;
+use clv::models::covariates::{CovariateData, CovariateSpec};
+use clv::{
+    BgNbd, BgNbdCov, FitOptions, MbgNbd, MbgNbdCov, Model, ParetoNbd, ParetoNbdCov, RfmData,
+    TransactionModel,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// CDNOW with a covariate column of zeros (and one of centred constants: zeros too).
+fn cdnow_with_zero() -> RfmData {
+    let data = common::cdnow();
+    let n = data.len();
+    data.with_covariates(vec!["zero".into()], vec![vec![0.0; n]])
+        .unwrap()
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
+}
+
+/// With every covariate 0, the fit is the fit without covariates: same parameters, same
+/// log-likelihood, and the coefficients stay at 0.
+#[test]
+fn zero_covariates_reproduce_the_models_without() {
+    let data = cdnow_with_zero();
+    let spec = CovariateSpec::new().purchase(&["zero"]).dropout(&["zero"]);
+    let cd = CovariateData::new(&data, &spec).unwrap();
+    let o = FitOptions::default();
+
+    let base = ParetoNbd::fit(&data, &o).unwrap();
+    let cov = ParetoNbdCov::fit(&cd, &o).unwrap();
+    check_same(
+        &base.model().params(),
+        base.log_likelihood(),
+        &cov.model().params(),
+        cov.log_likelihood(),
+    );
+
+    let base = BgNbd::fit(&data, &o).unwrap();
+    let cov = BgNbdCov::fit(&cd, &o).unwrap();
+    check_same(
+        &base.model().params(),
+        base.log_likelihood(),
+        &cov.model().params(),
+        cov.log_likelihood(),
+    );
+
+    let base = MbgNbd::fit(&data, &o).unwrap();
+    let cov = MbgNbdCov::fit(&cd, &o).unwrap();
+    check_same(
+        &base.model().params(),
+        base.log_likelihood(),
+        &cov.model().params(),
+        cov.log_likelihood(),
+    );
+}
+
+fn check_same(base: &[f64], ll0: f64, cov: &[f64], ll1: f64) {
+    assert!(close(ll0, ll1, 1e-8), "LL {ll0} vs {ll1}");
+    for (a, b) in base.iter().zip(cov) {
+        assert!(close(*a, *b, 1e-6), "params {base:?} vs {cov:?}");
+    }
+    assert!(cov[4..].iter().all(|g| *g == 0.0), "{cov:?}");
+}
+
+/// At the same parameters, the likelihood with zero covariates equals the model's to rounding.
+#[test]
+fn zero_covariates_give_the_same_likelihood_at_any_point() {
+    let data = cdnow_with_zero();
+    let spec = CovariateSpec::new().purchase(&["zero"]).dropout(&["zero"]);
+    let rows = ParetoNbdCov::prepare(&CovariateData::new(&data, &spec).unwrap()).unwrap();
+    let obj = ParetoNbdCov::objective(&rows);
+    for th in [[0.55, 10.6, 0.61, 11.7], [1.2, 3.0, 0.3, 30.0]] {
+        let mut full = th.to_vec();
+        full.extend([0.7, -0.4]);
+        let a = obj.log_likelihood(&full, None);
+        let b = ParetoNbd::objective(&data).log_likelihood(&th, None);
+        assert!(close(a, b, 1e-12), "{a} vs {b}");
+    }
+    let rows = BgNbdCov::prepare(&CovariateData::new(&data, &spec).unwrap()).unwrap();
+    let obj = BgNbdCov::objective(&rows);
+    let th = [0.24, 4.4, 0.79, 2.4];
+    let mut full = th.to_vec();
+    full.extend([0.7, -0.4, 0.2]);
+    let a = obj.log_likelihood(&full, None);
+    let b = BgNbd::objective(&data).log_likelihood(&th, None);
+    assert!(close(a, b, 1e-12), "{a} vs {b}");
+}
+
+/// Simulated customers: `binary ~ Bernoulli(0.4)`, `score ~ N(0, 1)`; each customer drawn from
+/// the base model at its own parameters.
+fn simulate<B: Simulate<Design = [f64]> + Clone>(
+    model: &clv::WithCovariates<B>,
+    n: usize,
+    seed: u64,
+) -> RfmData
+where
+    B: clv::models::covariates::CovariateBase,
+    B: Simulate<Output = clv::models::Simulated>,
+{
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (mut x, mut tx, mut t, mut bin, mut score) = (vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..n {
+        let b = if rng.random::<f64>() < 0.4 { 1.0 } else { 0.0 };
+        let s: f64 = rng.sample(rand_distr::StandardNormal);
+        let age = 26.0 + 26.0 * rng.random::<f64>();
+        let m = model.customer_model(&[b, s]).unwrap();
+        let sim = m.simulate(&[age], &mut rng).unwrap();
+        x.push(sim.data.frequency()[0]);
+        tx.push(sim.data.recency()[0]);
+        t.push(age);
+        bin.push(b);
+        score.push(s);
+    }
+    RfmData::new(x, tx, t)
+        .unwrap()
+        .with_covariates(vec!["bin".into(), "score".into()], vec![bin, score])
+        .unwrap()
+}
+
+fn spec() -> CovariateSpec {
+    CovariateSpec::new()
+        .purchase(&["bin", "score"])
+        .dropout(&["bin", "score"])
+}
+
+/// The true model: base parameters with coefficients for `bin` and `score` on every scale.
+fn truth<B: clv::models::covariates::CovariateBase>(
+    base: &[f64],
+    coef: &[f64],
+) -> clv::WithCovariates<B> {
+    // A shell with the right coefficient names from a tiny data set.
+    let data = RfmData::new(vec![1.0, 0.0], vec![1.0, 0.0], vec![2.0, 2.0])
+        .unwrap()
+        .with_covariates(
+            vec!["bin".into(), "score".into()],
+            vec![vec![0.0, 1.0], vec![0.5, -0.5]],
+        )
+        .unwrap();
+    let rows =
+        clv::WithCovariates::<B>::prepare(&CovariateData::new(&data, &spec()).unwrap()).unwrap();
+    let mut p = base.to_vec();
+    p.extend_from_slice(coef);
+    clv::WithCovariates::<B>::from_estimate(&rows, &p).unwrap()
+}
+
+/// Fits the simulated data and returns, per coefficient, (estimate, SE, truth).
+fn recover<B>(base: &[f64], coef: &[f64], n: usize, seed: u64) -> Vec<(String, f64, f64, f64)>
+where
+    B: clv::models::covariates::CovariateBase
+        + Simulate<Design = [f64], Output = clv::models::Simulated>
+        + Clone,
+{
+    let model = truth::<B>(base, coef);
+    let data = simulate(&model, n, seed);
+    let fitted =
+        clv::WithCovariates::<B>::fit_with(&data, &spec(), &FitOptions::default()).unwrap();
+    assert!(fitted.converged(), "{}", fitted.status());
+    let se = fitted.std_errors().unwrap().to_vec();
+    let names = fitted.names();
+    let est = fitted.model().params();
+    let mut truth = base.to_vec();
+    truth.extend_from_slice(coef);
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| (n, est[i], se[i], truth[i]))
+        .collect()
+}
+
+fn check_recovery(rows: &[(String, f64, f64, f64)]) {
+    for (name, est, se, truth) in rows {
+        let z = (est - truth) / se;
+        assert!(
+            z.abs() < 3.0,
+            "{name}: {est} ± {se}, truth {truth} (z = {z:.2}); {rows:?}"
+        );
+    }
+}
+
+const PNBD_TRUE: ([f64; 4], [f64; 4]) = ([0.8, 8.0, 0.7, 12.0], [0.5, 0.3, -0.4, 0.25]);
+const BG_TRUE: ([f64; 4], [f64; 6]) = ([0.8, 8.0, 0.8, 2.5], [0.5, 0.3, -0.3, 0.2, 0.2, -0.2]);
+
+#[test]
+fn pareto_nbd_recovers_simulated_coefficients() {
+    check_recovery(&recover::<ParetoNbd>(&PNBD_TRUE.0, &PNBD_TRUE.1, 4000, 1));
+}
+
+#[test]
+fn bg_nbd_recovers_simulated_coefficients() {
+    check_recovery(&recover::<BgNbd>(&BG_TRUE.0, &BG_TRUE.1, 4000, 2));
+}
+
+/// 50,000 customers per model; prints the estimates, standard errors and z-scores.
+#[test]
+#[ignore = "calibration run: 50,000 simulated customers per model"]
+fn recovery_at_50000_customers() {
+    let pnbd = recover::<ParetoNbd>(&PNBD_TRUE.0, &PNBD_TRUE.1, 50_000, 11);
+    let bg = recover::<BgNbd>(&BG_TRUE.0, &BG_TRUE.1, 50_000, 12);
+    let mbg = recover::<MbgNbd>(&BG_TRUE.0, &BG_TRUE.1, 50_000, 13);
+    for (model, rows) in [("pnbd", &pnbd), ("bgnbd", &bg), ("mbgnbd", &mbg)] {
+        for (name, est, se, truth) in rows.iter() {
+            println!(
+                "{model} {name}: {est:.5} ± {se:.5} (truth {truth}, z = {:.2})",
+                (est - truth) / se
+            );
+        }
+    }
+    check_recovery(&pnbd);
+    check_recovery(&bg);
+    check_recovery(&mbg);
+}
+
+/// The analytic gradient (base parameters and coefficients, shared ones included) against
+/// central differences.
+#[test]
+fn gradient_matches_finite_differences() {
+    let model = truth::<ParetoNbd>(&PNBD_TRUE.0, &PNBD_TRUE.1);
+    let data = simulate(&model, 300, 5);
+    let specs = [
+        spec(),
+        CovariateSpec::new()
+            .purchase(&["bin"])
+            .dropout(&["score"])
+            .shared(&["score"]),
+        spec().penalty(0.05),
+    ];
+    for spec in &specs {
+        let cd = CovariateData::new(&data, spec).unwrap();
+        let p = ParetoNbdCov::prepare(&cd).unwrap();
+        check_gradient(&*ParetoNbdCov::objective(&p), &[0.7, 9.0, 0.6, 10.0]);
+        let p = BgNbdCov::prepare(&cd).unwrap();
+        check_gradient(&*BgNbdCov::objective(&p), &[0.7, 9.0, 0.9, 2.0]);
+        let p = MbgNbdCov::prepare(&cd).unwrap();
+        check_gradient(&*MbgNbdCov::objective(&p), &[0.7, 9.0, 0.9, 2.0]);
+    }
+}
+
+fn check_gradient(obj: &dyn Objective, base: &[f64]) {
+    let k = obj.n_params();
+    let mut th = base.to_vec();
+    for j in 4..k {
+        th.push(0.3 - 0.17 * j as f64);
+    }
+    let mut g = vec![0.0; k];
+    obj.log_likelihood(&th, Some(&mut g));
+    for i in 0..k {
+        let h = 1e-6 * th[i].abs().max(1.0);
+        let (mut up, mut dn) = (th.clone(), th.clone());
+        up[i] += h;
+        dn[i] -= h;
+        let fd = (obj.log_likelihood(&up, None) - obj.log_likelihood(&dn, None)) / (2.0 * h);
+        assert!(
+            (fd - g[i]).abs() <= 1e-5 * (1.0 + fd.abs()),
+            "parameter {i}: analytic {} vs finite differences {fd}",
+            g[i]
+        );
+    }
+}
+
+/// A customer's model is the base model at its parameters; batch predictions use each row's
+/// covariates; a new customer is a covariate vector.
+#[test]
+fn customer_models_predict_with_their_covariates() {
+    let model = truth::<BgNbd>(&BG_TRUE.0, &BG_TRUE.1);
+    let m = model.customer_model(&[1.0, -0.5]).unwrap();
+    let eta_p = 0.5 * 1.0 + 0.3 * -0.5;
+    assert!(close(m.alpha(), 8.0 * (-eta_p as f64).exp(), 1e-15));
+    let eta_a = -0.3 + 0.2 * -0.5;
+    assert!(close(m.a(), 0.8 * (eta_a as f64).exp(), 1e-15));
+    let eta_b = 0.2 + -0.2 * -0.5;
+    assert!(close(m.b(), 2.5 * (eta_b as f64).exp(), 1e-15));
+    assert!(model.customer_model(&[1.0]).is_err());
+    assert!(model.customer_model(&[1.0, f64::NAN]).is_err());
+
+    let data = simulate(&model, 50, 9);
+    let alive = model
+        .predict(&data, |m, c| Ok(m.probability_alive(c)))
+        .unwrap();
+    for (i, c) in data.customers().enumerate() {
+        let z: Vec<f64> = data.covariates_row(i).unwrap().collect();
+        assert_eq!(
+            alive[i],
+            model.customer_model(&z).unwrap().probability_alive(&c)
+        );
+        assert_eq!(
+            model.customer_model_of(&data, i).unwrap(),
+            model.customer_model(&z).unwrap()
+        );
+    }
+    let without = RfmData::new(vec![1.0], vec![1.0], vec![2.0]).unwrap();
+    assert!(
+        model
+            .predict(&without, |m, c| Ok(m.probability_alive(c)))
+            .is_err()
+    );
+}
+
+/// Names, the likelihood-ratio test against the nested fit, a shared coefficient, missing
+/// columns.
+#[test]
+fn names_tests_and_errors() {
+    let model = truth::<ParetoNbd>(&PNBD_TRUE.0, &PNBD_TRUE.1);
+    let data = simulate(&model, 2000, 21);
+    let fitted = ParetoNbdCov::fit_with(&data, &spec(), &FitOptions::default()).unwrap();
+    assert_eq!(
+        fitted.names(),
+        [
+            "r",
+            "alpha",
+            "s",
+            "beta",
+            "purchase.bin",
+            "purchase.score",
+            "dropout.bin",
+            "dropout.score"
+        ]
+    );
+    let nested = ParetoNbd::fit(&data, &FitOptions::default()).unwrap();
+    let lr = fitted.likelihood_ratio_test(&nested).unwrap();
+    assert_eq!(lr.df, 4);
+    assert!(lr.p_value < 1e-6, "{lr:?}");
+    let summary = fitted.summary().to_string();
+    assert!(summary.contains("dropout.score"), "{summary}");
+
+    let shared = CovariateSpec::new().purchase(&["bin"]).shared(&["score"]);
+    let f = BgNbdCov::fit_with(&data, &shared, &FitOptions::default()).unwrap();
+    assert_eq!(
+        f.names(),
+        ["r", "alpha", "a", "b", "purchase.bin", "shared.score"]
+    );
+
+    let bad = CovariateSpec::new().purchase(&["nope"]);
+    let err = CovariateData::new(&data, &bad).unwrap_err().to_string();
+    assert!(err.contains("nope"), "{err}");
+    let twice = CovariateSpec::new().purchase(&["bin", "bin"]);
+    assert!(CovariateData::new(&data, &twice).is_err());
+    assert!(CovariateData::new(&data, &spec().penalty(-1.0)).is_err());
+    // a model with covariates cannot be built from values alone beyond the base parameters
+    assert!(ParetoNbdCov::from_params(&fitted.model().params()).is_err());
+    assert!(fitted.model().with_params(&fitted.model().params()).is_ok());
+}
+
+/// The coefficient penalty shrinks the coefficients and leaves the reported log-likelihood
+/// unpenalised (below the unpenalised maximum).
+#[test]
+fn penalty_shrinks_coefficients() {
+    let model = truth::<ParetoNbd>(&PNBD_TRUE.0, &PNBD_TRUE.1);
+    let data = simulate(&model, 2000, 22);
+    let free = ParetoNbdCov::fit_with(&data, &spec(), &FitOptions::default()).unwrap();
+    let pen = ParetoNbdCov::fit_with(&data, &spec().penalty(0.05), &FitOptions::default()).unwrap();
+    let norm = |p: &[f64]| p[4..].iter().map(|g| g * g).sum::<f64>();
+    assert!(norm(&pen.model().params()) < norm(&free.model().params()));
+    assert!(pen.log_likelihood() < free.log_likelihood());
+    let rows = ParetoNbdCov::prepare(&CovariateData::new(&data, &spec()).unwrap()).unwrap();
+    let ll = ParetoNbdCov::objective(&rows).log_likelihood(&pen.model().params(), None);
+    assert!(close(ll, pen.log_likelihood(), 1e-12));
+}
