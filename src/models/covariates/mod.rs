@@ -188,8 +188,9 @@ impl CovariateSpec {
         &self.shared
     }
 
-    /// The coefficients of a model with `scales`: `(name, column, mask of scales)`, and the
-    /// distinct columns in order of first use.
+    /// The coefficients of a model with `scales` — per process, per scale, per column:
+    /// `purchase.*`, then `dropout.*` (or `dropout_a.*`, `dropout_b.*`), then `shared.*` — and
+    /// the distinct columns in order of first use.
     fn terms(&self, scales: &[Scale]) -> (Vec<Term>, Vec<String>) {
         let mut columns: Vec<String> = Vec::new();
         let mut col = |name: &str| match columns.iter().position(|c| c == name) {
@@ -205,15 +206,16 @@ impl CovariateSpec {
             (&self.purchase, Process::Purchase),
             (&self.dropout, Process::Dropout),
         ] {
-            for c in list.iter().filter(not_shared) {
-                for (s, scale) in scales.iter().enumerate() {
-                    if scale.process == process {
-                        terms.push(Term {
-                            name: format!("{}.{c}", scale.prefix),
-                            column: col(c),
-                            mask: 1 << s,
-                        });
-                    }
+            for (s, scale) in scales.iter().enumerate() {
+                if scale.process != process {
+                    continue;
+                }
+                for c in list.iter().filter(not_shared) {
+                    terms.push(Term {
+                        name: format!("{}.{c}", scale.prefix),
+                        column: col(c),
+                        mask: 1 << s,
+                    });
                 }
             }
         }
