@@ -564,19 +564,19 @@ fn log_odds_dead(r: f64, alpha: f64, a: f64, b: f64, n: f64, x: f64, t_x: f64, t
 
 /// One customer's log-likelihood at `(r, α, a, b)` with `n` chances to drop out, less the
 /// term `ln Γ(r+x)/Γ(r) − x ln r` that depends on `(r, x)` only, and (when `GRAD`) its
-/// gradient in `(r, α, a, b)`, less that term's `∂/∂r`. Every customer of the family, with or
-/// without covariates, is evaluated here.
-#[allow(clippy::many_single_char_names)]
+/// gradient in `(r, α, a, b)`, less that term's `∂/∂r`; `ln_beta` is
+/// `ln B(a, b+n)/B(a, b)` ([`ln_beta_ratio`]). Every customer of the family, with or without
+/// covariates, is evaluated here.
 pub(super) fn row<const GRAD: bool>(
     th: [f64; 4],
     n: f64,
     x: f64,
-    t_x: f64,
-    t: f64,
+    (t_x, t): (f64, f64),
+    ln_beta: f64,
 ) -> (f64, [f64; 4]) {
     let [r, alpha, a, b] = th;
     let lod = log_odds_dead(r, alpha, a, b, n, x, t_x, t);
-    let ll = ln_beta_ratio(a, b, n) + ll_base(r, alpha, x, t) + softplus(lod);
+    let ll = ln_beta + ll_base(r, alpha, x, t) + softplus(lod);
     if !GRAD {
         return (ll, [0.0; 4]);
     }
@@ -603,14 +603,17 @@ impl Family {
     pub(super) fn log_likelihood(&self, customer: &Customer) -> f64 {
         let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
         let th = [self.r, self.alpha, self.a, self.b];
-        ln_gamma_ratio_scaled(self.r, x) + row::<false>(th, self.chances(x), x, t_x, t).0
+        let n = self.chances(x);
+        let ln_beta = ln_beta_ratio(self.a, self.b, n);
+        ln_gamma_ratio_scaled(self.r, x) + row::<false>(th, n, x, (t_x, t), ln_beta).0
     }
 
     /// Gradient of [`Family::log_likelihood`] with respect to `(r, α, a, b)`.
     pub(super) fn log_likelihood_gradient(&self, customer: &Customer) -> [f64; 4] {
         let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
         let th = [self.r, self.alpha, self.a, self.b];
-        let mut g = row::<true>(th, self.chances(x), x, t_x, t).1;
+        let n = self.chances(x);
+        let mut g = row::<true>(th, n, x, (t_x, t), 0.0).1;
         g[0] += digamma_difference(self.r, x);
         g
     }
