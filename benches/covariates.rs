@@ -42,13 +42,7 @@ fn simulated() -> RfmData {
             0.4 * web + 0.2 * score + 0.1 * tenure,
             -0.3 * web + 0.2 * score,
         );
-        let m = ParetoNbd::new(
-            0.55,
-            10.6 * (-pa as f64).exp(),
-            0.6,
-            11.7 * (-pd as f64).exp(),
-        )
-        .unwrap();
+        let m = ParetoNbd::new(0.55, 10.6 * (-pa).exp(), 0.6, 11.7 * (-pd).exp()).unwrap();
         let age = 27.0 + 12.0 * rng.random::<f64>();
         let sim = m.simulate(&[age], &mut rng).unwrap();
         x.push(sim.data.frequency()[0]);

@@ -97,14 +97,10 @@ fn zero_covariates_give_the_same_likelihood_at_any_point() {
 
 /// Simulated customers: `binary ~ Bernoulli(0.4)`, `score ~ N(0, 1)`; each customer drawn from
 /// the base model at its own parameters.
-fn simulate<B: Simulate<Design = [f64]> + Clone>(
-    model: &clv::WithCovariates<B>,
-    n: usize,
-    seed: u64,
-) -> RfmData
+fn simulate<B>(model: &clv::WithCovariates<B>, n: usize, seed: u64) -> RfmData
 where
-    B: clv::models::covariates::CovariateBase,
-    B: Simulate<Output = clv::models::Simulated>,
+    B: clv::models::covariates::CovariateBase
+        + Simulate<Design = [f64], Output = clv::models::Simulated>,
 {
     let mut rng = StdRng::seed_from_u64(seed);
     let (mut x, mut tx, mut t, mut bin, mut score) = (vec![], vec![], vec![], vec![], vec![]);
@@ -272,12 +268,12 @@ fn check_gradient(obj: &dyn Objective, base: &[f64]) {
 fn customer_models_predict_with_their_covariates() {
     let model = truth::<BgNbd>(&BG_TRUE.0, &BG_TRUE.1);
     let m = model.customer_model(&[1.0, -0.5]).unwrap();
-    let eta_p = 0.5 * 1.0 + 0.3 * -0.5;
-    assert!(close(m.alpha(), 8.0 * (-eta_p as f64).exp(), 1e-15));
-    let eta_a = -0.3 + 0.2 * -0.5;
-    assert!(close(m.a(), 0.8 * (eta_a as f64).exp(), 1e-15));
-    let eta_b = 0.2 + -0.2 * -0.5;
-    assert!(close(m.b(), 2.5 * (eta_b as f64).exp(), 1e-15));
+    let eta_p: f64 = 0.5 * 1.0 + 0.3 * -0.5;
+    assert!(close(m.alpha(), 8.0 * (-eta_p).exp(), 1e-15));
+    let eta_a: f64 = -0.3 + 0.2 * -0.5;
+    assert!(close(m.a(), 0.8 * eta_a.exp(), 1e-15));
+    let eta_b: f64 = 0.2 + -0.2 * -0.5;
+    assert!(close(m.b(), 2.5 * eta_b.exp(), 1e-15));
     assert!(model.customer_model(&[1.0]).is_err());
     assert!(model.customer_model(&[1.0, f64::NAN]).is_err());
 
@@ -363,4 +359,45 @@ fn penalty_shrinks_coefficients() {
     let rows = ParetoNbdCov::prepare(&CovariateData::new(&data, &spec()).unwrap()).unwrap();
     let ll = ParetoNbdCov::objective(&rows).log_likelihood(&pen.model().params(), None);
     assert!(close(ll, pen.log_likelihood(), 1e-12));
+}
+
+/// Intervals of any prediction for a customer described by covariates, through
+/// `Fitted::interval` with a closure that builds the customer model; coefficient intervals are
+/// symmetric (the coefficients are unbounded).
+#[test]
+fn intervals_of_a_customers_predictions() {
+    use clv::Customer;
+    use clv::fit::{Method, Range};
+    let model = truth::<ParetoNbd>(&PNBD_TRUE.0, &PNBD_TRUE.1);
+    let data = simulate(&model, 2000, 23);
+    let fitted = ParetoNbdCov::fit_with(&data, &spec(), &FitOptions::default()).unwrap();
+    let c = Customer::new(2.0, 20.0, 40.0).unwrap();
+    for method in [
+        Method::Delta,
+        Method::Parametric {
+            draws: 200,
+            seed: 1,
+        },
+    ] {
+        let iv = fitted
+            .interval(
+                |m| {
+                    m.customer_model(&[1.0, 0.5])
+                        .map(|b| b.probability_alive(&c))
+                },
+                Range::Probability,
+                0.9,
+                method,
+            )
+            .unwrap();
+        assert!(iv.lower < iv.estimate && iv.estimate < iv.upper, "{iv:?}");
+    }
+    let ci = fitted.confidence_intervals(0.95).unwrap();
+    let p = fitted.model().params();
+    let se = fitted.std_errors().unwrap();
+    for i in 4..p.len() {
+        let half = 0.5 * (ci[i].1 - ci[i].0);
+        assert!((half - 1.959_963_984_540_054 * se[i]).abs() < 1e-9 * (1.0 + se[i]));
+        assert!((0.5 * (ci[i].1 + ci[i].0) - p[i]).abs() < 1e-12);
+    }
 }
