@@ -226,6 +226,41 @@ impl<M: Model> Fitted<M> {
         self.log_likelihood = ll;
     }
 
+    /// The same fit expressed in other parameters: `model` is the estimate after a smooth
+    /// one-to-one change of parameters with Jacobian `jac` (row-major `k×k`, `∂θ_new/∂θ_old`);
+    /// the covariance becomes `J Σ Jᵀ` and the standard errors its diagonal's roots (dropped
+    /// when not finite). The log-likelihood and the verdict do not change.
+    pub(crate) fn reparametrised(self, model: M, jac: &[f64]) -> Self {
+        let k = model.params().len();
+        let covariance = self.covariance.as_ref().and_then(|c| {
+            if c.len() != k * k || jac.len() != k * k {
+                return None;
+            }
+            let mut jc = vec![0.0; k * k];
+            for i in 0..k {
+                for j in 0..k {
+                    jc[i * k + j] = (0..k).map(|l| jac[i * k + l] * c[l * k + j]).sum();
+                }
+            }
+            let mut out = vec![0.0; k * k];
+            for i in 0..k {
+                for j in 0..k {
+                    out[i * k + j] = (0..k).map(|l| jc[i * k + l] * jac[j * k + l]).sum();
+                }
+            }
+            out.iter().all(|v| v.is_finite()).then_some(out)
+        });
+        let std_errors = covariance
+            .as_ref()
+            .map(|c| (0..k).map(|i| c[i * k + i].max(0.0).sqrt()).collect());
+        Fitted {
+            model,
+            covariance,
+            std_errors,
+            ..self
+        }
+    }
+
     /// The fitted model.
     pub fn model(&self) -> &M {
         &self.model

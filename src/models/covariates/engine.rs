@@ -22,8 +22,11 @@ pub struct CovariateRows {
     pub(crate) columns: Vec<String>,
     /// The coefficients.
     pub(crate) terms: Vec<Term>,
-    /// The L2 penalty on the coefficients.
+    /// The L2 penalty on the coefficients, and per coefficient the weight of its square (1,
+    /// or `1/s²` when the fit works on covariates divided by `s`, so that the penalty stays
+    /// on the caller's coefficients).
     pub(crate) penalty: f64,
+    pub(crate) penalty_weights: Vec<f64>,
     /// Row-major design matrix: row `i`, column `j` at `i·columns.len() + j`.
     pub(crate) z: Vec<f64>,
     /// Distinct frequencies, and for each row the index of its frequency.
@@ -37,7 +40,7 @@ impl CovariateRows {
         rows: RfmData,
         columns: Vec<String>,
         terms: Vec<Term>,
-        penalty: f64,
+        (penalty, penalty_weights): (f64, Vec<f64>),
     ) -> Result<Self> {
         let n = rows.len();
         let c = columns.len();
@@ -57,6 +60,7 @@ impl CovariateRows {
             columns,
             terms,
             penalty,
+            penalty_weights,
             z,
             xs: values,
             x_index: index,
@@ -66,7 +70,8 @@ impl CovariateRows {
     /// The rows at the positions `keep`.
     pub(crate) fn subset(&self, keep: &[usize]) -> Option<Self> {
         let rows = self.rows.select(keep).ok()?;
-        CovariateRows::new(rows, self.columns.clone(), self.terms.clone(), self.penalty).ok()
+        let penalty = (self.penalty, self.penalty_weights.clone());
+        CovariateRows::new(rows, self.columns.clone(), self.terms.clone(), penalty).ok()
     }
 
     /// Number of covariate columns.
@@ -167,14 +172,16 @@ pub(crate) fn total(
     }
     let n_obs = rows.rows.n_customers();
     let mut ll = sum[0];
+    let weights = &rows.penalty_weights;
     if rows.penalty > 0.0 {
-        ll -= n_obs * rows.penalty * coef.iter().map(|g| g * g).sum::<f64>();
+        let sq: f64 = coef.iter().zip(weights).map(|(g, w)| w * g * g).sum();
+        ll -= n_obs * rows.penalty * sq;
     }
     if let Some(g) = grad {
         g.copy_from_slice(&sum[1..]);
         if rows.penalty > 0.0 {
-            for (gi, &c) in g[4..].iter_mut().zip(coef) {
-                *gi -= 2.0 * n_obs * rows.penalty * c;
+            for ((gi, &c), w) in g[4..].iter_mut().zip(coef).zip(weights) {
+                *gi -= 2.0 * n_obs * rows.penalty * w * c;
             }
         }
     }

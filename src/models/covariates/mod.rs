@@ -245,6 +245,9 @@ pub(crate) struct Term {
 pub struct CovariateData {
     data: RfmData,
     spec: CovariateSpec,
+    /// Per covariate column of `data`: the divisor `s` the columns were standardised with (1
+    /// for the caller's columns); the penalty weighs the squared coefficient by `1/s²`.
+    divisors: Vec<f64>,
 }
 
 impl CovariateData {
@@ -293,10 +296,48 @@ impl CovariateData {
             .iter()
             .map(|n| data.covariate(n).map(<[f64]>::to_vec).unwrap_or_default())
             .collect();
+        let divisors = vec![1.0; names.len()];
         Ok(CovariateData {
             data: data.clone().with_covariates(names, columns)?,
             spec: spec.clone(),
+            divisors,
         })
+    }
+
+    /// The data with every covariate centred and scaled, `z̃ = (z − m)/s` (weighted mean and
+    /// standard deviation; `m = 0, s = 1` for a column whose spread is 0 or beyond `f64`), and
+    /// the `(m, s)` of each column: the exact reparametrisation the fit works in.
+    fn standardised(&self) -> Result<(CovariateData, Vec<(f64, f64)>)> {
+        let names = self.data.covariate_names().to_vec();
+        let w = self.data.weights();
+        let n: f64 = w.iter().sum();
+        let mut columns = Vec::with_capacity(names.len());
+        let mut shifts = Vec::with_capacity(names.len());
+        for name in &names {
+            let col = self.data.covariate(name).unwrap_or(&[]);
+            let m = col.iter().zip(w).map(|(z, w)| w * z).sum::<f64>() / n;
+            let var = col
+                .iter()
+                .zip(w)
+                .map(|(z, w)| w * (z - m) * (z - m))
+                .sum::<f64>()
+                / n;
+            let s = var.sqrt();
+            let (m, s) = if s > 0.0 && s.is_finite() && m.is_finite() {
+                (m, s)
+            } else {
+                (0.0, 1.0)
+            };
+            columns.push(col.iter().map(|z| (z - m) / s).collect());
+            shifts.push((m, s));
+        }
+        let divisors = shifts.iter().map(|p| p.1).collect();
+        let data = CovariateData {
+            data: self.data.clone().with_covariates(names, columns)?,
+            spec: self.spec.clone(),
+            divisors,
+        };
+        Ok((data, shifts))
     }
 
     /// The customers (with only the covariates the spec uses).
@@ -569,7 +610,20 @@ impl<B: CovariateBase> Estimable for WithCovariates<B> {
     fn prepare(data: &CovariateData) -> Result<CovariateRows> {
         let rows = B::prepare(&data.data)?;
         let (terms, columns) = data.spec.terms(B::SCALES);
-        CovariateRows::new(rows, columns, terms, data.spec.penalty)
+        let names = data.data.covariate_names();
+        let weights = terms
+            .iter()
+            .map(|t| {
+                let s = columns
+                    .get(t.column)
+                    .and_then(|c| names.iter().position(|n| n == c))
+                    .and_then(|j| data.divisors.get(j))
+                    .copied()
+                    .unwrap_or(1.0);
+                1.0 / (s * s)
+            })
+            .collect();
+        CovariateRows::new(rows, columns, terms, (data.spec.penalty, weights))
     }
 
     fn condition(rows: &mut CovariateRows) -> Option<Rescaling> {
@@ -596,10 +650,83 @@ impl<B: CovariateBase> Estimable for WithCovariates<B> {
         rows.subset(keep)
     }
 
-    /// The pipeline's fit; with a penalty on the coefficients, the reported log-likelihood is
-    /// the unpenalised one at the estimate.
+    /// The pipeline's fit, run on centred and scaled covariates (`z̃ = (z − m)/s`, an exact
+    /// reparametrisation that keeps the base parameters near an average customer's and the
+    /// coefficients of order 1, whatever the units of the covariates) and mapped back to the
+    /// caller's columns with its covariance (delta method, exact for a linear map of the
+    /// coefficients). With a penalty on the coefficients, the reported log-likelihood is the
+    /// unpenalised one at the estimate.
     fn fit(data: &CovariateData, options: &FitOptions) -> Result<Fitted<Self>> {
-        let mut fitted = crate::fit::fit::<Self>(data, options)?;
+        let (inner, shifts) = data.standardised()?;
+        let (terms, columns) = data.spec.terms(B::SCALES);
+        let names = data.data.covariate_names();
+        // (m, s) of each coefficient's column.
+        let at: Vec<(f64, f64)> = terms
+            .iter()
+            .map(|t| {
+                columns
+                    .get(t.column)
+                    .and_then(|c| names.iter().position(|n| n == c))
+                    .and_then(|j| shifts.get(j))
+                    .copied()
+                    .unwrap_or((0.0, 1.0))
+            })
+            .collect();
+        let k0 = B::PARAM_NAMES.len();
+        // θ₀ of scale `sc` in the caller's columns is θ̃₀·exp(−sign·Σ γₜ mₜ) over its terms.
+        let log_shift = |coef: &[f64], sc: usize| -> f64 {
+            let scale = B::SCALES[sc];
+            -scale.sign
+                * terms
+                    .iter()
+                    .zip(coef)
+                    .zip(&at)
+                    .filter(|((t, _), _)| t.mask & (1 << sc) != 0)
+                    .map(|((_, g), (m, _))| g * m)
+                    .sum::<f64>()
+        };
+        let mut options = options.clone();
+        if let Some(start) = &mut options.start {
+            if start.len() == k0 + terms.len() {
+                let coef = start[k0..].to_vec();
+                for sc in 0..B::SCALES.len() {
+                    start[B::SCALES[sc].param] *= (-log_shift(&coef, sc)).exp();
+                }
+                for (g, (_, s)) in start[k0..].iter_mut().zip(&at) {
+                    *g *= s;
+                }
+            }
+        }
+        let fitted = crate::fit::fit::<Self>(&inner, &options)?;
+        let inner_params = fitted.model().params();
+        let k = inner_params.len();
+        let mut params = inner_params.clone();
+        for (g, (_, s)) in params[k0..].iter_mut().zip(&at) {
+            *g /= s;
+        }
+        // Jacobian ∂θ/∂θ̃ (row-major k×k).
+        let mut jac = vec![0.0; k * k];
+        for i in 0..k0 {
+            jac[i * k + i] = 1.0;
+        }
+        for (t, (_, s)) in at.iter().enumerate() {
+            jac[(k0 + t) * k + k0 + t] = 1.0 / s;
+        }
+        let coef = params[k0..].to_vec();
+        for sc in 0..B::SCALES.len() {
+            let p = B::SCALES[sc].param;
+            let f = log_shift(&coef, sc).exp();
+            params[p] = inner_params[p] * f;
+            jac[p * k + p] = f;
+            for (t, term) in terms.iter().enumerate() {
+                if term.mask & (1 << sc) != 0 {
+                    let (m, s) = at[t];
+                    jac[p * k + k0 + t] = params[p] * (-B::SCALES[sc].sign) * m / s;
+                }
+            }
+        }
+        let model = fitted.model().with_params(&params)?;
+        let mut fitted = fitted.reparametrised(model, &jac);
         if data.spec.penalty > 0.0 {
             let rows = Self::prepare(data)?;
             let free = CovariateRows {
