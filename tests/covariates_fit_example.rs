@@ -181,6 +181,26 @@ fn bad_covariate_values_exit_2_naming_row_and_column() {
     }
 }
 
+/// `fit --model pnbd` on the transaction log `log` cut at 2020-03-15, `--purchase-covariates
+/// web`, with `--covariates cov` when given, and `extra` flags.
+fn run_log(log: &PathBuf, cov: Option<&PathBuf>, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "--model",
+        "pnbd",
+        "--transactions",
+        log.to_str().unwrap(),
+        "--calibration-end",
+        "2020-03-15",
+        "--purchase-covariates",
+        "web",
+    ];
+    if let Some(c) = cov {
+        args.extend(["--covariates", c.to_str().unwrap()]);
+    }
+    args.extend(extra);
+    common::run_fit(&args)
+}
+
 #[test]
 fn transactions_take_covariates_from_a_file_keyed_by_customer() {
     let log = "customer_id,date\na,2020-01-01\na,2020-02-01\nb,2020-01-03\nc,2020-01-05\nc,2020-01-20\n\
@@ -191,20 +211,7 @@ fn transactions_take_covariates_from_a_file_keyed_by_customer() {
         "customer_id,web,age\nb,0,30\na,1,40\nd,0,22\nc,1,35\n",
     );
     let pred = common::tmp("cov_tx_pred.csv");
-    let out = common::run_fit(&[
-        "--model",
-        "pnbd",
-        "--transactions",
-        log.to_str().unwrap(),
-        "--calibration-end",
-        "2020-03-15",
-        "--covariates",
-        cov.to_str().unwrap(),
-        "--purchase-covariates",
-        "web",
-        "--predictions",
-        pred.to_str().unwrap(),
-    ]);
+    let out = run_log(&log, Some(&cov), &["--predictions", pred.to_str().unwrap()]);
     // A tiny log may not determine the model; the contract is the shape of the answer.
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1));
     if out.status.success() {
@@ -217,49 +224,18 @@ fn transactions_take_covariates_from_a_file_keyed_by_customer() {
 
     // a customer without a covariate row
     let cov = scratch("cov_file_short.csv", "customer_id,web\nb,0\na,1\nd,0\n");
-    let out = common::run_fit(&[
-        "--model",
-        "pnbd",
-        "--transactions",
-        log.to_str().unwrap(),
-        "--calibration-end",
-        "2020-03-15",
-        "--covariates",
-        cov.to_str().unwrap(),
-        "--purchase-covariates",
-        "web",
-    ]);
+    let out = run_log(&log, Some(&cov), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"c\""));
 
     // a non-numeric value names the row and the column
     let cov = scratch("cov_file_bad.csv", "customer_id,web\nb,0\na,x\nd,0\nc,1\n");
-    let out = common::run_fit(&[
-        "--model",
-        "pnbd",
-        "--transactions",
-        log.to_str().unwrap(),
-        "--calibration-end",
-        "2020-03-15",
-        "--covariates",
-        cov.to_str().unwrap(),
-        "--purchase-covariates",
-        "web",
-    ]);
+    let out = run_log(&log, Some(&cov), &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("row 3") && err.contains("web"), "{err}");
 
     // --transactions with covariate columns needs --covariates
-    let out = common::run_fit(&[
-        "--model",
-        "pnbd",
-        "--transactions",
-        log.to_str().unwrap(),
-        "--calibration-end",
-        "2020-03-15",
-        "--purchase-covariates",
-        "web",
-    ]);
+    let out = run_log(&log, None, &[]);
     assert_eq!(out.status.code(), Some(2));
 }

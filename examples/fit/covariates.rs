@@ -11,15 +11,14 @@
 
 use std::collections::HashMap;
 
-use clv::Model;
 use clv::data::CalibrationHoldout;
 use clv::models::covariates::{CovariateBase, CovariateSpec};
 use clv::{FitOptions, RfmData, TransactionModel, WithCovariates};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::noncontractual::{add_status, with_customer_ids};
+use crate::noncontractual::{report, with_customer_ids};
 use crate::transactions::{holdout_report, split};
-use crate::{Args, Failure, input, number, write_file, write_to};
+use crate::{Args, Failure, input, write_file, write_to};
 
 /// Whether covariate flags were given.
 pub fn wanted(args: &Args) -> bool {
@@ -168,25 +167,7 @@ where
         }
         write_file(path, &text)?;
     }
-    let names = fitted.names();
-    let named = |values: &[f64]| {
-        let mut m = Map::new();
-        for (n, v) in names.iter().zip(values) {
-            m.insert(n.clone(), json!(v));
-        }
-        Value::Object(m)
-    };
-    let mut json = json!({
-        "model": name,
-        "params": named(&model.params()),
-        "std_errors": fitted.std_errors().map_or(Value::Null, named),
-        "log_likelihood": fitted.log_likelihood(),
-        "converged": fitted.converged(),
-        "iterations": fitted.iterations(),
-        "n_customers": number(fitted.n_customers()),
-        "n_distinct": fitted.n_distinct(),
-    });
-    add_status(&mut json, fitted.status());
+    let mut json = report(name, &fitted);
     let nested = B::fit(&data, options)?;
     json["lr_test"] = match fitted.likelihood_ratio_test(&nested) {
         Ok(t) => json!({"statistic": t.statistic, "df": t.df, "p_value": t.p_value}),
