@@ -201,7 +201,15 @@ fn bg_nbd_recovers_simulated_coefficients() {
 fn recovery_at_50000_customers() {
     let pnbd = recover::<ParetoNbd>(&PNBD_TRUE.0, &PNBD_TRUE.1, 50_000, 11);
     let bg = recover::<BgNbd>(&BG_TRUE.0, &BG_TRUE.1, 50_000, 12);
-    let mbg = recover::<MbgNbd>(&BG_TRUE.0, &BG_TRUE.1, 50_000, 13);
+    let mbg = recover::<MbgNbd>(
+        &BG_TRUE.0,
+        &BG_TRUE.1,
+        50_000,
+        std::env::var("COV_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(13),
+    );
     for (model, rows) in [("pnbd", &pnbd), ("bgnbd", &bg), ("mbgnbd", &mbg)] {
         for (name, est, se, truth) in rows.iter() {
             println!(

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clv::models::covariates::CovariateSpec;
 use clv::{FitOptions, Model, ParetoNbd, ParetoNbdCov, RfmData, TransactionModel};
@@ -183,7 +183,7 @@ fn bad_covariate_values_exit_2_naming_row_and_column() {
 
 /// `fit --model pnbd` on the transaction log `log` cut at 2020-03-15, `--purchase-covariates
 /// web`, with `--covariates cov` when given, and `extra` flags.
-fn run_log(log: &PathBuf, cov: Option<&PathBuf>, extra: &[&str]) -> std::process::Output {
+fn run_log(log: &Path, cov: Option<&PathBuf>, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "--model",
         "pnbd",
