@@ -49,6 +49,7 @@
 //! [`RfmData`] with that row's covariates.
 //!
 //! ```
+//! use clv::fit::Estimable;
 //! use clv::{FitOptions, ParetoNbd, ParetoNbdCov, RfmData, TransactionModel};
 //! use clv::models::covariates::{CovariateData, CovariateSpec};
 //!
