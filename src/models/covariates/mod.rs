@@ -255,6 +255,17 @@ impl CovariateData {
     /// The customers of `data` with the covariates named in `spec` (other covariate columns of
     /// `data` are left out).
     ///
+    /// ```
+    /// use clv::RfmData;
+    /// use clv::models::covariates::{CovariateData, CovariateSpec};
+    /// let data = RfmData::new(vec![1.0], vec![5.0], vec![9.0])?
+    ///     .with_covariates(vec!["web".into(), "age".into()], vec![vec![1.0], vec![30.0]])?;
+    /// let cd = CovariateData::new(&data, &CovariateSpec::new().dropout(&["age"]))?;
+    /// assert_eq!(cd.data().covariate_names(), ["age"]);
+    /// assert!(CovariateData::new(&data, &CovariateSpec::new().purchase(&["x"])).is_err());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidInput`] naming a column of `spec` that `data` does not have, a column
     /// listed twice in one list, or a penalty that is not finite and `>= 0`.
@@ -414,6 +425,22 @@ impl<B: CovariateBase> WithCovariates<B> {
     /// [`WithCovariates::columns`], in that order): an existing customer, or a new one
     /// described only by its covariates. Every prediction of the base model applies to it.
     ///
+    /// ```
+    /// use clv::{BgNbd, BgNbdCov, Model, RfmData};
+    /// use clv::fit::Estimable;
+    /// use clv::models::covariates::{CovariateData, CovariateSpec};
+    /// let data = RfmData::new(vec![1.0, 0.0], vec![5.0, 0.0], vec![9.0, 9.0])?
+    ///     .with_covariates(vec!["web".into()], vec![vec![1.0, 0.0]])?;
+    /// let spec = CovariateSpec::new().purchase(&["web"]);
+    /// let rows = BgNbdCov::prepare(&CovariateData::new(&data, &spec)?)?;
+    /// // α₀ = 4, purchase.web = ln 2: a web customer has α = 2 (buys twice as fast)
+    /// let model = BgNbdCov::from_estimate(&rows, &[0.5, 4.0, 0.8, 2.4, 2f64.ln()])?;
+    /// let web: BgNbd = model.customer_model(&[1.0])?;
+    /// assert!((web.alpha() - 2.0).abs() < 1e-12);
+    /// assert_eq!(model.customer_model(&[0.0])?.alpha(), 4.0);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidInput`] for a wrong number of values; [`Error::InvalidParameter`] for a
     /// value that is not finite, or covariates so extreme that a customer's parameter leaves
@@ -501,6 +528,18 @@ impl<B: CovariateBase> WithCovariates<B> {
     }
 
     /// Fits the model to `data` with the covariates of `spec` (see [`CovariateData::new`]).
+    ///
+    /// ```
+    /// use clv::{BgNbdCov, FitOptions, RfmData};
+    /// use clv::models::covariates::CovariateSpec;
+    /// let data = RfmData::from_csv_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/cdnow_customers_summary.csv"))?;
+    /// let z: Vec<f64> = (0..data.len()).map(|i| (i % 3) as f64).collect();
+    /// let data = data.with_covariates(vec!["group".into()], vec![z])?;
+    /// let spec = CovariateSpec::new().purchase(&["group"]).dropout(&["group"]);
+    /// let fitted = BgNbdCov::fit_with(&data, &spec, &FitOptions::default())?;
+    /// assert_eq!(fitted.names()[4..], ["purchase.group", "dropout_a.group", "dropout_b.group"]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
     ///
     /// # Errors
     /// As [`CovariateData::new`] and [`crate::fit::fit`].
