@@ -33,28 +33,20 @@ fn zero_covariates_reproduce_the_models_without() {
     let data = cdnow_with_zero();
     let spec = CovariateSpec::new().purchase(&["zero"]).dropout(&["zero"]);
     let cd = CovariateData::new(&data, &spec).unwrap();
+    same_fit::<ParetoNbd, ParetoNbdCov>(&data, &cd);
+    same_fit::<BgNbd, BgNbdCov>(&data, &cd);
+    same_fit::<MbgNbd, MbgNbdCov>(&data, &cd);
+}
+
+/// Fits `B` to `data` and `C` to `cd` and compares them ([`check_same`]).
+fn same_fit<B, C>(data: &RfmData, cd: &CovariateData)
+where
+    B: Estimable<Data = RfmData>,
+    C: Estimable<Data = CovariateData>,
+{
     let o = FitOptions::default();
-
-    let base = ParetoNbd::fit(&data, &o).unwrap();
-    let cov = ParetoNbdCov::fit(&cd, &o).unwrap();
-    check_same(
-        &base.model().params(),
-        base.log_likelihood(),
-        &cov.model().params(),
-        cov.log_likelihood(),
-    );
-
-    let base = BgNbd::fit(&data, &o).unwrap();
-    let cov = BgNbdCov::fit(&cd, &o).unwrap();
-    check_same(
-        &base.model().params(),
-        base.log_likelihood(),
-        &cov.model().params(),
-        cov.log_likelihood(),
-    );
-
-    let base = MbgNbd::fit(&data, &o).unwrap();
-    let cov = MbgNbdCov::fit(&cd, &o).unwrap();
+    let base = B::fit(data, &o).unwrap();
+    let cov = C::fit(cd, &o).unwrap();
     check_same(
         &base.model().params(),
         base.log_likelihood(),

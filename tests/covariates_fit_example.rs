@@ -114,35 +114,38 @@ fn bgnbd_names_its_dropout_coefficients() {
     assert_eq!(j["lr_test"]["df"], 3);
 }
 
-#[test]
-fn bad_covariate_values_exit_2_naming_row_and_column() {
-    let text = "frequency,recency,T,web\n1,2,10,1\n0,0,10,\n";
-    let path = scratch("cov_missing.csv", text);
+/// Runs `--model model` on the CSV `text` with `--purchase-covariates web`; asserts exit 2
+/// and nothing on stdout, and returns the message.
+fn refused(name: &str, text: &str, model: &str) -> String {
+    let path = scratch(name, text);
+    let path = path.to_str().unwrap();
     let out = common::run_fit(&[
         "--model",
-        "pnbd",
+        model,
         "--input",
-        path.to_str().unwrap(),
+        path,
         "--purchase-covariates",
         "web",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains('3') && err.contains("web"), "{err}");
     assert!(out.stdout.is_empty());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
 
-    let text = "frequency,recency,T,web\n1,2,10,yes\n";
-    let path = scratch("cov_text.csv", text);
-    let out = common::run_fit(&[
-        "--model",
+#[test]
+fn bad_covariate_values_exit_2_naming_row_and_column() {
+    // a missing value on line 3, a word on line 2
+    let err = refused(
+        "cov_missing.csv",
+        "frequency,recency,T,web\n1,2,10,1\n0,0,10,\n",
+        "pnbd",
+    );
+    assert!(err.contains('3') && err.contains("web"), "{err}");
+    let err = refused(
+        "cov_text.csv",
+        "frequency,recency,T,web\n1,2,10,yes\n",
         "bgnbd",
-        "--input",
-        path.to_str().unwrap(),
-        "--dropout-covariates",
-        "web",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    );
     assert!(err.contains('2') && err.contains("web"), "{err}");
 
     let out = common::run_fit(&[

@@ -789,15 +789,18 @@ impl Rows for CovariateRows {
     }
 }
 
+/// The purchase scale of every model here: `αᵢ = α₀·exp(−γ₁ᵀz)`, the second parameter.
+const PURCHASE: Scale = Scale {
+    prefix: "purchase",
+    param: 1,
+    sign: -1.0,
+    process: Process::Purchase,
+};
+
 impl CovariateBase for ParetoNbd {
     const LABEL: &'static str = "Pareto/NBD";
     const SCALES: &'static [Scale] = &[
-        Scale {
-            prefix: "purchase",
-            param: 1,
-            sign: -1.0,
-            process: Process::Purchase,
-        },
+        PURCHASE,
         Scale {
             prefix: "dropout",
             param: 3,
@@ -812,12 +815,7 @@ impl CovariateBase for ParetoNbd {
 
 /// The scales of the BG/NBD family.
 const BG_SCALES: &[Scale] = &[
-    Scale {
-        prefix: "purchase",
-        param: 1,
-        sign: -1.0,
-        process: Process::Purchase,
-    },
+    PURCHASE,
     Scale {
         prefix: "dropout_a",
         param: 2,
