@@ -168,8 +168,9 @@ where
         write_file(path, &text)?;
     }
     let mut json = report(name, &fitted);
-    let nested = B::fit(&data, options)?;
-    json["lr_test"] = match fitted.likelihood_ratio_test(&nested) {
+    // The nested fit: the same model without covariates on the same customers.
+    let test = B::fit(&data, options).and_then(|nested| fitted.likelihood_ratio_test(&nested));
+    json["lr_test"] = match test {
         Ok(t) => json!({"statistic": t.statistic, "df": t.df, "p_value": t.p_value}),
         Err(_) => Value::Null,
     };
