@@ -242,3 +242,59 @@ fn transactions_take_covariates_from_a_file_keyed_by_customer() {
     let out = run_log(&log, None, &[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `--save` then `--params` with the same covariate flags predicts exactly as the fit; a file
+/// whose coefficients do not match the flags is refused (exit 2).
+#[test]
+fn params_round_trip_with_covariates() {
+    let (saved, p1, p2) = (
+        common::tmp("cov_saved.json"),
+        common::tmp("cov_p1.csv"),
+        common::tmp("cov_p2.csv"),
+    );
+    let base = [
+        "--model",
+        "bgnbd",
+        "--input",
+        INPUT,
+        "--purchase-covariates",
+        "bin",
+        "--dropout-covariates",
+        "score",
+    ];
+    let with = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        common::run_fit(&args)
+    };
+    let fit = json(&with(&[
+        "--save",
+        saved.to_str().unwrap(),
+        "--predictions",
+        p1.to_str().unwrap(),
+    ]));
+    let again = json(&with(&[
+        "--params",
+        saved.to_str().unwrap(),
+        "--predictions",
+        p2.to_str().unwrap(),
+    ]));
+    assert_eq!(fit["params"], again["params"]);
+    assert_eq!(again["n_customers"], 1000);
+    assert_eq!(
+        std::fs::read_to_string(&p1).unwrap(),
+        std::fs::read_to_string(&p2).unwrap()
+    );
+    let out = common::run_fit(&[
+        "--model",
+        "bgnbd",
+        "--input",
+        INPUT,
+        "--purchase-covariates",
+        "bin",
+        "--params",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dropout_a.score"));
+}

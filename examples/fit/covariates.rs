@@ -7,18 +7,21 @@
 //! `dropout_a.<col>`, `dropout_b.<col>` for `bgnbd`/`mbgnbd`), and `"lr_test": {"statistic",
 //! "df", "p_value"}` is the likelihood-ratio test against the fit without covariates (`null`
 //! when either fit did not converge). Predictions use each row's covariates. A missing or
-//! non-numeric covariate value is bad input (exit 2, naming the row and the column).
+//! non-numeric covariate value is bad input (exit 2, naming the row and the column). With
+//! `--params FIT.json` the covariate flags say which coefficients the `"params"` object holds
+//! (every one by name, no other).
 
 use std::collections::HashMap;
 
 use clv::data::CalibrationHoldout;
-use clv::models::covariates::{CovariateBase, CovariateSpec};
-use clv::{FitOptions, RfmData, TransactionModel, WithCovariates};
+use clv::fit::{Estimable, Rows};
+use clv::models::covariates::{CovariateBase, CovariateData, CovariateSpec};
+use clv::{FitOptions, Model, RfmData, TransactionModel, WithCovariates};
 use serde_json::{Value, json};
 
 use crate::noncontractual::{report, with_customer_ids};
 use crate::transactions::{holdout_report, split};
-use crate::{Args, Failure, input, write_file, write_to};
+use crate::{Args, Failure, input, number, write_file, write_to};
 
 /// Whether covariate flags were given.
 pub fn wanted(args: &Args) -> bool {
@@ -50,13 +53,6 @@ pub fn check_flags(args: &Args, noncontractual: bool) -> Result<(), String> {
              not --model {}",
             args.model
         ));
-    }
-    if args.params.is_some() {
-        return Err(
-            "--params with covariates is not supported: refit with --purchase-covariates / \
-             --dropout-covariates"
-                .into(),
-        );
     }
     if args.transactions.is_some() && args.covariates.is_none() {
         return Err(
@@ -140,13 +136,21 @@ where
     let p: Vec<&str> = purchase.iter().map(String::as_str).collect();
     let d: Vec<&str> = dropout.iter().map(String::as_str).collect();
     let spec = CovariateSpec::new().purchase(&p).dropout(&d);
-    let fitted = WithCovariates::<B>::fit_with(&data, &spec, options)?;
-    if let Some(path) = &args.save {
-        let text = serde_json::to_string_pretty(&fitted)
-            .map_err(|e| Failure(format!("--save {path}: cannot serialise the fit: {e}"), 1))?;
-        write_to("--save", path, &(text + "\n"))?;
-    }
-    let model = fitted.model();
+    let cd = CovariateData::new(&data, &spec)?;
+    let (fitted, model) = match &args.params {
+        Some(path) => (None, read_params::<B>(path, &cd)?),
+        None => {
+            let fitted = WithCovariates::<B>::fit(&cd, options)?;
+            if let Some(path) = &args.save {
+                let text = serde_json::to_string_pretty(&fitted).map_err(|e| {
+                    Failure(format!("--save {path}: cannot serialise the fit: {e}"), 1)
+                })?;
+                write_to("--save", path, &(text + "\n"))?;
+            }
+            let model = fitted.model().with_params(&fitted.model().params())?;
+            (Some(fitted), model)
+        }
+    };
     if let Some(path) = &args.predictions {
         let horizon = args.horizon.unwrap_or(39.0);
         let (distinct, index) = data.distinct_customers();
@@ -167,12 +171,31 @@ where
         }
         write_file(path, &text)?;
     }
-    let mut json = report(name, &fitted);
-    // The nested fit: the same model without covariates on the same customers.
-    let test = B::fit(&data, options).and_then(|nested| fitted.likelihood_ratio_test(&nested));
-    json["lr_test"] = match test {
-        Ok(t) => json!({"statistic": t.statistic, "df": t.df, "p_value": t.p_value}),
-        Err(_) => Value::Null,
+    let mut json = match &fitted {
+        Some(fitted) => {
+            let mut json = report(name, fitted);
+            // The nested fit: the same model without covariates on the same customers.
+            let test =
+                B::fit(&data, options).and_then(|nested| fitted.likelihood_ratio_test(&nested));
+            json["lr_test"] = match test {
+                Ok(t) => json!({"statistic": t.statistic, "df": t.df, "p_value": t.p_value}),
+                Err(_) => Value::Null,
+            };
+            json
+        }
+        None => {
+            let rows = WithCovariates::<B>::prepare(&cd)?;
+            let mut params = serde_json::Map::new();
+            for (n, v) in model.param_names().iter().zip(model.params()) {
+                params.insert(n.clone(), json!(v));
+            }
+            json!({
+                "model": name,
+                "params": params,
+                "n_customers": number(rows.n_customers()),
+                "n_distinct": rows.n_rows(),
+            })
+        }
     };
     if let Some(s) = &split {
         let duration = s.holdout_duration();
@@ -250,4 +273,51 @@ fn join_covariates(
         .calibration()
         .clone()
         .with_covariates(names, columns)?)
+}
+
+/// The model from the `"params"` object of `path` (`--params`): the parameters the covariate
+/// flags give, by name (the base parameters, then `purchase.<col>`, ...), no other.
+fn read_params<B: CovariateBase>(
+    path: &str,
+    cd: &CovariateData,
+) -> Result<WithCovariates<B>, Failure> {
+    let bad = |msg: String| Failure(format!("--params {path}: {msg}"), 2);
+    let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let json: Value = serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    if let Some(model) = json.get("model") {
+        if model.as_str() != Some(B::NAME) {
+            return Err(bad(format!(
+                "the parameters are of model {model}, not {}",
+                B::NAME
+            )));
+        }
+    }
+    let Some(params) = json.get("params").and_then(Value::as_object) else {
+        return Err(bad(
+            "no \"params\" object (give the JSON that fit printed or --save wrote)".into(),
+        ));
+    };
+    let rows = WithCovariates::<B>::prepare(cd)?;
+    let shell = WithCovariates::<B>::from_estimate(
+        &rows,
+        &vec![1.0; WithCovariates::<B>::lower_bounds_for(&rows).len()],
+    )?;
+    let names = shell.param_names();
+    if let Some(extra) = params.keys().find(|k| !names.contains(k)) {
+        return Err(bad(format!(
+            "\"params\" has {extra:?}, which is not a parameter of {} with these covariates ({})",
+            B::NAME,
+            names.join(", ")
+        )));
+    }
+    let values = names
+        .iter()
+        .map(|n| match params.get(n) {
+            Some(v) => v
+                .as_f64()
+                .ok_or_else(|| bad(format!("\"params\".{n} is not a number: {v}"))),
+            None => Err(bad(format!("\"params\" lacks {n:?}"))),
+        })
+        .collect::<Result<Vec<f64>, Failure>>()?;
+    shell.with_params(&values).map_err(|e| bad(e.to_string()))
 }

@@ -70,7 +70,7 @@
 //!   (`bgnbd`, `mbgnbd`); the JSON gains `"lr_test": {"statistic", "df", "p_value"}` against
 //!   the fit without covariates (`null` if either fit did not converge); predictions use each
 //!   row's covariates. A missing or non-numeric covariate value: exit 2 naming row and column.
-//!   Not with `--params`. See `covariates.rs`.
+//!   With `--params`, the flags name the coefficients the file holds. See `covariates.rs`.
 //! * `--save FIT.json`: also write the fit, serialised (`clv::Fitted`: parameters, standard
 //!   errors by name, covariance matrix, log-likelihood, status, ...), to `FIT.json`.
 //! * `--params FIT.json`: skip the fit and predict with the parameters of the `"params"` object
