@@ -69,8 +69,8 @@ pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmD
 pub use error::{Error, Result};
 pub use fit::{Estimable, FitOptions, FitStatus, Fitted, Objective};
 pub use models::{
-    BgBb, BgNbd, BgNbdCov, GammaGamma, MbgNbd, MbgNbdCov, Model, ParetoNbd, ParetoNbdCov, Sbg,
-    TransactionModel, WithCovariates,
+    BgBb, BgNbd, BgNbdCov, GammaGamma, GammaGammaCov, MbgNbd, MbgNbdCov, Model, ParetoNbd,
+    ParetoNbdCov, Sbg, TransactionModel, WithCovariates,
 };
 pub use numerics::special;
 

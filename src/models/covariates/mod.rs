@@ -40,6 +40,9 @@
 //! added to the mean negative log-likelihood (as [`crate::FitOptions::penalty`] on all
 //! parameters); the reported log-likelihood is the unpenalised one.
 //!
+//! Gamma-Gamma spend takes covariates on its scale, `γᵢ = γ₀·exp(δᵀzᵢ)`
+//! ([`GammaGammaCov`], coefficients `spend.<col>` from [`CovariateSpec::spend`]).
+//!
 //! ## Predictions
 //! [`WithCovariates::customer_model`] gives the base model of a customer with covariates `z`
 //! (an existing customer's row, or a new customer described only by `z`); every prediction of
@@ -73,6 +76,7 @@
 mod engine;
 mod family;
 mod pareto;
+mod spend;
 
 use std::fmt;
 
@@ -83,6 +87,7 @@ use crate::models::bg_nbd::Dropout;
 use crate::models::{BgNbd, MbgNbd, ParetoNbd};
 
 pub use engine::CovariateRows;
+pub use spend::{GammaGammaCov, SpendCovariateRows};
 
 /// Which process a scale parameter belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +143,7 @@ pub struct CovariateSpec {
     purchase: Vec<String>,
     dropout: Vec<String>,
     shared: Vec<String>,
+    spend: Vec<String>,
     penalty: f64,
 }
 
@@ -165,6 +171,18 @@ impl CovariateSpec {
     pub fn shared(mut self, columns: &[&str]) -> Self {
         self.shared = columns.iter().map(|s| (*s).to_string()).collect();
         self
+    }
+
+    /// The columns that explain the spend of [`GammaGammaCov`] (`spend.<col>`:
+    /// `γᵢ = γ₀·exp(δᵀzᵢ)`); the transaction models ignore them.
+    pub fn spend(mut self, columns: &[&str]) -> Self {
+        self.spend = columns.iter().map(|s| (*s).to_string()).collect();
+        self
+    }
+
+    /// The spend columns.
+    pub fn spend_columns(&self) -> &[String] {
+        &self.spend
     }
 
     /// An L2 penalty `λ·Σγ²` on the coefficients only, added to the mean negative
@@ -282,6 +300,7 @@ impl CovariateData {
             (&spec.purchase, "purchase"),
             (&spec.dropout, "dropout"),
             (&spec.shared, "shared"),
+            (&spec.spend, "spend"),
         ] {
             for (j, c) in list.iter().enumerate() {
                 if list[..j].contains(c) {
