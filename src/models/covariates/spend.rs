@@ -1,27 +1,4 @@
-//! Gamma-Gamma spend with covariates on the scale: `γᵢ = γ₀·exp(δᵀzᵢ)`.
-//!
-//! The spend of customer `i`'s transactions is Gamma(p, νᵢ) with `νᵢ ~ Gamma(q, γᵢ)` (Fader,
-//! Hardie & Lee 2005; note 025), so the mean spend `E[Mᵢ] = p·γᵢ/(q−1)` is multiplied by
-//! `exp(δᵀzᵢ)`: a coefficient `spend.<col>` > 0 means **spends more** (the form CLVTools-style
-//! scale covariates take; the shapes `p, q` stay common). Each customer's likelihood is the
-//! Gamma-Gamma's at `(p, q, γᵢ)`, evaluated by [`GammaGamma::log_likelihood`] and its gradient,
-//! with the chain rule `∂ℓ/∂δₖ = zᵢₖ·γᵢ·∂ℓ/∂γᵢ`.
-//!
-//! ```
-//! use clv::fit::Estimable;
-//! use clv::models::covariates::{CovariateData, CovariateSpec, GammaGammaCov};
-//! use clv::{FitOptions, RfmData};
-//!
-//! let data = RfmData::from_csv_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/cdnow_customers_summary.csv"))?;
-//! let z: Vec<f64> = (0..data.len()).map(|i| (i % 2) as f64).collect();
-//! let data = data.with_covariates(vec!["even".into()], vec![z])?;
-//! let spec = CovariateSpec::new().spend(&["even"]);
-//! let fitted = GammaGammaCov::fit(&CovariateData::new(&data, &spec)?, &FitOptions::default())?;
-//! assert_eq!(fitted.names(), ["p", "q", "gamma", "spend.even"]);
-//! let spend = fitted.model().customer_model(&[1.0])?.expected_average_spend(2.0, 30.0)?;
-//! assert!(spend > 0.0);
-//! # Ok::<(), clv::Error>(())
-//! ```
+//! Gamma-Gamma spend with covariates on the scale (see [`GammaGammaCov`]).
 
 use super::CovariateData;
 use crate::data::{RfmData, SpendData};
@@ -29,7 +6,32 @@ use crate::error::{Error, Result};
 use crate::fit::{Estimable, FitOptions, Fitted, Model, Objective, Rescaling, Rows};
 use crate::models::GammaGamma;
 
-/// Gamma-Gamma with covariates on its scale (see the [module docs](self)).
+/// Gamma-Gamma spend with covariates on the scale: `γᵢ = γ₀·exp(δᵀzᵢ)`.
+///
+/// The spend of customer `i`'s transactions is Gamma(p, νᵢ) with `νᵢ ~ Gamma(q, γᵢ)` (Fader,
+/// Hardie & Lee 2005; note 025), so the mean spend `E[Mᵢ] = p·γᵢ/(q−1)` is multiplied by
+/// `exp(δᵀzᵢ)`: a coefficient `spend.<col>` > 0 means **spends more** (the form CLVTools-style
+/// scale covariates take; the shapes `p, q` stay common). Each customer's likelihood is the
+/// Gamma-Gamma's at `(p, q, γᵢ)`, evaluated by [`GammaGamma::log_likelihood`] and its gradient,
+/// with the chain rule `∂ℓ/∂δₖ = zᵢₖ·γᵢ·∂ℓ/∂γᵢ`.
+///
+/// ```
+/// use clv::fit::Estimable;
+/// use clv::models::covariates::{CovariateData, CovariateSpec, GammaGammaCov};
+/// use clv::{FitOptions, RfmData};
+///
+/// // 400 customers: x = 1..=5 repeat purchases, mean spends that vary, one binary covariate
+/// let x: Vec<f64> = (0..400).map(|i| (1 + i % 5) as f64).collect();
+/// let m: Vec<f64> = (0..400).map(|i| 10.0 + ((i * 37) % 53) as f64 + 8.0 * (i % 2) as f64).collect();
+/// let data = RfmData::from_columns(x.clone(), x, vec![10.0; 400], Some(m), None)?
+///     .with_covariates(vec!["even".into()], vec![(0..400).map(|i| (i % 2) as f64).collect()])?;
+/// let spec = CovariateSpec::new().spend(&["even"]);
+/// let fitted = GammaGammaCov::fit(&CovariateData::new(&data, &spec)?, &FitOptions::default())?;
+/// assert_eq!(fitted.names(), ["p", "q", "gamma", "spend.even"]);
+/// let spend = fitted.model().customer_model(&[1.0])?.expected_average_spend(2.0, 30.0)?;
+/// assert!(spend > 0.0);
+/// # Ok::<(), clv::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct GammaGammaCov {
     base: GammaGamma,
