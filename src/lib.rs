@@ -70,7 +70,7 @@ pub use error::{Error, Result};
 pub use fit::{Estimable, FitOptions, FitStatus, Fitted, Objective};
 pub use models::{
     BgBb, BgNbd, BgNbdCov, GammaGamma, GammaGammaCov, MbgNbd, MbgNbdCov, Model, ParetoNbd,
-    ParetoNbdCov, Sbg, TransactionModel, WithCovariates,
+    ParetoNbdCov, Sbg, SbgCov, TransactionModel, WithCovariates,
 };
 pub use numerics::special;
 

@@ -24,7 +24,7 @@ pub(crate) mod transaction;
 pub use crate::fit::Model;
 pub use bg_bb::BgBb;
 pub use bg_nbd::BgNbd;
-pub use covariates::{BgNbdCov, GammaGammaCov, MbgNbdCov, ParetoNbdCov, WithCovariates};
+pub use covariates::{BgNbdCov, GammaGammaCov, MbgNbdCov, ParetoNbdCov, SbgCov, WithCovariates};
 pub use gamma_gamma::GammaGamma;
 pub use mbg_nbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;

@@ -43,6 +43,9 @@
 //! Gamma-Gamma spend takes covariates on its scale, `γᵢ = γ₀·exp(δᵀzᵢ)`
 //! ([`GammaGammaCov`], coefficients `spend.<col>` from [`CovariateSpec::spend`]).
 //!
+//! The sBG on individual lifetimes takes covariates on `β`, `βᵢ = β₀·exp(γᵀzᵢ)`
+//! ([`SbgCov`] on [`LifetimeCovariates`], coefficients `retention.<col>`: > 0 stays longer).
+//!
 //! ## Predictions
 //! [`WithCovariates::customer_model`] gives the base model of a customer with covariates `z`
 //! (an existing customer's row, or a new customer described only by `z`); every prediction of
@@ -75,6 +78,7 @@
 
 mod engine;
 mod family;
+mod lifetime;
 mod pareto;
 mod spend;
 
@@ -87,6 +91,7 @@ use crate::models::bg_nbd::Dropout;
 use crate::models::{BgNbd, MbgNbd, ParetoNbd};
 
 pub use engine::CovariateRows;
+pub use lifetime::{LifetimeCovariates, SbgCov};
 pub use spend::{GammaGammaCov, SpendCovariateRows};
 
 /// Which process a scale parameter belongs to.
