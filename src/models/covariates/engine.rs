@@ -42,17 +42,7 @@ impl CovariateRows {
         terms: Vec<Term>,
         (penalty, penalty_weights): (f64, Vec<f64>),
     ) -> Result<Self> {
-        let n = rows.len();
-        let c = columns.len();
-        let mut z = vec![0.0; n * c];
-        for (j, name) in columns.iter().enumerate() {
-            let col = rows.covariate(name).ok_or_else(|| {
-                Error::InvalidInput(format!("no covariate column {name:?} in the data"))
-            })?;
-            for (i, &v) in col.iter().enumerate() {
-                z[i * c + j] = v;
-            }
-        }
+        let z = design_matrix(&rows, &columns)?;
         let FrequencyGroups { values, index, .. } =
             FrequencyGroups::new(rows.frequency(), rows.weights());
         Ok(CovariateRows {
@@ -78,6 +68,70 @@ impl CovariateRows {
     pub(crate) fn n_columns(&self) -> usize {
         self.columns.len()
     }
+}
+
+/// The row-major design matrix of the covariate `columns` of `rows` (row `i`, column `j` at
+/// `i·columns.len() + j`).
+///
+/// Errors: [`Error::InvalidInput`] for a column `rows` does not have.
+pub(crate) fn design_matrix(rows: &RfmData, columns: &[String]) -> Result<Vec<f64>> {
+    let c = columns.len();
+    let mut z = vec![0.0; rows.len() * c];
+    for (j, name) in columns.iter().enumerate() {
+        let col = rows.covariate(name).ok_or_else(|| {
+            Error::InvalidInput(format!("no covariate column {name:?} in the data"))
+        })?;
+        for (i, &v) in col.iter().enumerate() {
+            z[i * c + j] = v;
+        }
+    }
+    Ok(z)
+}
+
+/// `Σ wᵢ ℓᵢ` for a model with `K` parameters of which `theta[scale]` is multiplied, for row
+/// `i`, by `exp(γᵀzᵢ)` (`γ` the parameters after the first `K`, `z` row-major): `row(i, θᵢ,
+/// gradient?)` gives `ℓᵢ` at the row's own parameters and its gradient (or `None` outside the
+/// model's domain, which makes the sum NaN). The gradient, when asked, by the chain rule
+/// `∂ℓᵢ/∂γₖ = zᵢₖ·θᵢ[scale]·∂ℓᵢ/∂θᵢ[scale]`. NaN for wrong lengths.
+pub(crate) fn one_scale_sum<const K: usize>(
+    theta: &[f64],
+    mut grad: Option<&mut [f64]>,
+    scale: usize,
+    (z, weights): (&[f64], &[f64]),
+    row: impl Fn(usize, &[f64; K], bool) -> Option<(f64, [f64; K])>,
+) -> f64 {
+    let n = weights.len();
+    let c = theta.len().saturating_sub(K);
+    if theta.len() < K || z.len() != n * c || grad.as_ref().is_some_and(|g| g.len() != K + c) {
+        return f64::NAN;
+    }
+    let (base, coef) = theta.split_at(K);
+    if let Some(g) = grad.as_deref_mut() {
+        g.iter_mut().for_each(|v| *v = 0.0);
+    }
+    let want = grad.is_some();
+    let mut ll = 0.0;
+    for (i, &w) in weights.iter().enumerate() {
+        let zi = &z[i * c..(i + 1) * c];
+        let f = coef.iter().zip(zi).map(|(g, v)| g * v).sum::<f64>().exp();
+        let mut th = [0.0; K];
+        th.copy_from_slice(base);
+        th[scale] *= f;
+        let Some((l, d)) = row(i, &th, want) else {
+            return f64::NAN;
+        };
+        ll += w * l;
+        if let Some(g) = grad.as_deref_mut() {
+            for (k, (gk, dk)) in g.iter_mut().zip(d).enumerate() {
+                *gk += w * dk * if k == scale { f } else { 1.0 };
+            }
+            let ds = d[scale] * th[scale];
+            for (gk, v) in g[K..].iter_mut().zip(zi) {
+                *gk += w * ds * v;
+            }
+        }
+    }
+    ll
 }
 
 /// A row evaluator: `(frequency index, customer parameters, t_x, T, gradient?)` →

@@ -1,5 +1,6 @@
 //! The sBG on individual lifetimes with covariates on `β` (see [`SbgCov`]).
 
+use super::engine::one_scale_sum;
 use crate::data::LifetimeData;
 use crate::error::{Error, Result};
 use crate::fit::{Estimable, FitOptions, Fitted, Model, Objective, Rows};
@@ -263,43 +264,23 @@ impl Objective for LifetimeCovariates {
     }
     /// `Σ wᵢ ℓᵢ` with `ℓᵢ` the sBG's at `(α, β₀·exp(γᵀzᵢ))`; NaN for wrong lengths or
     /// parameters outside the model's domain.
-    fn log_likelihood(&self, theta: &[f64], mut grad: Option<&mut [f64]>) -> f64 {
-        let c = self.columns.len();
-        if theta.len() != 2 + c || grad.as_ref().is_some_and(|g| g.len() != 2 + c) {
-            return f64::NAN;
-        }
-        let (base, coef) = theta.split_at(2);
-        if let Some(g) = grad.as_deref_mut() {
-            g.iter_mut().for_each(|v| *v = 0.0);
-        }
-        let (d, churned, w) = (
-            self.data.durations(),
-            self.data.churned(),
-            self.data.weights(),
-        );
-        let mut ll = 0.0;
-        for i in 0..w.len() {
-            let zi = &self.z[i * c..(i + 1) * c];
-            let f = coef.iter().zip(zi).map(|(g, v)| g * v).sum::<f64>().exp();
-            let Ok(m) = Sbg::new(base[0], base[1] * f) else {
-                return f64::NAN;
-            };
-            let Ok(l) = m.log_likelihood(d[i], churned[i]) else {
-                return f64::NAN;
-            };
-            ll += w[i] * l;
-            if let Some(g) = grad.as_deref_mut() {
-                let Ok(dl) = m.log_likelihood_gradient(d[i], churned[i]) else {
-                    return f64::NAN;
+    fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
+        let (d, churned) = (self.data.durations(), self.data.churned());
+        one_scale_sum::<2>(
+            theta,
+            grad,
+            1,
+            (&self.z, self.data.weights()),
+            |i, th, want| {
+                let m = Sbg::new(th[0], th[1]).ok()?;
+                let l = m.log_likelihood(d[i], churned[i]).ok()?;
+                let g = if want {
+                    m.log_likelihood_gradient(d[i], churned[i]).ok()?
+                } else {
+                    [0.0; 2]
                 };
-                g[0] += w[i] * dl[0];
-                g[1] += w[i] * dl[1] * f;
-                let db = dl[1] * base[1] * f;
-                for (gk, v) in g[2..].iter_mut().zip(zi) {
-                    *gk += w[i] * db * v;
-                }
-            }
-        }
-        ll
+                Some((l, g))
+            },
+        )
     }
 }

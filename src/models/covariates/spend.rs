@@ -1,6 +1,7 @@
 //! Gamma-Gamma spend with covariates on the scale (see [`GammaGammaCov`]).
 
 use super::CovariateData;
+use super::engine::{design_matrix, one_scale_sum};
 use crate::data::{RfmData, SpendData};
 use crate::error::{Error, Result};
 use crate::fit::{Estimable, FitOptions, Fitted, Model, Objective, Rescaling, Rows};
@@ -174,17 +175,7 @@ impl Estimable for GammaGammaCov {
         }
         let rows = rfm.repeat_customers()?.compress();
         let columns = data.spec().spend_columns().to_vec();
-        let c = columns.len();
-        let n = rows.len();
-        let mut z = vec![0.0; n * c];
-        for (j, name) in columns.iter().enumerate() {
-            let col = rows.covariate(name).ok_or_else(|| {
-                Error::InvalidInput(format!("no covariate column {name:?} in the data"))
-            })?;
-            for (i, &v) in col.iter().enumerate() {
-                z[i * c + j] = v;
-            }
-        }
+        let z = design_matrix(&rows, &columns)?;
         let out = SpendCovariateRows {
             x: rows.frequency().to_vec(),
             m: rows
@@ -243,40 +234,17 @@ impl Objective for SpendCovariateRows {
     }
     /// `Σ wᵢ ℓᵢ` with `ℓᵢ` the Gamma-Gamma's at `(p, q, γ₀·exp(δᵀzᵢ))`; NaN for wrong lengths
     /// or parameters outside the model's domain.
-    fn log_likelihood(&self, theta: &[f64], mut grad: Option<&mut [f64]>) -> f64 {
-        let c = self.columns.len();
-        if theta.len() != 3 + c || grad.as_ref().is_some_and(|g| g.len() != 3 + c) {
-            return f64::NAN;
-        }
-        let (base, coef) = theta.split_at(3);
-        if let Some(g) = grad.as_deref_mut() {
-            g.iter_mut().for_each(|v| *v = 0.0);
-        }
-        let mut ll = 0.0;
-        for i in 0..self.w.len() {
-            let zi = &self.z[i * c..(i + 1) * c];
-            let f = coef.iter().zip(zi).map(|(d, v)| d * v).sum::<f64>().exp();
-            let Ok(m) = GammaGamma::new(base[0], base[1], base[2] * f) else {
-                return f64::NAN;
+    fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
+        one_scale_sum::<3>(theta, grad, 2, (&self.z, &self.w), |i, th, want| {
+            let m = GammaGamma::new(th[0], th[1], th[2]).ok()?;
+            let (x, mx) = (self.x[i], self.m[i]);
+            let l = m.log_likelihood(x, mx).ok()?;
+            let d = if want {
+                m.log_likelihood_gradient(x, mx).ok()?
+            } else {
+                [0.0; 3]
             };
-            let (x, mx, w) = (self.x[i], self.m[i], self.w[i]);
-            let Ok(l) = m.log_likelihood(x, mx) else {
-                return f64::NAN;
-            };
-            ll += w * l;
-            if let Some(g) = grad.as_deref_mut() {
-                let Ok(d) = m.log_likelihood_gradient(x, mx) else {
-                    return f64::NAN;
-                };
-                g[0] += w * d[0];
-                g[1] += w * d[1];
-                g[2] += w * d[2] * f;
-                let dl = d[2] * base[2] * f;
-                for (gk, v) in g[3..].iter_mut().zip(zi) {
-                    *gk += w * dl * v;
-                }
-            }
-        }
-        ll
+            Some((l, d))
+        })
     }
 }
