@@ -202,7 +202,16 @@ fn recovery_at_50000_customers() {
             .and_then(|s| s.parse().ok())
             .unwrap_or(13),
     );
-    for (model, rows) in [("pnbd", &pnbd), ("bgnbd", &bg), ("mbgnbd", &mbg)] {
+    let gg = gg_recover(50_000, 14).0;
+    let sbg = sbg_recover(50_000, 15).0;
+    let all = [
+        ("pnbd", &pnbd),
+        ("bgnbd", &bg),
+        ("mbgnbd", &mbg),
+        ("gg", &gg),
+        ("sbg", &sbg),
+    ];
+    for (model, rows) in all {
         for (name, est, se, truth) in rows.iter() {
             println!(
                 "{model} {name}: {est:.5} ± {se:.5} (truth {truth}, z = {:.2})",
@@ -210,25 +219,9 @@ fn recovery_at_50000_customers() {
             );
         }
     }
-    let gg = gg_recover(50_000, 14).0;
-    for (name, est, se, truth) in &gg {
-        println!(
-            "gg {name}: {est:.5} ± {se:.5} (truth {truth}, z = {:.2})",
-            (est - truth) / se
-        );
+    for (_, rows) in all {
+        check_recovery(rows);
     }
-    check_recovery(&pnbd);
-    check_recovery(&bg);
-    check_recovery(&mbg);
-    check_recovery(&gg);
-    let sbg = sbg_recover(50_000, 15).0;
-    for (name, est, se, truth) in &sbg {
-        println!(
-            "sbg {name}: {est:.5} ± {se:.5} (truth {truth}, z = {:.2})",
-            (est - truth) / se
-        );
-    }
-    check_recovery(&sbg);
 }
 
 /// The analytic gradient (base parameters and coefficients, shared ones included) against
