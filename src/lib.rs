@@ -68,7 +68,10 @@ pub mod value;
 pub use data::{Cohort, CohortData, ContractualData, Customer, LifetimeData, RfmData, SpendData};
 pub use error::{Error, Result};
 pub use fit::{Estimable, FitOptions, FitStatus, Fitted, Objective};
-pub use models::{BgBb, BgNbd, GammaGamma, MbgNbd, Model, ParetoNbd, Sbg, TransactionModel};
+pub use models::{
+    BgBb, BgNbd, BgNbdCov, GammaGamma, GammaGammaCov, MbgNbd, MbgNbdCov, Model, ParetoNbd,
+    ParetoNbdCov, Sbg, SbgCov, TransactionModel, WithCovariates,
+};
 pub use numerics::special;
 
 /// The README's code, compiled and run as a doc test.

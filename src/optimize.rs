@@ -139,6 +139,35 @@ impl Estimate {
     }
 }
 
+/// The scale the optimiser works on for a parameter with lower bound `lower`:
+/// `u = ln(θ − lower)`, or `u = θ` for an unbounded parameter (`lower = −∞`, e.g. a covariate
+/// coefficient).
+pub(crate) fn u_from_theta(theta: f64, lower: f64) -> f64 {
+    if lower == f64::NEG_INFINITY {
+        theta
+    } else {
+        (theta - lower).ln()
+    }
+}
+
+/// The inverse of [`u_from_theta`]: `θ = lower + eᵘ`, or `θ = u` when unbounded.
+pub(crate) fn theta_from_u(u: f64, lower: f64) -> f64 {
+    if lower == f64::NEG_INFINITY {
+        u
+    } else {
+        lower + u.exp()
+    }
+}
+
+/// `dθ/du` at `θ`: `θ − lower`, or 1 when unbounded.
+pub(crate) fn dtheta_du(theta: f64, lower: f64) -> f64 {
+    if lower == f64::NEG_INFINITY {
+        1.0
+    } else {
+        theta - lower
+    }
+}
+
 /// A point `u` with its cost and gradient.
 type Evaluation = (Vec<f64>, f64, Vec<f64>);
 
@@ -233,7 +262,7 @@ impl<'a, O: Objective> Problem<'a, O> {
     fn theta(&self, u: &[f64]) -> Vec<f64> {
         u.iter()
             .zip(self.lower)
-            .map(|(&u, &lo)| lo + u.exp())
+            .map(|(&u, &lo)| theta_from_u(u, lo))
             .collect()
     }
 
@@ -265,8 +294,8 @@ impl<'a, O: Objective> Problem<'a, O> {
             };
             cost = -ll / n + pen;
             for i in 0..k {
-                grad[i] =
-                    (-grad[i] / n + 2.0 * self.penalty * theta[i]) * (theta[i] - self.lower[i]);
+                grad[i] = (-grad[i] / n + 2.0 * self.penalty * theta[i])
+                    * dtheta_du(theta[i], self.lower[i]);
             }
             if !cost.is_finite() || grad.iter().any(|g| !g.is_finite()) {
                 cost = f64::INFINITY;
@@ -462,7 +491,7 @@ pub(crate) fn maximize<O: Objective>(
         let u: Vec<f64> = theta
             .iter()
             .zip(lower)
-            .map(|(&t, &lo)| (t - lo).ln())
+            .map(|(&t, &lo)| u_from_theta(t, lo))
             .collect();
         u.iter().all(|v| v.is_finite()).then_some(u)
     };
@@ -1140,7 +1169,7 @@ fn covariance<O: Objective>(problem: &Problem<'_, O>, u: &[f64], h: &[f64]) -> O
     let jac: Vec<f64> = theta
         .iter()
         .zip(problem.lower)
-        .map(|(t, lo)| t - lo)
+        .map(|(&t, &lo)| dtheta_du(t, lo))
         .collect();
     let mut cov = vec![0.0; k * k];
     for i in 0..k {

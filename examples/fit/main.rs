@@ -9,6 +9,10 @@
 //!     [--holdout-end YYYY-MM-DD] [--time-unit year|month|week|day] [--horizon N] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model sbg --input FILE.csv [--per-cohort] [--horizon H] [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model gg --input FILE.csv [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model pnbd --input FILE.csv --purchase-covariates c1,c2 \
+//!     [--dropout-covariates c3] [--horizon T] [--predictions OUT.csv]
+//! cargo run --release --example fit -- --model bgnbd --transactions LOG.csv --calibration-end YYYY-MM-DD \
+//!     --covariates COV.csv --purchase-covariates c1 --dropout-covariates c1,c2 ...
 //! cargo run --release --example fit -- --model MODEL ... --save FIT.json
 //! cargo run --release --example fit -- --model MODEL ... --params FIT.json [--predictions OUT.csv]
 //! cargo run --release --example fit -- --model MODEL ... --intervals LEVEL \
@@ -61,6 +65,14 @@
 //!   the predictions are `cohort,period,survival,retention_rate`, one block per cohort with
 //!   its own curve. Not with `--params`.
 //!
+//! * `--purchase-covariates c1,c2`, `--dropout-covariates c3` (`bgnbd`, `mbgnbd`, `pnbd`):
+//!   time-invariant covariates, columns of `--input` (with `--transactions`: of
+//!   `--covariates FILE.csv`, keyed by `customer_id`). `"params"` and `"std_errors"` gain
+//!   `purchase.<col>` and `dropout.<col>` (`pnbd`) or `dropout_a.<col>`, `dropout_b.<col>`
+//!   (`bgnbd`, `mbgnbd`); the JSON gains `"lr_test": {"statistic", "df", "p_value"}` against
+//!   the fit without covariates (`null` if either fit did not converge); predictions use each
+//!   row's covariates. A missing or non-numeric covariate value: exit 2 naming row and column.
+//!   With `--params`, the flags name the coefficients the file holds. See `covariates.rs`.
 //! * `--save FIT.json`: also write the fit, serialised (`clv::Fitted`: parameters, standard
 //!   errors by name, covariance matrix, log-likelihood, status, ...), to `FIT.json`.
 //! * `--params FIT.json`: skip the fit and predict with the parameters of the `"params"` object
@@ -129,6 +141,7 @@
 //! `--interval-method bootstrap` with `--params` or `--per-cohort`.
 
 mod bgbb;
+mod covariates;
 mod gg;
 mod intervals;
 mod noncontractual;
@@ -162,12 +175,16 @@ pub struct Args {
     pub per_cohort: bool,
     /// `--intervals`, `--interval-method`, `--draws`, `--seed`.
     pub intervals: intervals::Options,
+    pub purchase_covariates: Option<String>,
+    pub dropout_covariates: Option<String>,
+    pub covariates: Option<String>,
 }
 
 const USAGE: &str = "usage: fit --model MODEL (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
      [--horizon T] [--predictions OUT.csv] [--save FIT.json | --params FIT.json] [--per-cohort] \
-     [--intervals LEVEL [--interval-method delta|parametric|bootstrap] [--draws N] [--seed S]]";
+     [--intervals LEVEL [--interval-method delta|parametric|bootstrap] [--draws N] [--seed S]] \
+     [--purchase-covariates C1,C2] [--dropout-covariates C3] [--covariates COV.csv]";
 
 fn parse_args() -> Result<Args, String> {
     parse(std::env::args().skip(1))
@@ -188,6 +205,9 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         save: None,
         per_cohort: false,
         intervals: intervals::Options::default(),
+        purchase_covariates: None,
+        dropout_covariates: None,
+        covariates: None,
     };
     // The flags given, with their values as written (for messages).
     let mut given: Vec<(String, String)> = Vec::new();
@@ -203,7 +223,10 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             args.per_cohort = true;
             continue;
         }
-        const FLAGS: [&str; 10] = [
+        const FLAGS: [&str; 13] = [
+            "--purchase-covariates",
+            "--dropout-covariates",
+            "--covariates",
             "--model",
             "--input",
             "--predictions",
@@ -234,6 +257,9 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--transactions" => args.transactions = Some(v),
             "--params" => args.params = Some(v),
             "--save" => args.save = Some(v),
+            "--purchase-covariates" => args.purchase_covariates = Some(v),
+            "--dropout-covariates" => args.dropout_covariates = Some(v),
+            "--covariates" => args.covariates = Some(v),
             "--calibration-end" => {
                 args.calibration_end = Some(transactions::parse_date("--calibration-end", &v)?);
             }
@@ -375,6 +401,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         }
     }
     intervals::check(&args)?;
+    covariates::check_flags(&args, *kind == Kind::Noncontractual)?;
     if let (Some(cal), Some(end)) = (args.calibration_end, args.holdout_end) {
         if end < cal {
             return Err(format!(
@@ -505,6 +532,9 @@ fn names_of(kinds: &[Kind]) -> String {
 
 fn run(args: &Args) -> Result<Value, Failure> {
     let options = FitOptions::default();
+    if covariates::wanted(args) {
+        return covariates::run(&args.model, args, &options);
+    }
     match MODELS.iter().find(|(name, _, _)| *name == args.model) {
         Some((name, _, runner)) => runner(name, args, &options),
         None => Err(Failure(

@@ -77,7 +77,9 @@ fn quote(field: &str) -> String {
 
 /// The JSON report of a fitted model.
 pub fn report<M: Model>(name: &str, fitted: &Fitted<M>) -> Value {
-    let names = M::PARAM_NAMES;
+    let names = fitted.names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let names = names.as_slice();
     let mut json = json!({
         "model": name,
         "params": named(names, &fitted.model().params()),

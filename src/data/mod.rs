@@ -19,6 +19,7 @@
 //! sorted by their values (so the result does not depend on the input order), each weighing the
 //! sum of its rows' weights, with a map from each input row to its distinct row.
 
+pub mod categorical;
 mod columns;
 mod compress;
 pub(crate) use compress::FrequencyGroups;

@@ -93,13 +93,13 @@ impl FitStatus {
         }
     }
 
-    fn from_status(status: Status, names: &[&str]) -> Self {
+    fn from_status(status: Status, names: &[String]) -> Self {
         match status {
             Status::Converged => FitStatus::Converged,
             Status::Boundary(moved) => FitStatus::Boundary {
                 params: moved
                     .iter()
-                    .filter_map(|&i| names.get(i).map(|n| (*n).to_string()))
+                    .filter_map(|&i| names.get(i).cloned())
                     .collect(),
             },
             Status::NotConverged => FitStatus::NotConverged,
@@ -199,7 +199,7 @@ impl<M: Model> Fitted<M> {
         lower: &[f64],
     ) -> Self {
         let k = est.params.len();
-        let status = FitStatus::from_status(est.status, M::PARAM_NAMES);
+        let status = FitStatus::from_status(est.status, &model.param_names());
         let converged = status == FitStatus::Converged;
         // Standard errors only at a verified maximum.
         let covariance = est.covariance.filter(|c| converged && c.len() == k * k);
@@ -220,6 +220,47 @@ impl<M: Model> Fitted<M> {
         }
     }
 
+    /// Replaces the reported log-likelihood (a fit whose objective carried a penalty reports
+    /// the unpenalised value at its estimate).
+    pub(crate) fn set_log_likelihood(&mut self, ll: f64) {
+        self.log_likelihood = ll;
+    }
+
+    /// The same fit expressed in other parameters: `model` is the estimate after a smooth
+    /// one-to-one change of parameters with Jacobian `jac` (row-major `k×k`, `∂θ_new/∂θ_old`);
+    /// the covariance becomes `J Σ Jᵀ` and the standard errors its diagonal's roots (dropped
+    /// when not finite). The log-likelihood and the verdict do not change.
+    pub(crate) fn reparametrised(self, model: M, jac: &[f64]) -> Self {
+        let k = model.params().len();
+        let covariance = self.covariance.as_ref().and_then(|c| {
+            if c.len() != k * k || jac.len() != k * k {
+                return None;
+            }
+            let mut jc = vec![0.0; k * k];
+            for i in 0..k {
+                for j in 0..k {
+                    jc[i * k + j] = (0..k).map(|l| jac[i * k + l] * c[l * k + j]).sum();
+                }
+            }
+            let mut out = vec![0.0; k * k];
+            for i in 0..k {
+                for j in 0..k {
+                    out[i * k + j] = (0..k).map(|l| jc[i * k + l] * jac[j * k + l]).sum();
+                }
+            }
+            out.iter().all(|v| v.is_finite()).then_some(out)
+        });
+        let std_errors = covariance
+            .as_ref()
+            .map(|c| (0..k).map(|i| c[i * k + i].max(0.0).sqrt()).collect());
+        Fitted {
+            model,
+            covariance,
+            std_errors,
+            ..self
+        }
+    }
+
     /// The fitted model.
     pub fn model(&self) -> &M {
         &self.model
@@ -230,9 +271,25 @@ impl<M: Model> Fitted<M> {
         self.model
     }
 
-    /// Parameter names, in the order of [`Fitted::std_errors`] and [`Fitted::covariance`].
+    /// Parameter names, in the order of [`Fitted::std_errors`] and [`Fitted::covariance`]
+    /// ([`Model::PARAM_NAMES`]; for a model whose parameters depend on its data, such as a
+    /// model with covariates, the fixed ones only: see [`Fitted::names`]).
     pub fn param_names(&self) -> &'static [&'static str] {
         M::PARAM_NAMES
+    }
+
+    /// Every parameter's name, in the order of [`Fitted::std_errors`] and
+    /// [`Fitted::covariance`] ([`Model::param_names`]: with covariates, the coefficients too).
+    ///
+    /// ```
+    /// use clv::{BgNbd, FitOptions, RfmData};
+    /// let data = RfmData::from_csv_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/cdnow_customers_summary.csv"))?;
+    /// let fitted = BgNbd::fit(&data, &FitOptions::default())?;
+    /// assert_eq!(fitted.names(), ["r", "alpha", "a", "b"]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn names(&self) -> Vec<String> {
+        self.model.param_names()
     }
 
     /// Maximised log-likelihood (total over customers, in the data's time unit; without any penalty).
@@ -249,7 +306,7 @@ impl<M: Model> Fitted<M> {
 
     /// Standard error of the parameter called `name`, if known.
     pub fn std_error(&self, name: &str) -> Option<f64> {
-        let i = M::PARAM_NAMES.iter().position(|n| *n == name)?;
+        let i = self.names().iter().position(|n| n == name)?;
         self.std_errors.as_ref().and_then(|s| s.get(i).copied())
     }
 
@@ -257,7 +314,7 @@ impl<M: Model> Fitted<M> {
     /// converged ([`Fitted::converged`]), and when an entry is beyond the range of `f64` (e.g.
     /// the variance of a spend scale near 1e300; the standard errors are still given).
     pub fn covariance(&self) -> Option<Array2<f64>> {
-        let k = M::PARAM_NAMES.len();
+        let k = self.n_params();
         self.covariance
             .as_ref()
             .and_then(|c| Array2::from_shape_vec((k, k), c.clone()).ok())
@@ -365,13 +422,14 @@ impl<M: Model> Fitted<M> {
             0.95,
         )
         .unwrap_or_default();
+        let names = self.names();
         let rows = params
             .iter()
             .enumerate()
             .map(|(i, &theta)| {
                 let b = bounds.get(i).copied().flatten();
                 SummaryRow {
-                    name: M::PARAM_NAMES.get(i).copied().unwrap_or("?").to_string(),
+                    name: names.get(i).cloned().unwrap_or_else(|| "?".into()),
                     estimate: theta,
                     std_error: self.std_errors.as_ref().and_then(|s| s.get(i).copied()),
                     lower: b.map(|b| b.0),
@@ -600,9 +658,9 @@ mod serde_impl {
     use super::{FitStatus, Fitted};
 
     /// `{name: value}` in the model's parameter order.
-    struct Named<'a>(&'a [&'a str], &'a [f64]);
+    struct Named<'a, N>(&'a [N], &'a [f64]);
 
-    impl Serialize for Named<'_> {
+    impl<N: Serialize> Serialize for Named<'_, N> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             let mut map = s.serialize_map(Some(self.0.len()))?;
             for (n, v) in self.0.iter().zip(self.1) {
@@ -614,7 +672,7 @@ mod serde_impl {
 
     impl<M: Model> Serialize for Fitted<M> {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let names = M::PARAM_NAMES;
+            let names = &self.model.param_names()[..];
             let params = self.model.params();
             let k = params.len();
             let covariance: Option<Vec<&[f64]>> = self

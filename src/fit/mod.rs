@@ -122,6 +122,24 @@ pub trait Estimable: Model {
         vec![0.0; Self::PARAM_NAMES.len()]
     }
 
+    /// Lower bounds of the natural parameters of a fit to `rows`: [`Estimable::lower_bounds`]
+    /// by default. A model whose parameters depend on its data (covariate coefficients) gives
+    /// one per parameter; `f64::NEG_INFINITY` makes a parameter unbounded (the optimiser then
+    /// works on `θ` itself instead of `ln(θ − lower)`).
+    fn lower_bounds_for(_rows: &Self::Rows) -> Vec<f64> {
+        Self::lower_bounds()
+    }
+
+    /// The model with the estimated parameters `params` of a fit to `rows`:
+    /// [`Model::from_params`] by default (a model whose parameters depend on its data takes
+    /// their names from `rows`).
+    ///
+    /// # Errors
+    /// As [`Model::from_params`].
+    fn from_estimate(_rows: &Self::Rows, params: &[f64]) -> Result<Self> {
+        Self::from_params(params)
+    }
+
     /// Validates `data` for this model and compresses it into weighted distinct rows.
     ///
     /// # Errors
@@ -167,7 +185,7 @@ pub trait Estimable: Model {
 /// [`Error::Numerical`] when the estimate cannot be expressed in the caller's unit. A fit that
 /// ends anywhere but at a verified maximum is returned with its [`FitStatus`].
 pub fn fit<M: Estimable>(data: &M::Data, options: &FitOptions) -> Result<Fitted<M>> {
-    fit_within(data, options, &M::lower_bounds())
+    fit_bounded(data, options, None)
 }
 
 /// [`fit`] under the lower bounds `lower` (a constrained variant of the model's fit).
@@ -176,8 +194,20 @@ pub(crate) fn fit_within<M: Estimable>(
     options: &FitOptions,
     lower: &[f64],
 ) -> Result<Fitted<M>> {
-    options.validate(M::PARAM_NAMES.len())?;
+    fit_bounded(data, options, Some(lower))
+}
+
+/// [`fit`] under the lower bounds `lower`, or the model's own ([`Estimable::lower_bounds_for`]).
+fn fit_bounded<M: Estimable>(
+    data: &M::Data,
+    options: &FitOptions,
+    lower: Option<&[f64]>,
+) -> Result<Fitted<M>> {
+    options.check()?;
     let mut rows = M::prepare(data)?;
+    let lower = lower.map_or_else(|| M::lower_bounds_for(&rows), <[f64]>::to_vec);
+    let lower = lower.as_slice();
+    options.validate(lower.len())?;
     let (n_customers, n_distinct) = (rows.n_customers(), rows.n_rows());
     let unit = if options.penalty == 0.0 {
         M::condition(&mut rows)
@@ -218,7 +248,7 @@ pub(crate) fn fit_within<M: Estimable>(
         }
         est.log_likelihood += u.log_jacobian * u.factor.ln();
     }
-    let model = M::from_params(&est.params).map_err(|e| {
+    let model = M::from_estimate(&rows, &est.params).map_err(|e| {
         Error::Numerical(format!(
             "the estimate leaves the range of f64 in the caller's unit ({e}); express the data \
              in a larger unit"

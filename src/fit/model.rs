@@ -17,6 +17,23 @@ pub trait Model: Sized {
     /// [`crate::Error::InvalidParameter`] when a value is out of the model's domain, or
     /// [`crate::Error::InvalidInput`] for a wrong number of values.
     fn from_params(params: &[f64]) -> Result<Self>;
+
+    /// The names of this model's parameters, in the order of [`Model::params`]:
+    /// [`Model::PARAM_NAMES`] for a model with a fixed set of parameters (the default); a model
+    /// whose parameters depend on its data (covariate coefficients such as
+    /// `purchase.channel_web`) lists them all.
+    fn param_names(&self) -> Vec<String> {
+        Self::PARAM_NAMES.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    /// The model of the same form (the same covariates, say) with the parameter values
+    /// `params`, in the order of [`Model::param_names`]: [`Model::from_params`] by default.
+    ///
+    /// # Errors
+    /// As [`Model::from_params`].
+    fn with_params(&self, params: &[f64]) -> Result<Self> {
+        Self::from_params(params)
+    }
 }
 
 /// The `K` values of `p` as an array, or the error [`Model::from_params`] gives for a wrong

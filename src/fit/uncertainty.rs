@@ -58,6 +58,7 @@ use super::{Estimable, FitOptions, FitStatus, Fitted, Model};
 use crate::data::{LifetimeData, RfmData, SpendData};
 use crate::error::{Error, Result};
 use crate::numerics::special::sigmoid;
+use crate::optimize::{dtheta_du, theta_from_u, u_from_theta};
 use crate::parallel::map_rows;
 
 /// Largest share of the draws whose prediction may fail before an interval is refused.
@@ -280,8 +281,13 @@ fn check_level(level: f64) -> Result<()> {
 }
 
 /// The Wald interval of `θ` at `±z` standard errors on the scale `ln(θ − lower)`, mapped back:
-/// `lower + (θ − lower)·exp(±z·se/(θ − lower))`. It never crosses the bound.
+/// `lower + (θ − lower)·exp(±z·se/(θ − lower))`. It never crosses the bound. For an
+/// unbounded parameter (`lower = −∞`, a covariate coefficient) the fit's scale is `θ` itself,
+/// and the interval is `θ ± z·se`.
 pub(crate) fn log_scale_wald(theta: f64, se: f64, lower: f64, z: f64) -> (f64, f64) {
+    if lower == f64::NEG_INFINITY {
+        return (theta - z * se, theta + z * se);
+    }
     let d = theta - lower;
     let h = z * se / d;
     (lower + d * (-h).exp(), lower + d * h.exp())
@@ -324,7 +330,7 @@ impl<M: Model + Send + Sync> Source for Fitted<M> {
     type Model = M;
 
     fn estimate(&self) -> Result<M> {
-        M::from_params(&self.model().params())
+        self.model().with_params(&self.model().params())
     }
 
     fn u_hat(&self) -> Vec<f64> {
@@ -333,7 +339,7 @@ impl<M: Model + Send + Sync> Source for Fitted<M> {
             .params()
             .iter()
             .enumerate()
-            .map(|(i, &t)| (t - lower.get(i).copied().unwrap_or(0.0)).ln())
+            .map(|(i, &t)| u_from_theta(t, lower.get(i).copied().unwrap_or(0.0)))
             .collect()
     }
 
@@ -351,7 +357,7 @@ impl<M: Model + Send + Sync> Source for Fitted<M> {
             .params()
             .iter()
             .enumerate()
-            .map(|(i, &t)| t - lower.get(i).copied().unwrap_or(0.0))
+            .map(|(i, &t)| dtheta_du(t, lower.get(i).copied().unwrap_or(0.0)))
             .collect();
         let k = d.len();
         let mut out = vec![0.0; k * k];
@@ -373,9 +379,9 @@ impl<M: Model + Send + Sync> Source for Fitted<M> {
         let theta: Vec<f64> = u
             .iter()
             .enumerate()
-            .map(|(i, &v)| lower.get(i).copied().unwrap_or(0.0) + v.exp())
+            .map(|(i, &v)| theta_from_u(v, lower.get(i).copied().unwrap_or(0.0)))
             .collect();
-        M::from_params(&theta)
+        self.model().with_params(&theta)
     }
 }
 
@@ -491,7 +497,10 @@ impl<A: Model + Send + Sync, B: Model + Send + Sync> Source for Independent<'_, 
 
     fn covariance_u(&self) -> Result<Vec<f64>> {
         let (a, b) = (self.first.covariance_u()?, self.second.covariance_u()?);
-        let (ka, kb) = (A::PARAM_NAMES.len(), B::PARAM_NAMES.len());
+        let (ka, kb) = (
+            self.first.model().params().len(),
+            self.second.model().params().len(),
+        );
         let k = ka + kb;
         let mut out = vec![0.0; k * k];
         for i in 0..ka {
@@ -505,7 +514,7 @@ impl<A: Model + Send + Sync, B: Model + Send + Sync> Source for Independent<'_, 
     }
 
     fn at(&self, u: &[f64]) -> Result<(A, B)> {
-        let (ua, ub) = u.split_at(A::PARAM_NAMES.len().min(u.len()));
+        let (ua, ub) = u.split_at(self.first.model().params().len().min(u.len()));
         Ok((self.first.at(ua)?, self.second.at(ub)?))
     }
 }

@@ -243,7 +243,7 @@ pub(super) enum Dropout {
 
 impl Dropout {
     /// Chances to drop out beyond one per repeat purchase: `n − x`.
-    fn extra(self) -> f64 {
+    pub(super) fn extra(self) -> f64 {
         match self {
             Dropout::AfterRepeatPurchases => 0.0,
             Dropout::AlsoAtStart => 1.0,
@@ -562,9 +562,39 @@ fn log_odds_dead(r: f64, alpha: f64, a: f64, b: f64, n: f64, x: f64, t_x: f64, t
     (a / (b + n - 1.0)).ln() + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p()
 }
 
+/// One customer's log-likelihood at `(r, α, a, b)` with `n` chances to drop out, less the
+/// term `ln Γ(r+x)/Γ(r) − x ln r` that depends on `(r, x)` only, and (when `GRAD`) its
+/// gradient in `(r, α, a, b)`, less that term's `∂/∂r`; `ln_beta` is
+/// `ln B(a, b+n)/B(a, b)` ([`ln_beta_ratio`]). Every customer of the family, with or without
+/// covariates, is evaluated here.
+pub(super) fn row<const GRAD: bool>(
+    th: [f64; 4],
+    n: f64,
+    x: f64,
+    (t_x, t): (f64, f64),
+    ln_beta: f64,
+) -> (f64, [f64; 4]) {
+    let [r, alpha, a, b] = th;
+    let lod = log_odds_dead(r, alpha, a, b, n, x, t_x, t);
+    let ll = ln_beta + ll_base(r, alpha, x, t) + softplus(lod);
+    if !GRAD {
+        return (ll, [0.0; 4]);
+    }
+    let (pi1, pi2) = (sigmoid(-lod), sigmoid(lod));
+    let bx1 = if n > 0.0 { pi2 / (b + n - 1.0) } else { 0.0 };
+    let dab = digamma_difference(a + b, n);
+    let grad = [
+        -pi1 * (t / alpha).ln_1p() - pi2 * (t_x / alpha).ln_1p(),
+        pi1 * (r * t / alpha - x) / (alpha + t) + pi2 * (r * t_x / alpha - x) / (alpha + t_x),
+        -dab + pi2 / a,
+        digamma_difference(b, n) - dab - bx1,
+    ];
+    (ll, grad)
+}
+
 impl Family {
     /// Chances to drop out of a customer with `x` repeat purchases ([`Dropout`]).
-    fn chances(&self, x: f64) -> f64 {
+    pub(super) fn chances(&self, x: f64) -> f64 {
         x + self.dropout.extra()
     }
 
@@ -572,29 +602,20 @@ impl Family {
     /// `B(a+1, b+n−1)` in the two terms (`n` chances to drop out).
     pub(super) fn log_likelihood(&self, customer: &Customer) -> f64 {
         let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let th = [self.r, self.alpha, self.a, self.b];
         let n = self.chances(x);
-        ln_gamma_ratio_scaled(r, x)
-            + ln_beta_ratio(a, b, n)
-            + ll_base(r, alpha, x, t)
-            + softplus(log_odds_dead(r, alpha, a, b, n, x, t_x, t))
+        let ln_beta = ln_beta_ratio(self.a, self.b, n);
+        ln_gamma_ratio_scaled(self.r, x) + row::<false>(th, n, x, (t_x, t), ln_beta).0
     }
 
     /// Gradient of [`Family::log_likelihood`] with respect to `(r, α, a, b)`.
     pub(super) fn log_likelihood_gradient(&self, customer: &Customer) -> [f64; 4] {
         let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let th = [self.r, self.alpha, self.a, self.b];
         let n = self.chances(x);
-        let lod = log_odds_dead(r, alpha, a, b, n, x, t_x, t);
-        let (pi1, pi2) = (sigmoid(-lod), sigmoid(lod));
-        let bx1 = if n > 0.0 { pi2 / (b + n - 1.0) } else { 0.0 };
-        let dab = digamma_difference(a + b, n);
-        [
-            digamma_difference(r, x) - pi1 * (t / alpha).ln_1p() - pi2 * (t_x / alpha).ln_1p(),
-            pi1 * (r * t / alpha - x) / (alpha + t) + pi2 * (r * t_x / alpha - x) / (alpha + t_x),
-            -dab + pi2 / a,
-            digamma_difference(b, n) - dab - bx1,
-        ]
+        let mut g = row::<true>(th, n, x, (t_x, t), 0.0).1;
+        g[0] += digamma_difference(self.r, x);
+        g
     }
 
     /// `P(alive | x, t_x, T) = 1 / (1 + e^lod)`.

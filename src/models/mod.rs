@@ -12,6 +12,7 @@ use crate::fit::Rescaling;
 
 pub mod bg_bb;
 pub mod bg_nbd;
+pub mod covariates;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
 pub mod pareto_nbd;
@@ -23,6 +24,7 @@ pub(crate) mod transaction;
 pub use crate::fit::Model;
 pub use bg_bb::BgBb;
 pub use bg_nbd::BgNbd;
+pub use covariates::{BgNbdCov, GammaGammaCov, MbgNbdCov, ParetoNbdCov, SbgCov, WithCovariates};
 pub use gamma_gamma::GammaGamma;
 pub use mbg_nbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;

@@ -167,7 +167,7 @@ const NEAR_ZERO_LL: f64 = -0.5;
 
 /// What one row needs besides `(t_x, T)`: per-frequency constants and, in the fit, the series
 /// coefficients of its two tails.
-struct RowConst<'a> {
+pub(crate) struct RowConst<'a> {
     /// The frequency `x` (not recovered as `(r + x) − r`, which loses it once `r` is large).
     x: f64,
     rx: f64,
@@ -175,14 +175,14 @@ struct RowConst<'a> {
     w: f64,
     ln_w: f64,
     ln_s: f64,
-    tables: Option<TablePair<'a>>,
+    pub(crate) tables: Option<TablePair<'a>>,
 }
 
 /// Series coefficients of the tails `G` and `K` for one frequency.
-type TablePair<'a> = (&'a [[f64; 4]], &'a [[f64; 4]]);
+pub(crate) type TablePair<'a> = (&'a [[f64; 4]], &'a [[f64; 4]]);
 
 impl RowConst<'static> {
-    fn new(r: f64, s: f64, x: f64) -> Self {
+    pub(crate) fn new(r: f64, s: f64, x: f64) -> Self {
         let rx = r + x;
         let w = rx + s;
         RowConst {
@@ -200,10 +200,10 @@ impl RowConst<'static> {
 /// One row of the likelihood: `ll = ln L − [lnΓ(r+x) − lnΓ(r)]`, the log of the bracket
 /// `B = (α+T)^(r+x) (β+T)ˢ [s G(t_x) + (r+x) K(T)] = 1 / P(alive)` and, when asked for, the
 /// gradient of `ll` in `(r, α, s, β)`.
-struct RowOut {
-    ll: f64,
+pub(crate) struct RowOut {
+    pub(crate) ll: f64,
     ln_bracket: f64,
-    grad: [f64; 4],
+    pub(crate) grad: [f64; 4],
 }
 
 /// Evaluates one row. With `p = r+x`, `A_u = α+u`, `B_u = β+u`, `Δ = T − t_x`, the tails in
@@ -212,7 +212,7 @@ struct RowOut {
 /// powers at `T` cancel analytically against `P(alive)`'s numerator, and with
 /// `r ln α + s ln β` the likelihood becomes `−r ln(1+T/α) − x ln A_T − s ln(1+T/β) + ln B`.
 #[inline]
-fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> RowOut {
+pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> RowOut {
     let [r, alpha, s, beta] = *th;
     let (rx, x) = (rc.rx, rc.x);
     if let Some(out) = row_short::<GRAD>(th, rx, x, tx, t) {
@@ -279,6 +279,49 @@ fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> R
         ln_bracket,
         grad,
     }
+}
+
+/// Series coefficients of the tails `G` and `K` of every frequency `xs`, for the branch
+/// `α ≥ β` (`a_ge_b`) or `α < β`: `2·TABLE_TERMS` rows per frequency (see [`row_consts`]).
+pub(crate) fn series_tables(r: f64, s: f64, xs: &[f64], a_ge_b: bool) -> Vec<[f64; 4]> {
+    let mut tables = vec![[0.0; 4]; xs.len() * 2 * TABLE_TERMS];
+    for (xi, chunk) in tables.chunks_mut(2 * TABLE_TERMS).enumerate() {
+        let rx = r + xs[xi];
+        let w = rx + s;
+        let (g, k) = chunk.split_at_mut(TABLE_TERMS);
+        // (e, a) = (q, p) if α ≥ β else (p, q), with (p, q) = (r+x, s+1) and (r+x+1, s).
+        if a_ge_b {
+            fill_table(s + 1.0, w, rx, g);
+            fill_table(s, w, rx + 1.0, k);
+        } else {
+            fill_table(rx, w, s + 1.0, g);
+            fill_table(rx + 1.0, w, s, k);
+        }
+    }
+    tables
+}
+
+/// The per-frequency constants of [`row`] for every frequency `xs`, with the series
+/// coefficients of `tables` ([`series_tables`]).
+pub(crate) fn row_consts<'a>(
+    r: f64,
+    s: f64,
+    xs: &[f64],
+    tables: &'a [[f64; 4]],
+) -> Vec<RowConst<'a>> {
+    xs.iter()
+        .enumerate()
+        .map(|(xi, &x)| {
+            let base = 2 * TABLE_TERMS * xi;
+            RowConst {
+                tables: Some((
+                    &tables[base..base + TABLE_TERMS],
+                    &tables[base + TABLE_TERMS..base + 2 * TABLE_TERMS],
+                )),
+                ..RowConst::new(r, s, x)
+            }
+        })
+        .collect()
 }
 
 /// Largest variation `V` of the log of the integrand of `B − 1` over `[t_x, T]` (see
@@ -985,36 +1028,8 @@ impl Objective for ParetoNbdObjective {
         };
         let [r, alpha, s, beta] = th;
         // Series coefficients of both tails for each distinct frequency.
-        let a_ge_b = alpha >= beta;
-        let mut tables = vec![[0.0; 4]; self.xs.len() * 2 * TABLE_TERMS];
-        for (xi, chunk) in tables.chunks_mut(2 * TABLE_TERMS).enumerate() {
-            let rx = r + self.xs[xi];
-            let w = rx + s;
-            let (g, k) = chunk.split_at_mut(TABLE_TERMS);
-            // (e, a) = (q, p) if α ≥ β else (p, q), with (p, q) = (r+x, s+1) and (r+x+1, s).
-            if a_ge_b {
-                fill_table(s + 1.0, w, rx, g);
-                fill_table(s, w, rx + 1.0, k);
-            } else {
-                fill_table(rx, w, s + 1.0, g);
-                fill_table(rx + 1.0, w, s, k);
-            }
-        }
-        let consts: Vec<RowConst<'_>> = self
-            .xs
-            .iter()
-            .enumerate()
-            .map(|(xi, &x)| {
-                let base = 2 * TABLE_TERMS * xi;
-                RowConst {
-                    tables: Some((
-                        &tables[base..base + TABLE_TERMS],
-                        &tables[base + TABLE_TERMS..base + 2 * TABLE_TERMS],
-                    )),
-                    ..RowConst::new(r, s, x)
-                }
-            })
-            .collect();
+        let tables = series_tables(r, s, &self.xs, alpha >= beta);
+        let consts = row_consts(r, s, &self.xs, &tables);
         let rows = |lo: usize, hi: usize, grad: bool| {
             let mut acc = [0.0; 5];
             for i in lo..hi {

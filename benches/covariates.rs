@@ -1,0 +1,126 @@
+//! Models with covariates: one likelihood-and-gradient evaluation over 1,000,000 distinct
+//! customers with 3 covariates (one binary, two continuous) against the same evaluation of the
+//! model without covariates on the same rows, and one full fit of each model (timed once, printed).
+use std::hint::black_box;
+use std::time::Instant;
+
+use clv::fit::Estimable;
+use clv::models::Simulate;
+use clv::models::covariates::{CovariateData, CovariateSpec};
+use clv::{BgNbd, BgNbdCov, FitOptions, Objective, ParetoNbd, ParetoNbdCov, RfmData};
+use criterion::{Criterion, criterion_group, criterion_main};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const N: usize = 1_000_000;
+
+fn spec() -> CovariateSpec {
+    CovariateSpec::new()
+        .purchase(&["web", "score", "tenure"])
+        .dropout(&["web", "score", "tenure"])
+}
+
+/// 1,000,000 customers from a Pareto/NBD with covariates `web ~ Bernoulli(0.4)`,
+/// `score ~ N(0, 1)`, `tenure ~ U(−1, 1)`; T ~ U[27, 39] weeks.
+fn simulated() -> RfmData {
+    let mut rng = StdRng::seed_from_u64(7);
+    let (mut x, mut tx, mut t) = (
+        Vec::with_capacity(N),
+        Vec::with_capacity(N),
+        Vec::with_capacity(N),
+    );
+    let mut z = vec![
+        Vec::with_capacity(N),
+        Vec::with_capacity(N),
+        Vec::with_capacity(N),
+    ];
+    for _ in 0..N {
+        let web = if rng.random::<f64>() < 0.4 { 1.0 } else { 0.0 };
+        let score: f64 = rng.sample(rand_distr::StandardNormal);
+        let tenure = 2.0 * rng.random::<f64>() - 1.0;
+        let (pa, pd) = (
+            0.4 * web + 0.2 * score + 0.1 * tenure,
+            -0.3 * web + 0.2 * score,
+        );
+        let m = ParetoNbd::new(0.55, 10.6 * (-pa).exp(), 0.6, 11.7 * (-pd).exp()).unwrap();
+        let age = 27.0 + 12.0 * rng.random::<f64>();
+        let sim = m.simulate(&[age], &mut rng).unwrap();
+        x.push(sim.data.frequency()[0]);
+        tx.push(sim.data.recency()[0]);
+        t.push(age);
+        z[0].push(web);
+        z[1].push(score);
+        z[2].push(tenure);
+    }
+    RfmData::new(x, tx, t)
+        .unwrap()
+        .with_covariates(vec!["web".into(), "score".into(), "tenure".into()], z)
+        .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let data = simulated();
+    let cd = CovariateData::new(&data, &spec()).unwrap();
+    let plain = data.distinct_customers().0;
+
+    for (name, fit) in [
+        (
+            "pnbd",
+            &(|| {
+                ParetoNbdCov::fit(&cd, &FitOptions::default())
+                    .map(|f| (f.log_likelihood(), f.evaluations(), f.status().to_string()))
+            }) as &dyn Fn() -> clv::Result<(f64, u64, String)>,
+        ),
+        ("bgnbd", &|| {
+            BgNbdCov::fit(&cd, &FitOptions::default())
+                .map(|f| (f.log_likelihood(), f.evaluations(), f.status().to_string()))
+        }),
+        ("pnbd_without", &|| {
+            ParetoNbd::fit(&plain, &FitOptions::default())
+                .map(|f| (f.log_likelihood(), f.evaluations(), f.status().to_string()))
+        }),
+        ("bgnbd_without", &|| {
+            BgNbd::fit(&plain, &FitOptions::default())
+                .map(|f| (f.log_likelihood(), f.evaluations(), f.status().to_string()))
+        }),
+    ] {
+        let start = Instant::now();
+        let out = fit();
+        println!(
+            "fit {name} on {N} customers: {:.2} s, {out:?}",
+            start.elapsed().as_secs_f64()
+        );
+    }
+
+    let mut group = c.benchmark_group("covariates_1m");
+    group.sample_size(10);
+    let rows = ParetoNbdCov::prepare(&cd).unwrap();
+    let obj = ParetoNbdCov::objective(&rows);
+    let th = [0.55, 10.6, 0.6, 11.7, 0.4, 0.2, 0.1, -0.3, 0.2, 0.0];
+    let mut g = vec![0.0; th.len()];
+    group.bench_function("pnbd_eval_3_covariates", |b| {
+        b.iter(|| obj.log_likelihood(black_box(&th), Some(&mut g)))
+    });
+    let base = ParetoNbd::objective(&plain);
+    let mut g4 = [0.0; 4];
+    group.bench_function("pnbd_eval_without", |b| {
+        b.iter(|| base.log_likelihood(black_box(&th[..4]), Some(&mut g4)))
+    });
+    let rows = BgNbdCov::prepare(&cd).unwrap();
+    let obj = BgNbdCov::objective(&rows);
+    let th = [
+        0.55, 10.6, 0.8, 2.4, 0.4, 0.2, 0.1, -0.3, 0.2, 0.0, 0.1, 0.1, 0.1,
+    ];
+    let mut g = vec![0.0; th.len()];
+    group.bench_function("bgnbd_eval_3_covariates", |b| {
+        b.iter(|| obj.log_likelihood(black_box(&th), Some(&mut g)))
+    });
+    let base = BgNbd::objective(&plain);
+    group.bench_function("bgnbd_eval_without", |b| {
+        b.iter(|| base.log_likelihood(black_box(&th[..4]), Some(&mut g4)))
+    });
+    group.finish();
+}
+
+criterion_group!(group, benches);
+criterion_main!(group);

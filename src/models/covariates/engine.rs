@@ -1,0 +1,273 @@
+//! The likelihood of a model with covariates: the rows with their design matrix, and the sum
+//! over rows with the chain rule from each customer's parameters to the coefficients.
+
+use std::marker::PhantomData;
+
+use super::{CovariateBase, Scale, Term};
+use crate::data::{FrequencyGroups, RfmData};
+use crate::error::{Error, Result};
+use crate::fit::Objective;
+use crate::parallel::map_rows;
+
+/// Rows per chunk of the parallel sum (one accumulator vector per chunk, none per row).
+const CHUNK: usize = 4096;
+
+/// The distinct customers `(x, t_x, T, z)` a model with covariates is fitted to, with the
+/// coefficients the spec asks for.
+#[derive(Debug, Clone)]
+pub struct CovariateRows {
+    /// Distinct rows, compressed by `(x, t_x, T, z)`.
+    pub(crate) rows: RfmData,
+    /// The covariate columns, in the order of the design matrix.
+    pub(crate) columns: Vec<String>,
+    /// The coefficients.
+    pub(crate) terms: Vec<Term>,
+    /// The L2 penalty on the coefficients, and per coefficient the weight of its square (1,
+    /// or `1/s²` when the fit works on covariates divided by `s`, so that the penalty stays
+    /// on the caller's coefficients).
+    pub(crate) penalty: f64,
+    pub(crate) penalty_weights: Vec<f64>,
+    /// Row-major design matrix: row `i`, column `j` at `i·columns.len() + j`.
+    pub(crate) z: Vec<f64>,
+    /// Distinct frequencies, and for each row the index of its frequency.
+    pub(crate) xs: Vec<f64>,
+    pub(crate) x_index: Vec<u32>,
+}
+
+impl CovariateRows {
+    /// The rows with the design matrix of `columns` (which `rows` must carry).
+    pub(crate) fn new(
+        rows: RfmData,
+        columns: Vec<String>,
+        terms: Vec<Term>,
+        (penalty, penalty_weights): (f64, Vec<f64>),
+    ) -> Result<Self> {
+        let z = design_matrix(&rows, &columns)?;
+        let FrequencyGroups { values, index, .. } =
+            FrequencyGroups::new(rows.frequency(), rows.weights());
+        Ok(CovariateRows {
+            rows,
+            columns,
+            terms,
+            penalty,
+            penalty_weights,
+            z,
+            xs: values,
+            x_index: index,
+        })
+    }
+
+    /// The rows at the positions `keep`.
+    pub(crate) fn subset(&self, keep: &[usize]) -> Option<Self> {
+        let rows = self.rows.select(keep).ok()?;
+        let penalty = (self.penalty, self.penalty_weights.clone());
+        CovariateRows::new(rows, self.columns.clone(), self.terms.clone(), penalty).ok()
+    }
+
+    /// Number of covariate columns.
+    pub(crate) fn n_columns(&self) -> usize {
+        self.columns.len()
+    }
+}
+
+/// The row-major design matrix of the covariate `columns` of `rows` (row `i`, column `j` at
+/// `i·columns.len() + j`).
+///
+/// Errors: [`Error::InvalidInput`] for a column `rows` does not have.
+pub(crate) fn design_matrix(rows: &RfmData, columns: &[String]) -> Result<Vec<f64>> {
+    let c = columns.len();
+    let mut z = vec![0.0; rows.len() * c];
+    for (j, name) in columns.iter().enumerate() {
+        let col = rows.covariate(name).ok_or_else(|| {
+            Error::InvalidInput(format!("no covariate column {name:?} in the data"))
+        })?;
+        for (i, &v) in col.iter().enumerate() {
+            z[i * c + j] = v;
+        }
+    }
+    Ok(z)
+}
+
+/// `Σ wᵢ ℓᵢ` for a model with `K` parameters of which `theta[scale]` is multiplied, for row
+/// `i`, by `exp(γᵀzᵢ)` (`γ` the parameters after the first `K`, `z` row-major): `row(i, θᵢ,
+/// gradient?)` gives `ℓᵢ` at the row's own parameters and its gradient (or `None` outside the
+/// model's domain, which makes the sum NaN). The gradient, when asked, by the chain rule
+/// `∂ℓᵢ/∂γₖ = zᵢₖ·θᵢ[scale]·∂ℓᵢ/∂θᵢ[scale]`. NaN for wrong lengths.
+pub(crate) fn one_scale_sum<const K: usize>(
+    theta: &[f64],
+    mut grad: Option<&mut [f64]>,
+    scale: usize,
+    (z, weights): (&[f64], &[f64]),
+    row: impl Fn(usize, &[f64; K], bool) -> Option<(f64, [f64; K])>,
+) -> f64 {
+    let n = weights.len();
+    let c = theta.len().saturating_sub(K);
+    if theta.len() < K || z.len() != n * c || grad.as_ref().is_some_and(|g| g.len() != K + c) {
+        return f64::NAN;
+    }
+    let (base, coef) = theta.split_at(K);
+    if let Some(g) = grad.as_deref_mut() {
+        g.iter_mut().for_each(|v| *v = 0.0);
+    }
+    let want = grad.is_some();
+    let mut ll = 0.0;
+    for (i, &w) in weights.iter().enumerate() {
+        let zi = &z[i * c..(i + 1) * c];
+        let f = coef.iter().zip(zi).map(|(g, v)| g * v).sum::<f64>().exp();
+        let mut th = [0.0; K];
+        th.copy_from_slice(base);
+        th[scale] *= f;
+        let Some((l, d)) = row(i, &th, want) else {
+            return f64::NAN;
+        };
+        ll += w * l;
+        if let Some(g) = grad.as_deref_mut() {
+            for (k, (gk, dk)) in g.iter_mut().zip(d).enumerate() {
+                *gk += w * dk * if k == scale { f } else { 1.0 };
+            }
+            let ds = d[scale] * th[scale];
+            for (gk, v) in g[K..].iter_mut().zip(zi) {
+                *gk += w * ds * v;
+            }
+        }
+    }
+    ll
+}
+
+/// A row evaluator: `(frequency index, customer parameters, t_x, T, gradient?)` →
+/// `(ℓᵢ, ∂ℓᵢ/∂θᵢ)` (the full log-likelihood of the row at its own parameters).
+pub(crate) trait RowEval: Sync {
+    fn eval(&self, xi: usize, th: &[f64; 4], t_x: f64, t: f64, grad: bool) -> (f64, [f64; 4]);
+}
+
+impl<F> RowEval for F
+where
+    F: Fn(usize, &[f64; 4], f64, f64, bool) -> (f64, [f64; 4]) + Sync,
+{
+    fn eval(&self, xi: usize, th: &[f64; 4], t_x: f64, t: f64, grad: bool) -> (f64, [f64; 4]) {
+        self(xi, th, t_x, t, grad)
+    }
+}
+
+/// The weighted total log-likelihood over `rows` at `theta` (4 base parameters, then one per
+/// coefficient), with every row evaluated by `row` at that customer's parameters, minus the
+/// penalty `n·λ·Σγ²`; the gradient (when asked) by the chain rule. NaN for wrong lengths.
+pub(crate) fn total(
+    rows: &CovariateRows,
+    scales: &[Scale],
+    theta: &[f64],
+    grad: Option<&mut [f64]>,
+    row: &impl RowEval,
+) -> f64 {
+    let k = 4 + rows.terms.len();
+    if theta.len() != k || grad.as_ref().is_some_and(|g| g.len() != k) {
+        return f64::NAN;
+    }
+    let want = grad.is_some();
+    let (base, coef) = theta.split_at(4);
+    let c = rows.n_columns();
+    let (rec, age, w) = (rows.rows.recency(), rows.rows.age(), rows.rows.weights());
+    let n = w.len();
+    let n_scales = scales.len().min(8);
+    let parts = map_rows(n.div_ceil(CHUNK), 1, |chunk| {
+        let mut acc = vec![0.0; 1 + if want { k } else { 0 }];
+        let (lo, hi) = (chunk * CHUNK, ((chunk + 1) * CHUNK).min(n));
+        for i in lo..hi {
+            let zi = &rows.z[i * c..(i + 1) * c];
+            let mut eta = [0.0; 8];
+            for (term, &g) in rows.terms.iter().zip(coef) {
+                let v = g * zi[term.column];
+                for (s, e) in eta.iter_mut().enumerate().take(n_scales) {
+                    if term.mask & (1 << s) != 0 {
+                        *e += v;
+                    }
+                }
+            }
+            let mut th = [base[0], base[1], base[2], base[3]];
+            let mut factor = [1.0; 8];
+            for (s, scale) in scales.iter().enumerate().take(n_scales) {
+                factor[s] = (scale.sign * eta[s]).exp();
+                th[scale.param] *= factor[s];
+            }
+            let (ll, g) = row.eval(rows.x_index[i] as usize, &th, rec[i], age[i], want);
+            let wi = w[i];
+            acc[0] += wi * ll;
+            if !want {
+                continue;
+            }
+            // ∂ℓ/∂θ₀ = ∂ℓ/∂θᵢ·θᵢ/θ₀ for a scale, ∂ℓ/∂θᵢ for a shape; the log-derivative
+            // dᵢ = θᵢ·∂ℓ/∂θᵢ of each scale for the coefficients.
+            let mut gb = g;
+            let mut d = [0.0; 8];
+            for (s, scale) in scales.iter().enumerate().take(n_scales) {
+                gb[scale.param] = g[scale.param] * factor[s];
+                d[s] = scale.sign * g[scale.param] * th[scale.param];
+            }
+            for (a, v) in acc[1..5].iter_mut().zip(gb) {
+                *a += wi * v;
+            }
+            for (a, term) in acc[5..].iter_mut().zip(&rows.terms) {
+                let mut dl = 0.0;
+                for (s, ds) in d.iter().enumerate().take(n_scales) {
+                    if term.mask & (1 << s) != 0 {
+                        dl += ds;
+                    }
+                }
+                *a += wi * zi[term.column] * dl;
+            }
+        }
+        acc
+    });
+    let mut sum = vec![0.0; 1 + if want { k } else { 0 }];
+    for p in parts {
+        for (s, v) in sum.iter_mut().zip(p) {
+            *s += v;
+        }
+    }
+    let n_obs = rows.rows.n_customers();
+    let mut ll = sum[0];
+    let weights = &rows.penalty_weights;
+    if rows.penalty > 0.0 {
+        let sq: f64 = coef.iter().zip(weights).map(|(g, w)| w * g * g).sum();
+        ll -= n_obs * rows.penalty * sq;
+    }
+    if let Some(g) = grad {
+        g.copy_from_slice(&sum[1..]);
+        if rows.penalty > 0.0 {
+            for ((gi, &c), w) in g[4..].iter_mut().zip(coef).zip(weights) {
+                *gi -= 2.0 * n_obs * rows.penalty * w * c;
+            }
+        }
+    }
+    ll
+}
+
+/// The [`Objective`] of a model with covariates over its rows.
+pub(crate) struct CovariateObjective<B> {
+    rows: CovariateRows,
+    model: PhantomData<fn() -> B>,
+}
+
+impl<B> CovariateObjective<B> {
+    pub(crate) fn new(rows: CovariateRows) -> Self {
+        CovariateObjective {
+            rows,
+            model: PhantomData,
+        }
+    }
+}
+
+impl<B: CovariateBase> Objective for CovariateObjective<B> {
+    fn n_params(&self) -> usize {
+        4 + self.rows.terms.len()
+    }
+    fn n_obs(&self) -> f64 {
+        self.rows.rows.n_customers()
+    }
+    fn n_rows(&self) -> usize {
+        self.rows.rows.len()
+    }
+    fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
+        B::log_likelihood_with(&self.rows, theta, grad)
+    }
+}
