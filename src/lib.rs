@@ -55,6 +55,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod error;
 pub mod fit;
+pub mod insight;
 pub mod models;
 mod numerics;
 mod optimize;
