@@ -308,15 +308,38 @@ fn model_retention_beside_observed() {
         end,
         7.0,
         39,
+        1,
     )
     .unwrap();
     assert_eq!(rows.len(), 39);
     let n = split.n_customers() as f64;
     // expected share alive at t = 0+ is the mean P(alive); it falls with t
+    let share = |r: &insight::AliveShare| r.expected_alive_share.unwrap();
     assert!(
         rows.windows(2)
-            .all(|w| w[1].expected_alive_share <= w[0].expected_alive_share + 1e-12)
+            .all(|w| share(&w[1]) <= share(&w[0]) + 1e-12)
     );
+    // every 10th step only: the same numbers there, absent elsewhere
+    let sparse = insight::alive_share(
+        &model,
+        &log,
+        split.calibration(),
+        split.customer_ids(),
+        end,
+        7.0,
+        39,
+        10,
+    )
+    .unwrap();
+    for (a, b) in rows.iter().zip(&sparse) {
+        let k = a.t as u32;
+        if k % 10 == 0 || k == 39 {
+            assert_eq!(a.expected_alive_share, b.expected_alive_share);
+        } else {
+            assert_eq!(b.expected_alive_share, None);
+        }
+        assert_eq!(a.expected_repeat_buyers, b.expected_repeat_buyers);
+    }
     assert!(
         rows.windows(2)
             .all(|w| w[1].expected_repeat_buyers >= w[0].expected_repeat_buyers - 1e-9)
@@ -344,9 +367,6 @@ fn model_retention_beside_observed() {
         "{} vs {last}",
         r.expected_repeat_buyers
     );
-    assert!(
-        rows.iter()
-            .all(|r| r.expected_alive_share > 0.0 && r.expected_alive_share <= 1.0)
-    );
+    assert!(rows.iter().all(|r| share(r) > 0.0 && share(r) <= 1.0));
     assert!(rows[0].observed_active_share.unwrap() * n >= 1.0);
 }

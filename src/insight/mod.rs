@@ -19,8 +19,8 @@ mod segments;
 
 pub use model_retention::{AliveShare, ContractualRetention, alive_share, sbg_retention};
 pub use retention::{
-    Period, PeriodActivity, Profit, RETENTION_CSV_HEADER, RetentionCell, RetentionTable,
-    cohort_retention,
+    Period, PeriodActivity, Profit, RETENTION_CSV_HEADER, RetentionCell, RetentionRate,
+    RetentionTable, cohort_retention,
 };
 pub use segments::{
     AcquisitionCeiling, AtRiskRule, CustomerSegment, RfmScore, RfmSegment, SEGMENT_CSV_HEADER,

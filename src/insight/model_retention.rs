@@ -91,8 +91,8 @@ pub fn sbg_retention(
 pub struct AliveShare {
     /// Steps after the cut-off (in the model's time unit).
     pub t: f64,
-    /// Mean P(alive at T + t).
-    pub expected_alive_share: f64,
+    /// Mean P(alive at T + t) (`None` at steps where it was not asked for).
+    pub expected_alive_share: Option<f64>,
     /// Expected customers with a purchase in `(T, T + t]`.
     pub expected_repeat_buyers: f64,
     /// Customers with a purchase in `(end, end + t·unit]` (`None` past the log's end).
@@ -103,7 +103,8 @@ pub struct AliveShare {
 
 /// [`AliveShare`] for steps `t = 1..=steps` after `calibration_end` (a time on the log's
 /// axis) for the customers of `calibration` (the summary of `log` at `calibration_end` in
-/// units of `unit` log days, its rows in the order of `ids`).
+/// units of `unit` log days, its rows in the order of `ids`). The share alive, the costliest
+/// number, is evaluated at the steps that are multiples of `alive_every` and at the last step.
 ///
 /// ```
 /// use clv::BgNbd;
@@ -111,7 +112,8 @@ pub struct AliveShare {
 /// let log = TransactionLog::new(["a", "a", "b", "b", "a", "b"], vec![0.0, 7.0, 3.0, 20.0, 30.0, 36.0], None)?;
 /// let split = log.calibration_holdout(&Periods::days_in_weeks(), 21.0, None)?;
 /// let model = BgNbd::new(0.5, 3.0, 0.5, 3.0)?;
-/// let rows = clv::insight::alive_share(&model, &log, split.calibration(), split.customer_ids(), 21.0, 7.0, 2)?;
+/// let rows = clv::insight::alive_share(&model, &log, split.calibration(), split.customer_ids(), 21.0, 7.0, 2, 1)?;
+/// assert!(rows[0].expected_alive_share.unwrap() > rows[1].expected_alive_share.unwrap());
 /// assert_eq!(rows[1].observed_repeat_buyers, Some(1.0)); // a bought on day 30, in (21, 35]
 /// assert_eq!(rows[0].observed_repeat_buyers, Some(0.0));
 /// # Ok::<(), clv::Error>(())
@@ -119,9 +121,10 @@ pub struct AliveShare {
 ///
 /// # Errors
 /// [`Error::InvalidInput`] when `ids` and `calibration` differ in length;
-/// [`Error::InvalidParameter`] for a non-positive `unit`, more than 10 000 steps; errors of the
-/// model's probabilities.
-pub fn alive_share<M: TransactionModel + ?Sized>(
+/// [`Error::InvalidParameter`] for a non-positive `unit`, more than 10 000 steps or
+/// `alive_every = 0`; errors of the model's probabilities.
+#[allow(clippy::too_many_arguments)]
+pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
     model: &M,
     log: &TransactionLog,
     calibration: &RfmData,
@@ -129,8 +132,12 @@ pub fn alive_share<M: TransactionModel + ?Sized>(
     calibration_end: f64,
     unit: f64,
     steps: u32,
+    alive_every: u32,
 ) -> Result<Vec<AliveShare>> {
     crate::error::check_positive("unit", unit)?;
+    if alive_every == 0 {
+        return Err(Error::param("alive_every", 0.0, "must be at least 1"));
+    }
     if steps > 10_000 {
         return Err(Error::param("steps", f64::from(steps), "at most 10000"));
     }
@@ -173,9 +180,10 @@ pub fn alive_share<M: TransactionModel + ?Sized>(
         }
     }
     let weights = calibration.weights();
-    // distinct histories with their total weight: the probabilities are evaluated once each
-    let mut distinct_rows: std::collections::HashMap<[u64; 3], (Customer, f64)> =
-        std::collections::HashMap::new();
+    // distinct histories with their total weight, in a fixed order (sums are reproducible):
+    // the probabilities are evaluated once each
+    let mut distinct_rows: std::collections::BTreeMap<[u64; 3], (Customer, f64)> =
+        std::collections::BTreeMap::new();
     for (c, &w) in calibration.customers().zip(weights) {
         let key = [
             c.frequency().to_bits(),
@@ -185,14 +193,36 @@ pub fn alive_share<M: TransactionModel + ?Sized>(
         distinct_rows.entry(key).or_insert((c, 0.0)).1 += w;
     }
     let customers: Vec<(Customer, f64)> = distinct_rows.into_values().collect();
-    let mut rows = Vec::with_capacity(steps as usize);
-    for k in 1..=steps {
-        let t = f64::from(k);
-        let (mut alive, mut buyers) = (0.0, 0.0);
-        for (c, w) in &customers {
-            alive += *w * model.probability_alive_at(c, t)?;
-            buyers += *w * (1.0 - model.conditional_probability_of_transactions(c, 0, t)?);
+    let alive_at = |k: u32| k % alive_every == 0 || k == steps;
+    // per distinct history: (P(alive at T + k) where asked, P(Y(k) > 0)) for k = 1..=steps
+    let per_customer: Vec<Result<Vec<(f64, f64)>>> =
+        crate::parallel::map_rows(customers.len(), 64, |i| {
+            let (c, _) = &customers[i];
+            (1..=steps)
+                .map(|k| {
+                    let t = f64::from(k);
+                    let alive = if alive_at(k) {
+                        model.probability_alive_at(c, t)?
+                    } else {
+                        0.0
+                    };
+                    Ok((
+                        alive,
+                        1.0 - model.conditional_probability_of_transactions(c, 0, t)?,
+                    ))
+                })
+                .collect()
+        });
+    let mut sums = vec![(0.0, 0.0); steps as usize];
+    for (row, (_, w)) in per_customer.into_iter().zip(&customers) {
+        for (s, (a, b)) in sums.iter_mut().zip(row?) {
+            s.0 += w * a;
+            s.1 += w * b;
         }
+    }
+    let mut rows = Vec::with_capacity(steps as usize);
+    for (k, &(alive, buyers)) in (1..=steps).zip(&sums) {
+        let t = f64::from(k);
         let observed = calibration_end + t * unit <= last;
         let b = bought
             .get_mut(k as usize - 1)
@@ -204,7 +234,7 @@ pub fn alive_share<M: TransactionModel + ?Sized>(
         let weight_of = |i: &u32| weights.get(*i as usize).copied().unwrap_or(1.0);
         rows.push(AliveShare {
             t,
-            expected_alive_share: alive / n,
+            expected_alive_share: alive_at(k).then_some(alive / n),
             expected_repeat_buyers: buyers,
             observed_repeat_buyers: observed.then(|| {
                 first_step

@@ -54,6 +54,18 @@ impl Period {
         }
     }
 
+    /// The name of the period in axis labels: `months`, `quarters`, `years`, `7-day periods`.
+    pub fn unit_name(self) -> String {
+        match self {
+            Period::Month => "months".into(),
+            Period::Quarter => "quarters".into(),
+            Period::Year => "years".into(),
+            Period::Days(1) => "days".into(),
+            Period::Days(7) => "weeks".into(),
+            Period::Days(n) => format!("{n}-day periods"),
+        }
+    }
+
     /// The period index of day `t` (`origin`: the first day of the log, used by `Days`).
     fn index(self, t: f64, origin: i64) -> i64 {
         let day = t.floor() as i64;
@@ -185,6 +197,47 @@ pub struct PeriodActivity {
     pub churn: Option<f64>,
     /// Sales in the period (`None` without amounts).
     pub revenue: Option<f64>,
+}
+
+/// Which retention rate of a [`RetentionCell`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetentionRate {
+    /// [`RetentionCell::raw_retention`].
+    Raw,
+    /// [`RetentionCell::sales_adjusted_retention`].
+    SalesAdjusted,
+    /// [`RetentionCell::profit_adjusted_retention`].
+    ProfitAdjusted,
+}
+
+impl RetentionRate {
+    /// All three, in that order.
+    pub const ALL: [RetentionRate; 3] = [
+        RetentionRate::Raw,
+        RetentionRate::SalesAdjusted,
+        RetentionRate::ProfitAdjusted,
+    ];
+
+    /// Name as people read it (`raw retention`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            RetentionRate::Raw => "raw retention",
+            RetentionRate::SalesAdjusted => "sales-adjusted retention",
+            RetentionRate::ProfitAdjusted => "profit-adjusted retention",
+        }
+    }
+}
+
+impl RetentionCell {
+    /// The chosen rate of this cell (`None` when absent).
+    pub fn rate(&self, which: RetentionRate) -> Option<f64> {
+        match which {
+            RetentionRate::Raw => Some(self.raw_retention),
+            RetentionRate::SalesAdjusted => self.sales_adjusted_retention,
+            RetentionRate::ProfitAdjusted => self.profit_adjusted_retention,
+        }
+    }
 }
 
 /// The cohort triangle and the per-period activity of a log; see [`cohort_retention`].

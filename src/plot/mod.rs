@@ -19,6 +19,9 @@ use plotters::prelude::*;
 use crate::diagnostics::{AliveGrid, FrequencyHistogram, HoldoutByFrequency, Tracking};
 use crate::error::{Error, Result};
 
+mod insight;
+pub use insight::*;
+
 /// Size and time-unit label of a chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlotOptions {
@@ -64,6 +67,40 @@ fn tick(v: &f64) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// A number for people: thousands separated by commas, 0 decimals from 100 up, 1 from 10,
+/// 2 below (trailing zeros dropped): `12,345`, `42.5`, `0.25`.
+pub(crate) fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".to_string();
+    }
+    let a = v.abs();
+    let decimals = if a >= 100.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let s = format!("{a:.decimals$}");
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let frac = frac.trim_end_matches('0');
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    if v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// Axis tick text for whole-number axes: the integer, or nothing between integers.
@@ -391,35 +428,50 @@ pub fn probability_alive_heatmap(grid: &AliveGrid, options: &PlotOptions) -> Res
                 })
             }))
             .map_err(draw_err)?;
-        let mut scale = ChartBuilder::on(&bar)
-            .margin_top(45)
-            .margin_bottom(57)
-            .margin_right(10)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..1.0, 0f64..1.0)
-            .map_err(draw_err)?;
-        scale
-            .draw_series((0..100).map(|k| {
-                let lo = k as f64 / 100.0;
-                Rectangle::new(
-                    [(0.0, lo), (1.0, lo + 0.01)],
-                    ViridisRGB::get_color(lo + 0.005).filled(),
-                )
-            }))
-            .map_err(draw_err)?;
-        // The labels after the bar, so that no colour covers them.
-        scale
-            .configure_mesh()
-            .disable_mesh()
-            .disable_x_axis()
-            .y_labels(6)
-            .y_label_formatter(&tick)
-            .y_desc("P(alive)")
-            // The bar's area is narrow: fix the font sizes rather than scale them with the area.
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
-            .draw()
-            .map_err(draw_err)?;
-        Ok(())
+        colour_bar(&bar, "P(alive)", 0.0, 1.0, &tick)
     })
+}
+
+/// A vertical viridis colour bar from `lo` (dark) to `hi` (yellow) with its labels.
+fn colour_bar(
+    bar: &DrawingArea<SVGBackend<'_>, Shift>,
+    desc: &str,
+    lo: f64,
+    hi: f64,
+    format: &dyn Fn(&f64) -> String,
+) -> Result<()> {
+    let mut scale = ChartBuilder::on(bar)
+        .margin_top(45)
+        .margin_bottom(57)
+        .margin_right(10)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..1.0, lo..hi)
+        .map_err(draw_err)?;
+    let step = (hi - lo) / 100.0;
+    scale
+        .draw_series((0..100).map(|k| {
+            let v = k as f64 / 100.0;
+            Rectangle::new(
+                [
+                    (0.0, lo + step * k as f64),
+                    (1.0, lo + step * (k + 1) as f64),
+                ],
+                ViridisRGB::get_color(v + 0.005).filled(),
+            )
+        }))
+        .map_err(draw_err)?;
+    // The labels after the bar, so that no colour covers them.
+    scale
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(6)
+        .y_label_formatter(format)
+        .y_desc(desc)
+        // The bar's area is narrow: fix the font sizes rather than scale them with the area.
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .draw()
+        .map_err(draw_err)?;
+    Ok(())
 }
