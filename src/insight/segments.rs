@@ -22,11 +22,7 @@ use crate::value::{DiscountRate, Valuation};
 /// # Errors
 /// [`Error::InvalidData`] naming the row (from 1) of a NaN.
 pub fn quintile_scores(values: &[f64]) -> Result<Vec<u8>> {
-    if let Some(i) = values.iter().position(|v| v.is_nan()) {
-        return Err(Error::data(i + 1, "value", values[i], "must not be NaN"));
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
+    let sorted = sorted_copy(values)?;
     let n = values.len() as u128;
     Ok(values
         .iter()
@@ -35,6 +31,16 @@ pub fn quintile_scores(values: &[f64]) -> Result<Vec<u8>> {
             (1 + 5 * less / n) as u8
         })
         .collect())
+}
+
+/// The values sorted ascending; an error naming the row (from 1) of a NaN.
+fn sorted_copy(values: &[f64]) -> Result<Vec<f64>> {
+    if let Some(i) = values.iter().position(|v| v.is_nan()) {
+        return Err(Error::data(i + 1, "value", values[i], "must not be NaN"));
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    Ok(sorted)
 }
 
 /// RFM scores of one customer, each `1..=5` (5 best): recency (the shortest time since the
@@ -263,11 +269,7 @@ impl Tiers {
     /// # Errors
     /// [`Error::InvalidData`] naming the row of a NaN.
     pub fn assign(&self, values: &[f64]) -> Result<Vec<u8>> {
-        if let Some(i) = values.iter().position(|v| v.is_nan()) {
-            return Err(Error::data(i + 1, "value", values[i], "must not be NaN"));
-        }
-        let mut sorted = values.to_vec();
-        sorted.sort_unstable_by(f64::total_cmp);
+        let sorted = sorted_copy(values)?;
         let n = values.len() as f64;
         Ok(values
             .iter()

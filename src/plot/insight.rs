@@ -2,12 +2,12 @@
 //! activity by period, the model's retention beside the observed, value tiers, RFM segments,
 //! at-risk customers and the acquisition ceiling.
 
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    ACTUAL, EXPECTED, FONT, PlotOptions, bin_labels, colour_bar, draw_err, frame, render, tick, top,
+    ACTUAL, CategoryAxes, EXPECTED, FONT, PlotOptions, bin_labels, category_chart, colour_bar,
+    draw_err, frame, labels_box, render, tick, top,
 };
 use crate::error::Result;
 use crate::insight::{
@@ -151,22 +151,16 @@ pub fn customers_by_period(activity: &[PeriodActivity], options: &PlotOptions) -
     let new: Vec<f64> = activity.iter().map(|a| a.new as f64).collect();
     let active: Vec<f64> = activity.iter().map(|a| a.active as f64).collect();
     render(options, |root| {
-        let n = labels.len().max(1);
-        let y_max = top(&[&active], 1.0) * 1.08;
-        let mut chart = frame(root, "Active customers per period: new and returning")
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y_max)
-            .map_err(draw_err)?;
-        let label_of = sparse_labels(&labels, 12);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n + 1)
-            .x_label_formatter(&label_of)
-            .y_label_formatter(&amount)
-            .x_desc("period")
-            .y_desc("customers")
-            .draw()
-            .map_err(draw_err)?;
+        let axes = CategoryAxes {
+            caption: "Active customers per period: new and returning",
+            labels: &labels,
+            max_labels: 12,
+            y_max: top(&[&active], 1.0) * 1.08,
+            y_format: &amount,
+            x_desc: "period",
+            y_desc: "customers",
+        };
+        let mut chart = category_chart(root, &axes)?;
         chart
             .draw_series(new.iter().enumerate().map(|(i, &v)| {
                 Rectangle::new(
@@ -189,37 +183,6 @@ pub fn customers_by_period(activity: &[PeriodActivity], options: &PlotOptions) -
             .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], ACTUAL.filled()));
         labels_box(&mut chart, SeriesLabelPosition::UpperRight)
     })
-}
-
-/// Labels of at most about `max` evenly spaced bins (the others blank).
-fn sparse_labels(labels: &[String], max: usize) -> impl Fn(&f64) -> String + '_ {
-    let every = labels.len().div_ceil(max.max(1)).max(1);
-    move |v: &f64| {
-        let r = v.round();
-        if (v - r).abs() < 1e-6
-            && r >= 0.0
-            && (r as usize) < labels.len()
-            && r as usize % every == 0
-        {
-            labels[r as usize].clone()
-        } else {
-            String::new()
-        }
-    }
-}
-
-fn labels_box<'a, 'b: 'a>(
-    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    position: SeriesLabelPosition,
-) -> Result<()> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .draw()
-        .map_err(draw_err)
 }
 
 /// Lines over time (steps after the cut-off): the model's expected share of the base alive
@@ -595,22 +558,16 @@ pub fn acquisition_ceiling(
     let values: Vec<f64> = rows.iter().map(|r| r.value).collect();
     let y_desc = format!("value of a new customer ({money})");
     render(options, |root| {
-        let n = labels.len().max(1);
-        let y_max = top(&[&values], 1.0) * 1.15;
-        let mut chart = frame(root, "Acquisition ceiling by cohort")
-            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y_max)
-            .map_err(draw_err)?;
-        let label_of = sparse_labels(&labels, 16);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(n + 1)
-            .x_label_formatter(&label_of)
-            .y_label_formatter(&amount)
-            .x_desc("acquisition cohort")
-            .y_desc(y_desc.as_str())
-            .draw()
-            .map_err(draw_err)?;
+        let axes = CategoryAxes {
+            caption: "Acquisition ceiling by cohort",
+            labels: &labels,
+            max_labels: 16,
+            y_max: top(&[&values], 1.0) * 1.15,
+            y_format: &amount,
+            x_desc: "acquisition cohort",
+            y_desc: &y_desc,
+        };
+        let mut chart = category_chart(root, &axes)?;
         chart
             .draw_series(values.iter().enumerate().map(|(i, &v)| {
                 Rectangle::new(

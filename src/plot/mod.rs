@@ -14,6 +14,7 @@
 //! ```
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::diagnostics::{AliveGrid, FrequencyHistogram, HoldoutByFrequency, Tracking};
@@ -181,22 +182,17 @@ fn grouped_bars(
     x_desc: &str,
     y_desc: &str,
 ) -> Result<()> {
-    let n = labels.len();
     let y_max = top(&[actual, expected], 1.0) * 1.08;
-    let mut chart = frame(root, caption)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y_max)
-        .map_err(draw_err)?;
-    let label_of = bin_labels(labels);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n + 1)
-        .x_label_formatter(&label_of)
-        .y_label_formatter(&tick)
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .draw()
-        .map_err(draw_err)?;
+    let axes = CategoryAxes {
+        caption,
+        labels,
+        max_labels: labels.len(),
+        y_max,
+        y_format: &tick,
+        x_desc,
+        y_desc,
+    };
+    let mut chart = category_chart(root, &axes)?;
     chart
         .draw_series(
             actual.iter().enumerate().map(|(i, &v)| {
@@ -213,13 +209,7 @@ fn grouped_bars(
         .map_err(draw_err)?
         .label("expected")
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], EXPECTED.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(draw_err)
+    labels_box(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// Bar chart of a [`FrequencyHistogram`]: customers by number of repeat transactions in
@@ -295,13 +285,7 @@ pub fn holdout_by_frequency(table: &HoldoutByFrequency, options: &PlotOptions) -
                 )
                 .map_err(draw_err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(draw_err)
+        labels_box(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 
@@ -369,13 +353,7 @@ pub fn tracking(tracking: &Tracking, cumulative: bool, options: &PlotOptions) ->
             .map_err(draw_err)?
             .label("end of calibration")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.6)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(draw_err)
+        labels_box(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 
@@ -474,4 +452,71 @@ fn colour_bar(
         .draw()
         .map_err(draw_err)?;
     Ok(())
+}
+
+/// The legend box of a chart at `position`.
+fn labels_box<'a, 'b: 'a>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT, 14))
+        .draw()
+        .map_err(draw_err)
+}
+
+/// A chart with one category per whole x position (`0, 1, …`) and a value axis from 0.
+struct CategoryAxes<'a> {
+    caption: &'a str,
+    labels: &'a [String],
+    /// Label at most about this many categories (evenly spaced).
+    max_labels: usize,
+    y_max: f64,
+    y_format: &'a dyn Fn(&f64) -> String,
+    x_desc: &'a str,
+    y_desc: &'a str,
+}
+
+/// Builds and draws the axes of a [`CategoryAxes`] chart.
+fn category_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    axes: &CategoryAxes<'_>,
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    let n = axes.labels.len().max(1);
+    let mut chart = frame(root, axes.caption)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..axes.y_max)
+        .map_err(draw_err)?;
+    let label_of = sparse_labels(axes.labels, axes.max_labels);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n + 1)
+        .x_label_formatter(&label_of)
+        .y_label_formatter(axes.y_format)
+        .x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .draw()
+        .map_err(draw_err)?;
+    Ok(chart)
+}
+
+/// Labels of at most about `max` evenly spaced bins at whole positions (the others blank).
+fn sparse_labels(labels: &[String], max: usize) -> impl Fn(&f64) -> String + '_ {
+    let every = labels.len().div_ceil(max.max(1)).max(1);
+    move |v: &f64| {
+        let r = v.round();
+        if (v - r).abs() < 1e-6
+            && r >= 0.0
+            && (r as usize) < labels.len()
+            && r as usize % every == 0
+        {
+            labels[r as usize].clone()
+        } else {
+            String::new()
+        }
+    }
 }

@@ -314,23 +314,9 @@ pub fn report(log: &TransactionLog, options: &ReportOptions) -> Result<String> {
     for (name, c) in &fits {
         match c {
             Ok(c) => {
-                let params: Vec<String> = c
-                    .summary
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        format!(
-                            "{} = {}{}",
-                            esc(&r.name),
-                            sig(r.estimate),
-                            r.std_error
-                                .map_or(String::new(), |s| format!(" ({})", sig(s)))
-                        )
-                    })
-                    .collect();
                 fit_rows.push(vec![
                     (*name).into(),
-                    params.join("<br>"),
+                    parameters(&c.summary),
                     esc(c.summary.status.as_str()),
                 ]);
             }
@@ -343,21 +329,7 @@ pub fn report(log: &TransactionLog, options: &ReportOptions) -> Result<String> {
     }
     fit_rows.push(vec![
         "Gamma-Gamma (spend)".into(),
-        spend_fit
-            .summary()
-            .rows
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} = {}{}",
-                    esc(&r.name),
-                    sig(r.estimate),
-                    r.std_error
-                        .map_or(String::new(), |s| format!(" ({})", sig(s)))
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("<br>"),
+        parameters(&spend_fit.summary()),
         esc(spend_fit.status().as_str()),
     ]);
     page.table_html(&["model", "parameters (standard error)", "fit"], &fit_rows);
@@ -575,6 +547,24 @@ fn period_singular(p: Period) -> String {
         Period::Year => "year".into(),
         Period::Days(n) => format!("{n}-day period"),
     }
+}
+
+/// One line per parameter: `name = estimate (standard error)`.
+fn parameters(summary: &Summary) -> String {
+    summary
+        .rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} = {}{}",
+                esc(&r.name),
+                sig(r.estimate),
+                r.std_error
+                    .map_or(String::new(), |s| format!(" ({})", sig(s)))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 /// Four significant digits for parameters.
