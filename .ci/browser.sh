@@ -18,7 +18,7 @@ fi
 echo "== browser: the HTML report of data/CDNOW_sample.txt in headless Chromium"
 cargo run --quiet --release --features report --example report -- \
   --transactions data/CDNOW_sample.txt --calibration-end 1997-09-30 --holdout-end 1998-06-30 \
-  --out "$out/report.html"
+  --cost-per-unit 5 --title "CDNOW sample: customer base report" --out "$out/report.html"
 
 width=1200
 profile=$(mktemp -d)

@@ -4,12 +4,14 @@
 //! cargo run --release --features report --example report -- \
 //!     --transactions data/CDNOW_sample.txt --calibration-end 1997-09-30 \
 //!     [--holdout-end 1998-06-30] [--cohort-period month|quarter|year|N] [--margin 1] \
-//!     --out report.html
+//!     [--cost-per-unit 5] --out report.html
 //! ```
 //!
 //! `--transactions` reads CDNOW's raw whitespace format (id, sample id, YYYYMMDD, CDs, dollars)
 //! when the file's first line has five whitespace-separated fields and no comma, otherwise a
-//! CSV with a header and columns `customer_id`, `date` (YYYY-MM-DD) and `amount`. The
+//! CSV with a header and columns `customer_id`, `date` (YYYY-MM-DD) and `amount`. With the
+//! CDNOW format, `--cost-per-unit C` takes each transaction's profit as dollars − C × CDs for
+//! the profit-adjusted retention. The
 //! `clv report` subcommand calls the same library function, [`clv::report::report`].
 
 use std::process::ExitCode;
@@ -21,11 +23,13 @@ use clv::report::{ReportOptions, write_report};
 
 fn usage() -> &'static str {
     "usage: report --transactions LOG --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] \
-     [--cohort-period month|quarter|year|N] [--margin M] [--title TEXT] --out report.html"
+     [--cohort-period month|quarter|year|N] [--margin M] [--cost-per-unit C] [--title TEXT] \
+     --out report.html"
 }
 
-/// Reads a log: CDNOW's raw format or a CSV with `customer_id,date,amount`.
-pub fn read_log(path: &str) -> Result<TransactionLog, String> {
+/// Reads a log: CDNOW's raw format (with the units of each transaction) or a CSV with
+/// `customer_id,date,amount`.
+fn read_log(path: &str) -> Result<(TransactionLog, Option<Vec<f64>>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("--transactions {path}: {e}"))?;
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let raw = !first.contains(',') && first.split_whitespace().count() == 5;
@@ -36,7 +40,15 @@ pub fn read_log(path: &str) -> Result<TransactionLog, String> {
             .amount_column("amount")
             .from_reader(text.as_bytes())
     };
-    log.map_err(|e| format!("--transactions {path}: {e}"))
+    let log = log.map_err(|e| format!("--transactions {path}: {e}"))?;
+    // the reader has checked every line; the units are the fourth field of the same lines
+    let units = raw.then(|| {
+        text.lines()
+            .filter_map(|l| l.split_whitespace().nth(3))
+            .map(|u| u.parse::<f64>().unwrap_or(0.0))
+            .collect::<Vec<f64>>()
+    });
+    Ok((log, units))
 }
 
 fn date(flag: &str, text: &str) -> Result<f64, String> {
@@ -52,7 +64,7 @@ fn run() -> Result<(), String> {
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--transactions" | "--calibration-end" | "--holdout-end" | "--out"
-            | "--cohort-period" | "--margin" | "--title" => {
+            | "--cohort-period" | "--margin" | "--cost-per-unit" | "--title" => {
                 let v = it
                     .next()
                     .ok_or_else(|| format!("{flag} needs a value\n{}", usage()))?;
@@ -71,7 +83,7 @@ fn run() -> Result<(), String> {
             .ok_or_else(|| format!("{k} is required\n{}", usage()))
     };
     let start = Instant::now();
-    let log = read_log(&need("--transactions")?)?;
+    let (log, units) = read_log(&need("--transactions")?)?;
     let mut options = ReportOptions::new(date("--calibration-end", &need("--calibration-end")?)?);
     if let Some(h) = get.get("--holdout-end") {
         options.holdout_end = Some(date("--holdout-end", h)?);
@@ -83,6 +95,23 @@ fn run() -> Result<(), String> {
         options.margin = m
             .parse()
             .map_err(|_| format!("--margin {m:?}: expected a number in [0, 1]"))?;
+    }
+    if let Some(c) = get.get("--cost-per-unit") {
+        let cost: f64 = c
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| format!("--cost-per-unit {c:?}: expected a number >= 0"))?;
+        let units =
+            units.ok_or("--cost-per-unit needs the CDNOW format (units per transaction)")?;
+        let amounts = log.amounts().unwrap_or(&[]);
+        options.profit = Some(
+            amounts
+                .iter()
+                .zip(&units)
+                .map(|(a, u)| a - cost * u)
+                .collect(),
+        );
     }
     if let Some(t) = get.get("--title") {
         options.title = t.clone();

@@ -104,7 +104,7 @@ pub struct AliveShare {
 /// [`AliveShare`] for steps `t = 1..=steps` after `calibration_end` (a time on the log's
 /// axis) for the customers of `calibration` (the summary of `log` at `calibration_end` in
 /// units of `unit` log days, its rows in the order of `ids`). The share alive, the costliest
-/// number, is evaluated at the steps that are multiples of `alive_every` and at the last step.
+/// number, is evaluated at steps `1, 1 + alive_every, 1 + 2·alive_every, …` and at the last step.
 ///
 /// ```
 /// use clv::BgNbd;
@@ -193,7 +193,7 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
         distinct_rows.entry(key).or_insert((c, 0.0)).1 += w;
     }
     let customers: Vec<(Customer, f64)> = distinct_rows.into_values().collect();
-    let alive_at = |k: u32| k % alive_every == 0 || k == steps;
+    let alive_at = |k: u32| (k - 1) % alive_every == 0 || k == steps;
     // per distinct history: (P(alive at T + k) where asked, P(Y(k) > 0)) for k = 1..=steps
     let per_customer: Vec<Result<Vec<(f64, f64)>>> =
         crate::parallel::map_rows(customers.len(), 64, |i| {

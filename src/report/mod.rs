@@ -43,6 +43,9 @@ pub struct ReportOptions {
     /// Profit share of spend, for CLV, profit-adjusted retention and the acquisition
     /// ceiling (default 1: values are revenue).
     pub margin: f64,
+    /// Profit per transaction, in the log's order, for the profit-adjusted retention (default
+    /// `None`: `margin` × amount, which makes it equal to the sales-adjusted rate).
+    pub profit: Option<Vec<f64>>,
     /// Yearly discount rate (default 0.10).
     pub annual_discount: f64,
     /// Model time units per year (default 52).
@@ -72,6 +75,7 @@ impl ReportOptions {
             time_unit: "weeks".into(),
             cohort_period: Period::Month,
             margin: 1.0,
+            profit: None,
             annual_discount: 0.10,
             units_per_year: 52.0,
             horizon: 52.0,
@@ -210,11 +214,11 @@ pub fn report(log: &TransactionLog, options: &ReportOptions) -> Result<String> {
                 &options.tiers,
                 &options.rule,
             )?;
-            let retention = insight::cohort_retention(
-                log,
-                options.cohort_period,
-                &Profit::Margin(options.margin),
-            )?;
+            let profit = match &options.profit {
+                Some(p) => Profit::PerTransaction(p.clone()),
+                None => Profit::Margin(options.margin),
+            };
+            let retention = insight::cohort_retention(log, options.cohort_period, &profit)?;
             let alive = insight::alive_share(
                 model,
                 log,
@@ -250,7 +254,7 @@ pub fn report(log: &TransactionLog, options: &ReportOptions) -> Result<String> {
 
     // ---- the page
     let mut popt = PlotOptions::new(options.time_unit.clone());
-    (popt.width, popt.height) = (680, 440);
+    (popt.width, popt.height) = (580, 390);
     let mut wide = PlotOptions::new(options.time_unit.clone());
     (wide.width, wide.height) = (1000, 560);
     let unit = &options.time_unit;
@@ -390,10 +394,17 @@ pub fn report(log: &TransactionLog, options: &ReportOptions) -> Result<String> {
         "Cohort: the {} of a customer's first purchase. Raw retention: of the cohort's customers \
          who bought in one {p}, the share who bought again in the next. Sales-adjusted: the \
          next {p}'s sales of those retained over the first {p}'s sales of all who bought. \
-         Profit-adjusted: the same with profit (margin {}). A cell without customers in the \
+         Profit-adjusted: the same with profit ({}). A cell without customers in the \
          previous {p} is left empty.",
         period_singular(options.cohort_period),
-        pct(options.margin),
+        if options.profit.is_some() {
+            "per transaction".to_string()
+        } else {
+            format!(
+                "margin {}: with one margin for all sales it equals the sales-adjusted rate",
+                pct(options.margin)
+            )
+        },
         p = period_singular(options.cohort_period)
     ));
     let heat: Vec<String> = RetentionRate::ALL
