@@ -4,14 +4,15 @@
 //! cargo run --release --features report --example report -- \
 //!     --transactions data/CDNOW_sample.txt --calibration-end 1997-09-30 \
 //!     [--holdout-end 1998-06-30] [--cohort-period month|quarter|year|N] [--margin 1] \
-//!     [--cost-per-unit 5] --out report.html
+//!     [--cost-per-unit 5] [--segments-out customers.csv] --out report.html
 //! ```
 //!
 //! `--transactions` reads CDNOW's raw whitespace format (id, sample id, YYYYMMDD, CDs, dollars)
 //! when the file's first line has five whitespace-separated fields and no comma, otherwise a
 //! CSV with a header and columns `customer_id`, `date` (YYYY-MM-DD) and `amount`. With the
 //! CDNOW format, `--cost-per-unit C` takes each transaction's profit as dollars − C × CDs for
-//! the profit-adjusted retention. The
+//! the profit-adjusted retention. `--segments-out` writes the table per customer (value, tier,
+//! RFM scores and segment, P(alive), at-risk flag) as CSV. The
 //! `clv report` subcommand calls the same library function, [`clv::report::report`].
 
 use std::process::ExitCode;
@@ -19,11 +20,12 @@ use std::time::Instant;
 
 use clv::data::{TimeFormat, TransactionLog, TransactionReader};
 use clv::insight::Period;
-use clv::report::{ReportOptions, write_report};
+use clv::report::{ReportOptions, build};
 
 fn usage() -> &'static str {
     "usage: report --transactions LOG --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] \
      [--cohort-period month|quarter|year|N] [--margin M] [--cost-per-unit C] [--title TEXT] \
+     [--segments-out FILE] \
      --out report.html"
 }
 
@@ -64,7 +66,7 @@ fn run() -> Result<(), String> {
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--transactions" | "--calibration-end" | "--holdout-end" | "--out"
-            | "--cohort-period" | "--margin" | "--cost-per-unit" | "--title" => {
+            | "--cohort-period" | "--margin" | "--cost-per-unit" | "--title" | "--segments-out" => {
                 let v = it
                     .next()
                     .ok_or_else(|| format!("{flag} needs a value\n{}", usage()))?;
@@ -117,7 +119,12 @@ fn run() -> Result<(), String> {
         options.title = t.clone();
     }
     let out = need("--out")?;
-    write_report(&log, &options, &out).map_err(|e| e.to_string())?;
+    let report = build(&log, &options).map_err(|e| e.to_string())?;
+    std::fs::write(&out, &report.html).map_err(|e| format!("--out {out}: {e}"))?;
+    if let Some(path) = get.get("--segments-out") {
+        std::fs::write(path, report.segments.to_csv())
+            .map_err(|e| format!("--segments-out {path}: {e}"))?;
+    }
     eprintln!("wrote {out} in {:.2} s", start.elapsed().as_secs_f64());
     Ok(())
 }

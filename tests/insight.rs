@@ -136,6 +136,17 @@ fn absent_not_zero_over_zero() {
     let far = TransactionLog::new(["a"], vec![1e12], None).unwrap();
     assert!(cohort_retention(&far, Period::Month, &Profit::None).is_err());
     assert!(Period::parse("0").is_err());
+    // a sparse log over a long span: the activity rows stay bounded by the transactions
+    let sparse = TransactionLog::new(["a", "a", "b"], vec![0.0, 3e8, 5.0], None).unwrap();
+    let t = cohort_retention(&sparse, Period::Days(1), &Profit::None).unwrap();
+    assert!(t.activity.len() <= 3);
+    // the day after each purchase has a base of one, not retained
+    assert_eq!(t.cells.len(), 2);
+    assert!(
+        t.cells
+            .iter()
+            .all(|c| c.customers_start == 1 && c.retained == 0)
+    );
 }
 
 #[test]

@@ -72,6 +72,39 @@ fn cdnow_report_is_complete_and_self_contained() {
 }
 
 #[test]
+fn report_tables_behind_the_page() {
+    let log = TransactionLog::from_cdnow_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/CDNOW_sample.txt"
+    ))
+    .unwrap();
+    let options = ReportOptions::new(day(1997, 9, 30));
+    let r = clv::report::build(&log, &options).unwrap();
+    assert_eq!(r.segments.customers.len(), log.n_customers());
+    assert!(["BG/NBD", "MBG/NBD", "Pareto/NBD"].contains(&r.model));
+    assert!(r.html.contains(&format!("<b>{}</b>", r.model)));
+    // the page's at-risk count is the table's
+    let n = r.segments.at_risk().len();
+    assert!(r.html.contains(&format!("{n} customers at risk")), "{n}");
+    // the per-transaction profit option reaches the profit-adjusted rate
+    let mut with_profit = options.clone();
+    with_profit.profit = Some(
+        log.amounts()
+            .unwrap()
+            .iter()
+            .map(|a| a * 0.5 + 1.0)
+            .collect(),
+    );
+    let p = clv::report::build(&log, &with_profit).unwrap();
+    assert_ne!(
+        p.retention.cells[0].profit_adjusted_retention,
+        p.retention.cells[0].sales_adjusted_retention
+    );
+    with_profit.profit = Some(vec![1.0]);
+    assert!(clv::report::build(&log, &with_profit).is_err());
+}
+
+#[test]
 fn report_errors_say_why() {
     let log = TransactionLog::new(["a", "a"], vec![0.0, 30.0], None).unwrap();
     let err = report(&log, &ReportOptions::new(10.0)).unwrap_err();

@@ -113,13 +113,37 @@ fn date(t: f64) -> String {
     }
 }
 
-/// The HTML report of `log`; see the [module documentation](self).
+/// The HTML report of `log`; see the [module documentation](self). The same as
+/// [`build`]`(log, options)?.html`.
+///
+/// # Errors
+/// As [`build`].
+pub fn report(log: &TransactionLog, options: &ReportOptions) -> Result<String> {
+    build(log, options).map(|r| r.html)
+}
+
+/// The report and the tables behind it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Report {
+    /// The HTML page.
+    pub html: String,
+    /// One row per customer: value, tier, RFM, P(alive), at-risk flag
+    /// ([`SegmentTable::to_csv`] writes it).
+    pub segments: SegmentTable,
+    /// The cohort triangle and activity ([`RetentionTable::to_csv`](insight::RetentionTable::to_csv)).
+    pub retention: insight::RetentionTable,
+    /// The model that drives the values (`BG/NBD`, `MBG/NBD` or `Pareto/NBD`: lowest BIC).
+    pub model: &'static str,
+}
+
+/// Computes the report of `log`: the page and its tables.
 ///
 /// # Errors
 /// [`Error::InvalidInput`] for a log without amounts or when no transaction model could be
 /// fitted; errors of the calibration/holdout split (e.g. a calibration end before the first
 /// purchase) and of the computations the report shows.
-pub fn report(log: &TransactionLog, options: &ReportOptions) -> Result<String> {
+pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
     let amounts = log.amounts().ok_or_else(|| {
         Error::InvalidInput("the report needs amounts (spend) in the transaction log".into())
     })?;
@@ -548,7 +572,12 @@ pub fn report(log: &TransactionLog, options: &ReportOptions) -> Result<String> {
         ],
         &risk_rows,
     );
-    Ok(page.finish())
+    Ok(Report {
+        html: page.finish(),
+        segments,
+        retention,
+        model: best_name,
+    })
 }
 
 fn period_singular(p: Period) -> String {
