@@ -55,6 +55,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod error;
 pub mod fit;
+pub mod insight;
 pub mod models;
 mod numerics;
 mod optimize;
@@ -62,6 +63,9 @@ mod parallel;
 #[cfg(feature = "plot")]
 #[cfg_attr(docsrs, doc(cfg(feature = "plot")))]
 pub mod plot;
+#[cfg(feature = "report")]
+#[cfg_attr(docsrs, doc(cfg(feature = "report")))]
+pub mod report;
 pub mod simulate;
 pub mod value;
 

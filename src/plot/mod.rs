@@ -14,10 +14,14 @@
 //! ```
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::diagnostics::{AliveGrid, FrequencyHistogram, HoldoutByFrequency, Tracking};
 use crate::error::{Error, Result};
+
+mod insight;
+pub use insight::*;
 
 /// Size and time-unit label of a chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +68,40 @@ fn tick(v: &f64) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// A number for people: thousands separated by commas, 0 decimals from 100 up, 1 from 10,
+/// 2 below (trailing zeros dropped): `12,345`, `42.5`, `0.25`.
+pub(crate) fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".to_string();
+    }
+    let a = v.abs();
+    let decimals = if a >= 100.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let s = format!("{a:.decimals$}");
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let frac = frac.trim_end_matches('0');
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    if v < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// Axis tick text for whole-number axes: the integer, or nothing between integers.
@@ -144,22 +182,17 @@ fn grouped_bars(
     x_desc: &str,
     y_desc: &str,
 ) -> Result<()> {
-    let n = labels.len();
     let y_max = top(&[actual, expected], 1.0) * 1.08;
-    let mut chart = frame(root, caption)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..y_max)
-        .map_err(draw_err)?;
-    let label_of = bin_labels(labels);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n + 1)
-        .x_label_formatter(&label_of)
-        .y_label_formatter(&tick)
-        .x_desc(x_desc)
-        .y_desc(y_desc)
-        .draw()
-        .map_err(draw_err)?;
+    let axes = CategoryAxes {
+        caption,
+        labels,
+        max_labels: labels.len(),
+        y_max,
+        y_format: &tick,
+        x_desc,
+        y_desc,
+    };
+    let mut chart = category_chart(root, &axes)?;
     chart
         .draw_series(
             actual.iter().enumerate().map(|(i, &v)| {
@@ -176,13 +209,7 @@ fn grouped_bars(
         .map_err(draw_err)?
         .label("expected")
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], EXPECTED.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(draw_err)
+    labels_box(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 /// Bar chart of a [`FrequencyHistogram`]: customers by number of repeat transactions in
@@ -258,13 +285,7 @@ pub fn holdout_by_frequency(table: &HoldoutByFrequency, options: &PlotOptions) -
                 )
                 .map_err(draw_err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(draw_err)
+        labels_box(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 
@@ -332,13 +353,7 @@ pub fn tracking(tracking: &Tracking, cumulative: bool, options: &PlotOptions) ->
             .map_err(draw_err)?
             .label("end of calibration")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.6)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(draw_err)
+        labels_box(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 
@@ -391,35 +406,117 @@ pub fn probability_alive_heatmap(grid: &AliveGrid, options: &PlotOptions) -> Res
                 })
             }))
             .map_err(draw_err)?;
-        let mut scale = ChartBuilder::on(&bar)
-            .margin_top(45)
-            .margin_bottom(57)
-            .margin_right(10)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..1.0, 0f64..1.0)
-            .map_err(draw_err)?;
-        scale
-            .draw_series((0..100).map(|k| {
-                let lo = k as f64 / 100.0;
-                Rectangle::new(
-                    [(0.0, lo), (1.0, lo + 0.01)],
-                    ViridisRGB::get_color(lo + 0.005).filled(),
-                )
-            }))
-            .map_err(draw_err)?;
-        // The labels after the bar, so that no colour covers them.
-        scale
-            .configure_mesh()
-            .disable_mesh()
-            .disable_x_axis()
-            .y_labels(6)
-            .y_label_formatter(&tick)
-            .y_desc("P(alive)")
-            // The bar's area is narrow: fix the font sizes rather than scale them with the area.
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
-            .draw()
-            .map_err(draw_err)?;
-        Ok(())
+        colour_bar(&bar, "P(alive)", 0.0, 1.0, &tick)
     })
+}
+
+/// A vertical viridis colour bar from `lo` (dark) to `hi` (yellow) with its labels.
+fn colour_bar(
+    bar: &DrawingArea<SVGBackend<'_>, Shift>,
+    desc: &str,
+    lo: f64,
+    hi: f64,
+    format: &dyn Fn(&f64) -> String,
+) -> Result<()> {
+    let mut scale = ChartBuilder::on(bar)
+        .margin_top(45)
+        .margin_bottom(57)
+        .margin_right(10)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..1.0, lo..hi)
+        .map_err(draw_err)?;
+    let step = (hi - lo) / 100.0;
+    scale
+        .draw_series((0..100).map(|k| {
+            let v = k as f64 / 100.0;
+            Rectangle::new(
+                [
+                    (0.0, lo + step * k as f64),
+                    (1.0, lo + step * (k + 1) as f64),
+                ],
+                ViridisRGB::get_color(v + 0.005).filled(),
+            )
+        }))
+        .map_err(draw_err)?;
+    // The labels after the bar, so that no colour covers them.
+    scale
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(6)
+        .y_label_formatter(format)
+        .y_desc(desc)
+        // The bar's area is narrow: fix the font sizes rather than scale them with the area.
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .draw()
+        .map_err(draw_err)?;
+    Ok(())
+}
+
+/// The legend box of a chart at `position`.
+fn labels_box<'a, 'b: 'a>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT, 14))
+        .draw()
+        .map_err(draw_err)
+}
+
+/// A chart with one category per whole x position (`0, 1, …`) and a value axis from 0.
+struct CategoryAxes<'a> {
+    caption: &'a str,
+    labels: &'a [String],
+    /// Label at most about this many categories (evenly spaced).
+    max_labels: usize,
+    y_max: f64,
+    y_format: &'a dyn Fn(&f64) -> String,
+    x_desc: &'a str,
+    y_desc: &'a str,
+}
+
+/// Builds and draws the axes of a [`CategoryAxes`] chart.
+fn category_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    axes: &CategoryAxes<'_>,
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    let n = axes.labels.len().max(1);
+    let mut chart = frame(root, axes.caption)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..axes.y_max)
+        .map_err(draw_err)?;
+    let label_of = sparse_labels(axes.labels, axes.max_labels);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n + 1)
+        .x_label_formatter(&label_of)
+        .y_label_formatter(axes.y_format)
+        .x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .draw()
+        .map_err(draw_err)?;
+    Ok(chart)
+}
+
+/// Labels of at most about `max` evenly spaced bins at whole positions (the others blank).
+fn sparse_labels(labels: &[String], max: usize) -> impl Fn(&f64) -> String + '_ {
+    let every = labels.len().div_ceil(max.max(1)).max(1);
+    move |v: &f64| {
+        let r = v.round();
+        if (v - r).abs() < 1e-6
+            && r >= 0.0
+            && (r as usize) < labels.len()
+            && r as usize % every == 0
+        {
+            labels[r as usize].clone()
+        } else {
+            String::new()
+        }
+    }
 }

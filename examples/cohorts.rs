@@ -1,0 +1,72 @@
+//! The cohort retention triangle of a transaction log as CSV
+//! (`cohort,period,customers_start,retained,raw_retention,sales_adjusted_retention,profit_adjusted_retention,revenue`):
+//!
+//! ```text
+//! cargo run --example cohorts -- --transactions data/CDNOW_sample.txt \
+//!     [--period month|quarter|year|N] [--margin M] [--out cohorts.csv]
+//! ```
+//!
+//! Reads CDNOW's raw format or a CSV with `customer_id,date,amount` (as `examples/report.rs`);
+//! writes to standard output without `--out`.
+
+use std::process::ExitCode;
+
+use clv::data::{TransactionLog, TransactionReader};
+use clv::insight::{Period, Profit, cohort_retention};
+
+fn read_log(path: &str) -> Result<TransactionLog, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--transactions {path}: {e}"))?;
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let log = if !first.contains(',') && first.split_whitespace().count() == 5 {
+        TransactionLog::from_cdnow_reader(text.as_bytes())
+    } else {
+        TransactionReader::new()
+            .optional_amount_column("amount")
+            .from_reader(text.as_bytes())
+    };
+    log.map_err(|e| format!("--transactions {path}: {e}"))
+}
+
+fn run() -> Result<(), String> {
+    let usage = "usage: cohorts --transactions LOG [--period month|quarter|year|N] [--margin M] [--out FILE]";
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mut log, mut period, mut profit, mut out) = (None, Period::Month, Profit::None, None);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{usage}"))
+        };
+        match flag.as_str() {
+            "--transactions" => log = Some(read_log(value()?)?),
+            "--period" => period = Period::parse(value()?).map_err(|e| format!("--period: {e}"))?,
+            "--margin" => {
+                let v = value()?;
+                let m: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--margin {v:?}: expected a number"))?;
+                profit = Profit::Margin(m);
+            }
+            "--out" => out = Some(value()?.clone()),
+            other => return Err(format!("unknown argument {other:?}\n{usage}")),
+        }
+    }
+    let log = log.ok_or_else(|| format!("--transactions is required\n{usage}"))?;
+    let table = cohort_retention(&log, period, &profit).map_err(|e| e.to_string())?;
+    let csv = table.to_csv();
+    match out {
+        Some(path) => std::fs::write(&path, csv).map_err(|e| format!("--out {path}: {e}"))?,
+        None => print!("{csv}"),
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

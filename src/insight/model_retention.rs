@@ -1,0 +1,252 @@
+//! Model-based retention beside the empirical: sBG projections for contractual cohorts, the
+//! expected share alive and the expected repeat buyers for noncontractual customers.
+
+use crate::data::{CohortData, Customer, RfmData, TransactionLog};
+use crate::error::{Error, Result};
+use crate::models::{Sbg, TransactionModel};
+
+/// Observed and sBG-projected retention of one contractual cohort in period `t ≥ 1`.
+///
+/// With `n(t)` the cohort's active customers at the start of period `t` (`n(0)` its size):
+/// observed retention `n(t)/n(t−1)` (`None` when `n(t−1) = 0`), projected
+/// `r(t) = S(t)/S(t−1) = (β+t−1)/(α+β+t−1)`; observed survival `n(t)/n(0)`, projected `S(t)`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ContractualRetention {
+    /// Cohort name.
+    pub cohort: String,
+    /// Period `t` (1, 2, ...).
+    pub period: u32,
+    /// `n(t)/n(t−1)`.
+    pub observed_retention: Option<f64>,
+    /// `r(t)` of the model.
+    pub projected_retention: f64,
+    /// `n(t)/n(0)` (`None` past the cohort's observed horizon).
+    pub observed_survival: Option<f64>,
+    /// `S(t)` of the model.
+    pub projected_survival: f64,
+}
+
+/// For every cohort of `data` and every period `1..=horizon` (`horizon` at least the
+/// cohort's observed horizon; periods past it have no observation), the observed retention
+/// beside the sBG projection.
+///
+/// ```
+/// use clv::{CohortData, Sbg};
+/// let data = CohortData::single(vec![1000.0, 631.0, 468.0, 382.0])?;
+/// let rows = clv::insight::sbg_retention(&Sbg::new(0.668, 3.806)?, &data, 6)?;
+/// assert_eq!(rows.len(), 6);
+/// assert!((rows[0].observed_retention.unwrap() - 0.631).abs() < 1e-12);
+/// assert!(rows[5].observed_retention.is_none()); // projection only
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for a `horizon` above 10 000 periods.
+pub fn sbg_retention(
+    model: &Sbg,
+    data: &CohortData,
+    horizon: u32,
+) -> Result<Vec<ContractualRetention>> {
+    if horizon > 10_000 {
+        return Err(Error::param(
+            "horizon",
+            f64::from(horizon),
+            "at most 10000 periods",
+        ));
+    }
+    let mut rows = Vec::new();
+    for cohort in data.cohorts() {
+        let alive = cohort.alive();
+        let size = cohort.size();
+        for t in 1..=horizon.max(cohort.horizon()) {
+            let now = alive.get(t as usize).copied();
+            let before = alive.get(t as usize - 1).copied();
+            rows.push(ContractualRetention {
+                cohort: cohort.name().to_string(),
+                period: t,
+                observed_retention: match (now, before) {
+                    (Some(n), Some(b)) if b > 0.0 => Some(n / b),
+                    _ => None,
+                },
+                projected_retention: model.retention_rate(t)?,
+                observed_survival: now.map(|n| n / size),
+                projected_survival: model.survival(t),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Expected and observed activity of a noncontractual base `t` time units after the cut-off.
+///
+/// For the `N` customers of the calibration summary (each with its history `(x, t_x, T)`):
+/// `expected_alive_share = (1/N) Σ P(alive at T + t | history)`;
+/// `expected_repeat_buyers = Σ (1 − P(Y(t) = 0 | history))`, the expected number of customers
+/// with at least one purchase in `(T, T + t]`; `observed_repeat_buyers`: the customers of the
+/// summary with a transaction in `(end, end + t·unit]` of the log; `observed_active_share`:
+/// the share of the `N` who bought in the step `(end + (t−1)·unit, end + t·unit]`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct AliveShare {
+    /// Steps after the cut-off (in the model's time unit).
+    pub t: f64,
+    /// Mean P(alive at T + t) (`None` at steps where it was not asked for).
+    pub expected_alive_share: Option<f64>,
+    /// Expected customers with a purchase in `(T, T + t]`.
+    pub expected_repeat_buyers: f64,
+    /// Customers with a purchase in `(end, end + t·unit]` (`None` past the log's end).
+    pub observed_repeat_buyers: Option<f64>,
+    /// Share of the base that bought in step `t` (`None` past the log's end).
+    pub observed_active_share: Option<f64>,
+}
+
+/// [`AliveShare`] for steps `t = 1..=steps` after `calibration_end` (a time on the log's
+/// axis) for the customers of `calibration` (the summary of `log` at `calibration_end` in
+/// units of `unit` log days, its rows in the order of `ids`). The share alive, the costliest
+/// number, is evaluated at steps `1, 1 + alive_every, 1 + 2·alive_every, …` and at the last step.
+///
+/// ```
+/// use clv::BgNbd;
+/// use clv::data::{Periods, TransactionLog};
+/// let log = TransactionLog::new(["a", "a", "b", "b", "a", "b"], vec![0.0, 7.0, 3.0, 20.0, 30.0, 36.0], None)?;
+/// let split = log.calibration_holdout(&Periods::days_in_weeks(), 21.0, None)?;
+/// let model = BgNbd::new(0.5, 3.0, 0.5, 3.0)?;
+/// let rows = clv::insight::alive_share(&model, &log, split.calibration(), split.customer_ids(), 21.0, 7.0, 2, 1)?;
+/// assert!(rows[0].expected_alive_share.unwrap() > rows[1].expected_alive_share.unwrap());
+/// assert_eq!(rows[1].observed_repeat_buyers, Some(1.0)); // a bought on day 30, in (21, 35]
+/// assert_eq!(rows[0].observed_repeat_buyers, Some(0.0));
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidInput`] when `ids` and `calibration` differ in length;
+/// [`Error::InvalidParameter`] for a non-positive `unit`, more than 10 000 steps or
+/// `alive_every = 0`; errors of the model's probabilities.
+#[allow(clippy::too_many_arguments)]
+pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
+    model: &M,
+    log: &TransactionLog,
+    calibration: &RfmData,
+    ids: &[String],
+    calibration_end: f64,
+    unit: f64,
+    steps: u32,
+    alive_every: u32,
+) -> Result<Vec<AliveShare>> {
+    crate::error::check_positive("unit", unit)?;
+    if alive_every == 0 {
+        return Err(Error::param("alive_every", 0.0, "must be at least 1"));
+    }
+    if steps > 10_000 {
+        return Err(Error::param("steps", f64::from(steps), "at most 10000"));
+    }
+    if ids.len() != calibration.len() {
+        return Err(Error::InvalidInput(format!(
+            "{} ids for {} customers",
+            ids.len(),
+            calibration.len()
+        )));
+    }
+    let n = calibration.n_customers();
+    // per customer of the summary: the steps after the cut-off in which they bought
+    let index: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let log_ids = log.customer_ids();
+    let mut first_step: Vec<Option<u32>> = vec![None; ids.len()];
+    let mut bought: Vec<Vec<u32>> = vec![Vec::new(); steps as usize];
+    let last = log.time_range().1;
+    for (&c, &t) in log.customer_indices().iter().zip(log.times()) {
+        if t <= calibration_end {
+            continue;
+        }
+        let Some(&i) = log_ids
+            .get(c as usize)
+            .and_then(|id| index.get(id.as_str()))
+        else {
+            continue;
+        };
+        let step = ((t - calibration_end) / unit).ceil();
+        if step < 1.0 || step > f64::from(steps) {
+            continue;
+        }
+        let step = step as u32;
+        first_step[i] = Some(first_step[i].map_or(step, |s| s.min(step)));
+        if let Some(b) = bought.get_mut(step as usize - 1) {
+            b.push(i as u32);
+        }
+    }
+    let weights = calibration.weights();
+    // distinct histories with their total weight, in a fixed order (sums are reproducible):
+    // the probabilities are evaluated once each
+    let mut distinct_rows: std::collections::BTreeMap<[u64; 3], (Customer, f64)> =
+        std::collections::BTreeMap::new();
+    for (c, &w) in calibration.customers().zip(weights) {
+        let key = [
+            c.frequency().to_bits(),
+            c.recency().to_bits(),
+            c.age().to_bits(),
+        ];
+        distinct_rows.entry(key).or_insert((c, 0.0)).1 += w;
+    }
+    let customers: Vec<(Customer, f64)> = distinct_rows.into_values().collect();
+    let alive_at = |k: u32| (k - 1) % alive_every == 0 || k == steps;
+    // per distinct history: (P(alive at T + k) where asked, P(Y(k) > 0)) for k = 1..=steps
+    let per_customer: Vec<Result<Vec<(f64, f64)>>> =
+        crate::parallel::map_rows(customers.len(), 64, |i| {
+            let (c, _) = &customers[i];
+            (1..=steps)
+                .map(|k| {
+                    let t = f64::from(k);
+                    let alive = if alive_at(k) {
+                        model.probability_alive_at(c, t)?
+                    } else {
+                        0.0
+                    };
+                    Ok((
+                        alive,
+                        1.0 - model.conditional_probability_of_transactions(c, 0, t)?,
+                    ))
+                })
+                .collect()
+        });
+    let mut sums = vec![(0.0, 0.0); steps as usize];
+    for (row, (_, w)) in per_customer.into_iter().zip(&customers) {
+        for (s, (a, b)) in sums.iter_mut().zip(row?) {
+            s.0 += w * a;
+            s.1 += w * b;
+        }
+    }
+    let mut rows = Vec::with_capacity(steps as usize);
+    for (k, &(alive, buyers)) in (1..=steps).zip(&sums) {
+        let t = f64::from(k);
+        let observed = calibration_end + t * unit <= last;
+        let b = bought
+            .get_mut(k as usize - 1)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        let mut distinct = b;
+        distinct.sort_unstable();
+        distinct.dedup();
+        let weight_of = |i: &u32| weights.get(*i as usize).copied().unwrap_or(1.0);
+        rows.push(AliveShare {
+            t,
+            expected_alive_share: alive_at(k).then_some(alive / n),
+            expected_repeat_buyers: buyers,
+            observed_repeat_buyers: observed.then(|| {
+                first_step
+                    .iter()
+                    .zip(weights)
+                    .filter(|(s, _)| s.is_some_and(|s| s <= k))
+                    .map(|(_, w)| w)
+                    .sum()
+            }),
+            observed_active_share: observed
+                .then(|| distinct.iter().map(weight_of).sum::<f64>() / n),
+        });
+    }
+    Ok(rows)
+}
