@@ -12,6 +12,10 @@
 //!   ([`TransactionLog::summarize`]) or split at a cut-off into calibration and holdout
 //!   ([`TransactionLog::calibration_holdout`], [`CalibrationHoldout`]).
 //! * [`SpendData`]: frequency and average spend `(x, m_x)` per customer, for spend models.
+//! * Real files: [`ColumnMap`] reads columns under other names (`x`, `t_x`, `zbar`, ... or
+//!   any mapping), [`WhitespaceCsv`] / [`Delimiter`] read whitespace-aligned or other
+//!   delimited text, [`TimeFormat`] reads ISO dates and date-times, `YYYYMMDD`, Unix seconds
+//!   and `strftime`-like patterns ([`DatePattern`]).
 //! * [`limits`]: the largest values accepted (counts, times, weights, durations), chosen so that
 //!   every likelihood term and every sum over the rows stays finite.
 //!
@@ -21,6 +25,8 @@
 
 mod columns;
 mod compress;
+mod mapping;
+mod whitespace;
 pub(crate) use compress::FrequencyGroups;
 mod contractual;
 pub mod limits;
@@ -33,8 +39,11 @@ pub use contractual::{Cohort, CohortData, ContractualData, LifetimeData};
 pub use rfm::{Customer, RfmData};
 pub use spend::SpendData;
 
+pub use mapping::{ColumnMap, LOG_ALIASES, SUMMARY_ALIASES};
+pub use whitespace::{Delimiter, WhitespaceCsv};
+
 pub use transactions::{
-    CalibrationHoldout, Opportunity, Periods, Summary, TimeFormat, TransactionLog,
+    CalibrationHoldout, DatePattern, Opportunity, Periods, Summary, TimeFormat, TransactionLog,
     TransactionReader, civil_from_days, days_from_civil,
 };
 
