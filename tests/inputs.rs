@@ -226,3 +226,125 @@ fn zero_spend_repeat_customer_does_not_stop_the_base() {
     let e = GammaGamma::fit(&all_zero, &FitOptions::default()).unwrap_err();
     assert!(e.to_string().contains("spent 0"), "{e}");
 }
+
+mod common;
+
+/// `examples/fit` reads the repository's `ID,x,t_x,T,zbar` summary as it is, and with a mapping
+/// that names the id column its predictions gain a leading `customer_id`.
+#[test]
+fn fit_example_reads_paper_names_and_carries_ids() {
+    let file = "data/cdnow_customers_summary_with_transactions.csv";
+    let out = common::run_fit(&["--model", "bgnbd", "--input", file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!((v["log_likelihood"].as_f64().unwrap() - -9582.426).abs() < 0.01);
+    let pred = common::tmp("inputs_ids.csv");
+    let out = common::run_fit(&[
+        "--model",
+        "bgnbd",
+        "--input",
+        file,
+        "--columns",
+        "customer_id=ID,frequency=x,recency=t_x,T=T",
+        "--predictions",
+        pred.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&pred).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("customer_id,probability_alive,expected_transactions")
+    );
+    assert!(lines.next().unwrap().starts_with("1,"));
+    // Gamma-Gamma on the same file, the spend columns mapped.
+    let out = common::run_fit(&[
+        "--model",
+        "gg",
+        "--input",
+        file,
+        "--columns",
+        "frequency=x,monetary_value=zbar",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["n_customers"], 946);
+    // A mapped column the file lacks: exit 2 naming it.
+    let out = common::run_fit(&[
+        "--model",
+        "bgnbd",
+        "--input",
+        file,
+        "--columns",
+        "frequency=X",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("field `X`"));
+    for (flag, value) in [
+        ("--columns", "frequency"),
+        ("--delimiter", "ab"),
+        ("--date-format", "%Q"),
+    ] {
+        let out = common::run_fit(&["--model", "bgnbd", "--input", file, flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(flag),
+            "{flag}"
+        );
+    }
+}
+
+/// `--transactions` takes the CDNOW logs as distributed and other date formats.
+#[test]
+fn fit_example_reads_cdnow_logs_and_date_formats() {
+    let run = |args: &[&str]| {
+        let out = common::run_fit(args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let iso = run(&[
+        "--model",
+        "bgnbd",
+        "--transactions",
+        "data/CDNOW_sample.txt",
+        "--calibration-end",
+        "1997-09-30",
+    ]);
+    let compact = run(&[
+        "--model",
+        "bgnbd",
+        "--transactions",
+        "data/CDNOW_sample.txt",
+        "--calibration-end",
+        "19970930",
+        "--date-format",
+        "%Y%m%d",
+    ]);
+    assert_eq!(iso, compact);
+    assert_eq!(iso["n_customers"], 2357);
+    let master = run(&[
+        "--model",
+        "bgnbd",
+        "--transactions",
+        "data/CDNOW_master_head.txt",
+        "--calibration-end",
+        "1997-03-31",
+    ]);
+    assert!(master["n_customers"].as_u64().unwrap() > 0);
+}

@@ -326,7 +326,8 @@ impl SpendData {
         (0..self.len())
             .filter(|&i| self.frequency[i] > 0.0 && !self.has_spend(i))
             .map(|i| self.weight[i])
-            .sum()
+            .sum::<f64>()
+            + 0.0
     }
 
     /// Whether row `i` (a valid index) has a positive mean spend.
