@@ -348,3 +348,48 @@ fn fit_example_reads_cdnow_logs_and_date_formats() {
     ]);
     assert!(master["n_customers"].as_u64().unwrap() > 0);
 }
+
+/// The streaming reader gives the compressed rows of the in-memory reader, and `--compressed`
+/// the same fit.
+#[test]
+fn streaming_compressed_summaries() {
+    let file = path("cdnow_customers_summary.csv");
+    let streamed =
+        RfmData::from_csv_reader_compressed(std::fs::File::open(&file).unwrap()).unwrap();
+    let in_memory = RfmData::from_csv_path(&file)
+        .unwrap()
+        .without_ids()
+        .compress();
+    assert_eq!(streamed, in_memory);
+    let e = RfmData::from_csv_reader_compressed("frequency,recency,T\n1,1,2\n1,3,2\n".as_bytes())
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidData { row: 3, field, .. } if field == "recency"),
+        "{e}"
+    );
+    let a = common::run_fit(&[
+        "--model",
+        "pnbd",
+        "--input",
+        "data/cdnow_customers_summary.csv",
+    ]);
+    let b = common::run_fit(&[
+        "--model",
+        "pnbd",
+        "--input",
+        "data/cdnow_customers_summary.csv",
+        "--compressed",
+    ]);
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    let c = common::run_fit(&[
+        "--model",
+        "pnbd",
+        "--input",
+        "data/cdnow_customers_summary.csv",
+        "--compressed",
+        "--predictions",
+        "x.csv",
+    ]);
+    assert_eq!(c.status.code(), Some(2));
+}

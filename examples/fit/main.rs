@@ -61,6 +61,11 @@
 //!     (`%Y%m%d`, `%d/%m/%Y %H:%M`, ...; `%Y %y %m %d %j %b %H %M %S %f %F %T`). Default:
 //!     ISO, or `YYYYMMDD` when the first date is written so. `--calibration-end` and
 //!     `--holdout-end` are ISO dates or dates in this format.
+//!   * `--compressed` (no value; `--input` of `bgnbd`, `mbgnbd`, `pnbd` or `bgbb`, without
+//!     `--predictions`): read the summaries as a stream merged on the fly into weighted
+//!     distinct rows (`clv::RfmData::from_csv_reader_compressed`), so that memory grows with
+//!     the distinct `(x, t_x, T)` rows, not with the file (ids and other columns are not read).
+//!     The JSON is the same.
 //!   * With `--input`, when the input has customer ids (a `customer_id` or `id` column, or one
 //!     mapped by `--columns customer_id=...`), the predictions CSV gains a leading
 //!     `customer_id` column.
@@ -135,12 +140,14 @@ pub struct Args {
     pub date_format: Option<clv::data::TimeFormat>,
     /// `--delimiter`: how the fields are separated (default: guessed).
     pub delimiter: Option<clv::data::Delimiter>,
+    /// `--compressed`: read `--input` as a stream of weighted distinct rows.
+    pub compressed: bool,
 }
 
 const USAGE: &str = "usage: fit --model MODEL (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
      [--horizon T] [--predictions OUT.csv] [--save FIT.json | --params FIT.json] [--per-cohort] \
-     [--columns NAME=COLUMN,...] [--delimiter D] [--date-format FORMAT]";
+     [--columns NAME=COLUMN,...] [--delimiter D] [--date-format FORMAT] [--compressed]";
 
 /// Parses the flags (see the module docs). Every error is one line naming the flag.
 pub fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -159,6 +166,7 @@ pub fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         columns: None,
         date_format: None,
         delimiter: None,
+        compressed: false,
     };
     // The flags given, with their values as written (for messages).
     let mut given: Vec<(String, String)> = Vec::new();
@@ -166,6 +174,13 @@ pub fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
     while let Some(flag) = it.next() {
         if flag == "--help" || flag == "-h" {
             return Err(format!("{USAGE}; MODEL is one of {}", model_names()));
+        }
+        if flag == "--compressed" {
+            if args.compressed {
+                return Err("--compressed is given twice; give it once".into());
+            }
+            args.compressed = true;
+            continue;
         }
         if flag == "--per-cohort" {
             if args.per_cohort {
@@ -320,6 +335,17 @@ pub fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
     if args.input.is_some() && args.transactions.is_some() {
         return Err(format!(
             "give either --input or --transactions, not both; {USAGE}"
+        ));
+    }
+    if args.compressed
+        && (args.input.is_none()
+            || args.predictions.is_some()
+            || !matches!(kind, Kind::Noncontractual | Kind::Opportunities))
+    {
+        return Err(format!(
+            "--compressed reads the --input summaries of {} as weighted distinct rows, for a \
+             fit without --predictions",
+            names_of(&[Kind::Noncontractual, Kind::Opportunities])
         ));
     }
     if args.transactions.is_none() && args.date_format.is_some() {

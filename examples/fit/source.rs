@@ -13,7 +13,11 @@ use super::{Args, Failure, input, named, noncontractual, number, write_to};
 
 /// Reads `--input` as customer summaries (`RfmData`), with `--columns`, `--delimiter` and the
 /// common other names of summary columns.
+/// With `--compressed`, the summaries are read as a stream of weighted distinct rows.
 pub fn read_summary(args: &Args) -> Result<RfmData, Failure> {
+    if args.compressed {
+        return read_input(args, |r| RfmData::from_csv_reader_compressed(r));
+    }
     read_input(args, |r| RfmData::from_csv_reader(r))
 }
 

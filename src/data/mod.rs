@@ -32,6 +32,7 @@ mod contractual;
 pub mod limits;
 mod rfm;
 mod spend;
+mod stream;
 mod table;
 mod transactions;
 
