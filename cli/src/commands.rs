@@ -224,7 +224,7 @@ pub fn command() -> Command {
                         .long("output")
                         .short('o')
                         .value_name("OUT.csv")
-                        .help("Where to write the summary CSV (default: stdout)"),
+                        .help("Where to write the summary CSV (default: stdout); a name ending in .parquet writes Parquet (feature parquet)"),
                 )
                 .after_help(
                     "Writes customer_id,frequency,recency,T[,monetary_value], in order of the \

@@ -16,6 +16,22 @@ pub fn run(m: &ArgMatches) -> Result<(), Failure> {
     let customers = read_customers(&args, &mut progress)?;
     let data = &customers.data;
     progress.step(format!("writing {} customers", data.len()));
+    if let Some(path) = crate::commands::get(m, "output").filter(|p| p.ends_with(".parquet")) {
+        #[cfg(feature = "parquet")]
+        {
+            clv::data::write_summary_parquet(data, path)?;
+            progress.step("done");
+            return Ok(());
+        }
+        #[cfg(not(feature = "parquet"))]
+        return Err(Failure(
+            format!(
+                "--output {path}: Parquet is written with the feature `parquet` (cargo install \
+                 --path cli --features parquet)"
+            ),
+            2,
+        ));
+    }
     let monetary = data.monetary_value();
     let mut out = String::with_capacity(64 * (data.len() + 1));
     out.push_str("customer_id,frequency,recency,T");

@@ -8,7 +8,7 @@ use clv::fit::{Estimable, Rows};
 use clv::{FitOptions, Fitted, Model, RfmData, SpendData};
 use serde_json::{Value, json};
 
-use super::transactions::{column_map, delimiter};
+use super::transactions::{column_map, open_table};
 use super::{Args, Failure, input, named, noncontractual, number, write_to};
 
 /// Reads `--input` as customer summaries (`RfmData`), with `--columns`, `--delimiter` and the
@@ -32,10 +32,9 @@ fn read_input<T>(
     parse: impl FnOnce(&mut dyn std::io::Read) -> clv::Result<T>,
 ) -> Result<T, Failure> {
     let path = input(args)?;
-    let file = std::fs::File::open(path)
-        .map_err(|e| Failure(format!("--input {path}: cannot open: {e}"), 2))?;
+    let (file, delimiter) = open_table(args, "--input", path)?;
     let map = column_map(args, &ColumnMap::summary_aliases());
-    let delimiter = match delimiter(args, path) {
+    let delimiter = match delimiter {
         // Summaries hold no empty fields: tabs separate them as any whitespace does.
         Delimiter::Byte(b'\t') => Delimiter::Whitespace,
         d @ (Delimiter::Whitespace | Delimiter::Byte(b',')) => d,

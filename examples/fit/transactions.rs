@@ -53,6 +53,35 @@ pub fn column_map(args: &Args, aliases: &ColumnMap) -> ColumnMap {
         .with_aliases_of(aliases)
 }
 
+/// The file at `path` (the value of `flag`) as a stream of delimited text, with its delimiter:
+/// Parquet and Arrow IPC files (told apart by their first bytes; with the feature `parquet`)
+/// read as CSV, other files as they are with `--delimiter` or the guessed delimiter.
+pub fn open_table(
+    args: &Args,
+    flag: &str,
+    path: &str,
+) -> Result<(Box<dyn Read>, Delimiter), Failure> {
+    let magic = head(path);
+    if magic.starts_with("PAR1") || magic.starts_with("ARROW1") {
+        #[cfg(feature = "parquet")]
+        return Ok((
+            Box::new(clv::data::ColumnarCsv::open(path)?),
+            Delimiter::Byte(b','),
+        ));
+        #[cfg(not(feature = "parquet"))]
+        return Err(Failure(
+            format!(
+                "{flag} {path}: a Parquet or Arrow IPC file, read with the feature `parquet` \
+                 (cargo install --path cli --features parquet)"
+            ),
+            2,
+        ));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| Failure(format!("{flag} {path}: cannot open: {e}"), 2))?;
+    Ok((Box::new(file), delimiter(args, path)))
+}
+
 /// Whether whitespace-separated text starts without a header: its first non-blank line holds
 /// a date (CDNOW's raw log).
 fn headerless(head: &str) -> bool {
@@ -73,8 +102,7 @@ pub fn read_transactions(args: &Args, path: &str) -> Result<TransactionLog, Fail
     if delimiter == Delimiter::Whitespace && args.columns.is_none() && headerless(&head(path)) {
         return Ok(TransactionLog::from_cdnow_path(path)?);
     }
-    let file = std::fs::File::open(path)
-        .map_err(|e| Failure(format!("--transactions {path}: cannot open: {e}"), 2))?;
+    let (file, delimiter) = open_table(args, "--transactions", path)?;
     let format = args.date_format.unwrap_or(TimeFormat::Auto);
     let map = column_map(args, &ColumnMap::log_aliases());
     Ok(map.read(file, delimiter, |r, byte| {
