@@ -2,26 +2,11 @@
 //! preprocessing, $0 rows), `fit` (the flags of `examples/fit`), `predict`, `summarize`, logs and
 //! summaries in other formats, and the exit status of bad input.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn clv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clv"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .unwrap()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clv-cli-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{clv, stderr, tmp};
 
 fn rows(text: &str) -> Vec<Vec<String>> {
     text.lines()

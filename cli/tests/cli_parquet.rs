@@ -3,28 +3,15 @@
 //! written to Parquet reads back exactly.
 #![cfg(feature = "parquet")]
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::{clv, tmp};
 use std::sync::Arc;
 
 use arrow_array::{
     ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-
-fn clv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clv"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .unwrap()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clv-cli-parquet-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 /// The CDNOW sample as columns: ids, days since 1970-01-01, amounts.
 fn cdnow() -> (Vec<String>, Vec<i32>, Vec<f64>) {
