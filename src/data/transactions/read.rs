@@ -52,7 +52,14 @@ impl TransactionLog {
                 break;
             }
             line_no += 1;
-            let fields: Vec<&str> = line.split_ascii_whitespace().take(6).collect();
+            // Up to six fields, without allocating per line.
+            let mut buf = [""; 6];
+            let mut count = 0;
+            for (slot, f) in buf.iter_mut().zip(line.split_ascii_whitespace()) {
+                *slot = f;
+                count += 1;
+            }
+            let fields = &buf[..count];
             if fields.is_empty() {
                 continue;
             }
@@ -79,7 +86,8 @@ impl TransactionLog {
             };
             let (date, dollars) = match (width, fields.len()) {
                 (4, 4) => (fields[1], fields[3]),
-                (5, 5) => (fields[2], fields[4]),
+                // Fields past the fifth are ignored, as they always were.
+                (5, n) if n >= 5 => (fields[2], fields[4]),
                 _ => {
                     let expected = if width == 4 {
                         "expected 4 whitespace-separated fields, as on the first data line: id, \
