@@ -300,7 +300,10 @@ impl Valuation {
     }
 
     /// [`Valuation::customer_value`] for every row of `data`, which must have a monetary column
-    /// (the mean value of each customer's repeat transactions).
+    /// (the mean value of each customer's repeat transactions). A customer with repeat
+    /// transactions worth 0 in total (`x > 0`, `m_x = 0`, e.g. from `$0.00` rows in a log) has
+    /// no spend information and is valued with the population mean spend, as a customer with
+    /// `x = 0` (count them with [`SpendData::n_zero_spend`](crate::SpendData::n_zero_spend)).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when `data` has no monetary column; otherwise as
@@ -321,6 +324,8 @@ impl Valuation {
         })?;
         let mut n = self.discounted_transactions_batch(model, data)?;
         for ((v, &x), &m) in n.iter_mut().zip(data.frequency()).zip(monetary) {
+            // Zero spend carries no spend information: the population mean, as for x = 0.
+            let x = if m == 0.0 { 0.0 } else { x };
             let s = spend.expected_average_spend(x, m)?;
             *v = finite_non_negative(self.margin * s * *v, "customer value")?;
         }

@@ -8,12 +8,12 @@ use std::fmt::Write as _;
 
 use clv::data::{CalibrationHoldout, Opportunity};
 use clv::fit::Estimable;
-use clv::{BgBb, Error, FitOptions, RfmData};
+use clv::{BgBb, Error, FitOptions};
 
 use crate::noncontractual::with_customer_ids;
 use crate::source::Source;
 use crate::transactions::{holdout_report, read_log};
-use crate::{Args, Failure, input, intervals, write_file};
+use crate::{Args, Failure, intervals, write_file};
 use serde_json::Value;
 
 /// The default horizon, in opportunities.
@@ -46,7 +46,7 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
     };
     let data = match &split {
         Some(s) => s.calibration().clone(),
-        None => RfmData::from_csv_path(input(args)?)?,
+        None => super::source::read_summary(args)?,
     };
     // Rows that are not BG/BB histories: the error names the line of the file. (Data without a
     // maximum are refused by the fit, and still predicted with --params.)
@@ -87,6 +87,8 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         }
         if let Some(s) = &split {
             text = with_customer_ids(&text, s.customer_ids());
+        } else if let Some(ids) = data.ids() {
+            text = super::source::with_leading_ids(&text, ids);
         }
         if let Some(plan) = &plan {
             text = intervals::bgbb_csv(plan, model, &data, horizon, &text)?;

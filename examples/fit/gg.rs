@@ -2,17 +2,17 @@
 
 use std::fmt::Write as _;
 
-use clv::{FitOptions, GammaGamma, SpendData};
+use clv::{FitOptions, GammaGamma};
 use serde_json::{Value, json};
 
 use crate::source::Source;
-use crate::{Args, Failure, input, intervals, named, noncontractual, number, write_file};
+use crate::{Args, Failure, intervals, named, noncontractual, number, write_file};
 
 /// Fits the Gamma-Gamma model to `--input` (columns `frequency,monetary_value`; rows with
 /// frequency 0 are skipped) or reads `--params`, writes `--predictions` if asked, and returns
 /// the JSON report.
 pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failure> {
-    let data = SpendData::from_csv_path(input(args)?)?;
+    let data = crate::source::read_spend(args)?;
     let source =
         Source::<GammaGamma>::obtain(args, &data, || (data.n_customers(), data.len()), options)?;
     let model = source.model();
@@ -23,6 +23,9 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
         out.push_str("expected_average_spend\n");
         for v in spend {
             let _ = writeln!(out, "{v:?}");
+        }
+        if let Some(ids) = data.ids() {
+            out = crate::source::with_leading_ids(&out, ids);
         }
         if let Some(plan) = &plan {
             out = intervals::gg_csv(plan, &data, &out)?;

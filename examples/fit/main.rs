@@ -51,6 +51,30 @@
 //!   |predicted − actual|, n_customers = customers in the calibration summary (those whose first
 //!   purchase is before the cut-off day). Predictions CSV rows follow the calibration summary and
 //!   gain a `customer_id` column.
+//! * Real files (every model; `--input` and `--transactions`):
+//!   * `--columns NAME=COLUMN,...`: read the crate's column NAME from the file's COLUMN, e.g.
+//!     `--columns frequency=x,recency=t_x,T=T` or `--columns customer_id=user,date=ts`. Without
+//!     it, common other names are recognised when the crate's name is absent: for summaries
+//!     `x`, `t_x`, `T_cal`/`age`, `zbar`/`m_x` (`clv::data::SUMMARY_ALIASES`), for logs
+//!     `id`/`customer`/`user_id`, `time`/`timestamp`/`order_date`, `dollar_value`/`value`/
+//!     `revenue`/`price` (`clv::data::LOG_ALIASES`, any case). Errors name the file's columns.
+//!   * `--delimiter ,|;|tab|whitespace|...`: how fields are separated (default: guessed from
+//!     the first line; whitespace-aligned columns, as in the CDNOW logs, are read as they are).
+//!     A whitespace-separated log without a header is read as CDNOW's raw log (sample: id,
+//!     sample id, `YYYYMMDD`, CDs, dollars; master: id, `YYYYMMDD`, CDs, dollars).
+//!   * `--date-format FORMAT` (`--transactions`): `iso` (`YYYY-MM-DD`, optionally with a time
+//!     of day), `compact` (`YYYYMMDD`), `unix` (Unix seconds), or a `strftime`-like pattern
+//!     (`%Y%m%d`, `%d/%m/%Y %H:%M`, ...; `%Y %y %m %d %j %b %H %M %S %f %F %T`). Default:
+//!     ISO, or `YYYYMMDD` when the first date is written so. `--calibration-end` and
+//!     `--holdout-end` are ISO dates or dates in this format.
+//!   * `--compressed` (no value; `--input` of `bgnbd`, `mbgnbd`, `pnbd` or `bgbb`, without
+//!     `--predictions`): read the summaries as a stream merged on the fly into weighted
+//!     distinct rows (`clv::RfmData::from_csv_reader_compressed`), so that memory grows with
+//!     the distinct `(x, t_x, T)` rows, not with the file (ids and other columns are not read).
+//!     The JSON is the same.
+//!   * With `--input`, when the input has customer ids (a `customer_id` or `id` column, or one
+//!     mapped by `--columns customer_id=...`), the predictions CSV gains a leading
+//!     `customer_id` column.
 //! * `--horizon`: prediction horizon in the data's time unit (`bgnbd`: default 39; `sbg`: a whole
 //!   number of periods, default twice the longest observed horizon).
 //! * `--predictions`: for `bgnbd`, one row per input row, in input order, with the columns
@@ -140,16 +164,14 @@
 //! 0..2^64, `--interval-method`, `--draws` or `--seed` without `--intervals`, and
 //! `--interval-method bootstrap` with `--params` or `--per-cohort`.
 
-mod bgbb;
-mod covariates;
-mod gg;
-mod intervals;
-mod noncontractual;
-mod sbg;
-mod source;
-mod transactions;
-
-use std::process::ExitCode;
+pub mod bgbb;
+pub mod covariates;
+pub mod gg;
+pub mod intervals;
+pub mod noncontractual;
+pub mod sbg;
+pub mod source;
+pub mod transactions;
 
 use clv::data::limits::MAX_TIME;
 use clv::{Error, FitOptions};
@@ -178,20 +200,25 @@ pub struct Args {
     pub purchase_covariates: Option<String>,
     pub dropout_covariates: Option<String>,
     pub covariates: Option<String>,
+    /// `--columns`: the file's column for each of the crate's columns.
+    pub columns: Option<clv::data::ColumnMap>,
+    /// `--date-format`: how the log writes its dates (default: detected).
+    pub date_format: Option<clv::data::TimeFormat>,
+    /// `--delimiter`: how the fields are separated (default: guessed).
+    pub delimiter: Option<clv::data::Delimiter>,
+    /// `--compressed`: read `--input` as a stream of weighted distinct rows.
+    pub compressed: bool,
 }
 
 const USAGE: &str = "usage: fit --model MODEL (--input FILE.csv | --transactions LOG.csv \
      --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] [--time-unit day|week]) \
      [--horizon T] [--predictions OUT.csv] [--save FIT.json | --params FIT.json] [--per-cohort] \
      [--intervals LEVEL [--interval-method delta|parametric|bootstrap] [--draws N] [--seed S]] \
-     [--purchase-covariates C1,C2] [--dropout-covariates C3] [--covariates COV.csv]";
-
-fn parse_args() -> Result<Args, String> {
-    parse(std::env::args().skip(1))
-}
+     [--purchase-covariates C1,C2] [--dropout-covariates C3] [--covariates COV.csv] \
+     [--columns NAME=COLUMN,...] [--delimiter D] [--date-format FORMAT] [--compressed]";
 
 /// Parses the flags (see the module docs). Every error is one line naming the flag.
-fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
+pub fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut args = Args {
         model: String::new(),
         input: None,
@@ -208,6 +235,10 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         purchase_covariates: None,
         dropout_covariates: None,
         covariates: None,
+        columns: None,
+        date_format: None,
+        delimiter: None,
+        compressed: false,
     };
     // The flags given, with their values as written (for messages).
     let mut given: Vec<(String, String)> = Vec::new();
@@ -216,6 +247,13 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
         if flag == "--help" || flag == "-h" {
             return Err(format!("{USAGE}; MODEL is one of {}", model_names()));
         }
+        if flag == "--compressed" {
+            if args.compressed {
+                return Err("--compressed is given twice; give it once".into());
+            }
+            args.compressed = true;
+            continue;
+        }
         if flag == "--per-cohort" {
             if args.per_cohort {
                 return Err("--per-cohort is given twice; give it once".into());
@@ -223,7 +261,7 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             args.per_cohort = true;
             continue;
         }
-        const FLAGS: [&str; 13] = [
+        const FLAGS: [&str; 16] = [
             "--purchase-covariates",
             "--dropout-covariates",
             "--covariates",
@@ -237,6 +275,9 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--horizon",
             "--params",
             "--save",
+            "--columns",
+            "--date-format",
+            "--delimiter",
         ];
         if !FLAGS.contains(&flag.as_str()) && !intervals::FLAGS.contains(&flag.as_str()) {
             return Err(format!("unknown argument {flag:?}; {USAGE}"));
@@ -260,11 +301,22 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--purchase-covariates" => args.purchase_covariates = Some(v),
             "--dropout-covariates" => args.dropout_covariates = Some(v),
             "--covariates" => args.covariates = Some(v),
-            "--calibration-end" => {
-                args.calibration_end = Some(transactions::parse_date("--calibration-end", &v)?);
+            // Dates are read once --date-format is known, below.
+            "--calibration-end" | "--holdout-end" => {}
+            "--columns" => args.columns = Some(transactions::parse_columns(&v)?),
+            "--date-format" => {
+                args.date_format = Some(
+                    clv::data::TimeFormat::from_spec(&v)
+                        .map_err(|e| format!("--date-format: {e}"))?,
+                );
             }
-            "--holdout-end" => {
-                args.holdout_end = Some(transactions::parse_date("--holdout-end", &v)?);
+            "--delimiter" => {
+                args.delimiter = Some(clv::data::Delimiter::parse(&v).ok_or_else(|| {
+                    format!(
+                        "--delimiter must be one character (such as , ; |), tab or whitespace, \
+                         got {v:?}"
+                    )
+                })?);
             }
             "--time-unit" => args.time_unit = Some(v),
             f if intervals::FLAGS.contains(&f) => {
@@ -292,6 +344,14 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
             .find(|(f, _)| f == flag)
             .map_or(String::new(), |(_, v)| v.clone())
     };
+    for (flag, slot) in [
+        ("--calibration-end", &mut args.calibration_end),
+        ("--holdout-end", &mut args.holdout_end),
+    ] {
+        if let Some((_, v)) = given.iter().find(|(f, _)| f == flag) {
+            *slot = Some(transactions::parse_date(flag, v, args.date_format)?);
+        }
+    }
     if args.model.is_empty() {
         return Err(format!("--model is required; {USAGE}"));
     }
@@ -356,6 +416,23 @@ fn parse(argv: impl Iterator<Item = String>) -> Result<Args, String> {
     if args.input.is_some() && args.transactions.is_some() {
         return Err(format!(
             "give either --input or --transactions, not both; {USAGE}"
+        ));
+    }
+    if args.compressed
+        && (args.input.is_none()
+            || args.predictions.is_some()
+            || !matches!(kind, Kind::Noncontractual | Kind::Opportunities))
+    {
+        return Err(format!(
+            "--compressed reads the --input summaries of {} as weighted distinct rows, for a \
+             fit without --predictions",
+            names_of(&[Kind::Noncontractual, Kind::Opportunities])
+        ));
+    }
+    if args.transactions.is_none() && args.date_format.is_some() {
+        return Err(format!(
+            "--date-format {} is for the dates of --transactions; {USAGE}",
+            value("--date-format")
         ));
     }
     if args.transactions.is_none()
@@ -530,7 +607,8 @@ fn names_of(kinds: &[Kind]) -> String {
     }
 }
 
-fn run(args: &Args) -> Result<Value, Failure> {
+/// Fits (or predicts with) the model of `args` and returns the JSON report.
+pub fn run(args: &Args) -> Result<Value, Failure> {
     let options = FitOptions::default();
     if covariates::wanted(args) {
         return covariates::run(&args.model, args, &options);
@@ -544,22 +622,29 @@ fn run(args: &Args) -> Result<Value, Failure> {
     }
 }
 
-fn main() -> ExitCode {
-    let args = match parse_args() {
+/// The whole command on the arguments after the program name: the JSON on stdout (exit 0), or
+/// a one-line message on stderr and exit 2 (bad input) or 1 (a fit that fails).
+pub fn cli(argv: impl Iterator<Item = String>) -> i32 {
+    let args = match parse(argv) {
         Ok(a) => a,
         Err(msg) => {
             eprintln!("{msg}");
-            return ExitCode::from(2);
+            return 2;
         }
     };
     match run(&args) {
         Ok(json) => {
             println!("{json}");
-            ExitCode::SUCCESS
+            0
         }
         Err(Failure(msg, code)) => {
             eprintln!("{}", msg.replace('\n', " "));
-            ExitCode::from(code)
+            i32::from(code)
         }
     }
+}
+
+#[allow(dead_code)] // a module of the `clv` command, which has its own `main`
+fn main() {
+    std::process::exit(cli(std::env::args().skip(1)))
 }

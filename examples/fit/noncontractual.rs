@@ -6,8 +6,8 @@ use clv::fit::Estimable;
 use clv::{FitOptions, FitStatus, Fitted, Model, RfmData, TransactionModel};
 use serde_json::{Value, json};
 
-use crate::source::Source;
-use crate::{Args, Failure, input, intervals, named, number, transactions, write_file};
+use super::source::{self, Source};
+use super::{Args, Failure, intervals, named, number, transactions, write_file};
 
 /// Fits `M` to `--input` (or reads `--params`), writes `--predictions` if asked, and returns
 /// the JSON report.
@@ -22,7 +22,7 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel + Clone + Send + Sync
     };
     let data = match &split {
         Some(s) => s.calibration().clone(),
-        None => RfmData::from_csv_path(input(args)?)?,
+        None => source::read_summary(args)?,
     };
     let source = Source::<M>::obtain(
         args,
@@ -36,6 +36,8 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel + Clone + Send + Sync
         let mut text = predictions(source.model(), &data, horizon)?;
         if let Some(s) = &split {
             text = with_customer_ids(&text, s.customer_ids());
+        } else if let Some(ids) = data.ids() {
+            text = source::with_leading_ids(&text, ids);
         }
         if let Some(plan) = &plan {
             text = intervals::noncontractual_csv(plan, source.model(), &data, horizon, &text)?;
@@ -59,20 +61,11 @@ pub fn with_customer_ids(csv: &str, ids: &[String]) -> String {
         let id = if i == 0 {
             "customer_id".to_string()
         } else {
-            quote(&ids[i - 1])
+            source::csv_field(&ids[i - 1]).into_owned()
         };
         let _ = writeln!(out, "{line},{id}");
     }
     out
-}
-
-/// A CSV field, quoted when it needs to be.
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
 }
 
 /// The JSON report of a fitted model.

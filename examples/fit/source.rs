@@ -1,11 +1,77 @@
 //! Where the model comes from: a fit to the data (optionally saved with `--save`), or the
 //! parameters of an earlier run (`--params FILE.json`).
 
+use std::fmt::Write as _;
+
+use clv::data::{ColumnMap, Delimiter};
 use clv::fit::{Estimable, Rows};
-use clv::{FitOptions, Fitted, Model};
+use clv::{FitOptions, Fitted, Model, RfmData, SpendData};
 use serde_json::{Value, json};
 
-use crate::{Args, Failure, named, noncontractual, number, write_to};
+use super::transactions::{column_map, open_table};
+use super::{Args, Failure, input, named, noncontractual, number, write_to};
+
+/// Reads `--input` as customer summaries (`RfmData`), with `--columns`, `--delimiter` and the
+/// common other names of summary columns.
+/// With `--compressed`, the summaries are read as a stream of weighted distinct rows.
+pub fn read_summary(args: &Args) -> Result<RfmData, Failure> {
+    if args.compressed {
+        return read_input(args, |r| RfmData::from_csv_reader_compressed(r));
+    }
+    read_input(args, |r| RfmData::from_csv_reader(r))
+}
+
+/// Reads `--input` as spend summaries (`SpendData`), as [`read_summary`].
+pub fn read_spend(args: &Args) -> Result<SpendData, Failure> {
+    read_input(args, |r| SpendData::from_csv_reader(r))
+}
+
+/// Reads `--input` through `parse` with the column mapping and delimiter of `args`.
+fn read_input<T>(
+    args: &Args,
+    parse: impl FnOnce(&mut dyn std::io::Read) -> clv::Result<T>,
+) -> Result<T, Failure> {
+    let path = input(args)?;
+    let (file, delimiter) = open_table(args, "--input", path)?;
+    let map = column_map(args, &ColumnMap::summary_aliases());
+    let delimiter = match delimiter {
+        // Summaries hold no empty fields: tabs separate them as any whitespace does.
+        Delimiter::Byte(b'\t') => Delimiter::Whitespace,
+        d @ (Delimiter::Whitespace | Delimiter::Byte(b',')) => d,
+        _ => {
+            return Err(Failure(
+                format!(
+                    "--input {path}: summaries are read comma-, tab- or whitespace-separated \
+                     (give --delimiter , or whitespace)"
+                ),
+                2,
+            ));
+        }
+    };
+    Ok(map.read(file, delimiter, |r, _| parse(r))?)
+}
+
+/// Prepends a `customer_id` column to a CSV text of one row per id (after its header).
+pub fn with_leading_ids(csv: &str, ids: &[String]) -> String {
+    let mut out = String::with_capacity(csv.len() + 12 * ids.len());
+    for (i, line) in csv.lines().enumerate() {
+        let id = match i {
+            0 => "customer_id",
+            _ => ids.get(i - 1).map_or("", String::as_str),
+        };
+        let _ = writeln!(out, "{},{line}", csv_field(id));
+    }
+    out
+}
+
+/// A CSV field, quoted when it needs to be.
+pub fn csv_field(field: &str) -> std::borrow::Cow<'_, str> {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\"")).into()
+    } else {
+        field.into()
+    }
+}
 
 /// The model to predict with.
 pub enum Source<M> {

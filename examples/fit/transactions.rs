@@ -1,19 +1,119 @@
 //! `--transactions`: fit from a raw transaction log split into calibration and holdout.
 
+use std::io::Read;
+
 use clv::TransactionModel;
-use clv::data::{CalibrationHoldout, Periods, TimeFormat, TransactionLog, TransactionReader};
+use clv::data::{
+    CalibrationHoldout, ColumnMap, Delimiter, Periods, TimeFormat, TransactionLog,
+    TransactionReader,
+};
 use clv::diagnostics::{ErrorMetrics, holdout_predictions};
 use serde_json::{Value, json};
 
-use crate::{Args, Failure, number};
+use super::{Args, Failure, number};
 
-/// Parses a `YYYY-MM-DD` flag value into days since 1970-01-01.
-pub fn parse_date(flag: &str, text: &str) -> Result<f64, String> {
-    let valid = text.len() == 10;
-    TimeFormat::IsoDate
-        .parse(text)
-        .filter(|_| valid)
-        .ok_or_else(|| format!("{flag}: not a date in the form YYYY-MM-DD: {text:?}"))
+/// Parses a `--calibration-end`/`--holdout-end` value into days since 1970-01-01: an ISO date
+/// `YYYY-MM-DD`, or a date in `--date-format` when given.
+pub fn parse_date(flag: &str, text: &str, format: Option<TimeFormat>) -> Result<f64, String> {
+    let iso = TimeFormat::IsoDate.parse(text).filter(|_| text.len() == 10);
+    iso.or_else(|| format.and_then(|f| f.parse(text)))
+        .ok_or_else(|| match format {
+            Some(_) => {
+                format!("{flag}: not a date in the form YYYY-MM-DD or in --date-format: {text:?}")
+            }
+            None => format!("{flag}: not a date in the form YYYY-MM-DD: {text:?}"),
+        })
+}
+
+/// Parses `--columns`.
+pub fn parse_columns(text: &str) -> Result<ColumnMap, String> {
+    ColumnMap::parse(text).map_err(|e| format!("--columns {text}: {e}"))
+}
+
+/// The first bytes of the file at `path` (to guess its delimiter), as text.
+pub fn head(path: &str) -> String {
+    let mut buf = Vec::new();
+    if let Ok(f) = std::fs::File::open(path) {
+        let _ = f.take(1 << 16).read_to_end(&mut buf);
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// The delimiter of `--delimiter`, or the one guessed from the file's first line.
+pub fn delimiter(args: &Args, path: &str) -> Delimiter {
+    args.delimiter
+        .unwrap_or_else(|| Delimiter::sniff(&head(path)))
+}
+
+/// The column mapping of `--columns` with the common other names of `aliases`.
+pub fn column_map(args: &Args, aliases: &ColumnMap) -> ColumnMap {
+    args.columns
+        .clone()
+        .unwrap_or_default()
+        .with_aliases_of(aliases)
+}
+
+/// The file at `path` (the value of `flag`) as a stream of delimited text, with its delimiter:
+/// Parquet and Arrow IPC files (told apart by their first bytes; with the feature `parquet`)
+/// read as CSV, other files as they are with `--delimiter` or the guessed delimiter.
+pub fn open_table(
+    args: &Args,
+    flag: &str,
+    path: &str,
+) -> Result<(Box<dyn Read>, Delimiter), Failure> {
+    let magic = head(path);
+    if magic.starts_with("PAR1") || magic.starts_with("ARROW1") {
+        #[cfg(feature = "parquet")]
+        return Ok((
+            Box::new(clv::data::ColumnarCsv::open(path)?),
+            Delimiter::Byte(b','),
+        ));
+        #[cfg(not(feature = "parquet"))]
+        return Err(Failure(
+            format!(
+                "{flag} {path}: a Parquet or Arrow IPC file, read with the feature `parquet` \
+                 (cargo install --path cli --features parquet)"
+            ),
+            2,
+        ));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| Failure(format!("{flag} {path}: cannot open: {e}"), 2))?;
+    Ok((Box::new(file), delimiter(args, path)))
+}
+
+/// Whether whitespace-separated text starts without a header: its first non-blank line holds
+/// a date (CDNOW's raw log).
+fn headerless(head: &str) -> bool {
+    head.lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| {
+            l.split_ascii_whitespace()
+                .any(|f| TimeFormat::CompactDate.parse(f).is_some())
+        })
+}
+
+/// Reads the transaction log at `path`: CSV (or another delimiter) with a header naming
+/// `customer_id`, `date` and optionally `amount` (or names mapped by `--columns`, or common
+/// other names), dates in `--date-format` (default: detected); a whitespace-separated log
+/// without a header is read as CDNOW's raw log.
+pub fn read_transactions(args: &Args, path: &str) -> Result<TransactionLog, Failure> {
+    let delimiter = delimiter(args, path);
+    if delimiter == Delimiter::Whitespace && args.columns.is_none() && headerless(&head(path)) {
+        return Ok(TransactionLog::from_cdnow_path(path)?);
+    }
+    let (file, delimiter) = open_table(args, "--transactions", path)?;
+    let format = args.date_format.unwrap_or(TimeFormat::Auto);
+    let map = column_map(args, &ColumnMap::log_aliases());
+    Ok(map.read(file, delimiter, |r, byte| {
+        TransactionReader::new()
+            .customer_column("customer_id")
+            .time_column("date")
+            .optional_amount_column("amount")
+            .time_format(format)
+            .delimiter(byte)
+            .from_reader(r)
+    })?)
 }
 
 /// The periods of `--time-unit`: same-day purchases merged, times in days or weeks.
@@ -42,13 +142,7 @@ pub fn read_log(args: &Args, path: &str) -> Result<(TransactionLog, f64), Failur
             2,
         )
     })?;
-    let log = TransactionReader::new()
-        .customer_column("customer_id")
-        .time_column("date")
-        .optional_amount_column("amount")
-        .time_format(TimeFormat::IsoDate)
-        .from_path(path)?;
-    Ok((log, cal_end))
+    Ok((read_transactions(args, path)?, cal_end))
 }
 
 /// The `holdout` JSON object: predicted = Σ over customers of `E[Y(t) | x, t_x, T]` over the

@@ -12,6 +12,12 @@
 //!   ([`TransactionLog::summarize`]) or split at a cut-off into calibration and holdout
 //!   ([`TransactionLog::calibration_holdout`], [`CalibrationHoldout`]).
 //! * [`SpendData`]: frequency and average spend `(x, m_x)` per customer, for spend models.
+//! * Real files: [`ColumnMap`] reads columns under other names (`x`, `t_x`, `zbar`, ... or
+//!   any mapping), [`WhitespaceCsv`] / [`Delimiter`] read whitespace-aligned or other
+//!   delimited text, [`TimeFormat`] reads ISO dates and date-times, `YYYYMMDD`, Unix seconds
+//!   and `strftime`-like patterns ([`DatePattern`]); with the feature `parquet`, `ColumnarCsv`
+//!   reads Parquet and Arrow IPC files through the same readers and `write_summary_parquet`
+//!   writes summaries.
 //! * [`limits`]: the largest values accepted (counts, times, weights, durations), chosen so that
 //!   every likelihood term and every sum over the rows stays finite.
 //!
@@ -19,14 +25,19 @@
 //! sorted by their values (so the result does not depend on the input order), each weighing the
 //! sum of its rows' weights, with a map from each input row to its distinct row.
 
+#[cfg(feature = "parquet")]
+mod arrow;
 pub mod categorical;
 mod columns;
 mod compress;
+mod mapping;
+mod whitespace;
 pub(crate) use compress::FrequencyGroups;
 mod contractual;
 pub mod limits;
 mod rfm;
 mod spend;
+mod stream;
 mod table;
 mod transactions;
 
@@ -34,8 +45,14 @@ pub use contractual::{Cohort, CohortData, ContractualData, LifetimeData};
 pub use rfm::{Customer, RfmData};
 pub use spend::SpendData;
 
+#[cfg(feature = "parquet")]
+#[cfg_attr(docsrs, doc(cfg(feature = "parquet")))]
+pub use arrow::{Columnar, ColumnarCsv, write_summary_parquet};
+pub use mapping::{ColumnMap, LOG_ALIASES, SUMMARY_ALIASES};
+pub use whitespace::{Delimiter, WhitespaceCsv};
+
 pub use transactions::{
-    CalibrationHoldout, Opportunity, Periods, Summary, TimeFormat, TransactionLog,
+    CalibrationHoldout, DatePattern, Opportunity, Periods, Summary, TimeFormat, TransactionLog,
     TransactionReader, civil_from_days, days_from_civil,
 };
 

@@ -117,7 +117,7 @@ pub(crate) fn validate_row(row: usize, x: f64, t_x: f64, t: f64) -> Result<(f64,
 }
 
 /// Checks one row of [`RfmData`]; returns the values with `-0` folded into `0`.
-fn check_row(
+pub(crate) fn check_row(
     row: usize,
     x: f64,
     t_x: f64,

@@ -20,6 +20,15 @@ use crate::error::{Error, Result};
 /// [`SpendData::repeat_customers`] selects the rows with `x > 0`, and [`SpendData::n_skipped`]
 /// counts the customers with `x = 0`.
 ///
+/// *Zero spend.* A customer with repeat transactions whose amounts are all 0 (a `$0.00` row in a
+/// transaction log) has `x > 0` and `m_x = 0`, which the Gamma distribution cannot produce.
+/// [`SpendData::new`] and the CSV readers refuse such a row, naming it; [`SpendData::from_rfm`]
+/// (the path from a transaction log) keeps it, so that one such customer does not stop a
+/// whole customer base: it is left out of the spend fit like a customer with `x = 0`, counted by
+/// [`SpendData::n_zero_spend`], and valued with the population mean spend
+/// ([`GammaGamma::expected_average_spend_batch`](crate::GammaGamma::expected_average_spend_batch),
+/// [`Valuation::customer_values`](crate::value::Valuation::customer_values)).
+///
 /// Checks made once, here: `x` is a whole number in `0..=`[`MAX_COUNT`](crate::data::limits::MAX_COUNT);
 /// `m_x` is finite and `> 0` when `x > 0` (transaction values are positive: the Gamma
 /// distribution has no mass at 0) and finite and `>= 0` when `x = 0` (its value is then
@@ -44,11 +53,12 @@ pub struct SpendData {
     ids: Option<Vec<String>>,
 }
 
-/// Checks one `(x, m_x, weight)` row; returns the values with `-0` folded into `0`.
-fn validate_row(row: usize, x: f64, m: f64, w: f64) -> Result<(f64, f64, f64)> {
+/// Checks one `(x, m_x, weight)` row; returns the values with `-0` folded into `0`. With
+/// `zero_spend`, a row with `x > 0` and `m_x = 0` is accepted (see [`SpendData`]).
+fn validate_row(row: usize, x: f64, m: f64, w: f64, zero_spend: bool) -> Result<(f64, f64, f64)> {
     let x = check_count(row, "frequency", x)?;
     let m = check_monetary(row, x, m)?;
-    if x > 0.0 && m == 0.0 {
+    if x > 0.0 && m == 0.0 && !zero_spend {
         return Err(Error::data(
             row,
             "monetary_value",
@@ -82,6 +92,16 @@ impl SpendData {
         monetary_value: Vec<f64>,
         weight: Option<Vec<f64>>,
     ) -> Result<Self> {
+        Self::build(frequency, monetary_value, weight, false)
+    }
+
+    /// [`SpendData::with_weights`], accepting zero-spend rows when `zero_spend` is set.
+    fn build(
+        frequency: Vec<f64>,
+        monetary_value: Vec<f64>,
+        weight: Option<Vec<f64>>,
+        zero_spend: bool,
+    ) -> Result<Self> {
         let n = frequency.len();
         super::check_columns(
             n,
@@ -94,8 +114,13 @@ impl SpendData {
         let mut weight = weight.unwrap_or_else(|| vec![1.0; n]);
         let (mut frequency, mut monetary_value) = (frequency, monetary_value);
         for i in 0..n {
-            (frequency[i], monetary_value[i], weight[i]) =
-                validate_row(i + 1, frequency[i], monetary_value[i], weight[i])?;
+            (frequency[i], monetary_value[i], weight[i]) = validate_row(
+                i + 1,
+                frequency[i],
+                monetary_value[i],
+                weight[i],
+                zero_spend,
+            )?;
         }
         Ok(SpendData {
             frequency,
@@ -106,7 +131,9 @@ impl SpendData {
     }
 
     /// The frequency and monetary columns of an [`RfmData`] (with its weights and its customer
-    /// ids, when it has them).
+    /// ids, when it has them). Customers with `x > 0` and a mean transaction value of 0 (all
+    /// their repeat transactions worth 0) are kept and counted by [`SpendData::n_zero_spend`];
+    /// they do not enter a spend fit (see [`SpendData`]).
     ///
     /// ```
     /// use clv::{RfmData, SpendData};
@@ -117,20 +144,27 @@ impl SpendData {
     /// let spend = SpendData::from_rfm(&rfm)?;
     /// assert_eq!(spend.monetary_value(), &[22.35, 0.0]);
     /// assert_eq!(spend.id(0), Some("a"));
+    ///
+    /// // A repeat customer whose repeat purchases were all free: kept, counted, not fitted.
+    /// let rfm = RfmData::from_columns(vec![2.0, 1.0, 3.0], vec![5.0, 1.0, 6.0],
+    ///     vec![9.0, 9.0, 9.0], Some(vec![22.35, 0.0, 11.5]), None)?;
+    /// let spend = SpendData::from_rfm(&rfm)?;
+    /// assert_eq!(spend.n_zero_spend(), 1.0);
+    /// assert_eq!(spend.repeat_customers()?.len(), 2);
     /// # Ok::<(), clv::Error>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when `data` has no monetary column; [`Error::InvalidData`] when a
-    /// customer with `x > 0` has a mean transaction value of 0.
+    /// [`Error::InvalidInput`] when `data` has no monetary column.
     pub fn from_rfm(data: &RfmData) -> Result<Self> {
         let m = data
             .monetary_value()
             .ok_or_else(|| Error::InvalidInput("the data has no `monetary_value` column".into()))?;
-        let spend = Self::with_weights(
+        let spend = Self::build(
             data.frequency().to_vec(),
             m.to_vec(),
             Some(data.weights().to_vec()),
+            true,
         )?;
         Ok(SpendData {
             ids: data.ids().map(<[String]>::to_vec),
@@ -221,7 +255,7 @@ impl SpendData {
                 ("monetary_value", m_text),
                 ("weight", w_text),
             ];
-            let (xi, mi, wi) = validate_row(line, xi, mi, wi)
+            let (xi, mi, wi) = validate_row(line, xi, mi, wi, false)
                 .map_err(|e| rename_field(with_text(e, &texts), "weight", &w_name))?;
             x.push(xi);
             m.push(mi);
@@ -285,23 +319,47 @@ impl SpendData {
             .sum()
     }
 
-    /// The rows with `x > 0` (the customers that enter a spend fit), in order, with their ids.
+    /// Number of customers (sum of weights) with `x > 0` but a mean transaction value of 0
+    /// (see [`SpendData`]): left out of a spend fit and valued with the population mean spend.
+    /// Always 0 for data built by [`SpendData::new`] or read from CSV.
+    pub fn n_zero_spend(&self) -> f64 {
+        (0..self.len())
+            .filter(|&i| self.frequency[i] > 0.0 && !self.has_spend(i))
+            .map(|i| self.weight[i])
+            .sum::<f64>()
+            + 0.0
+    }
+
+    /// Whether row `i` (a valid index) has a positive mean spend.
+    fn has_spend(&self, i: usize) -> bool {
+        self.monetary[i] > 0.0
+    }
+
+    /// The rows with `x > 0` and a positive mean spend (the customers that enter a spend fit),
+    /// in order, with their ids.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] when no row has `x > 0`.
+    /// [`Error::InvalidInput`] when no row has `x > 0` (or every such row has zero spend).
     pub fn repeat_customers(&self) -> Result<SpendData> {
         Ok(self.pick_rows(&self.repeat_rows()?, true))
     }
 
-    /// The indices of the rows with `x > 0`.
+    /// The indices of the rows with `x > 0` and a positive mean spend.
     ///
     /// # Errors
     /// [`Error::InvalidInput`] when there is none.
     fn repeat_rows(&self) -> Result<Vec<usize>> {
         let keep: Vec<usize> = (0..self.len())
-            .filter(|&i| self.frequency[i] > 0.0)
+            .filter(|&i| self.frequency[i] > 0.0 && self.has_spend(i))
             .collect();
         if keep.is_empty() {
+            let zero = self.n_zero_spend();
+            if zero > 0.0 {
+                return Err(Error::InvalidInput(format!(
+                    "no customer has a repeat transaction with a positive amount ({zero} repeat \
+                     customers spent 0): the spend model has nothing to fit"
+                )));
+            }
             return Err(super::no_repeat_customers());
         }
         Ok(keep)
@@ -389,7 +447,7 @@ impl SpendData {
     pub fn frequency_spend_correlation(&self) -> Option<f64> {
         let rows = || {
             (0..self.len())
-                .filter(|&i| self.frequency[i] > 0.0)
+                .filter(|&i| self.frequency[i] > 0.0 && self.has_spend(i))
                 .map(|i| (self.frequency[i], self.monetary[i], self.weight[i]))
         };
         // The correlation does not change when either variable is scaled by a positive number,

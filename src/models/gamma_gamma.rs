@@ -238,7 +238,8 @@ impl GammaGamma {
     }
 
     /// [`GammaGamma::expected_average_spend`] for every row of `data` (the population mean for
-    /// rows with `x = 0`).
+    /// rows with `x = 0`, and for repeat customers whose spend is 0, see
+    /// [`SpendData::n_zero_spend`]).
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] as [`GammaGamma::expected_average_spend`].
@@ -246,7 +247,11 @@ impl GammaGamma {
         data.frequency()
             .iter()
             .zip(data.monetary_value())
-            .map(|(&x, &m)| self.expected_average_spend_unchecked(x, m))
+            .map(|(&x, &m)| {
+                // A zero mean spend carries no spend information (a $0 log): the prior mean.
+                let x = if m > 0.0 { x } else { 0.0 };
+                self.expected_average_spend_unchecked(x, m)
+            })
             .collect()
     }
 

@@ -50,4 +50,4 @@ pub use opportunities::Opportunity;
 pub use periods::Periods;
 pub use read::TransactionReader;
 pub use summary::{CalibrationHoldout, Summary};
-pub use time::{TimeFormat, civil_from_days, days_from_civil};
+pub use time::{DatePattern, TimeFormat, civil_from_days, days_from_civil};

@@ -11,9 +11,14 @@ use crate::data::table::Csv;
 use crate::error::{Error, Result};
 
 impl TransactionLog {
-    /// Reads CDNOW's raw log format: whitespace-separated columns without a header — master
-    /// customer id, sample id, date `YYYYMMDD`, number of CDs, dollar value — one transaction per
-    /// line (`data/CDNOW_sample.txt`). Blank lines are skipped; errors name the line.
+    /// Reads CDNOW's raw log formats, whitespace-separated, as they are distributed: the
+    /// *sample* log without a header — master customer id, sample id, date `YYYYMMDD`, number
+    /// of CDs, dollar value (`data/CDNOW_sample.txt`) — and the *master* log, with a header line
+    /// (`customer_id date number_of_cds dollar_value`), four columns — customer id, date, CDs,
+    /// dollars — and CRLF line ends (`data/CDNOW_master_head.txt`). One transaction per line;
+    /// the first data line decides which of the two layouts the file has, a first line without
+    /// any date is a header; blank lines are skipped; ids are kept as written (zero-padded);
+    /// errors name the line.
     ///
     /// ```
     /// use clv::data::TransactionLog;
@@ -21,43 +26,85 @@ impl TransactionLog {
     /// let log = TransactionLog::from_cdnow_reader(text.as_bytes())?;
     /// assert_eq!(log.len(), 2);
     /// assert_eq!(log.n_customers(), 1);
+    /// let master = " customer_id  date number_of_cds  dollar_value\r\n 00001 19970101  1   11.77\r\n";
+    /// let log = TransactionLog::from_cdnow_reader(master.as_bytes())?;
+    /// assert_eq!(log.customer_ids(), ["00001"]);
     /// # Ok::<(), clv::Error>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidData`] for a line with fewer than 5 fields (field `columns`), an
-    /// unparsable date or an amount that is not a non-negative number; [`Error::InvalidInput`]
-    /// for a log without transactions; [`Error::Io`] when reading fails.
+    /// [`Error::InvalidData`] for a line with another number of fields than the first data
+    /// line's, or fewer than 4 (field `columns`), an unparsable date or an amount that is not a
+    /// non-negative number; [`Error::InvalidInput`] for a log without transactions;
+    /// [`Error::Io`] when reading fails.
     pub fn from_cdnow_reader(reader: impl Read) -> Result<Self> {
         let mut reader = std::io::BufReader::new(reader);
         let mut interner = Interner::default();
         let (mut customer, mut time, mut amount) = (Vec::new(), Vec::new(), Vec::new());
         let mut line = String::new();
         let mut line_no = 0usize;
+        // Fields per line (4: master, 5: sample), set by the first data line.
+        let mut layout: Option<usize> = None;
+        let is_date = |f: &str| TimeFormat::CompactDate.parse(f).is_some();
         loop {
             line.clear();
             if reader.read_line(&mut line)? == 0 {
                 break;
             }
             line_no += 1;
-            let mut fields = line.split_ascii_whitespace();
-            let Some(id) = fields.next() else { continue };
-            let (_, date, _, dollars) = match (
-                fields.next(),
-                fields.next(),
-                fields.next(),
-                fields.next(),
-            ) {
-                (Some(s), Some(d), Some(c), Some(v)) => (s, d, c, v),
+            // Up to six fields, without allocating per line.
+            let mut buf = [""; 6];
+            let mut count = 0;
+            for (slot, f) in buf.iter_mut().zip(line.split_ascii_whitespace()) {
+                *slot = f;
+                count += 1;
+            }
+            let fields = &buf[..count];
+            if fields.is_empty() {
+                continue;
+            }
+            let width = match layout {
+                Some(w) => w,
+                None => {
+                    if !fields.iter().any(|f| is_date(f)) && customer.is_empty() {
+                        // The master log's header line.
+                        if fields
+                            .iter()
+                            .all(|f| f.bytes().any(|b| b.is_ascii_alphabetic()))
+                        {
+                            continue;
+                        }
+                    }
+                    let w = if fields.len() == 4 && fields.get(1).is_some_and(|f| is_date(f)) {
+                        4
+                    } else {
+                        5
+                    };
+                    layout = Some(w);
+                    w
+                }
+            };
+            let (date, dollars) = match (width, fields.len()) {
+                (4, 4) => (fields[1], fields[3]),
+                // Fields past the fifth are ignored, as they always were.
+                (5, n) if n >= 5 => (fields[2], fields[4]),
                 _ => {
+                    let expected = if width == 4 {
+                        "expected 4 whitespace-separated fields, as on the first data line: id, \
+                         YYYYMMDD, CDs, dollars"
+                    } else {
+                        "expected 5 whitespace-separated fields: id, sample id, YYYYMMDD, CDs, \
+                         dollars"
+                    };
                     return Err(Error::data(
                         line_no,
                         "columns",
                         format!("{:?}", line.trim_end()),
-                        "expected 5 whitespace-separated fields: id, sample id, YYYYMMDD, CDs, dollars",
+                        expected,
                     ));
                 }
             };
+            let id = fields[0];
             let t = TimeFormat::CompactDate.parse(date).ok_or_else(|| {
                 Error::data(
                     line_no,
@@ -213,6 +260,8 @@ impl TransactionReader {
         let mut interner = Interner::default();
         let (mut customer, mut time) = (Vec::new(), Vec::new());
         let mut amount = ia.as_ref().map(|_| Vec::new());
+        // `Auto` is resolved by the first value.
+        let mut format = self.format;
         while let Some(line) = csv.next_row()? {
             let id = csv.text(&ic)?;
             if id.is_empty() {
@@ -225,13 +274,11 @@ impl TransactionReader {
             }
             let k = interner.get(id)?;
             let text = csv.text(&it)?;
-            let t = self.format.parse(text).ok_or_else(|| {
-                Error::data(
-                    line,
-                    &self.time,
-                    format!("{text:?}"),
-                    self.format.describe(),
-                )
+            if format == TimeFormat::Auto {
+                format = TimeFormat::detect(text).unwrap_or(format);
+            }
+            let t = format.parse(text).ok_or_else(|| {
+                Error::data(line, &self.time, format!("{text:?}"), format.describe())
             })?;
             check_time(line, &self.time, t).map_err(|e| with_text(e, &[(&self.time, text)]))?;
             if let (Some(col), Some(a)) = (&ia, amount.as_mut()) {
@@ -250,7 +297,7 @@ impl TransactionReader {
             )));
         }
         let mut log = TransactionLog::assemble(interner.ids, customer, time, amount)?;
-        log.dates = self.format != TimeFormat::Numeric;
+        log.dates = format.is_date();
         Ok(log)
     }
 }

@@ -1,0 +1,31 @@
+//! `clv`: customer-lifetime-value models from the command line.
+//!
+//! ```text
+//! cargo install --path cli
+//! clv fit --model bgnbd --input summary.csv                      # the flags of examples/fit
+//! clv predict --params fit.json --input new.csv --output p.csv   # a saved model on new customers
+//! clv value --transactions CDNOW_master.txt --output clv.csv     # CLV per customer, ranked
+//! clv summarize --transactions log.csv --output summary.csv      # log -> summary
+//! ```
+//!
+//! Exit status as `fit`'s: 0 on success, 2 for bad input (a one-line message naming the row and
+//! field, or the flag and its value), 1 for a fit that fails.
+//!
+//! `fit` is the command-line contract of `examples/fit` itself: its source files are compiled
+//! into this binary (module `fit`) and receive the arguments untouched.
+
+#[path = "../../examples/fit/main.rs"]
+mod fit;
+// The modules of `fit` name their siblings through the crate root, as in `examples/fit`.
+#[allow(unused_imports)]
+use fit::*;
+
+mod commands;
+mod predict;
+mod progress;
+mod summarize;
+mod value;
+
+fn main() {
+    std::process::exit(commands::main(std::env::args_os().collect()))
+}

@@ -1,0 +1,68 @@
+//! `clv summarize`: a transaction log into one row per customer.
+
+use std::fmt::Write as _;
+
+use clap::ArgMatches;
+
+use crate::commands::{fit_args, write_output};
+use crate::fit::Failure;
+use crate::progress::Progress;
+use crate::value::read_customers;
+
+/// Runs `clv summarize`.
+pub fn run(m: &ArgMatches) -> Result<(), Failure> {
+    let mut progress = Progress::new(m.get_flag("quiet"));
+    let args = fit_args(m, "bgnbd", &[])?;
+    let customers = read_customers(&args, &mut progress)?;
+    let data = &customers.data;
+    progress.step(format!("writing {} customers", data.len()));
+    if let Some(path) = crate::commands::get(m, "output").filter(|p| p.ends_with(".parquet")) {
+        #[cfg(feature = "parquet")]
+        {
+            clv::data::write_summary_parquet(data, path)?;
+            progress.step("done");
+            return Ok(());
+        }
+        #[cfg(not(feature = "parquet"))]
+        return Err(Failure(
+            format!(
+                "--output {path}: Parquet is written with the feature `parquet` (cargo install \
+                 --path cli --features parquet)"
+            ),
+            2,
+        ));
+    }
+    let monetary = data.monetary_value();
+    let mut out = String::with_capacity(64 * (data.len() + 1));
+    out.push_str("customer_id,frequency,recency,T");
+    if monetary.is_some() {
+        out.push_str(",monetary_value");
+    }
+    out.push('\n');
+    for i in 0..data.len() {
+        let id = data
+            .id(i)
+            .map_or_else(|| (i + 1).to_string(), str::to_string);
+        let _ = write!(
+            out,
+            "{},{:?},{:?},{:?}",
+            crate::fit::source::csv_field(&id),
+            data.frequency()[i],
+            data.recency()[i],
+            data.age()[i]
+        );
+        if let Some(m) = monetary {
+            let _ = write!(out, ",{:?}", m[i]);
+        }
+        out.push('\n');
+    }
+    write_output(m, &out)?;
+    if customers.n_excluded > 0 {
+        eprintln!(
+            "clv: {} customers of the log left out (first purchase at the end of observation)",
+            customers.n_excluded
+        );
+    }
+    progress.step("done");
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Summaries too large for memory: read as a stream and compressed on the fly.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use super::compress::float_key;
+use super::limits::with_text;
+use super::rfm::check_row;
+use super::table::{Csv, rename_field};
+use crate::data::RfmData;
+use crate::error::Result;
+
+impl RfmData {
+    /// Reads customer summaries (CSV with a header: `frequency`, `recency`, `T` — or `n` or
+    /// `periods` — and optionally `weight`/`weights`; other columns, ids and monetary values
+    /// ignored) as a stream, merging identical `(x, t_x, T)` rows as they come: the result is
+    /// [`RfmData::compress`] of the file's rows, without ids, and memory grows with the number of
+    /// *distinct* rows, not with the rows of the file (a 100,000,000-row summary of a customer
+    /// base in days or weeks holds some thousands to millions of distinct rows). What every
+    /// transaction model's fit needs, since its likelihood depends on a customer only through
+    /// that row. Every row is checked as by [`RfmData::from_csv_reader`], its errors naming
+    /// the line.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "id,frequency,recency,T\na,2,30,38\nb,0,0,38\nc,2,30,38\n";
+    /// let d = RfmData::from_csv_reader_compressed(csv.as_bytes())?;
+    /// assert_eq!(d.frequency(), &[0.0, 2.0]);
+    /// assert_eq!(d.weights(), &[1.0, 2.0]);
+    /// assert_eq!(d, RfmData::from_csv_reader(csv.as_bytes())?.without_ids().compress());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`RfmData::from_csv_reader`] (but for ids, which are not read); also
+    /// [`crate::Error::InvalidData`] when the summed weight of a distinct row exceeds
+    /// [`MAX_WEIGHT`](crate::data::limits::MAX_WEIGHT).
+    pub fn from_csv_reader_compressed(reader: impl Read) -> Result<Self> {
+        let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
+        let cx = csv.require(&["frequency"])?;
+        let ctx = csv.require(&["recency"])?;
+        let ct = csv.require(&["T", "n", "periods"])?;
+        let cw = csv.find(&["weight", "weights"])?;
+        let w_name = cw
+            .as_ref()
+            .map_or("weight", |c| c.name.as_str())
+            .to_string();
+        // (x, t_x, T) by key, with the summed weight.
+        let mut rows: HashMap<[u64; 3], (f64, f64, f64, f64)> = HashMap::new();
+        let mut any = false;
+        while let Some(line) = csv.next_row()? {
+            let (x, x_text) = csv.count(&cx)?;
+            let (t_x, tx_text) = csv.number(&ctx)?;
+            let (t, t_text) = csv.number(&ct)?;
+            let (w, w_text) = match &cw {
+                Some(c) => csv.number(c)?,
+                None => (1.0, "1"),
+            };
+            let texts = [
+                ("frequency", x_text),
+                ("recency", tx_text),
+                ("T", t_text),
+                ("weight", w_text),
+            ];
+            let (x, t_x, t, _, w) = check_row(line, x, t_x, t, None, w)
+                .map_err(|e| rename_field(with_text(e, &texts), "weight", &w_name))
+                .map_err(|e| rename_field(e, "T", &ct.name))?;
+            any = true;
+            rows.entry([float_key(x), float_key(t_x), float_key(t)])
+                .and_modify(|r| r.3 += w)
+                .or_insert((x, t_x, t, w));
+        }
+        if !any {
+            return Err(csv.no_rows("customers"));
+        }
+        // In any order: `compress` sorts the distinct rows.
+        let n = rows.len();
+        let (mut x, mut t_x, mut t, mut w) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for (a, b, c, d) in rows.into_values() {
+            x.push(a);
+            t_x.push(b);
+            t.push(c);
+            w.push(d);
+        }
+        Ok(RfmData::from_columns(x, t_x, t, None, Some(w))?.compress())
+    }
+}
