@@ -31,3 +31,25 @@ def rust_fit():
         return out.stdout
 
     return run
+
+
+@pytest.fixture(scope="session")
+def rust_example():
+    """Runs `cargo run --release --features report --example NAME -- ARGS` (the cohort table
+    and the report); returns its stdout. Skips when cargo is not there."""
+    cargo = shutil.which("cargo")
+    if cargo is None:
+        pytest.skip("cargo is not installed: no Rust results to compare with")
+
+    def run(name, *args):
+        out = subprocess.run(
+            [cargo, "run", "--quiet", "--release", "--features", "report", "--example", name,
+             "--", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    return run
