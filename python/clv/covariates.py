@@ -186,27 +186,13 @@ class _CovFit:
         return None if t is None else {"statistic": t[0], "df": t[1], "p_value": t[2]}
 
     def summary(self):
-        rows = self._inner.summary()
-        nan = float("nan")
-        df = _frame.frame(
-            {
-                "estimate": [r[1] for r in rows],
-                "std_error": [nan if r[2] is None else r[2] for r in rows],
-                "lower_95": [nan if r[3] is None else r[3] for r in rows],
-                "upper_95": [nan if r[4] is None else r[4] for r in rows],
-            },
-            index=[r[0] for r in rows],
-            index_name="param",
-        )
-        df.attrs.update(model=self._base._native.name(), log_likelihood=self.log_likelihood,
-                        aic=self.aic, bic=self.bic, n_customers=self.n_customers,
-                        status=self.status, lr_test=self.lr_test)
-        return df
+        return _frame.summary(self._inner.summary(), dict(
+            model=self._base._native.name(), log_likelihood=self.log_likelihood, aic=self.aic,
+            bic=self.bic, n_customers=self.n_customers, n_distinct=self.n_distinct,
+            status=self.status, lr_test=self.lr_test))
 
     def confidence_intervals(self, level=0.95):
-        ci = self._inner.confidence_intervals(float(level))
-        return _frame.frame({"lower": [c[0] for c in ci], "upper": [c[1] for c in ci]},
-                            index=self.param_names, index_name="param")
+        return _frame.intervals(self._inner.confidence_intervals(float(level)), self.param_names)
 
     def to_json(self):
         """The fit as JSON, as the Rust API serialises it."""

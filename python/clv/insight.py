@@ -45,6 +45,15 @@ def _amount(data, amount):
     return amount if _frame._has(data, amount) else None
 
 
+def _profit(data, profit):
+    """Profit per transaction: a column name or an array (``None``: none)."""
+    if profit is None:
+        return None
+    if isinstance(profit, str):
+        return _frame.column(data, profit, "profit")
+    return _frame.array(profit)
+
+
 def _period(period):
     if isinstance(period, bool):
         raise ClvError(f"period must be 'month', 'quarter', 'year' or a number of days, not {period!r}")
@@ -65,10 +74,7 @@ def cohort_retention(data, customer_id="customer_id", date="date", amount="amoun
     profit-adjusted rate is empty (NaN)."""
     ids, codes, times, amounts, _ = _log(data, customer_id, date, _amount(data, amount),
                                          date_format)
-    per = None
-    if profit is not None:
-        per = (_frame.column(data, profit, "profit") if isinstance(profit, str)
-               else _frame.array(profit))
+    per = _profit(data, profit)
     text = _clv.retention_csv(ids, codes, times, amounts, _period(period),
                               None if margin is None else float(margin), per)
     return _table(text, ("cohort", "period"))[RETENTION_COLUMNS]
@@ -125,10 +131,7 @@ def report(data, calibration_end, holdout_end=None, path=None, customer_id="cust
     returns the HTML."""
     ids, codes, times, amounts, _ = _log(data, customer_id, date, _amount(data, amount),
                                          date_format)
-    per = None
-    if profit is not None:
-        per = (_frame.column(data, profit, "profit") if isinstance(profit, str)
-               else _frame.array(profit))
+    per = _profit(data, profit)
     html = _clv.report_html(
         ids, codes, times, amounts, _day(calibration_end, date_format),
         None if holdout_end is None else _day(holdout_end, date_format),

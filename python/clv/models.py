@@ -119,19 +119,7 @@ class _Model:
     def summary(self):
         """The fit table: estimate, standard error and 95% interval per parameter (a DataFrame
         indexed by parameter; ``attrs`` holds log-likelihood, AIC, BIC, customers, status)."""
-        rows = self._inner.summary()
-        nan = float("nan")
-        df = _frame.frame(
-            {
-                "estimate": [r[1] for r in rows],
-                "std_error": [nan if r[2] is None else r[2] for r in rows],
-                "lower_95": [nan if r[3] is None else r[3] for r in rows],
-                "upper_95": [nan if r[4] is None else r[4] for r in rows],
-            },
-            index=[r[0] for r in rows],
-            index_name="param",
-        )
-        df.attrs.update(
+        return _frame.summary(self._inner.summary(), dict(
             model=self._native.name(),
             log_likelihood=self.log_likelihood,
             aic=self.aic,
@@ -139,17 +127,11 @@ class _Model:
             n_customers=self.n_customers,
             n_distinct=self.n_distinct,
             status=self.status,
-        )
-        return df
+        ))
 
     def confidence_intervals(self, level=0.95):
         """Wald intervals of the parameters at ``level`` (a DataFrame: lower, upper)."""
-        ci = self._inner.confidence_intervals(float(level))
-        return _frame.frame(
-            {"lower": [c[0] for c in ci], "upper": [c[1] for c in ci]},
-            index=self.param_names,
-            index_name="param",
-        )
+        return _frame.intervals(self._inner.confidence_intervals(float(level)), self.param_names)
 
     def __repr__(self):
         return f"{type(self).__name__}({self._inner!r})"

@@ -13,7 +13,9 @@ use clv::{BgNbd, Fitted, GammaGamma, MbgNbd, Model, ParetoNbd, RfmData, Sbg, Tra
 use numpy::{IntoPyArray, PyArray2};
 use pyo3::prelude::*;
 
-use crate::{Col, OrRaise, Out, SummaryRow, array, lifetimes, opt_vec, options, raise, rfm, vec};
+use crate::{
+    Col, OrRaise, Out, SummaryRow, array, counts, lifetimes, opt_vec, options, raise, rfm, vec,
+};
 
 /// A likelihood-ratio test against the fit without covariates: `(statistic, df, p_value)`,
 /// `None` when either fit did not converge.
@@ -270,14 +272,9 @@ macro_rules! covariate_model {
             ) -> PyResult<(Out<'py>, Out<'py>)> {
                 let data = with_covariates(rfm(&x, &t_x, &t, &None, &None)?, names, columns)?;
                 let m = self.fit.model();
-                let rows = py
-                    .allow_threads(|| {
-                        m.predict(&data, |b, c| b.predictive_interval(c, horizon, level))
-                    })
-                    .or_raise()?;
-                let lower = rows.iter().map(|r| f64::from(r.0)).collect();
-                let upper = rows.iter().map(|r| f64::from(r.1)).collect();
-                Ok((array(py, lower), array(py, upper)))
+counts(py, || {
+                    m.predict(&data, |b, c| b.predictive_interval(c, horizon, level))
+                })
             }
         });
     };

@@ -7,6 +7,7 @@
 
 use clv::data::{CohortData, LifetimeData, Periods, SpendData, TransactionLog};
 use clv::fit::{Method, Range};
+use clv::models::PredictiveTotal;
 use clv::value::{DiscountRate, Valuation};
 use clv::{
     BgBb, BgNbd, Cohort, Customer, FitOptions, Fitted, GammaGamma, MbgNbd, Model, ParetoNbd,
@@ -172,15 +173,28 @@ fn valuation(
     .or_raise()
 }
 
-/// Whole-count intervals as `(lower, upper)` float arrays.
-fn bounds<'py>(py: Python<'py>, rows: &[(u32, u32)]) -> (Out<'py>, Out<'py>) {
+/// The whole-count intervals `f` computes without the GIL, as `(lower, upper)` float arrays.
+fn counts<'py>(
+    py: Python<'py>,
+    f: impl FnOnce() -> clv::Result<Vec<(u32, u32)>> + Send,
+) -> PyResult<(Out<'py>, Out<'py>)> {
+    let rows = py.allow_threads(f).or_raise()?;
     let lower = rows.iter().map(|r| f64::from(r.0)).collect();
     let upper = rows.iter().map(|r| f64::from(r.1)).collect();
-    (array(py, lower), array(py, upper))
+    Ok((array(py, lower), array(py, upper)))
 }
 
 /// A predictive total: `(mean, variance, lower, upper, level)`.
 type Total = (f64, f64, f64, f64, f64);
+
+/// The predictive total `f` computes without the GIL.
+fn total(
+    py: Python<'_>,
+    f: impl FnOnce() -> clv::Result<PredictiveTotal> + Send,
+) -> PyResult<Total> {
+    let p = py.allow_threads(f).or_raise()?;
+    Ok((p.mean, p.variance, p.lower, p.upper, p.level))
+}
 
 /// `f` for each customer of `data`, in row order.
 fn per_customer(
@@ -487,10 +501,7 @@ macro_rules! transaction_model {
             ) -> PyResult<(Out<'py>, Out<'py>)> {
                 let data = rfm(&x, &t_x, &t, &None, &None)?;
                 let m = &self.0.model;
-                let rows = py
-                    .allow_threads(|| m.predictive_interval_batch(&data, horizon, level))
-                    .or_raise()?;
-                Ok(bounds(py, &rows))
+                counts(py, || m.predictive_interval_batch(&data, horizon, level))
             }
 
             /// The predictive distribution of the total count in `(T, T + t]` of every row
@@ -509,10 +520,7 @@ macro_rules! transaction_model {
             ) -> PyResult<Total> {
                 let data = rfm(&x, &t_x, &t, &None, &weights)?;
                 let m = &self.0.model;
-                let p = py
-                    .allow_threads(|| m.predictive_total(&data, horizon, level))
-                    .or_raise()?;
-                Ok((p.mean, p.variance, p.lower, p.upper, p.level))
+                total(py, || m.predictive_total(&data, horizon, level))
             }
 
             /// Intervals of each row's customer value from the parameter uncertainty of this
@@ -765,10 +773,7 @@ common!(BgBbPy, BgBb, {
     ) -> PyResult<(Out<'py>, Out<'py>)> {
         let data = rfm(&x, &t_x, &n, &None, &None)?;
         let m = &self.0.model;
-        let rows = py
-            .allow_threads(|| m.predictive_interval_batch(&data, n_star, level))
-            .or_raise()?;
-        Ok(bounds(py, &rows))
+        counts(py, || m.predictive_interval_batch(&data, n_star, level))
     }
 
     /// The predictive total count in the next `n_star` opportunities of every row (each
@@ -787,10 +792,7 @@ common!(BgBbPy, BgBb, {
     ) -> PyResult<Total> {
         let data = rfm(&x, &t_x, &n, &None, &weights)?;
         let m = &self.0.model;
-        let p = py
-            .allow_threads(|| m.predictive_total(&data, n_star, level))
-            .or_raise()?;
-        Ok((p.mean, p.variance, p.lower, p.upper, p.level))
+        total(py, || m.predictive_total(&data, n_star, level))
     }
 
     fn probability_of_transactions(&self, x: u32, n: u32) -> PyResult<f64> {
