@@ -261,6 +261,25 @@ class _TransactionCov(_CovFit):
     def conditional_probability_of_transactions(self, data, n, t, **names):
         return self._predict("conditional_probability_of_transactions", data, names, t, n)
 
+    def prediction_intervals(self, data, what="probability_alive", t=None, delta=None,
+                             level=0.9, draws=None, seed=0, **names):
+        """Intervals from parameter uncertainty (base parameters and coefficients) of a
+        prediction per row with the row's covariates: a DataFrame ``estimate, lower, upper``
+        keyed by customer id. ``what`` and the arguments as
+        :meth:`clv.BgNbd.prediction_intervals`."""
+        arg = {"conditional_expected_transactions": t,
+               "discounted_expected_residual_transactions": delta}.get(what, 0.0)
+        if arg is None:
+            raise ClvError(f"prediction_intervals of {what} needs its horizon or rate")
+        cov_names, cov_values = self._z(data)
+        est, lo, hi = self._inner.prediction_intervals(
+            what, *self._rows(data, names), cov_names, cov_values, float(arg), float(level),
+            draws, int(seed))
+        n = dict(self.columns)
+        n.update({k: v for k, v in names.items() if v is not None})
+        return _frame.frame({"estimate": est, "lower": lo, "upper": hi},
+                            index=_frame.ids(data, n.get("customer_id")))
+
     def predictive_interval(self, data, t, level=0.9, **names):
         """Per row, the equal-tailed predictive interval of the count in ``(T, T + t]``:
         ``(lower, upper)`` arrays."""

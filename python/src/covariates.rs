@@ -5,16 +5,18 @@
 
 use clv::data::categorical::Indicators;
 use clv::data::{LifetimeData, SpendData};
-use clv::fit::Estimable;
+use clv::fit::{Estimable, Range};
 use clv::models::covariates::{
     CovariateData, CovariateSpec, GammaGammaCov, LifetimeCovariates, SbgCov, WithCovariates,
 };
 use clv::{BgNbd, Fitted, GammaGamma, MbgNbd, Model, ParetoNbd, RfmData, Sbg, TransactionModel};
+use ndarray::Array1;
 use numpy::{IntoPyArray, PyArray2};
 use pyo3::prelude::*;
 
 use crate::{
-    Col, OrRaise, Out, SummaryRow, array, counts, lifetimes, opt_vec, options, raise, rfm, vec,
+    Col, OrRaise, Out, SummaryRow, array, counts, lifetimes, method, opt_vec, options, raise, rfm,
+    vec,
 };
 
 /// A likelihood-ratio test against the fit without covariates: `(statistic, df, p_value)`,
@@ -254,6 +256,70 @@ macro_rules! covariate_model {
                     })
                     .or_raise()?;
                 Ok(array(py, v.into()))
+            }
+
+            /// Intervals from parameter uncertainty (coefficients included) of a prediction
+            /// per row with the row's covariates (`what`: probability_alive,
+            /// conditional_expected_transactions or discounted_expected_residual_transactions,
+            /// with `arg` its horizon or rate): `(estimate, lower, upper)`.
+            #[pyo3(signature = (what, x, t_x, t, names, columns, arg, level, draws=None, seed=0))]
+            #[allow(clippy::too_many_arguments)]
+            fn prediction_intervals<'py>(
+                &self,
+                py: Python<'py>,
+                what: &str,
+                x: Col<'py>,
+                t_x: Col<'py>,
+                t: Col<'py>,
+                names: Vec<String>,
+                columns: Vec<Vec<f64>>,
+                arg: f64,
+                level: f64,
+                draws: Option<usize>,
+                seed: u64,
+            ) -> PyResult<(Out<'py>, Out<'py>, Out<'py>)> {
+                let data = with_covariates(rfm(&x, &t_x, &t, &None, &None)?, names, columns)?;
+                let how = method(draws, seed);
+                let fit = &self.fit;
+                type Cov = WithCovariates<$base>;
+                let rows = |m: &Cov, d: &RfmData, f: &(dyn Fn(&$base, &clv::Customer) -> clv::Result<f64> + Sync)| {
+                    m.predict(d, f).map(Array1::from)
+                };
+                let iv = py
+                    .allow_threads(|| match what {
+                        "probability_alive" => fit.intervals_customers(
+                            &data,
+                            |m: &Cov, d: &RfmData| rows(m, d, &|b, c| Ok(b.probability_alive(c))),
+                            Range::Probability,
+                            level,
+                            how,
+                        ),
+                        "conditional_expected_transactions" => fit.intervals_customers(
+                            &data,
+                            |m: &Cov, d: &RfmData| {
+                                rows(m, d, &|b, c| b.conditional_expected_transactions(c, arg))
+                            },
+                            Range::Positive,
+                            level,
+                            how,
+                        ),
+                        "discounted_expected_residual_transactions" => fit.intervals_customers(
+                            &data,
+                            |m: &Cov, d: &RfmData| {
+                                rows(m, d, &|b, c| {
+                                    b.discounted_expected_residual_transactions(c, arg)
+                                })
+                            },
+                            Range::Positive,
+                            level,
+                            how,
+                        ),
+                        other => Err(clv::Error::InvalidInput(format!(
+                            "no intervals for {other:?}"
+                        ))),
+                    })
+                    .or_raise()?;
+                Ok((array(py, iv.estimate), array(py, iv.lower), array(py, iv.upper)))
             }
 
             /// The equal-tailed predictive interval of each row's count in `(T, T + t]`, with

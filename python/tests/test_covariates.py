@@ -150,3 +150,21 @@ def test_gamma_gamma_and_sbg_with_covariates():
     assert list(s.params) == ["alpha", "beta", "retention.z"]
     assert s.params["retention.z"] > 0  # z = 1 churns less: stays longer
     assert isinstance(s.customer_model(z=1.0), clv.Sbg)
+
+
+def test_parameter_intervals_with_covariates():
+    df = with_covariates().head(400)
+    f = clv.ParetoNbd.fit(df, purchase_covariates=["channel"], dropout_covariates=["even"])
+    for what, kw, pred in [
+        ("probability_alive", {}, f.probability_alive(df)),
+        ("conditional_expected_transactions", {"t": 39}, f.conditional_expected_transactions(df, 39)),
+        ("discounted_expected_residual_transactions", {"delta": 0.01},
+         f.discounted_expected_residual_transactions(df, 0.01)),
+    ]:
+        iv = f.prediction_intervals(df, what, level=0.9, **kw)
+        same(iv.estimate, pred)
+        assert np.all(iv.lower <= iv.estimate) and np.all(iv.estimate <= iv.upper)
+    a = f.prediction_intervals(df, draws=100, seed=3)
+    b = f.prediction_intervals(df, draws=100, seed=3)
+    same(a.lower, b.lower)
+    assert np.all(a.lower <= a.upper)
