@@ -20,7 +20,7 @@ from .errors import (
 from .log import calibration_holdout, compress, days, read_cdnow, summarize
 from .models import BgBb, BgNbd, GammaGamma, MbgNbd, ParetoNbd, Sbg, customer_value, load
 from .covariates import BgNbdCov, GammaGammaCov, MbgNbdCov, ParetoNbdCov, SbgCov
-from .insight import cohort_retention, report, segments
+from .insight import acquisition_ceiling, cohort_retention, report, segments
 
 __all__ = [
     "BgNbd",
@@ -36,6 +36,7 @@ __all__ = [
     "SbgCov",
     "cohort_retention",
     "segments",
+    "acquisition_ceiling",
     "report",
     "customer_value",
     "load",

@@ -14,7 +14,7 @@ from . import _frame
 from .errors import ClvError
 from .log import _day, _length, _log
 
-__all__ = ["cohort_retention", "segments", "report"]
+__all__ = ["cohort_retention", "segments", "acquisition_ceiling", "report"]
 
 RETENTION_COLUMNS = [
     "cohort", "period", "customers_start", "retained", "raw_retention",
@@ -119,6 +119,32 @@ def segments(data, model, spend, observation_end=None, reference=None,
     df.index = originals.take(names.get_indexer(list(df.pop("customer_id"))))
     df.index.name = customer_id
     return df
+
+
+def acquisition_ceiling(data, model, period="month", margin=1.0, discount_rate=0.1,
+                        rate_period=52.0, horizon=52, customer_id="customer_id", date="date",
+                        amount="amount", date_format=None):
+    """The acquisition ceiling by cohort (``clv::insight::acquisition_ceiling``): the expected
+    discounted value of a newly acquired customer, ``margin x mean spend x (1 + discounted
+    expected repeat transactions over horizon steps)`` with the fitted ``model`` (BgNbd,
+    MbgNbd or ParetoNbd, in its time unit), discounting at ``discount_rate`` per
+    ``rate_period`` units. A DataFrame indexed by cohort (the last row ``all``): ``customers,
+    mean_spend, expected_transactions, value``."""
+    ids, codes, times, amounts, _ = _log(data, customer_id, date, _amount(data, amount),
+                                         date_format)
+    rows = _clv.acquisition_ceiling_rows(ids, codes, times, amounts, model._inner,
+                                         _period(period), float(margin), float(discount_rate),
+                                         float(rate_period), int(horizon))
+    return _frame.frame(
+        {
+            "customers": np.array([r[1] for r in rows], dtype=np.int64),
+            "mean_spend": np.array([r[2] for r in rows]),
+            "expected_transactions": np.array([r[3] for r in rows]),
+            "value": np.array([r[4] for r in rows]),
+        },
+        index=[r[0] for r in rows],
+        index_name="cohort",
+    )
 
 
 def report(data, calibration_end, holdout_end=None, path=None, customer_id="customer_id",

@@ -3,8 +3,11 @@
 //! and its amount. Tables come back as the CSV text of the Rust tables (`to_csv`), so Python
 //! reads the very same numbers.
 
+use clv::TransactionModel;
 use clv::data::{Periods, TransactionLog};
-use clv::insight::{AtRiskRule, Period, Profit, Tiers, cohort_retention, segment_customers};
+use clv::insight::{
+    AtRiskRule, Period, Profit, Tiers, acquisition_ceiling, cohort_retention, segment_customers,
+};
 use clv::report::{ReportOptions, report};
 use clv::value::{DiscountRate, Valuation};
 use numpy::PyReadonlyArray1;
@@ -29,6 +32,64 @@ fn log(
 
 fn period(text: &str) -> PyResult<Period> {
     Period::parse(text).or_raise()
+}
+
+/// The model of a native BgNbd, MbgNbd or ParetoNbd.
+fn transaction_model<'a>(
+    model: &'a Bound<'_, PyAny>,
+) -> PyResult<&'a (dyn TransactionModel + Sync)> {
+    if let Ok(m) = model.downcast::<BgNbdPy>() {
+        Ok(&m.get().0.model)
+    } else if let Ok(m) = model.downcast::<MbgNbdPy>() {
+        Ok(&m.get().0.model)
+    } else if let Ok(m) = model.downcast::<ParetoNbdPy>() {
+        Ok(&m.get().0.model)
+    } else {
+        Err(raise(clv::Error::InvalidInput(
+            "a BgNbd, MbgNbd or ParetoNbd model is needed".into(),
+        )))
+    }
+}
+
+/// One row of the acquisition ceiling: `(cohort, customers, mean_spend,
+/// expected_transactions, value)`.
+type CeilingRow = (String, u64, f64, f64, f64);
+
+/// The acquisition ceiling by cohort (`clv::insight::acquisition_ceiling`), discounting at
+/// `rate` per `rate_period` model units over `horizon` steps.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn acquisition_ceiling_rows<'py>(
+    py: Python<'py>,
+    ids: Vec<String>,
+    customer: PyReadonlyArray1<'py, u32>,
+    times: Col<'py>,
+    amounts: Option<Col<'py>>,
+    model: &Bound<'py, PyAny>,
+    period_text: &str,
+    margin: f64,
+    rate: f64,
+    rate_period: f64,
+    horizon: u32,
+) -> PyResult<Vec<CeilingRow>> {
+    let log = log(ids, &customer, &times, &amounts)?;
+    let discount = DiscountRate::new(rate, rate_period).or_raise()?;
+    let (m, period) = (transaction_model(model)?, period(period_text)?);
+    let rows = py
+        .allow_threads(|| acquisition_ceiling(m, &log, period, margin, discount, horizon))
+        .or_raise()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.cohort,
+                r.customers,
+                r.mean_spend,
+                r.expected_transactions,
+                r.value,
+            )
+        })
+        .collect())
 }
 
 /// The cohort retention triangle as CSV (`RetentionTable::to_csv`). `margin`: profit as a
@@ -107,39 +168,22 @@ pub(crate) fn segments_csv<'py>(
         },
         None => AtRiskRule::default(),
     };
-    let s = &spend.0.model;
-    macro_rules! run {
-        ($m:expr) => {
-            py.allow_threads(|| {
-                segment_customers(
-                    $m,
-                    s,
-                    &valuation,
-                    &log,
-                    &grid,
-                    observation_end,
-                    reference,
-                    &tiers,
-                    &rule,
-                )
-            })
-        };
-    }
-    let table = if let Ok(m) = model.downcast::<BgNbdPy>() {
-        let m = &m.get().0.model;
-        run!(m)
-    } else if let Ok(m) = model.downcast::<MbgNbdPy>() {
-        let m = &m.get().0.model;
-        run!(m)
-    } else if let Ok(m) = model.downcast::<ParetoNbdPy>() {
-        let m = &m.get().0.model;
-        run!(m)
-    } else {
-        return Err(raise(clv::Error::InvalidInput(
-            "segments need a BgNbd, MbgNbd or ParetoNbd model".into(),
-        )));
-    }
-    .or_raise()?;
+    let (m, s) = (transaction_model(model)?, &spend.0.model);
+    let table = py
+        .allow_threads(|| {
+            segment_customers(
+                m,
+                s,
+                &valuation,
+                &log,
+                &grid,
+                observation_end,
+                reference,
+                &tiers,
+                &rule,
+            )
+        })
+        .or_raise()?;
     Ok(table.to_csv())
 }
 

@@ -1120,5 +1120,6 @@ fn _clv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(insight::retention_csv, m)?)?;
     m.add_function(wrap_pyfunction!(insight::segments_csv, m)?)?;
     m.add_function(wrap_pyfunction!(insight::report_html, m)?)?;
+    m.add_function(wrap_pyfunction!(insight::acquisition_ceiling_rows, m)?)?;
     Ok(())
 }

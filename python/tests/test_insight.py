@@ -74,3 +74,19 @@ def test_report_and_segments_equal_rust(rust_example, tmp_path):
     assert list(py.index.astype(str)) == list(rust.customer_id)
     equal_frames(py.reset_index(drop=True), rust.drop(columns="customer_id"))
     assert py.at_risk.dtype == bool
+
+
+def test_acquisition_ceiling():
+    log = clv.read_cdnow(data_path("CDNOW_sample.txt"))
+    cal = clv.summarize(log, amount="amount", calibration_end="1997-09-30", freq="D", unit="W")
+    f = clv.BgNbd.fit(cal)
+    rows = clv.acquisition_ceiling(log, f, period="month", margin=0.3, discount_rate=0.0,
+                                   horizon=52)
+    assert list(rows.index)[-1] == "all" and list(rows.index)[:3] == ["1997-01", "1997-02", "1997-03"]
+    assert rows.customers.iloc[-1] == rows.customers.iloc[:-1].sum()
+    # without discounting the repeat transactions telescope to E[X(52)]
+    assert np.allclose(rows.expected_transactions, 1 + f.expected_transactions(52)[0],
+                       rtol=1e-12, atol=0)
+    assert np.allclose(rows.value, 0.3 * rows.mean_spend * rows.expected_transactions,
+                       rtol=1e-15, atol=0)
+    assert np.isclose(rows.mean_spend.iloc[-1], log.amount.mean(), rtol=1e-12)
