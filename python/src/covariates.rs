@@ -5,7 +5,7 @@
 
 use clv::data::categorical::Indicators;
 use clv::data::{LifetimeData, SpendData};
-use clv::fit::{Estimable, Range};
+use clv::fit::Estimable;
 use clv::models::covariates::{
     CovariateData, CovariateSpec, GammaGammaCov, LifetimeCovariates, SbgCov, WithCovariates,
 };
@@ -15,8 +15,8 @@ use numpy::{IntoPyArray, PyArray2};
 use pyo3::prelude::*;
 
 use crate::{
-    Col, OrRaise, Out, SummaryRow, array, counts, lifetimes, method, opt_vec, options, raise, rfm,
-    vec,
+    Col, OrRaise, Out, SummaryRow, Which, array, counts, intervals_of, lifetimes, method, opt_vec,
+    options, raise, rfm, vec,
 };
 
 /// A likelihood-ratio test against the fit without covariates: `(statistic, df, p_value)`,
@@ -280,43 +280,20 @@ macro_rules! covariate_model {
             ) -> PyResult<(Out<'py>, Out<'py>, Out<'py>)> {
                 let data = with_covariates(rfm(&x, &t_x, &t, &None, &None)?, names, columns)?;
                 let how = method(draws, seed);
-                let fit = &self.fit;
-                type Cov = WithCovariates<$base>;
-                let rows = |m: &Cov, d: &RfmData, f: &(dyn Fn(&$base, &clv::Customer) -> clv::Result<f64> + Sync)| {
-                    m.predict(d, f).map(Array1::from)
-                };
                 let iv = py
-                    .allow_threads(|| match what {
-                        "probability_alive" => fit.intervals_customers(
-                            &data,
-                            |m: &Cov, d: &RfmData| rows(m, d, &|b, c| Ok(b.probability_alive(c))),
-                            Range::Probability,
-                            level,
-                            how,
-                        ),
-                        "conditional_expected_transactions" => fit.intervals_customers(
-                            &data,
-                            |m: &Cov, d: &RfmData| {
-                                rows(m, d, &|b, c| b.conditional_expected_transactions(c, arg))
-                            },
-                            Range::Positive,
-                            level,
-                            how,
-                        ),
-                        "discounted_expected_residual_transactions" => fit.intervals_customers(
-                            &data,
-                            |m: &Cov, d: &RfmData| {
-                                rows(m, d, &|b, c| {
+                    .allow_threads(|| {
+                        intervals_of(&self.fit, &data, what, level, how, |m, d, which| {
+                            let v = match which {
+                                Which::Alive => m.predict(d, |b, c| Ok(b.probability_alive(c))),
+                                Which::Expected => m.predict(d, |b, c| {
+                                    b.conditional_expected_transactions(c, arg)
+                                }),
+                                Which::Dert => m.predict(d, |b, c| {
                                     b.discounted_expected_residual_transactions(c, arg)
-                                })
-                            },
-                            Range::Positive,
-                            level,
-                            how,
-                        ),
-                        other => Err(clv::Error::InvalidInput(format!(
-                            "no intervals for {other:?}"
-                        ))),
+                                }),
+                            };
+                            v.map(Array1::from)
+                        })
                     })
                     .or_raise()?;
                 Ok((array(py, iv.estimate), array(py, iv.lower), array(py, iv.upper)))

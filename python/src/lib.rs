@@ -6,7 +6,7 @@
 //! `clv.errors`, with the row and field of bad input.
 
 use clv::data::{CohortData, LifetimeData, Periods, SpendData, TransactionLog};
-use clv::fit::{Method, Range};
+use clv::fit::{Intervals, Method, Range};
 use clv::models::PredictiveTotal;
 use clv::value::{DiscountRate, Valuation};
 use clv::{
@@ -182,6 +182,51 @@ fn counts<'py>(
     let lower = rows.iter().map(|r| f64::from(r.0)).collect();
     let upper = rows.iter().map(|r| f64::from(r.1)).collect();
     Ok((array(py, lower), array(py, upper)))
+}
+
+/// The predictions with parameter intervals.
+#[derive(Clone, Copy)]
+enum Which {
+    /// P(alive).
+    Alive,
+    /// Expected transactions over a horizon.
+    Expected,
+    /// Discounted expected residual transactions at a rate.
+    Dert,
+}
+
+/// The parameter intervals of the prediction named `what` (`probability_alive`,
+/// `conditional_expected_transactions`, `discounted_expected_residual_transactions`) per row
+/// of `data`, `predict(model, rows, which)` computing it.
+fn intervals_of<M, F>(
+    fit: &Fitted<M>,
+    data: &RfmData,
+    what: &str,
+    level: f64,
+    how: Method,
+    predict: F,
+) -> clv::Result<Intervals>
+where
+    M: Model + Send + Sync,
+    F: Fn(&M, &RfmData, Which) -> clv::Result<Array1<f64>> + Sync,
+{
+    let (which, range) = match what {
+        "probability_alive" => (Which::Alive, Range::Probability),
+        "conditional_expected_transactions" => (Which::Expected, Range::Positive),
+        "discounted_expected_residual_transactions" => (Which::Dert, Range::Positive),
+        other => {
+            return Err(clv::Error::InvalidInput(format!(
+                "no intervals for {other:?}"
+            )));
+        }
+    };
+    fit.intervals_customers(
+        data,
+        |m: &M, d: &RfmData| predict(m, d, which),
+        range,
+        level,
+        how,
+    )
 }
 
 /// A predictive total: `(mean, variance, lower, upper, level)`.
@@ -601,35 +646,16 @@ macro_rules! transaction_model {
                 let fit = self.0.fit()?;
                 let how = method(draws, seed);
                 let iv = py
-                    .allow_threads(|| match what {
-                        "probability_alive" => fit.intervals_customers(
-                            &data,
-                            |m: &$model, d: &RfmData| m.probability_alive_batch(d),
-                            Range::Probability,
-                            level,
-                            how,
-                        ),
-                        "conditional_expected_transactions" => fit.intervals_customers(
-                            &data,
-                            |m: &$model, d: &RfmData| {
-                                m.conditional_expected_transactions_batch(d, arg)
-                            },
-                            Range::Positive,
-                            level,
-                            how,
-                        ),
-                        "discounted_expected_residual_transactions" => fit.intervals_customers(
-                            &data,
-                            |m: &$model, d: &RfmData| {
-                                m.discounted_expected_residual_transactions_batch(d, arg)
-                            },
-                            Range::Positive,
-                            level,
-                            how,
-                        ),
-                        other => Err(clv::Error::InvalidInput(format!(
-                            "no intervals for {other:?}"
-                        ))),
+                    .allow_threads(|| {
+                        intervals_of(fit, &data, what, level, how, |m: &$model, d, which| {
+                            match which {
+                                Which::Alive => Ok(m.probability_alive_batch(d)),
+                                Which::Expected => m.conditional_expected_transactions_batch(d, arg),
+                                Which::Dert => {
+                                    m.discounted_expected_residual_transactions_batch(d, arg)
+                                }
+                            }
+                        })
                     })
                     .or_raise()?;
                 Ok((array(py, iv.estimate), array(py, iv.lower), array(py, iv.upper)))
