@@ -5,6 +5,8 @@
 >>> f.params, f.std_errors, f.converged
 >>> f.probability_alive(df)                  # numpy array, row order
 >>> f.conditional_expected_transactions(df, 39)
+>>> g = clv.ParetoNbd.fit(df, purchase_covariates=["channel"], dropout_covariates=["age"])
+>>> clv.cohort_retention(log, period="quarter")
 """
 
 from . import errors
@@ -17,6 +19,8 @@ from .errors import (
 )
 from .log import calibration_holdout, compress, days, read_cdnow, summarize
 from .models import BgBb, BgNbd, GammaGamma, MbgNbd, ParetoNbd, Sbg, customer_value, load
+from .covariates import BgNbdCov, GammaGammaCov, MbgNbdCov, ParetoNbdCov, SbgCov
+from .insight import acquisition_ceiling, cohort_retention, report, segments
 
 __all__ = [
     "BgNbd",
@@ -25,6 +29,15 @@ __all__ = [
     "BgBb",
     "GammaGamma",
     "Sbg",
+    "BgNbdCov",
+    "MbgNbdCov",
+    "ParetoNbdCov",
+    "GammaGammaCov",
+    "SbgCov",
+    "cohort_retention",
+    "segments",
+    "acquisition_ceiling",
+    "report",
     "customer_value",
     "load",
     "summarize",

@@ -67,3 +67,27 @@ def frame(columns, index=None, index_name="customer_id"):
     if index is not None:
         df.index = pd.Index(index, name=index_name)
     return df
+
+
+def summary(rows, attrs):
+    """The fit table of ``(name, estimate, std_error, lower, upper)`` rows (a DataFrame indexed
+    by parameter; absent values NaN), with ``attrs``."""
+    nan = float("nan")
+    df = frame(
+        {
+            "estimate": [r[1] for r in rows],
+            "std_error": [nan if r[2] is None else r[2] for r in rows],
+            "lower_95": [nan if r[3] is None else r[3] for r in rows],
+            "upper_95": [nan if r[4] is None else r[4] for r in rows],
+        },
+        index=[r[0] for r in rows],
+        index_name="param",
+    )
+    df.attrs.update(attrs)
+    return df
+
+
+def intervals(ci, names):
+    """Wald intervals ``[(lower, upper)]`` as a DataFrame indexed by parameter."""
+    return frame({"lower": [c[0] for c in ci], "upper": [c[1] for c in ci]}, index=names,
+                 index_name="param")

@@ -12,8 +12,10 @@ import numpy as np
 
 from . import _clv
 from . import _frame
+from .covariates import BgNbdCov, GammaGammaCov, MbgNbdCov, ParetoNbdCov, SbgCov
 
-__all__ = ["BgNbd", "MbgNbd", "ParetoNbd", "BgBb", "GammaGamma", "Sbg", "load", "customer_value"]
+__all__ = ["BgNbd", "MbgNbd", "ParetoNbd", "BgBb", "GammaGamma", "Sbg", "load", "customer_value",
+           "BgNbdCov", "MbgNbdCov", "ParetoNbdCov", "GammaGammaCov", "SbgCov"]
 
 
 class _Model:
@@ -117,19 +119,7 @@ class _Model:
     def summary(self):
         """The fit table: estimate, standard error and 95% interval per parameter (a DataFrame
         indexed by parameter; ``attrs`` holds log-likelihood, AIC, BIC, customers, status)."""
-        rows = self._inner.summary()
-        nan = float("nan")
-        df = _frame.frame(
-            {
-                "estimate": [r[1] for r in rows],
-                "std_error": [nan if r[2] is None else r[2] for r in rows],
-                "lower_95": [nan if r[3] is None else r[3] for r in rows],
-                "upper_95": [nan if r[4] is None else r[4] for r in rows],
-            },
-            index=[r[0] for r in rows],
-            index_name="param",
-        )
-        df.attrs.update(
+        return _frame.summary(self._inner.summary(), dict(
             model=self._native.name(),
             log_likelihood=self.log_likelihood,
             aic=self.aic,
@@ -137,17 +127,11 @@ class _Model:
             n_customers=self.n_customers,
             n_distinct=self.n_distinct,
             status=self.status,
-        )
-        return df
+        ))
 
     def confidence_intervals(self, level=0.95):
         """Wald intervals of the parameters at ``level`` (a DataFrame: lower, upper)."""
-        ci = self._inner.confidence_intervals(float(level))
-        return _frame.frame(
-            {"lower": [c[0] for c in ci], "upper": [c[1] for c in ci]},
-            index=self.param_names,
-            index_name="param",
-        )
+        return _frame.intervals(self._inner.confidence_intervals(float(level)), self.param_names)
 
     def __repr__(self):
         return f"{type(self).__name__}({self._inner!r})"
@@ -182,15 +166,32 @@ class _Continuous(_Model):
         max_iterations=None,
         start=None,
         customer_id=None,
+        purchase_covariates=None,
+        dropout_covariates=None,
+        shared_covariates=None,
+        references=None,
+        covariate_penalty=None,
     ):
         """Maximum-likelihood fit to ``data`` (columns ``frequency, recency, T``; other names
         through the keywords). ``weights``: a column name or an array of customer counts per
-        row; ``penalty``: L2 penalty on the log-parameters."""
+        row; ``penalty``: L2 penalty on the log-parameters.
+
+        With ``purchase_covariates`` / ``dropout_covariates`` (column names; ``shared_covariates``:
+        one coefficient for both processes) the fit is the model with time-invariant covariates
+        (:class:`clv.ParetoNbdCov`, ...): string columns become indicators against the first
+        level in sorted order, or ``references={column: level}``; ``covariate_penalty``: L2
+        penalty on the coefficients only."""
         names = cls._fit_names(
             {"frequency": frequency, "recency": recency, "T": T, "customer_id": customer_id}
         )
-        x, t_x, t = cls._rows(data, names)
         w = _weights(data, weights)
+        if purchase_covariates or dropout_covariates or shared_covariates:
+            if start is not None:
+                raise _clv_error("start is not available with covariates")
+            return cls._Cov._fit(data, names, purchase_covariates, dropout_covariates,
+                                 shared_covariates, references, w, penalty, covariate_penalty,
+                                 max_iterations)
+        x, t_x, t = cls._rows(data, names)
         inner = cls._native.fit(x, t_x, t, w, float(penalty), max_iterations, _start(cls, start))
         return cls(inner, names)
 
@@ -239,6 +240,37 @@ class _Continuous(_Model):
         """The equal-tailed predictive interval of the count in ``(T, T + t]`` per row:
         ``(lower, upper)`` arrays."""
         return self._inner.predictive_interval(*self._data(data, names), float(t), float(level))
+
+    def predictive_total(self, data, t, level=0.9, weights=None, **names):
+        """The predictive distribution of the total count in ``(T, T + t]`` of all rows (each
+        counting ``weights`` customers): a dict ``mean, variance, lower, upper, level`` (normal
+        interval rounded outward to whole counts)."""
+        mean, var, lo, hi, lev = self._inner.predictive_total(
+            *self._data(data, names), float(t), float(level), _weights(data, weights)
+        )
+        return {"mean": mean, "variance": var, "lower": lo, "upper": hi, "level": lev}
+
+    def predictive_intervals(self, data, t, level=0.9, **names):
+        """:meth:`predictive_interval` as a DataFrame ``lower, upper`` keyed by customer id."""
+        lo, hi = self.predictive_interval(data, t, level, **names)
+        return _frame.frame({"lower": lo, "upper": hi},
+                            index=_frame.ids(data, self._names(names)["customer_id"]))
+
+    def customer_value_intervals(self, spend, data, level=0.9, margin=1.0, discount_rate=0.0,
+                                 period=1.0, horizon=None, periods=None, draws=None, seed=0,
+                                 monetary_value="monetary_value", **names):
+        """Intervals of :meth:`customer_value` per row from the parameter uncertainty of this
+        fit and of ``spend`` (a fitted :class:`GammaGamma`): a DataFrame ``estimate, lower,
+        upper`` keyed by customer id. Delta method, or ``draws`` parametric draws."""
+        cols = self._data(data, names)
+        m = _frame.column(data, monetary_value, "monetary_value")
+        est, lo, hi = self._inner.customer_value_intervals(
+            spend._inner, *cols, m, float(margin), float(discount_rate), float(period),
+            float(level), None if horizon is None else float(horizon),
+            None if periods is None else int(periods), draws, int(seed),
+        )
+        return _frame.frame({"estimate": est, "lower": lo, "upper": hi},
+                            index=_frame.ids(data, self._names(names)["customer_id"]))
 
     def expected_transactions(self, t):
         """E[X(t)] of a new customer, for each ``t`` (array)."""
@@ -369,6 +401,19 @@ class BgBb(_Model):
     def expected_transactions(self, n):
         return self._inner.expected_transactions(int(n))
 
+    def predictive_interval(self, data, t, level=0.9, **names):
+        """Per row, the equal-tailed predictive interval of the count in the next ``t``
+        opportunities: ``(lower, upper)`` arrays."""
+        return self._inner.predictive_interval(*self._data(data, names), int(t), float(level))
+
+    def predictive_total(self, data, t, level=0.9, weights=None, **names):
+        """The predictive total count in the next ``t`` opportunities of all rows (each counting
+        ``weights`` customers): a dict ``mean, variance, lower, upper, level``."""
+        mean, var, lo, hi, lev = self._inner.predictive_total(
+            *self._data(data, names), int(t), float(level), _weights(data, weights)
+        )
+        return {"mean": mean, "variance": var, "lower": lo, "upper": hi, "level": lev}
+
     def probability_of_transactions(self, x, n):
         return self._inner.probability_of_transactions(int(x), int(n))
 
@@ -392,11 +437,19 @@ class GammaGamma(_Model):
 
     @classmethod
     def fit(cls, data, frequency=None, monetary_value=None, weights=None, penalty=0.0,
-            max_iterations=None, start=None, finite_mean=False, customer_id=None):
+            max_iterations=None, start=None, finite_mean=False, customer_id=None,
+            spend_covariates=None, references=None, covariate_penalty=None):
         """Maximum-likelihood fit; ``finite_mean=True`` constrains q > 1 (a finite mean
-        spend)."""
+        spend). With ``spend_covariates`` (column names; strings become indicators), the
+        Gamma-Gamma with covariates on the scale (:class:`clv.GammaGammaCov`)."""
         names = cls._fit_names({"frequency": frequency, "monetary_value": monetary_value,
                                 "customer_id": customer_id})
+        if spend_covariates:
+            if start is not None or finite_mean:
+                raise _clv_error("start and finite_mean are not available with covariates")
+            return GammaGammaCov._fit(data, names, spend_covariates, references,
+                                      _weights(data, weights), penalty, covariate_penalty,
+                                      max_iterations)
         x, m = cls._rows(data, names)
         inner = cls._native.fit(x, m, _weights(data, weights), float(penalty), max_iterations,
                                 _start(cls, start), bool(finite_mean))
@@ -443,7 +496,14 @@ class Sbg(_Model):
 
     @classmethod
     def fit(cls, data=None, duration=None, churned=None, weights=None, penalty=0.0,
-            max_iterations=None, start=None, alive=None, cohort=None, cohorts=None):
+            max_iterations=None, start=None, alive=None, cohort=None, cohorts=None,
+            covariates=None, references=None):
+        """See the class; with ``covariates`` (columns of individual lifetimes; strings become
+        indicators), the sBG with covariates on beta (:class:`clv.SbgCov`)."""
+        if covariates:
+            names = cls._fit_names({"duration": duration, "churned": churned})
+            return SbgCov._fit(data, names, covariates, references, _weights(data, weights),
+                               penalty, max_iterations)
         if cohorts is None and data is not None and (
             alive is not None or _frame._has(data, "alive")
         ):
@@ -499,6 +559,11 @@ class Sbg(_Model):
         d, c = self._inner.simulate(_frame.array(horizons), int(seed))
         return _frame.frame({"duration": d, "churned": c.astype(bool)})
 
+
+for _plain, _cov in ((BgNbd, BgNbdCov), (MbgNbd, MbgNbdCov), (ParetoNbd, ParetoNbdCov),
+                     (GammaGamma, GammaGammaCov), (Sbg, SbgCov)):
+    _plain._Cov = _cov
+    _cov._base = _plain
 
 _MODELS = {cls._native.name(): cls for cls in (BgNbd, MbgNbd, ParetoNbd, BgBb, GammaGamma, Sbg)}
 

@@ -106,3 +106,40 @@ with tempfile.TemporaryDirectory() as d:
     again = clv.load(path)
     assert again.params == full.params
     print("saved and loaded:", again)
+
+# %% [markdown]
+# ## Outcome uncertainty: predictive intervals and the total of the holdout
+
+# %%
+horizon = split.duration_holdout.iloc[0]
+print(bgnbd.predictive_intervals(split, horizon, level=0.9).head())
+total = bgnbd.predictive_total(split, horizon, level=0.9)
+print("holdout transactions:", split.frequency_holdout.sum(), "predicted range:", total)
+print(bgnbd.customer_value_intervals(spend, split, level=0.9, margin=0.3, discount_rate=0.01,
+                                     period=4.345).head())
+
+# %% [markdown]
+# ## Covariates: who buys more, who stays longer
+# A made-up acquisition channel and first-purchase size, for illustration.
+
+# %%
+import numpy as np
+
+first = log.sort_values("date").groupby("customer_id").amount.first()
+split["first_size"] = np.log1p(first.reindex(split.index).to_numpy())
+split["channel"] = np.where(split.index.astype(int) % 3 == 0, "web", "store")
+cov = clv.ParetoNbd.fit(split, purchase_covariates=["channel", "first_size"],
+                        dropout_covariates=["first_size"])
+print(cov.summary())
+print("likelihood-ratio test against the model without covariates:", cov.lr_test)
+print("a new web customer with a first purchase of $30:",
+      cov.customer_model(channel="web", first_size=np.log1p(30.0)).expected_transactions(52))
+
+# %% [markdown]
+# ## Insight: cohort retention and the HTML report
+
+# %%
+print(clv.cohort_retention(log, period="quarter").head(10))
+with tempfile.TemporaryDirectory() as d:
+    clv.report(log, calibration_end="1997-09-30", holdout_end="1998-06-30",
+               path=os.path.join(d, "report.html"))

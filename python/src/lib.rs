@@ -6,7 +6,8 @@
 //! `clv.errors`, with the row and field of bad input.
 
 use clv::data::{CohortData, LifetimeData, Periods, SpendData, TransactionLog};
-use clv::fit::{Method, Range};
+use clv::fit::{Intervals, Method, Range};
+use clv::models::PredictiveTotal;
 use clv::value::{DiscountRate, Valuation};
 use clv::{
     BgBb, BgNbd, Cohort, Customer, FitOptions, Fitted, GammaGamma, MbgNbd, Model, ParetoNbd,
@@ -16,6 +17,9 @@ use ndarray::{Array1, Array2};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyModule;
+
+mod covariates;
+mod insight;
 
 type Col<'py> = PyReadonlyArray1<'py, f64>;
 type Out<'py> = Bound<'py, PyArray1<f64>>;
@@ -90,6 +94,31 @@ fn whole(values: &[f64], field: &str) -> PyResult<Vec<u32>> {
         .collect()
 }
 
+/// Individual lifetimes: whole `duration`s, `churned` 0 or 1, optional weights.
+fn lifetimes(
+    duration: &Col<'_>,
+    churned: &Col<'_>,
+    weights: &Option<Col<'_>>,
+) -> PyResult<LifetimeData> {
+    let d = whole(duration.as_slice()?, "duration")?;
+    let c = churned
+        .as_slice()?
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| match v {
+            0.0 => Ok(false),
+            1.0 => Ok(true),
+            _ => Err(raise(clv::Error::InvalidData {
+                row: i + 1,
+                field: "churned".into(),
+                value: v.to_string(),
+                message: "must be 0 or 1 (or a boolean)".into(),
+            })),
+        })
+        .collect::<PyResult<Vec<bool>>>()?;
+    LifetimeData::from_columns(d, c, opt_vec(weights)?).or_raise()
+}
+
 fn array<'py>(py: Python<'py>, a: Array1<f64>) -> Out<'py> {
     a.into_pyarray(py)
 }
@@ -125,6 +154,91 @@ where
 {
     let data = rfm(x, t_x, t, &None, &None)?;
     Ok(array(py, py.allow_threads(|| f(&data)).or_raise()?))
+}
+
+/// Discounting at `rate` per `period`: continuously over `horizon` (forever when `None`), or
+/// at the ends of `periods` periods.
+fn valuation(
+    margin: f64,
+    rate: f64,
+    period: f64,
+    horizon: Option<f64>,
+    periods: Option<u32>,
+) -> PyResult<Valuation> {
+    let discount = DiscountRate::new(rate, period).or_raise()?;
+    match periods {
+        Some(k) => Valuation::discrete(margin, discount, period, k),
+        None => Valuation::continuous(margin, discount, horizon),
+    }
+    .or_raise()
+}
+
+/// The whole-count intervals `f` computes without the GIL, as `(lower, upper)` float arrays.
+fn counts<'py>(
+    py: Python<'py>,
+    f: impl FnOnce() -> clv::Result<Vec<(u32, u32)>> + Send,
+) -> PyResult<(Out<'py>, Out<'py>)> {
+    let rows = py.allow_threads(f).or_raise()?;
+    let lower = rows.iter().map(|r| f64::from(r.0)).collect();
+    let upper = rows.iter().map(|r| f64::from(r.1)).collect();
+    Ok((array(py, lower), array(py, upper)))
+}
+
+/// The predictions with parameter intervals.
+#[derive(Clone, Copy)]
+enum Which {
+    /// P(alive).
+    Alive,
+    /// Expected transactions over a horizon.
+    Expected,
+    /// Discounted expected residual transactions at a rate.
+    Dert,
+}
+
+/// The parameter intervals of the prediction named `what` (`probability_alive`,
+/// `conditional_expected_transactions`, `discounted_expected_residual_transactions`) per row
+/// of `data`, `predict(model, rows, which)` computing it.
+fn intervals_of<M, F>(
+    fit: &Fitted<M>,
+    data: &RfmData,
+    what: &str,
+    level: f64,
+    how: Method,
+    predict: F,
+) -> clv::Result<Intervals>
+where
+    M: Model + Send + Sync,
+    F: Fn(&M, &RfmData, Which) -> clv::Result<Array1<f64>> + Sync,
+{
+    let (which, range) = match what {
+        "probability_alive" => (Which::Alive, Range::Probability),
+        "conditional_expected_transactions" => (Which::Expected, Range::Positive),
+        "discounted_expected_residual_transactions" => (Which::Dert, Range::Positive),
+        other => {
+            return Err(clv::Error::InvalidInput(format!(
+                "no intervals for {other:?}"
+            )));
+        }
+    };
+    fit.intervals_customers(
+        data,
+        |m: &M, d: &RfmData| predict(m, d, which),
+        range,
+        level,
+        how,
+    )
+}
+
+/// A predictive total: `(mean, variance, lower, upper, level)`.
+type Total = (f64, f64, f64, f64, f64);
+
+/// The predictive total `f` computes without the GIL.
+fn total(
+    py: Python<'_>,
+    f: impl FnOnce() -> clv::Result<PredictiveTotal> + Send,
+) -> PyResult<Total> {
+    let p = py.allow_threads(f).or_raise()?;
+    Ok((p.mean, p.variance, p.lower, p.upper, p.level))
 }
 
 /// `f` for each customer of `data`, in row order.
@@ -432,15 +546,58 @@ macro_rules! transaction_model {
             ) -> PyResult<(Out<'py>, Out<'py>)> {
                 let data = rfm(&x, &t_x, &t, &None, &None)?;
                 let m = &self.0.model;
-                let rows: clv::Result<Vec<(u32, u32)>> = py.allow_threads(|| {
-                    data.customers()
-                        .map(|c| m.predictive_interval(&c, horizon, level))
-                        .collect()
-                });
-                let rows = rows.or_raise()?;
-                let lower = rows.iter().map(|r| f64::from(r.0)).collect();
-                let upper = rows.iter().map(|r| f64::from(r.1)).collect();
-                Ok((array(py, lower), array(py, upper)))
+                counts(py, || m.predictive_interval_batch(&data, horizon, level))
+            }
+
+            /// The predictive distribution of the total count in `(T, T + t]` of every row
+            /// (each counting its weight): `(mean, variance, lower, upper, level)`.
+            #[pyo3(signature = (x, t_x, t, horizon, level, weights=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn predictive_total(
+                &self,
+                py: Python<'_>,
+                x: Col<'_>,
+                t_x: Col<'_>,
+                t: Col<'_>,
+                horizon: f64,
+                level: f64,
+                weights: Option<Col<'_>>,
+            ) -> PyResult<Total> {
+                let data = rfm(&x, &t_x, &t, &None, &weights)?;
+                let m = &self.0.model;
+                total(py, || m.predictive_total(&data, horizon, level))
+            }
+
+            /// Intervals of each row's customer value from the parameter uncertainty of this
+            /// fit and of the `spend` fit: `(estimate, lower, upper)`.
+            #[pyo3(signature = (spend, x, t_x, t, monetary_value, margin, rate, period, level, horizon=None, periods=None, draws=None, seed=0))]
+            #[allow(clippy::too_many_arguments)]
+            fn customer_value_intervals<'py>(
+                &self,
+                py: Python<'py>,
+                spend: &GammaGammaPy,
+                x: Col<'py>,
+                t_x: Col<'py>,
+                t: Col<'py>,
+                monetary_value: Col<'py>,
+                margin: f64,
+                rate: f64,
+                period: f64,
+                level: f64,
+                horizon: Option<f64>,
+                periods: Option<u32>,
+                draws: Option<usize>,
+                seed: u64,
+            ) -> PyResult<(Out<'py>, Out<'py>, Out<'py>)> {
+                let data = rfm(&x, &t_x, &t, &Some(monetary_value), &None)?;
+                let valuation = valuation(margin, rate, period, horizon, periods)?;
+                let (m, s) = (self.0.fit()?, spend.0.fit()?);
+                let iv = py
+                    .allow_threads(|| {
+                        valuation.customer_value_intervals(m, s, &data, level, method(draws, seed))
+                    })
+                    .or_raise()?;
+                Ok((array(py, iv.estimate), array(py, iv.lower), array(py, iv.upper)))
             }
 
             fn expected_transactions<'py>(&self, py: Python<'py>, t: Col<'py>) -> PyResult<Out<'py>> {
@@ -489,35 +646,16 @@ macro_rules! transaction_model {
                 let fit = self.0.fit()?;
                 let how = method(draws, seed);
                 let iv = py
-                    .allow_threads(|| match what {
-                        "probability_alive" => fit.intervals_customers(
-                            &data,
-                            |m: &$model, d: &RfmData| m.probability_alive_batch(d),
-                            Range::Probability,
-                            level,
-                            how,
-                        ),
-                        "conditional_expected_transactions" => fit.intervals_customers(
-                            &data,
-                            |m: &$model, d: &RfmData| {
-                                m.conditional_expected_transactions_batch(d, arg)
-                            },
-                            Range::Positive,
-                            level,
-                            how,
-                        ),
-                        "discounted_expected_residual_transactions" => fit.intervals_customers(
-                            &data,
-                            |m: &$model, d: &RfmData| {
-                                m.discounted_expected_residual_transactions_batch(d, arg)
-                            },
-                            Range::Positive,
-                            level,
-                            how,
-                        ),
-                        other => Err(clv::Error::InvalidInput(format!(
-                            "no intervals for {other:?}"
-                        ))),
+                    .allow_threads(|| {
+                        intervals_of(fit, &data, what, level, how, |m: &$model, d, which| {
+                            match which {
+                                Which::Alive => Ok(m.probability_alive_batch(d)),
+                                Which::Expected => m.conditional_expected_transactions_batch(d, arg),
+                                Which::Dert => {
+                                    m.discounted_expected_residual_transactions_batch(d, arg)
+                                }
+                            }
+                        })
                     })
                     .or_raise()?;
                 Ok((array(py, iv.estimate), array(py, iv.lower), array(py, iv.upper)))
@@ -543,12 +681,7 @@ macro_rules! transaction_model {
                 periods: Option<u32>,
             ) -> PyResult<Out<'py>> {
                 let data = rfm(&x, &t_x, &t, &Some(monetary_value), &None)?;
-                let discount = DiscountRate::new(rate, period).or_raise()?;
-                let valuation = match periods {
-                    Some(k) => Valuation::discrete(margin, discount, period, k),
-                    None => Valuation::continuous(margin, discount, horizon),
-                }
-                .or_raise()?;
+                let valuation = valuation(margin, rate, period, horizon, periods)?;
                 let (m, s) = (&self.0.model, &spend.0.model);
                 let v = py
                     .allow_threads(|| valuation.customer_values(m, s, &data))
@@ -653,6 +786,41 @@ common!(BgBbPy, BgBb, {
         self.0.model.expected_transactions(n).or_raise()
     }
 
+    /// The equal-tailed predictive interval of each row's count in the next `n_star`
+    /// opportunities: `(lower, upper)`.
+    fn predictive_interval<'py>(
+        &self,
+        py: Python<'py>,
+        x: Col<'py>,
+        t_x: Col<'py>,
+        n: Col<'py>,
+        n_star: u32,
+        level: f64,
+    ) -> PyResult<(Out<'py>, Out<'py>)> {
+        let data = rfm(&x, &t_x, &n, &None, &None)?;
+        let m = &self.0.model;
+        counts(py, || m.predictive_interval_batch(&data, n_star, level))
+    }
+
+    /// The predictive total count in the next `n_star` opportunities of every row (each
+    /// counting its weight): `(mean, variance, lower, upper, level)`.
+    #[pyo3(signature = (x, t_x, n, n_star, level, weights=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn predictive_total(
+        &self,
+        py: Python<'_>,
+        x: Col<'_>,
+        t_x: Col<'_>,
+        n: Col<'_>,
+        n_star: u32,
+        level: f64,
+        weights: Option<Col<'_>>,
+    ) -> PyResult<Total> {
+        let data = rfm(&x, &t_x, &n, &None, &weights)?;
+        let m = &self.0.model;
+        total(py, || m.predictive_total(&data, n_star, level))
+    }
+
     fn probability_of_transactions(&self, x: u32, n: u32) -> PyResult<f64> {
         self.0.model.probability_of_transactions(x, n).or_raise()
     }
@@ -752,23 +920,7 @@ common!(SbgPy, Sbg, {
         max_iterations: Option<u64>,
         start: Option<Vec<f64>>,
     ) -> PyResult<Self> {
-        let d = whole(duration.as_slice()?, "duration")?;
-        let c = churned
-            .as_slice()?
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| match v {
-                0.0 => Ok(false),
-                1.0 => Ok(true),
-                _ => Err(raise(clv::Error::InvalidData {
-                    row: i + 1,
-                    field: "churned".into(),
-                    value: v.to_string(),
-                    message: "must be 0 or 1 (or a boolean)".into(),
-                })),
-            })
-            .collect::<PyResult<Vec<bool>>>()?;
-        let data = LifetimeData::from_columns(d, c, opt_vec(&weights)?).or_raise()?;
+        let data = lifetimes(&duration, &churned, &weights)?;
         let opts = options(penalty, max_iterations, start)?;
         let fit = py.allow_threads(|| Sbg::fit(&data, &opts)).or_raise()?;
         Ok(SbgPy(Held::fitted(fit)))
@@ -985,5 +1137,15 @@ fn _clv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SbgPy>()?;
     m.add_function(wrap_pyfunction!(summarize_log, m)?)?;
     m.add_function(wrap_pyfunction!(compress, m)?)?;
+    m.add_class::<covariates::ParetoNbdCovPy>()?;
+    m.add_class::<covariates::BgNbdCovPy>()?;
+    m.add_class::<covariates::MbgNbdCovPy>()?;
+    m.add_class::<covariates::GammaGammaCovPy>()?;
+    m.add_class::<covariates::SbgCovPy>()?;
+    m.add_function(wrap_pyfunction!(covariates::indicators, m)?)?;
+    m.add_function(wrap_pyfunction!(insight::retention_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(insight::segments_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(insight::report_html, m)?)?;
+    m.add_function(wrap_pyfunction!(insight::acquisition_ceiling_rows, m)?)?;
     Ok(())
 }

@@ -12,17 +12,16 @@ def data_path(name):
     return os.path.join(DATA, name)
 
 
-@pytest.fixture(scope="session")
-def rust_fit():
-    """Runs the Rust command line `examples/fit` (the contract front end) with the given
-    arguments; returns its stdout. Skips when cargo is not there."""
+def _cargo(*prefix):
+    """A runner of `cargo run --quiet --release PREFIX... -- ARGS` in the repository (its
+    stdout); skips when cargo is not there."""
     cargo = shutil.which("cargo")
     if cargo is None:
         pytest.skip("cargo is not installed: no Rust results to compare with")
 
     def run(*args):
         out = subprocess.run(
-            [cargo, "run", "--quiet", "--release", "--example", "fit", "--", *args],
+            [cargo, "run", "--quiet", "--release", *prefix, "--", *args],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -31,3 +30,17 @@ def rust_fit():
         return out.stdout
 
     return run
+
+
+@pytest.fixture(scope="session")
+def rust_fit():
+    """Runs the Rust command line `examples/fit` (the contract front end) with the given
+    arguments; returns its stdout."""
+    return _cargo("--example", "fit")
+
+
+@pytest.fixture(scope="session")
+def rust_example():
+    """Runs `cargo run --release --features report --example NAME -- ARGS` (the cohort table
+    and the report); returns its stdout."""
+    return lambda name, *args: _cargo("--features", "report", "--example", name)(*args)

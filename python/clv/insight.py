@@ -1,0 +1,170 @@
+"""Insight and report of a transaction log (the Rust ``clv::insight`` and ``clv::report``).
+
+The log is a DataFrame with one row per transaction (``customer_id``, ``date``, ``amount``);
+dates and ids are read as in :func:`clv.summarize`. The tables are the Rust tables, read from
+their CSV (numbers in Rust's shortest round-trip form, parsed exactly).
+"""
+
+import io
+
+import numpy as np
+
+from . import _clv
+from . import _frame
+from .errors import ClvError
+from .log import _day, _length, _log
+
+__all__ = ["cohort_retention", "segments", "acquisition_ceiling", "report"]
+
+RETENTION_COLUMNS = [
+    "cohort", "period", "customers_start", "retained", "raw_retention",
+    "sales_adjusted_retention", "profit_adjusted_retention", "revenue",
+]
+
+
+def _table(text, labels):
+    """A CSV of the Rust API as a DataFrame: ``labels`` columns as text, the others as exact
+    floats (empty fields: NaN), ``true``/``false`` as booleans."""
+    import pandas as pd
+
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    for c in df.columns:
+        if c in labels:
+            continue
+        values = list(df[c])
+        if values and all(v in ("true", "false") for v in values):
+            df[c] = np.array([v == "true" for v in values])
+        else:
+            df[c] = np.array([float(v) if v != "" else float("nan") for v in values])
+    return df
+
+
+def _amount(data, amount):
+    if amount is None:
+        return None
+    return amount if _frame._has(data, amount) else None
+
+
+def _profit(data, profit):
+    """Profit per transaction: a column name or an array (``None``: none)."""
+    if profit is None:
+        return None
+    if isinstance(profit, str):
+        return _frame.column(data, profit, "profit")
+    return _frame.array(profit)
+
+
+def _period(period):
+    if isinstance(period, bool):
+        raise ClvError(f"period must be 'month', 'quarter', 'year' or a number of days, not {period!r}")
+    if isinstance(period, (int, np.integer)):
+        return str(int(period))
+    return str(period)
+
+
+def cohort_retention(data, customer_id="customer_id", date="date", amount="amount",
+                     period="month", margin=None, profit=None, date_format=None):
+    """The cohort retention triangle (``clv::insight::cohort_retention``): one row per
+    acquisition cohort and later period, columns ``cohort, period, customers_start,
+    retained, raw_retention, sales_adjusted_retention, profit_adjusted_retention, revenue``.
+
+    ``period``: ``"month"``, ``"quarter"``, ``"year"`` or a number of days. ``amount``: the
+    spend column (absent: no sales figures). ``margin``: profit as a share of the amount;
+    ``profit``: a column (name or array) of profit per transaction; without either the
+    profit-adjusted rate is empty (NaN)."""
+    ids, codes, times, amounts, _ = _log(data, customer_id, date, _amount(data, amount),
+                                         date_format)
+    per = _profit(data, profit)
+    text = _clv.retention_csv(ids, codes, times, amounts, _period(period),
+                              None if margin is None else float(margin), per)
+    return _table(text, ("cohort", "period"))[RETENTION_COLUMNS]
+
+
+def segments(data, model, spend, observation_end=None, reference=None,
+             customer_id="customer_id", date="date", amount="amount", freq="D", unit="W",
+             margin=1.0, discount_rate=0.1, rate_period=52.0, periods=52, step=1.0,
+             horizon=None, tiers=None, at_risk=None, date_format=None):
+    """Segments every customer of the log first seen by ``observation_end``
+    (``clv::insight::segment_customers``): a DataFrame keyed by customer id with
+    ``frequency, time_since_last, age, monetary_value, clv, clv_lower, clv_upper, tier, r, f,
+    m, segment, p_alive, p_alive_reference, at_risk``.
+
+    ``model``: a fitted :class:`clv.BgNbd`, :class:`clv.MbgNbd` or :class:`clv.ParetoNbd`;
+    ``spend``: a fitted :class:`clv.GammaGamma`. The summary is taken on ``freq``/``unit`` as
+    in :func:`clv.summarize` (default days in weeks). The value (``clv::value::Valuation``)
+    discounts at ``discount_rate`` per ``rate_period`` model units at the ends of ``periods``
+    steps of ``step`` units (the report's default: 10% a year, 52 weekly steps), or with
+    ``periods=None`` continuously over ``horizon`` (forever when None). ``reference``: a date
+    before ``observation_end`` for the fall of P(alive). ``tiers``: cut points of the value
+    tiers (default ``[0.2, 0.5]``); ``at_risk``: ``(tiers, threshold, drop)`` (default
+    ``(1, 0.5, 0.2)``)."""
+    ids, codes, times, amounts, (names, originals) = _log(
+        data, customer_id, date, _amount(data, amount), date_format
+    )
+    if amounts is None:
+        raise ClvError(f"segments need amounts: the log has no column {amount}")
+    p = _length(freq, "freq")
+    u = p if unit is None else _length(unit, "unit")
+    end = float(np.max(times)) if observation_end is None else _day(observation_end, date_format)
+    ref = None if reference is None else _day(reference, date_format)
+    text = _clv.segments_csv(
+        ids, codes, times, amounts, model._inner, spend._inner, end, p, u, float(margin),
+        float(discount_rate), float(rate_period), float(step),
+        None if horizon is None else float(horizon),
+        None if periods is None else int(periods), ref,
+        None if tiers is None else [float(c) for c in tiers],
+        None if at_risk is None else (int(at_risk[0]), float(at_risk[1]), float(at_risk[2])),
+    )
+    df = _table(text, ("customer_id", "segment"))
+    df.index = originals.take(names.get_indexer(list(df.pop("customer_id"))))
+    df.index.name = customer_id
+    return df
+
+
+def acquisition_ceiling(data, model, period="month", margin=1.0, discount_rate=0.1,
+                        rate_period=52.0, horizon=52, customer_id="customer_id", date="date",
+                        amount="amount", date_format=None):
+    """The acquisition ceiling by cohort (``clv::insight::acquisition_ceiling``): the expected
+    discounted value of a newly acquired customer, ``margin x mean spend x (1 + discounted
+    expected repeat transactions over horizon steps)`` with the fitted ``model`` (BgNbd,
+    MbgNbd or ParetoNbd, in its time unit), discounting at ``discount_rate`` per
+    ``rate_period`` units. A DataFrame indexed by cohort (the last row ``all``): ``customers,
+    mean_spend, expected_transactions, value``."""
+    ids, codes, times, amounts, _ = _log(data, customer_id, date, _amount(data, amount),
+                                         date_format)
+    rows = _clv.acquisition_ceiling_rows(ids, codes, times, amounts, model._inner,
+                                         _period(period), float(margin), float(discount_rate),
+                                         float(rate_period), int(horizon))
+    return _frame.frame(
+        {
+            "customers": np.array([r[1] for r in rows], dtype=np.int64),
+            "mean_spend": np.array([r[2] for r in rows]),
+            "expected_transactions": np.array([r[3] for r in rows]),
+            "value": np.array([r[4] for r in rows]),
+        },
+        index=[r[0] for r in rows],
+        index_name="cohort",
+    )
+
+
+def report(data, calibration_end, holdout_end=None, path=None, customer_id="customer_id",
+           date="date", amount="amount", cohort_period=None, margin=None, profit=None,
+           title=None, date_format=None):
+    """The HTML report of the log (``clv::report::report``, the page of
+    ``examples/report``): the three transaction models fitted to the calibration period up to
+    ``calibration_end`` and checked on the holdout up to ``holdout_end`` (default: the last
+    transaction), spend, value tiers, segments, cohorts. Writes it to ``path`` when given;
+    returns the HTML."""
+    ids, codes, times, amounts, _ = _log(data, customer_id, date, _amount(data, amount),
+                                         date_format)
+    per = _profit(data, profit)
+    html = _clv.report_html(
+        ids, codes, times, amounts, _day(calibration_end, date_format),
+        None if holdout_end is None else _day(holdout_end, date_format),
+        None if cohort_period is None else _period(cohort_period),
+        None if margin is None else float(margin), per, title,
+    )
+    if path is not None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(html)
+    return html

@@ -1,0 +1,222 @@
+//! Insight and report (`clv::insight`, `clv::report`) of a transaction log given as distinct
+//! customer ids, per transaction the index of its customer, its time (days since 1970-01-01)
+//! and its amount. Tables come back as the CSV text of the Rust tables (`to_csv`), so Python
+//! reads the very same numbers.
+
+use clv::TransactionModel;
+use clv::data::{Periods, TransactionLog};
+use clv::insight::{
+    AtRiskRule, Period, Profit, Tiers, acquisition_ceiling, cohort_retention, segment_customers,
+};
+use clv::report::{ReportOptions, report};
+use clv::value::{DiscountRate, Valuation};
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+
+use crate::{BgNbdPy, Col, GammaGammaPy, MbgNbdPy, OrRaise, ParetoNbdPy, opt_vec, raise, vec};
+
+fn log(
+    ids: Vec<String>,
+    customer: &PyReadonlyArray1<'_, u32>,
+    times: &Col<'_>,
+    amounts: &Option<Col<'_>>,
+) -> PyResult<TransactionLog> {
+    TransactionLog::from_indexed(
+        ids,
+        customer.as_slice()?.to_vec(),
+        vec(times)?,
+        opt_vec(amounts)?,
+    )
+    .or_raise()
+}
+
+fn period(text: &str) -> PyResult<Period> {
+    Period::parse(text).or_raise()
+}
+
+/// The model of a native BgNbd, MbgNbd or ParetoNbd.
+fn transaction_model<'a>(
+    model: &'a Bound<'_, PyAny>,
+) -> PyResult<&'a (dyn TransactionModel + Sync)> {
+    if let Ok(m) = model.downcast::<BgNbdPy>() {
+        Ok(&m.get().0.model)
+    } else if let Ok(m) = model.downcast::<MbgNbdPy>() {
+        Ok(&m.get().0.model)
+    } else if let Ok(m) = model.downcast::<ParetoNbdPy>() {
+        Ok(&m.get().0.model)
+    } else {
+        Err(raise(clv::Error::InvalidInput(
+            "a BgNbd, MbgNbd or ParetoNbd model is needed".into(),
+        )))
+    }
+}
+
+/// One row of the acquisition ceiling: `(cohort, customers, mean_spend,
+/// expected_transactions, value)`.
+type CeilingRow = (String, u64, f64, f64, f64);
+
+/// The acquisition ceiling by cohort (`clv::insight::acquisition_ceiling`), discounting at
+/// `rate` per `rate_period` model units over `horizon` steps.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn acquisition_ceiling_rows<'py>(
+    py: Python<'py>,
+    ids: Vec<String>,
+    customer: PyReadonlyArray1<'py, u32>,
+    times: Col<'py>,
+    amounts: Option<Col<'py>>,
+    model: &Bound<'py, PyAny>,
+    period_text: &str,
+    margin: f64,
+    rate: f64,
+    rate_period: f64,
+    horizon: u32,
+) -> PyResult<Vec<CeilingRow>> {
+    let log = log(ids, &customer, &times, &amounts)?;
+    let discount = DiscountRate::new(rate, rate_period).or_raise()?;
+    let (m, period) = (transaction_model(model)?, period(period_text)?);
+    let rows = py
+        .allow_threads(|| acquisition_ceiling(m, &log, period, margin, discount, horizon))
+        .or_raise()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.cohort,
+                r.customers,
+                r.mean_spend,
+                r.expected_transactions,
+                r.value,
+            )
+        })
+        .collect())
+}
+
+/// The cohort retention triangle as CSV (`RetentionTable::to_csv`). `margin`: profit as a
+/// share of amounts; `profit`: one profit per transaction (else no profit-adjusted rate).
+#[pyfunction]
+#[pyo3(signature = (ids, customer, times, amounts, period_text, margin=None, profit=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn retention_csv<'py>(
+    py: Python<'py>,
+    ids: Vec<String>,
+    customer: PyReadonlyArray1<'py, u32>,
+    times: Col<'py>,
+    amounts: Option<Col<'py>>,
+    period_text: &str,
+    margin: Option<f64>,
+    profit: Option<Col<'py>>,
+) -> PyResult<String> {
+    let log = log(ids, &customer, &times, &amounts)?;
+    let profit = match (margin, opt_vec(&profit)?) {
+        (_, Some(p)) => Profit::PerTransaction(p),
+        (Some(m), None) => Profit::Margin(m),
+        (None, None) => Profit::None,
+    };
+    let period = period(period_text)?;
+    let table = py
+        .allow_threads(|| cohort_retention(&log, period, &profit))
+        .or_raise()?;
+    Ok(table.to_csv())
+}
+
+/// The segment table as CSV (`SegmentTable::to_csv`) of the customers of the log at
+/// `observation_end`, valued with `model` (a native BgNbd, MbgNbd or ParetoNbd) and `spend`:
+/// discounting at `rate` per `rate_period` model units, continuously over `horizon` (forever
+/// when `None`) or at the ends of `periods` steps of `step` units.
+#[pyfunction]
+#[pyo3(signature = (ids, customer, times, amounts, model, spend, observation_end, period_len, unit, margin, rate, rate_period, step=1.0, horizon=None, periods=None, reference=None, cuts=None, rule=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn segments_csv<'py>(
+    py: Python<'py>,
+    ids: Vec<String>,
+    customer: PyReadonlyArray1<'py, u32>,
+    times: Col<'py>,
+    amounts: Option<Col<'py>>,
+    model: &Bound<'py, PyAny>,
+    spend: &GammaGammaPy,
+    observation_end: f64,
+    period_len: f64,
+    unit: f64,
+    margin: f64,
+    rate: f64,
+    rate_period: f64,
+    step: f64,
+    horizon: Option<f64>,
+    periods: Option<u32>,
+    reference: Option<f64>,
+    cuts: Option<Vec<f64>>,
+    rule: Option<(u8, f64, f64)>,
+) -> PyResult<String> {
+    let log = log(ids, &customer, &times, &amounts)?;
+    let grid = Periods::new(period_len, unit).or_raise()?;
+    let discount = DiscountRate::new(rate, rate_period).or_raise()?;
+    let valuation = match periods {
+        Some(k) => Valuation::discrete(margin, discount, step, k),
+        None => Valuation::continuous(margin, discount, horizon),
+    }
+    .or_raise()?;
+    let tiers = match cuts {
+        Some(c) => Tiers::new(c).or_raise()?,
+        None => Tiers::default(),
+    };
+    let rule = match rule {
+        Some((tiers, threshold, drop)) => AtRiskRule {
+            tiers,
+            threshold,
+            drop,
+        },
+        None => AtRiskRule::default(),
+    };
+    let (m, s) = (transaction_model(model)?, &spend.0.model);
+    let table = py
+        .allow_threads(|| {
+            segment_customers(
+                m,
+                s,
+                &valuation,
+                &log,
+                &grid,
+                observation_end,
+                reference,
+                &tiers,
+                &rule,
+            )
+        })
+        .or_raise()?;
+    Ok(table.to_csv())
+}
+
+/// The HTML report of the log (`clv::report::report`): calibration to `calibration_end`,
+/// holdout to `holdout_end` (default: the last transaction).
+#[pyfunction]
+#[pyo3(signature = (ids, customer, times, amounts, calibration_end, holdout_end=None, cohort_period=None, margin=None, profit=None, title=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn report_html<'py>(
+    py: Python<'py>,
+    ids: Vec<String>,
+    customer: PyReadonlyArray1<'py, u32>,
+    times: Col<'py>,
+    amounts: Option<Col<'py>>,
+    calibration_end: f64,
+    holdout_end: Option<f64>,
+    cohort_period: Option<&str>,
+    margin: Option<f64>,
+    profit: Option<Col<'py>>,
+    title: Option<String>,
+) -> PyResult<String> {
+    let log = log(ids, &customer, &times, &amounts)?;
+    let mut options = ReportOptions::new(calibration_end);
+    options.holdout_end = holdout_end;
+    if let Some(p) = cohort_period {
+        options.cohort_period = period(p)?;
+    }
+    if let Some(m) = margin {
+        options.margin = m;
+    }
+    options.profit = opt_vec(&profit)?;
+    if let Some(t) = title {
+        options.title = t;
+    }
+    py.allow_threads(|| report(&log, &options)).or_raise()
+}
