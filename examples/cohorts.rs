@@ -27,9 +27,9 @@ fn read_log(path: &str) -> Result<TransactionLog, String> {
     log.map_err(|e| format!("--transactions {path}: {e}"))
 }
 
-fn run() -> Result<(), String> {
+/// The command on the arguments after the program name.
+pub fn run(args: Vec<String>) -> Result<(), String> {
     let usage = "usage: cohorts --transactions LOG [--period month|quarter|year|N] [--margin M] [--out FILE]";
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let (mut log, mut period, mut profit, mut out) = (None, Period::Month, Profit::None, None);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -61,12 +61,18 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
+/// The exit status of the command: 0, or 2 with the message on stderr.
+pub fn cli(args: Vec<String>) -> i32 {
+    match run(args) {
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            2
         }
     }
+}
+
+#[allow(dead_code)] // also a module of the `clv` command, which has its own `main`
+fn main() -> ExitCode {
+    ExitCode::from(u8::try_from(cli(std::env::args().skip(1).collect())).unwrap_or(2))
 }

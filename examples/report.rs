@@ -59,8 +59,8 @@ fn date(flag: &str, text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("{flag} {text:?}: expected a date YYYY-MM-DD"))
 }
 
-fn run() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+/// The command on the arguments after the program name.
+pub fn run(args: Vec<String>) -> Result<(), String> {
     let mut get = std::collections::HashMap::new();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -129,12 +129,18 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
+/// The exit status of the command: 0, or 2 with the message on stderr.
+pub fn cli(args: Vec<String>) -> i32 {
+    match run(args) {
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            2
         }
     }
+}
+
+#[allow(dead_code)] // also a module of the `clv` command, which has its own `main`
+fn main() -> ExitCode {
+    ExitCode::from(u8::try_from(cli(std::env::args().skip(1).collect())).unwrap_or(2))
 }

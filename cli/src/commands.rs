@@ -1,7 +1,6 @@
 //! The command line: subcommands, their flags and help, and the dispatch.
 //!
-//! A new subcommand is one `Command` in [`command`] and one arm in [`main`] (the business
-//! report of `clv::report`, when it lands, goes here as `report`).
+//! A new subcommand is one `Command` in [`command`] and one arm in [`main`].
 
 use std::ffi::OsString;
 
@@ -86,10 +85,46 @@ Examples:
       --save fit.json
   clv fit --model gg --input spend.csv";
 
+const REPORT_HELP: &str = "\
+  --transactions LOG --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] --out report.html
+  [--cohort-period month|quarter|year|N] [--margin M] [--cost-per-unit C] [--title TEXT]
+  [--segments-out customers.csv]
+
+LOG is CDNOW's whitespace format (id, sample id, YYYYMMDD, units, dollars) or a CSV with
+customer_id,date,amount. The page needs no network and no JavaScript.
+
+Example:
+  clv report --transactions data/CDNOW_sample.txt --calibration-end 1997-09-30 \\
+      --holdout-end 1998-06-30 --out report.html";
+
+const COHORTS_HELP: &str = "\
+  --transactions LOG [--period month|quarter|year|N] [--margin M] [--out FILE.csv]
+
+Writes cohort,period,customers_start,retained,raw_retention,sales_adjusted_retention,
+profit_adjusted_retention,revenue (stdout without --out).
+
+Example:
+  clv cohorts --transactions data/CDNOW_sample.txt --period quarter --out cohorts.csv";
+
+/// A subcommand whose flags go, untouched, to the command of the same name in `examples/`.
+fn pass_through(name: &'static str, about: &'static str, help: &'static str) -> Command {
+    Command::new(name)
+        .about(about)
+        .disable_help_flag(true)
+        .after_help(help)
+        .arg(
+            Arg::new("args")
+                .num_args(0..)
+                .trailing_var_arg(true)
+                .allow_hyphen_values(true)
+                .value_name("FLAGS"),
+        )
+}
+
 /// The command and its subcommands.
 pub fn command() -> Command {
     Command::new("clv")
-        .about("Customer-lifetime-value models: fit, predict, value and summarize customer bases")
+        .about("Customer-lifetime-value models: fit, predict, value, summarize and report on customer bases")
         .after_help(
             "Exit status: 0 success, 2 bad input (the message names the row and field, or the \
              flag), 1 a fit that fails.\n\nExamples:\n  clv value --transactions \
@@ -111,6 +146,17 @@ pub fn command() -> Command {
                         .value_name("FLAGS"),
                 ),
         )
+        .subcommand(pass_through(
+            "report",
+            "One self-contained HTML report of a transaction log: fits, model choice, tracking, \
+             P(alive), cohort retention, value tiers, valuable customers at risk",
+            REPORT_HELP,
+        ))
+        .subcommand(pass_through(
+            "cohorts",
+            "Retention KPIs by acquisition cohort and period (the cohort triangle) as CSV",
+            COHORTS_HELP,
+        ))
         .subcommand(
             Command::new("predict")
                 .about("Predict with a saved model (the JSON `fit` printed or --save wrote) on new customers")
@@ -238,8 +284,10 @@ pub fn command() -> Command {
 
 /// Runs the command line `argv` (program name first); returns the exit status.
 pub fn main(argv: Vec<OsString>) -> i32 {
-    // `fit` receives its arguments untouched; `clv fit --help` shows its flags.
-    if argv.get(1).is_some_and(|a| a == "fit") {
+    // `fit`, `report` and `cohorts` receive their arguments untouched; `--help` shows their
+    // flags.
+    let sub = argv.get(1).map(|a| a.to_string_lossy().into_owned());
+    if let Some(sub) = sub.filter(|s| ["fit", "report", "cohorts"].contains(&s.as_str())) {
         let rest: Vec<String> = argv
             .iter()
             .skip(2)
@@ -247,12 +295,16 @@ pub fn main(argv: Vec<OsString>) -> i32 {
             .collect();
         if rest.iter().any(|a| a == "--help" || a == "-h") {
             let mut cmd = command();
-            if let Some(fit) = cmd.find_subcommand_mut("fit") {
-                let _ = fit.print_help();
+            if let Some(c) = cmd.find_subcommand_mut(&sub) {
+                let _ = c.print_help();
             }
             return 0;
         }
-        return crate::fit::cli(rest.into_iter());
+        return match sub.as_str() {
+            "fit" => crate::fit::cli(rest.into_iter()),
+            "report" => crate::report::cli(rest),
+            _ => crate::cohorts::cli(rest),
+        };
     }
     let matches = match command().try_get_matches_from(argv) {
         Ok(m) => m,

@@ -259,3 +259,48 @@ fn bad_input_exits_2_naming_the_row_and_field() {
         );
     }
 }
+
+#[test]
+fn report_and_cohorts_are_the_examples_commands() {
+    let html = tmp("report.html");
+    let out = clv(&[
+        "report",
+        "--transactions",
+        "data/CDNOW_sample.txt",
+        "--calibration-end",
+        "1997-09-30",
+        "--holdout-end",
+        "1998-06-30",
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") || page.starts_with("<!doctype html>"));
+    assert!(page.contains("<svg"));
+    let csv = tmp("cohorts.csv");
+    let out = clv(&[
+        "cohorts",
+        "--transactions",
+        "data/CDNOW_sample.txt",
+        "--period",
+        "quarter",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        table.lines().next(),
+        Some(
+            "cohort,period,customers_start,retained,raw_retention,sales_adjusted_retention,\
+             profit_adjusted_retention,revenue"
+        )
+    );
+    // bad flags: exit 2 with a message naming the flag
+    for sub in ["report", "cohorts"] {
+        let out = clv(&[sub, "--bogus", "1"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("--bogus"), "{}", stderr(&out));
+    }
+}
