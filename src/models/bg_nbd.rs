@@ -503,7 +503,7 @@ impl Family {
     /// `τ = t/(α+T)`; `at = α + T`. The Euler-transformed ₂F₁ where its series is validated and
     /// does not cancel (microseconds), else the posterior integral ([`beta_expectation`]). The
     /// posterior `Beta(a, b+n)` is the BG/NBD's with `b + n − x` in place of `b`.
-    fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
+    pub(super) fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
         let (r, a, b) = (self.r, self.a, self.b + self.dropout.extra());
         let (k, tau) = (r + x, t / at);
         if (k + 1.0) * tau < 1e-17 {
@@ -531,6 +531,64 @@ impl Family {
         })
     }
 }
+
+impl Family {
+    /// `P(alive | x, t_x, T)` for every row of `data`, across the machine's cores.
+    pub(super) fn probability_alive_batch(&self, data: &RfmData) -> ndarray::Array1<f64> {
+        let customers: Vec<Customer> = data.customers().collect();
+        crate::parallel::map_rows(customers.len(), ROWS_PER_THREAD, |i| {
+            self.probability_alive(&customers[i])
+        })
+        .into()
+    }
+
+    /// `P(alive) · f(x, α + T)` for every row of `data`, where `f` (a prediction for a customer
+    /// alive at `T`) depends on `x` and `T` only: `f` is evaluated once per distinct `(x, T)`
+    /// among the rows with `P(alive) > 0` (real data repeat the pair many times: ages in whole
+    /// days), across the machine's cores, and rows with `P(alive) = 0` are 0. The values are
+    /// those of the row-by-row form, bit for bit; an error is the first failing row's.
+    pub(super) fn times_alive_per_distinct(
+        &self,
+        data: &RfmData,
+        f: impl Fn(f64, f64) -> Result<f64> + Sync,
+    ) -> Result<ndarray::Array1<f64>> {
+        let (freq, age) = (data.frequency(), data.age());
+        let p_alive = self.probability_alive_batch(data);
+        let cmp = |u: &(f64, f64), v: &(f64, f64)| u.0.total_cmp(&v.0).then(u.1.total_cmp(&v.1));
+        let mut keys: Vec<(f64, f64)> = (0..data.len())
+            .filter(|&i| p_alive[i] != 0.0)
+            .map(|i| (freq[i], age[i]))
+            .collect();
+        keys.sort_unstable_by(cmp);
+        keys.dedup_by(|u, v| cmp(u, v).is_eq());
+        let values = crate::parallel::map_rows(keys.len(), 8, |k| {
+            let (x, t) = keys[k];
+            f(x, self.alpha + t).ok()
+        });
+        (0..data.len())
+            .map(|i| {
+                let p = p_alive[i];
+                if p == 0.0 {
+                    return Ok(0.0);
+                }
+                let key = (freq[i], age[i]);
+                let alive = match keys.binary_search_by(|k| cmp(k, &key)) {
+                    Ok(k) => values[k],
+                    Err(_) => None,
+                };
+                // A failed value is evaluated again for its error.
+                let alive = match alive {
+                    Some(v) => v,
+                    None => f(key.0, self.alpha + key.1)?,
+                };
+                Ok(alive * p)
+            })
+            .collect()
+    }
+}
+
+/// Rows per thread of a per-row prediction of a few transcendental functions.
+const ROWS_PER_THREAD: usize = 4096;
 
 /// The part of the log-likelihood besides `ln Γ(r+x)/Γ(r) − x ln r` and the Beta-function
 /// ratio: `r ln α − (r+x) ln(α+T) + x ln r = x ln(r/(α+T)) − r ln(1 + T/α)`, written without
@@ -889,6 +947,23 @@ impl TransactionModel for BgNbd {
         self.family().probability_alive(customer)
     }
 
+    /// As the row-by-row form, across the machine's cores.
+    fn probability_alive_batch(&self, data: &RfmData) -> ndarray::Array1<f64> {
+        self.family().probability_alive_batch(data)
+    }
+
+    /// As the row-by-row form, bit for bit: `E[Y(t) | alive at T]` depends on `x` and `T` only
+    /// and is evaluated once per distinct `(x, T)`, across the machine's cores.
+    fn conditional_expected_transactions_batch(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<ndarray::Array1<f64>> {
+        check_non_negative("t", t)?;
+        let family = self.family();
+        family.times_alive_per_distinct(data, |x, at| family.expected_if_alive(x, at, t))
+    }
+
     /// `P(alive) · P(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x)`, plus
     /// `1 − P(alive)` at `n = 0` (see the module docs).
     fn conditional_probability_of_transactions(
@@ -1127,7 +1202,7 @@ impl BgNbd {
 impl Family {
     /// `E[λ/(λp + δ)]` with `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+n)`: the DERT of a customer
     /// known to be alive at `T`; `at = α + T`.
-    fn dert_if_alive(&self, x: f64, at: f64, delta: f64) -> Result<f64> {
+    pub(super) fn dert_if_alive(&self, x: f64, at: f64, delta: f64) -> Result<f64> {
         let k = self.r + x;
         let eps = delta * at;
         // h(p) = E_λ[λ/(λp+δ)] = (k/p) J(k+1, ε/p), non-increasing in p; its limit at p → 0 is
