@@ -183,6 +183,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 use super::simulation::{Budget, Simulate, Simulated, check_age, check_design, dist_err};
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::numerics::beta_weighted::beta_expectation;
+use crate::numerics::special::trigamma_difference;
 use crate::parallel::sum_rows;
 use crate::special::{
     digamma_difference, hyp2f1_minus_one, laplace_power, ln_beta_ratio, ln_binomial_density,
@@ -1349,6 +1350,89 @@ impl Objective for BgNbdObjective {
             g[3] = cb + g_b;
         }
         ll
+    }
+
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        self.hessian_at(theta)
+    }
+}
+
+impl BgNbdObjective {
+    /// The analytic Hessian of the total log-likelihood in `(r, α, a, b)`, in one pass over the
+    /// rows. Per row, with `u` the log-odds of death, `π = σ(u)` and `s = π(1 − π)`, the term
+    /// `ln(1 + eᵘ)` contributes `π ∂²u + s ∂u ∂uᵀ`, where `∂u = (L, −(r+x)D, 1/a, −c)`,
+    /// `L = ln((α+T)/(α+t_x))`, `D = (T−t_x)/((α+T)(α+t_x))`, `c = 1/(b+n−1)`, and the only
+    /// second derivatives of `u` are `∂²u/∂r∂α = −D`, `∂²u/∂α² = (r+x)(1/(α+t_x)² − 1/(α+T)²)`,
+    /// `∂²u/∂a² = −1/a²`, `∂²u/∂b² = c²`. The rest: `r ln α − (r+x) ln(α+T)` per row
+    /// (`∂²/∂r∂α = T/(α(α+T))`, `∂²/∂α² = (r+x)/(α+T)² − r/α²`), and per distinct `x` the
+    /// trigamma differences of `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)`.
+    fn hessian_at(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        let [r, alpha, a, b] = params::<4>(theta, None)?;
+        let cs: Vec<f64> = self
+            .ns
+            .iter()
+            .map(|&n| if n > 0.0 { 1.0 / (b + n - 1.0) } else { 0.0 })
+            .collect();
+        let ln_odds: Vec<f64> = self
+            .ns
+            .iter()
+            .zip(&cs)
+            .map(|(&n, &c)| if n > 0.0 { (a * c).ln() } else { 0.0 })
+            .collect();
+        // [rα, αα, rr, Σ sL, Σ sLc, Σ s u_α, Σ s u_α c, Σ s, Σ π, Σ s c, Σ (π + s) c²]
+        let acc = sum_rows(self.x_index.len(), |lo, hi| {
+            let mut h = [0.0; 11];
+            for i in lo..hi {
+                let xi = self.x_index[i] as usize;
+                let (x, n, c) = (self.xs[xi], self.ns[xi], cs[xi]);
+                let (w, t) = (self.weight[i], self.age[i]);
+                let at = alpha + t;
+                h[0] += w * t / (alpha * at);
+                h[1] += w * ((r + x) / (at * at) - r / (alpha * alpha));
+                if n == 0.0 {
+                    continue;
+                }
+                let t_x = self.recency[i];
+                let ax = alpha + t_x;
+                let l = ((t - t_x) / ax).ln_1p();
+                let d = (t - t_x) / (at * ax);
+                let u = ln_odds[xi] + (r + x) * l;
+                let (pi, s) = (sigmoid(u), sigmoid(u) * sigmoid(-u));
+                let u_alpha = -(r + x) * d;
+                let u_alpha2 = (r + x) * (1.0 / (ax * ax) - 1.0 / (at * at));
+                h[0] += w * (-pi * d + s * l * u_alpha);
+                h[1] += w * (pi * u_alpha2 + s * u_alpha * u_alpha);
+                h[2] += w * s * l * l;
+                h[3] += w * s * l;
+                h[4] += w * s * l * c;
+                h[5] += w * s * u_alpha;
+                h[6] += w * s * u_alpha * c;
+                h[7] += w * s;
+                h[8] += w * pi;
+                h[9] += w * s * c;
+                h[10] += w * (pi + s) * c * c;
+            }
+            h
+        });
+        let (mut rr, mut aa, mut bb, mut ab) = (acc[2], 0.0, acc[10], 0.0);
+        for ((&x, &n), &wx) in self.xs.iter().zip(&self.ns).zip(&self.x_weight) {
+            let tab = trigamma_difference(a + b, n);
+            rr += wx * trigamma_difference(r, x);
+            aa -= wx * tab;
+            ab -= wx * tab;
+            bb += wx * (trigamma_difference(b, n) - tab);
+        }
+        aa += (acc[7] - acc[8]) / (a * a);
+        ab -= acc[9] / a;
+        let (ra, rb) = (acc[3] / a, -acc[4]);
+        let (alpha_a, alpha_b) = (acc[5] / a, -acc[6]);
+        let h = vec![
+            rr, acc[0], ra, rb, //
+            acc[0], acc[1], alpha_a, alpha_b, //
+            ra, alpha_a, aa, ab, //
+            rb, alpha_b, ab, bb,
+        ];
+        h.iter().all(|v| v.is_finite()).then_some(h)
     }
 }
 
