@@ -183,7 +183,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 use super::simulation::{Budget, Simulate, Simulated, check_age, check_design, dist_err};
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::numerics::beta_weighted::beta_expectation;
-use crate::numerics::special::trigamma_difference;
+use crate::numerics::special::{softplus_sigmoids, trigamma_difference};
 use crate::parallel::sum_rows;
 use crate::special::{
     digamma_difference, hyp2f1_minus_one, laplace_power, ln_beta_ratio, ln_binomial_density,
@@ -597,17 +597,24 @@ const ROWS_PER_THREAD: usize = 4096;
 /// `[ln Γ(r+x)/Γ(r) − x ln r] + ln B(a, b+x)/B(a, b) + ll_base + ln(1 + e^lod)` with `lod` the
 /// log-odds of death ([`log_odds_dead`]).
 fn ll_base(r: f64, alpha: f64, x: f64, t: f64) -> f64 {
-    let rate = if x > 0.0 {
-        let q = r / (alpha + t);
-        x * if q.is_normal() && q.is_finite() {
-            q.ln()
-        } else {
-            r.ln() - (alpha + t).ln()
-        }
+    let ln_rate = if x > 0.0 { ln_rate(r, alpha, t) } else { 0.0 };
+    base_of(r, x, ln_rate, (t / alpha).ln_1p())
+}
+
+/// `ln(r/(α+T))`, from the quotient where it is a normal number, else as a difference of logs.
+fn ln_rate(r: f64, alpha: f64, t: f64) -> f64 {
+    let q = r / (alpha + t);
+    if q.is_normal() && q.is_finite() {
+        q.ln()
     } else {
-        0.0
-    };
-    rate - r * (t / alpha).ln_1p()
+        r.ln() - (alpha + t).ln()
+    }
+}
+
+/// [`ll_base`] from `ln_rate = ln(r/(α+T))` and `lt = ln(1 + T/α)`.
+fn base_of(r: f64, x: f64, ln_rate: f64, lt: f64) -> f64 {
+    let rate = if x > 0.0 { x * ln_rate } else { 0.0 };
+    rate - r * lt
 }
 
 /// Log-odds of death at `t_x` after `n` chances to drop out,
@@ -1246,6 +1253,11 @@ pub(super) struct BgNbdObjective {
     age: Vec<f64>,
     weight: Vec<f64>,
     n_obs: f64,
+    /// Distinct ages and recencies, and per row the index of its own: the terms that depend on
+    /// `T` or `t_x` alone are computed once per distinct value and evaluation (real data hold
+    /// few distinct values: ages in whole days).
+    ages: FrequencyGroups,
+    recencies: FrequencyGroups,
 }
 
 impl BgNbdObjective {
@@ -1264,6 +1276,8 @@ impl BgNbdObjective {
             age: data.age().to_vec(),
             weight: data.weights().to_vec(),
             n_obs: data.n_customers(),
+            ages: FrequencyGroups::new(data.age(), data.weights()),
+            recencies: FrequencyGroups::new(data.recency(), data.weights()),
         }
     }
 }
@@ -1298,6 +1312,18 @@ impl Objective for BgNbdObjective {
             })
             .collect();
         let want_grad = grad.is_some();
+        // Per distinct age: ln(1 + T/α) and ln(r/(α+T)); per distinct recency: ln(1 + t_x/α).
+        let by_age = crate::parallel::map_rows(self.ages.values.len(), 4096, |j| {
+            let t = self.ages.values[j];
+            ((t / alpha).ln_1p(), ln_rate(r, alpha, t))
+        });
+        let by_recency = if want_grad {
+            crate::parallel::map_rows(self.recencies.values.len(), 4096, |j| {
+                (self.recencies.values[j] / alpha).ln_1p()
+            })
+        } else {
+            Vec::new()
+        };
         let [ll_rows, g_r, g_alpha, g_pi2, g_b] = sum_rows(self.x_index.len(), |lo, hi| {
             let mut acc = [0.0; 5];
             for i in lo..hi {
@@ -1305,8 +1331,8 @@ impl Objective for BgNbdObjective {
                 let (x, n) = (self.xs[xi], self.ns[xi]);
                 let w = self.weight[i];
                 let t = self.age[i];
-                let lt = (t / alpha).ln_1p();
-                let base = ll_base(r, alpha, x, t);
+                let (lt, ln_rate) = by_age[self.ages.index[i] as usize];
+                let base = base_of(r, x, ln_rate, lt);
                 if n == 0.0 {
                     acc[0] += w * base;
                     if want_grad {
@@ -1317,10 +1343,11 @@ impl Objective for BgNbdObjective {
                 }
                 let t_x = self.recency[i];
                 let lod = ln_odds[xi] + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p();
-                acc[0] += w * (base + softplus(lod));
+                let (softplus_lod, pi1, pi2) = softplus_sigmoids(lod);
+                acc[0] += w * (base + softplus_lod);
                 if want_grad {
-                    let (pi1, pi2) = (sigmoid(-lod), sigmoid(lod));
-                    acc[1] -= w * (pi1 * lt + pi2 * (t_x / alpha).ln_1p());
+                    let lt_x = by_recency[self.recencies.index[i] as usize];
+                    acc[1] -= w * (pi1 * lt + pi2 * lt_x);
                     acc[2] += w
                         * (pi1 * (r * t / alpha - x) / (alpha + t)
                             + pi2 * (r * t_x / alpha - x) / (alpha + t_x));

@@ -62,6 +62,16 @@ pub(crate) fn sigmoid(v: f64) -> f64 {
     }
 }
 
+/// `(ln(1 + eᵛ), σ(−v), σ(v))` from the one exponential `e^(−|v|)` they share: bit for bit
+/// [`softplus`]`(v)`, [`sigmoid`]`(−v)` and [`sigmoid`]`(v)`.
+pub(crate) fn softplus_sigmoids(v: f64) -> (f64, f64, f64) {
+    let e = (-v.abs()).exp();
+    let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+    let up = if v >= 0.0 { big } else { small };
+    let down = if v <= 0.0 { big } else { small };
+    (0.0f64.max(v) + e.ln_1p(), down, up)
+}
+
 /// `ln Σᵢ exp(xᵢ)` without overflow; `−∞` for an empty slice.
 ///
 /// ```
@@ -1304,6 +1314,22 @@ pub(crate) fn laplace_power(m: f64, c: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One exponential gives softplus and both sigmoids, to the bit.
+    #[test]
+    fn softplus_sigmoids_are_the_three_functions() {
+        let mut values = vec![
+            0.0, -0.0, 1e-300, -1e-300, 36.9, -36.9, 709.0, -745.5, 1e300,
+        ];
+        values.extend((-4000..=4000).map(|i| f64::from(i) * 0.0137));
+        for v in values {
+            let (sp, down, up) = softplus_sigmoids(v);
+            assert_eq!(sp.to_bits(), softplus(v).to_bits(), "{v}");
+            assert_eq!(down.to_bits(), sigmoid(-v).to_bits(), "{v}");
+            assert_eq!(up.to_bits(), sigmoid(v).to_bits(), "{v}");
+        }
+        assert!(softplus_sigmoids(f64::NAN).1.is_nan() && sigmoid(f64::NAN).is_nan());
+    }
 
     /// `ψ'(z+t) − ψ'(z)` against mpmath (`psi(1, z+t) − psi(1, z)` at the exact binary `z`, `t`, 40
     /// digits) and, for
