@@ -5,32 +5,12 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use clv::{BgNbd, MbgNbd, ParetoNbd, RfmData, TransactionModel, simulate};
-use criterion::{Criterion, criterion_group, criterion_main};
+use clv::{BgNbd, MbgNbd, ParetoNbd, RfmData, TransactionModel};
 
-/// `n` BG/NBD customers with ages of 1..546 whole days and purchase times rounded up to whole
-/// days, in weeks.
-fn whole_days(n: usize) -> RfmData {
-    let truth = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
-    let days: Vec<f64> = (0..n)
-        .map(|i| 1.0 + ((i as f64 * 0.618_033_988_75) % 1.0 * 546.0).floor())
-        .collect();
-    let ages: Vec<f64> = days.iter().map(|d| d / 7.0).collect();
-    let sim = simulate::bg_nbd(&truth, &ages, 7).unwrap().data;
-    let recency: Vec<f64> = sim
-        .recency()
-        .iter()
-        .zip(&days)
-        .map(|(&t, &d)| {
-            if t > 0.0 {
-                (t * 7.0).ceil().min(d) / 7.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    RfmData::new(sim.frequency().to_vec(), recency, ages).unwrap()
-}
+#[path = "common/whole_days.rs"]
+mod common;
+use common::whole_days;
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn predict<M: TransactionModel + Sync>(c: &mut Criterion, name: &str, model: &M, data: &RfmData) {
     let mut group = c.benchmark_group(format!("predict_100k/{name}"));

@@ -1,43 +1,14 @@
 //! Batch predictions equal the row-by-row ones bit for bit, on data where many customers share
 //! `(x, T)` (ages and purchase times in whole days) as well as on rows that are all distinct.
 
-use clv::{BgNbd, Customer, MbgNbd, ParetoNbd, RfmData, TransactionModel, simulate};
+use clv::{BgNbd, Customer, MbgNbd, ParetoNbd, RfmData, TransactionModel};
 
-/// `n` customers with ages of whole days (1..=546) and purchase times rounded up to whole days,
-/// in weeks; `continuous` keeps the simulated times as they are.
+#[path = "../benches/common/whole_days.rs"]
+mod whole_days;
+
+/// `n` customers with whole-day ages, or (`continuous`) ages all distinct.
 fn data(n: usize, continuous: bool) -> RfmData {
-    let truth = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
-    let days: Vec<f64> = (0..n)
-        .map(|i| 1.0 + ((i as f64 * 0.618_033_988_75) % 1.0 * 546.0).floor())
-        .collect();
-    let ages: Vec<f64> = days
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            if continuous {
-                d / 7.0 + 1e-3 * i as f64 / n as f64
-            } else {
-                d / 7.0
-            }
-        })
-        .collect();
-    let sim = simulate::bg_nbd(&truth, &ages, 11).unwrap().data;
-    if continuous {
-        return sim;
-    }
-    let recency: Vec<f64> = sim
-        .recency()
-        .iter()
-        .zip(&days)
-        .map(|(&t, &d)| {
-            if t > 0.0 {
-                (t * 7.0).ceil().min(d) / 7.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    RfmData::new(sim.frequency().to_vec(), recency, ages).unwrap()
+    whole_days::customers(n, 11, !continuous)
 }
 
 fn same(name: &str, batch: &[f64], rows: &[f64]) {

@@ -4,6 +4,9 @@
 
 use clv::{BgNbd, MbgNbd, Objective, RfmData};
 
+#[path = "../benches/common/whole_days.rs"]
+mod whole_days;
+
 fn cdnow() -> RfmData {
     RfmData::from_csv_path(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -163,25 +166,7 @@ fn hessians_match_mpmath() {
 #[test]
 #[ignore]
 fn fit_passes_on_a_million_customers() {
-    let truth = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
-    let days: Vec<f64> = (0..1_000_000)
-        .map(|i| 1.0 + ((i as f64 * 0.618_033_988_75) % 1.0 * 546.0).floor())
-        .collect();
-    let ages: Vec<f64> = days.iter().map(|d| d / 7.0).collect();
-    let sim = clv::simulate::bg_nbd(&truth, &ages, 7).unwrap().data;
-    let recency: Vec<f64> = sim
-        .recency()
-        .iter()
-        .zip(&days)
-        .map(|(&t, &d)| {
-            if t > 0.0 {
-                (t * 7.0).ceil().min(d) / 7.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let data = RfmData::new(sim.frequency().to_vec(), recency, ages).unwrap();
+    let data = whole_days::whole_days(1_000_000);
     for _ in 0..3 {
         let start = std::time::Instant::now();
         let fit = BgNbd::fit(&data, &clv::FitOptions::default()).unwrap();

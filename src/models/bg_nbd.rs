@@ -543,6 +543,17 @@ impl Family {
         .into()
     }
 
+    /// [`Family::conditional_expectation`] for every row of `data`, the part given alive once
+    /// per distinct `(x, T)` ([`Family::times_alive_per_distinct`]).
+    pub(super) fn conditional_expectation_batch(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<ndarray::Array1<f64>> {
+        check_non_negative("t", t)?;
+        self.times_alive_per_distinct(data, |x, at| self.expected_if_alive(x, at, t))
+    }
+
     /// `P(alive) · f(x, α + T)` for every row of `data`, where `f` (a prediction for a customer
     /// alive at `T`) depends on `x` and `T` only: `f` is evaluated once per distinct `(x, T)`
     /// among the rows with `P(alive) > 0` (real data repeat the pair many times: ages in whole
@@ -967,9 +978,7 @@ impl TransactionModel for BgNbd {
         data: &RfmData,
         t: f64,
     ) -> Result<ndarray::Array1<f64>> {
-        check_non_negative("t", t)?;
-        let family = self.family();
-        family.times_alive_per_distinct(data, |x, at| family.expected_if_alive(x, at, t))
+        self.family().conditional_expectation_batch(data, t)
     }
 
     /// `P(alive) · P(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x)`, plus

@@ -310,9 +310,7 @@ impl TransactionModel for MbgNbd {
         data: &RfmData,
         t: f64,
     ) -> Result<ndarray::Array1<f64>> {
-        crate::error::check_non_negative("t", t)?;
-        let family = self.family();
-        family.times_alive_per_distinct(data, |x, at| family.expected_if_alive(x, at, t))
+        self.family().conditional_expectation_batch(data, t)
     }
 
     /// `P(alive) · P_BG/NBD(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x+1)`, plus
