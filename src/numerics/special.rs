@@ -988,6 +988,20 @@ pub(crate) fn trigamma_difference(z: f64, t: f64) -> f64 {
     acc - (t / v) / z - 0.5 * step(z) + (series(v) - series(z))
 }
 
+/// The trigamma function `ψ'(z)` for `z > 0`: the recurrence `ψ'(w) = ψ'(w+1) + 1/w²` up to 16,
+/// then `1/w + 1/(2w²) + Σ B₂ⱼ w^(−2j−1)`.
+pub(crate) fn trigamma(z: f64) -> f64 {
+    let mut z = z;
+    let mut acc = 0.0;
+    while z < STIRLING_MIN {
+        acc += 1.0 / (z * z);
+        z += 1.0;
+    }
+    let w2 = 1.0 / (z * z);
+    let series = TRIGAMMA_SERIES.iter().rev().fold(0.0, |s, c| s * w2 + c) * w2 / z;
+    acc + 1.0 / z + 0.5 * w2 + series
+}
+
 /// `B₂ⱼ`, the coefficients of `ψ'(w) − 1/w − 1/(2w²)` in `w^(−2j−1)`.
 const TRIGAMMA_SERIES: [f64; 7] = [
     1.0 / 6.0,
@@ -1355,6 +1369,17 @@ mod tests {
             assert!((got / sum - 1.0).abs() < 1e-13, "{z} {t}: {got} vs {sum}");
         }
         assert_eq!(trigamma_difference(1.0, 0.0), 0.0);
+        // ψ'(z), mpmath `psi(1, z)`.
+        for (z, want) in [
+            (0.3, 12.245_364_546_107_731),
+            (2.5, 0.490_357_756_100_234_86),
+            (17.0, 0.060_587_533_403_239_362),
+            (1e-4, 100_000_001.644_693_68),
+            (250.0, 0.004_008_010_666_632_533_7),
+        ] {
+            let got = trigamma(z);
+            assert!((got / want - 1.0).abs() < 1e-14, "{z}: {got} vs {want}");
+        }
     }
 
     fn rel(a: f64, b: f64) -> f64 {
