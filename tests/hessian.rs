@@ -2,7 +2,8 @@
 //! of the analytic gradient, and against mpmath (`scripts/hessian_reference.py`).
 #![allow(clippy::excessive_precision)]
 
-use clv::{BgNbd, MbgNbd, Objective, RfmData};
+use clv::fit::Estimable;
+use clv::{BgNbd, GammaGamma, LifetimeData, MbgNbd, Objective, RfmData, Sbg, SpendData};
 
 #[path = "../benches/common/whole_days.rs"]
 mod whole_days;
@@ -72,6 +73,31 @@ fn mbg_nbd_hessian_is_the_derivative_of_the_gradient() {
     let data = cdnow();
     let objective = MbgNbd::objective(&data);
     for theta in [[0.525, 6.183, 0.891, 1.614], [2.2, 0.8, 4.0, 0.4]] {
+        agrees(&objective, &theta);
+    }
+}
+
+#[test]
+fn gamma_gamma_and_sbg_hessians_are_the_derivatives_of_their_gradients() {
+    let spend = SpendData::with_weights(
+        vec![1.0, 2.0, 2.0, 7.0, 1.0],
+        vec![10.0, 35.5, 12.25, 50.0, 3.0],
+        Some(vec![1.0, 2.0, 1.0, 3.0, 1.5]),
+    )
+    .unwrap();
+    let objective = <GammaGamma as Estimable>::objective(&spend);
+    for theta in [[2.5, 3.2, 14.0], [6.0, 0.8, 150.0], [0.4, 12.0, 2.0]] {
+        agrees(&objective, &theta);
+    }
+    let lifetimes = LifetimeData::new(
+        vec![1, 1, 2, 3, 3, 4, 5, 5, 5, 8],
+        vec![
+            true, true, true, false, true, true, false, false, true, false,
+        ],
+    )
+    .unwrap();
+    let objective = <Sbg as Estimable>::objective(&lifetimes);
+    for theta in [[0.704, 1.182], [3.0, 0.2], [0.05, 9.0]] {
         agrees(&objective, &theta);
     }
 }

@@ -899,39 +899,6 @@ impl Objective for SbgObjective {
 mod tests {
     use super::*;
 
-    /// The analytic Hessian against central differences of the gradient.
-    #[test]
-    fn hessian_is_the_derivative_of_the_gradient() {
-        let data = LifetimeData::new(
-            vec![1, 1, 2, 3, 3, 4, 5, 5, 5, 8],
-            vec![
-                true, true, true, false, true, true, false, false, true, false,
-            ],
-        )
-        .unwrap();
-        let obj = SbgObjective::new(&data);
-        for theta in [[0.704, 1.182], [3.0, 0.2], [0.05, 9.0]] {
-            let hess = obj.hessian(&theta).unwrap();
-            for k in 0..2 {
-                let h = 1e-5 * theta[k];
-                let (mut up, mut dn) = (theta, theta);
-                up[k] += h;
-                dn[k] -= h;
-                let (mut gu, mut gd) = ([0.0; 2], [0.0; 2]);
-                obj.log_likelihood(&up, Some(&mut gu));
-                obj.log_likelihood(&dn, Some(&mut gd));
-                for i in 0..2 {
-                    let fd = (gu[i] - gd[i]) / (2.0 * h);
-                    let scale = (hess[i * 2 + i] * hess[k * 2 + k]).abs().sqrt();
-                    assert!(
-                        (fd - hess[i * 2 + k]).abs() < 1e-6 * scale,
-                        "{theta:?} [{i},{k}]"
-                    );
-                }
-            }
-        }
-    }
-
     #[test]
     fn survival_recursion_holds() {
         let m = Sbg::new(0.704, 1.182).unwrap();
