@@ -1127,9 +1127,13 @@ fn classify(c0: f64, noise0: f64, profile: &[Probe]) -> (Side, [Option<usize>; 3
     }
 }
 
-/// Hessian of the total objective in `u` (row-major), by central differences of the analytic
+/// Hessian of the total objective in `u` (row-major): from the model's analytic Hessian
+/// ([`Objective::hessian`]) where it has one, else by central differences of the analytic
 /// gradient, symmetrised; `None` if a difference point is infeasible.
 fn hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>> {
+    if let Some(h) = analytic_hessian(problem, u) {
+        return Some(h);
+    }
     let k = u.len();
     let n = problem.obj.n_obs();
     let mut h = vec![0.0; k * k];
@@ -1156,6 +1160,43 @@ fn hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>
         }
     }
     Some(h)
+}
+
+/// The Hessian in `u` of the total objective `F(θ) = −LL(θ) + n·penalty·Σθ²` from the model's
+/// analytic `∂²LL/∂θ²`: with `θᵢ = lᵢ + e^(uᵢ)` and `jᵢ = θᵢ − lᵢ`,
+/// `∂²F/∂uᵢ∂uⱼ = Fᵢⱼ jᵢ jⱼ + δᵢⱼ Fᵢ jᵢ`. `None` where the model has none or it is not finite.
+fn analytic_hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>> {
+    let k = u.len();
+    let n = problem.obj.n_obs();
+    let (cost, g_u) = problem.evaluate(u);
+    if !cost.is_finite() {
+        return None;
+    }
+    let theta = problem.theta(u);
+    let ll = problem.obj.hessian(&theta)?;
+    if ll.len() != k * k {
+        return None;
+    }
+    let jac: Vec<f64> = theta
+        .iter()
+        .zip(problem.lower)
+        .map(|(t, l)| t - l)
+        .collect();
+    let mut h = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..k {
+            let f_ij = -ll[i * k + j]
+                + if i == j {
+                    2.0 * n * problem.penalty
+                } else {
+                    0.0
+                };
+            // `n · g_u[i]` is `Fᵢ jᵢ` (the gradient in `u` is of the mean objective).
+            let diagonal = if i == j { n * g_u[i] } else { 0.0 };
+            h[i * k + j] = f_ij * jac[i] * jac[j] + diagonal;
+        }
+    }
+    h.iter().all(|v| v.is_finite()).then_some(h)
 }
 
 /// Covariance of the natural parameters at `u` from the Hessian `h` of the total objective

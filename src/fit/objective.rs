@@ -34,6 +34,16 @@ pub trait Objective {
     /// when `theta` or `grad` has the wrong length.
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64;
 
+    /// The Hessian `∂²LL/∂θᵢ∂θⱼ` of the total weighted log-likelihood at `theta` (row-major,
+    /// [`Objective::n_params`]² values), in one pass over the rows, for models that have it in
+    /// closed form. `None` (the default) when the model does not, or where it does not evaluate
+    /// to finite numbers: the estimation layer then differentiates the gradient numerically
+    /// (2 · [`Objective::n_params`] passes).
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        let _ = theta;
+        None
+    }
+
     /// [`Objective::log_likelihood`] with its arguments checked.
     ///
     /// # Errors
@@ -67,6 +77,9 @@ impl<O: Objective + ?Sized> Objective for Box<O> {
     }
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
         (**self).log_likelihood(theta, grad)
+    }
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        (**self).hessian(theta)
     }
 }
 

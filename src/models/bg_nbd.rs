@@ -183,6 +183,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 use super::simulation::{Budget, Simulate, Simulated, check_age, check_design, dist_err};
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::numerics::beta_weighted::beta_expectation;
+use crate::numerics::special::{softplus_sigmoids, trigamma_difference};
 use crate::parallel::sum_rows;
 use crate::special::{
     digamma_difference, hyp2f1_minus_one, laplace_power, ln_beta_ratio, ln_binomial_density,
@@ -503,7 +504,7 @@ impl Family {
     /// `τ = t/(α+T)`; `at = α + T`. The Euler-transformed ₂F₁ where its series is validated and
     /// does not cancel (microseconds), else the posterior integral ([`beta_expectation`]). The
     /// posterior `Beta(a, b+n)` is the BG/NBD's with `b + n − x` in place of `b`.
-    fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
+    pub(super) fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
         let (r, a, b) = (self.r, self.a, self.b + self.dropout.extra());
         let (k, tau) = (r + x, t / at);
         if (k + 1.0) * tau < 1e-17 {
@@ -532,23 +533,99 @@ impl Family {
     }
 }
 
+impl Family {
+    /// `P(alive | x, t_x, T)` for every row of `data`, across the machine's cores.
+    pub(super) fn probability_alive_batch(&self, data: &RfmData) -> ndarray::Array1<f64> {
+        let customers: Vec<Customer> = data.customers().collect();
+        crate::parallel::map_rows(customers.len(), ROWS_PER_THREAD, |i| {
+            self.probability_alive(&customers[i])
+        })
+        .into()
+    }
+
+    /// [`Family::conditional_expectation`] for every row of `data`, the part given alive once
+    /// per distinct `(x, T)` ([`Family::times_alive_per_distinct`]).
+    pub(super) fn conditional_expectation_batch(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<ndarray::Array1<f64>> {
+        check_non_negative("t", t)?;
+        self.times_alive_per_distinct(data, |x, at| self.expected_if_alive(x, at, t))
+    }
+
+    /// `P(alive) · f(x, α + T)` for every row of `data`, where `f` (a prediction for a customer
+    /// alive at `T`) depends on `x` and `T` only: `f` is evaluated once per distinct `(x, T)`
+    /// among the rows with `P(alive) > 0` (real data repeat the pair many times: ages in whole
+    /// days), across the machine's cores, and rows with `P(alive) = 0` are 0. The values are
+    /// those of the row-by-row form, bit for bit; an error is the first failing row's.
+    pub(super) fn times_alive_per_distinct(
+        &self,
+        data: &RfmData,
+        f: impl Fn(f64, f64) -> Result<f64> + Sync,
+    ) -> Result<ndarray::Array1<f64>> {
+        let (freq, age) = (data.frequency(), data.age());
+        let p_alive = self.probability_alive_batch(data);
+        let cmp = |u: &(f64, f64), v: &(f64, f64)| u.0.total_cmp(&v.0).then(u.1.total_cmp(&v.1));
+        let mut keys: Vec<(f64, f64)> = (0..data.len())
+            .filter(|&i| p_alive[i] != 0.0)
+            .map(|i| (freq[i], age[i]))
+            .collect();
+        keys.sort_unstable_by(cmp);
+        keys.dedup_by(|u, v| cmp(u, v).is_eq());
+        let values = crate::parallel::map_rows(keys.len(), 8, |k| {
+            let (x, t) = keys[k];
+            f(x, self.alpha + t).ok()
+        });
+        (0..data.len())
+            .map(|i| {
+                let p = p_alive[i];
+                if p == 0.0 {
+                    return Ok(0.0);
+                }
+                let key = (freq[i], age[i]);
+                let alive = match keys.binary_search_by(|k| cmp(k, &key)) {
+                    Ok(k) => values[k],
+                    Err(_) => None,
+                };
+                // A failed value is evaluated again for its error.
+                let alive = match alive {
+                    Some(v) => v,
+                    None => f(key.0, self.alpha + key.1)?,
+                };
+                Ok(alive * p)
+            })
+            .collect()
+    }
+}
+
+/// Rows per thread of a per-row prediction of a few transcendental functions.
+const ROWS_PER_THREAD: usize = 4096;
+
 /// The part of the log-likelihood besides `ln Γ(r+x)/Γ(r) − x ln r` and the Beta-function
 /// ratio: `r ln α − (r+x) ln(α+T) + x ln r = x ln(r/(α+T)) − r ln(1 + T/α)`, written without
 /// the large logarithms it is made of. The log-likelihood is
 /// `[ln Γ(r+x)/Γ(r) − x ln r] + ln B(a, b+x)/B(a, b) + ll_base + ln(1 + e^lod)` with `lod` the
 /// log-odds of death ([`log_odds_dead`]).
 fn ll_base(r: f64, alpha: f64, x: f64, t: f64) -> f64 {
-    let rate = if x > 0.0 {
-        let q = r / (alpha + t);
-        x * if q.is_normal() && q.is_finite() {
-            q.ln()
-        } else {
-            r.ln() - (alpha + t).ln()
-        }
+    let ln_rate = if x > 0.0 { ln_rate(r, alpha, t) } else { 0.0 };
+    base_of(r, x, ln_rate, (t / alpha).ln_1p())
+}
+
+/// `ln(r/(α+T))`, from the quotient where it is a normal number, else as a difference of logs.
+fn ln_rate(r: f64, alpha: f64, t: f64) -> f64 {
+    let q = r / (alpha + t);
+    if q.is_normal() && q.is_finite() {
+        q.ln()
     } else {
-        0.0
-    };
-    rate - r * (t / alpha).ln_1p()
+        r.ln() - (alpha + t).ln()
+    }
+}
+
+/// [`ll_base`] from `ln_rate = ln(r/(α+T))` and `lt = ln(1 + T/α)`.
+fn base_of(r: f64, x: f64, ln_rate: f64, lt: f64) -> f64 {
+    let rate = if x > 0.0 { x * ln_rate } else { 0.0 };
+    rate - r * lt
 }
 
 /// Log-odds of death at `t_x` after `n` chances to drop out,
@@ -910,6 +987,21 @@ impl TransactionModel for BgNbd {
         self.family().probability_alive(customer)
     }
 
+    /// As the row-by-row form, across the machine's cores.
+    fn probability_alive_batch(&self, data: &RfmData) -> ndarray::Array1<f64> {
+        self.family().probability_alive_batch(data)
+    }
+
+    /// As the row-by-row form, bit for bit: `E[Y(t) | alive at T]` depends on `x` and `T` only
+    /// and is evaluated once per distinct `(x, T)`, across the machine's cores.
+    fn conditional_expected_transactions_batch(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<ndarray::Array1<f64>> {
+        self.family().conditional_expectation_batch(data, t)
+    }
+
     /// `P(alive) · P(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x)`, plus
     /// `1 − P(alive)` at `n = 0` (see the module docs).
     fn conditional_probability_of_transactions(
@@ -1148,7 +1240,7 @@ impl BgNbd {
 impl Family {
     /// `E[λ/(λp + δ)]` with `λ ~ Gamma(r+x, α+T)`, `p ~ Beta(a, b+n)`: the DERT of a customer
     /// known to be alive at `T`; `at = α + T`.
-    fn dert_if_alive(&self, x: f64, at: f64, delta: f64) -> Result<f64> {
+    pub(super) fn dert_if_alive(&self, x: f64, at: f64, delta: f64) -> Result<f64> {
         let k = self.r + x;
         let eps = delta * at;
         // h(p) = E_λ[λ/(λp+δ)] = (k/p) J(k+1, ε/p), non-increasing in p; its limit at p → 0 is
@@ -1191,6 +1283,11 @@ pub(super) struct BgNbdObjective {
     age: Vec<f64>,
     weight: Vec<f64>,
     n_obs: f64,
+    /// Distinct ages and recencies, and per row the index of its own: the terms that depend on
+    /// `T` or `t_x` alone are computed once per distinct value and evaluation (real data hold
+    /// few distinct values: ages in whole days).
+    ages: FrequencyGroups,
+    recencies: FrequencyGroups,
 }
 
 impl BgNbdObjective {
@@ -1209,6 +1306,8 @@ impl BgNbdObjective {
             age: data.age().to_vec(),
             weight: data.weights().to_vec(),
             n_obs: data.n_customers(),
+            ages: FrequencyGroups::new(data.age(), data.weights()),
+            recencies: FrequencyGroups::new(data.recency(), data.weights()),
         }
     }
 }
@@ -1243,6 +1342,18 @@ impl Objective for BgNbdObjective {
             })
             .collect();
         let want_grad = grad.is_some();
+        // Per distinct age: ln(1 + T/α) and ln(r/(α+T)); per distinct recency: ln(1 + t_x/α).
+        let by_age = crate::parallel::map_rows(self.ages.values.len(), 4096, |j| {
+            let t = self.ages.values[j];
+            ((t / alpha).ln_1p(), ln_rate(r, alpha, t))
+        });
+        let by_recency = if want_grad {
+            crate::parallel::map_rows(self.recencies.values.len(), 4096, |j| {
+                (self.recencies.values[j] / alpha).ln_1p()
+            })
+        } else {
+            Vec::new()
+        };
         let [ll_rows, g_r, g_alpha, g_pi2, g_b] = sum_rows(self.x_index.len(), |lo, hi| {
             let mut acc = [0.0; 5];
             for i in lo..hi {
@@ -1250,8 +1361,8 @@ impl Objective for BgNbdObjective {
                 let (x, n) = (self.xs[xi], self.ns[xi]);
                 let w = self.weight[i];
                 let t = self.age[i];
-                let lt = (t / alpha).ln_1p();
-                let base = ll_base(r, alpha, x, t);
+                let (lt, ln_rate) = by_age[self.ages.index[i] as usize];
+                let base = base_of(r, x, ln_rate, lt);
                 if n == 0.0 {
                     acc[0] += w * base;
                     if want_grad {
@@ -1262,10 +1373,11 @@ impl Objective for BgNbdObjective {
                 }
                 let t_x = self.recency[i];
                 let lod = ln_odds[xi] + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p();
-                acc[0] += w * (base + softplus(lod));
+                let (softplus_lod, pi1, pi2) = softplus_sigmoids(lod);
+                acc[0] += w * (base + softplus_lod);
                 if want_grad {
-                    let (pi1, pi2) = (sigmoid(-lod), sigmoid(lod));
-                    acc[1] -= w * (pi1 * lt + pi2 * (t_x / alpha).ln_1p());
+                    let lt_x = by_recency[self.recencies.index[i] as usize];
+                    acc[1] -= w * (pi1 * lt + pi2 * lt_x);
                     acc[2] += w
                         * (pi1 * (r * t / alpha - x) / (alpha + t)
                             + pi2 * (r * t_x / alpha - x) / (alpha + t_x));
@@ -1295,6 +1407,89 @@ impl Objective for BgNbdObjective {
             g[3] = cb + g_b;
         }
         ll
+    }
+
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        self.hessian_at(theta)
+    }
+}
+
+impl BgNbdObjective {
+    /// The analytic Hessian of the total log-likelihood in `(r, α, a, b)`, in one pass over the
+    /// rows. Per row, with `u` the log-odds of death, `π = σ(u)` and `s = π(1 − π)`, the term
+    /// `ln(1 + eᵘ)` contributes `π ∂²u + s ∂u ∂uᵀ`, where `∂u = (L, −(r+x)D, 1/a, −c)`,
+    /// `L = ln((α+T)/(α+t_x))`, `D = (T−t_x)/((α+T)(α+t_x))`, `c = 1/(b+n−1)`, and the only
+    /// second derivatives of `u` are `∂²u/∂r∂α = −D`, `∂²u/∂α² = (r+x)(1/(α+t_x)² − 1/(α+T)²)`,
+    /// `∂²u/∂a² = −1/a²`, `∂²u/∂b² = c²`. The rest: `r ln α − (r+x) ln(α+T)` per row
+    /// (`∂²/∂r∂α = T/(α(α+T))`, `∂²/∂α² = (r+x)/(α+T)² − r/α²`), and per distinct `x` the
+    /// trigamma differences of `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)`.
+    fn hessian_at(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        let [r, alpha, a, b] = params::<4>(theta, None)?;
+        let cs: Vec<f64> = self
+            .ns
+            .iter()
+            .map(|&n| if n > 0.0 { 1.0 / (b + n - 1.0) } else { 0.0 })
+            .collect();
+        let ln_odds: Vec<f64> = self
+            .ns
+            .iter()
+            .zip(&cs)
+            .map(|(&n, &c)| if n > 0.0 { (a * c).ln() } else { 0.0 })
+            .collect();
+        // [rα, αα, rr, Σ sL, Σ sLc, Σ s u_α, Σ s u_α c, Σ s, Σ π, Σ s c, Σ (π + s) c²]
+        let acc = sum_rows(self.x_index.len(), |lo, hi| {
+            let mut h = [0.0; 11];
+            for i in lo..hi {
+                let xi = self.x_index[i] as usize;
+                let (x, n, c) = (self.xs[xi], self.ns[xi], cs[xi]);
+                let (w, t) = (self.weight[i], self.age[i]);
+                let at = alpha + t;
+                h[0] += w * t / (alpha * at);
+                h[1] += w * ((r + x) / (at * at) - r / (alpha * alpha));
+                if n == 0.0 {
+                    continue;
+                }
+                let t_x = self.recency[i];
+                let ax = alpha + t_x;
+                let l = ((t - t_x) / ax).ln_1p();
+                let d = (t - t_x) / (at * ax);
+                let u = ln_odds[xi] + (r + x) * l;
+                let (pi, s) = (sigmoid(u), sigmoid(u) * sigmoid(-u));
+                let u_alpha = -(r + x) * d;
+                let u_alpha2 = (r + x) * (1.0 / (ax * ax) - 1.0 / (at * at));
+                h[0] += w * (-pi * d + s * l * u_alpha);
+                h[1] += w * (pi * u_alpha2 + s * u_alpha * u_alpha);
+                h[2] += w * s * l * l;
+                h[3] += w * s * l;
+                h[4] += w * s * l * c;
+                h[5] += w * s * u_alpha;
+                h[6] += w * s * u_alpha * c;
+                h[7] += w * s;
+                h[8] += w * pi;
+                h[9] += w * s * c;
+                h[10] += w * (pi + s) * c * c;
+            }
+            h
+        });
+        let (mut rr, mut aa, mut bb, mut ab) = (acc[2], 0.0, acc[10], 0.0);
+        for ((&x, &n), &wx) in self.xs.iter().zip(&self.ns).zip(&self.x_weight) {
+            let tab = trigamma_difference(a + b, n);
+            rr += wx * trigamma_difference(r, x);
+            aa -= wx * tab;
+            ab -= wx * tab;
+            bb += wx * (trigamma_difference(b, n) - tab);
+        }
+        aa += (acc[7] - acc[8]) / (a * a);
+        ab -= acc[9] / a;
+        let (ra, rb) = (acc[3] / a, -acc[4]);
+        let (alpha_a, alpha_b) = (acc[5] / a, -acc[6]);
+        let h = vec![
+            rr, acc[0], ra, rb, //
+            acc[0], acc[1], alpha_a, alpha_b, //
+            ra, alpha_a, aa, ab, //
+            rb, alpha_b, ab, bb,
+        ];
+        h.iter().all(|v| v.is_finite()).then_some(h)
     }
 }
 

@@ -61,6 +61,7 @@ use std::fmt;
 use ndarray::Array1;
 use statrs::function::gamma::{digamma, ln_gamma};
 
+use crate::numerics::special::{trigamma, trigamma_difference};
 use crate::numerics::{finite_or, product_of_ratio};
 use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp, two_sum};
 
@@ -646,6 +647,44 @@ impl Objective for GammaGammaObjective {
             gr[2] = self.n_obs * q / g - s_inv;
         }
         ll
+    }
+
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        self.hessian_at(theta)
+    }
+}
+
+impl GammaGammaObjective {
+    /// The analytic Hessian of the total log-likelihood in `(p, q, γ)`, in one pass over the
+    /// rows (`d = γ + x m_x`, `N` the total weight, `ψ'` the trigamma function):
+    /// `∂²/∂p² = Σ_x w_x x² [ψ'(px+q) − ψ'(px)]`, `∂²/∂p∂q = Σ_x w_x x ψ'(px+q)`,
+    /// `∂²/∂p∂γ = −Σ w x/d`, `∂²/∂q² = Σ_x w_x ψ'(px+q) − N ψ'(q)`, `∂²/∂q∂γ = N/γ − Σ w/d`,
+    /// `∂²/∂γ² = Σ w (px+q)/d² − N q/γ²`.
+    fn hessian_at(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        let [p, q, g] = params::<3>(theta, None)?;
+        let [s_x, s_1, s_2] = sum_rows(self.xm.len(), |lo, hi| {
+            let mut acc = [0.0; 3];
+            for i in lo..hi {
+                let x = self.xs[self.x_index[i] as usize];
+                let (w, d) = (self.weight[i], g + self.xm[i]);
+                acc[0] += w * x / d;
+                acc[1] += w / d;
+                acc[2] += w * (p * x + q) / d / d;
+            }
+            acc
+        });
+        let n = self.n_obs;
+        let (mut pp, mut pq, mut qq) = (0.0, 0.0, -n * trigamma(q));
+        for (&x, &wx) in self.xs.iter().zip(&self.x_weight) {
+            let px = p * x;
+            let t = trigamma(px + q);
+            pp += wx * x * x * trigamma_difference(px, q);
+            pq += wx * x * t;
+            qq += wx * t;
+        }
+        let (pg, qg, gg) = (-s_x, n / g - s_1, s_2 - n * q / (g * g));
+        let h = vec![pp, pq, pg, pq, qq, qg, pg, qg, gg];
+        h.iter().all(|v| v.is_finite()).then_some(h)
     }
 }
 

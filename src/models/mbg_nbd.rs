@@ -298,6 +298,21 @@ impl TransactionModel for MbgNbd {
         self.family().probability_alive(customer)
     }
 
+    /// As the row-by-row form, across the machine's cores.
+    fn probability_alive_batch(&self, data: &RfmData) -> ndarray::Array1<f64> {
+        self.family().probability_alive_batch(data)
+    }
+
+    /// As the row-by-row form, bit for bit: `E[Y(t) | alive at T]` depends on `x` and `T` only
+    /// and is evaluated once per distinct `(x, T)`, across the machine's cores.
+    fn conditional_expected_transactions_batch(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<ndarray::Array1<f64>> {
+        self.family().conditional_expectation_batch(data, t)
+    }
+
     /// `P(alive) · P_BG/NBD(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x+1)`, plus
     /// `1 − P(alive)` at `n = 0` (see the module docs).
     fn conditional_probability_of_transactions(
@@ -324,5 +339,17 @@ impl TransactionModel for MbgNbd {
     ) -> Result<f64> {
         self.family()
             .discounted_expected_residual_transactions(customer, delta)
+    }
+
+    /// As the row-by-row form, bit for bit: the DERT given alive depends on `x` and `T` only and
+    /// is evaluated once per distinct `(x, T)`, across the machine's cores.
+    fn discounted_expected_residual_transactions_batch(
+        &self,
+        data: &RfmData,
+        delta: f64,
+    ) -> Result<ndarray::Array1<f64>> {
+        crate::error::check_positive("delta", delta)?;
+        let family = self.family();
+        family.times_alive_per_distinct(data, |x, at| family.dert_if_alive(x, at, delta))
     }
 }

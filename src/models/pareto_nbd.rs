@@ -868,6 +868,28 @@ impl TransactionModel for ParetoNbd {
         self.ln_probability_alive(customer).exp().clamp(0.0, 1.0)
     }
 
+    /// As the row-by-row form, once per distinct `(x, t_x, T)` and across the machine's cores.
+    fn probability_alive_batch(&self, data: &RfmData) -> ndarray::Array1<f64> {
+        super::transaction::per_distinct_customer(data, 1024, |c| Ok(self.probability_alive(c)))
+            .unwrap_or_else(|_| {
+                data.customers()
+                    .map(|c| self.probability_alive(&c))
+                    .collect()
+            })
+    }
+
+    /// As the row-by-row form, once per distinct `(x, t_x, T)` and across the machine's cores.
+    fn conditional_expected_transactions_batch(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<ndarray::Array1<f64>> {
+        check_non_negative("t", t)?;
+        super::transaction::per_distinct_customer(data, 1024, |c| {
+            self.conditional_expected_transactions(c, t)
+        })
+    }
+
     /// [`ParetoNbd::conditional_probability_of_transactions`] (Fader & Hardie note 028).
     fn conditional_probability_of_transactions(
         &self,

@@ -87,6 +87,7 @@ use rand_distr::{Beta, Distribution};
 use super::simulation::{Simulate, check_design, dist_err};
 use crate::fit::{Estimable, FitOptions, Fitted, LikelihoodRatioTest, Objective};
 use crate::numerics::finite_or;
+use crate::numerics::special::trigamma_difference;
 use crate::parallel::sum_rows;
 use crate::special::{
     digamma_difference, digamma_second_difference, hyp2f1, ln_pochhammer_ratio, ln1p_ratio,
@@ -864,6 +865,33 @@ impl Objective for SbgObjective {
             g[1] = gb;
         }
         ll
+    }
+
+    /// The analytic Hessian in `(α, β)`, with `τ(z, t) = ψ'(z+t) − ψ'(z)`: a survivor to `t`
+    /// contributes `−τ(α+β, t)` to every entry and `τ(β, t)` to `∂²/∂β²`; a churn at `t`
+    /// (`s = t−1`, `c = α+β+s`) contributes `−τ(α+β, s) + 1/c²` to every entry, `τ(β, s)` to
+    /// `∂²/∂β²` and `−1/α²` to `∂²/∂α²`.
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        let [a, b] = params::<2>(theta, None)?;
+        let [all, aa, bb] = sum_rows(self.duration.len(), |lo, hi| {
+            let mut acc = [0.0; 3];
+            for i in lo..hi {
+                let (t, w) = (self.duration[i], self.weight[i]);
+                if self.churned[i] {
+                    let s = t - 1.0;
+                    let c = a + b + s;
+                    acc[0] += w * (1.0 / (c * c) - trigamma_difference(a + b, s));
+                    acc[1] -= w / (a * a);
+                    acc[2] += w * trigamma_difference(b, s);
+                } else {
+                    acc[0] -= w * trigamma_difference(a + b, t);
+                    acc[2] += w * trigamma_difference(b, t);
+                }
+            }
+            acc
+        });
+        let h = vec![all + aa, all, all, all + bb];
+        h.iter().all(|v| v.is_finite()).then_some(h)
     }
 }
 

@@ -62,6 +62,16 @@ pub(crate) fn sigmoid(v: f64) -> f64 {
     }
 }
 
+/// `(ln(1 + eᵛ), σ(−v), σ(v))` from the one exponential `e^(−|v|)` they share: bit for bit
+/// [`softplus`]`(v)`, [`sigmoid`]`(−v)` and [`sigmoid`]`(v)`.
+pub(crate) fn softplus_sigmoids(v: f64) -> (f64, f64, f64) {
+    let e = (-v.abs()).exp();
+    let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+    let up = if v >= 0.0 { big } else { small };
+    let down = if v <= 0.0 { big } else { small };
+    (0.0f64.max(v) + e.ln_1p(), down, up)
+}
+
 /// `ln Σᵢ exp(xᵢ)` without overflow; `−∞` for an empty slice.
 ///
 /// ```
@@ -951,6 +961,58 @@ pub fn digamma_difference(z: f64, t: f64) -> f64 {
     acc + ln1p_ratio(t, z) + 0.5 * (t / (z + t)) / z + power_series_drop(&DIGAMMA_SERIES, 2.0, z, t)
 }
 
+/// `ψ'(z+t) − ψ'(z)` for `z > 0`, `t >= 0` (`ψ'` the trigamma function): the derivative of
+/// [`digamma_difference`] in `z`, never positive. For whole `t` it equals `−Σ_{k<t} 1/(z+k)²`;
+/// otherwise the recurrence `ψ'(w) = ψ'(w+1) + 1/w²` up to 16 and the asymptotic series
+/// `ψ'(w) ~ 1/w + 1/(2w²) + Σ B₂ⱼ w^(−2j−1)`, with the leading differences in closed form.
+pub(crate) fn trigamma_difference(z: f64, t: f64) -> f64 {
+    if t == 0.0 {
+        return 0.0;
+    }
+    if is_short(t) {
+        return -short_sum(z, t, |w| 1.0 / (w * w));
+    }
+    // 1/(w+t)² − 1/w² = −t (2w+t) / (w² (w+t)²)
+    let step = |w: f64| (t / (w + t)) * ((2.0 * w + t) / (w + t)) / (w * w);
+    let mut z = z;
+    let mut acc = 0.0;
+    while z < STIRLING_MIN {
+        acc -= step(z);
+        z += 1.0;
+    }
+    let series = |w: f64| {
+        let w2 = 1.0 / (w * w);
+        TRIGAMMA_SERIES.iter().rev().fold(0.0, |s, c| s * w2 + c) * w2 / w
+    };
+    let v = z + t;
+    acc - (t / v) / z - 0.5 * step(z) + (series(v) - series(z))
+}
+
+/// The trigamma function `ψ'(z)` for `z > 0`: the recurrence `ψ'(w) = ψ'(w+1) + 1/w²` up to 16,
+/// then `1/w + 1/(2w²) + Σ B₂ⱼ w^(−2j−1)`.
+pub(crate) fn trigamma(z: f64) -> f64 {
+    let mut z = z;
+    let mut acc = 0.0;
+    while z < STIRLING_MIN {
+        acc += 1.0 / (z * z);
+        z += 1.0;
+    }
+    let w2 = 1.0 / (z * z);
+    let series = TRIGAMMA_SERIES.iter().rev().fold(0.0, |s, c| s * w2 + c) * w2 / z;
+    acc + 1.0 / z + 0.5 * w2 + series
+}
+
+/// `B₂ⱼ`, the coefficients of `ψ'(w) − 1/w − 1/(2w²)` in `w^(−2j−1)`.
+const TRIGAMMA_SERIES: [f64; 7] = [
+    1.0 / 6.0,
+    -1.0 / 30.0,
+    1.0 / 42.0,
+    -1.0 / 30.0,
+    5.0 / 66.0,
+    -691.0 / 2730.0,
+    7.0 / 6.0,
+];
+
 /// `ψ(z+t) − ψ(z) − ψ(z+a+t) + ψ(z+a)` for `z > 0`, `a >= 0`, `t >= 0`: the derivative of
 /// [`ln_pochhammer_ratio`] in `z`, positive, accurate to a few ulps relative to the result (the
 /// four digamma values may agree to all their digits). For whole `t` it equals
@@ -1266,6 +1328,59 @@ pub(crate) fn laplace_power(m: f64, c: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One exponential gives softplus and both sigmoids, to the bit.
+    #[test]
+    fn softplus_sigmoids_are_the_three_functions() {
+        let mut values = vec![
+            0.0, -0.0, 1e-300, -1e-300, 36.9, -36.9, 709.0, -745.5, 1e300,
+        ];
+        values.extend((-4000..=4000).map(|i| f64::from(i) * 0.0137));
+        for v in values {
+            let (sp, down, up) = softplus_sigmoids(v);
+            assert_eq!(sp.to_bits(), softplus(v).to_bits(), "{v}");
+            assert_eq!(down.to_bits(), sigmoid(-v).to_bits(), "{v}");
+            assert_eq!(up.to_bits(), sigmoid(v).to_bits(), "{v}");
+        }
+        assert!(softplus_sigmoids(f64::NAN).1.is_nan() && sigmoid(f64::NAN).is_nan());
+    }
+
+    /// `ψ'(z+t) − ψ'(z)` against mpmath (`psi(1, z+t) − psi(1, z)` at the exact binary `z`, `t`, 40
+    /// digits) and, for
+    /// whole `t` beyond the direct sum, against the sum `−Σ 1/(z+k)²`.
+    #[test]
+    #[allow(clippy::excessive_precision)]
+    fn trigamma_difference_matches_mpmath_and_the_sum() {
+        for (z, t, want) in [
+            (0.5, 2.5, -4.539_868_133_696_452_9),
+            (0.243, 150.5, -18.135_123_927_532_825),
+            (20.0, 1e-3, -2.627_987_722_104_627_6e-6),
+            (3.2, 1e6 + 0.5, -0.366_320_190_734_600_76),
+            (1e-3, 7.5, -1_000_001.499_937_601_5),
+        ] {
+            let got = trigamma_difference(z, t);
+            assert!((got / want - 1.0).abs() < 1e-13, "{z} {t}: {got} vs {want}");
+        }
+        for (z, t) in [(0.7, 9.0), (2.426, 120.0), (31.5, 40.0)] {
+            let sum: f64 = (0..t as u32)
+                .map(|k| -1.0 / (z + f64::from(k)).powi(2))
+                .sum();
+            let got = trigamma_difference(z, t);
+            assert!((got / sum - 1.0).abs() < 1e-13, "{z} {t}: {got} vs {sum}");
+        }
+        assert_eq!(trigamma_difference(1.0, 0.0), 0.0);
+        // ψ'(z), mpmath `psi(1, z)`.
+        for (z, want) in [
+            (0.3, 12.245_364_546_107_731),
+            (2.5, 0.490_357_756_100_234_86),
+            (17.0, 0.060_587_533_403_239_362),
+            (1e-4, 100_000_001.644_693_68),
+            (250.0, 0.004_008_010_666_632_533_7),
+        ] {
+            let got = trigamma(z);
+            assert!((got / want - 1.0).abs() < 1e-14, "{z}: {got} vs {want}");
+        }
+    }
 
     fn rel(a: f64, b: f64) -> f64 {
         (a - b).abs() / b.abs().max(1.0)

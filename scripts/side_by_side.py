@@ -1,0 +1,90 @@
+"""BG/NBD fit + P(alive) + E[Y(39)] written to CSV, whole process: clv's `examples/fit` against
+lifetimes (docs/PERFORMANCE.md).
+
+    python -m venv venv && venv/bin/pip install lifetimes
+    cargo build --release --example fit
+    venv/bin/python scripts/side_by_side.py [N ...]
+
+For each N (default 10,000, 100,000 and 1,000,000) it simulates BG/NBD customers whose ages
+(1..546 days) and purchase times are whole days, in weeks, as a transaction log gives them
+(r, alpha, a, b = 0.243, 4.414, 0.793, 2.426), writes `frequency,recency,T`, then runs each
+tool as its own process, alternating (so that both see the same load), three rounds, and
+prints the median wall times and their ratio.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+LIFETIMES = r"""
+import sys
+import pandas as pd
+from lifetimes import BetaGeoFitter
+d = pd.read_csv(sys.argv[1])
+f = BetaGeoFitter().fit(d["frequency"], d["recency"], d["T"])
+d["probability_alive"] = f.conditional_probability_alive(d["frequency"], d["recency"], d["T"])
+d["expected_transactions"] = f.conditional_expected_number_of_purchases_up_to_time(
+    39, d["frequency"], d["recency"], d["T"])
+d.to_csv(sys.argv[2], index=False)
+print(-f._negative_log_likelihood_ * len(d))
+"""
+
+
+def customers(n, seed=1):
+    rng = np.random.default_rng(seed)
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    days = rng.integers(1, 547, n).astype(np.float64)
+    T = days / 7.0
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    p = rng.beta(a, b, n)
+    x, t_x, t = np.zeros(n), np.zeros(n), np.zeros(n)
+    alive = np.ones(n, bool)
+    while alive.any():
+        idx = np.nonzero(alive)[0]
+        t[idx] += rng.exponential(1.0 / lam[idx])
+        ok = t[idx] <= T[idx]
+        alive[idx[~ok]] = False
+        go = idx[ok]
+        x[go] += 1
+        t_x[go] = t[go]
+        alive[go[rng.random(go.size) < p[go]]] = False
+    t_x_days = np.where(x > 0, np.minimum(np.ceil(t_x * 7.0), days), 0.0)
+    return x, t_x_days / 7.0, T
+
+
+def run(cmd):
+    """Wall seconds and stdout of a process."""
+    start = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return time.perf_counter() - start, out
+
+
+def main(sizes):
+    fit = os.path.join(ROOT, "target", "release", "examples", "fit")
+    with tempfile.TemporaryDirectory() as d:
+        for n in sizes:
+            x, t_x, T = customers(n)
+            path = os.path.join(d, f"rfm_{n}.csv")
+            with open(path, "w") as f:
+                f.write("frequency,recency,T\n")
+                for row in zip(x, t_x, T):
+                    f.write("%r,%r,%r\n" % tuple(float(v) for v in row))
+            times = {"clv": [], "lifetimes": []}
+            for _ in range(3):
+                times["clv"].append(run([fit, "--model", "bgnbd", "--input", path, "--horizon",
+                                         "39", "--predictions", os.path.join(d, "clv.csv")]))
+                times["lifetimes"].append(run([sys.executable, "-c", LIFETIMES, path,
+                                               os.path.join(d, "lifetimes.csv")]))
+            med = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
+            print(f"n={n}: clv {med['clv']:.3f} s, lifetimes {med['lifetimes']:.3f} s, "
+                  f"lifetimes/clv {med['lifetimes'] / med['clv']:.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main([int(v) for v in sys.argv[1:]] or [10_000, 100_000, 1_000_000])
