@@ -63,6 +63,8 @@ fn benches(c: &mut Criterion) {
     let cd = CovariateData::new(&data, &spec()).unwrap();
     let plain = data.distinct_customers().0;
 
+    // `COV_BENCH_FITS=0` skips the timed fits (per-evaluation benches only).
+    let fits = std::env::var("COV_BENCH_FITS").map_or(true, |v| v != "0");
     for (name, fit) in [
         (
             "pnbd",
@@ -83,7 +85,10 @@ fn benches(c: &mut Criterion) {
             BgNbd::fit(&plain, &FitOptions::default())
                 .map(|f| (f.log_likelihood(), f.evaluations(), f.status().to_string()))
         }),
-    ] {
+    ]
+    .into_iter()
+    .filter(|_| fits)
+    {
         let start = Instant::now();
         let out = fit();
         println!(
@@ -101,6 +106,11 @@ fn benches(c: &mut Criterion) {
     group.bench_function("pnbd_eval_3_covariates", |b| {
         b.iter(|| obj.log_likelihood(black_box(&th), Some(&mut g)))
     });
+    // The same rows with every coefficient 0: the cost of the covariate machinery alone.
+    let zero = [0.55, 10.6, 0.6, 11.7, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    group.bench_function("pnbd_eval_3_covariates_at_zero", |b| {
+        b.iter(|| obj.log_likelihood(black_box(&zero), Some(&mut g)))
+    });
     let base = ParetoNbd::objective(&plain);
     let mut g4 = [0.0; 4];
     group.bench_function("pnbd_eval_without", |b| {
@@ -114,6 +124,11 @@ fn benches(c: &mut Criterion) {
     let mut g = vec![0.0; th.len()];
     group.bench_function("bgnbd_eval_3_covariates", |b| {
         b.iter(|| obj.log_likelihood(black_box(&th), Some(&mut g)))
+    });
+    let mut zero = [0.0; 13];
+    zero[..4].copy_from_slice(&th[..4]);
+    group.bench_function("bgnbd_eval_3_covariates_at_zero", |b| {
+        b.iter(|| obj.log_likelihood(black_box(&zero), Some(&mut g)))
     });
     let base = BgNbd::objective(&plain);
     group.bench_function("bgnbd_eval_without", |b| {

@@ -152,12 +152,17 @@ where
 /// The weighted total log-likelihood over `rows` at `theta` (4 base parameters, then one per
 /// coefficient), with every row evaluated by `row` at that customer's parameters, minus the
 /// penalty `n·λ·Σγ²`; the gradient (when asked) by the chain rule. NaN for wrong lengths.
+///
+/// `used[xi]`, when given, is the set of scales (bit `s` for `scales[s]`) that the rows of
+/// frequency index `xi` depend on: the others keep `θ₀` (their factor `exp(±ηᵢ)` is not
+/// computed), which is exact as long as `row` neither reads those parameters nor returns a
+/// non-zero derivative in them for such rows.
 pub(crate) fn total(
     rows: &CovariateRows,
     scales: &[Scale],
     theta: &[f64],
     grad: Option<&mut [f64]>,
-    row: &impl RowEval,
+    (row, used): (&impl RowEval, Option<&[u8]>),
 ) -> f64 {
     let k = 4 + rows.terms.len();
     if theta.len() != k || grad.as_ref().is_some_and(|g| g.len() != k) {
@@ -183,13 +188,17 @@ pub(crate) fn total(
                     }
                 }
             }
+            let xi = rows.x_index[i] as usize;
+            let mask = used.and_then(|u| u.get(xi)).copied().unwrap_or(u8::MAX);
             let mut th = [base[0], base[1], base[2], base[3]];
             let mut factor = [1.0; 8];
             for (s, scale) in scales.iter().enumerate().take(n_scales) {
-                factor[s] = (scale.sign * eta[s]).exp();
-                th[scale.param] *= factor[s];
+                if mask & (1 << s) != 0 {
+                    factor[s] = (scale.sign * eta[s]).exp();
+                    th[scale.param] *= factor[s];
+                }
             }
-            let (ll, g) = row.eval(rows.x_index[i] as usize, &th, rec[i], age[i], want);
+            let (ll, g) = row.eval(xi, &th, rec[i], age[i], want);
             let wi = w[i];
             acc[0] += wi * ll;
             if !want {
