@@ -175,7 +175,7 @@ pub(crate) fn total(
     let n = w.len();
     let n_scales = scales.len().min(8);
     // Per coefficient: its column, its value and the scales it acts on (bit `s` for scale `s`).
-    let limit = u8::MAX >> (8 - n_scales);
+    let limit = u8::MAX.checked_shr(8 - n_scales as u32).unwrap_or(0);
     let plan: Vec<(usize, f64, u8)> = rows
         .terms
         .iter()
