@@ -7,7 +7,7 @@ mod common;
 
 use clv::fit::{Estimable, Objective};
 use clv::models::covariates::{CovariateBase, CovariateData, CovariateSpec, WithCovariates};
-use clv::{Customer, Model, RfmData};
+use clv::{Customer, RfmData};
 
 /// CDNOW with a three-level and a continuous covariate.
 fn data() -> RfmData {
