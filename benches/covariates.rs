@@ -63,6 +63,13 @@ fn benches(c: &mut Criterion) {
     let cd = CovariateData::new(&data, &spec()).unwrap();
     let plain = data.distinct_customers().0;
 
+    // `COV_BENCH_FITS=0` skips the timed fits (per-evaluation benches only);
+    // `COV_BENCH_FITS=pnbd,bgnbd` runs only the fits named.
+    let fits = std::env::var("COV_BENCH_FITS").ok();
+    let run = |name: &str| {
+        fits.as_deref()
+            .is_none_or(|v| v.split(',').any(|f| f == name))
+    };
     for (name, fit) in [
         (
             "pnbd",
@@ -83,13 +90,60 @@ fn benches(c: &mut Criterion) {
             BgNbd::fit(&plain, &FitOptions::default())
                 .map(|f| (f.log_likelihood(), f.evaluations(), f.status().to_string()))
         }),
-    ] {
+    ]
+    .into_iter()
+    .filter(|(name, _)| run(name))
+    {
         let start = Instant::now();
         let out = fit();
         println!(
             "fit {name} on {N} customers: {:.2} s, {out:?}",
             start.elapsed().as_secs_f64()
         );
+    }
+
+    // `COV_BENCH_COUNT=<name>:<n>` runs `n` evaluations of one objective (`pnbd`, `pnbd_zero`,
+    // `pnbd_without`, `bgnbd`, `bgnbd_zero`, `bgnbd_without`) and exits: a fixed workload to
+    // count instructions or CPU time with `perf stat` (minus the same run with `n = 0`), which
+    // the load of a shared machine does not distort as it does wall time.
+    if let Ok(spec) = std::env::var("COV_BENCH_COUNT") {
+        let (name, n) = spec.split_once(':').unwrap_or((spec.as_str(), "10"));
+        let n: usize = n.parse().unwrap_or(10);
+        let pn = ParetoNbdCov::prepare(&cd).unwrap();
+        let bg = BgNbdCov::prepare(&cd).unwrap();
+        let (obj, th): (Box<dyn Objective>, Vec<f64>) = match name {
+            "pnbd" | "pnbd_zero" => {
+                let mut th = vec![0.55, 10.6, 0.6, 11.7, 0.4, 0.2, 0.1, -0.3, 0.2, 0.0];
+                if name == "pnbd_zero" {
+                    th[4..].iter_mut().for_each(|v| *v = 0.0);
+                }
+                (ParetoNbdCov::objective(&pn), th)
+            }
+            "bgnbd" | "bgnbd_zero" => {
+                let mut th = vec![
+                    0.55, 10.6, 0.8, 2.4, 0.4, 0.2, 0.1, -0.3, 0.2, 0.0, 0.1, 0.1, 0.1,
+                ];
+                if name == "bgnbd_zero" {
+                    th[4..].iter_mut().for_each(|v| *v = 0.0);
+                }
+                (BgNbdCov::objective(&bg), th)
+            }
+            "pnbd_without" => (
+                Box::new(ParetoNbd::objective(&plain)),
+                vec![0.55, 10.6, 0.6, 11.7],
+            ),
+            _ => (
+                Box::new(BgNbd::objective(&plain)),
+                vec![0.55, 10.6, 0.8, 2.4],
+            ),
+        };
+        let mut g = vec![0.0; th.len()];
+        let mut sum = 0.0;
+        for _ in 0..n {
+            sum += obj.log_likelihood(black_box(&th), Some(&mut g));
+        }
+        println!("{name}: {n} evaluations, {sum}");
+        std::process::exit(0);
     }
 
     let mut group = c.benchmark_group("covariates_1m");
@@ -100,6 +154,11 @@ fn benches(c: &mut Criterion) {
     let mut g = vec![0.0; th.len()];
     group.bench_function("pnbd_eval_3_covariates", |b| {
         b.iter(|| obj.log_likelihood(black_box(&th), Some(&mut g)))
+    });
+    // The same rows with every coefficient 0: the cost of the covariate machinery alone.
+    let zero = [0.55, 10.6, 0.6, 11.7, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    group.bench_function("pnbd_eval_3_covariates_at_zero", |b| {
+        b.iter(|| obj.log_likelihood(black_box(&zero), Some(&mut g)))
     });
     let base = ParetoNbd::objective(&plain);
     let mut g4 = [0.0; 4];
@@ -114,6 +173,11 @@ fn benches(c: &mut Criterion) {
     let mut g = vec![0.0; th.len()];
     group.bench_function("bgnbd_eval_3_covariates", |b| {
         b.iter(|| obj.log_likelihood(black_box(&th), Some(&mut g)))
+    });
+    let mut zero = [0.0; 13];
+    zero[..4].copy_from_slice(&th[..4]);
+    group.bench_function("bgnbd_eval_3_covariates_at_zero", |b| {
+        b.iter(|| obj.log_likelihood(black_box(&zero), Some(&mut g)))
     });
     let base = BgNbd::objective(&plain);
     group.bench_function("bgnbd_eval_without", |b| {

@@ -152,12 +152,17 @@ where
 /// The weighted total log-likelihood over `rows` at `theta` (4 base parameters, then one per
 /// coefficient), with every row evaluated by `row` at that customer's parameters, minus the
 /// penalty `n·λ·Σγ²`; the gradient (when asked) by the chain rule. NaN for wrong lengths.
+///
+/// `used[xi]`, when given, is the set of scales (bit `s` for `scales[s]`) that the rows of
+/// frequency index `xi` depend on: the others keep `θ₀` (their factor `exp(±ηᵢ)` is not
+/// computed), which is exact as long as `row` neither reads those parameters nor returns a
+/// non-zero derivative in them for such rows.
 pub(crate) fn total(
     rows: &CovariateRows,
     scales: &[Scale],
     theta: &[f64],
     grad: Option<&mut [f64]>,
-    row: &impl RowEval,
+    (row, used): (&impl RowEval, Option<&[u8]>),
 ) -> f64 {
     let k = 4 + rows.terms.len();
     if theta.len() != k || grad.as_ref().is_some_and(|g| g.len() != k) {
@@ -169,27 +174,35 @@ pub(crate) fn total(
     let (rec, age, w) = (rows.rows.recency(), rows.rows.age(), rows.rows.weights());
     let n = w.len();
     let n_scales = scales.len().min(8);
+    // Per coefficient: its column, its value and the scales it acts on (bit `s` for scale `s`).
+    let limit = u8::MAX.checked_shr(8 - n_scales as u32).unwrap_or(0);
+    let plan: Vec<(usize, f64, u8)> = rows
+        .terms
+        .iter()
+        .zip(coef)
+        .map(|(t, &g)| (t.column, g, t.mask & limit))
+        .collect();
     let parts = map_rows(n.div_ceil(CHUNK), 1, |chunk| {
         let mut acc = vec![0.0; 1 + if want { k } else { 0 }];
         let (lo, hi) = (chunk * CHUNK, ((chunk + 1) * CHUNK).min(n));
         for i in lo..hi {
             let zi = &rows.z[i * c..(i + 1) * c];
             let mut eta = [0.0; 8];
-            for (term, &g) in rows.terms.iter().zip(coef) {
-                let v = g * zi[term.column];
-                for (s, e) in eta.iter_mut().enumerate().take(n_scales) {
-                    if term.mask & (1 << s) != 0 {
-                        *e += v;
-                    }
-                }
+            for &(column, g, bits) in &plan {
+                let v = g * zi[column];
+                each(bits, |s| eta[s] += v);
             }
+            let xi = rows.x_index[i] as usize;
+            let mask = used.and_then(|u| u.get(xi)).copied().unwrap_or(u8::MAX);
             let mut th = [base[0], base[1], base[2], base[3]];
             let mut factor = [1.0; 8];
             for (s, scale) in scales.iter().enumerate().take(n_scales) {
-                factor[s] = (scale.sign * eta[s]).exp();
-                th[scale.param] *= factor[s];
+                if mask & (1 << s) != 0 {
+                    factor[s] = (scale.sign * eta[s]).exp();
+                    th[scale.param] *= factor[s];
+                }
             }
-            let (ll, g) = row.eval(rows.x_index[i] as usize, &th, rec[i], age[i], want);
+            let (ll, g) = row.eval(xi, &th, rec[i], age[i], want);
             let wi = w[i];
             acc[0] += wi * ll;
             if !want {
@@ -206,14 +219,10 @@ pub(crate) fn total(
             for (a, v) in acc[1..5].iter_mut().zip(gb) {
                 *a += wi * v;
             }
-            for (a, term) in acc[5..].iter_mut().zip(&rows.terms) {
+            for (a, &(column, _, bits)) in acc[5..].iter_mut().zip(&plan) {
                 let mut dl = 0.0;
-                for (s, ds) in d.iter().enumerate().take(n_scales) {
-                    if term.mask & (1 << s) != 0 {
-                        dl += ds;
-                    }
-                }
-                *a += wi * zi[term.column] * dl;
+                each(bits, |s| dl += d[s]);
+                *a += wi * zi[column] * dl;
             }
         }
         acc
@@ -240,6 +249,15 @@ pub(crate) fn total(
         }
     }
     ll
+}
+
+/// `f(s)` for each scale `s` of the bit set `bits`, in increasing order.
+#[inline]
+fn each(mut bits: u8, mut f: impl FnMut(usize)) {
+    while bits != 0 {
+        f(bits.trailing_zeros() as usize);
+        bits &= bits - 1;
+    }
 }
 
 /// The [`Objective`] of a model with covariates over its rows.

@@ -2,21 +2,23 @@
 //! `(αᵢ, aᵢ, bᵢ)`.
 
 use super::engine::{CovariateRows, total};
-use super::{BgNbd, CovariateBase};
+use super::{BgNbd, CovariateBase, Process};
 use crate::models::bg_nbd::{Dropout, row};
 use crate::special::{digamma_difference, ln_beta_ratio, ln_gamma_ratio_scaled};
 
 /// Chances to drop out up to which `ln B(a, b+n)/B(a, b)` is summed term by term.
 const SHORT: f64 = 24.0;
 
-/// `ln B(a, b+n)/B(a, b)`: for a whole `n ≤` [`SHORT`] the finite sum
-/// `Σ_{j<n} ln(1 − a/(a+b+j))` (terms of one sign, each to an ulp: cheaper per row than the
-/// Stirling form, which the model without covariates evaluates once per frequency);
-/// [`ln_beta_ratio`] otherwise.
-fn beta_ratio(a: f64, b: f64, n: f64) -> f64 {
-    if n > SHORT || n != n.trunc() {
-        return ln_beta_ratio(a, b, n);
-    }
+/// Whether `ln B(a, b+n)/B(a, b)` is taken by the [`finite_sum`] (a whole `n ≤` [`SHORT`]), not
+/// by [`ln_beta_ratio`].
+fn is_short(n: f64) -> bool {
+    n <= SHORT && n == n.trunc()
+}
+
+/// `ln B(a, b+n)/B(a, b)` for a whole `n` as the finite sum `Σ_{j<n} ln(1 − a/(a+b+j))` (terms
+/// of one sign, each to an ulp: cheaper per row than the Stirling form, which the model without
+/// covariates evaluates once per frequency).
+fn finite_sum(a: f64, b: f64, n: f64) -> f64 {
     let s = a + b;
     let mut sum = 0.0;
     let mut j = 0.0;
@@ -43,22 +45,51 @@ pub(super) fn log_likelihood(
     let Some(&r) = theta.first() else {
         return f64::NAN;
     };
-    let per_x: Vec<(f64, f64, f64)> = rows
+    let per_x: Vec<(f64, f64, f64, bool)> = rows
         .xs
         .iter()
         .map(|&x| {
+            let n = x + dropout.extra();
             (
-                x + dropout.extra(),
+                n,
                 ln_gamma_ratio_scaled(r, x),
                 digamma_difference(r, x),
+                is_short(n),
             )
         })
         .collect();
     let xs = &rows.xs;
+    // A customer without a chance to drop out (`n = 0`) depends on the purchase scale only.
+    let scales = <BgNbd as CovariateBase>::SCALES;
+    let purchase = scales
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.process == Process::Purchase)
+        .fold(0u8, |m, (s, _)| m | 1 << s);
+    let used: Vec<u8> = per_x
+        .iter()
+        .map(|&(n, ..)| if n == 0.0 { purchase } else { u8::MAX })
+        .collect();
     let eval = |xi: usize, th: &[f64; 4], t_x: f64, t: f64, want: bool| {
-        let (n, lg, dg) = per_x[xi];
+        let (n, lg, dg, short) = per_x[xi];
         let x = xs[xi];
-        let ln_beta = beta_ratio(th[2], th[3], n);
+        if n == 0.0 {
+            // No repeat purchase and no chance to drop out: `ℓ = −r ln(1 + T/αᵢ)`, what
+            // [`row`] returns here (with `P(dead) = 0`) without its terms in `(a, b)`.
+            let [r, alpha, ..] = *th;
+            let lt = (t / alpha).ln_1p();
+            let g = if want {
+                [dg - lt, (r * t / alpha) / (alpha + t), 0.0, 0.0]
+            } else {
+                [0.0; 4]
+            };
+            return (lg + (0.0 - r * lt), g);
+        }
+        let ln_beta = if short {
+            finite_sum(th[2], th[3], n)
+        } else {
+            ln_beta_ratio(th[2], th[3], n)
+        };
         if want {
             let (ll, mut g) = row::<true>(*th, n, x, (t_x, t), ln_beta);
             g[0] += dg;
@@ -67,7 +98,7 @@ pub(super) fn log_likelihood(
             (lg + row::<false>(*th, n, x, (t_x, t), ln_beta).0, [0.0; 4])
         }
     };
-    total(rows, <BgNbd as CovariateBase>::SCALES, theta, grad, &eval)
+    total(rows, scales, theta, grad, (&eval, Some(&used)))
 }
 
 #[cfg(test)]
@@ -85,7 +116,7 @@ mod tests {
             (0.3, 1e-4),
         ] {
             for n in 0..=24 {
-                let (u, v) = (beta_ratio(a, b, n as f64), ln_beta_ratio(a, b, n as f64));
+                let (u, v) = (finite_sum(a, b, n as f64), ln_beta_ratio(a, b, n as f64));
                 assert!(
                     (u - v).abs() <= 1e-13 * (1.0 + v.abs()),
                     "{a} {b} {n}: {u} vs {v}"

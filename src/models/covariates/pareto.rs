@@ -44,6 +44,6 @@ pub(super) fn log_likelihood(rows: &CovariateRows, theta: &[f64], grad: Option<&
         <ParetoNbd as CovariateBase>::SCALES,
         theta,
         grad,
-        &eval,
+        (&eval, None),
     )
 }
