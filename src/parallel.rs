@@ -67,3 +67,24 @@ where
     .flatten()
     .collect()
 }
+
+/// `f(k)` for each of `n` distinct rows (across the cores, at least `min_per_thread` per
+/// thread), expanded back to the full rows: row `r` takes the value of distinct row `index[r]`
+/// (`index` as [`crate::RfmData::distinct_customers`] gives it, every entry below `n`). The
+/// error is the first failing distinct row's.
+pub(crate) fn map_distinct<T, E, F>(
+    n: usize,
+    index: &[usize],
+    min_per_thread: usize,
+    f: F,
+) -> Result<Vec<T>, E>
+where
+    T: Copy + Send,
+    E: Send,
+    F: Fn(usize) -> Result<T, E> + Sync,
+{
+    let values = map_rows(n, min_per_thread, f)
+        .into_iter()
+        .collect::<Result<Vec<T>, E>>()?;
+    Ok(index.iter().map(|&k| values[k]).collect())
+}

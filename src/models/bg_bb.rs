@@ -101,7 +101,7 @@ use crate::fit::{Estimable, FitOptions, Fitted, Objective};
 use crate::models::{Model, Sbg};
 use crate::numerics::beta_geometric::{expected_survivals, ln_beta_shift, ln_beta_shift_gradient};
 use crate::numerics::finite_or;
-use crate::parallel::{map_rows, sum_rows};
+use crate::parallel::{map_distinct, sum_rows};
 use crate::special::ln_pochhammer_ratio;
 
 /// The BG/BB model: per opportunity, dropout probability `θ ~ Beta(γ, δ)` and, while alive,
@@ -781,10 +781,7 @@ impl BgBb {
         f: impl Fn(History) -> Result<f64> + Sync,
     ) -> Result<Array1<f64>> {
         let (rows, index, _) = distinct_histories(data)?;
-        let values = map_rows(rows.len(), 16, |i| f(rows[i]))
-            .into_iter()
-            .collect::<Result<Vec<f64>>>()?;
-        Ok(index.iter().map(|&k| values[k]).collect())
+        map_distinct(rows.len(), &index, 16, |i| f(rows[i])).map(Array1::from)
     }
 
     /// [`BgBb::probability_alive`] for every row of `data` (rows `(x, t_x, T = n)`).
@@ -865,12 +862,9 @@ impl BgBb {
     ) -> Result<Vec<(u32, u32)>> {
         check_opportunities("n_star", n_star)?;
         let (rows, index, _) = distinct_histories(data)?;
-        let values = map_rows(rows.len(), 16, |i| {
+        map_distinct(rows.len(), &index, 16, |i| {
             count_interval(level, |k| self.conditional_pmf(rows[i], k, n_star))
         })
-        .into_iter()
-        .collect::<Result<Vec<(u32, u32)>>>()?;
-        Ok(index.iter().map(|&k| values[k]).collect())
     }
 
     /// The predictive distribution of the total number of transactions over the next `n_star`
@@ -901,7 +895,7 @@ impl BgBb {
     ) -> Result<PredictiveTotal> {
         check_opportunities("n_star", n_star)?;
         let (rows, _, distinct) = distinct_histories(data)?;
-        let moments = map_rows(rows.len(), 16, |i| {
+        PredictiveTotal::over_rows(distinct.weights(), level, |i| {
             let h = rows[i];
             let mean = self.conditional(h, n_star)?;
             let variance = count_variance(mean, |k| {
@@ -913,9 +907,6 @@ impl BgBb {
             })?;
             Ok((mean, variance))
         })
-        .into_iter()
-        .collect::<Result<Vec<(f64, f64)>>>()?;
-        PredictiveTotal::from_moments(&moments, distinct.weights(), level)
     }
 
     /// Fits the model by maximum likelihood to histories `(x, t_x, T = n)` (identical rows are

@@ -870,12 +870,10 @@ impl TransactionModel for ParetoNbd {
 
     /// As the row-by-row form, once per distinct `(x, t_x, T)` and across the machine's cores.
     fn probability_alive_batch(&self, data: &RfmData) -> ndarray::Array1<f64> {
-        super::transaction::per_distinct_customer(data, 1024, |c| Ok(self.probability_alive(c)))
-            .unwrap_or_else(|_| {
-                data.customers()
-                    .map(|c| self.probability_alive(&c))
-                    .collect()
-            })
+        let Ok(values) = super::transaction::per_distinct(data, 1024, |c| {
+            Ok::<_, std::convert::Infallible>(self.probability_alive(c))
+        });
+        values.into()
     }
 
     /// As the row-by-row form, once per distinct `(x, t_x, T)` and across the machine's cores.

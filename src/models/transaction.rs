@@ -7,7 +7,7 @@ use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_positive};
 use crate::numerics::finite_non_negative;
 use crate::numerics::quadrature::try_integrate;
-use crate::parallel::map_rows;
+use crate::parallel::{map_distinct, map_rows};
 
 /// Relative tolerance of the numerical integrals of expected transactions over time.
 const REL_TOL: f64 = 1e-10;
@@ -199,14 +199,7 @@ pub trait TransactionModel {
     where
         Self: Sync,
     {
-        let (distinct, index) = data.distinct_customers();
-        let customers: Vec<Customer> = distinct.customers().collect();
-        let values = map_rows(customers.len(), 16, |i| {
-            self.predictive_interval(&customers[i], t, level)
-        })
-        .into_iter()
-        .collect::<Result<Vec<(u32, u32)>>>()?;
-        Ok(index.iter().map(|&k| values[k]).collect())
+        per_distinct(data, 16, |c| self.predictive_interval(c, t, level))
     }
 
     /// The predictive distribution of the total number of transactions in `(T, T + t]` of all
@@ -245,7 +238,7 @@ pub trait TransactionModel {
     {
         let (distinct, _) = data.distinct_customers();
         let customers: Vec<Customer> = distinct.customers().collect();
-        let moments = map_rows(customers.len(), 16, |i| {
+        PredictiveTotal::over_rows(distinct.weights(), level, |i| {
             let c = &customers[i];
             let mean = self.conditional_expected_transactions(c, t)?;
             let variance = count_variance(mean, |n| {
@@ -253,9 +246,6 @@ pub trait TransactionModel {
             })?;
             Ok((mean, variance))
         })
-        .into_iter()
-        .collect::<Result<Vec<(f64, f64)>>>()?;
-        PredictiveTotal::from_moments(&moments, distinct.weights(), level)
     }
 
     /// [`TransactionModel::probability_alive`] for every row of `data`.
@@ -391,14 +381,29 @@ pub struct PredictiveTotal {
 }
 
 impl PredictiveTotal {
-    /// The total of customers with means and variances `moments` weighing `weights`, and its
-    /// normal interval at `level`, rounded outward.
-    pub(crate) fn from_moments(
-        moments: &[(f64, f64)],
+    /// The total of the rows weighing `weights`, row `i` with the mean and variance
+    /// `moment(i)` (evaluated across the machine's cores once `level` is known to be valid),
+    /// and its normal interval at `level`, rounded outward.
+    pub(crate) fn over_rows(
         weights: &[f64],
         level: f64,
+        moment: impl Fn(usize) -> Result<(f64, f64)> + Sync,
     ) -> Result<PredictiveTotal> {
         let z = crate::fit::uncertainty::z_of(level)?;
+        let moments = map_rows(weights.len(), 16, moment)
+            .into_iter()
+            .collect::<Result<Vec<(f64, f64)>>>()?;
+        PredictiveTotal::from_moments(&moments, weights, z, level)
+    }
+
+    /// The total of customers with means and variances `moments` weighing `weights`, and its
+    /// normal interval (`z` the normal quantile of `(1 + level)/2`), rounded outward.
+    fn from_moments(
+        moments: &[(f64, f64)],
+        weights: &[f64],
+        z: f64,
+        level: f64,
+    ) -> Result<PredictiveTotal> {
         let (mut mean, mut variance) = (0.0, 0.0);
         for ((m, v), w) in moments.iter().zip(weights) {
             mean += w * m;
@@ -452,6 +457,7 @@ impl PredictiveTotal {
         PredictiveTotal::from_moments(
             &[(self.mean, self.variance + parameter_variance)],
             &[1.0],
+            crate::fit::uncertainty::z_of(self.level)?,
             self.level,
         )
     }
@@ -656,10 +662,27 @@ pub(crate) fn per_distinct_customer(
     min_per_thread: usize,
     f: impl Fn(&Customer) -> Result<f64> + Sync,
 ) -> Result<Array1<f64>> {
+    per_distinct(data, min_per_thread, f).map(Array1::from)
+}
+
+/// `f` for every row of `data`, evaluated once per distinct `(x, t_x, T)` and across the
+/// machine's cores (at least `min_per_thread` distinct rows per thread), in row order; the error
+/// is the first failing distinct row's.
+pub(crate) fn per_distinct<T, E>(
+    data: &RfmData,
+    min_per_thread: usize,
+    f: impl Fn(&Customer) -> std::result::Result<T, E> + Sync,
+) -> std::result::Result<Vec<T>, E>
+where
+    T: Copy + Send,
+    E: Send,
+{
     let (distinct, index) = data.distinct_customers();
     let customers: Vec<Customer> = distinct.customers().collect();
-    let values = map_rows(customers.len(), min_per_thread, |i| f(&customers[i]))
-        .into_iter()
-        .collect::<Result<Vec<f64>>>()?;
-    Ok(index.iter().map(|&k| values[k]).collect())
+    map_distinct(
+        customers.len(),
+        &index,
+        min_per_thread,
+        |i| f(&customers[i]),
+    )
 }
