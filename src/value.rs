@@ -395,18 +395,22 @@ impl Valuation {
         };
         let block = (VALUE_BLOCK / draws).max(64);
         let n = data.len();
+        if n == 0 {
+            return Err(Error::InvalidInput("no customers to value".into()));
+        }
         let (mut estimate, mut lower, mut upper, mut failed) = (vec![], vec![], vec![], 0);
         let mut start = 0;
         while start < n {
             let end = (start + block).min(n);
-            let rows: Vec<usize> = (start..end).collect();
+            let selected;
             let part = if start == 0 && end == n {
-                data.clone()
+                data
             } else {
-                data.select(&rows)?
+                selected = data.select(&(start..end).collect::<Vec<_>>())?;
+                &selected
             };
             let iv = both.intervals_batch(
-                |t: &M, s: &S| self.customer_values(t, s, &part),
+                |t: &M, s: &S| self.customer_values(t, s, part),
                 Range::Positive,
                 level,
                 method,
@@ -416,9 +420,6 @@ impl Valuation {
             upper.extend(iv.upper.iter());
             failed = failed.max(iv.failed_draws);
             start = end;
-        }
-        if n == 0 {
-            return Err(Error::InvalidInput("no customers to value".into()));
         }
         Ok(Intervals {
             estimate: estimate.into(),
