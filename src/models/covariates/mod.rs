@@ -466,8 +466,8 @@ impl<B: CovariateBase> WithCovariates<B> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for a wrong number of values; [`Error::InvalidParameter`] for a
-    /// value that is not finite, or covariates so extreme that a customer's parameter leaves
+    /// [`Error::InvalidInput`] for a wrong number of values or a value that is not finite;
+    /// [`Error::InvalidParameter`] for covariates so extreme that a customer's parameter leaves
     /// the range of `f64`.
     pub fn customer_model(&self, z: &[f64]) -> Result<B> {
         if z.len() != self.columns.len() {
