@@ -54,6 +54,23 @@ fn raise(e: clv::Error) -> PyErr {
     })
 }
 
+/// A transaction log given as distinct customer ids, per transaction the index of its
+/// customer, its time and optionally its amount.
+fn log(
+    ids: Vec<String>,
+    customer: &PyReadonlyArray1<'_, u32>,
+    times: &Col<'_>,
+    amounts: &Option<Col<'_>>,
+) -> PyResult<TransactionLog> {
+    TransactionLog::from_indexed(
+        ids,
+        customer.as_slice()?.to_vec(),
+        vec(times)?,
+        opt_vec(amounts)?,
+    )
+    .or_raise()
+}
+
 /// `?` for `clv::Result` inside the binding.
 trait OrRaise<T> {
     fn or_raise(self) -> PyResult<T>;
@@ -156,18 +173,19 @@ where
     Ok(array(py, py.allow_threads(|| f(&data)).or_raise()?))
 }
 
-/// Discounting at `rate` per `period`: continuously over `horizon` (forever when `None`), or
-/// at the ends of `periods` periods.
+/// Discounting at `rate` per `rate_period`: continuously over `horizon` (forever when
+/// `None`), or at the ends of `periods` steps of `step`.
 fn valuation(
     margin: f64,
     rate: f64,
-    period: f64,
+    rate_period: f64,
+    step: f64,
     horizon: Option<f64>,
     periods: Option<u32>,
 ) -> PyResult<Valuation> {
-    let discount = DiscountRate::new(rate, period).or_raise()?;
+    let discount = DiscountRate::new(rate, rate_period).or_raise()?;
     match periods {
-        Some(k) => Valuation::discrete(margin, discount, period, k),
+        Some(k) => Valuation::discrete(margin, discount, step, k),
         None => Valuation::continuous(margin, discount, horizon),
     }
     .or_raise()
@@ -590,7 +608,7 @@ macro_rules! transaction_model {
                 seed: u64,
             ) -> PyResult<(Out<'py>, Out<'py>, Out<'py>)> {
                 let data = rfm(&x, &t_x, &t, &Some(monetary_value), &None)?;
-                let valuation = valuation(margin, rate, period, horizon, periods)?;
+                let valuation = valuation(margin, rate, period, period, horizon, periods)?;
                 let (m, s) = (self.0.fit()?, spend.0.fit()?);
                 let iv = py
                     .allow_threads(|| {
@@ -681,7 +699,7 @@ macro_rules! transaction_model {
                 periods: Option<u32>,
             ) -> PyResult<Out<'py>> {
                 let data = rfm(&x, &t_x, &t, &Some(monetary_value), &None)?;
-                let valuation = valuation(margin, rate, period, horizon, periods)?;
+                let valuation = valuation(margin, rate, period, period, horizon, periods)?;
                 let (m, s) = (&self.0.model, &spend.0.model);
                 let v = py
                     .allow_threads(|| valuation.customer_values(m, s, &data))
@@ -1046,13 +1064,7 @@ fn summarize_log<'py>(
     holdout_end: Option<f64>,
     holdout: bool,
 ) -> PyResult<LogSummary<'py>> {
-    let log = TransactionLog::from_indexed(
-        ids,
-        customer.as_slice()?.to_vec(),
-        vec(&times)?,
-        opt_vec(&amounts)?,
-    )
-    .or_raise()?;
+    let log = log(ids, &customer, &times, &amounts)?;
     let periods = Periods::new(period, unit).or_raise()?;
     let out = |d: &RfmData| {
         (
