@@ -213,9 +213,29 @@ enum Which {
     Dert,
 }
 
-/// The parameter intervals of the prediction named `what` (`probability_alive`,
-/// `conditional_expected_transactions`, `discounted_expected_residual_transactions`) per row
-/// of `data`, `predict(model, rows, which)` computing it.
+impl Which {
+    /// The prediction named `what` (`probability_alive`, `conditional_expected_transactions`,
+    /// `discounted_expected_residual_transactions`).
+    fn named(what: &str) -> Option<Self> {
+        match what {
+            "probability_alive" => Some(Which::Alive),
+            "conditional_expected_transactions" => Some(Which::Expected),
+            "discounted_expected_residual_transactions" => Some(Which::Dert),
+            _ => None,
+        }
+    }
+
+    /// The range of its values.
+    fn range(self) -> Range {
+        match self {
+            Which::Alive => Range::Probability,
+            Which::Expected | Which::Dert => Range::Positive,
+        }
+    }
+}
+
+/// The parameter intervals of the prediction named `what` (see [`Which::named`]) per row of
+/// `data`, `predict(model, rows, which)` computing it.
 fn intervals_of<M, F>(
     fit: &Fitted<M>,
     data: &RfmData,
@@ -228,20 +248,12 @@ where
     M: Model + Send + Sync,
     F: Fn(&M, &RfmData, Which) -> clv::Result<Array1<f64>> + Sync,
 {
-    let (which, range) = match what {
-        "probability_alive" => (Which::Alive, Range::Probability),
-        "conditional_expected_transactions" => (Which::Expected, Range::Positive),
-        "discounted_expected_residual_transactions" => (Which::Dert, Range::Positive),
-        other => {
-            return Err(clv::Error::InvalidInput(format!(
-                "no intervals for {other:?}"
-            )));
-        }
-    };
+    let which = Which::named(what)
+        .ok_or_else(|| clv::Error::InvalidInput(format!("no intervals for {what:?}")))?;
     fit.intervals_customers(
         data,
         |m: &M, d: &RfmData| predict(m, d, which),
-        range,
+        which.range(),
         level,
         how,
     )
