@@ -452,29 +452,36 @@ macro_rules! common {
     };
 }
 
-/// A continuous-time transaction model (BG/NBD, MBG/NBD, Pareto/NBD): fit and every batch
-/// prediction of `TransactionModel`.
-macro_rules! transaction_model {
-    ($class:ident, $model:ty, $pyname:literal, $simulate:path) => {
-        #[doc = concat!("The native ", $pyname, " model (wrapped by the Python class).")]
-        #[pyclass(name = $pyname, module = "clv._clv", frozen)]
-        struct $class(Held<$model>);
-
+/// A model of `(x, t_x, $t)` rows (`$t`: the age `T`, or the opportunities `n` of BG/BB): its
+/// fit, the batch predictions every such model has (`$alive` computing P(alive); `$h`: the
+/// horizon, `$d`: the discount rate) and the methods of `common!`.
+macro_rules! rfm_model {
+    (
+        $class:ident,
+        $model:ty,
+        $t:ident,
+        $h:ident: $hty:ty,
+        $d:ident,
+        $alive:expr,
+        { $($extra:tt)* }
+    ) => {
         common!($class, $model, {
+            $($extra)*
+
             #[staticmethod]
-            #[pyo3(signature = (x, t_x, t, weights=None, penalty=0.0, max_iterations=None, start=None))]
+            #[pyo3(signature = (x, t_x, $t, weights=None, penalty=0.0, max_iterations=None, start=None))]
             #[allow(clippy::too_many_arguments)]
             fn fit(
                 py: Python<'_>,
                 x: Col<'_>,
                 t_x: Col<'_>,
-                t: Col<'_>,
+                $t: Col<'_>,
                 weights: Option<Col<'_>>,
                 penalty: f64,
                 max_iterations: Option<u64>,
                 start: Option<Vec<f64>>,
             ) -> PyResult<Self> {
-                let data = rfm(&x, &t_x, &t, &None, &weights)?;
+                let data = rfm(&x, &t_x, &$t, &None, &weights)?;
                 let opts = options(penalty, max_iterations, start)?;
                 let fit = py.allow_threads(|| <$model>::fit(&data, &opts)).or_raise()?;
                 Ok($class(Held::fitted(fit)))
@@ -485,10 +492,10 @@ macro_rules! transaction_model {
                 py: Python<'py>,
                 x: Col<'py>,
                 t_x: Col<'py>,
-                t: Col<'py>,
+                $t: Col<'py>,
             ) -> PyResult<Out<'py>> {
                 let m = &self.0.model;
-                batch(py, &x, &t_x, &t, |d| Ok(m.probability_alive_batch(d)))
+                batch(py, &x, &t_x, &$t, |d| ($alive)(m, d))
             }
 
             fn conditional_expected_transactions<'py>(
@@ -496,11 +503,11 @@ macro_rules! transaction_model {
                 py: Python<'py>,
                 x: Col<'py>,
                 t_x: Col<'py>,
-                t: Col<'py>,
-                horizon: f64,
+                $t: Col<'py>,
+                $h: $hty,
             ) -> PyResult<Out<'py>> {
                 let m = &self.0.model;
-                batch(py, &x, &t_x, &t, |d| m.conditional_expected_transactions_batch(d, horizon))
+                batch(py, &x, &t_x, &$t, |d| m.conditional_expected_transactions_batch(d, $h))
             }
 
             fn discounted_expected_residual_transactions<'py>(
@@ -508,15 +515,62 @@ macro_rules! transaction_model {
                 py: Python<'py>,
                 x: Col<'py>,
                 t_x: Col<'py>,
-                t: Col<'py>,
-                delta: f64,
+                $t: Col<'py>,
+                $d: f64,
             ) -> PyResult<Out<'py>> {
                 let m = &self.0.model;
-                batch(py, &x, &t_x, &t, |d| {
-                    m.discounted_expected_residual_transactions_batch(d, delta)
+                batch(py, &x, &t_x, &$t, |rows| {
+                    m.discounted_expected_residual_transactions_batch(rows, $d)
                 })
             }
 
+            /// The equal-tailed predictive interval of each row's count over the horizon:
+            /// `(lower, upper)`.
+            fn predictive_interval<'py>(
+                &self,
+                py: Python<'py>,
+                x: Col<'py>,
+                t_x: Col<'py>,
+                $t: Col<'py>,
+                $h: $hty,
+                level: f64,
+            ) -> PyResult<(Out<'py>, Out<'py>)> {
+                let data = rfm(&x, &t_x, &$t, &None, &None)?;
+                let m = &self.0.model;
+                counts(py, || m.predictive_interval_batch(&data, $h, level))
+            }
+
+            /// The predictive distribution of the total count over the horizon of every row
+            /// (each counting its weight): `(mean, variance, lower, upper, level)`.
+            #[pyo3(signature = (x, t_x, $t, $h, level, weights=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn predictive_total(
+                &self,
+                py: Python<'_>,
+                x: Col<'_>,
+                t_x: Col<'_>,
+                $t: Col<'_>,
+                $h: $hty,
+                level: f64,
+                weights: Option<Col<'_>>,
+            ) -> PyResult<Total> {
+                let data = rfm(&x, &t_x, &$t, &None, &weights)?;
+                let m = &self.0.model;
+                total(py, || m.predictive_total(&data, $h, level))
+            }
+        });
+    };
+}
+
+/// A continuous-time transaction model (BG/NBD, MBG/NBD, Pareto/NBD): fit and every batch
+/// prediction of `TransactionModel`.
+macro_rules! transaction_model {
+    ($class:ident, $model:ty, $pyname:literal, $simulate:path) => {
+        #[doc = concat!("The native ", $pyname, " model (wrapped by the Python class).")]
+        #[pyclass(name = $pyname, module = "clv._clv", frozen)]
+        struct $class(Held<$model>);
+
+        rfm_model!($class, $model, t, horizon: f64, delta, |m: &$model, d| Ok(m.probability_alive_batch(d)), {
             fn probability_alive_at<'py>(
                 &self,
                 py: Python<'py>,
@@ -563,39 +617,6 @@ macro_rules! transaction_model {
                     .conditional_probability_of_transactions_table(&c, max_n, &horizons)
                     .or_raise()?;
                 Ok(table.into_pyarray(py))
-            }
-
-            fn predictive_interval<'py>(
-                &self,
-                py: Python<'py>,
-                x: Col<'py>,
-                t_x: Col<'py>,
-                t: Col<'py>,
-                horizon: f64,
-                level: f64,
-            ) -> PyResult<(Out<'py>, Out<'py>)> {
-                let data = rfm(&x, &t_x, &t, &None, &None)?;
-                let m = &self.0.model;
-                counts(py, || m.predictive_interval_batch(&data, horizon, level))
-            }
-
-            /// The predictive distribution of the total count in `(T, T + t]` of every row
-            /// (each counting its weight): `(mean, variance, lower, upper, level)`.
-            #[pyo3(signature = (x, t_x, t, horizon, level, weights=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn predictive_total(
-                &self,
-                py: Python<'_>,
-                x: Col<'_>,
-                t_x: Col<'_>,
-                t: Col<'_>,
-                horizon: f64,
-                level: f64,
-                weights: Option<Col<'_>>,
-            ) -> PyResult<Total> {
-                let data = rfm(&x, &t_x, &t, &None, &weights)?;
-                let m = &self.0.model;
-                total(py, || m.predictive_total(&data, horizon, level))
             }
 
             /// Intervals of each row's customer value from the parameter uncertainty of this
@@ -753,102 +774,9 @@ transaction_model!(
 #[pyclass(name = "BgBb", module = "clv._clv", frozen)]
 struct BgBbPy(Held<BgBb>);
 
-common!(BgBbPy, BgBb, {
-    #[staticmethod]
-    #[pyo3(signature = (x, t_x, n, weights=None, penalty=0.0, max_iterations=None, start=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn fit(
-        py: Python<'_>,
-        x: Col<'_>,
-        t_x: Col<'_>,
-        n: Col<'_>,
-        weights: Option<Col<'_>>,
-        penalty: f64,
-        max_iterations: Option<u64>,
-        start: Option<Vec<f64>>,
-    ) -> PyResult<Self> {
-        let data = rfm(&x, &t_x, &n, &None, &weights)?;
-        let opts = options(penalty, max_iterations, start)?;
-        let fit = py.allow_threads(|| BgBb::fit(&data, &opts)).or_raise()?;
-        Ok(BgBbPy(Held::fitted(fit)))
-    }
-
-    fn probability_alive<'py>(
-        &self,
-        py: Python<'py>,
-        x: Col<'py>,
-        t_x: Col<'py>,
-        n: Col<'py>,
-    ) -> PyResult<Out<'py>> {
-        let m = &self.0.model;
-        batch(py, &x, &t_x, &n, |d| m.probability_alive_batch(d))
-    }
-
-    fn conditional_expected_transactions<'py>(
-        &self,
-        py: Python<'py>,
-        x: Col<'py>,
-        t_x: Col<'py>,
-        n: Col<'py>,
-        n_star: u32,
-    ) -> PyResult<Out<'py>> {
-        let m = &self.0.model;
-        batch(py, &x, &t_x, &n, |d| {
-            m.conditional_expected_transactions_batch(d, n_star)
-        })
-    }
-
-    fn discounted_expected_residual_transactions<'py>(
-        &self,
-        py: Python<'py>,
-        x: Col<'py>,
-        t_x: Col<'py>,
-        n: Col<'py>,
-        d: f64,
-    ) -> PyResult<Out<'py>> {
-        let m = &self.0.model;
-        batch(py, &x, &t_x, &n, |rows| {
-            m.discounted_expected_residual_transactions_batch(rows, d)
-        })
-    }
-
+rfm_model!(BgBbPy, BgBb, n, n_star: u32, d, |m: &BgBb, d| m.probability_alive_batch(d), {
     fn expected_transactions(&self, n: u32) -> PyResult<f64> {
         self.0.model.expected_transactions(n).or_raise()
-    }
-
-    /// The equal-tailed predictive interval of each row's count in the next `n_star`
-    /// opportunities: `(lower, upper)`.
-    fn predictive_interval<'py>(
-        &self,
-        py: Python<'py>,
-        x: Col<'py>,
-        t_x: Col<'py>,
-        n: Col<'py>,
-        n_star: u32,
-        level: f64,
-    ) -> PyResult<(Out<'py>, Out<'py>)> {
-        let data = rfm(&x, &t_x, &n, &None, &None)?;
-        let m = &self.0.model;
-        counts(py, || m.predictive_interval_batch(&data, n_star, level))
-    }
-
-    /// The predictive total count in the next `n_star` opportunities of every row (each
-    /// counting its weight): `(mean, variance, lower, upper, level)`.
-    #[pyo3(signature = (x, t_x, n, n_star, level, weights=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn predictive_total(
-        &self,
-        py: Python<'_>,
-        x: Col<'_>,
-        t_x: Col<'_>,
-        n: Col<'_>,
-        n_star: u32,
-        level: f64,
-        weights: Option<Col<'_>>,
-    ) -> PyResult<Total> {
-        let data = rfm(&x, &t_x, &n, &None, &weights)?;
-        let m = &self.0.model;
-        total(py, || m.predictive_total(&data, n_star, level))
     }
 
     fn probability_of_transactions(&self, x: u32, n: u32) -> PyResult<f64> {
