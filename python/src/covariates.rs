@@ -394,16 +394,24 @@ fitted_common!(GammaGammaCovPy, {
         monetary_value: Col<'py>,
         columns: Vec<Vec<f64>>,
     ) -> PyResult<Out<'py>> {
-        let (x, m) = (x.as_slice()?, monetary_value.as_slice()?);
         let model = self.fit.model();
-        let mut z = std::vec![0.0; columns.len()];
-        let v = (0..x.len())
-            .map(|i| {
-                for (v, c) in z.iter_mut().zip(&columns) {
-                    *v = c.get(i).copied().unwrap_or(f64::NAN);
-                }
-                let g = model.customer_model(&z)?;
-                g.expected_average_spend(x[i], m.get(i).copied().unwrap_or(f64::NAN))
+        let data = spend_rows(
+            &x,
+            &monetary_value,
+            &None,
+            model.columns().to_vec(),
+            columns,
+        )?;
+        let (x, m) = (data.frequency(), data.monetary_value().unwrap_or_default());
+        let mut z = Vec::with_capacity(model.columns().len());
+        let v = x
+            .iter()
+            .zip(m)
+            .enumerate()
+            .map(|(i, (&x, &m))| {
+                z.clear();
+                z.extend(data.covariates_row(i).into_iter().flatten());
+                model.customer_model(&z)?.expected_average_spend(x, m)
             })
             .collect::<clv::Result<Vec<f64>>>()
             .or_raise()?;
