@@ -28,15 +28,13 @@ def _is_numeric(values):
 
 
 def _levels_text(values):
-    """Category values as text: missing values (None, NaN) become blank (refused by the Rust
-    side, naming the row)."""
-    out = []
-    for v in values:
-        if v is None or (isinstance(v, float) and v != v):
-            out.append("")
-        else:
-            out.append(str(v))
-    return out
+    """Category values as stripped text, a numpy array of ``str``: missing values (None, NaN)
+    become blank (refused by the Rust side, naming the row)."""
+    values = np.asarray(values, dtype=object)
+    missing = (values != values) | np.equal(values, None)
+    text = np.char.strip(values.astype(str))
+    text[missing] = ""
+    return text
 
 
 class Design:
@@ -60,11 +58,11 @@ class Design:
             if _is_numeric(raw) and src not in references:
                 numeric.append(src)
                 names.append(src)
-                columns.append([float(v) for v in _frame.column(data, src, src)])
+                columns.append(_frame.column(data, src, src).tolist())
                 expand[src] = [src]
             else:
                 ref, ind_names, ind_cols = _clv.indicators(
-                    src, _levels_text(raw), references.get(src)
+                    src, _levels_text(raw).tolist(), references.get(src)
                 )
                 categorical[src] = (ref, list(ind_names))
                 names.extend(ind_names)
@@ -77,7 +75,7 @@ class Design:
         cache, out = {}, []
         for name in names:
             if name in self.numeric:
-                out.append([float(v) for v in _frame.column(data, name, name)])
+                out.append(_frame.column(data, name, name).tolist())
                 continue
             src = next(
                 (s for s, (_, ind) in self.categorical.items() if name in ind), None
@@ -87,17 +85,18 @@ class Design:
             if src not in cache:
                 if not _frame._has(data, src):
                     raise ClvError(f"the data has no covariate column {src}")
-                text = [t.strip() for t in _levels_text(_frame._raw(data, src))]
+                text = _levels_text(_frame._raw(data, src))
                 ref, ind = self.categorical[src]
                 known = {ref} | {n[len(src) + 1:] for n in ind}
-                for i, t in enumerate(text):
-                    if t not in known:
-                        raise InvalidDataError(
-                            f"invalid input at row {i + 1}, field `{src}`: level {t!r} was not "
-                            f"seen in the fit (levels {sorted(known)})", i + 1, src, t)
-                cache[src] = np.asarray(text, dtype=object)
+                unseen = np.flatnonzero(~np.isin(text, sorted(known)))
+                if unseen.size:
+                    i, t = int(unseen[0]), str(text[unseen[0]])
+                    raise InvalidDataError(
+                        f"invalid input at row {i + 1}, field `{src}`: level {t!r} was not "
+                        f"seen in the fit (levels {sorted(known)})", i + 1, src, t)
+                cache[src] = text
             level = name[len(src) + 1:]
-            out.append([float(v) for v in (cache[src] == level)])
+            out.append((cache[src] == level).astype(np.float64).tolist())
         return out
 
     def vector(self, names, values):

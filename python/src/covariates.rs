@@ -7,7 +7,8 @@ use clv::data::categorical::Indicators;
 use clv::data::{LifetimeData, SpendData};
 use clv::fit::Estimable;
 use clv::models::covariates::{
-    CovariateData, CovariateSpec, GammaGammaCov, LifetimeCovariates, SbgCov, WithCovariates,
+    CovariateBase, CovariateData, CovariateSpec, GammaGammaCov, LifetimeCovariates, SbgCov,
+    WithCovariates,
 };
 use clv::{BgNbd, Fitted, GammaGamma, MbgNbd, Model, ParetoNbd, RfmData, Sbg, TransactionModel};
 use ndarray::Array1;
@@ -83,6 +84,23 @@ fn lr<M: Model, N: Model>(fit: &Fitted<M>, nested: clv::Result<Fitted<N>>) -> Lr
         .and_then(|n| fit.likelihood_ratio_test(&n))
         .ok()
         .map(|t| (t.statistic, t.df, t.p_value))
+}
+
+/// The prediction `which` per row of `data` with the row's covariates (`arg`: the horizon
+/// or the discount rate).
+fn predict_which<B: CovariateBase + TransactionModel>(
+    m: &WithCovariates<B>,
+    data: &RfmData,
+    which: Which,
+    arg: f64,
+) -> clv::Result<Vec<f64>> {
+    match which {
+        Which::Alive => m.predict(data, |b, c| Ok(b.probability_alive(c))),
+        Which::Expected => m.predict(data, |b, c| b.conditional_expected_transactions(c, arg)),
+        Which::Dert => m.predict(data, |b, c| {
+            b.discounted_expected_residual_transactions(c, arg)
+        }),
+    }
 }
 
 /// The fit statistics every model with covariates has (names with the coefficients).
@@ -236,21 +254,17 @@ macro_rules! covariate_model {
                 let data = with_covariates(rfm(&x, &t_x, &t, &None, &None)?, names, columns)?;
                 let m = self.fit.model();
                 let v = py
-                    .allow_threads(|| match what {
-                        "probability_alive" => m.predict(&data, |b, c| Ok(b.probability_alive(c))),
-                        "conditional_expected_transactions" => {
-                            m.predict(&data, |b, c| b.conditional_expected_transactions(c, arg))
-                        }
-                        "discounted_expected_residual_transactions" => m.predict(&data, |b, c| {
-                            b.discounted_expected_residual_transactions(c, arg)
-                        }),
-                        "probability_alive_at" => {
+                    .allow_threads(|| match (Which::named(what), what) {
+                        (Some(which), _) => predict_which(m, &data, which, arg),
+                        (None, "probability_alive_at") => {
                             m.predict(&data, |b, c| b.probability_alive_at(c, arg))
                         }
-                        "conditional_probability_of_transactions" => m.predict(&data, |b, c| {
-                            b.conditional_probability_of_transactions(c, n, arg)
-                        }),
-                        other => Err(clv::Error::InvalidInput(format!(
+                        (None, "conditional_probability_of_transactions") => {
+                            m.predict(&data, |b, c| {
+                                b.conditional_probability_of_transactions(c, n, arg)
+                            })
+                        }
+                        (None, other) => Err(clv::Error::InvalidInput(format!(
                             "no prediction {other:?}"
                         ))),
                     })
@@ -283,16 +297,7 @@ macro_rules! covariate_model {
                 let iv = py
                     .allow_threads(|| {
                         intervals_of(&self.fit, &data, what, level, how, |m, d, which| {
-                            let v = match which {
-                                Which::Alive => m.predict(d, |b, c| Ok(b.probability_alive(c))),
-                                Which::Expected => m.predict(d, |b, c| {
-                                    b.conditional_expected_transactions(c, arg)
-                                }),
-                                Which::Dert => m.predict(d, |b, c| {
-                                    b.discounted_expected_residual_transactions(c, arg)
-                                }),
-                            };
-                            v.map(Array1::from)
+                            predict_which(m, d, which, arg).map(Array1::from)
                         })
                     })
                     .or_raise()?;
@@ -315,7 +320,7 @@ macro_rules! covariate_model {
             ) -> PyResult<(Out<'py>, Out<'py>)> {
                 let data = with_covariates(rfm(&x, &t_x, &t, &None, &None)?, names, columns)?;
                 let m = self.fit.model();
-counts(py, || {
+                counts(py, || {
                     m.predict(&data, |b, c| b.predictive_interval(c, horizon, level))
                 })
             }
@@ -389,16 +394,24 @@ fitted_common!(GammaGammaCovPy, {
         monetary_value: Col<'py>,
         columns: Vec<Vec<f64>>,
     ) -> PyResult<Out<'py>> {
-        let (x, m) = (x.as_slice()?, monetary_value.as_slice()?);
         let model = self.fit.model();
-        let mut z = std::vec![0.0; columns.len()];
-        let v = (0..x.len())
-            .map(|i| {
-                for (v, c) in z.iter_mut().zip(&columns) {
-                    *v = c.get(i).copied().unwrap_or(f64::NAN);
-                }
-                let g = model.customer_model(&z)?;
-                g.expected_average_spend(x[i], m.get(i).copied().unwrap_or(f64::NAN))
+        let data = spend_rows(
+            &x,
+            &monetary_value,
+            &None,
+            model.columns().to_vec(),
+            columns,
+        )?;
+        let (x, m) = (data.frequency(), data.monetary_value().unwrap_or_default());
+        let mut z = Vec::with_capacity(model.columns().len());
+        let v = x
+            .iter()
+            .zip(m)
+            .enumerate()
+            .map(|(i, (&x, &m))| {
+                z.clear();
+                z.extend(data.covariates_row(i).into_iter().flatten());
+                model.customer_model(&z)?.expected_average_spend(x, m)
             })
             .collect::<clv::Result<Vec<f64>>>()
             .or_raise()?;

@@ -4,31 +4,18 @@
 //! reads the very same numbers.
 
 use clv::TransactionModel;
-use clv::data::{Periods, TransactionLog};
+use clv::data::Periods;
 use clv::insight::{
     AtRiskRule, Period, Profit, Tiers, acquisition_ceiling, cohort_retention, segment_customers,
 };
 use clv::report::{ReportOptions, report};
-use clv::value::{DiscountRate, Valuation};
+use clv::value::DiscountRate;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
-use crate::{BgNbdPy, Col, GammaGammaPy, MbgNbdPy, OrRaise, ParetoNbdPy, opt_vec, raise, vec};
-
-fn log(
-    ids: Vec<String>,
-    customer: &PyReadonlyArray1<'_, u32>,
-    times: &Col<'_>,
-    amounts: &Option<Col<'_>>,
-) -> PyResult<TransactionLog> {
-    TransactionLog::from_indexed(
-        ids,
-        customer.as_slice()?.to_vec(),
-        vec(times)?,
-        opt_vec(amounts)?,
-    )
-    .or_raise()
-}
+use crate::{
+    BgNbdPy, Col, GammaGammaPy, MbgNbdPy, OrRaise, ParetoNbdPy, log, opt_vec, raise, valuation,
+};
 
 fn period(text: &str) -> PyResult<Period> {
     Period::parse(text).or_raise()
@@ -150,12 +137,7 @@ pub(crate) fn segments_csv<'py>(
 ) -> PyResult<String> {
     let log = log(ids, &customer, &times, &amounts)?;
     let grid = Periods::new(period_len, unit).or_raise()?;
-    let discount = DiscountRate::new(rate, rate_period).or_raise()?;
-    let valuation = match periods {
-        Some(k) => Valuation::discrete(margin, discount, step, k),
-        None => Valuation::continuous(margin, discount, horizon),
-    }
-    .or_raise()?;
+    let valuation = valuation(margin, rate, rate_period, step, horizon, periods)?;
     let tiers = match cuts {
         Some(c) => Tiers::new(c).or_raise()?,
         None => Tiers::default(),

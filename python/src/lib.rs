@@ -54,6 +54,23 @@ fn raise(e: clv::Error) -> PyErr {
     })
 }
 
+/// A transaction log given as distinct customer ids, per transaction the index of its
+/// customer, its time and optionally its amount.
+fn log(
+    ids: Vec<String>,
+    customer: &PyReadonlyArray1<'_, u32>,
+    times: &Col<'_>,
+    amounts: &Option<Col<'_>>,
+) -> PyResult<TransactionLog> {
+    TransactionLog::from_indexed(
+        ids,
+        customer.as_slice()?.to_vec(),
+        vec(times)?,
+        opt_vec(amounts)?,
+    )
+    .or_raise()
+}
+
 /// `?` for `clv::Result` inside the binding.
 trait OrRaise<T> {
     fn or_raise(self) -> PyResult<T>;
@@ -156,18 +173,19 @@ where
     Ok(array(py, py.allow_threads(|| f(&data)).or_raise()?))
 }
 
-/// Discounting at `rate` per `period`: continuously over `horizon` (forever when `None`), or
-/// at the ends of `periods` periods.
+/// Discounting at `rate` per `rate_period`: continuously over `horizon` (forever when
+/// `None`), or at the ends of `periods` steps of `step`.
 fn valuation(
     margin: f64,
     rate: f64,
-    period: f64,
+    rate_period: f64,
+    step: f64,
     horizon: Option<f64>,
     periods: Option<u32>,
 ) -> PyResult<Valuation> {
-    let discount = DiscountRate::new(rate, period).or_raise()?;
+    let discount = DiscountRate::new(rate, rate_period).or_raise()?;
     match periods {
-        Some(k) => Valuation::discrete(margin, discount, period, k),
+        Some(k) => Valuation::discrete(margin, discount, step, k),
         None => Valuation::continuous(margin, discount, horizon),
     }
     .or_raise()
@@ -195,9 +213,29 @@ enum Which {
     Dert,
 }
 
-/// The parameter intervals of the prediction named `what` (`probability_alive`,
-/// `conditional_expected_transactions`, `discounted_expected_residual_transactions`) per row
-/// of `data`, `predict(model, rows, which)` computing it.
+impl Which {
+    /// The prediction named `what` (`probability_alive`, `conditional_expected_transactions`,
+    /// `discounted_expected_residual_transactions`).
+    fn named(what: &str) -> Option<Self> {
+        match what {
+            "probability_alive" => Some(Which::Alive),
+            "conditional_expected_transactions" => Some(Which::Expected),
+            "discounted_expected_residual_transactions" => Some(Which::Dert),
+            _ => None,
+        }
+    }
+
+    /// The range of its values.
+    fn range(self) -> Range {
+        match self {
+            Which::Alive => Range::Probability,
+            Which::Expected | Which::Dert => Range::Positive,
+        }
+    }
+}
+
+/// The parameter intervals of the prediction named `what` (see [`Which::named`]) per row of
+/// `data`, `predict(model, rows, which)` computing it.
 fn intervals_of<M, F>(
     fit: &Fitted<M>,
     data: &RfmData,
@@ -210,20 +248,12 @@ where
     M: Model + Send + Sync,
     F: Fn(&M, &RfmData, Which) -> clv::Result<Array1<f64>> + Sync,
 {
-    let (which, range) = match what {
-        "probability_alive" => (Which::Alive, Range::Probability),
-        "conditional_expected_transactions" => (Which::Expected, Range::Positive),
-        "discounted_expected_residual_transactions" => (Which::Dert, Range::Positive),
-        other => {
-            return Err(clv::Error::InvalidInput(format!(
-                "no intervals for {other:?}"
-            )));
-        }
-    };
+    let which = Which::named(what)
+        .ok_or_else(|| clv::Error::InvalidInput(format!("no intervals for {what:?}")))?;
     fit.intervals_customers(
         data,
         |m: &M, d: &RfmData| predict(m, d, which),
-        range,
+        which.range(),
         level,
         how,
     )
@@ -422,29 +452,36 @@ macro_rules! common {
     };
 }
 
-/// A continuous-time transaction model (BG/NBD, MBG/NBD, Pareto/NBD): fit and every batch
-/// prediction of `TransactionModel`.
-macro_rules! transaction_model {
-    ($class:ident, $model:ty, $pyname:literal, $simulate:path) => {
-        #[doc = concat!("The native ", $pyname, " model (wrapped by the Python class).")]
-        #[pyclass(name = $pyname, module = "clv._clv", frozen)]
-        struct $class(Held<$model>);
-
+/// A model of `(x, t_x, $t)` rows (`$t`: the age `T`, or the opportunities `n` of BG/BB): its
+/// fit, the batch predictions every such model has (`$alive` computing P(alive); `$h`: the
+/// horizon, `$d`: the discount rate) and the methods of `common!`.
+macro_rules! rfm_model {
+    (
+        $class:ident,
+        $model:ty,
+        $t:ident,
+        $h:ident: $hty:ty,
+        $d:ident,
+        $alive:expr,
+        { $($extra:tt)* }
+    ) => {
         common!($class, $model, {
+            $($extra)*
+
             #[staticmethod]
-            #[pyo3(signature = (x, t_x, t, weights=None, penalty=0.0, max_iterations=None, start=None))]
+            #[pyo3(signature = (x, t_x, $t, weights=None, penalty=0.0, max_iterations=None, start=None))]
             #[allow(clippy::too_many_arguments)]
             fn fit(
                 py: Python<'_>,
                 x: Col<'_>,
                 t_x: Col<'_>,
-                t: Col<'_>,
+                $t: Col<'_>,
                 weights: Option<Col<'_>>,
                 penalty: f64,
                 max_iterations: Option<u64>,
                 start: Option<Vec<f64>>,
             ) -> PyResult<Self> {
-                let data = rfm(&x, &t_x, &t, &None, &weights)?;
+                let data = rfm(&x, &t_x, &$t, &None, &weights)?;
                 let opts = options(penalty, max_iterations, start)?;
                 let fit = py.allow_threads(|| <$model>::fit(&data, &opts)).or_raise()?;
                 Ok($class(Held::fitted(fit)))
@@ -455,10 +492,10 @@ macro_rules! transaction_model {
                 py: Python<'py>,
                 x: Col<'py>,
                 t_x: Col<'py>,
-                t: Col<'py>,
+                $t: Col<'py>,
             ) -> PyResult<Out<'py>> {
                 let m = &self.0.model;
-                batch(py, &x, &t_x, &t, |d| Ok(m.probability_alive_batch(d)))
+                batch(py, &x, &t_x, &$t, |d| ($alive)(m, d))
             }
 
             fn conditional_expected_transactions<'py>(
@@ -466,11 +503,11 @@ macro_rules! transaction_model {
                 py: Python<'py>,
                 x: Col<'py>,
                 t_x: Col<'py>,
-                t: Col<'py>,
-                horizon: f64,
+                $t: Col<'py>,
+                $h: $hty,
             ) -> PyResult<Out<'py>> {
                 let m = &self.0.model;
-                batch(py, &x, &t_x, &t, |d| m.conditional_expected_transactions_batch(d, horizon))
+                batch(py, &x, &t_x, &$t, |d| m.conditional_expected_transactions_batch(d, $h))
             }
 
             fn discounted_expected_residual_transactions<'py>(
@@ -478,15 +515,62 @@ macro_rules! transaction_model {
                 py: Python<'py>,
                 x: Col<'py>,
                 t_x: Col<'py>,
-                t: Col<'py>,
-                delta: f64,
+                $t: Col<'py>,
+                $d: f64,
             ) -> PyResult<Out<'py>> {
                 let m = &self.0.model;
-                batch(py, &x, &t_x, &t, |d| {
-                    m.discounted_expected_residual_transactions_batch(d, delta)
+                batch(py, &x, &t_x, &$t, |rows| {
+                    m.discounted_expected_residual_transactions_batch(rows, $d)
                 })
             }
 
+            /// The equal-tailed predictive interval of each row's count over the horizon:
+            /// `(lower, upper)`.
+            fn predictive_interval<'py>(
+                &self,
+                py: Python<'py>,
+                x: Col<'py>,
+                t_x: Col<'py>,
+                $t: Col<'py>,
+                $h: $hty,
+                level: f64,
+            ) -> PyResult<(Out<'py>, Out<'py>)> {
+                let data = rfm(&x, &t_x, &$t, &None, &None)?;
+                let m = &self.0.model;
+                counts(py, || m.predictive_interval_batch(&data, $h, level))
+            }
+
+            /// The predictive distribution of the total count over the horizon of every row
+            /// (each counting its weight): `(mean, variance, lower, upper, level)`.
+            #[pyo3(signature = (x, t_x, $t, $h, level, weights=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn predictive_total(
+                &self,
+                py: Python<'_>,
+                x: Col<'_>,
+                t_x: Col<'_>,
+                $t: Col<'_>,
+                $h: $hty,
+                level: f64,
+                weights: Option<Col<'_>>,
+            ) -> PyResult<Total> {
+                let data = rfm(&x, &t_x, &$t, &None, &weights)?;
+                let m = &self.0.model;
+                total(py, || m.predictive_total(&data, $h, level))
+            }
+        });
+    };
+}
+
+/// A continuous-time transaction model (BG/NBD, MBG/NBD, Pareto/NBD): fit and every batch
+/// prediction of `TransactionModel`.
+macro_rules! transaction_model {
+    ($class:ident, $model:ty, $pyname:literal, $simulate:path) => {
+        #[doc = concat!("The native ", $pyname, " model (wrapped by the Python class).")]
+        #[pyclass(name = $pyname, module = "clv._clv", frozen)]
+        struct $class(Held<$model>);
+
+        rfm_model!($class, $model, t, horizon: f64, delta, |m: &$model, d| Ok(m.probability_alive_batch(d)), {
             fn probability_alive_at<'py>(
                 &self,
                 py: Python<'py>,
@@ -535,39 +619,6 @@ macro_rules! transaction_model {
                 Ok(table.into_pyarray(py))
             }
 
-            fn predictive_interval<'py>(
-                &self,
-                py: Python<'py>,
-                x: Col<'py>,
-                t_x: Col<'py>,
-                t: Col<'py>,
-                horizon: f64,
-                level: f64,
-            ) -> PyResult<(Out<'py>, Out<'py>)> {
-                let data = rfm(&x, &t_x, &t, &None, &None)?;
-                let m = &self.0.model;
-                counts(py, || m.predictive_interval_batch(&data, horizon, level))
-            }
-
-            /// The predictive distribution of the total count in `(T, T + t]` of every row
-            /// (each counting its weight): `(mean, variance, lower, upper, level)`.
-            #[pyo3(signature = (x, t_x, t, horizon, level, weights=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn predictive_total(
-                &self,
-                py: Python<'_>,
-                x: Col<'_>,
-                t_x: Col<'_>,
-                t: Col<'_>,
-                horizon: f64,
-                level: f64,
-                weights: Option<Col<'_>>,
-            ) -> PyResult<Total> {
-                let data = rfm(&x, &t_x, &t, &None, &weights)?;
-                let m = &self.0.model;
-                total(py, || m.predictive_total(&data, horizon, level))
-            }
-
             /// Intervals of each row's customer value from the parameter uncertainty of this
             /// fit and of the `spend` fit: `(estimate, lower, upper)`.
             #[pyo3(signature = (spend, x, t_x, t, monetary_value, margin, rate, period, level, horizon=None, periods=None, draws=None, seed=0))]
@@ -590,7 +641,7 @@ macro_rules! transaction_model {
                 seed: u64,
             ) -> PyResult<(Out<'py>, Out<'py>, Out<'py>)> {
                 let data = rfm(&x, &t_x, &t, &Some(monetary_value), &None)?;
-                let valuation = valuation(margin, rate, period, horizon, periods)?;
+                let valuation = valuation(margin, rate, period, period, horizon, periods)?;
                 let (m, s) = (self.0.fit()?, spend.0.fit()?);
                 let iv = py
                     .allow_threads(|| {
@@ -681,7 +732,7 @@ macro_rules! transaction_model {
                 periods: Option<u32>,
             ) -> PyResult<Out<'py>> {
                 let data = rfm(&x, &t_x, &t, &Some(monetary_value), &None)?;
-                let valuation = valuation(margin, rate, period, horizon, periods)?;
+                let valuation = valuation(margin, rate, period, period, horizon, periods)?;
                 let (m, s) = (&self.0.model, &spend.0.model);
                 let v = py
                     .allow_threads(|| valuation.customer_values(m, s, &data))
@@ -723,102 +774,9 @@ transaction_model!(
 #[pyclass(name = "BgBb", module = "clv._clv", frozen)]
 struct BgBbPy(Held<BgBb>);
 
-common!(BgBbPy, BgBb, {
-    #[staticmethod]
-    #[pyo3(signature = (x, t_x, n, weights=None, penalty=0.0, max_iterations=None, start=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn fit(
-        py: Python<'_>,
-        x: Col<'_>,
-        t_x: Col<'_>,
-        n: Col<'_>,
-        weights: Option<Col<'_>>,
-        penalty: f64,
-        max_iterations: Option<u64>,
-        start: Option<Vec<f64>>,
-    ) -> PyResult<Self> {
-        let data = rfm(&x, &t_x, &n, &None, &weights)?;
-        let opts = options(penalty, max_iterations, start)?;
-        let fit = py.allow_threads(|| BgBb::fit(&data, &opts)).or_raise()?;
-        Ok(BgBbPy(Held::fitted(fit)))
-    }
-
-    fn probability_alive<'py>(
-        &self,
-        py: Python<'py>,
-        x: Col<'py>,
-        t_x: Col<'py>,
-        n: Col<'py>,
-    ) -> PyResult<Out<'py>> {
-        let m = &self.0.model;
-        batch(py, &x, &t_x, &n, |d| m.probability_alive_batch(d))
-    }
-
-    fn conditional_expected_transactions<'py>(
-        &self,
-        py: Python<'py>,
-        x: Col<'py>,
-        t_x: Col<'py>,
-        n: Col<'py>,
-        n_star: u32,
-    ) -> PyResult<Out<'py>> {
-        let m = &self.0.model;
-        batch(py, &x, &t_x, &n, |d| {
-            m.conditional_expected_transactions_batch(d, n_star)
-        })
-    }
-
-    fn discounted_expected_residual_transactions<'py>(
-        &self,
-        py: Python<'py>,
-        x: Col<'py>,
-        t_x: Col<'py>,
-        n: Col<'py>,
-        d: f64,
-    ) -> PyResult<Out<'py>> {
-        let m = &self.0.model;
-        batch(py, &x, &t_x, &n, |rows| {
-            m.discounted_expected_residual_transactions_batch(rows, d)
-        })
-    }
-
+rfm_model!(BgBbPy, BgBb, n, n_star: u32, d, |m: &BgBb, d| m.probability_alive_batch(d), {
     fn expected_transactions(&self, n: u32) -> PyResult<f64> {
         self.0.model.expected_transactions(n).or_raise()
-    }
-
-    /// The equal-tailed predictive interval of each row's count in the next `n_star`
-    /// opportunities: `(lower, upper)`.
-    fn predictive_interval<'py>(
-        &self,
-        py: Python<'py>,
-        x: Col<'py>,
-        t_x: Col<'py>,
-        n: Col<'py>,
-        n_star: u32,
-        level: f64,
-    ) -> PyResult<(Out<'py>, Out<'py>)> {
-        let data = rfm(&x, &t_x, &n, &None, &None)?;
-        let m = &self.0.model;
-        counts(py, || m.predictive_interval_batch(&data, n_star, level))
-    }
-
-    /// The predictive total count in the next `n_star` opportunities of every row (each
-    /// counting its weight): `(mean, variance, lower, upper, level)`.
-    #[pyo3(signature = (x, t_x, n, n_star, level, weights=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn predictive_total(
-        &self,
-        py: Python<'_>,
-        x: Col<'_>,
-        t_x: Col<'_>,
-        n: Col<'_>,
-        n_star: u32,
-        level: f64,
-        weights: Option<Col<'_>>,
-    ) -> PyResult<Total> {
-        let data = rfm(&x, &t_x, &n, &None, &weights)?;
-        let m = &self.0.model;
-        total(py, || m.predictive_total(&data, n_star, level))
     }
 
     fn probability_of_transactions(&self, x: u32, n: u32) -> PyResult<f64> {
@@ -1046,13 +1004,7 @@ fn summarize_log<'py>(
     holdout_end: Option<f64>,
     holdout: bool,
 ) -> PyResult<LogSummary<'py>> {
-    let log = TransactionLog::from_indexed(
-        ids,
-        customer.as_slice()?.to_vec(),
-        vec(&times)?,
-        opt_vec(&amounts)?,
-    )
-    .or_raise()?;
+    let log = log(ids, &customer, &times, &amounts)?;
     let periods = Periods::new(period, unit).or_raise()?;
     let out = |d: &RfmData| {
         (

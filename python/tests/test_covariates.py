@@ -168,3 +168,27 @@ def test_parameter_intervals_with_covariates():
     b = f.prediction_intervals(df, draws=100, seed=3)
     same(a.lower, b.lower)
     assert np.all(a.lower <= a.upper)
+
+
+def test_spend_covariates_bad_input_names_row_and_field():
+    d = pd.read_csv(data_path("cdnow_customers_summary_with_transactions.csv"))
+    d = d[d.x > 0].reset_index(drop=True)
+    d["size"] = np.round(np.sin(np.arange(len(d)) * 0.37), 3)
+    g = clv.GammaGamma.fit(d, frequency="x", monetary_value="zbar", spend_covariates=["size"])
+    bad = d.copy()
+    bad.loc[6, "size"] = np.nan  # row 7
+    with pytest.raises(clv.InvalidDataError) as e:
+        g.expected_average_spend(bad)
+    assert (e.value.row, e.value.field) == (7, "size")
+    bad = d.copy()
+    bad.loc[2, "zbar"] = np.inf  # row 3
+    with pytest.raises(clv.InvalidDataError) as e:
+        g.expected_average_spend(bad)
+    assert (e.value.row, e.value.field) == (3, "monetary_value")
+    # columns of different lengths are an error, not a guess
+    x, m = d.x.to_numpy(float), d.zbar.to_numpy(float)
+    z = [d["size"].tolist()]
+    with pytest.raises(clv.ClvError):
+        g._inner.expected_average_spend(x, m[:-1], z)
+    with pytest.raises(clv.ClvError):
+        g._inner.expected_average_spend(x, m, [z[0][:-1]])
