@@ -498,12 +498,6 @@ pub(crate) fn count_variance(mean: f64, pmf: impl Fn(u32) -> Result<f64>) -> Res
     )))
 }
 
-/// Entry `[i, n] = f(n, horizons[i])` for `n = 0..=max_n`: a table of probabilities of counts
-/// (rows: horizons; columns: counts).
-///
-/// # Errors
-/// [`Error::InvalidInput`] when the table would have more than 10⁷ cells
-/// (`MAX_TABLE_CELLS`); any error of `f` (the first one).
 /// Largest count a predictive interval walks the probability mass function to (10⁷ terms).
 pub const MAX_INTERVAL_COUNT: u32 = 10_000_000;
 
@@ -529,6 +523,12 @@ pub(crate) fn count_interval(level: f64, pmf: impl Fn(u32) -> Result<f64>) -> Re
     )))
 }
 
+/// Entry `[i, n] = f(n, horizons[i])` for `n = 0..=max_n`: a table of probabilities of counts
+/// (rows: horizons; columns: counts).
+///
+/// # Errors
+/// [`Error::InvalidInput`] when the table would have more than 10⁷ cells
+/// (`MAX_TABLE_CELLS`); any error of `f` (the first one).
 pub(crate) fn probability_table(
     max_n: u32,
     horizons: &[f64],
