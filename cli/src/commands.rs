@@ -106,7 +106,8 @@ profit_adjusted_retention,revenue (stdout without --out).
 Example:
   clv cohorts --transactions data/CDNOW_sample.txt --period quarter --out cohorts.csv";
 
-/// A subcommand whose flags go, untouched, to the command of the same name in `examples/`.
+/// A subcommand whose flags go, untouched, to the command of the same name in `examples/`
+/// (`fit`, `report`, `cohorts`).
 fn pass_through(name: &'static str, about: &'static str, help: &'static str) -> Command {
     Command::new(name)
         .about(about)
@@ -133,19 +134,11 @@ pub fn command() -> Command {
         )
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .subcommand(
-            Command::new("fit")
-                .about("Fit a model (exactly the flags, JSON and CSV of examples/fit)")
-                .disable_help_flag(true)
-                .after_help(FIT_HELP)
-                .arg(
-                    Arg::new("args")
-                        .num_args(0..)
-                        .trailing_var_arg(true)
-                        .allow_hyphen_values(true)
-                        .value_name("FLAGS"),
-                ),
-        )
+        .subcommand(pass_through(
+            "fit",
+            "Fit a model (exactly the flags, JSON and CSV of examples/fit)",
+            FIT_HELP,
+        ))
         .subcommand(pass_through(
             "report",
             "One self-contained HTML report of a transaction log: fits, model choice, tracking, \

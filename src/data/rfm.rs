@@ -6,7 +6,7 @@ use std::path::Path;
 use super::columns::{Covariates, check_covariate, check_id_column, check_ids, find_id_column};
 use super::compress::{ColumnsRow, float_key, group, pick};
 use super::limits::{check_amount, check_count, check_time, check_weight, show, with_text};
-use super::table::{Csv, open, rename_field};
+use super::table::{Column, Csv, open, rename_field};
 use crate::error::{Error, Result};
 
 /// One customer's purchase history in a noncontractual setting.
@@ -144,6 +144,72 @@ pub(crate) fn check_row(
     };
     let w = check_weight(row, "weight", w)?;
     Ok((x, t_x, t, m, w))
+}
+
+/// The columns of a customer-summary CSV (`frequency`, `recency`, `T` — or `n` or `periods` —
+/// optional `monetary_value` and `weight`/`weights`) and the reading of one row of them: the
+/// one row reader of [`RfmData::from_csv_reader`] and [`RfmData::from_csv_reader_compressed`].
+pub(crate) struct SummaryColumns {
+    x: Column,
+    t_x: Column,
+    t: Column,
+    pub(crate) monetary: Option<Column>,
+    weight: Option<Column>,
+}
+
+impl SummaryColumns {
+    /// Finds the columns in the header of `csv` (`monetary_value` only when `monetary`).
+    ///
+    /// Errors: as [`Csv::require`] and [`Csv::find`].
+    pub(crate) fn find<R: Read>(csv: &Csv<R>, monetary: bool) -> Result<Self> {
+        let x = csv.require(&["frequency"])?;
+        let t_x = csv.require(&["recency"])?;
+        let t = csv.require(&["T", "n", "periods"])?;
+        let monetary = if monetary {
+            csv.find(&["monetary_value"])?
+        } else {
+            None
+        };
+        let weight = csv.find(&["weight", "weights"])?;
+        Ok(Self {
+            x,
+            t_x,
+            t,
+            monetary,
+            weight,
+        })
+    }
+
+    /// Reads and checks ([`check_row`]) the current row of `csv`, at file line `line`: errors
+    /// carry the field's text and the file's names of `T` and the weight column.
+    pub(crate) fn read<R: Read>(
+        &self,
+        csv: &Csv<R>,
+        line: usize,
+    ) -> Result<(f64, f64, f64, Option<f64>, f64)> {
+        let (x, x_text) = csv.count(&self.x)?;
+        let (t_x, tx_text) = csv.number(&self.t_x)?;
+        let (t, t_text) = csv.number(&self.t)?;
+        let (m, m_text) = match &self.monetary {
+            Some(c) => csv.number(c).map(|(v, s)| (Some(v), s))?,
+            None => (None, ""),
+        };
+        let (w, w_text) = match &self.weight {
+            Some(c) => csv.number(c)?,
+            None => (1.0, "1"),
+        };
+        let texts = [
+            ("frequency", x_text),
+            ("recency", tx_text),
+            ("T", t_text),
+            ("monetary_value", m_text),
+            ("weight", w_text),
+        ];
+        let w_name = self.weight.as_ref().map_or("weight", |c| c.name.as_str());
+        check_row(line, x, t_x, t, m, w)
+            .map_err(|e| rename_field(with_text(e, &texts), "weight", w_name))
+            .map_err(|e| rename_field(e, "T", &self.t.name))
+    }
 }
 
 /// Checks a mean repeat-transaction value `m` of a customer with `x` repeat transactions: a
@@ -344,53 +410,25 @@ impl RfmData {
     /// [`Error::InvalidInput`] for a covariate named twice.
     pub fn from_csv_reader_with_covariates(reader: impl Read, covariates: &[&str]) -> Result<Self> {
         let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
-        let cx = csv.require(&["frequency"])?;
-        let ctx = csv.require(&["recency"])?;
-        let ct = csv.require(&["T", "n", "periods"])?;
-        let cm = csv.find(&["monetary_value"])?;
-        let cw = csv.find(&["weight", "weights"])?;
+        let columns = SummaryColumns::find(&csv, true)?;
         let ci = find_id_column(&csv)?;
         let cz = covariates
             .iter()
             .map(|name| csv.require(&[name]))
             .collect::<Result<Vec<_>>>()?;
         let mut z: Vec<Vec<f64>> = vec![Vec::new(); cz.len()];
-        let w_name = cw
-            .as_ref()
-            .map_or("weight", |c| c.name.as_str())
-            .to_string();
         let mut data = RfmData {
             frequency: Vec::new(),
             recency: Vec::new(),
             age: Vec::new(),
-            monetary: cm.as_ref().map(|_| Vec::new()),
+            monetary: columns.monetary.as_ref().map(|_| Vec::new()),
             weight: Vec::new(),
             ids: ci.as_ref().map(|_| Vec::new()),
             covariates: Covariates::default(),
         };
         let mut lines = Vec::new();
         while let Some(line) = csv.next_row()? {
-            let (x, x_text) = csv.count(&cx)?;
-            let (t_x, tx_text) = csv.number(&ctx)?;
-            let (t, t_text) = csv.number(&ct)?;
-            let (m, m_text) = match &cm {
-                Some(c) => csv.number(c).map(|(v, s)| (Some(v), s))?,
-                None => (None, ""),
-            };
-            let (w, w_text) = match &cw {
-                Some(c) => csv.number(c)?,
-                None => (1.0, "1"),
-            };
-            let texts = [
-                ("frequency", x_text),
-                ("recency", tx_text),
-                ("T", t_text),
-                ("monetary_value", m_text),
-                ("weight", w_text),
-            ];
-            let (x, t_x, t, m, w) = check_row(line, x, t_x, t, m, w)
-                .map_err(|e| rename_field(with_text(e, &texts), "weight", &w_name))
-                .map_err(|e| rename_field(e, "T", &ct.name))?;
+            let (x, t_x, t, m, w) = columns.read(&csv, line)?;
             data.frequency.push(x);
             data.recency.push(t_x);
             data.age.push(t);

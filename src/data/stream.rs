@@ -4,9 +4,8 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use super::compress::float_key;
-use super::limits::with_text;
-use super::rfm::check_row;
-use super::table::{Csv, rename_field};
+use super::rfm::SummaryColumns;
+use super::table::Csv;
 use crate::data::RfmData;
 use crate::error::Result;
 
@@ -37,34 +36,12 @@ impl RfmData {
     /// [`MAX_WEIGHT`](crate::data::limits::MAX_WEIGHT).
     pub fn from_csv_reader_compressed(reader: impl Read) -> Result<Self> {
         let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
-        let cx = csv.require(&["frequency"])?;
-        let ctx = csv.require(&["recency"])?;
-        let ct = csv.require(&["T", "n", "periods"])?;
-        let cw = csv.find(&["weight", "weights"])?;
-        let w_name = cw
-            .as_ref()
-            .map_or("weight", |c| c.name.as_str())
-            .to_string();
+        let columns = SummaryColumns::find(&csv, false)?;
         // (x, t_x, T) by key, with the summed weight.
         let mut rows: HashMap<[u64; 3], (f64, f64, f64, f64)> = HashMap::new();
         let mut any = false;
         while let Some(line) = csv.next_row()? {
-            let (x, x_text) = csv.count(&cx)?;
-            let (t_x, tx_text) = csv.number(&ctx)?;
-            let (t, t_text) = csv.number(&ct)?;
-            let (w, w_text) = match &cw {
-                Some(c) => csv.number(c)?,
-                None => (1.0, "1"),
-            };
-            let texts = [
-                ("frequency", x_text),
-                ("recency", tx_text),
-                ("T", t_text),
-                ("weight", w_text),
-            ];
-            let (x, t_x, t, _, w) = check_row(line, x, t_x, t, None, w)
-                .map_err(|e| rename_field(with_text(e, &texts), "weight", &w_name))
-                .map_err(|e| rename_field(e, "T", &ct.name))?;
+            let (x, t_x, t, _, w) = columns.read(&csv, line)?;
             any = true;
             rows.entry([float_key(x), float_key(t_x), float_key(t)])
                 .and_modify(|r| r.3 += w)

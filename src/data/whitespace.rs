@@ -49,55 +49,64 @@ impl<R: Read> WhitespaceCsv<R> {
         }
     }
 
-    /// Writes the pending field (preceded by a comma unless it is the first of its line).
-    fn end_field(&mut self) {
-        if self.field.is_empty() {
-            return;
-        }
-        if self.line_has_field {
-            self.out.push(b',');
-        }
-        if self.field.iter().any(|&b| b == b',' || b == b'"') {
-            self.out.push(b'"');
-            for &b in &self.field {
-                if b == b'"' {
-                    self.out.push(b'"');
-                }
-                self.out.push(b);
-            }
-            self.out.push(b'"');
-        } else {
-            self.out.extend_from_slice(&self.field);
-        }
-        self.field.clear();
-        self.line_has_field = true;
-    }
-
-    /// Converts the next chunk of input into `out`.
+    /// Converts the next chunk of input into `out`, straight from the reader's buffer.
     fn fill(&mut self) -> std::io::Result<()> {
         self.out.clear();
         self.pos = 0;
-        let chunk = self.inner.fill_buf()?;
+        let Self {
+            inner,
+            out,
+            field,
+            line_has_field,
+            done,
+            ..
+        } = self;
+        let chunk = inner.fill_buf()?;
         if chunk.is_empty() {
-            self.done = true;
-            self.end_field();
+            *done = true;
+            end_field(out, field, line_has_field);
             return Ok(());
         }
-        let chunk = chunk.to_vec();
-        self.inner.consume(chunk.len());
-        for b in chunk {
+        for &b in chunk {
             match b {
-                b' ' | b'\t' => self.end_field(),
+                b' ' | b'\t' => end_field(out, field, line_has_field),
                 b'\n' | b'\r' => {
-                    self.end_field();
-                    self.out.push(b);
-                    self.line_has_field = false;
+                    end_field(out, field, line_has_field);
+                    out.push(b);
+                    *line_has_field = false;
                 }
-                _ => self.field.push(b),
+                _ => field.push(b),
             }
         }
+        let n = chunk.len();
+        inner.consume(n);
         Ok(())
     }
+}
+
+/// Writes the pending `field` to `out` (preceded by a comma unless it is the first of its line,
+/// quoted when it holds a comma or a quote) and empties it.
+fn end_field(out: &mut Vec<u8>, field: &mut Vec<u8>, line_has_field: &mut bool) {
+    if field.is_empty() {
+        return;
+    }
+    if *line_has_field {
+        out.push(b',');
+    }
+    if field.iter().any(|&b| b == b',' || b == b'"') {
+        out.push(b'"');
+        for &b in field.iter() {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(field);
+    }
+    field.clear();
+    *line_has_field = true;
 }
 
 impl<R: Read> Read for WhitespaceCsv<R> {

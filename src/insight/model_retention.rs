@@ -220,8 +220,18 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
             s.1 += w * b;
         }
     }
+    // weight of the customers whose first purchase after the cut-off falls in each step: the
+    // observed repeat buyers up to step k are its running sum
+    let mut first_weight = vec![0.0; steps as usize];
+    for (s, w) in first_step.iter().zip(weights) {
+        if let Some(f) = s.and_then(|s| first_weight.get_mut(s as usize - 1)) {
+            *f += w;
+        }
+    }
+    let mut repeat_buyers = 0.0;
     let mut rows = Vec::with_capacity(steps as usize);
-    for (k, &(alive, buyers)) in (1..=steps).zip(&sums) {
+    for ((k, &(alive, buyers)), first) in (1..=steps).zip(&sums).zip(&first_weight) {
+        repeat_buyers += first;
         let t = f64::from(k);
         let observed = calibration_end + t * unit <= last;
         let b = bought
@@ -236,14 +246,7 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
             t,
             expected_alive_share: alive_at(k).then_some(alive / n),
             expected_repeat_buyers: buyers,
-            observed_repeat_buyers: observed.then(|| {
-                first_step
-                    .iter()
-                    .zip(weights)
-                    .filter(|(s, _)| s.is_some_and(|s| s <= k))
-                    .map(|(_, w)| w)
-                    .sum()
-            }),
+            observed_repeat_buyers: observed.then_some(repeat_buyers),
             observed_active_share: observed
                 .then(|| distinct.iter().map(weight_of).sum::<f64>() / n),
         });

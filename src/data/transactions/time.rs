@@ -318,8 +318,8 @@ fn match_pattern<'t>(pattern: &[u8], mut text: &'t [u8], f: &mut Fields) -> Opti
                 rest
             }
             b'b' => {
-                let head = text.get(..3)?.to_ascii_lowercase();
-                let k = MONTHS.iter().position(|m| *m == head.as_slice())?;
+                let head = text.get(..3)?;
+                let k = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(head))?;
                 f.month = u32::try_from(k).ok()? + 1;
                 &text[3..]
             }
