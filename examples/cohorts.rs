@@ -11,21 +11,10 @@
 
 use std::process::ExitCode;
 
-use clv::data::{TransactionLog, TransactionReader};
 use clv::insight::{Period, Profit, cohort_retention};
 
-fn read_log(path: &str) -> Result<TransactionLog, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("--transactions {path}: {e}"))?;
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let log = if !first.contains(',') && first.split_whitespace().count() == 5 {
-        TransactionLog::from_cdnow_reader(text.as_bytes())
-    } else {
-        TransactionReader::new()
-            .optional_amount_column("amount")
-            .from_reader(text.as_bytes())
-    };
-    log.map_err(|e| format!("--transactions {path}: {e}"))
-}
+#[path = "common/log.rs"]
+mod logs;
 
 /// The command on the arguments after the program name.
 pub fn run(args: Vec<String>) -> Result<(), String> {
@@ -38,7 +27,7 @@ pub fn run(args: Vec<String>) -> Result<(), String> {
                 .ok_or_else(|| format!("{flag} needs a value\n{usage}"))
         };
         match flag.as_str() {
-            "--transactions" => log = Some(read_log(value()?)?),
+            "--transactions" => log = Some(logs::read_log(value()?, false)?.0),
             "--period" => period = Period::parse(value()?).map_err(|e| format!("--period: {e}"))?,
             "--margin" => {
                 let v = value()?;
@@ -63,13 +52,7 @@ pub fn run(args: Vec<String>) -> Result<(), String> {
 
 /// The exit status of the command: 0, or 2 with the message on stderr.
 pub fn cli(args: Vec<String>) -> i32 {
-    match run(args) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    logs::exit_status(run(args))
 }
 
 #[allow(dead_code)] // also a module of the `clv` command, which has its own `main`

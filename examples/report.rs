@@ -18,39 +18,18 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clv::data::{TimeFormat, TransactionLog, TransactionReader};
+use clv::data::TimeFormat;
 use clv::insight::Period;
 use clv::report::{ReportOptions, build};
+
+#[path = "common/log.rs"]
+mod logs;
 
 fn usage() -> &'static str {
     "usage: report --transactions LOG --calibration-end YYYY-MM-DD [--holdout-end YYYY-MM-DD] \
      [--cohort-period month|quarter|year|N] [--margin M] [--cost-per-unit C] [--title TEXT] \
      [--segments-out FILE] \
      --out report.html"
-}
-
-/// Reads a log: CDNOW's raw format (with the units of each transaction) or a CSV with
-/// `customer_id,date,amount`.
-fn read_log(path: &str) -> Result<(TransactionLog, Option<Vec<f64>>), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("--transactions {path}: {e}"))?;
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let raw = !first.contains(',') && first.split_whitespace().count() == 5;
-    let log = if raw {
-        TransactionLog::from_cdnow_reader(text.as_bytes())
-    } else {
-        TransactionReader::new()
-            .amount_column("amount")
-            .from_reader(text.as_bytes())
-    };
-    let log = log.map_err(|e| format!("--transactions {path}: {e}"))?;
-    // the reader has checked every line; the units are the fourth field of the same lines
-    let units = raw.then(|| {
-        text.lines()
-            .filter_map(|l| l.split_whitespace().nth(3))
-            .map(|u| u.parse::<f64>().unwrap_or(0.0))
-            .collect::<Vec<f64>>()
-    });
-    Ok((log, units))
 }
 
 fn date(flag: &str, text: &str) -> Result<f64, String> {
@@ -85,7 +64,7 @@ pub fn run(args: Vec<String>) -> Result<(), String> {
             .ok_or_else(|| format!("{k} is required\n{}", usage()))
     };
     let start = Instant::now();
-    let (log, units) = read_log(&need("--transactions")?)?;
+    let (log, units) = logs::read_log(&need("--transactions")?, true)?;
     let mut options = ReportOptions::new(date("--calibration-end", &need("--calibration-end")?)?);
     if let Some(h) = get.get("--holdout-end") {
         options.holdout_end = Some(date("--holdout-end", h)?);
@@ -131,13 +110,7 @@ pub fn run(args: Vec<String>) -> Result<(), String> {
 
 /// The exit status of the command: 0, or 2 with the message on stderr.
 pub fn cli(args: Vec<String>) -> i32 {
-    match run(args) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: {e}");
-            2
-        }
-    }
+    logs::exit_status(run(args))
 }
 
 #[allow(dead_code)] // also a module of the `clv` command, which has its own `main`

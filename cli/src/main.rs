@@ -17,6 +17,9 @@
 //! `examples/report.rs` and `examples/cohorts.rs`: their source files are compiled into this
 //! binary and receive the arguments untouched.
 
+// `report` and `cohorts` each include the small examples/common/log.rs, as their examples do.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../../examples/fit/main.rs"]
 mod fit;
 // The modules of `fit` name their siblings through the crate root, as in `examples/fit`.
