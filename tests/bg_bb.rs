@@ -430,17 +430,7 @@ fn fit_example_bgbb_contract() {
     assert_eq!(v["n_distinct"], 22);
     assert!(v["iterations"].as_u64().unwrap() > 0);
     let text = std::fs::read_to_string(&pred).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("probability_alive,expected_transactions")
-    );
-    let rows: Vec<(f64, f64)> = lines
-        .map(|l| {
-            let (a, b) = l.split_once(',').unwrap();
-            (a.parse().unwrap(), b.parse().unwrap())
-        })
-        .collect();
+    let rows = common::prediction_rows(&pred);
     assert_eq!(rows.len(), 22); // one per input row
     // row 1 is (0, 0, 6): E[X(6, 11) | 0, 0, 6] over the default horizon of 5
     let m = BgBb::new(
@@ -468,12 +458,7 @@ fn fit_example_bgbb_contract() {
         "--predictions",
         pred2.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v2: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v2 = common::json_of(&out);
     assert_eq!(v2["params"], v["params"]);
     assert_eq!(v2["n_customers"], 11_104);
     assert_eq!(std::fs::read_to_string(&pred2).unwrap(), text);
@@ -528,12 +513,7 @@ fn fit_example_bgbb_from_transactions() {
         "--predictions",
         pred.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::json_of(&out);
     assert_eq!(v["n_customers"], 40);
     assert_eq!(v["holdout"]["duration"], 2.0);
     assert!(v["holdout"]["predicted"].as_f64().unwrap() > 0.0);

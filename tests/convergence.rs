@@ -255,20 +255,11 @@ fn a_large_time_scale_is_still_an_interior_maximum() {
     assert!((b.log_likelihood() - (a.log_likelihood() - sx * k.ln())).abs() < 1e-5);
 }
 
-/// The CDNOW spend summary shipped in data/ as (frequency, average spend) columns.
+/// The CDNOW spend summary shipped in data/ as (frequency, average spend) columns, the spends
+/// multiplied by `scale`.
 fn cdnow_spend(scale: f64) -> SpendData {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary_with_transactions.csv"
-    );
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let (mut x, mut m) = (vec![], vec![]);
-    for rec in rdr.records() {
-        let rec = rec.unwrap();
-        x.push(rec[1].parse::<f64>().unwrap());
-        m.push(rec[4].parse::<f64>().unwrap() * scale);
-    }
-    SpendData::new(x, m).unwrap()
+    let (x, m) = common::cdnow_spend_columns();
+    SpendData::new(x, m.into_iter().map(|v| v * scale).collect()).unwrap()
 }
 
 #[test]

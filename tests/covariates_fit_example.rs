@@ -12,15 +12,6 @@ use serde_json::Value;
 
 const INPUT: &str = "tests/data/covariates_reference.csv";
 
-fn json(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn scratch(name: &str, text: &str) -> PathBuf {
     let path = common::tmp(name);
     std::fs::write(&path, text).unwrap();
@@ -42,7 +33,7 @@ fn coefficients_lr_test_and_predictions() {
         "--predictions",
         pred.to_str().unwrap(),
     ]);
-    let j = json(&out);
+    let j = common::json_of(&out);
     let names: Vec<&str> = j["params"]
         .as_object()
         .unwrap()
@@ -107,7 +98,7 @@ fn bgnbd_names_its_dropout_coefficients() {
         "--dropout-covariates",
         "bin",
     ]);
-    let j = json(&out);
+    let j = common::json_of(&out);
     for n in ["purchase.bin", "dropout_a.bin", "dropout_b.bin"] {
         assert!(j["params"][n].is_f64(), "{n}: {j}");
     }
@@ -267,13 +258,13 @@ fn params_round_trip_with_covariates() {
         args.extend(extra);
         common::run_fit(&args)
     };
-    let fit = json(&with(&[
+    let fit = common::json_of(&with(&[
         "--save",
         saved.to_str().unwrap(),
         "--predictions",
         p1.to_str().unwrap(),
     ]));
-    let again = json(&with(&[
+    let again = common::json_of(&with(&[
         "--params",
         saved.to_str().unwrap(),
         "--predictions",

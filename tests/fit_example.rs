@@ -52,18 +52,7 @@ fn bgnbd_json_and_predictions() {
     assert_eq!(v["n_customers"], 2357);
     assert!(v["n_distinct"].as_u64().unwrap() < 2357);
 
-    let text = std::fs::read_to_string(&out_csv).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("probability_alive,expected_transactions")
-    );
-    let rows: Vec<(f64, f64)> = lines
-        .map(|l| {
-            let (a, b) = l.split_once(',').unwrap();
-            (a.parse().unwrap(), b.parse().unwrap())
-        })
-        .collect();
+    let rows = common::prediction_rows(&out_csv);
     assert_eq!(rows.len(), 2357);
     // Customer 1 (2, 30.43, 38.86): E[Y(39)] = 1.226 (lifetimes tests), in input order.
     assert!((rows[0].1 - 1.226).abs() < 1e-3);
@@ -100,21 +89,6 @@ fn bad_input_exits_2_with_one_line_naming_row_and_field() {
     assert!(out.stdout.is_empty());
 }
 
-fn json_of(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-    assert_eq!(
-        stdout.trim().lines().count(),
-        1,
-        "exactly one JSON object: {stdout}"
-    );
-    serde_json::from_str(&stdout).unwrap()
-}
-
 fn csv_rows(path: &std::path::Path) -> (String, Vec<Vec<f64>>) {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
@@ -128,7 +102,7 @@ fn csv_rows(path: &std::path::Path) -> (String, Vec<Vec<f64>>) {
 #[test]
 fn pnbd_json_and_predictions() {
     let out_csv = tmp("pnbd_predictions.csv");
-    let v = json_of(&run(&[
+    let v = common::json_of(&run(&[
         "--model",
         "pnbd",
         "--input",
@@ -176,7 +150,7 @@ fn gg_json_and_predictions() {
     let input = tmp("spend.csv");
     std::fs::write(&input, csv).unwrap();
     let out_csv = tmp("gg_predictions.csv");
-    let v = json_of(&run(&[
+    let v = common::json_of(&run(&[
         "--model",
         "gg",
         "--input",
@@ -219,7 +193,7 @@ fn sbg_cohort_and_lifetime_inputs() {
     let input = tmp("regular.csv");
     std::fs::write(&input, &cohort).unwrap();
     let out_csv = tmp("sbg_predictions.csv");
-    let v = json_of(&run(&[
+    let v = common::json_of(&run(&[
         "--model",
         "sbg",
         "--input",
@@ -258,7 +232,7 @@ fn sbg_cohort_and_lifetime_inputs() {
     }
     let input = tmp("regular_lifetimes.csv");
     std::fs::write(&input, lifetimes).unwrap();
-    let w = json_of(&run(&[
+    let w = common::json_of(&run(&[
         "--model",
         "sbg",
         "--input",
@@ -287,7 +261,7 @@ fn fit_json(model: &str, name: &str, csv: &str) -> serde_json::Value {
     let input = tmp(name);
     std::fs::write(&input, csv).unwrap();
     let out = run(&["--model", model, "--input", input.to_str().unwrap()]);
-    json_of(&out)
+    common::json_of(&out)
 }
 
 /// The status keys agree with each other: `converged` exactly when `status` is `converged`,
@@ -321,7 +295,7 @@ fn regular_fits_report_status_converged() {
         "--input",
         "data/cdnow_customers_summary.csv",
     ]);
-    let v = json_of(&out);
+    let v = common::json_of(&out);
     assert_eq!(v["status"], "converged");
     assert_status_keys(&v);
     let out = run(&[
@@ -330,7 +304,7 @@ fn regular_fits_report_status_converged() {
         "--input",
         "data/cdnow_customers_summary.csv",
     ]);
-    let v = json_of(&out);
+    let v = common::json_of(&out);
     assert_eq!(v["status"], "converged");
     assert_status_keys(&v);
     let v = fit_json(

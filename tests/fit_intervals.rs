@@ -8,29 +8,11 @@ use std::process::Output;
 
 use clv::fit::{Method, Range};
 use clv::{BgNbd, Customer, FitOptions, RfmData, TransactionModel};
-use serde_json::Value;
 
 const CDNOW: &str = "data/cdnow_customers_summary.csv";
 
 fn run(args: &[&str]) -> Output {
     common::run_fit(args)
-}
-
-/// A scratch path unique to this test process and `name`.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clv-fit-intervals-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// The CSV at `path`: header and rows of cells.
@@ -57,36 +39,6 @@ const TRANSACTION_COLUMNS: [&str; 6] = [
     "transactions_lower",
     "transactions_upper",
 ];
-
-/// The CDNOW log as `customer_id,date,cds,amount` CSV, written once per process.
-fn cdnow_log() -> PathBuf {
-    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    PATH.get_or_init(|| {
-        let raw = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/data/CDNOW_sample.txt"
-        ))
-        .unwrap();
-        let mut csv = String::from("customer_id,date,cds,amount\n");
-        for line in raw.lines() {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let d = f[2];
-            csv += &format!(
-                "{},{}-{}-{},{},{}\n",
-                f[0],
-                &d[..4],
-                &d[4..6],
-                &d[6..],
-                f[3],
-                f[4]
-            );
-        }
-        let path = scratch("cdnow_log.csv");
-        std::fs::write(&path, csv).unwrap();
-        path
-    })
-    .clone()
-}
 
 /// Every interval column holds lower <= estimate <= upper, probabilities in [0, 1].
 fn check_transaction_columns(header: &[String], rows: &[Vec<String>]) {
@@ -121,7 +73,7 @@ fn check_transaction_columns(header: &[String], rows: &[Vec<String>]) {
 
 #[test]
 fn delta_intervals_add_json_keys_and_csv_columns_matching_the_library() {
-    let path = scratch("bgnbd_delta.csv");
+    let path = common::tmp("bgnbd_delta.csv");
     let out = run(&[
         "--model",
         "bgnbd",
@@ -132,7 +84,7 @@ fn delta_intervals_add_json_keys_and_csv_columns_matching_the_library() {
         "--predictions",
         path.to_str().unwrap(),
     ]);
-    let json = json_of(&out);
+    let json = common::json_of(&out);
     let (header, rows) = read_csv(&path);
     let mut expected_header = vec!["probability_alive", "expected_transactions"];
     expected_header.extend(TRANSACTION_COLUMNS);
@@ -198,8 +150,8 @@ fn delta_intervals_add_json_keys_and_csv_columns_matching_the_library() {
 
 #[test]
 fn without_intervals_nothing_changes() {
-    let path = scratch("bgnbd_plain.csv");
-    let json = json_of(&run(&[
+    let path = common::tmp("bgnbd_plain.csv");
+    let json = common::json_of(&run(&[
         "--model",
         "bgnbd",
         "--input",
@@ -214,9 +166,9 @@ fn without_intervals_nothing_changes() {
 
 #[test]
 fn holdout_gains_parameter_and_predictive_ranges_of_the_total() {
-    let log = cdnow_log();
-    let path = scratch("pnbd_holdout.csv");
-    let json = json_of(&run(&[
+    let log = common::cdnow_log_csv();
+    let path = common::tmp("pnbd_holdout.csv");
+    let json = common::json_of(&run(&[
         "--model",
         "bgnbd",
         "--transactions",
@@ -247,8 +199,8 @@ fn holdout_gains_parameter_and_predictive_ranges_of_the_total() {
 #[test]
 fn parametric_draws_are_reproducible_for_a_seed() {
     let run_with = |seed: &str, name: &str| {
-        let path = scratch(name);
-        let json = json_of(&run(&[
+        let path = common::tmp(name);
+        let json = common::json_of(&run(&[
             "--model",
             "pnbd",
             "--input",
@@ -274,14 +226,14 @@ fn parametric_draws_are_reproducible_for_a_seed() {
     assert_ne!(a["confidence_intervals"], c["confidence_intervals"]);
     assert_ne!(csv_a, csv_c);
     assert_eq!(a["interval_draws"]["used"], 100);
-    let (header, rows) = read_csv(&scratch("p5a.csv"));
+    let (header, rows) = read_csv(&common::tmp("p5a.csv"));
     check_transaction_columns(&header, &rows);
 }
 
 #[test]
 fn bootstrap_refits_resampled_customers() {
-    let path = scratch("gg_boot.csv");
-    let spend = scratch("spend.csv");
+    let path = common::tmp("gg_boot.csv");
+    let spend = common::tmp("spend.csv");
     let text =
         std::fs::read_to_string("data/cdnow_customers_summary_with_transactions.csv").unwrap();
     let mut csv = String::from("frequency,monetary_value\n");
@@ -306,7 +258,7 @@ fn bootstrap_refits_resampled_customers() {
         "--predictions",
         path.to_str().unwrap(),
     ]);
-    let json = json_of(&out);
+    let json = common::json_of(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("40/40 refits"));
     assert_eq!(
         json["interval_draws"]["used"].as_u64().unwrap()
@@ -345,7 +297,7 @@ fn bootstrap_refits_resampled_customers() {
 
 #[test]
 fn sbg_survival_intervals_per_cohort_block() {
-    let input = scratch("cohorts.csv");
+    let input = common::tmp("cohorts.csv");
     std::fs::write(
         &input,
         "cohort,period,alive\nA,0,1000\nA,1,631\nA,2,468\nA,3,382\nB,0,1000\nB,1,869\nB,2,743\nB,3,653\n",
@@ -355,7 +307,7 @@ fn sbg_survival_intervals_per_cohort_block() {
         (None, "sbg_pooled.csv"),
         (Some("--per-cohort"), "sbg_cohorts.csv"),
     ] {
-        let path = scratch(name);
+        let path = common::tmp(name);
         let mut args = vec![
             "--model",
             "sbg",
@@ -369,7 +321,7 @@ fn sbg_survival_intervals_per_cohort_block() {
             path.to_str().unwrap(),
         ];
         args.extend(extra);
-        let json = json_of(&run(&args));
+        let json = common::json_of(&run(&args));
         assert!(json["confidence_intervals"]["alpha"].is_array());
         let (header, rows) = read_csv(&path);
         assert_eq!(
@@ -400,9 +352,9 @@ fn sbg_survival_intervals_per_cohort_block() {
 
 #[test]
 fn bgbb_intervals_are_in_opportunities() {
-    let log = cdnow_log();
-    let path = scratch("bgbb.csv");
-    let json = json_of(&run(&[
+    let log = common::cdnow_log_csv();
+    let path = common::tmp("bgbb.csv");
+    let json = common::json_of(&run(&[
         "--model",
         "bgbb",
         "--transactions",
@@ -434,8 +386,8 @@ fn bgbb_intervals_are_in_opportunities() {
 
 #[test]
 fn params_take_the_covariance_that_save_wrote() {
-    let saved = scratch("saved.json");
-    let printed = scratch("printed.json");
+    let saved = common::tmp("saved.json");
+    let printed = common::tmp("printed.json");
     let out = run(&[
         "--model",
         "bgnbd",
@@ -446,9 +398,9 @@ fn params_take_the_covariance_that_save_wrote() {
         "--save",
         saved.to_str().unwrap(),
     ]);
-    let fit_json = json_of(&out);
+    let fit_json = common::json_of(&out);
     std::fs::write(&printed, &out.stdout).unwrap();
-    let again = json_of(&run(&[
+    let again = common::json_of(&run(&[
         "--model",
         "bgnbd",
         "--input",
@@ -535,13 +487,6 @@ fn bad_interval_flags_exit_2_naming_the_flag_and_value() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--params"));
 }
 
-/// Ages of `n` customers spread evenly over CDNOW's 27 to 39 weeks.
-fn ages(n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| 27.0 + 12.0 * (i as f64 * 0.618_033_988_749_895).fract())
-        .collect()
-}
-
 /// How often the command line's 90% intervals of `E[Y(39) | 2, 30.43, 38.86]` and of that
 /// customer's P(alive) (the first row of each input) contain the true values, over
 /// simulated data sets of `n` customers; `(used sets, coverage of E[Y], coverage of P(alive))`.
@@ -558,13 +503,13 @@ where
     let (mut used, mut hit_y, mut hit_p) = (0, 0, 0);
     for set in 0..sets {
         let mut rng = rand::rngs::StdRng::seed_from_u64(5000 + set);
-        let data = truth.simulate(&ages(n), &mut rng).unwrap().data;
+        let data = truth.simulate(&common::ages(n), &mut rng).unwrap().data;
         let mut csv = String::from("frequency,recency,T\n2,30.43,38.86\n");
         for ((x, tx), t) in data.frequency().iter().zip(data.recency()).zip(data.age()) {
             csv += &format!("{x},{tx},{t}\n");
         }
-        let input = scratch(&format!("cov_{name}_{set}.csv"));
-        let output = scratch(&format!("cov_{name}_{set}_out.csv"));
+        let input = common::tmp(&format!("cov_{name}_{set}.csv"));
+        let output = common::tmp(&format!("cov_{name}_{set}_out.csv"));
         std::fs::write(&input, csv).unwrap();
         let out = run(&[
             "--model",
@@ -582,7 +527,7 @@ where
             "--predictions",
             output.to_str().unwrap(),
         ]);
-        let json = json_of(&out);
+        let json = common::json_of(&out);
         if json["status"] != "converged" {
             continue;
         }

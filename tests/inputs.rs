@@ -235,12 +235,7 @@ mod common;
 fn fit_example_reads_paper_names_and_carries_ids() {
     let file = "data/cdnow_customers_summary_with_transactions.csv";
     let out = common::run_fit(&["--model", "bgnbd", "--input", file]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::json_of(&out);
     assert!((v["log_likelihood"].as_f64().unwrap() - -9582.426).abs() < 0.01);
     let pred = common::tmp("inputs_ids.csv");
     let out = common::run_fit(&[
@@ -274,12 +269,7 @@ fn fit_example_reads_paper_names_and_carries_ids() {
         "--columns",
         "frequency=x,monetary_value=zbar",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::json_of(&out);
     assert_eq!(v["n_customers"], 946);
     // A mapped column the file lacks: exit 2 naming it.
     let out = common::run_fit(&[

@@ -4,7 +4,7 @@
 //! easy way", as the truth).
 
 mod common;
-use common::{cdnow, cdnow_spend};
+use common::{ages, cdnow, cdnow_spend};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -31,13 +31,6 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 /// The customer of Fader, Hardie & Lee (2005): x = 2, t_x = 30.43, T = 38.86 weeks.
 fn their_customer() -> Customer {
     Customer::new(2.0, 30.43, 38.86).unwrap()
-}
-
-/// Ages of `n` customers spread evenly over CDNOW's 27 to 39 weeks.
-fn ages(n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|i| 27.0 + 12.0 * (i as f64 * 0.618_033_988_749_895).fract())
-        .collect()
 }
 
 #[test]

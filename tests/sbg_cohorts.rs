@@ -246,17 +246,6 @@ fn tmp(name: &str) -> PathBuf {
     common::tmp(name)
 }
 
-fn json_of(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-    assert_eq!(stdout.trim().lines().count(), 1, "{stdout}");
-    serde_json::from_str(&stdout).unwrap()
-}
-
 /// Runs `fit --model MODEL --input INPUT --per-cohort` followed by `extra`.
 fn per_cohort(model: &str, input: &str, extra: &[&str]) -> Output {
     let mut args = vec!["--model", model, "--input", input, "--per-cohort"];
@@ -279,7 +268,7 @@ fn fit_example_per_cohort_json_and_predictions() {
     std::fs::write(&input, segments_csv()).unwrap();
     let input = input.to_str().unwrap();
     let plain_csv = tmp("segments_pooled_predictions.csv");
-    let plain = json_of(&run(&[
+    let plain = common::json_of(&run(&[
         "--model",
         "sbg",
         "--input",
@@ -290,7 +279,7 @@ fn fit_example_per_cohort_json_and_predictions() {
         plain_csv.to_str().unwrap(),
     ]));
     let out_csv = tmp("segments_per_cohort_predictions.csv");
-    let v = json_of(&per_cohort(
+    let v = common::json_of(&per_cohort(
         "sbg",
         input,
         &[
@@ -371,7 +360,7 @@ fn fit_example_names_unnamed_cohorts_and_reports_no_test_without_one() {
     }
     std::fs::write(&input, csv).unwrap();
     let out_csv = tmp("regular_only_predictions.csv");
-    let v = json_of(&per_cohort(
+    let v = common::json_of(&per_cohort(
         "sbg",
         input.to_str().unwrap(),
         &["--predictions", out_csv.to_str().unwrap()],
@@ -391,7 +380,7 @@ fn fit_example_names_unnamed_cohorts_and_reports_no_test_without_one() {
         segments_csv() + "sharp,0,10\nsharp,1,10\nsharp,2,0\n",
     )
     .unwrap();
-    let v = json_of(&per_cohort("sbg", input.to_str().unwrap(), &[]));
+    let v = common::json_of(&per_cohort("sbg", input.to_str().unwrap(), &[]));
     assert_eq!(v["cohorts"]["sharp"]["status"], "boundary");
     assert!(v["cohorts"]["sharp"]["std_errors"].is_null());
     assert_eq!(v["cohorts"]["regular"]["status"], "converged");
@@ -438,7 +427,7 @@ fn fit_example_per_cohort_refusals() {
         "{msg}"
     );
     // Without --per-cohort the same file fits as before (pooled).
-    let v = json_of(&run(&[
+    let v = common::json_of(&run(&[
         "--model",
         "sbg",
         "--input",

@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Output;
 
 use serde_json::Value;
@@ -11,43 +10,9 @@ fn run(args: &[&str]) -> Output {
     common::run_fit(args)
 }
 
-/// The CDNOW log rewritten as `customer_id,date,cds,amount` CSV, written once per process (the
-/// tests run in parallel and must not rewrite a file another one is reading).
-fn cdnow_csv() -> PathBuf {
-    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    PATH.get_or_init(write_cdnow_csv).clone()
-}
-
-fn write_cdnow_csv() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clv-tx-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("cdnow.csv");
-    let raw = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/CDNOW_sample.txt"
-    ))
-    .unwrap();
-    let mut csv = String::from("customer_id,date,cds,amount\n");
-    for line in raw.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        let d = f[2];
-        csv += &format!(
-            "{},{}-{}-{},{},{}\n",
-            f[0],
-            &d[..4],
-            &d[4..6],
-            &d[6..],
-            f[3],
-            f[4]
-        );
-    }
-    std::fs::write(&path, csv).unwrap();
-    path
-}
-
 #[test]
 fn transactions_flag_adds_the_holdout_check() {
-    let csv = cdnow_csv();
+    let csv = common::cdnow_log_csv();
     let out = run(&[
         "--model",
         "bgnbd",
@@ -56,12 +21,7 @@ fn transactions_flag_adds_the_holdout_check() {
         "--calibration-end",
         "1997-09-30",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = common::json_of(&out);
     // existing keys stay
     for key in [
         "model",
@@ -98,7 +58,7 @@ fn transactions_flag_adds_the_holdout_check() {
 
 #[test]
 fn transactions_flag_errors_exit_2() {
-    let csv = cdnow_csv();
+    let csv = common::cdnow_log_csv();
     let p = csv.to_str().unwrap();
     for args in [
         vec!["--model", "bgnbd", "--transactions", p],

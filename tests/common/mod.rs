@@ -132,6 +132,12 @@ pub fn cdnow() -> clv::RfmData {
 /// CDNOW's customers' frequency and mean spend (`x`, `zbar` of the shipped summary with
 /// transactions; Fader, Hardie & Lee 2005).
 pub fn cdnow_spend() -> clv::SpendData {
+    let (x, m) = cdnow_spend_columns();
+    clv::SpendData::new(x, m).unwrap()
+}
+
+/// The columns behind [`cdnow_spend`]: frequency `x` and mean spend `zbar`, in file order.
+pub fn cdnow_spend_columns() -> (Vec<f64>, Vec<f64>) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/data/cdnow_customers_summary_with_transactions.csv"
@@ -143,5 +149,79 @@ pub fn cdnow_spend() -> clv::SpendData {
         x.push(rec[1].parse::<f64>().unwrap());
         m.push(rec[4].parse::<f64>().unwrap());
     }
-    clv::SpendData::new(x, m).unwrap()
+    (x, m)
+}
+
+/// The shipped CDNOW log (`data/CDNOW_sample.txt`) rewritten as `customer_id,date,cds,amount`
+/// CSV with ISO dates, written once per test process (the tests run in parallel and must not
+/// rewrite a file another one is reading).
+pub fn cdnow_log_csv() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let raw = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/CDNOW_sample.txt"
+        ))
+        .unwrap();
+        let mut csv = String::from("customer_id,date,cds,amount\n");
+        for line in raw.lines() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let d = f[2];
+            csv += &format!(
+                "{},{}-{}-{},{},{}\n",
+                f[0],
+                &d[..4],
+                &d[4..6],
+                &d[6..],
+                f[3],
+                f[4]
+            );
+        }
+        let path = tmp("cdnow_log.csv");
+        std::fs::write(&path, csv).unwrap();
+        path
+    })
+    .clone()
+}
+
+/// The JSON object a successful run of `fit` printed: the run must have exited 0 and printed
+/// exactly one line.
+pub fn json_of(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(
+        stdout.trim().lines().count(),
+        1,
+        "exactly one JSON object: {stdout}"
+    );
+    serde_json::from_str(&stdout).unwrap()
+}
+
+/// The rows of a `--predictions` CSV of a model without customer ids: the header must be
+/// `probability_alive,expected_transactions`; each row as `(P(alive), E[transactions])`.
+pub fn prediction_rows(path: &Path) -> Vec<(f64, f64)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("probability_alive,expected_transactions")
+    );
+    lines
+        .map(|l| {
+            let (a, b) = l.split_once(',').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Ages of `n` customers spread evenly (golden-ratio steps) over CDNOW's 27 to 39 weeks.
+pub fn ages(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 27.0 + 12.0 * (i as f64 * 0.618_033_988_749_895).fract())
+        .collect()
 }
