@@ -582,3 +582,29 @@ fn eight_customer_fit_predicts_nonzero_counts() {
     }
     assert!(m.expected_transactions(39.0).unwrap() > 0.0);
 }
+
+/// Found by the property test `alive_at_starts_at_probability_alive_and_decreases` at 20,000
+/// cases: with a Beta(78904, 1) dropout and r = 128350, P(alive at T + t) is about
+/// exp(−159540) at t = 155350, where the integrand over p ≥ ½ peaks inside the range (at
+/// p* = (a−1)/(τ(r−a+1)) ≈ 0.62). Scaling that integral by its value at the ends overflowed,
+/// and the prediction failed instead of giving the value (0: it underflows).
+#[test]
+fn alive_at_far_ahead_underflows_to_zero_instead_of_failing() {
+    let m = model(
+        128350.37204992783,
+        50078.579156068125,
+        78904.48687115926,
+        1.0,
+    );
+    let c = Customer::new(0.0, 0.0, 10749.684540475906).unwrap();
+    let mut previous = m.probability_alive(&c);
+    for t in [1.0, 100.0, 1000.0, 31970.774648756356, 155350.8084213487] {
+        let p = m.probability_alive_at(&c, t).unwrap();
+        assert!(
+            (0.0..=previous).contains(&p),
+            "t = {t}: {p} after {previous}"
+        );
+        previous = p;
+    }
+    assert_eq!(previous, 0.0);
+}

@@ -902,7 +902,16 @@ fn survival_in_log_p(a: f64, b: f64, k: f64, tau: f64) -> Option<f64> {
     // I₂ = (1/b) ∫_0^(2^−b) (1−q)^(a−1) (1 + τ(1−q))^−k ds, q = s^(1/b), scaled by its value
     // at q = ½.
     let psi = |q: f64| (a - 1.0) * (-q).ln_1p() - k * (tau * (1.0 - q)).ln_1p();
-    let top2 = psi(0.5).max(psi(0.0));
+    // ψ is unimodal in q: its top on [0, ½] is at an end or at q* = 1 − (a−1)/(τ(k−a+1)), the
+    // stationary point (when a > 1 and k > a − 1), which may lie inside.
+    let q_star = 1.0 - (a - 1.0) / (tau * (k - a + 1.0));
+    let top2 = if a > 1.0 && k > a - 1.0 && q_star > 0.0 && q_star < 0.5 {
+        psi(q_star)
+    } else {
+        f64::NEG_INFINITY
+    }
+    .max(psi(0.5))
+    .max(psi(0.0));
     let s_max = (-b * std::f64::consts::LN_2).exp();
     let ln_i2 = if s_max > 0.0 {
         let (i2, _) = crate::numerics::quadrature::integrate(
