@@ -208,3 +208,351 @@ fn fit_passes_on_a_million_customers() {
         assert!(fit.std_errors().is_some());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Models with covariates.
+// ---------------------------------------------------------------------------------------------
+
+use clv::models::covariates::{
+    CovariateData, CovariateSpec, GammaGammaCov, LifetimeCovariates, SbgCov,
+};
+use clv::{BgNbdCov, FitOptions, MbgNbdCov};
+
+/// The 1,000 customers of scripts/covariates_reference.py (covariates `bin`, `score`).
+fn covariate_customers() -> RfmData {
+    RfmData::from_csv_path_with_covariates(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/covariates_reference.csv"
+        ),
+        &["bin", "score"],
+    )
+    .unwrap()
+}
+
+/// Central differences of the gradient with the step `1e-5·max(|θⱼ|, 0.1)` (coefficients may
+/// be 0 or negative).
+fn numerical_abs(objective: &dyn Objective, theta: &[f64]) -> Vec<f64> {
+    let k = theta.len();
+    let mut h = vec![0.0; k * k];
+    for j in 0..k {
+        let step = 1e-5 * theta[j].abs().max(0.1);
+        let (mut up, mut dn) = (theta.to_vec(), theta.to_vec());
+        up[j] += step;
+        dn[j] -= step;
+        let (mut gu, mut gd) = (vec![0.0; k], vec![0.0; k]);
+        objective.log_likelihood(&up, Some(&mut gu));
+        objective.log_likelihood(&dn, Some(&mut gd));
+        for i in 0..k {
+            h[i * k + j] = (gu[i] - gd[i]) / (2.0 * step);
+        }
+    }
+    h
+}
+
+/// The analytic Hessian agrees with central differences of the analytic gradient (relative to
+/// the diagonal scale of its row and column) and is symmetric.
+fn agrees_abs(objective: &dyn Objective, theta: &[f64]) {
+    let k = theta.len();
+    let exact = objective.hessian(theta).expect("an analytic Hessian");
+    assert_eq!(exact.len(), k * k);
+    let approx = numerical_abs(objective, theta);
+    for i in 0..k {
+        for j in 0..k {
+            let scale = (exact[i * k + i].abs() * exact[j * k + j].abs()).sqrt();
+            let (e, a) = (exact[i * k + j], approx[i * k + j]);
+            assert!(
+                (e - a).abs() <= 1e-6 * scale,
+                "θ = {theta:?}, [{i},{j}]: {e} vs {a}"
+            );
+            assert_eq!(e.to_bits(), exact[j * k + i].to_bits(), "symmetric");
+        }
+    }
+}
+
+/// Purchase and dropout covariates; a covariate in one list only, one shared by every scale,
+/// and a penalty on the coefficients.
+fn covariate_specs() -> [CovariateSpec; 3] {
+    [
+        CovariateSpec::new()
+            .purchase(&["bin", "score"])
+            .dropout(&["bin", "score"]),
+        CovariateSpec::new().purchase(&["score"]).dropout(&["bin"]),
+        CovariateSpec::new()
+            .purchase(&["bin"])
+            .dropout(&["bin"])
+            .shared(&["score"])
+            .penalty(0.02),
+    ]
+}
+
+/// A point `(r, α₀, a₀, b₀)` followed by coefficients `c, −c/2, c/3, ...` for `k` of them.
+fn covariate_point(base: [f64; 4], c: f64, k: usize) -> Vec<f64> {
+    let mut theta = base.to_vec();
+    theta.extend((0..k).map(|t| c * if t % 2 == 0 { 1.0 } else { -0.5 } / (1 + t / 2) as f64));
+    theta
+}
+
+fn check_family<M>()
+where
+    M: Estimable<Data = CovariateData>,
+{
+    let data = covariate_customers();
+    for spec in covariate_specs() {
+        let cd = CovariateData::new(&data, &spec).unwrap();
+        let rows = M::prepare(&cd).unwrap();
+        let objective = M::objective(&rows);
+        let k = objective.n_params() - 4;
+        for (base, c) in [
+            ([0.75, 7.5, 0.9, 2.2], 0.4),
+            ([1.7, 0.6, 3.1, 0.6], -0.8),
+            ([0.08, 40.0, 0.2, 12.0], 0.0),
+            ([0.4, 4.0, 0.7, 3.4], 1.5),
+        ] {
+            agrees_abs(&objective, &covariate_point(base, c, k));
+        }
+        assert!(objective.hessian(&[0.75, 7.5, 0.9]).is_none());
+        assert!(
+            objective
+                .hessian(&covariate_point([0.75, -7.5, 0.9, 2.2], 0.1, k))
+                .is_none()
+        );
+    }
+}
+
+#[test]
+fn bg_nbd_with_covariates_hessian_is_the_derivative_of_the_gradient() {
+    check_family::<BgNbdCov>();
+}
+
+#[test]
+fn mbg_nbd_with_covariates_hessian_is_the_derivative_of_the_gradient() {
+    check_family::<MbgNbdCov>();
+}
+
+/// With every coefficient 0, the Hessian's block of the base parameters is the model's own.
+#[test]
+fn covariate_hessian_at_zero_coefficients_is_the_base_models() {
+    let data = covariate_customers();
+    let spec = CovariateSpec::new()
+        .purchase(&["bin", "score"])
+        .dropout(&["bin"]);
+    let cd = CovariateData::new(&data, &spec).unwrap();
+    let rows = BgNbdCov::prepare(&cd).unwrap();
+    let objective = BgNbdCov::objective(&rows);
+    let k = objective.n_params();
+    let mut theta = vec![0.0; k];
+    theta[..4].copy_from_slice(&[0.75, 7.5, 0.9, 2.2]);
+    let with = objective.hessian(&theta).unwrap();
+    let base = BgNbd::objective(&data).hessian(&theta[..4]).unwrap();
+    for i in 0..4 {
+        for j in 0..4 {
+            let (a, b) = (with[i * k + j], base[i * 4 + j]);
+            assert!(
+                (a - b).abs() <= 1e-12 * b.abs().max(1e-3),
+                "[{i},{j}]: {a} vs {b}"
+            );
+        }
+    }
+}
+
+/// The first 200 customers of tests/data/covariates_reference.csv, the Hessians of
+/// `scripts/covariates_hessian_reference.py` (mpmath, 40 digits).
+#[test]
+fn covariate_hessians_match_mpmath() {
+    let full = covariate_customers();
+    let keep: Vec<usize> = (0..200).collect();
+    let data = full.select(&keep).unwrap();
+    let spec = CovariateSpec::new()
+        .purchase(&["bin", "score"])
+        .dropout(&["bin", "score"]);
+    let cd = CovariateData::new(&data, &spec).unwrap();
+    let reference = common_vectors("covariates_hessian.csv");
+    let cases: [(&str, Box<dyn Objective>, [f64; 10]); 2] = [
+        (
+            "bgnbd",
+            BgNbdCov::objective(&BgNbdCov::prepare(&cd).unwrap()),
+            [0.75, 7.5, 0.9, 2.2, 0.45, 0.35, -0.2, 0.1, 0.15, -0.25],
+        ),
+        (
+            "mbgnbd",
+            MbgNbdCov::objective(&MbgNbdCov::prepare(&cd).unwrap()),
+            [0.6, 5.0, 0.7, 3.1, 0.3, -0.2, 0.25, 0.15, -0.1, 0.3],
+        ),
+    ];
+    for (model, objective, theta) in cases {
+        let got = objective.hessian(&theta).unwrap();
+        let mut seen = 0;
+        for row in reference.iter().filter(|r| r[0] == model) {
+            let (i, j): (usize, usize) = (row[1].parse().unwrap(), row[2].parse().unwrap());
+            let want: f64 = row[3].parse().unwrap();
+            let g = got[i * 10 + j];
+            assert!(
+                (g - want).abs() <= 1e-11 * want.abs().max(1e-2),
+                "{model} [{i},{j}]: {g} vs {want}"
+            );
+            seen += 1;
+        }
+        assert_eq!(seen, 55, "{model}");
+    }
+}
+
+/// Rows of a committed CSV under tests/data (header dropped).
+fn common_vectors(name: &str) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn gamma_gamma_and_sbg_with_covariates_hessians_are_the_derivatives_of_their_gradients() {
+    let n = 300;
+    let x: Vec<f64> = (0..n).map(|i| (1 + i % 5) as f64).collect();
+    let m: Vec<f64> = (0..n)
+        .map(|i| 10.0 + ((i * 37) % 53) as f64 + 8.0 * (i % 2) as f64)
+        .collect();
+    let web: Vec<f64> = (0..n).map(|i| (i % 2) as f64).collect();
+    let score: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0)
+        .collect();
+    let data = RfmData::from_columns(x.clone(), x, vec![10.0; n], Some(m), None)
+        .unwrap()
+        .with_covariates(
+            vec!["web".into(), "score".into()],
+            vec![web.clone(), score.clone()],
+        )
+        .unwrap();
+    let spec = CovariateSpec::new().spend(&["web", "score"]);
+    let cd = CovariateData::new(&data, &spec).unwrap();
+    let objective = GammaGammaCov::objective(&GammaGammaCov::prepare(&cd).unwrap());
+    for theta in [
+        [2.5, 3.2, 14.0, 0.3, -0.2],
+        [6.0, 0.8, 150.0, -1.1, 0.5],
+        [0.4, 12.0, 2.0, 0.0, 0.0],
+    ] {
+        agrees_abs(&objective, &theta);
+    }
+    let duration: Vec<u32> = (0..n)
+        .map(|i| 1 + (i % 7) as u32 + 3 * (i % 2) as u32)
+        .collect();
+    let churned: Vec<bool> = (0..n).map(|i| i % 5 != 0).collect();
+    let lifetimes = LifetimeData::new(duration, churned).unwrap();
+    let lc = LifetimeCovariates::new(
+        &lifetimes,
+        vec!["web".into(), "score".into()],
+        vec![web, score],
+    )
+    .unwrap();
+    let objective = SbgCov::objective(&lc);
+    for theta in [
+        [0.704, 1.182, 0.4, -0.3],
+        [3.0, 0.2, -0.9, 0.2],
+        [0.05, 9.0, 0.0, 0.0],
+    ] {
+        agrees_abs(&objective, &theta);
+    }
+}
+
+/// Symmetric positive definite `a` (row-major k×k) inverted by Gauss-Jordan elimination.
+fn inverse(a: &[f64], k: usize) -> Vec<f64> {
+    let mut m = a.to_vec();
+    let mut inv = vec![0.0; k * k];
+    for i in 0..k {
+        inv[i * k + i] = 1.0;
+    }
+    for col in 0..k {
+        let pivot = (col..k)
+            .max_by(|&p, &q| m[p * k + col].abs().total_cmp(&m[q * k + col].abs()))
+            .unwrap();
+        for j in 0..k {
+            m.swap(col * k + j, pivot * k + j);
+            inv.swap(col * k + j, pivot * k + j);
+        }
+        let d = m[col * k + col];
+        for j in 0..k {
+            m[col * k + j] /= d;
+            inv[col * k + j] /= d;
+        }
+        for row in 0..k {
+            if row != col {
+                let f = m[row * k + col];
+                for j in 0..k {
+                    m[row * k + j] -= f * m[col * k + j];
+                    inv[row * k + j] -= f * inv[col * k + j];
+                }
+            }
+        }
+    }
+    inv
+}
+
+/// `(a − b)` relative to `√(aᵢᵢ aⱼⱼ)`, the largest over the entries.
+fn worst_relative(a: &[f64], b: &[f64], k: usize) -> f64 {
+    let mut worst = 0.0f64;
+    for i in 0..k {
+        for j in 0..k {
+            let scale = (a[i * k + i] * a[j * k + j]).abs().sqrt();
+            worst = worst.max((a[i * k + j] - b[i * k + j]).abs() / scale);
+        }
+    }
+    worst
+}
+
+fn covariance_check<M>(cd: &CovariateData)
+where
+    M: Estimable<Data = CovariateData>,
+{
+    let fitted = M::fit(cd, &FitOptions::default()).unwrap();
+    assert!(fitted.converged(), "{}", fitted.status());
+    let theta = fitted.model().params();
+    let k = theta.len();
+    let cov: Vec<f64> = fitted
+        .covariance()
+        .expect("a covariance")
+        .iter()
+        .copied()
+        .collect();
+    let objective = M::objective(&M::prepare(cd).unwrap());
+    let negative = |h: Vec<f64>| -> Vec<f64> { h.iter().map(|v| -v).collect() };
+    let analytic = inverse(&negative(objective.hessian(&theta).unwrap()), k);
+    let mut fd = negative(numerical_abs(&objective, &theta));
+    for i in 0..k {
+        for j in 0..i {
+            let m = 0.5 * (fd[i * k + j] + fd[j * k + i]);
+            fd[i * k + j] = m;
+            fd[j * k + i] = m;
+        }
+    }
+    let fd = inverse(&fd, k);
+    let (to_fit, to_fd) = (
+        worst_relative(&analytic, &cov, k),
+        worst_relative(&analytic, &fd, k),
+    );
+    println!(
+        "{}: covariance vs the fit's {to_fit:.2e}, vs differences {to_fd:.2e}; gradient norm {:e}",
+        M::NAME,
+        fitted.gradient_norm()
+    );
+    // The fit's covariance is taken where its gradient is below the stopping tolerance, not 0:
+    // its first-order term moves it by that much.
+    assert!(to_fit <= 1e-6, "{to_fit:e}");
+    assert!(to_fd <= 1e-7, "{to_fd:e}");
+}
+
+/// The covariance of a fit on centred and scaled covariates, mapped back to the caller's
+/// columns, is the inverse of the analytic Hessian in the caller's parameters, and the inverse
+/// of the Hessian by central differences of the gradient.
+#[test]
+fn covariate_fit_covariance_is_the_inverse_analytic_hessian() {
+    let data = covariate_customers();
+    let spec = CovariateSpec::new()
+        .purchase(&["bin", "score"])
+        .dropout(&["bin", "score"]);
+    let cd = CovariateData::new(&data, &spec).unwrap();
+    covariance_check::<BgNbdCov>(&cd);
+    covariance_check::<MbgNbdCov>(&cd);
+}

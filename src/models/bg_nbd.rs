@@ -669,6 +669,78 @@ pub(super) fn row<const GRAD: bool>(
     (ll, grad)
 }
 
+/// One customer's log-likelihood at `θ = (r, α, a, b)` with `n` chances to drop out, less the
+/// terms `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)` (see [`ln_beta_ratio_derivatives`]), with
+/// its gradient and Hessian in `θ` (upper triangle, row by row: `rr, rα, ra, rb, αα, αa, αb,
+/// aa, ab, bb`). `ln_odds = ln(a/(b+n−1))` (any value when `n = 0`).
+///
+/// The part is `x ln r + r ln α − (r+x) ln(α+T) + ln(1 + eᵘ)` with `u` the log-odds of death.
+/// With `π = σ(u)` and `s = π(1 − π)`, `ln(1 + eᵘ)` contributes `π ∂²u + s ∂u ∂uᵀ`, where
+/// `∂u = (L, −(r+x)D, 1/a, −c)`, `L = ln((α+T)/(α+t_x))`, `D = (T−t_x)/((α+T)(α+t_x))`,
+/// `c = 1/(b+n−1)`, and the only second derivatives of `u` are `∂²u/∂r∂α = −D`,
+/// `∂²u/∂α² = (r+x)(1/(α+t_x)² − 1/(α+T)²)`, `∂²u/∂a² = −1/a²`, `∂²u/∂b² = c²`; the rest
+/// contributes `∂²/∂r∂α = T/(α(α+T))` and `∂²/∂α² = (r+x)/(α+T)² − r/α²`. Every customer of
+/// the family, with or without covariates, is differentiated twice here.
+pub(crate) fn row_derivatives(
+    th: [f64; 4],
+    n: f64,
+    x: f64,
+    (t_x, t): (f64, f64),
+    ln_odds: f64,
+) -> (f64, [f64; 4], [f64; 10]) {
+    let [r, alpha, a, b] = th;
+    let at = alpha + t;
+    let lt = (t / alpha).ln_1p();
+    let base = base_of(r, x, if x > 0.0 { ln_rate(r, alpha, t) } else { 0.0 }, lt);
+    let r_alpha = t / (alpha * at);
+    let alpha_alpha = (r + x) / (at * at) - r / (alpha * alpha);
+    let g_alpha = (r * t / alpha - x) / at;
+    if n == 0.0 {
+        let h = [0.0, r_alpha, 0.0, 0.0, alpha_alpha, 0.0, 0.0, 0.0, 0.0, 0.0];
+        return (base, [-lt, g_alpha, 0.0, 0.0], h);
+    }
+    let ax = alpha + t_x;
+    let l = ((t - t_x) / ax).ln_1p();
+    let d = (t - t_x) / (at * ax);
+    let c = 1.0 / (b + n - 1.0);
+    let u = ln_odds + (r + x) * l;
+    let (softplus_u, pi1, pi) = softplus_sigmoids(u);
+    let s = pi * pi1;
+    let u_alpha = -(r + x) * d;
+    let u_alpha2 = (r + x) * (1.0 / (ax * ax) - 1.0 / (at * at));
+    let grad = [
+        -pi1 * lt - pi * (t_x / alpha).ln_1p(),
+        pi1 * g_alpha + pi * (r * t_x / alpha - x) / ax,
+        pi / a,
+        -pi * c,
+    ];
+    let h = [
+        s * l * l,
+        r_alpha - pi * d + s * l * u_alpha,
+        s * l / a,
+        -s * l * c,
+        alpha_alpha + pi * u_alpha2 + s * u_alpha * u_alpha,
+        s * u_alpha / a,
+        -s * u_alpha * c,
+        (s - pi) / (a * a),
+        -s * c / a,
+        (pi + s) * c * c,
+    ];
+    (base + softplus_u, grad, h)
+}
+
+/// The gradient `(∂/∂a, ∂/∂b)` and Hessian `(aa, ab, bb)` of `ln B(a, b+n)/B(a, b)`: with
+/// `ψ₁(z) = ψ(z+n) − ψ(z)` and `τ(z) = ψ'(z+n) − ψ'(z)`, `(−ψ₁(a+b), ψ₁(b) − ψ₁(a+b))` and
+/// `(−τ(a+b), −τ(a+b), τ(b) − τ(a+b))`.
+pub(crate) fn ln_beta_ratio_derivatives(a: f64, b: f64, n: f64) -> ([f64; 2], [f64; 3]) {
+    let dab = digamma_difference(a + b, n);
+    let tab = trigamma_difference(a + b, n);
+    (
+        [-dab, digamma_difference(b, n) - dab],
+        [-tab, -tab, trigamma_difference(b, n) - tab],
+    )
+}
+
 impl Family {
     /// Chances to drop out of a customer with `x` repeat purchases ([`Dropout`]).
     pub(super) fn chances(&self, x: f64) -> f64 {
@@ -1425,78 +1497,48 @@ impl Objective for BgNbdObjective {
 
 impl BgNbdObjective {
     /// The analytic Hessian of the total log-likelihood in `(r, α, a, b)`, in one pass over the
-    /// rows. Per row, with `u` the log-odds of death, `π = σ(u)` and `s = π(1 − π)`, the term
-    /// `ln(1 + eᵘ)` contributes `π ∂²u + s ∂u ∂uᵀ`, where `∂u = (L, −(r+x)D, 1/a, −c)`,
-    /// `L = ln((α+T)/(α+t_x))`, `D = (T−t_x)/((α+T)(α+t_x))`, `c = 1/(b+n−1)`, and the only
-    /// second derivatives of `u` are `∂²u/∂r∂α = −D`, `∂²u/∂α² = (r+x)(1/(α+t_x)² − 1/(α+T)²)`,
-    /// `∂²u/∂a² = −1/a²`, `∂²u/∂b² = c²`. The rest: `r ln α − (r+x) ln(α+T)` per row
-    /// (`∂²/∂r∂α = T/(α(α+T))`, `∂²/∂α² = (r+x)/(α+T)² − r/α²`), and per distinct `x` the
-    /// trigamma differences of `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)`.
+    /// rows: each row's by [`row_derivatives`], and per distinct `x` the trigamma differences
+    /// of `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)` ([`ln_beta_ratio_derivatives`]).
     fn hessian_at(&self, theta: &[f64]) -> Option<Vec<f64>> {
-        let [r, alpha, a, b] = params::<4>(theta, None)?;
-        let cs: Vec<f64> = self
-            .ns
-            .iter()
-            .map(|&n| if n > 0.0 { 1.0 / (b + n - 1.0) } else { 0.0 })
-            .collect();
+        let th = params::<4>(theta, None)?;
+        let [r, _, a, b] = th;
         let ln_odds: Vec<f64> = self
             .ns
             .iter()
-            .zip(&cs)
-            .map(|(&n, &c)| if n > 0.0 { (a * c).ln() } else { 0.0 })
+            .map(|&n| {
+                if n > 0.0 {
+                    (a / (b + n - 1.0)).ln()
+                } else {
+                    0.0
+                }
+            })
             .collect();
-        // [rα, αα, rr, Σ sL, Σ sLc, Σ s u_α, Σ s u_α c, Σ s, Σ π, Σ s c, Σ (π + s) c²]
-        let acc = sum_rows(self.x_index.len(), |lo, hi| {
-            let mut h = [0.0; 11];
+        let mut acc = sum_rows(self.x_index.len(), |lo, hi| {
+            let mut h = [0.0; 10];
             for i in lo..hi {
                 let xi = self.x_index[i] as usize;
-                let (x, n, c) = (self.xs[xi], self.ns[xi], cs[xi]);
-                let (w, t) = (self.weight[i], self.age[i]);
-                let at = alpha + t;
-                h[0] += w * t / (alpha * at);
-                h[1] += w * ((r + x) / (at * at) - r / (alpha * alpha));
-                if n == 0.0 {
-                    continue;
+                let (x, n, w) = (self.xs[xi], self.ns[xi], self.weight[i]);
+                let times = (self.recency[i], self.age[i]);
+                let (_, _, hi) = row_derivatives(th, n, x, times, ln_odds[xi]);
+                for (v, e) in h.iter_mut().zip(hi) {
+                    *v += w * e;
                 }
-                let t_x = self.recency[i];
-                let ax = alpha + t_x;
-                let l = ((t - t_x) / ax).ln_1p();
-                let d = (t - t_x) / (at * ax);
-                let u = ln_odds[xi] + (r + x) * l;
-                let (pi, s) = (sigmoid(u), sigmoid(u) * sigmoid(-u));
-                let u_alpha = -(r + x) * d;
-                let u_alpha2 = (r + x) * (1.0 / (ax * ax) - 1.0 / (at * at));
-                h[0] += w * (-pi * d + s * l * u_alpha);
-                h[1] += w * (pi * u_alpha2 + s * u_alpha * u_alpha);
-                h[2] += w * s * l * l;
-                h[3] += w * s * l;
-                h[4] += w * s * l * c;
-                h[5] += w * s * u_alpha;
-                h[6] += w * s * u_alpha * c;
-                h[7] += w * s;
-                h[8] += w * pi;
-                h[9] += w * s * c;
-                h[10] += w * (pi + s) * c * c;
             }
             h
         });
-        let (mut rr, mut aa, mut bb, mut ab) = (acc[2], 0.0, acc[10], 0.0);
         for ((&x, &n), &wx) in self.xs.iter().zip(&self.ns).zip(&self.x_weight) {
-            let tab = trigamma_difference(a + b, n);
-            rr += wx * trigamma_difference(r, x);
-            aa -= wx * tab;
-            ab -= wx * tab;
-            bb += wx * (trigamma_difference(b, n) - tab);
+            let (_, [aa, ab, bb]) = ln_beta_ratio_derivatives(a, b, n);
+            acc[0] += wx * trigamma_difference(r, x);
+            acc[7] += wx * aa;
+            acc[8] += wx * ab;
+            acc[9] += wx * bb;
         }
-        aa += (acc[7] - acc[8]) / (a * a);
-        ab -= acc[9] / a;
-        let (ra, rb) = (acc[3] / a, -acc[4]);
-        let (alpha_a, alpha_b) = (acc[5] / a, -acc[6]);
+        let [rr, ra, r_a, rb, aa, a_a, a_b, a2, ab, bb] = acc;
         let h = vec![
-            rr, acc[0], ra, rb, //
-            acc[0], acc[1], alpha_a, alpha_b, //
-            ra, alpha_a, aa, ab, //
-            rb, alpha_b, ab, bb,
+            rr, ra, r_a, rb, //
+            ra, aa, a_a, a_b, //
+            r_a, a_a, a2, ab, //
+            rb, a_b, ab, bb,
         ];
         h.iter().all(|v| v.is_finite()).then_some(h)
     }

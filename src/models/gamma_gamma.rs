@@ -656,36 +656,50 @@ impl Objective for GammaGammaObjective {
 
 impl GammaGammaObjective {
     /// The analytic Hessian of the total log-likelihood in `(p, q, γ)`, in one pass over the
-    /// rows (`d = γ + x m_x`, `N` the total weight, `ψ'` the trigamma function):
-    /// `∂²/∂p² = Σ_x w_x x² [ψ'(px+q) − ψ'(px)]`, `∂²/∂p∂q = Σ_x w_x x ψ'(px+q)`,
-    /// `∂²/∂p∂γ = −Σ w x/d`, `∂²/∂q² = Σ_x w_x ψ'(px+q) − N ψ'(q)`, `∂²/∂q∂γ = N/γ − Σ w/d`,
-    /// `∂²/∂γ² = Σ w (px+q)/d² − N q/γ²`.
+    /// rows: the entries in `γ` per row ([`scale_hessian`]), the others per distinct `x`
+    /// ([`shape_hessian`]).
     fn hessian_at(&self, theta: &[f64]) -> Option<Vec<f64>> {
         let [p, q, g] = params::<3>(theta, None)?;
-        let [s_x, s_1, s_2] = sum_rows(self.xm.len(), |lo, hi| {
+        let [pg, qg, gg] = sum_rows(self.xm.len(), |lo, hi| {
             let mut acc = [0.0; 3];
             for i in lo..hi {
                 let x = self.xs[self.x_index[i] as usize];
-                let (w, d) = (self.weight[i], g + self.xm[i]);
-                acc[0] += w * x / d;
-                acc[1] += w / d;
-                acc[2] += w * (p * x + q) / d / d;
+                let h = scale_hessian([p, q, g], x, self.xm[i]);
+                for (v, e) in acc.iter_mut().zip(h) {
+                    *v += self.weight[i] * e;
+                }
             }
             acc
         });
-        let n = self.n_obs;
-        let (mut pp, mut pq, mut qq) = (0.0, 0.0, -n * trigamma(q));
+        let (mut pp, mut pq, mut qq) = (0.0, 0.0, 0.0);
         for (&x, &wx) in self.xs.iter().zip(&self.x_weight) {
-            let px = p * x;
-            let t = trigamma(px + q);
-            pp += wx * x * x * trigamma_difference(px, q);
-            pq += wx * x * t;
-            qq += wx * t;
+            let h = shape_hessian(p, q, x);
+            pp += wx * h[0];
+            pq += wx * h[1];
+            qq += wx * h[2];
         }
-        let (pg, qg, gg) = (-s_x, n / g - s_1, s_2 - n * q / (g * g));
         let h = vec![pp, pq, pg, pq, qq, qg, pg, qg, gg];
         h.iter().all(|v| v.is_finite()).then_some(h)
     }
+}
+
+/// The entries `(pp, pq, qq)` of the Hessian of one customer's log-likelihood
+/// ([`GammaGamma::log_likelihood`]) with `x` repeat purchases, which do not depend on `γ` or
+/// the spend (`ψ'` the trigamma function): `x² [ψ'(px+q) − ψ'(px)]`, `x ψ'(px+q)`,
+/// `ψ'(px+q) − ψ'(q)`.
+pub(crate) fn shape_hessian(p: f64, q: f64, x: f64) -> [f64; 3] {
+    let px = p * x;
+    let t = trigamma(px + q);
+    [x * x * trigamma_difference(px, q), x * t, t - trigamma(q)]
+}
+
+/// The entries `(pγ, qγ, γγ)` of the Hessian of one customer's log-likelihood at
+/// `(p, q, γ)` with `x` repeat purchases of mean spend `m` (`xm = x·m`, `d = γ + xm`): `−x/d`,
+/// `1/γ − 1/d = (xm/d)/γ`, `(px+q)/d² − q/γ²`.
+pub(crate) fn scale_hessian([p, q, g]: [f64; 3], x: f64, xm: f64) -> [f64; 3] {
+    let d = g + xm;
+    let qg = if d.is_finite() { (xm / d) / g } else { 1.0 / g };
+    [-x / d, qg, (p * x + q) / d / d - q / (g * g)]
 }
 
 #[cfg(test)]

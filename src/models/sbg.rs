@@ -867,32 +867,42 @@ impl Objective for SbgObjective {
         ll
     }
 
-    /// The analytic Hessian in `(α, β)`, with `τ(z, t) = ψ'(z+t) − ψ'(z)`: a survivor to `t`
-    /// contributes `−τ(α+β, t)` to every entry and `τ(β, t)` to `∂²/∂β²`; a churn at `t`
-    /// (`s = t−1`, `c = α+β+s`) contributes `−τ(α+β, s) + 1/c²` to every entry, `τ(β, s)` to
-    /// `∂²/∂β²` and `−1/α²` to `∂²/∂α²`.
+    /// The analytic Hessian in `(α, β)`: each row's by [`row_derivatives`].
     fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
         let [a, b] = params::<2>(theta, None)?;
-        let [all, aa, bb] = sum_rows(self.duration.len(), |lo, hi| {
+        let [aa, ab, bb] = sum_rows(self.duration.len(), |lo, hi| {
             let mut acc = [0.0; 3];
             for i in lo..hi {
                 let (t, w) = (self.duration[i], self.weight[i]);
-                if self.churned[i] {
-                    let s = t - 1.0;
-                    let c = a + b + s;
-                    acc[0] += w * (1.0 / (c * c) - trigamma_difference(a + b, s));
-                    acc[1] -= w / (a * a);
-                    acc[2] += w * trigamma_difference(b, s);
-                } else {
-                    acc[0] -= w * trigamma_difference(a + b, t);
-                    acc[2] += w * trigamma_difference(b, t);
+                let (_, h) = row_derivatives(a, b, t, self.churned[i]);
+                for (v, e) in acc.iter_mut().zip(h) {
+                    *v += w * e;
                 }
             }
             acc
         });
-        let h = vec![all + aa, all, all, all + bb];
+        let h = vec![aa, ab, ab, bb];
         h.iter().all(|v| v.is_finite()).then_some(h)
     }
+}
+
+/// The gradient in `(α, β)` of one row's log-likelihood (a survivor to `t`, or a churn at `t`)
+/// and its Hessian `(αα, αβ, ββ)`, with `τ(z, t) = ψ'(z+t) − ψ'(z)`: a survivor to `t`
+/// contributes `−τ(α+β, t)` to every entry and `τ(β, t)` to `∂²/∂β²`; a churn at `t`
+/// (`s = t−1`, `c = α+β+s`) contributes `−τ(α+β, s) + 1/c²` to every entry, `τ(β, s)` to
+/// `∂²/∂β²` and `−1/α²` to `∂²/∂α²`.
+pub(crate) fn row_derivatives(a: f64, b: f64, t: f64, churned: bool) -> ([f64; 2], [f64; 3]) {
+    let g = row_gradient(a, b, t, churned);
+    let h = if churned {
+        let s = t - 1.0;
+        let c = a + b + s;
+        let all = 1.0 / (c * c) - trigamma_difference(a + b, s);
+        [all - 1.0 / (a * a), all, all + trigamma_difference(b, s)]
+    } else {
+        let all = -trigamma_difference(a + b, t);
+        [all, all, all + trigamma_difference(b, t)]
+    };
+    (g, h)
 }
 
 #[cfg(test)]

@@ -251,6 +251,252 @@ pub(crate) fn total(
     ll
 }
 
+/// How a model's customers get their own parameters, for [`hessian_sum`]: the scale parameters
+/// `(index among the K base parameters, sign)`, and per coefficient its column of the design
+/// matrix and the scales it acts on (bit `s` for scale `s`).
+pub(crate) struct Layout<'a> {
+    pub(crate) scales: &'a [(usize, f64)],
+    pub(crate) terms: &'a [(usize, u8)],
+}
+
+/// The Hessian of `Σ wᵢ ℓᵢ` in `theta = (θ₀, γ)` (`K` base parameters, then one per coefficient;
+/// row-major), where customer `i` has the parameters `θᵢ` with `θᵢ[p] = θ₀[p]·exp(±ηᵢ)` for each
+/// scale `p` (`ηᵢ` the sum of its coefficients times the row's covariates) and `row(i, θᵢ)`
+/// gives the gradient and Hessian of `ℓᵢ` in `θᵢ` (`None`, and so the result, outside the
+/// model's domain). `used(i)` is the set of scales row `i` depends on, as in [`total`].
+///
+/// The customer's log-scales `vᵢ = (shapes, ln θᵢ[p])` are linear in `ψ = (shapes, ln θ₀[p],
+/// γ)`, `vᵢ = Aᵢψ` with the coefficient columns of `Aᵢ` equal to `zᵢ,col(t)·mₜ` (`mₜ` the signs
+/// of the scales of coefficient `t`, the same for every row), so the Hessian in `ψ` is
+/// `Σ wᵢ Aᵢᵀ H̃ᵢ Aᵢ` plus the first-order terms `Σ wᵢ (θᵢ[p]·∂ℓᵢ/∂θᵢ[p]) ∂²vᵢ[p]`, with `H̃ᵢ` the
+/// Hessian of `ℓᵢ` in `vᵢ` without its own first-order part. The sums are taken once per pair
+/// `(a, b)` of augmented covariates `z̃ = (1, z)` — `Σ wᵢ z̃ₐ z̃_b H̃ᵢ` and
+/// `Σ wᵢ z̃ₐ z̃_b θᵢ[p]·∂ℓᵢ/∂θᵢ[p]` — whatever the number of coefficients, in one pass over the
+/// rows without allocating per row; the change from `ln θ₀[p]` to `θ₀[p]` follows.
+/// `None` for wrong lengths or a value that is not finite.
+pub(crate) fn hessian_sum<const K: usize>(
+    theta: &[f64],
+    layout: &Layout<'_>,
+    (z, c, weights): (&[f64], usize, &[f64]),
+    used: &(impl Fn(usize) -> u8 + Sync),
+    row: &(impl Fn(usize, &[f64; K]) -> Option<([f64; K], [[f64; K]; K])> + Sync),
+) -> Option<Vec<f64>> {
+    let Layout { scales, terms } = *layout;
+    let m = terms.len();
+    let n = weights.len();
+    if theta.len() != K + m
+        || z.len() != n * c
+        || scales.len() > 8
+        || scales.iter().any(|&(p, _)| p >= K)
+        || terms.iter().any(|&(col, _)| col >= c)
+    {
+        return None;
+    }
+    let (base, coef) = theta.split_at(K);
+    let n_scales = scales.len();
+    let upper = K * (K + 1) / 2;
+    let width = upper + n_scales;
+    let nz = c + 1;
+    let pairs = nz * (nz + 1) / 2;
+    let pair = |a: usize, b: usize| {
+        let (a, b) = (a.min(b), a.max(b));
+        a * nz - a * a.saturating_sub(1) / 2 + (b - a)
+    };
+    let parts = map_rows(n.div_ceil(CHUNK), 1, |chunk| -> Option<Vec<f64>> {
+        let mut acc = vec![0.0; pairs * width];
+        let mut zt = vec![1.0; nz];
+        let mut hat = vec![0.0; width];
+        let (lo, hi) = (chunk * CHUNK, ((chunk + 1) * CHUNK).min(n));
+        for i in lo..hi {
+            let zi = &z[i * c..(i + 1) * c];
+            zt[1..].copy_from_slice(zi);
+            let mut eta = [0.0; 8];
+            for (&(col, bits), &g) in terms.iter().zip(coef) {
+                let v = g * zi[col];
+                each(bits, |s| eta[s] += v);
+            }
+            let mask = used(i);
+            let mut th = [0.0; K];
+            th.copy_from_slice(base);
+            for (s, &(p, sign)) in scales.iter().enumerate() {
+                if mask & (1 << s) != 0 {
+                    th[p] *= (sign * eta[s]).exp();
+                }
+            }
+            let (g, h) = row(i, &th)?;
+            // H̃ = D H D with D the customer's scales (1 for a shape), and θᵢ[p]·∂ℓᵢ/∂θᵢ[p].
+            let mut d = [1.0; K];
+            for (s, &(p, _)) in scales.iter().enumerate() {
+                d[p] = th[p];
+                hat[upper + s] = th[p] * g[p];
+            }
+            let mut e = 0;
+            for j in 0..K {
+                for k in j..K {
+                    hat[e] = d[j] * h[j][k] * d[k];
+                    e += 1;
+                }
+            }
+            let w = weights[i];
+            let mut at = 0;
+            for a in 0..nz {
+                let wa = w * zt[a];
+                if wa == 0.0 {
+                    at += (nz - a) * width;
+                    continue;
+                }
+                for &zb in &zt[a..] {
+                    let v = wa * zb;
+                    for (x, &y) in acc[at..at + width].iter_mut().zip(&hat) {
+                        *x += v * y;
+                    }
+                    at += width;
+                }
+            }
+        }
+        Some(acc)
+    });
+    let mut acc = vec![0.0; pairs * width];
+    for part in parts {
+        for (s, v) in acc.iter_mut().zip(part?) {
+            *s += v;
+        }
+    }
+    let hget = |pr: usize, j: usize, k: usize| {
+        let (j, k) = (j.min(k), j.max(k));
+        acc[pr * width + j * K - j * j.saturating_sub(1) / 2 + (k - j)]
+    };
+    let fget = |pr: usize, s: usize| acc[pr * width + upper + s];
+    // mₜ: the scales of coefficient t with their signs.
+    let signs = |bits: u8| {
+        let mut v = Vec::with_capacity(n_scales);
+        each(bits, |s| {
+            if let Some(&(p, sign)) = scales.get(s) {
+                v.push((s, p, sign));
+            }
+        });
+        v
+    };
+    let k_all = K + m;
+    let mut out = vec![0.0; k_all * k_all];
+    let p00 = pair(0, 0);
+    for j in 0..K {
+        for k in 0..K {
+            out[j * k_all + k] = hget(p00, j, k);
+        }
+    }
+    for (t, &(ct, bt)) in terms.iter().enumerate() {
+        let st = signs(bt);
+        let pt = pair(0, ct + 1);
+        for j in 0..K {
+            let mut v = 0.0;
+            for &(s, p, sign) in &st {
+                v += sign * hget(pt, j, p);
+                if j == p {
+                    v += sign * fget(pt, s);
+                }
+            }
+            out[j * k_all + K + t] = v;
+            out[(K + t) * k_all + j] = v;
+        }
+        for (u, &(cu, bu)) in terms.iter().enumerate().skip(t) {
+            let su = signs(bu);
+            let pr = pair(ct + 1, cu + 1);
+            let mut v = 0.0;
+            for &(s, p, sign) in &st {
+                for &(s2, p2, sign2) in &su {
+                    v += sign * sign2 * hget(pr, p, p2);
+                    if s == s2 {
+                        v += fget(pr, s);
+                    }
+                }
+            }
+            out[(K + t) * k_all + K + u] = v;
+            out[(K + u) * k_all + K + t] = v;
+        }
+    }
+    // From ln θ₀[p] to θ₀[p]: row and column p divided by θ₀[p] (the first-order term of the
+    // exponential cancels the one of θᵢ[p] = θ₀[p]·exp(±ηᵢ) in the base block).
+    for &(p, _) in scales {
+        let t0 = base[p];
+        for j in 0..k_all {
+            out[p * k_all + j] /= t0;
+            out[j * k_all + p] /= t0;
+        }
+    }
+    out.iter().all(|v| v.is_finite()).then_some(out)
+}
+
+/// The Hessian of [`total`] (`K` base parameters; the penalty included): [`hessian_sum`] over
+/// the rows with the model's `scales`, `row` giving the gradient and Hessian of each row's
+/// log-likelihood at the customer's own parameters.
+pub(crate) fn total_hessian<const K: usize>(
+    rows: &CovariateRows,
+    scales: &[Scale],
+    theta: &[f64],
+    used: &(impl Fn(usize) -> u8 + Sync),
+    row: &(impl Fn(usize, &[f64; K]) -> Option<([f64; K], [[f64; K]; K])> + Sync),
+) -> Option<Vec<f64>> {
+    let n_scales = scales.len().min(8);
+    let limit = u8::MAX.checked_shr(8 - n_scales as u32).unwrap_or(0);
+    let scales: Vec<(usize, f64)> = scales.iter().map(|s| (s.param, s.sign)).collect();
+    let terms: Vec<(usize, u8)> = rows
+        .terms
+        .iter()
+        .map(|t| (t.column, t.mask & limit))
+        .collect();
+    let layout = Layout {
+        scales: &scales,
+        terms: &terms,
+    };
+    let design = (&rows.z[..], rows.n_columns(), rows.rows.weights());
+    let mut h = hessian_sum::<K>(theta, &layout, design, used, row)?;
+    if rows.penalty > 0.0 {
+        let k = theta.len();
+        let n_obs = rows.rows.n_customers();
+        for (t, w) in rows.penalty_weights.iter().enumerate().take(k - K) {
+            h[(K + t) * (k + 1)] -= 2.0 * n_obs * rows.penalty * w;
+        }
+    }
+    Some(h)
+}
+
+/// The Hessian of [`one_scale_sum`] (same arguments): [`hessian_sum`] with one scale,
+/// `theta[scale]`, and coefficient `t` on column `t`; `row(i, θᵢ)` gives the gradient and
+/// Hessian of row `i`'s log-likelihood at the customer's parameters.
+pub(crate) fn one_scale_hessian<const K: usize>(
+    theta: &[f64],
+    scale: usize,
+    (z, weights): (&[f64], &[f64]),
+    row: &(impl Fn(usize, &[f64; K]) -> Option<([f64; K], [[f64; K]; K])> + Sync),
+) -> Option<Vec<f64>> {
+    let c = theta.len().checked_sub(K)?;
+    let terms: Vec<(usize, u8)> = (0..c).map(|t| (t, 1)).collect();
+    let layout = Layout {
+        scales: &[(scale, 1.0)],
+        terms: &terms,
+    };
+    hessian_sum::<K>(theta, &layout, (z, c, weights), &|_| 1, row)
+}
+
+/// The symmetric `K×K` matrix of the upper triangle `upper` (row by row).
+pub(crate) fn symmetric<const K: usize>(upper: &[f64]) -> [[f64; K]; K] {
+    let mut h = [[0.0; K]; K];
+    let mut e = upper.iter();
+    for j in 0..K {
+        for k in j..K {
+            let v = e.next().copied().unwrap_or(f64::NAN);
+            if let Some(x) = h.get_mut(j).and_then(|row| row.get_mut(k)) {
+                *x = v;
+            }
+            if let Some(x) = h.get_mut(k).and_then(|row| row.get_mut(j)) {
+                *x = v;
+            }
+        }
+    }
+    h
+}
+
 /// `f(s)` for each scale `s` of the bit set `bits`, in increasing order.
 #[inline]
 fn each(mut bits: u8, mut f: impl FnMut(usize)) {
@@ -287,5 +533,8 @@ impl<B: CovariateBase> Objective for CovariateObjective<B> {
     }
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
         B::log_likelihood_with(&self.rows, theta, grad)
+    }
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        B::hessian_with(&self.rows, theta)
     }
 }

@@ -1,9 +1,10 @@
 //! BG/NBD and MBG/NBD rows with covariates: the family's own row code at each customer's
 //! `(αᵢ, aᵢ, bᵢ)`.
 
-use super::engine::{CovariateRows, total};
+use super::engine::{CovariateRows, symmetric, total, total_hessian};
 use super::{BgNbd, CovariateBase, Process};
-use crate::models::bg_nbd::{Dropout, row};
+use crate::models::bg_nbd::{Dropout, ln_beta_ratio_derivatives, row, row_derivatives};
+use crate::numerics::special::trigamma_difference;
 use crate::special::{digamma_difference, ln_beta_ratio, ln_gamma_ratio_scaled};
 
 /// Chances to drop out up to which `ln B(a, b+n)/B(a, b)` is summed term by term.
@@ -59,17 +60,8 @@ pub(super) fn log_likelihood(
         })
         .collect();
     let xs = &rows.xs;
-    // A customer without a chance to drop out (`n = 0`) depends on the purchase scale only.
     let scales = <BgNbd as CovariateBase>::SCALES;
-    let purchase = scales
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.process == Process::Purchase)
-        .fold(0u8, |m, (s, _)| m | 1 << s);
-    let used: Vec<u8> = per_x
-        .iter()
-        .map(|&(n, ..)| if n == 0.0 { purchase } else { u8::MAX })
-        .collect();
+    let used: Vec<u8> = per_x.iter().map(|&(n, ..)| used_scales(n)).collect();
     let eval = |xi: usize, th: &[f64; 4], t_x: f64, t: f64, want: bool| {
         let (n, lg, dg, short) = per_x[xi];
         let x = xs[xi];
@@ -99,6 +91,66 @@ pub(super) fn log_likelihood(
         }
     };
     total(rows, scales, theta, grad, (&eval, Some(&used)))
+}
+
+/// The scales a customer with `n` chances to drop out depends on: without a chance to drop
+/// out, the purchase scale only.
+fn used_scales(n: f64) -> u8 {
+    if n > 0.0 {
+        return u8::MAX;
+    }
+    <BgNbd as CovariateBase>::SCALES
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.process == Process::Purchase)
+        .fold(0u8, |m, (s, _)| m | 1 << s)
+}
+
+/// The Hessian of [`log_likelihood`] (see [`total_hessian`]): each row's by the family's own
+/// [`row_derivatives`] at the customer's `(r, αᵢ, aᵢ, bᵢ)`, with the derivatives of
+/// `ln Γ(r+x)/Γ(r)` (per distinct `x`) and of `ln B(aᵢ, bᵢ+n)/B(aᵢ, bᵢ)` (per row).
+pub(super) fn hessian(rows: &CovariateRows, theta: &[f64], dropout: Dropout) -> Option<Vec<f64>> {
+    let &r = theta.first()?;
+    let per_x: Vec<(f64, f64, f64)> = rows
+        .xs
+        .iter()
+        .map(|&x| {
+            let n = x + dropout.extra();
+            (n, digamma_difference(r, x), trigamma_difference(r, x))
+        })
+        .collect();
+    let (rec, age) = (rows.rows.recency(), rows.rows.age());
+    let index = |i: usize| rows.x_index.get(i).map_or(0, |&xi| xi as usize);
+    let used = |i: usize| {
+        per_x
+            .get(index(i))
+            .map_or(u8::MAX, |&(n, ..)| used_scales(n))
+    };
+    let row = |i: usize, th: &[f64; 4]| {
+        let xi = index(i);
+        let (&(n, dg, tg), &x) = (per_x.get(xi)?, rows.xs.get(xi)?);
+        let [_, _, a, b] = *th;
+        let ln_odds = if n > 0.0 {
+            (a / (b + n - 1.0)).ln()
+        } else {
+            0.0
+        };
+        let (_, mut g, upper) = row_derivatives(*th, n, x, (rec[i], age[i]), ln_odds);
+        let mut h = symmetric::<4>(&upper);
+        g[0] += dg;
+        h[0][0] += tg;
+        if n > 0.0 {
+            let ([ga, gb], [aa, ab, bb]) = ln_beta_ratio_derivatives(a, b, n);
+            g[2] += ga;
+            g[3] += gb;
+            h[2][2] += aa;
+            h[2][3] += ab;
+            h[3][2] += ab;
+            h[3][3] += bb;
+        }
+        Some((g, h))
+    };
+    total_hessian::<4>(rows, <BgNbd as CovariateBase>::SCALES, theta, &used, &row)
 }
 
 #[cfg(test)]

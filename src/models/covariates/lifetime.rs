@@ -1,10 +1,11 @@
 //! The sBG on individual lifetimes with covariates on `β` (see [`SbgCov`]).
 
-use super::engine::one_scale_sum;
+use super::engine::{one_scale_hessian, one_scale_sum};
 use crate::data::LifetimeData;
 use crate::error::{Error, Result};
 use crate::fit::{Estimable, FitOptions, Fitted, Model, Objective, Rows};
 use crate::models::Sbg;
+use crate::models::sbg::row_derivatives;
 
 /// Individual lifetimes ([`LifetimeData`], one customer per row, in order) with named
 /// covariate columns: what an [`SbgCov`] is fitted to.
@@ -282,5 +283,16 @@ impl Objective for LifetimeCovariates {
                 Some((l, g))
             },
         )
+    }
+    /// The analytic Hessian: each customer's by the sBG's own row derivatives at `(α, βᵢ)`.
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        let (d, churned) = (self.data.durations(), self.data.churned());
+        let row = |i: usize, th: &[f64; 2]| {
+            Sbg::new(th[0], th[1]).ok()?;
+            let (&t, &churned) = (d.get(i)?, churned.get(i)?);
+            let (g, [aa, ab, bb]) = row_derivatives(th[0], th[1], f64::from(t), churned);
+            Some((g, [[aa, ab], [ab, bb]]))
+        };
+        one_scale_hessian::<2>(theta, 1, (&self.z, self.data.weights()), &row)
     }
 }

@@ -134,6 +134,13 @@ pub trait CovariateBase:
     /// The weighted total log-likelihood of `rows` at `theta` (base parameters, then the
     /// coefficients of `rows`), with its gradient when asked (NaN for a wrong length).
     fn log_likelihood_with(rows: &CovariateRows, theta: &[f64], grad: Option<&mut [f64]>) -> f64;
+    /// The Hessian of [`CovariateBase::log_likelihood_with`] (row-major), where the model has
+    /// it in closed form and it evaluates to finite numbers; `None` otherwise (the default: the
+    /// estimation layer then differentiates the gradient).
+    fn hessian_with(rows: &CovariateRows, theta: &[f64]) -> Option<Vec<f64>> {
+        let _ = (rows, theta);
+        None
+    }
 }
 
 /// Which columns enter which process (see the [module docs](self)).
@@ -860,6 +867,9 @@ impl CovariateBase for BgNbd {
     fn log_likelihood_with(rows: &CovariateRows, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
         family::log_likelihood(rows, theta, grad, Dropout::AfterRepeatPurchases)
     }
+    fn hessian_with(rows: &CovariateRows, theta: &[f64]) -> Option<Vec<f64>> {
+        family::hessian(rows, theta, Dropout::AfterRepeatPurchases)
+    }
 }
 
 impl CovariateBase for MbgNbd {
@@ -867,5 +877,8 @@ impl CovariateBase for MbgNbd {
     const SCALES: &'static [Scale] = BG_SCALES;
     fn log_likelihood_with(rows: &CovariateRows, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
         family::log_likelihood(rows, theta, grad, Dropout::AlsoAtStart)
+    }
+    fn hessian_with(rows: &CovariateRows, theta: &[f64]) -> Option<Vec<f64>> {
+        family::hessian(rows, theta, Dropout::AlsoAtStart)
     }
 }

@@ -1,11 +1,12 @@
 //! Gamma-Gamma spend with covariates on the scale (see [`GammaGammaCov`]).
 
 use super::CovariateData;
-use super::engine::{design_matrix, one_scale_sum};
+use super::engine::{design_matrix, one_scale_hessian, one_scale_sum};
 use crate::data::{RfmData, SpendData};
 use crate::error::{Error, Result};
 use crate::fit::{Estimable, FitOptions, Fitted, Model, Objective, Rescaling, Rows};
 use crate::models::GammaGamma;
+use crate::models::gamma_gamma::{scale_hessian, shape_hessian};
 
 /// Gamma-Gamma spend with covariates on the scale: `γᵢ = γ₀·exp(δᵀzᵢ)`.
 ///
@@ -246,5 +247,18 @@ impl Objective for SpendCovariateRows {
             };
             Some((l, d))
         })
+    }
+    /// The analytic Hessian: each customer's by the Gamma-Gamma's own row derivatives at
+    /// `(p, q, γᵢ)`.
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        let row = |i: usize, th: &[f64; 3]| {
+            let m = GammaGamma::new(th[0], th[1], th[2]).ok()?;
+            let (&x, &mx) = (self.x.get(i)?, self.m.get(i)?);
+            let g = m.log_likelihood_gradient(x, mx).ok()?;
+            let [pp, pq, qq] = shape_hessian(th[0], th[1], x);
+            let [pg, qg, gg] = scale_hessian(*th, x, x * mx);
+            Some((g, [[pp, pq, pg], [pq, qq, qg], [pg, qg, gg]]))
+        };
+        one_scale_hessian::<3>(theta, 2, (&self.z, &self.w), &row)
     }
 }
