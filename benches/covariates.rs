@@ -1,6 +1,7 @@
 //! Models with covariates: one likelihood-and-gradient evaluation over 1,000,000 distinct
 //! customers with 3 covariates (one binary, two continuous) against the same evaluation of the
-//! model without covariates on the same rows, and one full fit of each model (timed once, printed).
+//! model without covariates on the same rows, one pass of the analytic Hessian of each (BG/NBD),
+//! and one full fit of each model (timed once, printed).
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -105,7 +106,8 @@ fn benches(c: &mut Criterion) {
     // `COV_BENCH_COUNT=<name>:<n>` runs `n` evaluations of one objective (`pnbd`, `pnbd_zero`,
     // `pnbd_without`, `bgnbd`, `bgnbd_zero`, `bgnbd_without`) and exits: a fixed workload to
     // count instructions or CPU time with `perf stat` (minus the same run with `n = 0`), which
-    // the load of a shared machine does not distort as it does wall time.
+    // the load of a shared machine does not distort as it does wall time; with
+    // `COV_BENCH_HESSIAN=1`, `n` passes of the analytic Hessian instead.
     if let Ok(spec) = std::env::var("COV_BENCH_COUNT") {
         let (name, n) = spec.split_once(':').unwrap_or((spec.as_str(), "10"));
         let n: usize = n.parse().unwrap_or(10);
@@ -139,8 +141,13 @@ fn benches(c: &mut Criterion) {
         };
         let mut g = vec![0.0; th.len()];
         let mut sum = 0.0;
+        let hessian = std::env::var("COV_BENCH_HESSIAN").is_ok_and(|v| v == "1");
         for _ in 0..n {
-            sum += obj.log_likelihood(black_box(&th), Some(&mut g));
+            if hessian {
+                sum += obj.hessian(black_box(&th)).map_or(f64::NAN, |h| h[0]);
+            } else {
+                sum += obj.log_likelihood(black_box(&th), Some(&mut g));
+            }
         }
         println!("{name}: {n} evaluations, {sum}");
         std::process::exit(0);
@@ -182,6 +189,13 @@ fn benches(c: &mut Criterion) {
     let base = BgNbd::objective(&plain);
     group.bench_function("bgnbd_eval_without", |b| {
         b.iter(|| base.log_likelihood(black_box(&th[..4]), Some(&mut g4)))
+    });
+    // The analytic Hessian: one pass with 3 covariates (9 coefficients) against one without.
+    group.bench_function("bgnbd_hessian_3_covariates", |b| {
+        b.iter(|| obj.hessian(black_box(&th)))
+    });
+    group.bench_function("bgnbd_hessian_without", |b| {
+        b.iter(|| base.hessian(black_box(&th[..4])))
     });
     group.finish();
 }

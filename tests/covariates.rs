@@ -571,3 +571,164 @@ fn sbg_with_covariates() {
         .to_string();
     assert!(err.contains("row 2") && err.contains('z'), "{err}");
 }
+
+/// The MBG/NBD recovery over seeds (`COV_SEEDS`, default 20; `COV_N`, default 50,000
+/// customers): per parameter the mean and standard deviation of the z-scores
+/// `(estimate − truth)/SE`, which are about 0 and 1 when the estimator is unbiased and its
+/// standard errors right.
+#[test]
+#[ignore = "calibration run: 20 fits of 50,000 simulated customers"]
+fn mbg_nbd_recovery_over_seeds() {
+    let var = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d)
+    };
+    let (seeds, n) = (var("COV_SEEDS", 20), var("COV_N", 50_000) as usize);
+    let mut z: Vec<(String, Vec<f64>)> = Vec::new();
+    for seed in 0..seeds {
+        let rows = recover::<MbgNbd>(&BG_TRUE.0, &BG_TRUE.1, n, 1000 + seed);
+        for (i, (name, est, se, truth)) in rows.iter().enumerate() {
+            if z.len() <= i {
+                z.push((name.clone(), Vec::new()));
+            }
+            z[i].1.push((est - truth) / se);
+        }
+        let line: Vec<String> = rows
+            .iter()
+            .map(|(_, est, se, truth)| format!("{:.2}", (est - truth) / se))
+            .collect();
+        println!("seed {}: z = {}", 1000 + seed, line.join(" "));
+    }
+    for (name, v) in &z {
+        let k = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / k;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+        println!(
+            "{name}: mean z {mean:.2} (± {:.2}), sd {sd:.2}",
+            sd / k.sqrt()
+        );
+    }
+}
+
+/// A fit serialises to JSON and reads back to the same fit (model, names, coefficients,
+/// covariance), and writes the same JSON again.
+fn round_trip<M>(fitted: &clv::Fitted<M>)
+where
+    M: Model + std::fmt::Debug + PartialEq,
+{
+    let json = serde_json::to_string(fitted).unwrap();
+    let back: clv::Fitted<M> = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, fitted, "{json}");
+    assert_eq!(back.names(), fitted.names());
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+}
+
+fn reference_customers() -> RfmData {
+    RfmData::from_csv_path_with_covariates(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/covariates_reference.csv"
+        ),
+        &["bin", "score"],
+    )
+    .unwrap()
+}
+
+#[test]
+fn covariate_fits_round_trip_through_json() {
+    use clv::models::covariates::{GammaGammaCov, LifetimeCovariates, SbgCov};
+    let data = reference_customers();
+    let o = FitOptions::default();
+    let shared = CovariateSpec::new()
+        .purchase(&["bin"])
+        .dropout(&["score"])
+        .shared(&["score"])
+        .penalty(0.01);
+    for spec in [spec(), shared] {
+        let cd = CovariateData::new(&data, &spec).unwrap();
+        round_trip(&BgNbdCov::fit(&cd, &o).unwrap());
+        round_trip(&MbgNbdCov::fit(&cd, &o).unwrap());
+        round_trip(&ParetoNbdCov::fit(&cd, &o).unwrap());
+    }
+    // Gamma-Gamma: spends that rise with `bin`
+    let n = data.len();
+    let m: Vec<f64> = (0..n)
+        .map(|i| 10.0 + ((i * 37) % 53) as f64 + 8.0 * (i % 2) as f64)
+        .collect();
+    let x: Vec<f64> = (0..n).map(|i| (1 + i % 5) as f64).collect();
+    let spend = RfmData::from_columns(x.clone(), x, vec![10.0; n], Some(m), None)
+        .unwrap()
+        .with_covariates(
+            vec!["bin".into(), "score".into()],
+            vec![
+                data.covariate("bin").unwrap().to_vec(),
+                data.covariate("score").unwrap().to_vec(),
+            ],
+        )
+        .unwrap();
+    let cd = CovariateData::new(&spend, &CovariateSpec::new().spend(&["score", "bin"])).unwrap();
+    let gg = GammaGammaCov::fit(&cd, &o).unwrap();
+    assert_eq!(gg.names(), ["p", "q", "gamma", "spend.score", "spend.bin"]);
+    round_trip(&gg);
+    let duration: Vec<u32> = (0..600)
+        .map(|i| 1 + (i % 7) as u32 + 3 * (i % 2) as u32)
+        .collect();
+    let churned: Vec<bool> = (0..600).map(|i| i % 5 != 0).collect();
+    let lifetimes = clv::LifetimeData::new(duration, churned).unwrap();
+    let web: Vec<f64> = (0..600).map(|i| (i % 2) as f64).collect();
+    let lc = LifetimeCovariates::new(&lifetimes, vec!["web".into()], vec![web]).unwrap();
+    round_trip(&SbgCov::fit(&lc, &o).unwrap());
+}
+
+/// Bad JSON for a fit with covariates: one clear error each.
+#[test]
+fn covariate_fit_json_errors_are_clear() {
+    let cd = CovariateData::new(&reference_customers(), &spec()).unwrap();
+    let fitted = BgNbdCov::fit(&cd, &FitOptions::default()).unwrap();
+    let v = serde_json::to_value(&fitted).unwrap();
+    let err = |v: &serde_json::Value| {
+        serde_json::from_value::<clv::Fitted<BgNbdCov>>(v.clone())
+            .unwrap_err()
+            .to_string()
+    };
+    // an unknown process
+    let mut bad = v.clone();
+    bad["params"]["spend.bin"] = serde_json::json!(0.1);
+    let e = err(&bad);
+    assert!(
+        e.contains("spend.bin") && e.contains("dropout_a.<column>"),
+        "{e}"
+    );
+    // a name that is neither a parameter nor a coefficient
+    let mut bad = v.clone();
+    bad["params"]["beta"] = serde_json::json!(0.1);
+    assert!(err(&bad).contains("`beta`"), "{}", err(&bad));
+    // a missing base parameter
+    let mut bad = v.clone();
+    bad["params"].as_object_mut().unwrap().remove("alpha");
+    assert!(err(&bad).contains("alpha"), "{}", err(&bad));
+    // a coefficient that is not a number
+    let mut bad = v.clone();
+    bad["params"]["purchase.bin"] = serde_json::json!("high");
+    assert!(err(&bad).contains("invalid type"), "{}", err(&bad));
+    // standard errors of other coefficients
+    let mut bad = v.clone();
+    bad["std_errors"]
+        .as_object_mut()
+        .unwrap()
+        .remove("dropout_b.score");
+    assert!(err(&bad).contains("dropout_b.score"), "{}", err(&bad));
+    // a covariance of the model without covariates
+    let mut bad = v.clone();
+    bad["covariance"] = serde_json::json!(vec![vec![1.0; 4]; 4]);
+    assert!(err(&bad).contains("10×10"), "{}", err(&bad));
+    // the model without covariates refuses the coefficients
+    let e = serde_json::from_value::<clv::Fitted<BgNbd>>(v.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("purchase.bin"), "{e}");
+    // and a fit of another model
+    assert!(serde_json::from_value::<clv::Fitted<ParetoNbdCov>>(v).is_err());
+}

@@ -161,8 +161,11 @@ impl FitStatus {
 /// "covariance": [[…]] | null, "lower_bounds", "log_likelihood", "aic", "bic", "converged",
 /// "status" (as [`FitStatus`] serialises), "iterations", "evaluations", "gradient_norm",
 /// "n_customers", "n_distinct"}` — the `"params"` object as the `fit` example prints it.
-/// Deserialising validates the parameters through the model's constructor, and also reads the
-/// `fit` example's JSON (whose `"status"` is a word, with `"boundary"` beside it).
+/// Deserialising validates the parameters through the model's constructor
+/// ([`Model::from_named_params`]: a model with covariates reads its coefficients from their
+/// names, in the order of the JSON text, which the covariance follows; a lower bound of `−∞`
+/// is written `null`), and also reads the `fit` example's JSON (whose `"status"` is a word,
+/// with `"boundary"` beside it).
 ///
 /// ```
 /// use clv::{BgNbd, FitOptions, RfmData};
@@ -648,8 +651,6 @@ impl fmt::Display for Summary {
 mod serde_impl {
     //! The serialised form of [`Fitted`] (see its docs).
 
-    use std::collections::HashMap;
-
     use serde::de::Error as _;
     use serde::ser::SerializeMap;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -705,13 +706,13 @@ mod serde_impl {
     #[derive(Deserialize)]
     struct Repr {
         model: Option<String>,
-        params: HashMap<String, f64>,
+        params: NamedValues,
         #[serde(default)]
-        std_errors: Option<HashMap<String, f64>>,
+        std_errors: Option<NamedValues>,
         #[serde(default)]
         covariance: Option<Vec<Vec<f64>>>,
         #[serde(default)]
-        lower_bounds: Option<HashMap<String, f64>>,
+        lower_bounds: Option<NamedValues>,
         log_likelihood: f64,
         #[serde(default)]
         status: Option<StatusRepr>,
@@ -727,6 +728,33 @@ mod serde_impl {
         n_distinct: usize,
     }
 
+    /// An object `{name: number | null}` in the order of the JSON text (`null` is how a
+    /// bound of `−∞` serialises).
+    struct NamedValues(Vec<(String, Option<f64>)>);
+
+    impl<'de> Deserialize<'de> for NamedValues {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> serde::de::Visitor<'de> for Visitor {
+                type Value = NamedValues;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object of parameter names and numbers")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<NamedValues, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some((k, v)) = map.next_entry::<String, Option<f64>>()? {
+                        out.push((k, v));
+                    }
+                    Ok(NamedValues(out))
+                }
+            }
+            d.deserialize_map(Visitor)
+        }
+    }
+
     /// A status as [`FitStatus`] serialises, or as the `fit` example's JSON writes it (a word,
     /// with the diverging parameters under `"boundary"`).
     #[derive(Deserialize)]
@@ -736,22 +764,32 @@ mod serde_impl {
         Word(String),
     }
 
-    /// The values of `map` in the model's parameter order; every name must be there, and no
-    /// other.
-    fn ordered<M: Model>(map: &HashMap<String, f64>, what: &str) -> Result<Vec<f64>, String> {
-        if let Some(extra) = map.keys().find(|k| !M::PARAM_NAMES.contains(&k.as_str())) {
-            return Err(format!(
-                "`{what}` has `{extra}`, which is not a parameter of {} ({})",
-                M::NAME,
-                M::PARAM_NAMES.join(", ")
-            ));
+    /// The values of `map` in the order of `names` (the model's parameters); every name must be
+    /// there once, and no other; `null` is `missing` (an error when `None`).
+    fn ordered(
+        names: &[String],
+        map: &NamedValues,
+        what: &str,
+        missing: Option<f64>,
+    ) -> Result<Vec<f64>, String> {
+        for (i, (k, _)) in map.0.iter().enumerate() {
+            if !names.contains(k) {
+                return Err(format!(
+                    "`{what}` has `{k}`, which is not a parameter of the model ({})",
+                    names.join(", ")
+                ));
+            }
+            if map.0[..i].iter().any(|(m, _)| m == k) {
+                return Err(format!("`{what}` has `{k}` twice"));
+            }
         }
-        M::PARAM_NAMES
+        names
             .iter()
-            .map(|n| {
-                map.get(*n)
-                    .copied()
-                    .ok_or_else(|| format!("`{what}` lacks the parameter `{n}`"))
+            .map(|n| match map.0.iter().find(|(m, _)| m == n) {
+                None => Err(format!("`{what}` lacks the parameter `{n}`")),
+                Some((_, v)) => v
+                    .or(missing)
+                    .ok_or_else(|| format!("`{what}`: `{n}` must be a number")),
             })
             .collect()
     }
@@ -767,15 +805,25 @@ mod serde_impl {
                     )));
                 }
             }
-            let params = ordered::<M>(&r.params, "params").map_err(D::Error::custom)?;
-            let model = M::from_params(&params).map_err(D::Error::custom)?;
+            let named = r
+                .params
+                .0
+                .iter()
+                .map(|(n, v)| {
+                    v.map(|v| (n.clone(), v))
+                        .ok_or_else(|| format!("`params`: `{n}` must be a number"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(D::Error::custom)?;
+            let model = M::from_named_params(&named).map_err(D::Error::custom)?;
+            let names = model.param_names();
             let std_errors = r
                 .std_errors
                 .as_ref()
-                .map(|m| ordered::<M>(m, "std_errors"))
+                .map(|m| ordered(&names, m, "std_errors", None))
                 .transpose()
                 .map_err(D::Error::custom)?;
-            let k = params.len();
+            let k = names.len();
             let covariance = match r.covariance {
                 Some(rows) => {
                     if rows.len() != k || rows.iter().any(|row| row.len() != k) {
@@ -788,7 +836,8 @@ mod serde_impl {
                 None => None,
             };
             let lower = match &r.lower_bounds {
-                Some(m) => ordered::<M>(m, "lower_bounds").map_err(D::Error::custom)?,
+                Some(m) => ordered(&names, m, "lower_bounds", Some(f64::NEG_INFINITY))
+                    .map_err(D::Error::custom)?,
                 None => vec![0.0; k],
             };
             let status = match r.status {

@@ -34,6 +34,64 @@ pub trait Model: Sized {
     fn with_params(&self, params: &[f64]) -> Result<Self> {
         Self::from_params(params)
     }
+
+    /// The model with the parameters `named` (`(name, value)`, each parameter once) — how a
+    /// serialised [`crate::Fitted`] is read back. By default every name of
+    /// [`Model::PARAM_NAMES`] must be there, in any order, and no other; a model whose
+    /// parameters depend on its data (covariate coefficients) reads its form from the names and
+    /// keeps their order, which is then that of [`Model::param_names`].
+    ///
+    /// ```
+    /// use clv::{BgNbd, Model};
+    /// let named: Vec<(String, f64)> = [("b", 2.4), ("a", 0.8), ("alpha", 4.4), ("r", 0.24)]
+    ///     .iter()
+    ///     .map(|(n, v)| (n.to_string(), *v))
+    ///     .collect();
+    /// assert_eq!(BgNbd::from_named_params(&named)?.params(), [0.24, 4.4, 0.8, 2.4]);
+    /// assert!(BgNbd::from_named_params(&named[..3]).is_err());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidInput`] naming a parameter that is missing, unknown or given
+    /// twice; otherwise as [`Model::from_params`].
+    fn from_named_params(named: &[(String, f64)]) -> Result<Self> {
+        Self::from_params(&values_by_name(Self::PARAM_NAMES, named, Self::NAME)?)
+    }
+}
+
+/// The values of `named` in the order of `names`: each name there exactly once, and no other
+/// (`model` names the model in the error).
+pub(crate) fn values_by_name(
+    names: &[&str],
+    named: &[(String, f64)],
+    model: &str,
+) -> Result<Vec<f64>> {
+    for (i, (name, _)) in named.iter().enumerate() {
+        if !names.contains(&name.as_str()) {
+            return Err(Error::InvalidInput(format!(
+                "`{name}` is not a parameter of {model} ({})",
+                names.join(", ")
+            )));
+        }
+        if named[..i].iter().any(|(n, _)| n == name) {
+            return Err(Error::InvalidInput(format!(
+                "the parameter `{name}` is given twice"
+            )));
+        }
+    }
+    names
+        .iter()
+        .map(|n| {
+            named
+                .iter()
+                .find(|(m, _)| m == n)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!("{model}: the parameter `{n}` is missing"))
+                })
+        })
+        .collect()
 }
 
 /// The `K` values of `p` as an array, or the error [`Model::from_params`] gives for a wrong

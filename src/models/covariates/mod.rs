@@ -631,6 +631,13 @@ impl<B: CovariateBase> Model for WithCovariates<B> {
         names
     }
 
+    /// The base parameters by name, and coefficients named `purchase.<col>`, `dropout.<col>`
+    /// (`dropout_a.<col>`, `dropout_b.<col>`) or `shared.<col>`, in the order given (that of
+    /// [`Model::param_names`] when read back from a serialised fit).
+    fn from_named_params(named: &[(String, f64)]) -> Result<Self> {
+        Self::from_named(named)
+    }
+
     fn with_params(&self, params: &[f64]) -> Result<Self> {
         let k = B::PARAM_NAMES.len();
         if params.len() != k + self.terms.len() {
@@ -655,6 +662,101 @@ impl<B: CovariateBase> Model for WithCovariates<B> {
             terms: self.terms.clone(),
             coefficients: coef.to_vec(),
         })
+    }
+}
+
+/// The base parameters among `named` (names in `base`) and the coefficients, each as
+/// `(prefix, column, value)` from its name `<prefix>.<column>`, in the order given.
+///
+/// Errors: [`Error::InvalidInput`] for a name that is neither a base parameter nor of that form,
+/// or a coefficient given twice.
+pub(crate) fn split_named<'a>(
+    named: &'a [(String, f64)],
+    base: &[&str],
+    model: &str,
+) -> Result<NamedParts<'a>> {
+    let mut base_named = Vec::new();
+    let mut coefficients: Vec<(&str, &str, f64)> = Vec::new();
+    for (name, v) in named {
+        if base.contains(&name.as_str()) {
+            base_named.push((name.clone(), *v));
+            continue;
+        }
+        let Some((prefix, column)) = name.split_once('.').filter(|(_, c)| !c.is_empty()) else {
+            return Err(Error::InvalidInput(format!(
+                "`{name}` is not a parameter of {model}: its parameters are {} and coefficients \
+                 named `<process>.<column>`",
+                base.join(", ")
+            )));
+        };
+        if coefficients
+            .iter()
+            .any(|&(p, c, _)| p == prefix && c == column)
+        {
+            return Err(Error::InvalidInput(format!(
+                "the coefficient `{name}` is given twice"
+            )));
+        }
+        coefficients.push((prefix, column, *v));
+    }
+    Ok((base_named, coefficients))
+}
+
+/// The base parameters and the coefficients `(prefix, column, value)` of [`split_named`].
+pub(crate) type NamedParts<'a> = (Vec<(String, f64)>, Vec<(&'a str, &'a str, f64)>);
+
+impl<B: CovariateBase> WithCovariates<B> {
+    /// The model of `named` (see [`Model::from_named_params`]).
+    fn from_named(named: &[(String, f64)]) -> Result<Self> {
+        let (base_named, coefficients) = split_named(named, B::PARAM_NAMES, B::LABEL)?;
+        let base = B::from_named_params(&base_named)?;
+        let all = (1u8 << B::SCALES.len()) - 1;
+        let mut columns: Vec<String> = Vec::new();
+        let mut terms = Vec::with_capacity(coefficients.len());
+        let mut values = base.params();
+        for (prefix, column, v) in coefficients {
+            let mask = if prefix == "shared" {
+                all
+            } else {
+                let s = B::SCALES
+                    .iter()
+                    .position(|s| s.prefix == prefix)
+                    .ok_or_else(|| {
+                        Error::InvalidInput(format!(
+                            "`{prefix}.{column}` is not a coefficient of {} with covariates: \
+                             its coefficients are named {}.<column> or shared.<column>",
+                            B::LABEL,
+                            B::SCALES
+                                .iter()
+                                .map(|s| s.prefix)
+                                .collect::<Vec<_>>()
+                                .join(".<column>, ")
+                        ))
+                    })?;
+                1 << s
+            };
+            let col = match columns.iter().position(|c| c == column) {
+                Some(i) => i,
+                None => {
+                    columns.push(column.to_string());
+                    columns.len() - 1
+                }
+            };
+            terms.push(Term {
+                name: format!("{prefix}.{column}"),
+                column: col,
+                mask,
+            });
+            values.push(v);
+        }
+        let coefficients = vec![0.0; terms.len()];
+        WithCovariates {
+            base,
+            columns,
+            terms,
+            coefficients,
+        }
+        .with_params(&values)
     }
 }
 
