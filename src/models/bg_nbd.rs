@@ -187,7 +187,7 @@ use crate::numerics::special::{softplus_sigmoids, trigamma_difference};
 use crate::parallel::sum_rows;
 use crate::special::{
     digamma_difference, hyp2f1_minus_one, laplace_power, ln_beta_ratio, ln_binomial_density,
-    ln_gamma_ratio_scaled, nb_tail, sigmoid, softplus,
+    ln_gamma_ratio_scaled, nb_tail, sigmoid,
 };
 
 /// BG/NBD parameters: purchase-rate heterogeneity `Gamma(r, α)`, dropout heterogeneity `Beta(a, b)`.
@@ -606,10 +606,10 @@ const ROWS_PER_THREAD: usize = 4096;
 /// ratio: `r ln α − (r+x) ln(α+T) + x ln r = x ln(r/(α+T)) − r ln(1 + T/α)`, written without
 /// the large logarithms it is made of. The log-likelihood is
 /// `[ln Γ(r+x)/Γ(r) − x ln r] + ln B(a, b+x)/B(a, b) + ll_base + ln(1 + e^lod)` with `lod` the
-/// log-odds of death ([`log_odds_dead`]).
-fn ll_base(r: f64, alpha: f64, x: f64, t: f64) -> f64 {
+/// log-odds of death ([`log_odds_dead`]); `lt = ln(1 + T/α)`.
+fn ll_base(r: f64, alpha: f64, x: f64, t: f64, lt: f64) -> f64 {
     let ln_rate = if x > 0.0 { ln_rate(r, alpha, t) } else { 0.0 };
-    base_of(r, x, ln_rate, (t / alpha).ln_1p())
+    base_of(r, x, ln_rate, lt)
 }
 
 /// `ln(r/(α+T))`, from the quotient where it is a normal number, else as a difference of logs.
@@ -653,15 +653,19 @@ pub(super) fn row<const GRAD: bool>(
 ) -> (f64, [f64; 4]) {
     let [r, alpha, a, b] = th;
     let lod = log_odds_dead(r, alpha, a, b, n, x, t_x, t);
-    let ll = ln_beta + ll_base(r, alpha, x, t) + softplus(lod);
+    // `ll_base` with `ln(1 + T/α)` kept for the gradient, and `ln(1 + e^lod)` with both
+    // sigmoids from one exponential (bit for bit the separate calls).
+    let lt = (t / alpha).ln_1p();
+    let base = ll_base(r, alpha, x, t, lt);
+    let (softplus_lod, pi1, pi2) = softplus_sigmoids(lod);
+    let ll = ln_beta + base + softplus_lod;
     if !GRAD {
         return (ll, [0.0; 4]);
     }
-    let (pi1, pi2) = (sigmoid(-lod), sigmoid(lod));
     let bx1 = if n > 0.0 { pi2 / (b + n - 1.0) } else { 0.0 };
     let dab = digamma_difference(a + b, n);
     let grad = [
-        -pi1 * (t / alpha).ln_1p() - pi2 * (t_x / alpha).ln_1p(),
+        -pi1 * lt - pi2 * (t_x / alpha).ln_1p(),
         pi1 * (r * t / alpha - x) / (alpha + t) + pi2 * (r * t_x / alpha - x) / (alpha + t_x),
         -dab + pi2 / a,
         digamma_difference(b, n) - dab - bx1,
@@ -670,9 +674,10 @@ pub(super) fn row<const GRAD: bool>(
 }
 
 /// One customer's log-likelihood at `θ = (r, α, a, b)` with `n` chances to drop out, less the
-/// terms `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)` (see [`ln_beta_ratio_derivatives`]), with
-/// its gradient and Hessian in `θ` (upper triangle, row by row: `rr, rα, ra, rb, αα, αa, αb,
-/// aa, ab, bb`). `ln_odds = ln(a/(b+n−1))` (any value when `n = 0`).
+/// terms `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)` (see [`ln_beta_ratio_derivatives`]) — when
+/// `VALUE` (else 0) — with its gradient in `θ` when `GRAD` (else zeros) and its Hessian in `θ`
+/// (upper triangle, row by row: `rr, rα, ra, rb, αα, αa, αb, aa, ab, bb`).
+/// `ln_odds = ln(a/(b+n−1))` (any value when `n = 0`).
 ///
 /// The part is `x ln r + r ln α − (r+x) ln(α+T) + ln(1 + eᵘ)` with `u` the log-odds of death.
 /// With `π = σ(u)` and `s = π(1 − π)`, `ln(1 + eᵘ)` contributes `π ∂²u + s ∂u ∂uᵀ`, where
@@ -681,7 +686,7 @@ pub(super) fn row<const GRAD: bool>(
 /// `∂²u/∂α² = (r+x)(1/(α+t_x)² − 1/(α+T)²)`, `∂²u/∂a² = −1/a²`, `∂²u/∂b² = c²`; the rest
 /// contributes `∂²/∂r∂α = T/(α(α+T))` and `∂²/∂α² = (r+x)/(α+T)² − r/α²`. Every customer of
 /// the family, with or without covariates, is differentiated twice here.
-pub(crate) fn row_derivatives(
+pub(crate) fn row_derivatives<const VALUE: bool, const GRAD: bool>(
     th: [f64; 4],
     n: f64,
     x: f64,
@@ -690,8 +695,16 @@ pub(crate) fn row_derivatives(
 ) -> (f64, [f64; 4], [f64; 10]) {
     let [r, alpha, a, b] = th;
     let at = alpha + t;
-    let lt = (t / alpha).ln_1p();
-    let base = base_of(r, x, if x > 0.0 { ln_rate(r, alpha, t) } else { 0.0 }, lt);
+    let lt = if VALUE || GRAD {
+        (t / alpha).ln_1p()
+    } else {
+        0.0
+    };
+    let base = if VALUE {
+        ll_base(r, alpha, x, t, lt)
+    } else {
+        0.0
+    };
     let r_alpha = t / (alpha * at);
     let alpha_alpha = (r + x) / (at * at) - r / (alpha * alpha);
     let g_alpha = (r * t / alpha - x) / at;
@@ -704,16 +717,28 @@ pub(crate) fn row_derivatives(
     let d = (t - t_x) / (at * ax);
     let c = 1.0 / (b + n - 1.0);
     let u = ln_odds + (r + x) * l;
-    let (softplus_u, pi1, pi) = softplus_sigmoids(u);
+    // σ(−u), σ(u) and ln(1 + eᵘ) from the one exponential e^(−|u|), as `softplus_sigmoids`.
+    let e = (-u.abs()).exp();
+    let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+    let (pi1, pi) = if u >= 0.0 { (small, big) } else { (big, small) };
+    let softplus_u = if VALUE {
+        0.0f64.max(u) + e.ln_1p()
+    } else {
+        0.0
+    };
     let s = pi * pi1;
     let u_alpha = -(r + x) * d;
     let u_alpha2 = (r + x) * (1.0 / (ax * ax) - 1.0 / (at * at));
-    let grad = [
-        -pi1 * lt - pi * (t_x / alpha).ln_1p(),
-        pi1 * g_alpha + pi * (r * t_x / alpha - x) / ax,
-        pi / a,
-        -pi * c,
-    ];
+    let grad = if GRAD {
+        [
+            -pi1 * lt - pi * (t_x / alpha).ln_1p(),
+            pi1 * g_alpha + pi * (r * t_x / alpha - x) / ax,
+            pi / a,
+            -pi * c,
+        ]
+    } else {
+        [0.0; 4]
+    };
     let h = [
         s * l * l,
         r_alpha - pi * d + s * l * u_alpha,
@@ -1519,7 +1544,7 @@ impl BgNbdObjective {
                 let xi = self.x_index[i] as usize;
                 let (x, n, w) = (self.xs[xi], self.ns[xi], self.weight[i]);
                 let times = (self.recency[i], self.age[i]);
-                let (_, _, hi) = row_derivatives(th, n, x, times, ln_odds[xi]);
+                let (_, _, hi) = row_derivatives::<false, false>(th, n, x, times, ln_odds[xi]);
                 for (v, e) in h.iter_mut().zip(hi) {
                     *v += w * e;
                 }

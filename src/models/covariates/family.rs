@@ -135,7 +135,8 @@ pub(super) fn hessian(rows: &CovariateRows, theta: &[f64], dropout: Dropout) -> 
         } else {
             0.0
         };
-        let (_, mut g, upper) = row_derivatives(*th, n, x, (rec[i], age[i]), ln_odds);
+        let (_, mut g, upper) =
+            row_derivatives::<false, true>(*th, n, x, (rec[i], age[i]), ln_odds);
         let mut h = symmetric::<4>(&upper);
         g[0] += dg;
         h[0][0] += tg;
