@@ -59,6 +59,28 @@ fn simulated() -> RfmData {
         .unwrap()
 }
 
+/// The same customers with 3 indicator covariates (`web`, `score > 0`, `tenure > 0`): 8
+/// distinct covariate vectors, as categorical characteristics give.
+fn with_indicators(data: &RfmData) -> CovariateData {
+    let indicator = |name: &str| -> Vec<f64> {
+        let col = data.covariate(name).unwrap();
+        col.iter()
+            .map(|&v| if v > 0.0 { 1.0 } else { 0.0 })
+            .collect()
+    };
+    let names = vec!["web".to_string(), "score".to_string(), "tenure".to_string()];
+    let columns = names.iter().map(|n| indicator(n)).collect();
+    let plain = RfmData::new(
+        data.frequency().to_vec(),
+        data.recency().to_vec(),
+        data.age().to_vec(),
+    )
+    .unwrap()
+    .with_covariates(names, columns)
+    .unwrap();
+    CovariateData::new(&plain, &spec()).unwrap()
+}
+
 fn benches(c: &mut Criterion) {
     let data = simulated();
     let cd = CovariateData::new(&data, &spec()).unwrap();
@@ -104,7 +126,7 @@ fn benches(c: &mut Criterion) {
     }
 
     // `COV_BENCH_COUNT=<name>:<n>` runs `n` evaluations of one objective (`pnbd`, `pnbd_zero`,
-    // `pnbd_without`, `bgnbd`, `bgnbd_zero`, `bgnbd_without`) and exits: a fixed workload to
+    // `pnbd_without`, `bgnbd`, `bgnbd_zero`, `bgnbd_indicators`, `bgnbd_without`) and exits: a fixed workload to
     // count instructions or CPU time with `perf stat` (minus the same run with `n = 0`), which
     // the load of a shared machine does not distort as it does wall time; with
     // `COV_BENCH_HESSIAN=1`, `n` passes of the analytic Hessian instead.
@@ -121,6 +143,12 @@ fn benches(c: &mut Criterion) {
                 }
                 (ParetoNbdCov::objective(&pn), th)
             }
+            "bgnbd_indicators" => (
+                BgNbdCov::objective(&BgNbdCov::prepare(&with_indicators(&data)).unwrap()),
+                vec![
+                    0.55, 10.6, 0.8, 2.4, 0.4, 0.2, 0.1, -0.3, 0.2, 0.0, 0.1, 0.1, 0.1,
+                ],
+            ),
             "bgnbd" | "bgnbd_zero" => {
                 let mut th = vec![
                     0.55, 10.6, 0.8, 2.4, 0.4, 0.2, 0.1, -0.3, 0.2, 0.0, 0.1, 0.1, 0.1,
@@ -189,6 +217,12 @@ fn benches(c: &mut Criterion) {
     let base = BgNbd::objective(&plain);
     group.bench_function("bgnbd_eval_without", |b| {
         b.iter(|| base.log_likelihood(black_box(&th[..4]), Some(&mut g4)))
+    });
+    // Indicator covariates: 8 distinct vectors, the scale factors once per vector.
+    let rows_ind = BgNbdCov::prepare(&with_indicators(&data)).unwrap();
+    let obj_ind = BgNbdCov::objective(&rows_ind);
+    group.bench_function("bgnbd_eval_3_indicators", |b| {
+        b.iter(|| obj_ind.log_likelihood(black_box(&th), Some(&mut g)))
     });
     // The analytic Hessian: one pass with 3 covariates (9 coefficients) against one without.
     group.bench_function("bgnbd_hessian_3_covariates", |b| {

@@ -32,6 +32,61 @@ pub struct CovariateRows {
     /// Distinct frequencies, and for each row the index of its frequency.
     pub(crate) xs: Vec<f64>,
     pub(crate) x_index: Vec<u32>,
+    /// Where covariate vectors repeat (at most half as many distinct vectors as rows): the
+    /// index of each row's vector among the distinct ones, and per distinct vector the row
+    /// where it first occurs — the scale factors `exp(±ηᵢ)` are then computed once per vector
+    /// and evaluation.
+    pub(crate) profiles: Option<Profiles>,
+}
+
+/// Distinct covariate vectors: per row the index of its own, per vector a row that has it.
+#[derive(Debug, Clone)]
+pub(crate) struct Profiles {
+    index: Vec<u32>,
+    first: Vec<usize>,
+}
+
+impl Profiles {
+    /// The distinct rows of the row-major `z` (`c` columns, compared bit for bit), if there
+    /// are at most half as many as rows.
+    fn of(z: &[f64], c: usize, n: usize) -> Option<Profiles> {
+        if c == 0 || n < 2 || z.len() != n * c {
+            return None;
+        }
+        let row = |i: usize| &z[i * c..(i + 1) * c];
+        let cmp = |i: usize, j: usize| {
+            row(i)
+                .iter()
+                .zip(row(j))
+                .map(|(a, b)| a.to_bits().cmp(&b.to_bits()))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        };
+        let distinct = |order: &mut Vec<usize>| {
+            order.sort_unstable_by(|&i, &j| cmp(i, j).then(i.cmp(&j)));
+            1 + order.windows(2).filter(|w| cmp(w[0], w[1]).is_ne()).count()
+        };
+        // A sample of rows first: continuous covariates are dismissed without sorting them all.
+        let step = n.div_ceil(4096);
+        let mut sample: Vec<usize> = (0..n).step_by(step).collect();
+        if distinct(&mut sample) > sample.len() / 2 {
+            return None;
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by(|&i, &j| cmp(i, j).then(i.cmp(&j)));
+        let mut index = vec![0u32; n];
+        let mut first: Vec<usize> = Vec::new();
+        for (k, &i) in order.iter().enumerate() {
+            if k == 0 || cmp(order[k - 1], i).is_ne() {
+                if first.len() >= n / 2 {
+                    return None;
+                }
+                first.push(i);
+            }
+            index[i] = u32::try_from(first.len() - 1).ok()?;
+        }
+        Some(Profiles { index, first })
+    }
 }
 
 impl CovariateRows {
@@ -45,7 +100,9 @@ impl CovariateRows {
         let z = design_matrix(&rows, &columns)?;
         let FrequencyGroups { values, index, .. } =
             FrequencyGroups::new(rows.frequency(), rows.weights());
+        let profiles = Profiles::of(&z, columns.len(), rows.len());
         Ok(CovariateRows {
+            profiles,
             rows,
             columns,
             terms,
@@ -182,23 +239,43 @@ pub(crate) fn total(
         .zip(coef)
         .map(|(t, &g)| (t.column, g, t.mask & limit))
         .collect();
+    // `exp(sign·ηₛ)` of the scales in `mask` for the covariates of row `i` (1 for the others).
+    let factors = |i: usize, mask: u8| {
+        let zi = &rows.z[i * c..(i + 1) * c];
+        let mut eta = [0.0; 8];
+        for &(column, g, bits) in &plan {
+            let v = g * zi[column];
+            each(bits, |s| eta[s] += v);
+        }
+        let mut factor = [1.0; 8];
+        for (s, scale) in scales.iter().enumerate().take(n_scales) {
+            if mask & (1 << s) != 0 {
+                factor[s] = (scale.sign * eta[s]).exp();
+            }
+        }
+        factor
+    };
+    let table: Vec<[f64; 8]> = rows
+        .profiles
+        .as_ref()
+        .map(|p| p.first.iter().map(|&i| factors(i, u8::MAX)).collect())
+        .unwrap_or_default();
     let parts = map_rows(n.div_ceil(CHUNK), 1, |chunk| {
         let mut acc = vec![0.0; 1 + if want { k } else { 0 }];
         let (lo, hi) = (chunk * CHUNK, ((chunk + 1) * CHUNK).min(n));
         for i in lo..hi {
             let zi = &rows.z[i * c..(i + 1) * c];
-            let mut eta = [0.0; 8];
-            for &(column, g, bits) in &plan {
-                let v = g * zi[column];
-                each(bits, |s| eta[s] += v);
-            }
             let xi = rows.x_index[i] as usize;
             let mask = used.and_then(|u| u.get(xi)).copied().unwrap_or(u8::MAX);
             let mut th = [base[0], base[1], base[2], base[3]];
             let mut factor = [1.0; 8];
+            let all = match &rows.profiles {
+                Some(p) => table[p.index[i] as usize],
+                None => factors(i, mask),
+            };
             for (s, scale) in scales.iter().enumerate().take(n_scales) {
                 if mask & (1 << s) != 0 {
-                    factor[s] = (scale.sign * eta[s]).exp();
+                    factor[s] = all[s];
                     th[scale.param] *= factor[s];
                 }
             }
@@ -536,5 +613,61 @@ impl<B: CovariateBase> Objective for CovariateObjective<B> {
     }
     fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
         B::hessian_with(&self.rows, theta)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::covariates::{CovariateData, CovariateSpec};
+    use crate::{BgNbd, BgNbdCov, Estimable};
+
+    /// With repeating covariate vectors the scale factors come from the per-vector table: the
+    /// same sums, bit for bit, as row by row.
+    #[test]
+    fn profile_table_gives_the_row_by_row_sums() {
+        let n = 3000;
+        let x: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect();
+        let tx: Vec<f64> = (0..n)
+            .map(|i| {
+                if i % 7 == 0 {
+                    0.0
+                } else {
+                    1.0 + (i % 29) as f64
+                }
+            })
+            .collect();
+        let t: Vec<f64> = (0..n).map(|i| 31.0 + (i % 11) as f64).collect();
+        let web: Vec<f64> = (0..n).map(|i| (i % 2) as f64).collect();
+        let region: Vec<f64> = (0..n).map(|i| ((i / 3) % 3) as f64).collect();
+        let data = RfmData::new(x, tx, t)
+            .unwrap()
+            .with_covariates(vec!["web".into(), "region".into()], vec![web, region])
+            .unwrap();
+        let spec = CovariateSpec::new()
+            .purchase(&["web", "region"])
+            .dropout(&["region"])
+            .shared(&["web"]);
+        let rows = BgNbdCov::prepare(&CovariateData::new(&data, &spec).unwrap()).unwrap();
+        let profiles = rows.profiles.as_ref().expect("repeating vectors");
+        assert_eq!(profiles.first.len(), 6);
+        let plain = CovariateRows {
+            profiles: None,
+            ..rows.clone()
+        };
+        let theta = [0.7, 9.0, 0.9, 2.0, 0.3, -0.2, 0.4, -0.1, 0.25];
+        let (mut g1, mut g2) = ([0.0; 9], [0.0; 9]);
+        let a = <BgNbd as CovariateBase>::log_likelihood_with(&rows, &theta, Some(&mut g1));
+        let b = <BgNbd as CovariateBase>::log_likelihood_with(&plain, &theta, Some(&mut g2));
+        assert_eq!(a.to_bits(), b.to_bits());
+        assert_eq!(g1.map(f64::to_bits), g2.map(f64::to_bits));
+        // Continuous covariates: no table.
+        let score: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+        let data = data
+            .with_covariates(vec!["score".into()], vec![score])
+            .unwrap();
+        let spec = CovariateSpec::new().purchase(&["score"]);
+        let rows = BgNbdCov::prepare(&CovariateData::new(&data, &spec).unwrap()).unwrap();
+        assert!(rows.profiles.is_none());
     }
 }
