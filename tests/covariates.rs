@@ -626,21 +626,10 @@ where
     assert_eq!(serde_json::to_string(&back).unwrap(), json);
 }
 
-fn reference_customers() -> RfmData {
-    RfmData::from_csv_path_with_covariates(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/covariates_reference.csv"
-        ),
-        &["bin", "score"],
-    )
-    .unwrap()
-}
-
 #[test]
 fn covariate_fits_round_trip_through_json() {
     use clv::models::covariates::{GammaGammaCov, LifetimeCovariates, SbgCov};
-    let data = reference_customers();
+    let data = common::covariates_reference();
     let o = FitOptions::default();
     let shared = CovariateSpec::new()
         .purchase(&["bin"])
@@ -686,7 +675,7 @@ fn covariate_fits_round_trip_through_json() {
 /// Bad JSON for a fit with covariates: one clear error each.
 #[test]
 fn covariate_fit_json_errors_are_clear() {
-    let cd = CovariateData::new(&reference_customers(), &spec()).unwrap();
+    let cd = CovariateData::new(&common::covariates_reference(), &spec()).unwrap();
     let fitted = BgNbdCov::fit(&cd, &FitOptions::default()).unwrap();
     let v = serde_json::to_value(&fitted).unwrap();
     let err = |v: &serde_json::Value| {

@@ -9,14 +9,7 @@ use clv::models::covariates::{CovariateData, CovariateSpec};
 use clv::{BgNbdCov, FitOptions, ParetoNbdCov, RfmData};
 
 fn data() -> RfmData {
-    RfmData::from_csv_path_with_covariates(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/covariates_reference.csv"
-        ),
-        &["bin", "score"],
-    )
-    .unwrap()
+    common::covariates_reference()
 }
 
 fn spec() -> CovariateSpec {

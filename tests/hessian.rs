@@ -2,6 +2,8 @@
 //! of the analytic gradient, and against mpmath (`scripts/hessian_reference.py`).
 #![allow(clippy::excessive_precision)]
 
+mod common;
+
 use clv::fit::Estimable;
 use clv::{BgNbd, GammaGamma, LifetimeData, MbgNbd, Objective, RfmData, Sbg, SpendData};
 
@@ -17,12 +19,13 @@ fn cdnow() -> RfmData {
     .compress()
 }
 
-/// Central differences of the gradient, step `1e-5 θⱼ` (relative error about 1e-9).
+/// Central differences of the gradient, step `1e-5·max(|θⱼ|, 0.1)` (relative error about 1e-9;
+/// coefficients may be 0 or negative).
 fn numerical(objective: &dyn Objective, theta: &[f64]) -> Vec<f64> {
     let k = theta.len();
     let mut h = vec![0.0; k * k];
     for j in 0..k {
-        let step = 1e-5 * theta[j];
+        let step = 1e-5 * theta[j].abs().max(0.1);
         let (mut up, mut dn) = (theta.to_vec(), theta.to_vec());
         up[j] += step;
         dn[j] -= step;
@@ -39,6 +42,7 @@ fn numerical(objective: &dyn Objective, theta: &[f64]) -> Vec<f64> {
 fn agrees(objective: &dyn Objective, theta: &[f64]) {
     let k = theta.len();
     let exact = objective.hessian(theta).expect("an analytic Hessian");
+    assert_eq!(exact.len(), k * k);
     let approx = numerical(objective, theta);
     // Relative to the diagonal scale of the row and column (off-diagonal entries may be small).
     for i in 0..k {
@@ -218,58 +222,6 @@ use clv::models::covariates::{
 };
 use clv::{BgNbdCov, FitOptions, MbgNbdCov};
 
-/// The 1,000 customers of scripts/covariates_reference.py (covariates `bin`, `score`).
-fn covariate_customers() -> RfmData {
-    RfmData::from_csv_path_with_covariates(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/covariates_reference.csv"
-        ),
-        &["bin", "score"],
-    )
-    .unwrap()
-}
-
-/// Central differences of the gradient with the step `1e-5·max(|θⱼ|, 0.1)` (coefficients may
-/// be 0 or negative).
-fn numerical_abs(objective: &dyn Objective, theta: &[f64]) -> Vec<f64> {
-    let k = theta.len();
-    let mut h = vec![0.0; k * k];
-    for j in 0..k {
-        let step = 1e-5 * theta[j].abs().max(0.1);
-        let (mut up, mut dn) = (theta.to_vec(), theta.to_vec());
-        up[j] += step;
-        dn[j] -= step;
-        let (mut gu, mut gd) = (vec![0.0; k], vec![0.0; k]);
-        objective.log_likelihood(&up, Some(&mut gu));
-        objective.log_likelihood(&dn, Some(&mut gd));
-        for i in 0..k {
-            h[i * k + j] = (gu[i] - gd[i]) / (2.0 * step);
-        }
-    }
-    h
-}
-
-/// The analytic Hessian agrees with central differences of the analytic gradient (relative to
-/// the diagonal scale of its row and column) and is symmetric.
-fn agrees_abs(objective: &dyn Objective, theta: &[f64]) {
-    let k = theta.len();
-    let exact = objective.hessian(theta).expect("an analytic Hessian");
-    assert_eq!(exact.len(), k * k);
-    let approx = numerical_abs(objective, theta);
-    for i in 0..k {
-        for j in 0..k {
-            let scale = (exact[i * k + i].abs() * exact[j * k + j].abs()).sqrt();
-            let (e, a) = (exact[i * k + j], approx[i * k + j]);
-            assert!(
-                (e - a).abs() <= 1e-6 * scale,
-                "θ = {theta:?}, [{i},{j}]: {e} vs {a}"
-            );
-            assert_eq!(e.to_bits(), exact[j * k + i].to_bits(), "symmetric");
-        }
-    }
-}
-
 /// Purchase and dropout covariates; a covariate in one list only, one shared by every scale,
 /// and a penalty on the coefficients.
 fn covariate_specs() -> [CovariateSpec; 3] {
@@ -297,7 +249,7 @@ fn check_family<M>()
 where
     M: Estimable<Data = CovariateData>,
 {
-    let data = covariate_customers();
+    let data = common::covariates_reference();
     for spec in covariate_specs() {
         let cd = CovariateData::new(&data, &spec).unwrap();
         let rows = M::prepare(&cd).unwrap();
@@ -309,7 +261,7 @@ where
             ([0.08, 40.0, 0.2, 12.0], 0.0),
             ([0.4, 4.0, 0.7, 3.4], 1.5),
         ] {
-            agrees_abs(&objective, &covariate_point(base, c, k));
+            agrees(&objective, &covariate_point(base, c, k));
         }
         assert!(objective.hessian(&[0.75, 7.5, 0.9]).is_none());
         assert!(
@@ -333,7 +285,7 @@ fn mbg_nbd_with_covariates_hessian_is_the_derivative_of_the_gradient() {
 /// With every coefficient 0, the Hessian's block of the base parameters is the model's own.
 #[test]
 fn covariate_hessian_at_zero_coefficients_is_the_base_models() {
-    let data = covariate_customers();
+    let data = common::covariates_reference();
     let spec = CovariateSpec::new()
         .purchase(&["bin", "score"])
         .dropout(&["bin"]);
@@ -360,14 +312,14 @@ fn covariate_hessian_at_zero_coefficients_is_the_base_models() {
 /// `scripts/covariates_hessian_reference.py` (mpmath, 40 digits).
 #[test]
 fn covariate_hessians_match_mpmath() {
-    let full = covariate_customers();
+    let full = common::covariates_reference();
     let keep: Vec<usize> = (0..200).collect();
     let data = full.select(&keep).unwrap();
     let spec = CovariateSpec::new()
         .purchase(&["bin", "score"])
         .dropout(&["bin", "score"]);
     let cd = CovariateData::new(&data, &spec).unwrap();
-    let reference = common_vectors("covariates_hessian.csv");
+    let reference = common::read_vectors("covariates_hessian.csv");
     let cases: [(&str, Box<dyn Objective>, [f64; 10]); 2] = [
         (
             "bgnbd",
@@ -397,17 +349,6 @@ fn covariate_hessians_match_mpmath() {
     }
 }
 
-/// Rows of a committed CSV under tests/data (header dropped).
-fn common_vectors(name: &str) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap();
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect()
-}
-
 #[test]
 fn gamma_gamma_and_sbg_with_covariates_hessians_are_the_derivatives_of_their_gradients() {
     let n = 300;
@@ -434,7 +375,7 @@ fn gamma_gamma_and_sbg_with_covariates_hessians_are_the_derivatives_of_their_gra
         [6.0, 0.8, 150.0, -1.1, 0.5],
         [0.4, 12.0, 2.0, 0.0, 0.0],
     ] {
-        agrees_abs(&objective, &theta);
+        agrees(&objective, &theta);
     }
     let duration: Vec<u32> = (0..n)
         .map(|i| 1 + (i % 7) as u32 + 3 * (i % 2) as u32)
@@ -453,7 +394,7 @@ fn gamma_gamma_and_sbg_with_covariates_hessians_are_the_derivatives_of_their_gra
         [3.0, 0.2, -0.9, 0.2],
         [0.05, 9.0, 0.0, 0.0],
     ] {
-        agrees_abs(&objective, &theta);
+        agrees(&objective, &theta);
     }
 }
 
@@ -519,7 +460,7 @@ where
     let objective = M::objective(&M::prepare(cd).unwrap());
     let negative = |h: Vec<f64>| -> Vec<f64> { h.iter().map(|v| -v).collect() };
     let analytic = inverse(&negative(objective.hessian(&theta).unwrap()), k);
-    let mut fd = negative(numerical_abs(&objective, &theta));
+    let mut fd = negative(numerical(&objective, &theta));
     for i in 0..k {
         for j in 0..i {
             let m = 0.5 * (fd[i * k + j] + fd[j * k + i]);
@@ -548,7 +489,7 @@ where
 /// of the Hessian by central differences of the gradient.
 #[test]
 fn covariate_fit_covariance_is_the_inverse_analytic_hessian() {
-    let data = covariate_customers();
+    let data = common::covariates_reference();
     let spec = CovariateSpec::new()
         .purchase(&["bin", "score"])
         .dropout(&["bin", "score"]);

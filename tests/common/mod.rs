@@ -129,6 +129,19 @@ pub fn cdnow() -> clv::RfmData {
     .unwrap()
 }
 
+/// The 1,000 customers of scripts/covariates_reference.py, with the covariates `bin` and
+/// `score`.
+pub fn covariates_reference() -> clv::RfmData {
+    clv::RfmData::from_csv_path_with_covariates(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/covariates_reference.csv"
+        ),
+        &["bin", "score"],
+    )
+    .unwrap()
+}
+
 /// CDNOW's customers' frequency and mean spend (`x`, `zbar` of the shipped summary with
 /// transactions; Fader, Hardie & Lee 2005).
 pub fn cdnow_spend() -> clv::SpendData {

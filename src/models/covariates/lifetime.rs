@@ -1,7 +1,7 @@
 //! The sBG on individual lifetimes with covariates on `β` (see [`SbgCov`]).
 
 use super::engine::{one_scale_hessian, one_scale_sum};
-use super::split_named;
+use super::one_prefix_named;
 use crate::data::LifetimeData;
 use crate::error::{Error, Result};
 use crate::fit::{Estimable, FitOptions, Fitted, Model, Objective, Rows};
@@ -193,25 +193,12 @@ impl Model for SbgCov {
 
     /// The base parameters by name and coefficients named `retention.<col>`, in the order given.
     fn from_named_params(named: &[(String, f64)]) -> Result<Self> {
-        let (base_named, coefficients) = split_named(named, Self::PARAM_NAMES, Self::NAME)?;
-        let base = Sbg::from_named_params(&base_named)?;
-        let mut columns = Vec::with_capacity(coefficients.len());
-        let mut values = base.params();
-        for (prefix, column, v) in coefficients {
-            if prefix != "retention" {
-                return Err(Error::InvalidInput(format!(
-                    "`{prefix}.{column}` is not a coefficient of {} with covariates: its \
-                     coefficients are named retention.<column>",
-                    Self::NAME
-                )));
-            }
-            columns.push(column.to_string());
-            values.push(v);
-        }
+        let (base, columns, values) = one_prefix_named::<Sbg>(named, Self::NAME, "retention")?;
+        let coefficients = vec![0.0; columns.len()];
         SbgCov {
             base,
-            coefficients: vec![0.0; columns.len()],
             columns,
+            coefficients,
         }
         .with_params(&values)
     }

@@ -702,6 +702,33 @@ pub(crate) fn split_named<'a>(
     Ok((base_named, coefficients))
 }
 
+/// The base model `B`, the columns and all parameter values (base, then coefficients) of
+/// `named`, for a model whose coefficients are all named `<prefix>.<column>`.
+///
+/// Errors: as [`split_named`], a coefficient with another prefix, or as `B`'s
+/// [`Model::from_named_params`].
+pub(crate) fn one_prefix_named<B: Model>(
+    named: &[(String, f64)],
+    model: &str,
+    prefix: &str,
+) -> Result<(B, Vec<String>, Vec<f64>)> {
+    let (base_named, coefficients) = split_named(named, B::PARAM_NAMES, model)?;
+    let base = B::from_named_params(&base_named)?;
+    let mut columns = Vec::with_capacity(coefficients.len());
+    let mut values = base.params();
+    for (p, column, v) in coefficients {
+        if p != prefix {
+            return Err(Error::InvalidInput(format!(
+                "`{p}.{column}` is not a coefficient of {model} with covariates: its \
+                 coefficients are named {prefix}.<column>"
+            )));
+        }
+        columns.push(column.to_string());
+        values.push(v);
+    }
+    Ok((base, columns, values))
+}
+
 /// The base parameters and the coefficients `(prefix, column, value)` of [`split_named`].
 pub(crate) type NamedParts<'a> = (Vec<(String, f64)>, Vec<(&'a str, &'a str, f64)>);
 

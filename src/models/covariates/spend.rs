@@ -2,7 +2,7 @@
 
 use super::CovariateData;
 use super::engine::{design_matrix, one_scale_hessian, one_scale_sum};
-use super::split_named;
+use super::one_prefix_named;
 use crate::data::{RfmData, SpendData};
 use crate::error::{Error, Result};
 use crate::fit::{Estimable, FitOptions, Fitted, Model, Objective, Rescaling, Rows};
@@ -104,25 +104,12 @@ impl Model for GammaGammaCov {
 
     /// The base parameters by name and coefficients named `spend.<col>`, in the order given.
     fn from_named_params(named: &[(String, f64)]) -> Result<Self> {
-        let (base_named, coefficients) = split_named(named, Self::PARAM_NAMES, Self::NAME)?;
-        let base = GammaGamma::from_named_params(&base_named)?;
-        let mut columns = Vec::with_capacity(coefficients.len());
-        let mut values = base.params();
-        for (prefix, column, v) in coefficients {
-            if prefix != "spend" {
-                return Err(Error::InvalidInput(format!(
-                    "`{prefix}.{column}` is not a coefficient of {} with covariates: its \
-                     coefficients are named spend.<column>",
-                    Self::NAME
-                )));
-            }
-            columns.push(column.to_string());
-            values.push(v);
-        }
+        let (base, columns, values) = one_prefix_named::<GammaGamma>(named, Self::NAME, "spend")?;
+        let coefficients = vec![0.0; columns.len()];
         GammaGammaCov {
             base,
-            coefficients: vec![0.0; columns.len()],
             columns,
+            coefficients,
         }
         .with_params(&values)
     }
