@@ -370,6 +370,8 @@ fn gamma_gamma_and_sbg_with_covariates_hessians_are_the_derivatives_of_their_gra
     let spec = CovariateSpec::new().spend(&["web", "score"]);
     let cd = CovariateData::new(&data, &spec).unwrap();
     let objective = GammaGammaCov::objective(&GammaGammaCov::prepare(&cd).unwrap());
+    // p, q and γ are strongly correlated: the differences are good to about 1e-6 here.
+    covariance_check::<GammaGammaCov>(&cd, 2e-6);
     for theta in [
         [2.5, 3.2, 14.0, 0.3, -0.2],
         [6.0, 0.8, 150.0, -1.1, 0.5],
@@ -443,7 +445,9 @@ fn worst_relative(a: &[f64], b: &[f64], k: usize) -> f64 {
     worst
 }
 
-fn covariance_check<M>(cd: &CovariateData)
+/// `to_fd`: the tolerance against the inverse of the central-difference Hessian (whose own error
+/// the condition of the information matrix amplifies).
+fn covariance_check<M>(cd: &CovariateData, to_fd_tolerance: f64)
 where
     M: Estimable<Data = CovariateData>,
 {
@@ -481,7 +485,7 @@ where
     // The fit's covariance is taken where its gradient is below the stopping tolerance, not 0:
     // its first-order term moves it by that much.
     assert!(to_fit <= 1e-6, "{to_fit:e}");
-    assert!(to_fd <= 1e-7, "{to_fd:e}");
+    assert!(to_fd <= to_fd_tolerance, "{to_fd:e}");
 }
 
 /// The covariance of a fit on centred and scaled covariates, mapped back to the caller's
@@ -494,6 +498,6 @@ fn covariate_fit_covariance_is_the_inverse_analytic_hessian() {
         .purchase(&["bin", "score"])
         .dropout(&["bin", "score"]);
     let cd = CovariateData::new(&data, &spec).unwrap();
-    covariance_check::<BgNbdCov>(&cd);
-    covariance_check::<MbgNbdCov>(&cd);
+    covariance_check::<BgNbdCov>(&cd, 1e-7);
+    covariance_check::<MbgNbdCov>(&cd, 1e-7);
 }
