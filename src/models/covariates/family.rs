@@ -121,11 +121,8 @@ pub(super) fn hessian(rows: &CovariateRows, theta: &[f64], dropout: Dropout) -> 
         .collect();
     let (rec, age) = (rows.rows.recency(), rows.rows.age());
     let index = |i: usize| rows.x_index.get(i).map_or(0, |&xi| xi as usize);
-    let used = |i: usize| {
-        per_x
-            .get(index(i))
-            .map_or(u8::MAX, |&(n, ..)| used_scales(n))
-    };
+    let used_x: Vec<u8> = per_x.iter().map(|&(n, ..)| used_scales(n)).collect();
+    let used = |i: usize| used_x.get(index(i)).copied().unwrap_or(u8::MAX);
     let row = |i: usize, th: &[f64; 4]| {
         let xi = index(i);
         let (&(n, dg, tg), &x) = (per_x.get(xi)?, rows.xs.get(xi)?);
