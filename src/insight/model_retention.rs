@@ -86,6 +86,16 @@ pub fn sbg_retention(
 /// with at least one purchase in `(T, T + t]`; `observed_repeat_buyers`: the customers of the
 /// summary with a transaction in `(end, end + t·unit]` of the log; `observed_active_share`:
 /// the share of the `N` who bought in the step `(end + (t−1)·unit, end + t·unit]`.
+///
+/// Per step (a customer who buys in step `t` is a buyer of step `t`, whatever they did
+/// before): `expected_period_buyers = Σ P(Y(t) − Y(t−1) > 0 | history)`
+/// ([`TransactionModel::probability_of_purchase_between`]), the expected number of customers
+/// with at least one purchase in `(T + t − 1, T + t]`, beside `observed_period_buyers`, the
+/// customers with a transaction in `(end + (t−1)·unit, end + t·unit]` (the raw KPI: active
+/// customers per period). It is the expected count of buyers, not the increment of
+/// `expected_repeat_buyers` (which counts only customers buying for the first time since the
+/// cut-off), so that it compares with the active customers a CRM report counts. Sums are
+/// weighted by the rows' weights.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AliveShare {
@@ -99,6 +109,10 @@ pub struct AliveShare {
     pub observed_repeat_buyers: Option<f64>,
     /// Share of the base that bought in step `t` (`None` past the log's end).
     pub observed_active_share: Option<f64>,
+    /// Expected customers with a purchase in step `t`, `(T + t − 1, T + t]`.
+    pub expected_period_buyers: f64,
+    /// Customers with a purchase in step `t` of the log (`None` past the log's end).
+    pub observed_period_buyers: Option<f64>,
 }
 
 /// [`AliveShare`] for steps `t = 1..=steps` after `calibration_end` (a time on the log's
@@ -194,8 +208,9 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
     }
     let customers: Vec<(Customer, f64)> = distinct_rows.into_values().collect();
     let alive_at = |k: u32| (k - 1) % alive_every == 0 || k == steps;
-    // per distinct history: (P(alive at T + k) where asked, P(Y(k) > 0)) for k = 1..=steps
-    let per_customer: Vec<Result<Vec<(f64, f64)>>> =
+    // per distinct history: (P(alive at T + k) where asked, P(Y(k) > 0), P(Y(k) − Y(k−1) > 0))
+    // for k = 1..=steps
+    let per_customer: Vec<Result<Vec<(f64, f64, f64)>>> =
         crate::parallel::map_rows(customers.len(), 64, |i| {
             let (c, _) = &customers[i];
             (1..=steps)
@@ -209,15 +224,17 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
                     Ok((
                         alive,
                         1.0 - model.conditional_probability_of_transactions(c, 0, t)?,
+                        model.probability_of_purchase_between(c, t - 1.0, t)?,
                     ))
                 })
                 .collect()
         });
-    let mut sums = vec![(0.0, 0.0); steps as usize];
+    let mut sums = vec![(0.0, 0.0, 0.0); steps as usize];
     for (row, (_, w)) in per_customer.into_iter().zip(&customers) {
-        for (s, (a, b)) in sums.iter_mut().zip(row?) {
+        for (s, (a, b, p)) in sums.iter_mut().zip(row?) {
             s.0 += w * a;
             s.1 += w * b;
+            s.2 += w * p;
         }
     }
     // weight of the customers whose first purchase after the cut-off falls in each step: the
@@ -230,7 +247,7 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
     }
     let mut repeat_buyers = 0.0;
     let mut rows = Vec::with_capacity(steps as usize);
-    for ((k, &(alive, buyers)), first) in (1..=steps).zip(&sums).zip(&first_weight) {
+    for ((k, &(alive, buyers, period_buyers)), first) in (1..=steps).zip(&sums).zip(&first_weight) {
         repeat_buyers += first;
         let t = f64::from(k);
         let observed = calibration_end + t * unit <= last;
@@ -242,13 +259,15 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
         distinct.sort_unstable();
         distinct.dedup();
         let weight_of = |i: &u32| weights.get(*i as usize).copied().unwrap_or(1.0);
+        let active = observed.then(|| distinct.iter().map(weight_of).sum::<f64>());
         rows.push(AliveShare {
             t,
             expected_alive_share: alive_at(k).then_some(alive / n),
             expected_repeat_buyers: buyers,
             observed_repeat_buyers: observed.then_some(repeat_buyers),
-            observed_active_share: observed
-                .then(|| distinct.iter().map(weight_of).sum::<f64>() / n),
+            observed_active_share: active.map(|a| a / n),
+            expected_period_buyers: period_buyers,
+            observed_period_buyers: active,
         });
     }
     Ok(rows)
