@@ -83,11 +83,12 @@ def cohort_retention(data, customer_id="customer_id", date="date", amount="amoun
 def segments(data, model, spend, observation_end=None, reference=None,
              customer_id="customer_id", date="date", amount="amount", freq="D", unit="W",
              margin=1.0, discount_rate=0.1, rate_period=52.0, periods=52, step=1.0,
-             horizon=None, tiers=None, at_risk=None, date_format=None):
+             horizon=None, tiers=None, at_risk=None, date_format=None, interval_level=None,
+             interval_draws=None, interval_seed=0):
     """Segments every customer of the log first seen by ``observation_end``
-    (``clv::insight::segment_customers``): a DataFrame keyed by customer id with
-    ``frequency, time_since_last, age, monetary_value, clv, clv_lower, clv_upper, tier, r, f,
-    m, segment, p_alive, p_alive_reference, at_risk``.
+    (``clv::insight::segment_customers``, ``segment_fitted``): a DataFrame keyed by customer id
+    with ``frequency, time_since_last, age, monetary_value, clv, clv_lower, clv_upper, tier, r,
+    f, m, segment, p_alive, p_alive_reference, at_risk, clv_level, clv_method``.
 
     ``model``: a fitted :class:`clv.BgNbd`, :class:`clv.MbgNbd` or :class:`clv.ParetoNbd`;
     ``spend``: a fitted :class:`clv.GammaGamma`. The summary is taken on ``freq``/``unit`` as
@@ -97,7 +98,11 @@ def segments(data, model, spend, observation_end=None, reference=None,
     ``periods=None`` continuously over ``horizon`` (forever when None). ``reference``: a date
     before ``observation_end`` for the fall of P(alive). ``tiers``: cut points of the value
     tiers (default ``[0.2, 0.5]``); ``at_risk``: ``(tiers, threshold, drop)`` (default
-    ``(1, 0.5, 0.2)``)."""
+    ``(1, 0.5, 0.2)``). ``interval_level`` (e.g. 0.9): the interval of every value from the
+    parameter uncertainty of both fits (``model`` and ``spend`` must be fitted) in
+    ``clv_lower``, ``clv_upper`` (delta method, or ``interval_draws`` parametric draws seeded
+    with ``interval_seed``); without it those columns and ``clv_level``, ``clv_method`` are
+    empty (NaN)."""
     ids, codes, times, amounts, (names, originals) = _log(
         data, customer_id, date, _amount(data, amount), date_format
     )
@@ -114,8 +119,11 @@ def segments(data, model, spend, observation_end=None, reference=None,
         None if periods is None else int(periods), ref,
         None if tiers is None else [float(c) for c in tiers],
         None if at_risk is None else (int(at_risk[0]), float(at_risk[1]), float(at_risk[2])),
+        None if interval_level is None else (
+            float(interval_level), None if interval_draws is None else int(interval_draws),
+            int(interval_seed)),
     )
-    df = _table(text, ("customer_id", "segment"))
+    df = _table(text, ("customer_id", "segment", "clv_method"))
     df.index = originals.take(names.get_indexer(list(df.pop("customer_id"))))
     df.index.name = customer_id
     return df

@@ -3,18 +3,21 @@
 //! and its amount. Tables come back as the CSV text of the Rust tables (`to_csv`), so Python
 //! reads the very same numbers.
 
-use clv::TransactionModel;
-use clv::data::Periods;
+use clv::data::{Periods, TransactionLog};
 use clv::insight::{
-    AtRiskRule, Period, Profit, Tiers, acquisition_ceiling, cohort_retention, segment_customers,
+    AtRiskRule, Period, Profit, SegmentOptions, SegmentTable, Tiers, ValueInterval,
+    acquisition_ceiling, cohort_retention, segment_fitted,
 };
 use clv::report::{ReportOptions, report};
 use clv::value::DiscountRate;
+use clv::value::Valuation;
+use clv::{GammaGamma, Model, TransactionModel};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
 use crate::{
-    BgNbdPy, Col, GammaGammaPy, MbgNbdPy, OrRaise, ParetoNbdPy, log, opt_vec, raise, valuation,
+    BgNbdPy, Col, GammaGammaPy, Held, MbgNbdPy, OrRaise, ParetoNbdPy, log, method, opt_vec, raise,
+    valuation,
 };
 
 fn period(text: &str) -> PyResult<Period> {
@@ -107,12 +110,53 @@ pub(crate) fn retention_csv<'py>(
     Ok(table.to_csv())
 }
 
+/// The segment table of one transaction model (`segment_fitted`; without intervals the
+/// models need not be fitted).
+#[allow(clippy::too_many_arguments)]
+fn segment_table<M>(
+    py: Python<'_>,
+    held: &Held<M>,
+    spend: &Held<GammaGamma>,
+    valuation: &Valuation,
+    log: &TransactionLog,
+    grid: &Periods,
+    observation_end: f64,
+    options: &SegmentOptions,
+) -> PyResult<SegmentTable>
+where
+    M: TransactionModel + Model + Clone + serde::Serialize + serde::de::DeserializeOwned,
+    M: Send + Sync,
+{
+    if options.clv_interval.is_none() {
+        return py
+            .allow_threads(|| {
+                clv::insight::segment_customers(
+                    &held.model,
+                    &spend.model,
+                    valuation,
+                    log,
+                    grid,
+                    observation_end,
+                    options.reference,
+                    &options.tiers,
+                    &options.rule,
+                )
+            })
+            .or_raise();
+    }
+    let (m, s) = (held.fit()?, spend.fit()?);
+    py.allow_threads(|| segment_fitted(m, s, valuation, log, grid, observation_end, options))
+        .or_raise()
+}
+
 /// The segment table as CSV (`SegmentTable::to_csv`) of the customers of the log at
 /// `observation_end`, valued with `model` (a native BgNbd, MbgNbd or ParetoNbd) and `spend`:
 /// discounting at `rate` per `rate_period` model units, continuously over `horizon` (forever
-/// when `None`) or at the ends of `periods` steps of `step` units.
+/// when `None`) or at the ends of `periods` steps of `step` units. `interval`: `(level,
+/// draws, seed)` of the value intervals (`draws` `None`: the delta method; both models must be
+/// fitted).
 #[pyfunction]
-#[pyo3(signature = (ids, customer, times, amounts, model, spend, observation_end, period_len, unit, margin, rate, rate_period, step=1.0, horizon=None, periods=None, reference=None, cuts=None, rule=None))]
+#[pyo3(signature = (ids, customer, times, amounts, model, spend, observation_end, period_len, unit, margin, rate, rate_period, step=1.0, horizon=None, periods=None, reference=None, cuts=None, rule=None, interval=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn segments_csv<'py>(
     py: Python<'py>,
@@ -134,6 +178,7 @@ pub(crate) fn segments_csv<'py>(
     reference: Option<f64>,
     cuts: Option<Vec<f64>>,
     rule: Option<(u8, f64, f64)>,
+    interval: Option<(f64, Option<usize>, u64)>,
 ) -> PyResult<String> {
     let log = log(ids, &customer, &times, &amounts)?;
     let grid = Periods::new(period_len, unit).or_raise()?;
@@ -150,22 +195,27 @@ pub(crate) fn segments_csv<'py>(
         },
         None => AtRiskRule::default(),
     };
-    let (m, s) = (transaction_model(model)?, &spend.0.model);
-    let table = py
-        .allow_threads(|| {
-            segment_customers(
-                m,
-                s,
-                &valuation,
-                &log,
-                &grid,
-                observation_end,
-                reference,
-                &tiers,
-                &rule,
-            )
-        })
-        .or_raise()?;
+    let options = SegmentOptions {
+        reference,
+        tiers,
+        rule,
+        clv_interval: interval.map(|(level, draws, seed)| ValueInterval {
+            level,
+            method: method(draws, seed),
+        }),
+    };
+    let (s, end) = (&spend.0, observation_end);
+    let table = if let Ok(m) = model.downcast::<BgNbdPy>() {
+        segment_table(py, &m.get().0, s, &valuation, &log, &grid, end, &options)?
+    } else if let Ok(m) = model.downcast::<MbgNbdPy>() {
+        segment_table(py, &m.get().0, s, &valuation, &log, &grid, end, &options)?
+    } else if let Ok(m) = model.downcast::<ParetoNbdPy>() {
+        segment_table(py, &m.get().0, s, &valuation, &log, &grid, end, &options)?
+    } else {
+        return Err(raise(clv::Error::InvalidInput(
+            "a BgNbd, MbgNbd or ParetoNbd model is needed".into(),
+        )));
+    };
     Ok(table.to_csv())
 }
 

@@ -8,7 +8,8 @@
 //!   alive and the expected repeat buyers for noncontractual customers;
 //! - [`segment_customers`]: one table keyed by customer id with CLV, value tier
 //!   ([`Tiers`]), RFM scores and segment ([`RfmSegment`]), P(alive) now and at a reference
-//!   date, and the at-risk flag ([`AtRiskRule`]);
+//!   date, and the at-risk flag ([`AtRiskRule`]); [`segment_fitted`] adds the interval of
+//!   every value from the parameter uncertainty of both fits ([`ValueInterval`]);
 //! - [`acquisition_ceiling`]: the expected discounted value of a new customer by cohort.
 //!
 //! Every rate whose base is empty is absent (`None`, or no row), never `0/0`.
@@ -24,5 +25,6 @@ pub use retention::{
 };
 pub use segments::{
     AcquisitionCeiling, AtRiskRule, CustomerSegment, RfmScore, RfmSegment, SEGMENT_CSV_HEADER,
-    SegmentTable, Tiers, acquisition_ceiling, quintile_scores, rfm_scores, segment_customers,
+    SegmentOptions, SegmentTable, Tiers, ValueInterval, acquisition_ceiling, quintile_scores,
+    rfm_scores, segment_customers, segment_fitted,
 };

@@ -94,8 +94,9 @@ pub fn sbg_retention(
 /// customers with a transaction in `(end + (t−1)·unit, end + t·unit]` (the raw KPI: active
 /// customers per period). It is the expected count of buyers, not the increment of
 /// `expected_repeat_buyers` (which counts only customers buying for the first time since the
-/// cut-off), so that it compares with the active customers a CRM report counts. Sums are
-/// weighted by the rows' weights.
+/// cut-off), so that it compares with the active customers a CRM report counts. Like the
+/// share alive, it is evaluated at the steps [`alive_share`] is asked for (each costs two
+/// P(alive) evaluations per customer). Sums are weighted by the rows' weights.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AliveShare {
@@ -109,16 +110,18 @@ pub struct AliveShare {
     pub observed_repeat_buyers: Option<f64>,
     /// Share of the base that bought in step `t` (`None` past the log's end).
     pub observed_active_share: Option<f64>,
-    /// Expected customers with a purchase in step `t`, `(T + t − 1, T + t]`.
-    pub expected_period_buyers: f64,
+    /// Expected customers with a purchase in step `t`, `(T + t − 1, T + t]` (`None` at steps
+    /// where it was not asked for).
+    pub expected_period_buyers: Option<f64>,
     /// Customers with a purchase in step `t` of the log (`None` past the log's end).
     pub observed_period_buyers: Option<f64>,
 }
 
 /// [`AliveShare`] for steps `t = 1..=steps` after `calibration_end` (a time on the log's
 /// axis) for the customers of `calibration` (the summary of `log` at `calibration_end` in
-/// units of `unit` log days, its rows in the order of `ids`). The share alive, the costliest
-/// number, is evaluated at steps `1, 1 + alive_every, 1 + 2·alive_every, …` and at the last step.
+/// units of `unit` log days, its rows in the order of `ids`). The share alive and the expected
+/// buyers per step, the costliest numbers, are evaluated at steps `1, 1 + alive_every,
+/// 1 + 2·alive_every, …` and at the last step.
 ///
 /// ```
 /// use clv::BgNbd;
@@ -216,15 +219,18 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
             (1..=steps)
                 .map(|k| {
                     let t = f64::from(k);
-                    let alive = if alive_at(k) {
-                        model.probability_alive_at(c, t)?
+                    let (alive, period) = if alive_at(k) {
+                        (
+                            model.probability_alive_at(c, t)?,
+                            model.probability_of_purchase_between(c, t - 1.0, t)?,
+                        )
                     } else {
-                        0.0
+                        (0.0, 0.0)
                     };
                     Ok((
                         alive,
                         1.0 - model.conditional_probability_of_transactions(c, 0, t)?,
-                        model.probability_of_purchase_between(c, t - 1.0, t)?,
+                        period,
                     ))
                 })
                 .collect()
@@ -266,7 +272,7 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
             expected_repeat_buyers: buyers,
             observed_repeat_buyers: observed.then_some(repeat_buyers),
             observed_active_share: active.map(|a| a / n),
-            expected_period_buyers: period_buyers,
+            expected_period_buyers: alive_at(k).then_some(period_buyers),
             observed_period_buyers: active,
         });
     }

@@ -4,8 +4,9 @@
 use std::fmt::Write as _;
 
 use super::retention::Period;
-use crate::data::{Periods, TransactionLog};
+use crate::data::{Periods, RfmData, TransactionLog};
 use crate::error::{Error, Result};
+use crate::fit::{Fitted, Intervals, Method, Model};
 use crate::models::{SpendModel, TransactionModel};
 use crate::value::{DiscountRate, Valuation};
 
@@ -330,8 +331,9 @@ pub struct CustomerSegment {
     pub monetary: f64,
     /// Customer value ([`Valuation::customer_values`]).
     pub clv: f64,
-    /// An interval of the value when one was computed (filled by the caller, e.g. from
-    /// [`crate::fit`]'s prediction intervals).
+    /// The interval of the value from the parameter uncertainty of both fits, when asked for
+    /// ([`SegmentOptions::clv_interval`], [`segment_fitted`]; see
+    /// [`Valuation::customer_value_intervals`]).
     pub clv_interval: Option<(f64, f64)>,
     /// Value tier (1 = most valuable).
     pub tier: u8,
@@ -357,10 +359,62 @@ pub struct SegmentTable {
     pub tiers: Tiers,
     /// The rule used.
     pub rule: AtRiskRule,
+    /// How the value intervals were computed (`None`: none were).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub clv_interval: Option<ValueInterval>,
 }
 
-/// The CSV header of [`SegmentTable::to_csv`].
-pub const SEGMENT_CSV_HEADER: &str = "customer_id,frequency,time_since_last,age,monetary_value,clv,clv_lower,clv_upper,tier,r,f,m,segment,p_alive,p_alive_reference,at_risk";
+/// The CSV header of [`SegmentTable::to_csv`]: `clv_lower`, `clv_upper` are the ends of the
+/// value interval, `clv_level` its level and `clv_method` its method (`delta` or
+/// `parametric`), all empty without intervals.
+pub const SEGMENT_CSV_HEADER: &str = "customer_id,frequency,time_since_last,age,monetary_value,clv,clv_lower,clv_upper,tier,r,f,m,segment,p_alive,p_alive_reference,at_risk,clv_level,clv_method";
+
+/// How [`segment_fitted`] computes the interval of every customer's value
+/// ([`Valuation::customer_value_intervals`]). The default is the one CLVTools uses for its
+/// prediction intervals, a 90% level, with the delta method (fast, and calibrated from a few
+/// thousand customers on; [`Method::Parametric`] draws are the alternative).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValueInterval {
+    /// Level in `(0, 1)` (default 0.9).
+    pub level: f64,
+    /// Method (default [`Method::Delta`]).
+    pub method: Method,
+}
+
+impl Default for ValueInterval {
+    fn default() -> Self {
+        ValueInterval {
+            level: 0.9,
+            method: Method::Delta,
+        }
+    }
+}
+
+impl ValueInterval {
+    /// `delta` or `parametric`.
+    pub fn method_name(&self) -> &'static str {
+        match self.method {
+            Method::Delta => "delta",
+            Method::Parametric { .. } => "parametric",
+        }
+    }
+}
+
+/// What [`segment_fitted`] computes besides the values: the reference date of the fall of
+/// P(alive), the tiers, the at-risk rule and, optionally, value intervals. The default: no
+/// reference date, [`Tiers::default`], [`AtRiskRule::default`], no intervals (ask with
+/// `clv_interval: Some(ValueInterval::default())`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SegmentOptions {
+    /// A log time before the observation end at which P(alive) is also computed.
+    pub reference: Option<f64>,
+    /// Value tiers.
+    pub tiers: Tiers,
+    /// At-risk rule.
+    pub rule: AtRiskRule,
+    /// Intervals of the values (`None`: none).
+    pub clv_interval: Option<ValueInterval>,
+}
 
 impl SegmentTable {
     /// The table as CSV ([`SEGMENT_CSV_HEADER`]); absent values are empty fields.
@@ -368,10 +422,14 @@ impl SegmentTable {
         let mut out = String::from(SEGMENT_CSV_HEADER);
         out.push('\n');
         let o = |v: Option<f64>| v.map_or_else(String::new, |x| x.to_string());
+        let how = self.clv_interval.map_or_else(
+            || ",".to_string(),
+            |i| format!("{},{}", i.level, i.method_name()),
+        );
         for c in &self.customers {
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                 csv_field(&c.id),
                 c.frequency,
                 c.time_since_last,
@@ -387,7 +445,8 @@ impl SegmentTable {
                 c.segment.name(),
                 c.p_alive,
                 o(c.p_alive_reference),
-                c.at_risk
+                c.at_risk,
+                if c.clv_interval.is_some() { &how } else { "," }
             );
         }
         out
@@ -451,11 +510,104 @@ pub fn segment_customers<M: TransactionModel + Sync + ?Sized, S: SpendModel + ?S
     tiers: &Tiers,
     rule: &AtRiskRule,
 ) -> Result<SegmentTable> {
+    let options = SegmentOptions {
+        reference,
+        tiers: tiers.clone(),
+        rule: *rule,
+        clv_interval: None,
+    };
+    segment_with(
+        model,
+        spend,
+        valuation,
+        log,
+        periods,
+        observation_end,
+        &options,
+        None,
+    )
+}
+
+/// [`segment_customers`] from fitted models, with the interval of every customer's value
+/// when `options.clv_interval` asks for one ([`Valuation::customer_value_intervals`]: the
+/// parameter uncertainty of both fits, the transaction model's and the spend model's).
+///
+/// ```
+/// use clv::data::{Periods, TransactionLog, days_from_civil};
+/// use clv::insight::{SegmentOptions, ValueInterval, segment_fitted};
+/// use clv::value::{DiscountRate, Valuation};
+/// use clv::{BgNbd, FitOptions, GammaGamma, SpendData};
+/// let log = TransactionLog::from_cdnow_path(concat!(env!("CARGO_MANIFEST_DIR"), "/data/CDNOW_sample.txt"))?;
+/// let periods = Periods::days_in_weeks();
+/// let end = days_from_civil(1997, 9, 30).unwrap() as f64;
+/// let summary = log.summarize(&periods, end)?;
+/// let cal = summary.data();
+/// let transactions = BgNbd::fit(cal, &FitOptions::default())?;
+/// let (x, m): (Vec<f64>, Vec<f64>) = cal.frequency().iter().zip(cal.monetary_value().unwrap())
+///     .filter(|(x, m)| **x > 0.0 && **m > 0.0).map(|(x, m)| (*x, *m)).unzip();
+/// let spend = GammaGamma::fit(&SpendData::new(x, m)?, &FitOptions::default())?;
+/// let valuation = Valuation::discrete(1.0, DiscountRate::new(0.1, 52.0)?, 1.0, 52)?;
+/// let options = SegmentOptions { clv_interval: Some(ValueInterval::default()), ..Default::default() };
+/// let table = segment_fitted(&transactions, &spend, &valuation, &log, &periods, end, &options)?;
+/// let c = &table.customers[0];
+/// let (lo, hi) = c.clv_interval.unwrap();
+/// assert!(lo <= c.clv && c.clv <= hi);
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`segment_customers`] and [`Valuation::customer_value_intervals`] (a fit without
+/// covariance, a level outside `(0, 1)`).
+#[allow(clippy::too_many_arguments)]
+pub fn segment_fitted<M, S>(
+    transactions: &Fitted<M>,
+    spend: &Fitted<S>,
+    valuation: &Valuation,
+    log: &TransactionLog,
+    periods: &Periods,
+    observation_end: f64,
+    options: &SegmentOptions,
+) -> Result<SegmentTable>
+where
+    M: TransactionModel + Model + Send + Sync,
+    S: SpendModel + Model + Send + Sync,
+{
+    let intervals = |data: &RfmData, how: ValueInterval| {
+        valuation.customer_value_intervals(transactions, spend, data, how.level, how.method)
+    };
+    segment_with(
+        transactions.model(),
+        spend.model(),
+        valuation,
+        log,
+        periods,
+        observation_end,
+        options,
+        Some(&intervals),
+    )
+}
+
+/// The value intervals of the customers of a summary, as [`segment_with`] asks for them.
+type IntervalsOf<'a> = &'a dyn Fn(&RfmData, ValueInterval) -> Result<Intervals>;
+
+/// The work of [`segment_customers`] and [`segment_fitted`]: `intervals` computes the value
+/// intervals when `options.clv_interval` asks for them.
+#[allow(clippy::too_many_arguments)]
+fn segment_with<M: TransactionModel + Sync + ?Sized, S: SpendModel + ?Sized>(
+    model: &M,
+    spend: &S,
+    valuation: &Valuation,
+    log: &TransactionLog,
+    periods: &Periods,
+    observation_end: f64,
+    options: &SegmentOptions,
+    intervals: Option<IntervalsOf<'_>>,
+) -> Result<SegmentTable> {
     let summary = log.summarize(periods, observation_end)?;
     let data = summary.data();
     let values = valuation.customer_values(model, spend, data)?;
     let p_alive = model.probability_alive_batch(data);
-    let before = match reference {
+    let before = match options.reference {
         Some(r) if r.is_nan() || r >= observation_end => {
             return Err(Error::param(
                 "reference",
@@ -477,20 +629,40 @@ pub fn segment_customers<M: TransactionModel + Sync + ?Sized, S: SpendModel + ?S
         None => None,
     };
     let values = values.to_vec();
-    finish(
+    let ends = match (options.clv_interval, intervals) {
+        (Some(how), Some(f)) => {
+            let iv = f(data, how)?;
+            Some(
+                iv.lower
+                    .iter()
+                    .copied()
+                    .zip(iv.upper.iter().copied())
+                    .collect::<Vec<_>>(),
+            )
+        }
+        _ => None,
+    };
+    let mut table = finish(
         data,
         &summary,
         &values,
         &p_alive,
         before.as_ref(),
-        tiers,
-        rule,
-    )
+        &options.tiers,
+        &options.rule,
+    )?;
+    if let Some(ends) = ends {
+        for (c, e) in table.customers.iter_mut().zip(ends) {
+            c.clv_interval = Some(e);
+        }
+        table.clv_interval = options.clv_interval;
+    }
+    Ok(table)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn finish(
-    data: &crate::data::RfmData,
+    data: &RfmData,
     summary: &crate::data::Summary,
     values: &[f64],
     p_alive: &ndarray::Array1<f64>,
@@ -535,6 +707,7 @@ fn finish(
         customers,
         tiers: tiers.clone(),
         rule: *rule,
+        clv_interval: None,
     })
 }
 

@@ -277,7 +277,7 @@ pub fn period_buyers(rows: &[AliveShare], options: &PlotOptions) -> Result<Strin
         BuyersChart {
             caption: "Customers buying in each period after the cut-off",
             y_desc: "customers buying in the period",
-            expected: &|r| Some(r.expected_period_buyers),
+            expected: &|r| r.expected_period_buyers,
             observed: &|r| r.observed_period_buyers,
             origin: false,
         },

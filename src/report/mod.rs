@@ -17,11 +17,13 @@
 
 mod html;
 
-use crate::data::{Periods, SpendData, TransactionLog, civil_from_days};
+use crate::data::{Periods, RfmData, SpendData, TransactionLog, civil_from_days};
 use crate::diagnostics::{self, Diagnostics};
 use crate::error::{Error, Result};
-use crate::fit::{FitOptions, Fitted, Model, Summary};
-use crate::insight::{self, AtRiskRule, Period, Profit, RetentionRate, SegmentTable, Tiers};
+use crate::fit::{FitOptions, Fitted, Intervals, Model, Summary};
+use crate::insight::{
+    self, AtRiskRule, Period, Profit, RetentionRate, SegmentTable, Tiers, ValueInterval,
+};
 use crate::models::{BgNbd, GammaGamma, MbgNbd, ParetoNbd, TransactionModel};
 use crate::plot::{self, PlotOptions};
 use crate::value::{DiscountRate, Valuation};
@@ -59,6 +61,11 @@ pub struct ReportOptions {
     pub rule: AtRiskRule,
     /// Rows of the at-risk table (default 25).
     pub top_at_risk: usize,
+    /// Intervals of the customer values from the parameter uncertainty of the transaction and
+    /// spend fits (default: 90%, delta method; `None`: none), shown for the ten most valuable
+    /// customers in the value section ([`crate::insight::segment_fitted`] gives them for
+    /// every customer).
+    pub clv_interval: Option<ValueInterval>,
     /// Currency in labels (default `$`).
     pub money: String,
     /// Title of the page.
@@ -82,25 +89,37 @@ impl ReportOptions {
             tiers: Tiers::default(),
             rule: AtRiskRule::default(),
             top_at_risk: 25,
+            clv_interval: Some(ValueInterval::default()),
             money: "$".into(),
             title: "Customer base report".into(),
         }
     }
 }
 
+/// The value intervals of a fitted transaction model with a spend fit.
+type ValueIntervals = Box<
+    dyn Fn(&Fitted<GammaGamma>, &Valuation, &RfmData, ValueInterval) -> Result<Intervals>
+        + Send
+        + Sync,
+>;
+
 /// A fitted transaction model as the report uses it.
 struct Fitted2 {
     summary: Summary,
     model: Box<dyn TransactionModel + Sync>,
+    intervals: ValueIntervals,
 }
 
-fn fitted2<M: Model + TransactionModel + Sync + 'static>(
+fn fitted2<M: Model + TransactionModel + Clone + Send + Sync + 'static>(
     fit: Result<Fitted<M>>,
 ) -> std::result::Result<Fitted2, String> {
     let fit = fit.map_err(|e| e.to_string())?;
     Ok(Fitted2 {
         summary: fit.summary(),
-        model: Box::new(fit.into_model()),
+        model: Box::new(fit.model().clone()),
+        intervals: Box::new(move |spend, valuation, data, how| {
+            valuation.customer_value_intervals(&fit, spend, data, how.level, how.method)
+        }),
     })
 }
 
@@ -238,6 +257,24 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
                 &options.tiers,
                 &options.rule,
             )?;
+            // the intervals of the values the page lists: the most valuable customers
+            let top = top_customers(&segments, TOP_VALUED);
+            let listed = match options.clv_interval {
+                Some(how) if !top.is_empty() => {
+                    let summary = log.summarize(periods, obs_end)?;
+                    let rows = summary.data().select(&top)?;
+                    let iv = (best_fit.intervals)(&spend_fit, &valuation, &rows, how)?;
+                    let ends = iv.lower.iter().zip(iv.upper.iter());
+                    Some((
+                        how,
+                        top.iter()
+                            .zip(ends)
+                            .map(|(&i, (&lo, &hi))| (i, (lo, hi)))
+                            .collect::<Vec<_>>(),
+                    ))
+                }
+                _ => None,
+            };
             let profit = match &options.profit {
                 Some(p) => Profit::PerTransaction(p.clone()),
                 None => Profit::Margin(options.margin),
@@ -261,14 +298,14 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
                 discount,
                 horizon_steps,
             )?;
-            Ok((segments, retention, alive, ceiling))
+            Ok((segments, listed, retention, alive, ceiling))
         })();
         let diagnosed = diagnosed
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (diagnosed, numbers)
     });
-    let (segments, retention, alive, ceiling) = insight_numbers?;
+    let (segments, listed, retention, alive, ceiling) = insight_numbers?;
     let best_diagnostics = match &diagnosed[best_index] {
         Ok((_, _, d)) => d.clone(),
         Err(e) => return Err(Error::InvalidInput(format!("{best_name}: {e}"))),
@@ -499,6 +536,9 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
         &["RFM segment", "customers", "mean value", "mean P(alive)"],
         &segment_rows(&segments, cur),
     );
+    if let Some((how, listed)) = &listed {
+        value_intervals(&mut page, &segments, *how, listed, cur);
+    }
     page.charts(&[plot::acquisition_ceiling(&ceiling, cur, &wide)?]);
     page.para(&format!(
         "Acquisition ceiling: the expected discounted value of a newly acquired customer (first \
@@ -578,6 +618,62 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
         retention,
         model: best_name,
     })
+}
+
+/// Customers listed with the intervals of their values in the value section.
+const TOP_VALUED: usize = 10;
+
+/// The rows (in the table's order) of the `n` most valuable customers, most valuable first.
+fn top_customers(t: &SegmentTable, n: usize) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..t.customers.len()).collect();
+    rows.sort_by(|&a, &b| t.customers[b].clv.total_cmp(&t.customers[a].clv));
+    rows.truncate(n);
+    rows
+}
+
+/// The most valuable customers with the intervals of their values (`listed`: row of the
+/// table and interval).
+fn value_intervals(
+    page: &mut Page,
+    t: &SegmentTable,
+    how: ValueInterval,
+    listed: &[(usize, (f64, f64))],
+    cur: &str,
+) {
+    page.para(&format!(
+        "How sure are we? {} intervals of the values of the {} most valuable customers ({} \
+         method), from the parameter uncertainty of the transaction and the spend model fits: \
+         estimation uncertainty only, not what a customer will actually spend.",
+        pct(how.level),
+        listed.len(),
+        how.method_name(),
+    ));
+    let level = pct(how.level);
+    let rows: Vec<Vec<String>> = listed
+        .iter()
+        .filter_map(|&(i, (lo, hi))| {
+            let c = t.customers.get(i)?;
+            Some(vec![
+                esc(&c.id),
+                money(cur, c.clv),
+                format!("{} to {}", money(cur, lo), money(cur, hi)),
+                c.tier.to_string(),
+                c.segment.name().to_string(),
+                format!("{:.2}", c.p_alive),
+            ])
+        })
+        .collect();
+    page.table_html(
+        &[
+            "most valuable customers",
+            "value",
+            &format!("{level} interval"),
+            "tier",
+            "RFM segment",
+            "P(alive)",
+        ],
+        &rows,
+    );
 }
 
 fn period_singular(p: Period) -> String {
