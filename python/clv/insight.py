@@ -14,7 +14,8 @@ from . import _frame
 from .errors import ClvError
 from .log import _day, _length, _log
 
-__all__ = ["cohort_retention", "segments", "acquisition_ceiling", "report"]
+__all__ = ["cohort_retention", "segments", "acquisition_ceiling",
+           "acquisition_ceiling_by_profile", "report"]
 
 RETENTION_COLUMNS = [
     "cohort", "period", "customers_start", "retained", "raw_retention",
@@ -152,6 +153,47 @@ def acquisition_ceiling(data, model, period="month", margin=1.0, discount_rate=0
         },
         index=[r[0] for r in rows],
         index_name="cohort",
+    )
+
+
+def acquisition_ceiling_by_profile(model, profiles, spend=None, mean_spend=None, margin=1.0,
+                                   discount_rate=0.1, rate_period=52.0, horizon=52):
+    """The acquisition ceiling by covariate profile
+    (``clv::insight::acquisition_ceiling_by_profile``): the expected discounted value of a new
+    customer described by covariates, ``margin x mean spend x (1 + discounted expected repeat
+    transactions over horizon steps)`` with the fitted covariate ``model`` (BgNbdCov,
+    MbgNbdCov or ParetoNbdCov fits, in its time unit) at the profile.
+
+    ``profiles``: a dict ``name -> {source column: value}`` (a categorical column takes its
+    level, e.g. ``{"web": {"channel": "web"}, "store": {"channel": "store"}}``; columns left
+    out are 0, the reference customer). The mean spend per transaction: a fitted
+    ``GammaGamma`` with spend covariates ``spend`` at the profile, or the number
+    ``mean_spend``. A DataFrame indexed by profile: ``mean_spend, expected_transactions,
+    value``."""
+    if (spend is None) == (mean_spend is None):
+        raise ClvError("give either spend (a GammaGamma fit with spend covariates) or mean_spend")
+    rows = []
+    for name, values in profiles.items():
+        pairs = {}
+        for fit in (model, spend):
+            if fit is None:
+                continue
+            cols = fit.covariate_columns
+            pairs.update(zip(cols, fit.design.vector(cols, dict(values))))
+        rows.append((str(name), [(c, float(v)) for c, v in pairs.items()]))
+    out = _clv.acquisition_ceiling_profile_rows(
+        model._inner, rows, float(margin), float(discount_rate), float(rate_period),
+        int(horizon), None if spend is None else spend._inner,
+        None if mean_spend is None else float(mean_spend),
+    )
+    return _frame.frame(
+        {
+            "mean_spend": np.array([r[1] for r in out]),
+            "expected_transactions": np.array([r[2] for r in out]),
+            "value": np.array([r[3] for r in out]),
+        },
+        index=[r[0] for r in out],
+        index_name="profile",
     )
 
 

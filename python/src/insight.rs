@@ -82,6 +82,66 @@ pub(crate) fn acquisition_ceiling_rows<'py>(
         .collect())
 }
 
+/// One row of the acquisition ceiling by profile: `(profile, mean_spend,
+/// expected_transactions, value)`.
+type ProfileRow = (String, f64, f64, f64);
+
+/// The acquisition ceiling by covariate profile
+/// (`clv::insight::acquisition_ceiling_by_profile`) of a fitted BgNbdCov, MbgNbdCov or
+/// ParetoNbdCov: `profiles` as `(name, [(column, value)])`, the mean spend from a fitted
+/// GammaGammaCov `spend` or the number `mean_spend`.
+#[pyfunction]
+#[pyo3(signature = (model, profiles, margin, rate, rate_period, horizon, spend=None, mean_spend=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn acquisition_ceiling_profile_rows(
+    py: Python<'_>,
+    model: &Bound<'_, PyAny>,
+    profiles: Vec<(String, Vec<(String, f64)>)>,
+    margin: f64,
+    rate: f64,
+    rate_period: f64,
+    horizon: u32,
+    spend: Option<&crate::covariates::GammaGammaCovPy>,
+    mean_spend: Option<f64>,
+) -> PyResult<Vec<ProfileRow>> {
+    use crate::covariates::{BgNbdCovPy, MbgNbdCovPy, ParetoNbdCovPy};
+    use clv::insight::{CovariateProfile, ProfileSpend, acquisition_ceiling_by_profile as by};
+    let discount = DiscountRate::new(rate, rate_period).or_raise()?;
+    let profiles: Vec<CovariateProfile> = profiles
+        .into_iter()
+        .map(|(name, values)| CovariateProfile::new(name, values))
+        .collect();
+    let spend = match (spend, mean_spend) {
+        (Some(s), None) => ProfileSpend::Covariates(s.fit.model()),
+        (None, Some(m)) => ProfileSpend::Mean(m),
+        _ => {
+            return Err(raise(clv::Error::InvalidInput(
+                "give either a GammaGammaCov spend model or a mean spend".into(),
+            )));
+        }
+    };
+    let p = &profiles;
+    let rows = if let Ok(m) = model.downcast::<BgNbdCovPy>() {
+        let m = m.get().fit.model();
+        py.allow_threads(|| by(m, spend, p, margin, discount, horizon))
+    } else if let Ok(m) = model.downcast::<MbgNbdCovPy>() {
+        let m = m.get().fit.model();
+        py.allow_threads(|| by(m, spend, p, margin, discount, horizon))
+    } else if let Ok(m) = model.downcast::<ParetoNbdCovPy>() {
+        let m = m.get().fit.model();
+        py.allow_threads(|| by(m, spend, p, margin, discount, horizon))
+    } else {
+        return Err(raise(clv::Error::InvalidInput(
+            "a BgNbdCov, MbgNbdCov or ParetoNbdCov model is needed".into(),
+        )));
+    }
+    .or_raise()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.profile, r.mean_spend, r.expected_transactions, r.value))
+        .collect())
+}
+
 /// The cohort retention triangle as CSV (`RetentionTable::to_csv`). `margin`: profit as a
 /// share of amounts; `profit`: one profit per transaction (else no profit-adjusted rate).
 #[pyfunction]

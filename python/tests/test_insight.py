@@ -110,3 +110,23 @@ def test_segments_with_value_intervals():
     params = clv.ParetoNbd.from_params(model.params)  # not fitted: no intervals
     with pytest.raises(clv.ClvError):
         clv.segments(log, params, spend, observation_end="1998-06-30", interval_level=0.9)
+
+
+def test_acquisition_ceiling_by_profile():
+    from test_covariates import with_covariates
+    df = with_covariates()
+    f = clv.ParetoNbd.fit(df, purchase_covariates=["channel"], dropout_covariates=["size"])
+    profiles = {"app": {"channel": "app"}, "web, size 2": {"channel": "web", "size": 2.0}}
+    rows = clv.acquisition_ceiling_by_profile(f, profiles, mean_spend=30.0, margin=0.5,
+                                              discount_rate=0.1, rate_period=52.0, horizon=26)
+    assert list(rows.index) == ["app", "web, size 2"]
+    for name, values in profiles.items():
+        # the same sum from the profile's model without covariates
+        base = f.customer_model(values)
+        e = base.expected_transactions(np.arange(27.0))
+        d = 1.1 ** (-np.arange(1.0, 27.0) / 52.0)
+        expected = 1.0 + np.sum(d * np.diff(e))
+        assert np.isclose(rows.expected_transactions[name], expected, rtol=1e-12, atol=0)
+        assert np.isclose(rows.value[name], 0.5 * 30.0 * expected, rtol=1e-12, atol=0)
+    with pytest.raises(clv.ClvError):
+        clv.acquisition_ceiling_by_profile(f, profiles)

@@ -10,7 +10,8 @@
 //!   ([`Tiers`]), RFM scores and segment ([`RfmSegment`]), P(alive) now and at a reference
 //!   date, and the at-risk flag ([`AtRiskRule`]); [`segment_fitted`] adds the interval of
 //!   every value from the parameter uncertainty of both fits ([`ValueInterval`]);
-//! - [`acquisition_ceiling`]: the expected discounted value of a new customer by cohort.
+//! - [`acquisition_ceiling`]: the expected discounted value of a new customer by cohort, and
+//!   [`acquisition_ceiling_by_profile`] by covariate profile ([`CovariateProfile`]).
 //!
 //! Every rate whose base is empty is absent (`None`, or no row), never `0/0`.
 
@@ -24,7 +25,8 @@ pub use retention::{
     RetentionTable, cohort_retention,
 };
 pub use segments::{
-    AcquisitionCeiling, AtRiskRule, CustomerSegment, RfmScore, RfmSegment, SEGMENT_CSV_HEADER,
-    SegmentOptions, SegmentTable, Tiers, ValueInterval, acquisition_ceiling, quintile_scores,
+    AcquisitionCeiling, AtRiskRule, CovariateProfile, CustomerSegment, ProfileCeiling,
+    ProfileSpend, RfmScore, RfmSegment, SEGMENT_CSV_HEADER, SegmentOptions, SegmentTable, Tiers,
+    ValueInterval, acquisition_ceiling, acquisition_ceiling_by_profile, quintile_scores,
     rfm_scores, segment_customers, segment_fitted,
 };

@@ -758,26 +758,11 @@ pub fn acquisition_ceiling<M: TransactionModel + ?Sized>(
     discount: DiscountRate,
     horizon: u32,
 ) -> Result<Vec<AcquisitionCeiling>> {
-    if !(margin.is_finite() && (0.0..=1.0).contains(&margin)) {
-        return Err(Error::param("margin", margin, "must lie in [0, 1]"));
-    }
-    if horizon > 100_000 {
-        return Err(Error::param(
-            "horizon",
-            f64::from(horizon),
-            "at most 100000 steps",
-        ));
-    }
+    check_ceiling(margin, horizon)?;
     let amounts = log.amounts().ok_or_else(|| {
         Error::InvalidInput("the acquisition ceiling needs amounts in the transaction log".into())
     })?;
-    let mut expected = 1.0;
-    let mut prev = 0.0;
-    for k in 1..=horizon {
-        let e = model.expected_transactions(f64::from(k))?;
-        expected += discount.factor(f64::from(k)) * (e - prev);
-        prev = e;
-    }
+    let expected = new_customer_transactions(model, discount, horizon)?;
     let table = super::retention::cohort_of_customers(log, period)?;
     let mut by_cohort: std::collections::BTreeMap<i64, (u64, f64, f64)> = Default::default();
     let mut seen = vec![false; log.n_customers()];
@@ -816,4 +801,220 @@ pub fn acquisition_ceiling<M: TransactionModel + ?Sized>(
         log.len() as f64,
     ));
     Ok(rows)
+}
+
+/// Checks the margin and horizon of an acquisition ceiling.
+fn check_ceiling(margin: f64, horizon: u32) -> Result<()> {
+    if !(margin.is_finite() && (0.0..=1.0).contains(&margin)) {
+        return Err(Error::param("margin", margin, "must lie in [0, 1]"));
+    }
+    if horizon > 100_000 {
+        return Err(Error::param(
+            "horizon",
+            f64::from(horizon),
+            "at most 100000 steps",
+        ));
+    }
+    Ok(())
+}
+
+/// `1 + Σ_{k=1}^{H} d(k) · (E[X(k)] − E[X(k−1)])`: the discounted expected transactions of a
+/// new customer, the first purchase included.
+fn new_customer_transactions<M: TransactionModel + ?Sized>(
+    model: &M,
+    discount: DiscountRate,
+    horizon: u32,
+) -> Result<f64> {
+    let mut expected = 1.0;
+    let mut prev = 0.0;
+    for k in 1..=horizon {
+        let e = model.expected_transactions(f64::from(k))?;
+        expected += discount.factor(f64::from(k)) * (e - prev);
+        prev = e;
+    }
+    Ok(expected)
+}
+
+/// A new customer described by covariate values: a name and `(column, value)` pairs. Columns
+/// a model has but the profile does not name are 0 (the model's reference customer); named
+/// columns a model does not have are ignored by it (a spend model may use other columns than
+/// the transaction model).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CovariateProfile {
+    /// Name in tables and charts.
+    pub name: String,
+    /// `(column, value)` pairs.
+    pub values: Vec<(String, f64)>,
+}
+
+impl CovariateProfile {
+    /// A profile from its name and values.
+    pub fn new(name: impl Into<String>, values: Vec<(String, f64)>) -> Self {
+        CovariateProfile {
+            name: name.into(),
+            values,
+        }
+    }
+
+    /// One profile per level of a categorical column coded as indicators
+    /// ([`crate::data::categorical::Indicators`]): the reference level first (every indicator
+    /// 0), then each level with its indicator 1; named `column = level`.
+    ///
+    /// ```
+    /// use clv::data::categorical::Indicators;
+    /// use clv::insight::CovariateProfile;
+    /// let ind = Indicators::new("channel", &["web", "store", "app"], None)?;
+    /// let p = CovariateProfile::levels("channel", &ind);
+    /// assert_eq!(p.len(), 3);
+    /// assert_eq!(p[0].name, "channel = app");
+    /// assert_eq!(p[2].values, vec![("channel_web".to_string(), 1.0)]);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn levels(column: &str, indicators: &crate::data::categorical::Indicators) -> Vec<Self> {
+        let prefix = format!("{column}_");
+        std::iter::once(CovariateProfile::new(
+            format!("{column} = {}", indicators.reference()),
+            Vec::new(),
+        ))
+        .chain(indicators.names().iter().map(|n| {
+            let level = n.strip_prefix(&prefix).unwrap_or(n);
+            CovariateProfile::new(format!("{column} = {level}"), vec![(n.clone(), 1.0)])
+        }))
+        .collect()
+    }
+
+    /// The values in the order of `columns` (0 for a column the profile does not name).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a column named twice or a value that is not finite.
+    pub fn vector(&self, columns: &[String]) -> Result<Vec<f64>> {
+        for (i, (c, v)) in self.values.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(Error::InvalidInput(format!(
+                    "profile {:?}: covariate {c:?} is {v}, not a finite number",
+                    self.name
+                )));
+            }
+            if self.values[..i].iter().any(|(o, _)| o == c) {
+                return Err(Error::InvalidInput(format!(
+                    "profile {:?}: covariate {c:?} is named twice",
+                    self.name
+                )));
+            }
+        }
+        Ok(columns
+            .iter()
+            .map(|col| {
+                self.values
+                    .iter()
+                    .find(|(c, _)| c == col)
+                    .map_or(0.0, |(_, v)| *v)
+            })
+            .collect())
+    }
+}
+
+/// The mean spend per transaction of a new customer of a profile
+/// ([`acquisition_ceiling_by_profile`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum ProfileSpend<'a> {
+    /// The same mean for every profile (e.g. the mean amount of the log, as the `all` row of
+    /// [`acquisition_ceiling`]).
+    Mean(f64),
+    /// The population mean of a Gamma-Gamma with spend covariates at the profile,
+    /// `p·γ(z)/(q − 1)` ([`SpendModel::expected_average_spend`] at `x = 0`).
+    Covariates(&'a crate::models::GammaGammaCov),
+}
+
+/// The expected value of a new customer of one covariate profile; see
+/// [`acquisition_ceiling_by_profile`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ProfileCeiling {
+    /// Profile name.
+    pub profile: String,
+    /// The profile's values in the order of the transaction model's columns.
+    pub covariates: Vec<f64>,
+    /// Mean spend per transaction of such a customer.
+    pub mean_spend: f64,
+    /// Discounted expected transactions of such a new customer, the first purchase included.
+    pub expected_transactions: f64,
+    /// `margin × mean_spend × expected_transactions`.
+    pub value: f64,
+}
+
+/// The acquisition ceiling by covariate profile: for each profile `z`,
+/// `margin · m̄(z) · (1 + Σ_{k=1}^{H} d(k) · (E[X(k) | z] − E[X(k−1) | z]))`, the formula of
+/// [`acquisition_ceiling`] with `E[X(t) | z]` the expected repeat transactions of a new
+/// customer of the model of `z` ([`crate::models::WithCovariates::customer_model`]) and
+/// `m̄(z)` from `spend`. With every coefficient 0 it is the ceiling of the model without
+/// covariates.
+///
+/// ```
+/// use clv::{BgNbd, BgNbdCov, Model, RfmData};
+/// use clv::fit::Estimable;
+/// use clv::insight::{CovariateProfile, ProfileSpend, acquisition_ceiling_by_profile};
+/// use clv::models::covariates::{CovariateData, CovariateSpec};
+/// use clv::value::DiscountRate;
+/// let data = RfmData::new(vec![1.0, 0.0], vec![5.0, 0.0], vec![9.0, 9.0])?
+///     .with_covariates(vec!["web".into()], vec![vec![1.0, 0.0]])?;
+/// let rows = BgNbdCov::prepare(&CovariateData::new(&data, &CovariateSpec::new().purchase(&["web"]))?)?;
+/// // web customers buy twice as fast
+/// let model = BgNbdCov::from_estimate(&rows, &[0.5, 4.0, 0.8, 2.4, 2f64.ln()])?;
+/// let profiles = [
+///     CovariateProfile::new("store", vec![]),
+///     CovariateProfile::new("web", vec![("web".into(), 1.0)]),
+/// ];
+/// let rows = acquisition_ceiling_by_profile(&model, ProfileSpend::Mean(20.0), &profiles,
+///     1.0, DiscountRate::new(0.1, 52.0)?, 52)?;
+/// assert!(rows[1].value > rows[0].value);
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for a margin outside `[0, 1]`, a horizon above 100 000 steps or
+/// a mean spend that is not finite and positive; [`Error::InvalidInput`] for a profile with a
+/// value that is not finite or a column named twice; errors of the profile's model.
+pub fn acquisition_ceiling_by_profile<B>(
+    model: &crate::models::WithCovariates<B>,
+    spend: ProfileSpend<'_>,
+    profiles: &[CovariateProfile],
+    margin: f64,
+    discount: DiscountRate,
+    horizon: u32,
+) -> Result<Vec<ProfileCeiling>>
+where
+    B: crate::models::covariates::CovariateBase + TransactionModel,
+{
+    check_ceiling(margin, horizon)?;
+    profiles
+        .iter()
+        .map(|p| {
+            let z = p.vector(model.columns())?;
+            let base = model.customer_model(&z)?;
+            let mean_spend = match spend {
+                ProfileSpend::Mean(m) => m,
+                ProfileSpend::Covariates(s) => s
+                    .customer_model(&p.vector(s.columns())?)?
+                    .expected_average_spend(0.0, 0.0)?,
+            };
+            if !(mean_spend.is_finite() && mean_spend > 0.0) {
+                return Err(Error::param(
+                    "mean_spend",
+                    mean_spend,
+                    "must be finite and > 0",
+                ));
+            }
+            let expected = new_customer_transactions(&base, discount, horizon)?;
+            Ok(ProfileCeiling {
+                profile: p.name.clone(),
+                covariates: z,
+                mean_spend,
+                expected_transactions: expected,
+                value: margin * mean_spend * expected,
+            })
+        })
+        .collect()
 }
