@@ -1,7 +1,8 @@
 //! Model-based retention beside the empirical: sBG projections for contractual cohorts, the
 //! expected share alive and the expected repeat buyers for noncontractual customers.
 
-use crate::data::{CohortData, Customer, RfmData, TransactionLog};
+use super::retention::Period;
+use crate::data::{Cohort, CohortData, Customer, RfmData, TransactionLog};
 use crate::error::{Error, Result};
 use crate::models::{Sbg, TransactionModel};
 
@@ -277,4 +278,106 @@ pub fn alive_share<M: TransactionModel + Sync + ?Sized>(
         });
     }
     Ok(rows)
+}
+
+/// Most cells (cohorts × periods) [`cohort_survival`] builds.
+const MAX_SURVIVAL_CELLS: usize = 10_000_000;
+
+/// Contractual-style survival of each acquisition cohort derived from a transaction log, for
+/// [`sbg_retention`] and the sBG ([`crate::Sbg::fit_cohorts`]).
+///
+/// A customer of cohort `c` (the `period` of the first purchase) counts as still a customer
+/// at the start of period `c + t` when they buy in period `c + t` or later, up to the log's
+/// last transaction: the customer's lifetime runs from acquisition to the period of the last
+/// purchase, as a renewal runs a subscription. So `n_c(t)` = the customers of `c` whose last
+/// purchase falls in period `c + t` or later, `n_c(0)` the cohort's size; counts never rise.
+/// They are given for the periods `c + t` up to the period of `through` (a log time, e.g.
+/// the end of calibration): the purchases after it are the look-ahead that shows who is still
+/// buying, without which the last periods would count every customer who has not bought
+/// *yet* as lost. Cohorts acquired in the period of `through` or later (no period 1 to
+/// observe) are left out; cohorts are named by their period labels.
+///
+/// ```
+/// use clv::data::TimeFormat;
+/// use clv::data::TransactionLog;
+/// use clv::insight::{Period, cohort_survival};
+/// let d = |s: &str| TimeFormat::IsoDate.parse(s).unwrap();
+/// // a buys in January and April, b only in January, c in January and February
+/// let log = TransactionLog::new(
+///     ["a", "b", "c", "c", "a"],
+///     vec![d("2024-01-03"), d("2024-01-05"), d("2024-01-09"), d("2024-02-11"), d("2024-04-01")],
+///     None,
+/// )?;
+/// let data = cohort_survival(&log, Period::Month, d("2024-03-31"))?;
+/// let jan = &data.cohorts()[0];
+/// assert_eq!(jan.name(), "2024-01");
+/// assert_eq!(jan.alive(), &[3.0, 2.0, 1.0]); // February: a (April) and c; March: a
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidInput`] when no cohort has a period to observe before `through`, or the
+/// table would exceed 10 000 000 cells (a short `period` over a long log);
+/// [`Error::InvalidData`] for a time outside ±10⁹ days; [`Error::InvalidParameter`] for a
+/// `through` that is not finite.
+pub fn cohort_survival(log: &TransactionLog, period: Period, through: f64) -> Result<CohortData> {
+    if !(through.is_finite() && through.abs() <= 1e9) {
+        return Err(Error::param(
+            "through",
+            through,
+            "must be a finite time within ±10⁹ days of 1970-01-01",
+        ));
+    }
+    let first = super::retention::cohort_of_customers(log, period)?;
+    let origin = log.time_range().0.floor() as i64;
+    let mut last = vec![i64::MIN; log.n_customers()];
+    for (&c, &t) in log.customer_indices().iter().zip(log.times()) {
+        if let Some(l) = last.get_mut(c as usize) {
+            *l = (*l).max(period.index(t, origin));
+        }
+    }
+    let end = period.index(through, origin);
+    // per cohort: the customers by the offset (capped at the horizon) of their last period
+    let mut by_cohort: std::collections::BTreeMap<i64, Vec<f64>> = Default::default();
+    let mut cells = 0usize;
+    for (&c, &l) in first.iter().zip(&last) {
+        if c >= end {
+            continue;
+        }
+        let horizon = usize::try_from(end - c).unwrap_or(usize::MAX);
+        let counts = match by_cohort.entry(c) {
+            std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                cells = cells.saturating_add(horizon + 1);
+                if cells > MAX_SURVIVAL_CELLS {
+                    return Err(Error::InvalidInput(format!(
+                        "cohort survival by {} would need more than {MAX_SURVIVAL_CELLS} cells: \
+                         choose a longer period",
+                        period.unit_name()
+                    )));
+                }
+                v.insert(vec![0.0; horizon + 1])
+            }
+        };
+        let offset = usize::try_from(l - c).unwrap_or(0).min(horizon);
+        if let Some(n) = counts.get_mut(offset) {
+            *n += 1.0;
+        }
+    }
+    let cohorts = by_cohort
+        .into_iter()
+        .map(|(c, mut counts)| {
+            // n(t) = customers whose last period is c + t or later: sums from the end
+            for t in (0..counts.len().saturating_sub(1)).rev() {
+                counts[t] += counts[t + 1];
+            }
+            Ok(Cohort::new(counts)?.with_name(period.label(c, origin)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if cohorts.is_empty() {
+        return Err(Error::InvalidInput(
+            "no cohort has a period to observe before `through`".into(),
+        ));
+    }
+    CohortData::new(cohorts)
 }

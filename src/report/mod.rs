@@ -24,7 +24,7 @@ use crate::fit::{FitOptions, Fitted, Intervals, Model, Summary};
 use crate::insight::{
     self, AtRiskRule, Period, Profit, RetentionRate, SegmentTable, Tiers, ValueInterval,
 };
-use crate::models::{BgNbd, GammaGamma, MbgNbd, ParetoNbd, TransactionModel};
+use crate::models::{BgNbd, GammaGamma, MbgNbd, ParetoNbd, Sbg, TransactionModel};
 use crate::plot::{self, PlotOptions};
 use crate::value::{DiscountRate, Valuation};
 use html::{Page, esc, money, pct};
@@ -502,6 +502,8 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
         &act_rows,
     );
 
+    model_retention(&mut page, log, options, cal_end, &alive, &popt, best_name)?;
+
     page.section("value", "Customer value");
     page.para(&format!(
         "Customer value: expected {} over the next {} {unit} (margin {}, discounted at {} a year), \
@@ -674,6 +676,99 @@ fn value_intervals(
         ],
         &rows,
     );
+}
+
+/// Periods the sBG projects past the longest observed cohort.
+const PROJECTED_PERIODS: u32 = 6;
+
+/// The section of the model-based retention beside the observed: the sBG on the cohorts'
+/// survival derived from the log ([`insight::cohort_survival`] through the end of
+/// calibration), pooled over cohorts, and the expected buyers per step after the cut-off
+/// beside the observed.
+fn model_retention(
+    page: &mut Page,
+    log: &TransactionLog,
+    options: &ReportOptions,
+    cal_end: f64,
+    alive: &[insight::AliveShare],
+    popt: &PlotOptions,
+    best_name: &str,
+) -> Result<()> {
+    let p = period_singular(options.cohort_period);
+    let mut copt = popt.clone();
+    copt.time_unit = format!("{}s since acquisition", p);
+    page.section("model-retention", "Model retention beside the observed");
+    page.para(&format!(
+        "Contractual view: a customer counts as still a customer in a {p} when they buy in it \
+         or later (the purchases after the end of calibration, {}, show who is still buying), \
+         so each acquisition cohort has a survival curve, like renewals of a subscription. One \
+         shifted-beta-geometric (sBG) model is fitted to all cohorts together (a pooled fit: \
+         one churn distribution for the base, estimated from every cohort, where a fit per \
+         cohort would rest on the few periods of the latest ones); the lines are its retention \
+         rates, the points each cohort's observed ones.",
+        date(cal_end)
+    ));
+    let fitted = insight::cohort_survival(log, options.cohort_period, cal_end)
+        .and_then(|d| Sbg::fit_cohorts(&d, &FitOptions::default()).map(|f| (d, f)));
+    match fitted {
+        Ok((data, fit)) => {
+            let data = &data;
+            let horizon = data.max_horizon() + PROJECTED_PERIODS;
+            let rows = insight::sbg_retention(fit.model(), data, horizon)?;
+            page.charts(&[
+                plot::sbg_retention(&rows, &copt)?,
+                plot::period_buyers(alive, popt)?,
+            ]);
+            page.table_html(
+                &["model", "parameters (standard error)", "fit"],
+                &[vec![
+                    "sBG (pooled over cohorts)".into(),
+                    parameters(&fit.summary()),
+                    esc(fit.status().as_str()),
+                ]],
+            );
+            let last = |c: &crate::data::Cohort| {
+                let t = c.horizon();
+                let observed = c.alive().last().copied().unwrap_or(0.0) / c.size();
+                (t, observed, fit.model().survival(t))
+            };
+            let cohort_rows: Vec<Vec<String>> = data
+                .cohorts()
+                .iter()
+                .map(|c| {
+                    let (t, observed, projected) = last(c);
+                    vec![
+                        esc(c.name()),
+                        plot::number(c.size()),
+                        t.to_string(),
+                        pct(observed),
+                        pct(projected),
+                    ]
+                })
+                .collect();
+            page.table_html(
+                &[
+                    "cohort",
+                    "customers",
+                    &format!("{p}s observed"),
+                    "still a customer, observed",
+                    "sBG",
+                ],
+                &cohort_rows,
+            );
+        }
+        Err(e) => {
+            page.para(&format!("No sBG view: {}", esc(&e.to_string())));
+            page.charts(&[plot::period_buyers(alive, popt)?]);
+        }
+    }
+    page.para(&format!(
+        "Noncontractual view ({best_name}): the expected number of customers buying in each \
+         step after the end of calibration (a customer with at least one purchase in the step \
+         is a buyer of that step), beside the customers who did. The model's number is shown at \
+         the steps where the share alive is computed."
+    ));
+    Ok(())
 }
 
 fn period_singular(p: Period) -> String {
