@@ -156,48 +156,18 @@ fn profile_ceiling_equals_direct_computation() {
     // web customers buy faster and spend more
     assert!(ours[1].value > ours[0].value);
     // errors
+    let refused = |spend: f64, profile: CovariateProfile, margin: f64, horizon: u32| {
+        let spend = ProfileSpend::Mean(spend);
+        acquisition_ceiling_by_profile(&model, spend, &[profile], margin, discount, horizon)
+            .is_err()
+    };
     let twice = CovariateProfile::new("x", vec![("web".into(), 1.0), ("web".into(), 0.0)]);
-    assert!(
-        acquisition_ceiling_by_profile(&model, ProfileSpend::Mean(1.0), &[twice], 1.0, discount, 4)
-            .is_err()
-    );
+    assert!(refused(1.0, twice, 1.0, 4));
     let nan = CovariateProfile::new("x", vec![("age".into(), f64::NAN)]);
-    assert!(
-        acquisition_ceiling_by_profile(&model, ProfileSpend::Mean(1.0), &[nan], 1.0, discount, 4)
-            .is_err()
-    );
+    assert!(refused(1.0, nan, 1.0, 4));
     let ok = CovariateProfile::new("x", vec![]);
-    assert!(
-        acquisition_ceiling_by_profile(
-            &model,
-            ProfileSpend::Mean(0.0),
-            std::slice::from_ref(&ok),
-            1.0,
-            discount,
-            4
-        )
-        .is_err()
-    );
-    assert!(
-        acquisition_ceiling_by_profile(
-            &model,
-            ProfileSpend::Mean(1.0),
-            std::slice::from_ref(&ok),
-            1.5,
-            discount,
-            4
-        )
-        .is_err()
-    );
-    assert!(
-        acquisition_ceiling_by_profile(
-            &model,
-            ProfileSpend::Mean(1.0),
-            &[ok],
-            1.0,
-            discount,
-            200_000
-        )
-        .is_err()
-    );
+    assert!(refused(0.0, ok.clone(), 1.0, 4));
+    assert!(refused(1.0, ok.clone(), 1.5, 4));
+    assert!(refused(1.0, ok.clone(), 1.0, 200_000));
+    assert!(!refused(1.0, ok, 1.0, 4));
 }

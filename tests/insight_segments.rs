@@ -33,20 +33,24 @@ fn value_intervals_in_the_segment_table() {
     let valuation =
         Valuation::discrete(0.3, DiscountRate::new(0.1, 52.0).unwrap(), 1.0, 26).unwrap();
 
-    // without intervals: the table of segment_customers, empty interval columns
-    let plain = insight::segment_fitted(
-        &transactions,
-        &spend,
-        &valuation,
-        &log,
-        &periods,
-        end,
-        &SegmentOptions {
+    let segments = |clv_interval: Option<ValueInterval>| {
+        let options = SegmentOptions {
             reference: Some(cal_end),
+            clv_interval,
             ..Default::default()
-        },
-    )
-    .unwrap();
+        };
+        insight::segment_fitted(
+            &transactions,
+            &spend,
+            &valuation,
+            &log,
+            &periods,
+            end,
+            &options,
+        )
+    };
+    // without intervals: the table of segment_customers, empty interval columns
+    let plain = segments(None).unwrap();
     let same = insight::segment_customers(
         transactions.model(),
         spend.model(),
@@ -81,20 +85,7 @@ fn value_intervals_in_the_segment_table() {
             },
         },
     ] {
-        let table = insight::segment_fitted(
-            &transactions,
-            &spend,
-            &valuation,
-            &log,
-            &periods,
-            end,
-            &SegmentOptions {
-                reference: Some(cal_end),
-                clv_interval: Some(how),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let table = segments(Some(how)).unwrap();
         let direct = valuation
             .customer_value_intervals(&transactions, &spend, summary.data(), how.level, how.method)
             .unwrap();
@@ -118,24 +109,11 @@ fn value_intervals_in_the_segment_table() {
         assert_eq!(row[17], how.method_name());
     }
     // a level outside (0, 1) is refused
-    assert!(
-        insight::segment_fitted(
-            &transactions,
-            &spend,
-            &valuation,
-            &log,
-            &periods,
-            end,
-            &SegmentOptions {
-                clv_interval: Some(ValueInterval {
-                    level: 1.5,
-                    method: Method::Delta
-                }),
-                ..Default::default()
-            },
-        )
-        .is_err()
-    );
+    let bad = ValueInterval {
+        level: 1.5,
+        method: Method::Delta,
+    };
+    assert!(segments(Some(bad)).is_err());
     assert_eq!(
         ValueInterval::default(),
         ValueInterval {

@@ -5,17 +5,22 @@
 use clv::data::{TransactionLog, days_from_civil};
 use clv::report::{ReportOptions, report};
 
+/// The shipped CDNOW log.
+fn cdnow() -> TransactionLog {
+    TransactionLog::from_cdnow_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/CDNOW_sample.txt"
+    ))
+    .unwrap()
+}
+
 fn day(y: i64, m: u32, d: u32) -> f64 {
     days_from_civil(y, m, d).unwrap() as f64
 }
 
 #[test]
 fn cdnow_report_is_complete_and_self_contained() {
-    let log = TransactionLog::from_cdnow_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/CDNOW_sample.txt"
-    ))
-    .unwrap();
+    let log = cdnow();
     let mut options = ReportOptions::new(day(1997, 9, 30));
     options.holdout_end = Some(day(1998, 6, 30));
     let html = report(&log, &options).unwrap();
@@ -74,11 +79,7 @@ fn cdnow_report_is_complete_and_self_contained() {
 
 #[test]
 fn report_tables_behind_the_page() {
-    let log = TransactionLog::from_cdnow_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/CDNOW_sample.txt"
-    ))
-    .unwrap();
+    let log = cdnow();
     let options = ReportOptions::new(day(1997, 9, 30));
     let r = clv::report::build(&log, &options).unwrap();
     assert_eq!(r.segments.customers.len(), log.n_customers());
@@ -116,11 +117,7 @@ fn report_errors_say_why() {
 
 #[test]
 fn report_shows_model_retention_and_value_intervals() {
-    let log = TransactionLog::from_cdnow_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/CDNOW_sample.txt"
-    ))
-    .unwrap();
+    let log = cdnow();
     let mut options = ReportOptions::new(day(1997, 9, 30));
     options.holdout_end = Some(day(1998, 6, 30));
     let html = report(&log, &options).unwrap();

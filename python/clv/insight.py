@@ -164,9 +164,10 @@ def acquisition_ceiling_by_profile(model, profiles, spend=None, mean_spend=None,
     transactions over horizon steps)`` with the fitted covariate ``model`` (BgNbdCov,
     MbgNbdCov or ParetoNbdCov fits, in its time unit) at the profile.
 
-    ``profiles``: a dict ``name -> {source column: value}`` (a categorical column takes its
-    level, e.g. ``{"web": {"channel": "web"}, "store": {"channel": "store"}}``; columns left
-    out are 0, the reference customer). The mean spend per transaction: a fitted
+    ``profiles``: a dict ``name -> {source column: value}`` with a value for every covariate
+    of the fits, as :meth:`customer_model` takes them (a categorical column takes its level,
+    e.g. ``{"web": {"channel": "web"}, "store": {"channel": "store"}}``). The mean spend per
+    transaction: a fitted
     ``GammaGamma`` with spend covariates ``spend`` at the profile, or the number
     ``mean_spend``. A DataFrame indexed by profile: ``mean_spend, expected_transactions,
     value``."""

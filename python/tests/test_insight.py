@@ -116,7 +116,8 @@ def test_acquisition_ceiling_by_profile():
     from test_covariates import with_covariates
     df = with_covariates()
     f = clv.ParetoNbd.fit(df, purchase_covariates=["channel"], dropout_covariates=["size"])
-    profiles = {"app": {"channel": "app"}, "web, size 2": {"channel": "web", "size": 2.0}}
+    profiles = {"app": {"channel": "app", "size": 0.0},
+                "web, size 2": {"channel": "web", "size": 2.0}}
     rows = clv.acquisition_ceiling_by_profile(f, profiles, mean_spend=30.0, margin=0.5,
                                               discount_rate=0.1, rate_period=52.0, horizon=26)
     assert list(rows.index) == ["app", "web, size 2"]
