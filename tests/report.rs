@@ -5,17 +5,22 @@
 use clv::data::{TransactionLog, days_from_civil};
 use clv::report::{ReportOptions, report};
 
+/// The shipped CDNOW log.
+fn cdnow() -> TransactionLog {
+    TransactionLog::from_cdnow_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/CDNOW_sample.txt"
+    ))
+    .unwrap()
+}
+
 fn day(y: i64, m: u32, d: u32) -> f64 {
     days_from_civil(y, m, d).unwrap() as f64
 }
 
 #[test]
 fn cdnow_report_is_complete_and_self_contained() {
-    let log = TransactionLog::from_cdnow_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/CDNOW_sample.txt"
-    ))
-    .unwrap();
+    let log = cdnow();
     let mut options = ReportOptions::new(day(1997, 9, 30));
     options.holdout_end = Some(day(1998, 6, 30));
     let html = report(&log, &options).unwrap();
@@ -40,8 +45,9 @@ fn cdnow_report_is_complete_and_self_contained() {
     ] {
         assert!(html.contains(&format!("<h2 id=\"{id}\">")), "section {id}");
     }
-    assert_eq!(html.matches("<figure class=\"chart\"").count(), 15);
-    assert_eq!(html.matches("<svg ").count(), 15);
+    // 15 charts, and the sBG view and the buyers per period of the model-retention section
+    assert_eq!(html.matches("<figure class=\"chart\"").count(), 17);
+    assert_eq!(html.matches("<svg ").count(), 17);
     for model in ["BG/NBD", "MBG/NBD", "Pareto/NBD", "Gamma-Gamma"] {
         assert!(html.contains(model), "{model}");
     }
@@ -73,11 +79,7 @@ fn cdnow_report_is_complete_and_self_contained() {
 
 #[test]
 fn report_tables_behind_the_page() {
-    let log = TransactionLog::from_cdnow_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/CDNOW_sample.txt"
-    ))
-    .unwrap();
+    let log = cdnow();
     let options = ReportOptions::new(day(1997, 9, 30));
     let r = clv::report::build(&log, &options).unwrap();
     assert_eq!(r.segments.customers.len(), log.n_customers());
@@ -111,4 +113,54 @@ fn report_errors_say_why() {
     assert!(err.to_string().contains("amounts"), "{err}");
     let log = TransactionLog::new(["a", "a"], vec![100.0, 130.0], Some(vec![1.0, 2.0])).unwrap();
     assert!(report(&log, &ReportOptions::new(10.0)).is_err());
+}
+
+#[test]
+fn report_shows_model_retention_and_value_intervals() {
+    let log = cdnow();
+    let mut options = ReportOptions::new(day(1997, 9, 30));
+    options.holdout_end = Some(day(1998, 6, 30));
+    let html = report(&log, &options).unwrap();
+    // the new section sits between the cohort retention and the value sections
+    let (retention, model, value) = (
+        html.find("<h2 id=\"retention\">").unwrap(),
+        html.find("<h2 id=\"model-retention\">").unwrap(),
+        html.find("<h2 id=\"value\">").unwrap(),
+    );
+    assert!(retention < model && model < value);
+    let section = &html[model..value];
+    for label in [
+        "Retention: observed (points) and sBG projection (lines)",
+        "months since acquisition",
+        "retention rate",
+        "Customers buying in each period after the cut-off",
+        "customers buying in the period",
+        "sBG (pooled over cohorts)",
+        "1997-01",
+        "1997-03",
+    ] {
+        assert!(section.contains(label), "{label}");
+    }
+    assert_eq!(section.matches("<figure class=\"chart\"").count(), 2);
+    // the sBG table: one row per cohort with the pooled fit's survival beside the observed
+    let data =
+        clv::insight::cohort_survival(&log, clv::insight::Period::Month, day(1997, 9, 30)).unwrap();
+    assert_eq!(data.cohorts().len(), 3);
+    let fit = clv::Sbg::fit_cohorts(&data, &Default::default()).unwrap();
+    assert!(
+        section.contains(&format!("alpha = {:.4}", fit.model().alpha())),
+        "{section}"
+    );
+    // the value section lists the ten most valuable customers with 90% intervals
+    let value_part = &html[value..html.find("<h2 id=\"risk\">").unwrap()];
+    assert!(value_part.contains("90% interval"));
+    assert!(value_part.contains("How sure are we?"));
+    let r = clv::report::build(&log, &options).unwrap();
+    let mut top: Vec<&clv::insight::CustomerSegment> = r.segments.customers.iter().collect();
+    top.sort_by(|a, b| b.clv.total_cmp(&a.clv));
+    assert!(value_part.contains(&format!("<td>{}</td>", top[0].id)));
+    // without intervals the list is left out
+    options.clv_interval = None;
+    let plain = report(&log, &options).unwrap();
+    assert!(!plain.contains("How sure are we?"));
 }

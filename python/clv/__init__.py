@@ -20,7 +20,8 @@ from .errors import (
 from .log import calibration_holdout, compress, days, read_cdnow, summarize
 from .models import BgBb, BgNbd, GammaGamma, MbgNbd, ParetoNbd, Sbg, customer_value, load
 from .covariates import BgNbdCov, GammaGammaCov, MbgNbdCov, ParetoNbdCov, SbgCov
-from .insight import acquisition_ceiling, cohort_retention, report, segments
+from .insight import (acquisition_ceiling, acquisition_ceiling_by_profile, cohort_retention,
+                      report, segments)
 
 __all__ = [
     "BgNbd",

@@ -14,7 +14,8 @@ from . import _frame
 from .errors import ClvError
 from .log import _day, _length, _log
 
-__all__ = ["cohort_retention", "segments", "acquisition_ceiling", "report"]
+__all__ = ["cohort_retention", "segments", "acquisition_ceiling",
+           "acquisition_ceiling_by_profile", "report"]
 
 RETENTION_COLUMNS = [
     "cohort", "period", "customers_start", "retained", "raw_retention",
@@ -83,11 +84,12 @@ def cohort_retention(data, customer_id="customer_id", date="date", amount="amoun
 def segments(data, model, spend, observation_end=None, reference=None,
              customer_id="customer_id", date="date", amount="amount", freq="D", unit="W",
              margin=1.0, discount_rate=0.1, rate_period=52.0, periods=52, step=1.0,
-             horizon=None, tiers=None, at_risk=None, date_format=None):
+             horizon=None, tiers=None, at_risk=None, date_format=None, interval_level=None,
+             interval_draws=None, interval_seed=0):
     """Segments every customer of the log first seen by ``observation_end``
-    (``clv::insight::segment_customers``): a DataFrame keyed by customer id with
-    ``frequency, time_since_last, age, monetary_value, clv, clv_lower, clv_upper, tier, r, f,
-    m, segment, p_alive, p_alive_reference, at_risk``.
+    (``clv::insight::segment_customers``, ``segment_fitted``): a DataFrame keyed by customer id
+    with ``frequency, time_since_last, age, monetary_value, clv, clv_lower, clv_upper, tier, r,
+    f, m, segment, p_alive, p_alive_reference, at_risk, clv_level, clv_method``.
 
     ``model``: a fitted :class:`clv.BgNbd`, :class:`clv.MbgNbd` or :class:`clv.ParetoNbd`;
     ``spend``: a fitted :class:`clv.GammaGamma`. The summary is taken on ``freq``/``unit`` as
@@ -97,7 +99,11 @@ def segments(data, model, spend, observation_end=None, reference=None,
     ``periods=None`` continuously over ``horizon`` (forever when None). ``reference``: a date
     before ``observation_end`` for the fall of P(alive). ``tiers``: cut points of the value
     tiers (default ``[0.2, 0.5]``); ``at_risk``: ``(tiers, threshold, drop)`` (default
-    ``(1, 0.5, 0.2)``)."""
+    ``(1, 0.5, 0.2)``). ``interval_level`` (e.g. 0.9): the interval of every value from the
+    parameter uncertainty of both fits (``model`` and ``spend`` must be fitted) in
+    ``clv_lower``, ``clv_upper`` (delta method, or ``interval_draws`` parametric draws seeded
+    with ``interval_seed``); without it those columns and ``clv_level``, ``clv_method`` are
+    empty (NaN)."""
     ids, codes, times, amounts, (names, originals) = _log(
         data, customer_id, date, _amount(data, amount), date_format
     )
@@ -114,8 +120,11 @@ def segments(data, model, spend, observation_end=None, reference=None,
         None if periods is None else int(periods), ref,
         None if tiers is None else [float(c) for c in tiers],
         None if at_risk is None else (int(at_risk[0]), float(at_risk[1]), float(at_risk[2])),
+        None if interval_level is None else (
+            float(interval_level), None if interval_draws is None else int(interval_draws),
+            int(interval_seed)),
     )
-    df = _table(text, ("customer_id", "segment"))
+    df = _table(text, ("customer_id", "segment", "clv_method"))
     df.index = originals.take(names.get_indexer(list(df.pop("customer_id"))))
     df.index.name = customer_id
     return df
@@ -144,6 +153,48 @@ def acquisition_ceiling(data, model, period="month", margin=1.0, discount_rate=0
         },
         index=[r[0] for r in rows],
         index_name="cohort",
+    )
+
+
+def acquisition_ceiling_by_profile(model, profiles, spend=None, mean_spend=None, margin=1.0,
+                                   discount_rate=0.1, rate_period=52.0, horizon=52):
+    """The acquisition ceiling by covariate profile
+    (``clv::insight::acquisition_ceiling_by_profile``): the expected discounted value of a new
+    customer described by covariates, ``margin x mean spend x (1 + discounted expected repeat
+    transactions over horizon steps)`` with the fitted covariate ``model`` (BgNbdCov,
+    MbgNbdCov or ParetoNbdCov fits, in its time unit) at the profile.
+
+    ``profiles``: a dict ``name -> {source column: value}`` with a value for every covariate
+    of the fits, as :meth:`customer_model` takes them (a categorical column takes its level,
+    e.g. ``{"web": {"channel": "web"}, "store": {"channel": "store"}}``). The mean spend per
+    transaction: a fitted
+    ``GammaGamma`` with spend covariates ``spend`` at the profile, or the number
+    ``mean_spend``. A DataFrame indexed by profile: ``mean_spend, expected_transactions,
+    value``."""
+    if (spend is None) == (mean_spend is None):
+        raise ClvError("give either spend (a GammaGamma fit with spend covariates) or mean_spend")
+    rows = []
+    for name, values in profiles.items():
+        pairs = {}
+        for fit in (model, spend):
+            if fit is None:
+                continue
+            cols = fit.covariate_columns
+            pairs.update(zip(cols, fit.design.vector(cols, dict(values))))
+        rows.append((str(name), [(c, float(v)) for c, v in pairs.items()]))
+    out = _clv.acquisition_ceiling_profile_rows(
+        model._inner, rows, float(margin), float(discount_rate), float(rate_period),
+        int(horizon), None if spend is None else spend._inner,
+        None if mean_spend is None else float(mean_spend),
+    )
+    return _frame.frame(
+        {
+            "mean_spend": np.array([r[1] for r in out]),
+            "expected_transactions": np.array([r[2] for r in out]),
+            "value": np.array([r[3] for r in out]),
+        },
+        index=[r[0] for r in out],
+        index_name="profile",
     )
 
 

@@ -193,7 +193,7 @@ macro_rules! covariate_model {
         #[doc = concat!("The native ", $pyname, " model (wrapped by the Python class).")]
         #[pyclass(name = $pyname, module = "clv._clv", frozen)]
         pub(crate) struct $class {
-            fit: Fitted<WithCovariates<$base>>,
+            pub(crate) fit: Fitted<WithCovariates<$base>>,
             lr: LrTest,
         }
 
@@ -335,7 +335,7 @@ covariate_model!(MbgNbdCovPy, MbgNbd, "MbgNbdCov");
 /// The native Gamma-Gamma with spend covariates (`spend.<col>`).
 #[pyclass(name = "GammaGammaCov", module = "clv._clv", frozen)]
 pub(crate) struct GammaGammaCovPy {
-    fit: Fitted<GammaGammaCov>,
+    pub(crate) fit: Fitted<GammaGammaCov>,
     lr: LrTest,
 }
 

@@ -1097,6 +1097,10 @@ fn _clv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(covariates::indicators, m)?)?;
     m.add_function(wrap_pyfunction!(insight::retention_csv, m)?)?;
     m.add_function(wrap_pyfunction!(insight::segments_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        insight::acquisition_ceiling_profile_rows,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(insight::report_html, m)?)?;
     m.add_function(wrap_pyfunction!(insight::acquisition_ceiling_rows, m)?)?;
     Ok(())

@@ -70,7 +70,7 @@ def test_report_and_segments_equal_rust(rust_example, tmp_path):
     rep = split[(split.frequency > 0) & (split.monetary_value > 0)]
     spend = clv.GammaGamma.fit(rep)
     py = clv.segments(log, model, spend, observation_end="1998-06-30", reference="1997-09-30")
-    rust = clv.insight._table(seg.read_text(), ("customer_id", "segment"))
+    rust = clv.insight._table(seg.read_text(), ("customer_id", "segment", "clv_method"))
     assert list(py.index.astype(str)) == list(rust.customer_id)
     equal_frames(py.reset_index(drop=True), rust.drop(columns="customer_id"))
     assert py.at_risk.dtype == bool
@@ -90,3 +90,44 @@ def test_acquisition_ceiling():
     assert np.allclose(rows.value, 0.3 * rows.mean_spend * rows.expected_transactions,
                        rtol=1e-15, atol=0)
     assert np.isclose(rows.mean_spend.iloc[-1], log.amount.mean(), rtol=1e-12)
+
+
+def test_segments_with_value_intervals():
+    log = clv.read_cdnow(data_path("CDNOW_sample.txt"))
+    cal = clv.summarize(log, amount="amount", calibration_end="1997-09-30", freq="D", unit="W")
+    model = clv.ParetoNbd.fit(cal)
+    rep = cal[(cal.frequency > 0) & (cal.monetary_value > 0)]
+    spend = clv.GammaGamma.fit(rep)
+    plain = clv.segments(log, model, spend, observation_end="1998-06-30")
+    assert plain.clv_lower.isna().all() and plain.clv_level.isna().all()
+    with_iv = clv.segments(log, model, spend, observation_end="1998-06-30", interval_level=0.9)
+    assert (with_iv.clv_lower <= with_iv.clv).all() and (with_iv.clv <= with_iv.clv_upper).all()
+    assert (with_iv.clv_level == 0.9).all() and (with_iv.clv_method == "delta").all()
+    # the rest of the table is unchanged
+    rest = [c for c in plain.columns if c not in ("clv_lower", "clv_upper", "clv_level",
+                                                  "clv_method")]
+    equal_frames(with_iv[rest].reset_index(drop=True), plain[rest].reset_index(drop=True))
+    params = clv.ParetoNbd.from_params(model.params)  # not fitted: no intervals
+    with pytest.raises(clv.ClvError):
+        clv.segments(log, params, spend, observation_end="1998-06-30", interval_level=0.9)
+
+
+def test_acquisition_ceiling_by_profile():
+    from test_covariates import with_covariates
+    df = with_covariates()
+    f = clv.ParetoNbd.fit(df, purchase_covariates=["channel"], dropout_covariates=["size"])
+    profiles = {"app": {"channel": "app", "size": 0.0},
+                "web, size 2": {"channel": "web", "size": 2.0}}
+    rows = clv.acquisition_ceiling_by_profile(f, profiles, mean_spend=30.0, margin=0.5,
+                                              discount_rate=0.1, rate_period=52.0, horizon=26)
+    assert list(rows.index) == ["app", "web, size 2"]
+    for name, values in profiles.items():
+        # the same sum from the profile's model without covariates
+        base = f.customer_model(values)
+        e = base.expected_transactions(np.arange(27.0))
+        d = 1.1 ** (-np.arange(1.0, 27.0) / 52.0)
+        expected = 1.0 + np.sum(d * np.diff(e))
+        assert np.isclose(rows.expected_transactions[name], expected, rtol=1e-12, atol=0)
+        assert np.isclose(rows.value[name], 0.5 * 30.0 * expected, rtol=1e-12, atol=0)
+    with pytest.raises(clv.ClvError):
+        clv.acquisition_ceiling_by_profile(f, profiles)

@@ -67,7 +67,7 @@ impl Period {
     }
 
     /// The period index of day `t` (`origin`: the first day of the log, used by `Days`).
-    fn index(self, t: f64, origin: i64) -> i64 {
+    pub(crate) fn index(self, t: f64, origin: i64) -> i64 {
         let day = t.floor() as i64;
         match self {
             Period::Days(n) => (day - origin).div_euclid(i64::from(n)),

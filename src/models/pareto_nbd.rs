@@ -888,6 +888,33 @@ impl TransactionModel for ParetoNbd {
         })
     }
 
+    /// A customer alive at `T + from` has the posterior `λ ~ Gamma(r+x, α+T)`,
+    /// `μ ~ Gamma(s, β+T+from)` (the purchases in `(T, T + from]` are not observed, the survival
+    /// to `T + from` is): the probability is `P(alive at T + from | x, t_x, T)` times
+    /// `1 − P(X(L) = 0)` of a new customer with the parameters `(r+x, α+T, s, β+T+from)`,
+    /// `L = to − from`.
+    fn probability_of_purchase_between(
+        &self,
+        customer: &Customer,
+        from: f64,
+        to: f64,
+    ) -> Result<f64> {
+        let length = super::transaction::purchase_window(from, to)?;
+        if length == 0.0 {
+            return Ok(0.0);
+        }
+        let age = customer.age();
+        let alive = ParetoNbd::probability_alive_at(self, customer, from)?;
+        let posterior = ParetoNbd::new(
+            self.r + customer.frequency(),
+            self.alpha + age,
+            self.s,
+            self.beta + age + from,
+        )?;
+        let none = posterior.probability_of_transactions(0, length)?;
+        Ok((alive * (1.0 - none)).clamp(0.0, 1.0))
+    }
+
     /// [`ParetoNbd::conditional_probability_of_transactions`] (Fader & Hardie note 028).
     fn conditional_probability_of_transactions(
         &self,

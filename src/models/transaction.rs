@@ -88,6 +88,58 @@ pub trait TransactionModel {
     /// [`crate::Error::Numerical`] when the value does not evaluate.
     fn probability_alive_at(&self, customer: &Customer, t: f64) -> Result<f64>;
 
+    /// Probability that a customer with history `(x, t_x, T)` buys at least once in
+    /// `(T + from, T + to]`, `P(Y(to) − Y(from) > 0 | x, t_x, T)` (0 when `to = from`).
+    ///
+    /// With `L = to − from`, the provided form is
+    /// `P(alive at T + from | x, t_x, T) − P(Y(L) = 0 | x, t_x, T) · P(alive at T + to | x, t_x, T + L)`,
+    /// exact for a model whose customers drop out only at a purchase (BG/NBD, MBG/NBD): given
+    /// the individual parameters, "alive at `T + from`, then no purchase for `L`" and "no
+    /// purchase for `L`, then alive `from` later" are the same event up to a shift in time,
+    /// and the history `(x, t_x, T + L)` is `(x, t_x, T)` followed by `L` without a purchase.
+    /// A model whose customers may drop out between purchases overrides it (Pareto/NBD does).
+    ///
+    /// ```
+    /// use clv::{BgNbd, Customer, TransactionModel};
+    /// let model = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let c = Customer::new(2.0, 30.43, 38.86)?;
+    /// // from the end of observation it is 1 − P(Y(L) = 0)
+    /// let first = model.probability_of_purchase_between(&c, 0.0, 4.0)?;
+    /// let none = model.conditional_probability_of_transactions(&c, 0, 4.0)?;
+    /// assert!((first - (1.0 - none)).abs() < 1e-12);
+    /// // a later period of the same length is less likely to see a purchase
+    /// assert!(model.probability_of_purchase_between(&c, 8.0, 12.0)? < first);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] when `from` is negative or not finite or `to` is not
+    /// finite or below `from`; errors of the model's probabilities (a history `(x, t_x, T + L)`
+    /// past the data's limits among them).
+    fn probability_of_purchase_between(
+        &self,
+        customer: &Customer,
+        from: f64,
+        to: f64,
+    ) -> Result<f64> {
+        let length = purchase_window(from, to)?;
+        if length == 0.0 {
+            return Ok(0.0);
+        }
+        let alive = self.probability_alive_at(customer, from)?;
+        let none = self.conditional_probability_of_transactions(customer, 0, length)?;
+        let later = Customer::new(
+            customer.frequency(),
+            customer.recency(),
+            customer.age() + length,
+        )?;
+        let quiet_then_alive = none * self.probability_alive_at(&later, from)?;
+        finite_non_negative(
+            (alive - quiet_then_alive).clamp(0.0, 1.0),
+            "P(purchase in a window)",
+        )
+    }
+
     /// The path of `P(alive)` of one customer through their transaction history (lifetimes'
     /// `calculate_alive_path`): `purchase_times` are the customer's purchase times in the data's
     /// time unit, strictly increasing, the first of them the first purchase (which starts the
@@ -685,4 +737,18 @@ where
         min_per_thread,
         |i| f(&customers[i]),
     )
+}
+
+/// The length `to − from` of a purchase window `(T + from, T + to]`, after checking its ends
+/// (the arguments of [`TransactionModel::probability_of_purchase_between`]).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] when `from` is negative or not finite, or `to` is not finite or
+/// below `from`.
+pub(crate) fn purchase_window(from: f64, to: f64) -> Result<f64> {
+    crate::error::check_non_negative("from", from)?;
+    if !(to.is_finite() && to >= from) {
+        return Err(Error::param("to", to, "must be finite and >= from"));
+    }
+    Ok(to - from)
 }

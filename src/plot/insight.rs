@@ -238,16 +238,70 @@ pub fn alive_share(rows: &[AliveShare], options: &PlotOptions) -> Result<String>
 /// # Errors
 /// As [`retention_heatmap`].
 pub fn repeat_buyers(rows: &[AliveShare], options: &PlotOptions) -> Result<String> {
+    buyers_chart(
+        rows,
+        options,
+        BuyersChart {
+            caption: "Customers with a repeat purchase since the cut-off",
+            y_desc: "customers with a repeat purchase",
+            expected: &|r| Some(r.expected_repeat_buyers),
+            observed: &|r| r.observed_repeat_buyers,
+            origin: true,
+        },
+    )
+}
+
+/// Expected (model) and observed buyers per step after the cut-off: the customers with at
+/// least one purchase in each step `(T + t − 1, T + t]`
+/// ([`AliveShare::expected_period_buyers`], [`AliveShare::observed_period_buyers`]). Axes:
+/// "time after the end of calibration (`unit`)" and "customers buying in the period".
+///
+/// ```
+/// use clv::BgNbd;
+/// use clv::data::{Periods, TransactionLog};
+/// let log = TransactionLog::new(["a", "a", "b", "b", "a", "b"], vec![0.0, 7.0, 3.0, 20.0, 30.0, 36.0], None)?;
+/// let split = log.calibration_holdout(&Periods::days_in_weeks(), 21.0, None)?;
+/// let model = BgNbd::new(0.5, 3.0, 0.5, 3.0)?;
+/// let rows = clv::insight::alive_share(&model, &log, split.calibration(), split.customer_ids(), 21.0, 7.0, 3, 1)?;
+/// let svg = clv::plot::period_buyers(&rows, &clv::plot::PlotOptions::new("weeks"))?;
+/// assert!(svg.contains("customers buying in the period"));
+/// # Ok::<(), clv::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`retention_heatmap`].
+pub fn period_buyers(rows: &[AliveShare], options: &PlotOptions) -> Result<String> {
+    buyers_chart(
+        rows,
+        options,
+        BuyersChart {
+            caption: "Customers buying in each period after the cut-off",
+            y_desc: "customers buying in the period",
+            expected: &|r| r.expected_period_buyers,
+            observed: &|r| r.observed_period_buyers,
+            origin: false,
+        },
+    )
+}
+
+/// What a chart of buyers after the cut-off draws.
+struct BuyersChart<'a> {
+    caption: &'a str,
+    y_desc: &'a str,
+    expected: &'a dyn Fn(&AliveShare) -> Option<f64>,
+    observed: &'a dyn Fn(&AliveShare) -> Option<f64>,
+    /// Start both lines at (0, 0) (cumulative counts).
+    origin: bool,
+}
+
+fn buyers_chart(rows: &[AliveShare], options: &PlotOptions, c: BuyersChart<'_>) -> Result<String> {
     let x_desc = format!("time after the end of calibration ({})", options.time_unit);
-    let expected: Vec<f64> = rows.iter().map(|r| r.expected_repeat_buyers).collect();
-    let observed: Vec<f64> = rows
-        .iter()
-        .filter_map(|r| r.observed_repeat_buyers)
-        .collect();
+    let expected: Vec<f64> = rows.iter().filter_map(c.expected).collect();
+    let observed: Vec<f64> = rows.iter().filter_map(c.observed).collect();
     render(options, |root| {
         let x_max = rows.last().map_or(1.0, |r| r.t).max(1.0);
         let y_max = top(&[&expected, &observed], 1.0) * 1.08;
-        let mut chart = frame(root, "Customers with a repeat purchase since the cut-off")
+        let mut chart = frame(root, c.caption)
             .build_cartesian_2d(0f64..x_max, 0f64..y_max)
             .map_err(draw_err)?;
         chart
@@ -255,31 +309,34 @@ pub fn repeat_buyers(rows: &[AliveShare], options: &PlotOptions) -> Result<Strin
             .x_label_formatter(&tick)
             .y_label_formatter(&amount)
             .x_desc(x_desc.as_str())
-            .y_desc("customers with a repeat purchase")
+            .y_desc(c.y_desc)
             .draw()
             .map_err(draw_err)?;
         let line = |f: &dyn Fn(&AliveShare) -> Option<f64>| -> Vec<(f64, f64)> {
-            std::iter::once((0.0, 0.0))
+            c.origin
+                .then_some((0.0, 0.0))
+                .into_iter()
                 .chain(rows.iter().filter_map(|r| Some((r.t, f(r)?))))
                 .collect()
         };
         chart
-            .draw_series(LineSeries::new(
-                line(&|r| Some(r.expected_repeat_buyers)),
-                EXPECTED.stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(line(c.expected), EXPECTED.stroke_width(2)))
             .map_err(draw_err)?
             .label("expected (model)")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], EXPECTED.stroke_width(2)));
         chart
-            .draw_series(LineSeries::new(
-                line(&|r| r.observed_repeat_buyers),
-                ACTUAL.stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(line(c.observed), ACTUAL.stroke_width(2)))
             .map_err(draw_err)?
             .label("observed")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], ACTUAL.stroke_width(2)));
-        labels_box(&mut chart, SeriesLabelPosition::UpperLeft)
+        labels_box(
+            &mut chart,
+            if c.origin {
+                SeriesLabelPosition::UpperLeft
+            } else {
+                SeriesLabelPosition::UpperRight
+            },
+        )
     })
 }
 

@@ -17,12 +17,14 @@
 
 mod html;
 
-use crate::data::{Periods, SpendData, TransactionLog, civil_from_days};
+use crate::data::{Periods, RfmData, SpendData, TransactionLog, civil_from_days};
 use crate::diagnostics::{self, Diagnostics};
 use crate::error::{Error, Result};
-use crate::fit::{FitOptions, Fitted, Model, Summary};
-use crate::insight::{self, AtRiskRule, Period, Profit, RetentionRate, SegmentTable, Tiers};
-use crate::models::{BgNbd, GammaGamma, MbgNbd, ParetoNbd, TransactionModel};
+use crate::fit::{FitOptions, Fitted, Intervals, Model, Summary};
+use crate::insight::{
+    self, AtRiskRule, Period, Profit, RetentionRate, SegmentTable, Tiers, ValueInterval,
+};
+use crate::models::{BgNbd, GammaGamma, MbgNbd, ParetoNbd, Sbg, TransactionModel};
 use crate::plot::{self, PlotOptions};
 use crate::value::{DiscountRate, Valuation};
 use html::{Page, esc, money, pct};
@@ -59,6 +61,11 @@ pub struct ReportOptions {
     pub rule: AtRiskRule,
     /// Rows of the at-risk table (default 25).
     pub top_at_risk: usize,
+    /// Intervals of the customer values from the parameter uncertainty of the transaction and
+    /// spend fits (default: 90%, delta method; `None`: none), shown for the ten most valuable
+    /// customers in the value section ([`crate::insight::segment_fitted`] gives them for
+    /// every customer).
+    pub clv_interval: Option<ValueInterval>,
     /// Currency in labels (default `$`).
     pub money: String,
     /// Title of the page.
@@ -82,25 +89,37 @@ impl ReportOptions {
             tiers: Tiers::default(),
             rule: AtRiskRule::default(),
             top_at_risk: 25,
+            clv_interval: Some(ValueInterval::default()),
             money: "$".into(),
             title: "Customer base report".into(),
         }
     }
 }
 
+/// The value intervals of a fitted transaction model with a spend fit.
+type ValueIntervals = Box<
+    dyn Fn(&Fitted<GammaGamma>, &Valuation, &RfmData, ValueInterval) -> Result<Intervals>
+        + Send
+        + Sync,
+>;
+
 /// A fitted transaction model as the report uses it.
 struct Fitted2 {
     summary: Summary,
     model: Box<dyn TransactionModel + Sync>,
+    intervals: ValueIntervals,
 }
 
-fn fitted2<M: Model + TransactionModel + Sync + 'static>(
+fn fitted2<M: Model + TransactionModel + Clone + Send + Sync + 'static>(
     fit: Result<Fitted<M>>,
 ) -> std::result::Result<Fitted2, String> {
     let fit = fit.map_err(|e| e.to_string())?;
     Ok(Fitted2 {
         summary: fit.summary(),
-        model: Box::new(fit.into_model()),
+        model: Box::new(fit.model().clone()),
+        intervals: Box::new(move |spend, valuation, data, how| {
+            valuation.customer_value_intervals(&fit, spend, data, how.level, how.method)
+        }),
     })
 }
 
@@ -238,6 +257,24 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
                 &options.tiers,
                 &options.rule,
             )?;
+            // the intervals of the values the page lists: the most valuable customers
+            let top = top_customers(&segments, TOP_VALUED);
+            let listed = match options.clv_interval {
+                Some(how) if !top.is_empty() => {
+                    let summary = log.summarize(periods, obs_end)?;
+                    let rows = summary.data().select(&top)?;
+                    let iv = (best_fit.intervals)(&spend_fit, &valuation, &rows, how)?;
+                    let ends = iv.lower.iter().zip(iv.upper.iter());
+                    Some((
+                        how,
+                        top.iter()
+                            .zip(ends)
+                            .map(|(&i, (&lo, &hi))| (i, (lo, hi)))
+                            .collect::<Vec<_>>(),
+                    ))
+                }
+                _ => None,
+            };
             let profit = match &options.profit {
                 Some(p) => Profit::PerTransaction(p.clone()),
                 None => Profit::Margin(options.margin),
@@ -261,14 +298,14 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
                 discount,
                 horizon_steps,
             )?;
-            Ok((segments, retention, alive, ceiling))
+            Ok((segments, listed, retention, alive, ceiling))
         })();
         let diagnosed = diagnosed
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (diagnosed, numbers)
     });
-    let (segments, retention, alive, ceiling) = insight_numbers?;
+    let (segments, listed, retention, alive, ceiling) = insight_numbers?;
     let best_diagnostics = match &diagnosed[best_index] {
         Ok((_, _, d)) => d.clone(),
         Err(e) => return Err(Error::InvalidInput(format!("{best_name}: {e}"))),
@@ -465,6 +502,8 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
         &act_rows,
     );
 
+    model_retention(&mut page, log, options, cal_end, &alive, &popt, best_name)?;
+
     page.section("value", "Customer value");
     page.para(&format!(
         "Customer value: expected {} over the next {} {unit} (margin {}, discounted at {} a year), \
@@ -499,6 +538,9 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
         &["RFM segment", "customers", "mean value", "mean P(alive)"],
         &segment_rows(&segments, cur),
     );
+    if let Some((how, listed)) = &listed {
+        value_intervals(&mut page, &segments, *how, listed, cur);
+    }
     page.charts(&[plot::acquisition_ceiling(&ceiling, cur, &wide)?]);
     page.para(&format!(
         "Acquisition ceiling: the expected discounted value of a newly acquired customer (first \
@@ -578,6 +620,155 @@ pub fn build(log: &TransactionLog, options: &ReportOptions) -> Result<Report> {
         retention,
         model: best_name,
     })
+}
+
+/// Customers listed with the intervals of their values in the value section.
+const TOP_VALUED: usize = 10;
+
+/// The rows (in the table's order) of the `n` most valuable customers, most valuable first.
+fn top_customers(t: &SegmentTable, n: usize) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..t.customers.len()).collect();
+    rows.sort_by(|&a, &b| t.customers[b].clv.total_cmp(&t.customers[a].clv));
+    rows.truncate(n);
+    rows
+}
+
+/// The most valuable customers with the intervals of their values (`listed`: row of the
+/// table and interval).
+fn value_intervals(
+    page: &mut Page,
+    t: &SegmentTable,
+    how: ValueInterval,
+    listed: &[(usize, (f64, f64))],
+    cur: &str,
+) {
+    page.para(&format!(
+        "How sure are we? {} intervals of the values of the {} most valuable customers ({} \
+         method), from the parameter uncertainty of the transaction and the spend model fits: \
+         estimation uncertainty only, not what a customer will actually spend.",
+        pct(how.level),
+        listed.len(),
+        how.method_name(),
+    ));
+    let level = pct(how.level);
+    let rows: Vec<Vec<String>> = listed
+        .iter()
+        .filter_map(|&(i, (lo, hi))| {
+            let c = t.customers.get(i)?;
+            Some(vec![
+                esc(&c.id),
+                money(cur, c.clv),
+                format!("{} to {}", money(cur, lo), money(cur, hi)),
+                c.tier.to_string(),
+                c.segment.name().to_string(),
+                format!("{:.2}", c.p_alive),
+            ])
+        })
+        .collect();
+    page.table_html(
+        &[
+            "most valuable customers",
+            "value",
+            &format!("{level} interval"),
+            "tier",
+            "RFM segment",
+            "P(alive)",
+        ],
+        &rows,
+    );
+}
+
+/// Periods the sBG projects past the longest observed cohort.
+const PROJECTED_PERIODS: u32 = 6;
+
+/// The section of the model-based retention beside the observed: the sBG on the cohorts'
+/// survival derived from the log ([`insight::cohort_survival`] through the end of
+/// calibration), pooled over cohorts, and the expected buyers per step after the cut-off
+/// beside the observed.
+fn model_retention(
+    page: &mut Page,
+    log: &TransactionLog,
+    options: &ReportOptions,
+    cal_end: f64,
+    alive: &[insight::AliveShare],
+    popt: &PlotOptions,
+    best_name: &str,
+) -> Result<()> {
+    let p = period_singular(options.cohort_period);
+    let mut copt = popt.clone();
+    copt.time_unit = format!("{}s since acquisition", p);
+    page.section("model-retention", "Model retention beside the observed");
+    page.para(&format!(
+        "Contractual view: a customer counts as still a customer in a {p} when they buy in it \
+         or later (the purchases after the end of calibration, {}, show who is still buying), \
+         so each acquisition cohort has a survival curve, like renewals of a subscription. One \
+         shifted-beta-geometric (sBG) model is fitted to all cohorts together (a pooled fit: \
+         one churn distribution for the base, estimated from every cohort, where a fit per \
+         cohort would rest on the few periods of the latest ones); the lines are its retention \
+         rates, the points each cohort's observed ones.",
+        date(cal_end)
+    ));
+    let fitted = insight::cohort_survival(log, options.cohort_period, cal_end)
+        .and_then(|d| Sbg::fit_cohorts(&d, &FitOptions::default()).map(|f| (d, f)));
+    match fitted {
+        Ok((data, fit)) => {
+            let data = &data;
+            let horizon = data.max_horizon() + PROJECTED_PERIODS;
+            let rows = insight::sbg_retention(fit.model(), data, horizon)?;
+            page.charts(&[
+                plot::sbg_retention(&rows, &copt)?,
+                plot::period_buyers(alive, popt)?,
+            ]);
+            page.table_html(
+                &["model", "parameters (standard error)", "fit"],
+                &[vec![
+                    "sBG (pooled over cohorts)".into(),
+                    parameters(&fit.summary()),
+                    esc(fit.status().as_str()),
+                ]],
+            );
+            let last = |c: &crate::data::Cohort| {
+                let t = c.horizon();
+                let observed = c.alive().last().copied().unwrap_or(0.0) / c.size();
+                (t, observed, fit.model().survival(t))
+            };
+            let cohort_rows: Vec<Vec<String>> = data
+                .cohorts()
+                .iter()
+                .map(|c| {
+                    let (t, observed, projected) = last(c);
+                    vec![
+                        esc(c.name()),
+                        plot::number(c.size()),
+                        t.to_string(),
+                        pct(observed),
+                        pct(projected),
+                    ]
+                })
+                .collect();
+            page.table_html(
+                &[
+                    "cohort",
+                    "customers",
+                    &format!("{p}s observed"),
+                    "still a customer, observed",
+                    "sBG",
+                ],
+                &cohort_rows,
+            );
+        }
+        Err(e) => {
+            page.para(&format!("No sBG view: {}", esc(&e.to_string())));
+            page.charts(&[plot::period_buyers(alive, popt)?]);
+        }
+    }
+    page.para(&format!(
+        "Noncontractual view ({best_name}): the expected number of customers buying in each \
+         step after the end of calibration (a customer with at least one purchase in the step \
+         is a buyer of that step), beside the customers who did. The model's number is shown at \
+         the steps where the share alive is computed."
+    ));
+    Ok(())
 }
 
 fn period_singular(p: Period) -> String {
