@@ -110,7 +110,10 @@ pub fn predictions<M: TransactionModel>(
     let mut out = String::with_capacity(48 * (data.len() + 1));
     out.push_str("probability_alive,expected_transactions\n");
     for &k in &index {
-        let _ = writeln!(out, "{:?},{:?}", p_alive[k], expected[k]);
+        source::push_float(&mut out, p_alive[k]);
+        out.push(',');
+        source::push_float(&mut out, expected[k]);
+        out.push('\n');
     }
     Ok(out)
 }
