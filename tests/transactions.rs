@@ -499,4 +499,25 @@ fn overlong_lines_are_refused_naming_the_line() {
         .unwrap_err();
     let (row, field, _) = data_error(err);
     assert_eq!((row, field.as_str()), (2, "record"));
+    // whitespace-separated text, CDNOW's raw log, a header read for renaming
+    let long = format!(
+        "customer_id date\n\na 2024-01-01\n{} 2024-01-02\n",
+        "z".repeat(3 << 20)
+    );
+    let err = TransactionReader::new()
+        .from_reader(clv::data::WhitespaceCsv::new(long.as_bytes()))
+        .unwrap_err();
+    assert_eq!(data_error(err).0, 4);
+    let raw = format!(" 00001 19970101 1 11.77\n{}\n", "9".repeat(3 << 20));
+    let err = TransactionLog::from_cdnow_reader(raw.as_bytes()).unwrap_err();
+    assert_eq!(data_error(err).0, 2);
+    let header = "x".repeat(3 << 20);
+    let err = clv::data::ColumnMap::default()
+        .read(
+            header.as_bytes(),
+            clv::data::Delimiter::Byte(b','),
+            |r, _| TransactionReader::new().from_reader(r),
+        )
+        .unwrap_err();
+    assert_eq!(data_error(err).0, 1);
 }

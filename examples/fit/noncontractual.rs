@@ -22,6 +22,10 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel + Clone + Send + Sync
     };
     let data = match &split {
         Some(s) => s.calibration().clone(),
+        // Nothing but the fit needs the rows: read them as distinct rows.
+        None if args.predictions.is_none() && args.intervals.level.is_none() => {
+            source::read_summary_for_fit(args)?
+        }
         None => source::read_summary(args)?,
     };
     let source = Source::<M>::obtain(

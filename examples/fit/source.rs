@@ -21,6 +21,19 @@ pub fn read_summary(args: &Args) -> Result<RfmData, Failure> {
     read_input(args, |r| RfmData::from_csv_reader(r))
 }
 
+/// Reads `--input` as summaries for a fit that needs no row of its own (no predictions, no
+/// intervals): the distinct rows with summed weights, read as a stream
+/// (`RfmData::from_csv_reader_distinct`: the same checks, the same fit, memory following the
+/// distinct rows), or as [`read_summary`] for a file with customer ids or `--compressed`.
+pub fn read_summary_for_fit(args: &Args) -> Result<RfmData, Failure> {
+    if !args.compressed {
+        if let Some(data) = read_input(args, |r| RfmData::from_csv_reader_distinct(r))? {
+            return Ok(data);
+        }
+    }
+    read_summary(args)
+}
+
 /// Reads `--input` as spend summaries (`SpendData`), as [`read_summary`].
 pub fn read_spend(args: &Args) -> Result<SpendData, Failure> {
     read_input(args, |r| SpendData::from_csv_reader(r))

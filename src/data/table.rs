@@ -129,7 +129,7 @@ pub(crate) struct Csv<R: Read> {
 }
 
 /// The error for a line or record longer than [`MAX_RECORD_BYTES`].
-fn too_long(line: u64, what: &str) -> Error {
+pub(crate) fn too_long(line: u64, what: &str) -> Error {
     Error::data(
         usize::try_from(line).unwrap_or(usize::MAX),
         "record",

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::log::{Interner, TransactionLog, check_amount, check_time};
 use super::time::TimeFormat;
-use crate::data::limits::with_text;
+use crate::data::limits::{MAX_RECORD_BYTES, with_text};
 use crate::data::table::Csv;
 use crate::error::{Error, Result};
 
@@ -48,10 +48,19 @@ impl TransactionLog {
         let is_date = |f: &str| TimeFormat::CompactDate.parse(f).is_some();
         loop {
             line.clear();
-            if reader.read_line(&mut line)? == 0 {
+            let limit = MAX_RECORD_BYTES as u64 + 1;
+            if (&mut reader).take(limit).read_line(&mut line)? == 0 {
                 break;
             }
             line_no += 1;
+            if line.len() as u64 == limit && !line.ends_with('\n') {
+                return Err(Error::data(
+                    line_no,
+                    "record",
+                    format!("more than {MAX_RECORD_BYTES} bytes"),
+                    "the line is longer than 1 MiB, the limit of one record",
+                ));
+            }
             // Up to six fields, without allocating per line.
             let mut buf = [""; 6];
             let mut count = 0;
