@@ -69,17 +69,24 @@ def write_log(path, n, seed=1):
 
 
 def run(cmd):
-    """Wall seconds, CPU seconds and peak resident memory (MiB) of a process."""
+    """Wall seconds, CPU seconds and peak resident memory (MiB) of a process. The memory is the
+    one GNU time reports (`/usr/bin/time -f %M`): a child's own `ru_maxrss` starts from its
+    parent's at the fork, this script's included."""
+    timed = os.path.exists("/usr/bin/time")
+    full = ["/usr/bin/time", "-f", "maxrss %M"] + cmd if timed else cmd
     start = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - start
-    p.returncode = os.waitstatus_to_exitcode(status)
     err = p.stderr.read().decode()
     p.stderr.close()
-    if p.returncode != 0:
+    if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{cmd[0]} failed: {err}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    rss = usage.ru_maxrss / 1024
+    lines = [l for l in err.splitlines() if l.startswith("maxrss ")]
+    if timed and lines:
+        rss = int(lines[-1].split()[1]) / 1024
+    return wall, usage.ru_utime + usage.ru_stime, rss
 
 
 def check(clv_csv, lifetimes_csv):

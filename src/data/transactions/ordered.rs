@@ -142,7 +142,10 @@ impl Fold {
                     continue;
                 }
                 let k = u32::try_from(all.len()).map_err(|_| {
-                    Error::InvalidInput("too many distinct customer ids (over 2^36)".into())
+                    Error::InvalidInput(
+                        "more than 2^32 distinct customer ids in one of the 64 hash partitions"
+                            .into(),
+                    )
                 })?;
                 let mut c = Customer {
                     id: [0; 16],
