@@ -18,12 +18,13 @@ checked to agree (same customers, frequency, recency, T and monetary value to 1e
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from side_by_side import run  # noqa: E402 (wall, CPU and peak memory of a process)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LIFETIMES = r"""
@@ -66,27 +67,6 @@ def write_log(path, n, seed=1):
                 for c, d, a in zip(cust[lo:hi], dates[lo:hi], cents[lo:hi])
             ]
             f.write("".join(rows))
-
-
-def run(cmd):
-    """Wall seconds, CPU seconds and peak resident memory (MiB) of a process. The memory is the
-    one GNU time reports (`/usr/bin/time -f %M`): a child's own `ru_maxrss` starts from its
-    parent's at the fork, this script's included."""
-    timed = os.path.exists("/usr/bin/time")
-    full = ["/usr/bin/time", "-f", "maxrss %M"] + cmd if timed else cmd
-    start = time.perf_counter()
-    p = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - start
-    err = p.stderr.read().decode()
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{cmd[0]} failed: {err}")
-    rss = usage.ru_maxrss / 1024
-    lines = [l for l in err.splitlines() if l.startswith("maxrss ")]
-    if timed and lines:
-        rss = int(lines[-1].split()[1]) / 1024
-    return wall, usage.ru_utime + usage.ru_stime, rss
 
 
 def check(clv_csv, lifetimes_csv):
