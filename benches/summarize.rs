@@ -1,9 +1,11 @@
 //! Summarising a synthetic log of 10,000,000 transactions (1,000,000 customers over two years
 //! of daily dates) into a calibration/holdout split: target > 5 million transactions per second
-//! on one core.
+//! on one core. And reading a CSV log of 1,000,000 transactions (100,000 customers, in time
+//! order) into its summary: whole (`from_reader` + `summarize`) and as it is read
+//! (`summarize_ordered`).
 use std::hint::black_box;
 
-use clv::data::{Periods, TransactionLog};
+use clv::data::{Periods, TransactionLog, TransactionReader, civil_from_days};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -80,5 +82,53 @@ fn summarize(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, summarize);
+/// A CSV log of `n` transactions of `n / 10` customers in time order, ISO dates, amounts.
+fn csv_log(n: usize) -> String {
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut rows: Vec<(i64, u32, u32)> = (0..n)
+        .map(|_| {
+            (
+                10_000 + rng.random_range(0..640),
+                rng.random_range(0..(n / 10) as u32),
+                rng.random_range(100..20_000),
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    let mut csv = String::from("customer_id,date,amount\n");
+    for (day, c, cents) in rows {
+        let (y, m, d) = civil_from_days(day);
+        csv.push_str(&format!(
+            "c{c:07},{y:04}-{m:02}-{d:02},{}.{:02}\n",
+            cents / 100,
+            cents % 100
+        ));
+    }
+    csv
+}
+
+fn read_csv(c: &mut Criterion) {
+    let csv = csv_log(1_000_000);
+    let reader = TransactionReader::new().optional_amount_column("amount");
+    let mut group = c.benchmark_group("summarize_csv");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1_000_000));
+    group.bench_function("read_whole_then_summarize_1M", |b| {
+        b.iter(|| {
+            let log = reader.from_reader(black_box(csv.as_bytes())).unwrap();
+            log.summarize(&Periods::days(), log.time_range().1).unwrap()
+        })
+    });
+    group.bench_function("summarize_ordered_1M", |b| {
+        b.iter(|| {
+            reader
+                .summarize_ordered(black_box(csv.as_bytes()), &Periods::days(), None)
+                .unwrap()
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, summarize, read_csv);
 criterion_main!(benches);

@@ -9,7 +9,9 @@ For each N (default 10,000, 100,000 and 1,000,000) it simulates BG/NBD customers
 (1..546 days) and purchase times are whole days, in weeks, as a transaction log gives them
 (r, alpha, a, b = 0.243, 4.414, 0.793, 2.426), writes `frequency,recency,T`, then runs each
 tool as its own process, alternating (so that both see the same load), three rounds, and
-prints the median wall times and their ratio.
+prints the median wall time, CPU time and peak memory of each and the ratio of the wall times.
+`CLV_FIT=PATH` runs another build of the fit example (or `clv fit`: `CLV_FIT="target/release/clv
+fit"`), e.g. an earlier commit's, for a before/after table.
 """
 
 import os
@@ -59,14 +61,29 @@ def customers(n, seed=1):
 
 
 def run(cmd):
-    """Wall seconds and stdout of a process."""
+    """Wall seconds, CPU seconds and peak resident memory (MiB) of a process. The memory is the
+    one GNU time reports (`/usr/bin/time -f %M`): a child's own `ru_maxrss` starts from its
+    parent's at the fork, this script's included."""
+    timed = os.path.exists("/usr/bin/time")
+    full = ["/usr/bin/time", "-f", "maxrss %M"] + cmd if timed else cmd
     start = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return time.perf_counter() - start, out
+    p = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - start
+    err = p.stderr.read().decode()
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[0]} failed: {err}")
+    rss = usage.ru_maxrss / 1024
+    lines = [l for l in err.splitlines() if l.startswith("maxrss ")]
+    if timed and lines:
+        rss = int(lines[-1].split()[1]) / 1024
+    return wall, usage.ru_utime + usage.ru_stime, rss
 
 
 def main(sizes):
-    fit = os.path.join(ROOT, "target", "release", "examples", "fit")
+    fit = os.environ.get("CLV_FIT", os.path.join(ROOT, "target", "release", "examples", "fit"))
+    fit = fit.split()
     with tempfile.TemporaryDirectory() as d:
         for n in sizes:
             x, t_x, T = customers(n)
@@ -77,13 +94,16 @@ def main(sizes):
                     f.write("%r,%r,%r\n" % tuple(float(v) for v in row))
             times = {"clv": [], "lifetimes": []}
             for _ in range(3):
-                times["clv"].append(run([fit, "--model", "bgnbd", "--input", path, "--horizon",
+                times["clv"].append(run([*fit, "--model", "bgnbd", "--input", path, "--horizon",
                                          "39", "--predictions", os.path.join(d, "clv.csv")]))
                 times["lifetimes"].append(run([sys.executable, "-c", LIFETIMES, path,
                                                os.path.join(d, "lifetimes.csv")]))
-            med = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
-            print(f"n={n}: clv {med['clv']:.3f} s, lifetimes {med['lifetimes']:.3f} s, "
-                  f"lifetimes/clv {med['lifetimes'] / med['clv']:.1f}", flush=True)
+            med = {k: [statistics.median(r[j] for r in v) for j in range(3)]
+                   for k, v in times.items()}
+            line = f"n={n}:"
+            for k, (w, c, m) in med.items():
+                line += f" {k} {w:.3f} s wall, {c:.2f} s CPU, {m:.0f} MiB;"
+            print(line + f" lifetimes/clv {med['lifetimes'][0] / med['clv'][0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -383,3 +383,40 @@ fn streaming_compressed_summaries() {
     ]);
     assert_eq!(c.status.code(), Some(2));
 }
+
+/// The summaries a fit needs, read as a stream of distinct rows, are the rows a fit of the
+/// whole file sees (the same distinct rows, weights and order), and a bad row gives the same
+/// error, monetary values included; a file with ids is left to the whole reader.
+#[test]
+fn distinct_summaries_are_what_a_fit_of_the_file_sees() {
+    let mut csv = String::from("frequency,recency,T,monetary_value,weight\n");
+    for i in 0..5_000u32 {
+        let x = i % 7;
+        let t = 10 + i % 13;
+        let r = if x == 0 { 0 } else { 1 + (i % 5) };
+        csv.push_str(&format!("{x},{r},{t},{}.5,{}\n", i % 40, 1 + i % 3));
+    }
+    let streamed = RfmData::from_csv_reader_distinct(csv.as_bytes())
+        .unwrap()
+        .expect("no ids");
+    let whole = RfmData::from_csv_reader(csv.as_bytes()).unwrap();
+    let (distinct, _) = whole.distinct_customers();
+    assert_eq!(streamed, distinct);
+    for bad in [
+        "2,1,5,-3,1\n",
+        "2,1,5,1e400,1\n",
+        "2,9,5,1,1\n",
+        "2,1,5,x,1\n",
+    ] {
+        let text = format!("{csv}{bad}");
+        let a = RfmData::from_csv_reader_distinct(text.as_bytes()).unwrap_err();
+        let b = RfmData::from_csv_reader(text.as_bytes()).unwrap_err();
+        assert_eq!(a.to_string(), b.to_string());
+    }
+    let ids = "customer_id,frequency,recency,T\na,1,1,5\na,1,1,5\n";
+    assert!(
+        RfmData::from_csv_reader_distinct(ids.as_bytes())
+            .unwrap()
+            .is_none()
+    );
+}

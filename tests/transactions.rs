@@ -372,3 +372,152 @@ fn transaction_csv_errors_name_line_and_column() {
         .unwrap_err();
     assert_eq!(data_error(e).1, "customer_id");
 }
+
+/// A log of `n` transactions, as CSV with ISO dates and amounts: ids of many shapes (short,
+/// longer than 16 bytes, non-ASCII, quoted with a comma or a quote), a third of the transactions
+/// on a day the customer already bought on, rows in time order (customers interleaved) when
+/// `sorted`, else shuffled.
+fn log_csv(n: usize, sorted: bool, seed: u64) -> String {
+    use rand::rngs::StdRng;
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    let mut rng = StdRng::seed_from_u64(seed);
+    let shapes = |k: usize| match k % 6 {
+        0 => format!("{k}"),
+        1 => format!("customer-with-a-long-id-{k:08}"),
+        2 => format!("ü{k}é"),
+        3 => format!("\"a,{k}\""),
+        4 => format!("\"q\"\"{k}\""),
+        _ => format!("c{k:015}"),
+    };
+    let mut rows: Vec<(i64, String, u32)> = Vec::new();
+    let mut last_day = vec![None; n / 4 + 1];
+    for _ in 0..n {
+        let k = rng.random_range(0..last_day.len());
+        let day = match last_day[k] {
+            Some(d) if rng.random_bool(0.33) => d,
+            _ => rng.random_range(9_800..10_200),
+        };
+        last_day[k] = Some(day);
+        rows.push((day, shapes(k), rng.random_range(1..100_000)));
+    }
+    if sorted {
+        rows.sort_by_key(|r| r.0);
+    } else {
+        rows.shuffle(&mut rng);
+    }
+    let mut csv = String::from("customer_id,date,amount\n");
+    for (day, id, cents) in rows {
+        let (y, m, d) = clv::data::civil_from_days(day);
+        csv.push_str(&format!(
+            "{id},{y:04}-{m:02}-{d:02},{}.{:02}\n",
+            cents / 100,
+            cents % 100
+        ));
+    }
+    csv
+}
+
+/// The summary read in one pass (`summarize_ordered`) is the summary of the log read whole,
+/// bit for bit: ids of every shape, same-day repeats, a cut-off inside the log (transactions
+/// after it ignored, customers starting at or after it excluded) or at its end; a shuffled log
+/// is refused by the one-pass reader (`None`) and summarised whole as the sorted one is.
+#[test]
+fn summary_read_in_one_pass_equals_the_summary_of_the_log() {
+    let reader = TransactionReader::new().optional_amount_column("amount");
+    for seed in 0..4 {
+        let csv = log_csv(3_000, true, seed);
+        let log = reader.from_reader(csv.as_bytes()).unwrap();
+        assert!(log.customer_ids().iter().any(|id| id.contains(',')));
+        assert!(log.customer_ids().iter().any(|id| id.contains('"')));
+        for periods in [Periods::days(), Periods::days_in_weeks(), Periods::weeks()] {
+            for end in [None, Some(10_000.0), Some(10_150.5)] {
+                let streamed = reader
+                    .summarize_ordered(csv.as_bytes(), &periods, end)
+                    .unwrap()
+                    .expect("a log in time order");
+                let whole = log
+                    .summarize(&periods, end.unwrap_or(log.time_range().1))
+                    .unwrap();
+                assert_eq!(streamed, whole, "seed {seed}, {periods:?}, end {end:?}");
+                let m = whole.data().monetary_value().unwrap();
+                for (a, b) in m.iter().zip(streamed.data().monetary_value().unwrap()) {
+                    assert_eq!(a.to_bits(), b.to_bits());
+                }
+            }
+        }
+        // The same transactions shuffled: not for the one-pass reader, the same summary and
+        // calibration/holdout split (in first-appearance order of the shuffled log) read whole.
+        let shuffled = log_csv(3_000, false, seed);
+        assert!(
+            reader
+                .summarize_ordered(shuffled.as_bytes(), &Periods::days(), None)
+                .unwrap()
+                .is_none()
+        );
+        let mixed = reader.from_reader(shuffled.as_bytes()).unwrap();
+        let resorted = TransactionLog::new(
+            mixed
+                .customer_indices()
+                .iter()
+                .map(|&k| &mixed.customer_ids()[k as usize]),
+            mixed.times().to_vec(),
+            mixed.amounts().map(<[f64]>::to_vec),
+        )
+        .unwrap();
+        // ids in order of first appearance, as `TransactionLog::new` interns them
+        assert!(mixed.customer_ids() == resorted.customer_ids());
+        assert!(mixed.customer_indices() == resorted.customer_indices());
+        let split = |l: &TransactionLog| {
+            l.calibration_holdout(&Periods::days_in_weeks(), 10_100.0, None)
+                .unwrap()
+        };
+        assert_eq!(split(&mixed), split(&resorted));
+    }
+}
+
+/// A line longer than 1 MiB is refused with an error naming it, before it is held whole.
+#[test]
+fn overlong_lines_are_refused_naming_the_line() {
+    let mut csv = String::from("customer_id,date\na,2024-01-01\n");
+    csv.push_str(&"x".repeat(3 << 20));
+    csv.push_str(",2024-01-02\n");
+    let err = TransactionReader::new()
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    let (row, field, _) = data_error(err);
+    assert_eq!((row, field.as_str()), (3, "record"));
+    // a quoted field spanning lines makes a record longer than the limit
+    let mut csv = String::from("customer_id,date\n\"");
+    for _ in 0..(2 << 14) {
+        csv.push_str(&"y".repeat(63));
+        csv.push('\n');
+    }
+    csv.push_str("\",2024-01-02\n");
+    let err = TransactionReader::new()
+        .from_reader(csv.as_bytes())
+        .unwrap_err();
+    let (row, field, _) = data_error(err);
+    assert_eq!((row, field.as_str()), (2, "record"));
+    // whitespace-separated text, CDNOW's raw log, a header read for renaming
+    let long = format!(
+        "customer_id date\n\na 2024-01-01\n{} 2024-01-02\n",
+        "z".repeat(3 << 20)
+    );
+    let err = TransactionReader::new()
+        .from_reader(clv::data::WhitespaceCsv::new(long.as_bytes()))
+        .unwrap_err();
+    assert_eq!(data_error(err).0, 4);
+    let raw = format!(" 00001 19970101 1 11.77\n{}\n", "9".repeat(3 << 20));
+    let err = TransactionLog::from_cdnow_reader(raw.as_bytes()).unwrap_err();
+    assert_eq!(data_error(err).0, 2);
+    let header = "x".repeat(3 << 20);
+    let err = clv::data::ColumnMap::default()
+        .read(
+            header.as_bytes(),
+            clv::data::Delimiter::Byte(b','),
+            |r, _| TransactionReader::new().from_reader(r),
+        )
+        .unwrap_err();
+    assert_eq!(data_error(err).0, 1);
+}

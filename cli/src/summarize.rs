@@ -1,19 +1,34 @@
 //! `clv summarize`: a transaction log into one row per customer.
 
-use std::fmt::Write as _;
-
 use clap::ArgMatches;
 
 use crate::commands::{fit_args, write_output};
 use crate::fit::Failure;
+use crate::fit::source::{csv_field, push_float};
 use crate::progress::Progress;
-use crate::value::read_customers;
+use crate::value::{Customers, read_customers};
 
 /// Runs `clv summarize`.
 pub fn run(m: &ArgMatches) -> Result<(), Failure> {
     let mut progress = Progress::new(m.get_flag("quiet"));
     let args = fit_args(m, "bgnbd", &[])?;
-    let customers = read_customers(&args, &mut progress)?;
+    let customers = match &args.transactions {
+        // The log summarised as it is read (see `fit::transactions::summarize`).
+        Some(path) => {
+            let unit = args.time_unit.as_deref().unwrap_or("week");
+            let periods = crate::fit::transactions::periods(unit).map_err(|m| Failure(m, 2))?;
+            progress.step(format!("reading and summarising {path}"));
+            let summary =
+                crate::fit::transactions::summarize(&args, path, &periods, args.calibration_end)?;
+            let n_excluded = summary.n_excluded();
+            Customers {
+                data: summary.into_data(),
+                year: if unit == "day" { 365.0 } else { 52.0 },
+                n_excluded,
+            }
+        }
+        None => read_customers(&args, &mut progress)?,
+    };
     let data = &customers.data;
     progress.step(format!("writing {} customers", data.len()));
     if let Some(path) = crate::commands::get(m, "output").filter(|p| p.ends_with(".parquet")) {
@@ -43,16 +58,13 @@ pub fn run(m: &ArgMatches) -> Result<(), Failure> {
         let id = data
             .id(i)
             .map_or_else(|| (i + 1).to_string(), str::to_string);
-        let _ = write!(
-            out,
-            "{},{:?},{:?},{:?}",
-            crate::fit::source::csv_field(&id),
-            data.frequency()[i],
-            data.recency()[i],
-            data.age()[i]
-        );
-        if let Some(m) = monetary {
-            let _ = write!(out, ",{:?}", m[i]);
+        out.push_str(&csv_field(&id));
+        for v in [data.frequency()[i], data.recency()[i], data.age()[i]]
+            .into_iter()
+            .chain(monetary.map(|m| m[i]))
+        {
+            out.push(',');
+            push_float(&mut out, v);
         }
         out.push('\n');
     }

@@ -22,18 +22,29 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel + Clone + Send + Sync
     };
     let data = match &split {
         Some(s) => s.calibration().clone(),
+        // Nothing but the fit needs the rows: read them as distinct rows.
+        None if args.predictions.is_none() && args.intervals.level.is_none() => {
+            source::read_summary_for_fit(args)?
+        }
         None => source::read_summary(args)?,
     };
+    // Predictions without intervals need only the distinct rows and each row's: compressed
+    // once, for the fit (which sees the same rows, weights and order) and the predictions.
+    let compressed = (args.predictions.is_some() && args.intervals.level.is_none())
+        .then(|| data.distinct_customers());
     let source = Source::<M>::obtain(
         args,
-        &data,
+        compressed.as_ref().map_or(&data, |(d, _)| d),
         || (data.n_customers(), data.distinct_customers().0.len()),
         options,
     )?;
     let plan = intervals::Plan::new(args, &source, &data, options)?;
     if let Some(path) = &args.predictions {
         let horizon = args.horizon.unwrap_or(39.0);
-        let mut text = predictions(source.model(), &data, horizon)?;
+        let mut text = match &compressed {
+            Some((distinct, index)) => predictions_of(source.model(), distinct, index, horizon)?,
+            None => predictions(source.model(), &data, horizon)?,
+        };
         if let Some(s) = &split {
             text = with_customer_ids(&text, s.customer_ids());
         } else if let Some(ids) = data.ids() {
@@ -105,12 +116,25 @@ pub fn predictions<M: TransactionModel>(
     horizon: f64,
 ) -> clv::Result<String> {
     let (distinct, index) = data.distinct_customers();
-    let p_alive = model.probability_alive_batch(&distinct);
-    let expected = model.conditional_expected_transactions_batch(&distinct, horizon)?;
-    let mut out = String::with_capacity(48 * (data.len() + 1));
+    predictions_of(model, &distinct, &index, horizon)
+}
+
+/// As [`predictions`] of the distinct rows `distinct` of a table and each row's `index` in it.
+pub fn predictions_of<M: TransactionModel>(
+    model: &M,
+    distinct: &RfmData,
+    index: &[usize],
+    horizon: f64,
+) -> clv::Result<String> {
+    let p_alive = model.probability_alive_batch(distinct);
+    let expected = model.conditional_expected_transactions_batch(distinct, horizon)?;
+    let mut out = String::with_capacity(48 * (index.len() + 1));
     out.push_str("probability_alive,expected_transactions\n");
-    for &k in &index {
-        let _ = writeln!(out, "{:?},{:?}", p_alive[k], expected[k]);
+    for &k in index {
+        source::push_float(&mut out, p_alive[k]);
+        out.push(',');
+        source::push_float(&mut out, expected[k]);
+        out.push('\n');
     }
     Ok(out)
 }

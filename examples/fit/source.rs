@@ -21,6 +21,19 @@ pub fn read_summary(args: &Args) -> Result<RfmData, Failure> {
     read_input(args, |r| RfmData::from_csv_reader(r))
 }
 
+/// Reads `--input` as summaries for a fit that needs no row of its own (no predictions, no
+/// intervals): the distinct rows with summed weights, read as a stream
+/// (`RfmData::from_csv_reader_distinct`: the same checks, the same fit, memory following the
+/// distinct rows), or as [`read_summary`] for a file with customer ids or `--compressed`.
+pub fn read_summary_for_fit(args: &Args) -> Result<RfmData, Failure> {
+    if !args.compressed {
+        if let Some(data) = read_input(args, |r| RfmData::from_csv_reader_distinct(r))? {
+            return Ok(data);
+        }
+    }
+    read_summary(args)
+}
+
 /// Reads `--input` as spend summaries (`SpendData`), as [`read_summary`].
 pub fn read_spend(args: &Args) -> Result<SpendData, Failure> {
     read_input(args, |r| SpendData::from_csv_reader(r))
@@ -62,6 +75,35 @@ pub fn with_leading_ids(csv: &str, ids: &[String]) -> String {
         let _ = writeln!(out, "{},{line}", csv_field(id));
     }
     out
+}
+
+/// Appends `v` as `{:?}` writes it (the shortest text that reads back as `v`, the closest to
+/// `v` of those: `1.0`, `0.25`, `1e-7`, `-0.0`), through `ryu`, several times faster for the
+/// large CSVs of predictions and summaries. Both write plain decimals for `1e-4 <= |v| < 1e16`
+/// and the same digits, but for a tie: when `v` lies exactly halfway between two shortest
+/// texts (`1149636667324797.25` between `…797.2` and `…797.3`), `ryu` takes the even digit and
+/// `{:?}` the larger. A tie needs `v` to have exactly one more decimal than the text (its
+/// binary fraction has as many digits as its decimal one); then `{:?}` writes it.
+pub fn push_float(out: &mut String, v: f64) {
+    let a = v.abs();
+    if a == 0.0 || (1e-4..1e16).contains(&a) {
+        let mut buffer = ryu::Buffer::new();
+        let text = buffer.format_finite(v);
+        let decimals = text.find('.').map_or(0, |i| text.len() - i - 1);
+        // The decimals of `v` itself: `m · 2^e` has `-e` of them (m odd, e < 0).
+        let bits = v.to_bits();
+        let (exponent, mantissa) = ((bits >> 52) & 0x7ff, bits & ((1 << 52) - 1));
+        let (m, e) = match exponent {
+            0 => (mantissa, -1074),
+            x => (mantissa | 1 << 52, x as i64 - 1075),
+        };
+        let exact = -(e + i64::from(m.trailing_zeros()));
+        if a == 0.0 || exact != decimals as i64 + 1 {
+            out.push_str(text);
+            return;
+        }
+    }
+    let _ = write!(out, "{v:?}");
 }
 
 /// A CSV field, quoted when it needs to be.
@@ -200,4 +242,59 @@ fn read_params<M: Model>(path: &str) -> Result<M, Failure> {
         })
         .collect::<Result<Vec<f64>, Failure>>()?;
     M::from_params(&values).map_err(|e| bad(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    /// `push_float` writes what `{:?}` writes: zeros, whole numbers, the ends of the plain
+    /// decimal range, and a million floats of random bits and of random decimals.
+    #[test]
+    fn push_float_writes_what_debug_writes() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            2.0,
+            0.1,
+            1e-4,
+            9.999999999999999e-5,
+            1e16,
+            9.999999999999998e15,
+            1e-7,
+            1e300,
+            5e-324,
+            0.3,
+            39.0,
+            1.0 / 3.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ];
+        for _ in 0..500_000 {
+            let bits = f64::from_bits(next());
+            if bits.is_finite() {
+                values.push(bits);
+            }
+            let digits = (next() % 10_000_000_000) as f64 / 10f64.powi((next() % 14) as i32);
+            values.push(digits);
+            // binary fractions of few digits at every scale, where ties lie
+            let short = f64::from_bits(next() & !((1u64 << (next() % 53)) - 1));
+            if short.is_finite() {
+                values.push(short);
+            }
+        }
+        let mut out = String::new();
+        for v in values {
+            out.clear();
+            super::push_float(&mut out, v);
+            assert_eq!(out, format!("{v:?}"));
+        }
+    }
 }

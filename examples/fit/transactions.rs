@@ -4,7 +4,7 @@ use std::io::Read;
 
 use clv::TransactionModel;
 use clv::data::{
-    CalibrationHoldout, ColumnMap, Delimiter, Periods, TimeFormat, TransactionLog,
+    CalibrationHoldout, ColumnMap, Delimiter, Periods, Summary, TimeFormat, TransactionLog,
     TransactionReader,
 };
 use clv::diagnostics::{ErrorMetrics, holdout_predictions};
@@ -98,22 +98,60 @@ fn headerless(head: &str) -> bool {
 /// other names), dates in `--date-format` (default: detected); a whitespace-separated log
 /// without a header is read as CDNOW's raw log.
 pub fn read_transactions(args: &Args, path: &str) -> Result<TransactionLog, Failure> {
-    let delimiter = delimiter(args, path);
-    if delimiter == Delimiter::Whitespace && args.columns.is_none() && headerless(&head(path)) {
+    if cdnow(args, path) {
         return Ok(TransactionLog::from_cdnow_path(path)?);
     }
+    read_table(args, path, |reader, r| reader.from_reader(r))
+}
+
+/// Whether `--transactions` is CDNOW's raw log (whitespace-separated, no header).
+fn cdnow(args: &Args, path: &str) -> bool {
+    delimiter(args, path) == Delimiter::Whitespace
+        && args.columns.is_none()
+        && headerless(&head(path))
+}
+
+/// Reads the table at `path` (`--transactions`) with the reader its flags configure.
+fn read_table<T>(
+    args: &Args,
+    path: &str,
+    read: impl FnOnce(TransactionReader, &mut dyn Read) -> clv::Result<T>,
+) -> Result<T, Failure> {
     let (file, delimiter) = open_table(args, "--transactions", path)?;
     let format = args.date_format.unwrap_or(TimeFormat::Auto);
     let map = column_map(args, &ColumnMap::log_aliases());
     Ok(map.read(file, delimiter, |r, byte| {
-        TransactionReader::new()
+        let reader = TransactionReader::new()
             .customer_column("customer_id")
             .time_column("date")
             .optional_amount_column("amount")
             .time_format(format)
-            .delimiter(byte)
-            .from_reader(r)
+            .delimiter(byte);
+        read(reader, r)
     })?)
+}
+
+/// The summary of the log at `path` (`--transactions`) in `periods` at `end` (default: its
+/// latest transaction): read in one pass, keeping per customer only what the summary needs,
+/// when each customer's transactions come in time order; otherwise (or for CDNOW's raw log)
+/// read whole and summarised, the same summary.
+pub fn summarize(
+    args: &Args,
+    path: &str,
+    periods: &Periods,
+    end: Option<f64>,
+) -> Result<Summary, Failure> {
+    if !cdnow(args, path) {
+        let streamed = read_table(args, path, |reader, r| {
+            reader.summarize_ordered(r, periods, end)
+        })?;
+        if let Some(summary) = streamed {
+            return Ok(summary);
+        }
+    }
+    let log = read_transactions(args, path)?;
+    let end = end.unwrap_or(log.time_range().1);
+    Ok(log.summarize(periods, end)?)
 }
 
 /// The periods of `--time-unit`: same-day purchases merged, times in days or weeks.

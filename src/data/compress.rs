@@ -88,7 +88,9 @@ pub(crate) struct Groups {
 /// its first input row and the sum of `weight(i)` over its rows (added in input order), and for
 /// each input row the index of its group.
 ///
-/// Rows are first grouped by hashing, which costs one pass plus a sort of the distinct keys;
+/// Rows already in key order (as the distinct rows of an earlier grouping, which batch
+/// predictions group again) are grouped in one pass of comparisons. Others are first grouped
+/// by hashing, which costs one pass plus a sort of the distinct keys;
 /// when the distinct keys turn out to be many (more than an eighth of the rows), all rows are
 /// sorted instead. Both ways give the same groups.
 pub(crate) fn group<K: Ord + Hash>(
@@ -96,8 +98,9 @@ pub(crate) fn group<K: Ord + Hash>(
     key: impl Fn(usize) -> K,
     weight: impl Fn(usize) -> f64,
 ) -> Groups {
-    let (first, index) =
-        group_by_hash(n, &key, n / 8 + 64).unwrap_or_else(|| group_by_sort(n, &key));
+    let (first, index) = group_in_order(n, &key)
+        .or_else(|| group_by_hash(n, &key, n / 8 + 64))
+        .unwrap_or_else(|| group_by_sort(n, &key));
     let mut w = vec![0.0; first.len()];
     for (i, &g) in index.iter().enumerate() {
         w[g] += weight(i);
@@ -107,6 +110,25 @@ pub(crate) fn group<K: Ord + Hash>(
         weight: w,
         index,
     }
+}
+
+/// As [`group_by_hash`] for rows whose keys never decrease: groups are runs of equal keys.
+/// `None` at the first key smaller than the one before it.
+fn group_in_order<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> Option<(Vec<usize>, Vec<usize>)> {
+    let mut first = Vec::new();
+    let mut index = Vec::with_capacity(n);
+    let mut last: Option<K> = None;
+    for i in 0..n {
+        let k = key(i);
+        match &last {
+            Some(l) if *l > k => return None,
+            Some(l) if *l == k => {}
+            _ => first.push(i),
+        }
+        index.push(first.len() - 1);
+        last = Some(k);
+    }
+    Some((first, index))
 }
 
 /// Per group in key order its first row, and per row its group: by hashing the keys, then
@@ -313,6 +335,18 @@ mod tests {
         let g = group(distinct.len(), |i| distinct[i], |_| 1.0);
         assert_eq!(g.first[0], 999);
         assert_eq!(g.index[0], 999);
+    }
+
+    #[test]
+    fn rows_in_key_order_group_as_sorted_ones() {
+        let sorted: Vec<u64> = vec![1, 1, 2, 5, 5, 5, 9];
+        let g = group_in_order(sorted.len(), |i| sorted[i]).unwrap();
+        assert_eq!(g, group_by_sort(sorted.len(), |i| sorted[i]));
+        assert_eq!(group_in_order(3, |i| [1, 3, 2][i]), None);
+        let distinct: Vec<u64> = (0..1000).collect();
+        let g = group(distinct.len(), |i| distinct[i], |i| i as f64);
+        assert_eq!(g.first, (0..1000).collect::<Vec<_>>());
+        assert_eq!(g.weight, (0..1000).map(|i| i as f64).collect::<Vec<_>>());
     }
 
     #[test]

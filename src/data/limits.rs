@@ -14,6 +14,7 @@
 //!   per period, so this bounds their size.
 //! * A calibration/holdout split spans at most [`MAX_TRACKING_STEPS`] unit steps: its tracking
 //!   series holds one number per step.
+//! * A line (or record) of a text file is at most [`MAX_RECORD_BYTES`] = 1 MiB long.
 //!
 //! Non-zero values below `f64::MIN_POSITIVE` ≈ 2.2e-308 (subnormal numbers, which carry fewer
 //! than 53 significant bits) are refused as times, amounts and weights: such a value is not the
@@ -47,6 +48,11 @@ pub const MAX_DURATION: u32 = 100_000;
 /// Most unit steps of tracking time a calibration/holdout split may span (its tracking series
 /// holds one number per step).
 pub const MAX_TRACKING_STEPS: usize = 10_000_000;
+
+/// Longest line (and record) of a text file accepted, in bytes: 1 MiB. A table's records are
+/// tens of bytes; a longer one is a file of another kind (or without line ends), refused with
+/// an error naming its line instead of being held in memory whole.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// A number for messages: whole numbers as integers, others in the shortest round-trip form
 /// (`1.5`, `1e308`, `5e-324`, `NaN`, `inf`).

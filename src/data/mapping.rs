@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader, Cursor, Read};
 
 use super::whitespace::Delimiter;
+use crate::data::limits::MAX_RECORD_BYTES;
 use crate::error::{Error, Result};
 
 /// Common names of the columns of customer summaries (the crate's name, then other names in
@@ -233,14 +234,21 @@ impl ColumnMap {
         // Leading blank lines, then the header line, kept byte for byte but for the renames.
         let mut head = Vec::new();
         let mut line = Vec::new();
+        let limit = MAX_RECORD_BYTES as u64 + 1;
+        let mut lines = 0;
         loop {
             line.clear();
-            if reader.read_until(b'\n', &mut line)? == 0 {
+            if (&mut reader).take(limit).read_until(b'\n', &mut line)? == 0 {
                 break;
+            }
+            lines += 1;
+            if line.len() as u64 == limit && !line.contains(&b'\n') && !line.contains(&b'\r') {
+                return Err(super::table::too_long(lines, "line"));
             }
             let blank = line.iter().all(|b| b.is_ascii_whitespace());
             head.extend_from_slice(&line);
-            if !blank {
+            // Blank lines past the limit go on to the reader, which skips them.
+            if !blank || head.len() > MAX_RECORD_BYTES {
                 break;
             }
         }

@@ -37,33 +37,70 @@ impl RfmData {
     pub fn from_csv_reader_compressed(reader: impl Read) -> Result<Self> {
         let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
         let columns = SummaryColumns::find(&csv, false)?;
-        // (x, t_x, T) by key, with the summed weight.
-        let mut rows: HashMap<[u64; 3], (f64, f64, f64, f64)> = HashMap::new();
-        let mut any = false;
-        while let Some(line) = csv.next_row()? {
-            let (x, t_x, t, _, w) = columns.read(&csv, line)?;
-            any = true;
-            rows.entry([float_key(x), float_key(t_x), float_key(t)])
-                .and_modify(|r| r.3 += w)
-                .or_insert((x, t_x, t, w));
-        }
-        if !any {
-            return Err(csv.no_rows("customers"));
-        }
-        // In any order: `compress` sorts the distinct rows.
-        let n = rows.len();
-        let (mut x, mut t_x, mut t, mut w) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for (a, b, c, d) in rows.into_values() {
-            x.push(a);
-            t_x.push(b);
-            t.push(c);
-            w.push(d);
-        }
-        Ok(RfmData::from_columns(x, t_x, t, None, Some(w))?.compress())
+        distinct_rows(&mut csv, &columns)
     }
+
+    /// What a fit of [`RfmData::from_csv_reader`]'s summaries sees, read as a stream: their
+    /// distinct `(x, t_x, T)` rows with summed weights ([`RfmData::compress`] of the rows
+    /// without monetary values), every row checked as by [`RfmData::from_csv_reader`] (the
+    /// monetary values too), memory growing with the distinct rows. `Ok(None)` for a file with
+    /// customer ids (a `customer_id` or `id` column), which [`RfmData::from_csv_reader`] checks
+    /// for repeats: read it with that.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "frequency,recency,T,monetary_value\n2,30,38,4.5\n0,0,38,0\n2,30,38,1\n";
+    /// let d = RfmData::from_csv_reader_distinct(csv.as_bytes())?.expect("no ids");
+    /// assert_eq!(d.weights(), &[1.0, 2.0]);
+    /// assert_eq!(d, RfmData::from_csv_reader_compressed(csv.as_bytes())?);
+    /// let bad = "frequency,recency,T,monetary_value\n2,30,38,-1\n";
+    /// assert!(RfmData::from_csv_reader_distinct(bad.as_bytes()).is_err());
+    /// let ids = "id,frequency,recency,T\na,2,30,38\n";
+    /// assert!(RfmData::from_csv_reader_distinct(ids.as_bytes())?.is_none());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`RfmData::from_csv_reader`].
+    pub fn from_csv_reader_distinct(reader: impl Read) -> Result<Option<Self>> {
+        let mut csv = Csv::new(reader, b',', "frequency,recency,T")?;
+        let columns = SummaryColumns::find(&csv, true)?;
+        if super::columns::find_id_column(&csv)?.is_some() {
+            return Ok(None);
+        }
+        distinct_rows(&mut csv, &columns).map(Some)
+    }
+}
+
+/// The rows of `csv` read and checked through `columns`, merged into distinct `(x, t_x, T)`
+/// rows with summed weights, sorted.
+fn distinct_rows<R: Read>(csv: &mut Csv<R>, columns: &SummaryColumns) -> Result<RfmData> {
+    // (x, t_x, T) by key, with the summed weight.
+    let mut rows: HashMap<[u64; 3], (f64, f64, f64, f64)> = HashMap::new();
+    let mut any = false;
+    while let Some(line) = csv.next_row()? {
+        let (x, t_x, t, _, w) = columns.read(csv, line)?;
+        any = true;
+        rows.entry([float_key(x), float_key(t_x), float_key(t)])
+            .and_modify(|r| r.3 += w)
+            .or_insert((x, t_x, t, w));
+    }
+    if !any {
+        return Err(csv.no_rows("customers"));
+    }
+    // In any order: `compress` sorts the distinct rows.
+    let n = rows.len();
+    let (mut x, mut t_x, mut t, mut w) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (a, b, c, d) in rows.into_values() {
+        x.push(a);
+        t_x.push(b);
+        t.push(c);
+        w.push(d);
+    }
+    Ok(RfmData::from_columns(x, t_x, t, None, Some(w))?.compress())
 }

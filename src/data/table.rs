@@ -17,6 +17,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 use std::rc::Rc;
 
+use crate::data::limits::MAX_RECORD_BYTES;
 use crate::error::{Error, Result};
 
 /// Opens `path` for reading, with an error that names it.
@@ -34,28 +35,57 @@ pub(crate) struct Column {
 }
 
 /// Where the non-blank lines of a stream start: `(byte offset, line number)` of the first byte
-/// of each line that is not empty, for the bytes read so far but not yet claimed by a record.
+/// of each line that is not empty, for the bytes read so far but not yet claimed by a record
+/// (a few buffers' worth at most: a record claims the starts before it).
 #[derive(Default)]
 struct LineStarts {
     offset: u64,
     line: u64,
     prev: Option<u8>,
     starts: VecDeque<(u64, u64)>,
+    /// Bytes of the current line read so far.
+    line_len: u64,
+    /// The line found longer than [`MAX_RECORD_BYTES`], if any: reading stops there.
+    too_long: Option<u64>,
 }
 
 impl LineStarts {
     /// Records the line starts among `bytes`, the next bytes of the stream. A line ends at
-    /// `\n`, `\r` or `\r\n`, as for the CSV parser.
+    /// `\n`, `\r` or `\r\n`, as for the CSV parser. Jumps from line end to line end.
     fn scan(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            let at_start = matches!(self.prev, None | Some(b'\n' | b'\r'));
-            if b == b'\r' || (b == b'\n' && self.prev != Some(b'\r')) {
+        let mut at_start = matches!(self.prev, None | Some(b'\n' | b'\r'));
+        let mut from = 0;
+        for j in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            self.text(from, j, at_start);
+            let prev = j
+                .checked_sub(1)
+                .map_or(self.prev, |i| bytes.get(i).copied());
+            if bytes[j] == b'\r' || prev != Some(b'\r') {
                 self.line += 1;
-            } else if b != b'\n' && at_start {
-                self.starts.push_back((self.offset, self.line));
             }
+            self.line_len = 0;
+            at_start = true;
+            from = j + 1;
+        }
+        self.text(from, bytes.len(), at_start);
+        if let Some(&b) = bytes.last() {
             self.prev = Some(b);
-            self.offset += 1;
+        }
+        self.offset += bytes.len() as u64;
+    }
+
+    /// Records the text `from..to` (no line end in it) of the bytes being scanned, starting a
+    /// line when `at_start`.
+    fn text(&mut self, from: usize, to: usize, at_start: bool) {
+        if to > from {
+            if at_start {
+                self.starts
+                    .push_back((self.offset + from as u64, self.line));
+            }
+            self.line_len += (to - from) as u64;
+            if self.line_len > MAX_RECORD_BYTES as u64 && self.too_long.is_none() {
+                self.too_long = Some(self.line);
+            }
         }
     }
 
@@ -79,7 +109,11 @@ struct Lines<R> {
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.starts.borrow_mut().scan(&buf[..n]);
+        let mut starts = self.starts.borrow_mut();
+        starts.scan(buf.get(..n).unwrap_or_default());
+        if starts.too_long.is_some() {
+            return Err(std::io::Error::other("a line longer than the limit"));
+        }
         Ok(n)
     }
 }
@@ -92,6 +126,28 @@ pub(crate) struct Csv<R: Read> {
     record: csv::ByteRecord,
     rows: usize,
     line: usize,
+}
+
+/// The error for a line or record longer than [`MAX_RECORD_BYTES`].
+pub(crate) fn too_long(line: u64, what: &str) -> Error {
+    Error::data(
+        usize::try_from(line).unwrap_or(usize::MAX),
+        "record",
+        format!("more than {MAX_RECORD_BYTES} bytes"),
+        format!(
+            "the {what} is longer than {} MiB, the limit of one record (a file that is not a \
+             table of this kind, or a line end missing)",
+            MAX_RECORD_BYTES >> 20
+        ),
+    )
+}
+
+/// A reading error: a line too long, or a CSV error.
+fn read_error(starts: &RefCell<LineStarts>, e: csv::Error, line: usize) -> Error {
+    match starts.borrow().too_long {
+        Some(l) => too_long(l, "line"),
+        None => csv_error(e, line),
+    }
 }
 
 /// A CSV error (from the `csv` crate) as one line naming the line.
@@ -127,7 +183,10 @@ impl<R: Read> Csv<R> {
                 inner: reader,
                 starts: Rc::clone(&starts),
             });
-        let raw = rdr.byte_headers().map_err(|e| csv_error(e, 1))?.clone();
+        let raw = rdr
+            .byte_headers()
+            .map_err(|e| read_error(&starts, e, 1))?
+            .clone();
         let first = raw.get(0).unwrap_or(b"");
         if first.starts_with(&[0xFF, 0xFE])
             || first.starts_with(&[0xFE, 0xFF])
@@ -269,7 +328,7 @@ impl<R: Read> Csv<R> {
         let more = self
             .rdr
             .read_byte_record(&mut self.record)
-            .map_err(|e| csv_error(e, self.line + 1))?;
+            .map_err(|e| read_error(&self.starts, e, self.line + 1))?;
         if !more {
             return Ok(None);
         }
@@ -281,6 +340,9 @@ impl<R: Read> Csv<R> {
             .line_at(byte)
             .and_then(|l| usize::try_from(l).ok())
             .unwrap_or(self.line + 1);
+        if self.record.as_slice().len() > MAX_RECORD_BYTES {
+            return Err(too_long(self.line as u64, "record"));
+        }
         let (n, len) = (self.header.len(), self.record.len());
         if len != n {
             let text = self

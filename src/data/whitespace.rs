@@ -3,11 +3,14 @@
 
 use std::io::{BufRead, BufReader, Read};
 
+use crate::data::limits::MAX_RECORD_BYTES;
+
 /// Reads whitespace-separated text (columns aligned with spaces or tabs, as in the CDNOW log)
 /// as comma-separated CSV, on the fly: each run of spaces and tabs between two fields becomes
 /// one comma, spaces and tabs at the start and end of a line are dropped, line ends (`\n`,
 /// `\r\n`, `\r`) are kept, so every line keeps its number in error messages. A field holding a
-/// comma or a double quote is written quoted. Memory is bounded by the longest field.
+/// comma or a double quote is written quoted. Memory is bounded by the longest field, at most
+/// [`MAX_RECORD_BYTES`] (a longer one is passed on as it comes, and refused by the CSV reader).
 ///
 /// Give it to any CSV reader of the crate ([`RfmData::from_csv_reader`](crate::RfmData::from_csv_reader),
 /// [`SpendData::from_csv_reader`](crate::SpendData::from_csv_reader),
@@ -75,7 +78,14 @@ impl<R: Read> WhitespaceCsv<R> {
                     out.push(b);
                     *line_has_field = false;
                 }
-                _ => field.push(b),
+                _ => {
+                    field.push(b);
+                    // A field this long makes a line longer than the CSV reader takes, which
+                    // names the line: written as it comes, it is never held whole.
+                    if field.len() > MAX_RECORD_BYTES {
+                        out.append(field);
+                    }
+                }
             }
         }
         let n = chunk.len();

@@ -1,7 +1,5 @@
 //! The transaction log: its type, constructors, checks and accessors.
 
-use std::collections::HashMap;
-
 use super::time::civil_from_days;
 use crate::data::limits::{MAX_TIME, show};
 use crate::error::{Error, Result};
@@ -97,22 +95,58 @@ pub(super) fn check_amount(row: usize, field: &str, a: f64) -> Result<()> {
 }
 
 /// Interns customer ids: distinct ids in order of first appearance.
+///
+/// The ids are kept end to end in one byte buffer and found through a table of their indices,
+/// hashed with `foldhash` (fast, not built against chosen collisions, which a log of customers
+/// does not need): a lookup allocates nothing, a new id costs its bytes.
 #[derive(Default)]
 pub(super) struct Interner {
-    index: HashMap<String, u32>,
-    pub(super) ids: Vec<String>,
+    table: hashbrown::HashTable<u32>,
+    /// The ids' bytes, end to end.
+    bytes: Vec<u8>,
+    /// Per id, the end of its bytes in `bytes`.
+    ends: Vec<usize>,
+    hasher: foldhash::fast::FixedState,
+}
+
+/// The bytes of id `k` among ids stored end to end in `bytes`, id `j` ending at `ends[j]`.
+fn id_bytes<'a>(bytes: &'a [u8], ends: &[usize], k: u32) -> &'a [u8] {
+    let k = k as usize;
+    let start = k.checked_sub(1).map_or(0, |j| ends[j]);
+    &bytes[start..ends[k]]
 }
 
 impl Interner {
+    /// The index of `id`, a new one for an id not seen before.
     pub(super) fn get(&mut self, id: &str) -> Result<u32> {
-        if let Some(&k) = self.index.get(id) {
+        use std::hash::BuildHasher;
+        let Interner {
+            table,
+            bytes,
+            ends,
+            hasher,
+        } = self;
+        let hash = hasher.hash_one(id.as_bytes());
+        if let Some(&k) = table.find(hash, |&k| id_bytes(bytes, ends, k) == id.as_bytes()) {
             return Ok(k);
         }
-        let k = u32::try_from(self.ids.len())
+        let k = u32::try_from(ends.len())
             .map_err(|_| Error::InvalidInput("more than 2³² distinct customer ids".into()))?;
-        self.index.insert(id.to_string(), k);
-        self.ids.push(id.to_string());
+        table.insert_unique(hash, k, |&j| hasher.hash_one(id_bytes(bytes, ends, j)));
+        bytes.extend_from_slice(id.as_bytes());
+        ends.push(bytes.len());
         Ok(k)
+    }
+
+    /// The id of index `k` as text.
+    pub(super) fn text(&self, k: u32) -> String {
+        // Every id was a `&str`: its bytes are UTF-8.
+        String::from_utf8_lossy(id_bytes(&self.bytes, &self.ends, k)).into_owned()
+    }
+
+    /// The distinct ids in order of first appearance.
+    pub(super) fn into_ids(self) -> Vec<String> {
+        (0..self.ends.len()).map(|k| self.text(k as u32)).collect()
     }
 }
 
@@ -149,7 +183,7 @@ impl TransactionLog {
             )?;
             customer.push(interner.get(id)?);
         }
-        Self::assemble(interner.ids, customer, times, amounts)
+        Self::assemble(interner.into_ids(), customer, times, amounts)
     }
 
     /// Builds a log from distinct customer ids and, per transaction, the index of its customer in

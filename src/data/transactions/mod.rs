@@ -39,6 +39,7 @@
 
 mod log;
 mod opportunities;
+mod ordered;
 mod periods;
 mod read;
 mod split;

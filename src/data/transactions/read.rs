@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::log::{Interner, TransactionLog, check_amount, check_time};
 use super::time::TimeFormat;
-use crate::data::limits::with_text;
+use crate::data::limits::{MAX_RECORD_BYTES, with_text};
 use crate::data::table::Csv;
 use crate::error::{Error, Result};
 
@@ -48,10 +48,19 @@ impl TransactionLog {
         let is_date = |f: &str| TimeFormat::CompactDate.parse(f).is_some();
         loop {
             line.clear();
-            if reader.read_line(&mut line)? == 0 {
+            let limit = MAX_RECORD_BYTES as u64 + 1;
+            if (&mut reader).take(limit).read_line(&mut line)? == 0 {
                 break;
             }
             line_no += 1;
+            if line.len() as u64 == limit && !line.ends_with('\n') {
+                return Err(Error::data(
+                    line_no,
+                    "record",
+                    format!("more than {MAX_RECORD_BYTES} bytes"),
+                    "the line is longer than 1 MiB, the limit of one record",
+                ));
+            }
             // Up to six fields, without allocating per line.
             let mut buf = [""; 6];
             let mut count = 0;
@@ -121,7 +130,7 @@ impl TransactionLog {
             time.push(t);
             amount.push(v);
         }
-        let mut log = Self::assemble(interner.ids, customer, time, Some(amount))?;
+        let mut log = Self::assemble(interner.into_ids(), customer, time, Some(amount))?;
         log.dates = true;
         Ok(log)
     }
@@ -246,6 +255,30 @@ impl TransactionReader {
     /// that is not UTF-8 in a column used; [`Error::InvalidInput`] for a file without data rows;
     /// [`Error::Io`] when reading fails.
     pub fn from_reader(&self, reader: impl Read) -> Result<TransactionLog> {
+        let mut interner = Interner::default();
+        let (mut customer, mut time, mut amount) = (Vec::new(), Vec::new(), Vec::new());
+        let read = self.read_rows(reader, |_, id, t, a| {
+            customer.push(interner.get(id)?);
+            time.push(t);
+            if let Some(a) = a {
+                amount.push(a);
+            }
+            Ok(true)
+        })?;
+        let amount = read.amounts.then_some(amount);
+        let mut log = TransactionLog::assemble(interner.into_ids(), customer, time, amount)?;
+        log.dates = read.format.is_date();
+        Ok(log)
+    }
+
+    /// Reads the transactions of CSV text (as [`TransactionReader::from_reader`]), handing each
+    /// to `each` with its line, customer id (not empty), time and amount; `each` returns
+    /// whether to go on.
+    pub(super) fn read_rows(
+        &self,
+        reader: impl Read,
+        mut each: impl FnMut(usize, &str, f64, Option<f64>) -> Result<bool>,
+    ) -> Result<Rows> {
         let expected = format!("{},{}", self.customer, self.time);
         let mut csv = Csv::new(reader, self.delimiter, &expected)?;
         let ic = csv.require(&[self.customer.as_str()])?;
@@ -257,11 +290,9 @@ impl TransactionReader {
             },
             None => None,
         };
-        let mut interner = Interner::default();
-        let (mut customer, mut time) = (Vec::new(), Vec::new());
-        let mut amount = ia.as_ref().map(|_| Vec::new());
         // `Auto` is resolved by the first value.
         let mut format = self.format;
+        let mut any = false;
         while let Some(line) = csv.next_row()? {
             let id = csv.text(&ic)?;
             if id.is_empty() {
@@ -272,7 +303,6 @@ impl TransactionReader {
                     "customer id is missing",
                 ));
             }
-            let k = interner.get(id)?;
             let text = csv.text(&it)?;
             if format == TimeFormat::Auto {
                 format = TimeFormat::detect(text).unwrap_or(format);
@@ -281,23 +311,37 @@ impl TransactionReader {
                 Error::data(line, &self.time, format!("{text:?}"), format.describe())
             })?;
             check_time(line, &self.time, t).map_err(|e| with_text(e, &[(&self.time, text)]))?;
-            if let (Some(col), Some(a)) = (&ia, amount.as_mut()) {
-                let (v, text) = csv.number(col)?;
-                check_amount(line, &col.name, v)
-                    .map_err(|e| with_text(e, &[(col.name.as_str(), text)]))?;
-                a.push(v + 0.0);
+            let a = match &ia {
+                Some(col) => {
+                    let (v, text) = csv.number(col)?;
+                    check_amount(line, &col.name, v)
+                        .map_err(|e| with_text(e, &[(col.name.as_str(), text)]))?;
+                    Some(v + 0.0)
+                }
+                None => None,
+            };
+            any = true;
+            if !each(line, id, t, a)? {
+                break;
             }
-            customer.push(k);
-            time.push(t);
         }
-        if time.is_empty() {
+        if !any {
             return Err(Error::InvalidInput(format!(
                 "no transactions: the CSV has a header (line 1: `{}`) but no data rows",
                 csv.header_text()
             )));
         }
-        let mut log = TransactionLog::assemble(interner.ids, customer, time, amount)?;
-        log.dates = format.is_date();
-        Ok(log)
+        Ok(Rows {
+            format,
+            amounts: ia.is_some(),
+        })
     }
+}
+
+/// What [`TransactionReader::read_rows`] read besides the transactions.
+pub(super) struct Rows {
+    /// The time format (resolved when it was `Auto`).
+    pub(super) format: TimeFormat,
+    /// Whether the log has amounts.
+    pub(super) amounts: bool,
 }
