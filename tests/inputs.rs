@@ -44,6 +44,27 @@ fn summary_with_paper_names_reads_through_a_mapping_or_the_aliases() {
 }
 
 #[test]
+fn mapping_keeps_every_record_whatever_the_line_ends() {
+    let file = path("cdnow_customers_summary_with_transactions.csv");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let map = ColumnMap::parse("frequency=x,recency=t_x,T=T,monetary_value=zbar").unwrap();
+    let read = |bytes: Vec<u8>| {
+        map.read(
+            std::io::Cursor::new(bytes),
+            Delimiter::Byte(b','),
+            |r, _| RfmData::from_csv_reader(r),
+        )
+        .unwrap()
+    };
+    let unix = read(text.clone().into_bytes());
+    assert_eq!(unix.len(), 2357);
+    for end in ["\r\n", "\r"] {
+        let other = read(text.replace('\n', end).into_bytes());
+        assert_eq!(other, unix, "line ends {end:?}");
+    }
+}
+
+#[test]
 fn mapping_errors_name_the_files_columns() {
     let csv = "id,x,t_x,T\na,1,2,3\nb,1,5,3\n";
     let map = ColumnMap::parse("frequency=x,recency=t_x").unwrap();

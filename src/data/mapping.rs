@@ -253,7 +253,9 @@ impl ColumnMap {
             }
         }
         let start = head.len() - line.len();
-        let fields = split_header(&line, byte);
+        // `line` runs to the first `\n`: with bare `\r` line ends it holds more records than
+        // the header, which pass through untouched after `header_end`.
+        let (fields, header_end) = split_header(&line, byte);
         let header: Vec<String> = fields
             .iter()
             .enumerate()
@@ -296,8 +298,7 @@ impl ColumnMap {
                 .map_err(|e| Error::Io(format!("renaming the header: {e}")))?;
             renamed.pop(); // the terminator; the line's own end follows
             text.extend_from_slice(&renamed);
-            let end = line.iter().rposition(|b| !matches!(b, b'\r' | b'\n'));
-            text.extend_from_slice(&line[end.map_or(0, |e| e + 1)..]);
+            text.extend_from_slice(&line[header_end..]);
         }
         let mut stream = Cursor::new(text).chain(reader);
         parse(&mut stream, byte).map_err(|e| {
@@ -309,8 +310,9 @@ impl ColumnMap {
     }
 }
 
-/// The fields of a header line separated by `byte` (quotes honoured).
-fn split_header(line: &[u8], byte: u8) -> Vec<String> {
+/// The fields of the first record of `line` separated by `byte` (quotes honoured), and the
+/// offset where its text ends (its line terminator and any further records follow).
+fn split_header(line: &[u8], byte: u8) -> (Vec<String>, usize) {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .delimiter(byte)
@@ -318,11 +320,22 @@ fn split_header(line: &[u8], byte: u8) -> Vec<String> {
         .from_reader(line);
     let mut record = csv::ByteRecord::new();
     match rdr.read_byte_record(&mut record) {
-        Ok(true) => record
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect(),
-        _ => Vec::new(),
+        Ok(true) => {
+            // The reader stands at the start of the next record: step back over the
+            // terminator (`\n`, `\r\n` or a bare `\r`).
+            let next =
+                usize::try_from(rdr.position().byte()).map_or(line.len(), |p| p.min(line.len()));
+            let end = line[..next]
+                .iter()
+                .rposition(|b| !matches!(b, b'\r' | b'\n'))
+                .map_or(0, |e| e + 1);
+            let fields = record
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            (fields, end)
+        }
+        _ => (Vec::new(), line.len()),
     }
 }
 
