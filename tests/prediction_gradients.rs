@@ -361,3 +361,165 @@ fn the_total_of_a_base_has_the_weighted_gradient() {
         "{analytic:?} {numeric:?}"
     );
 }
+
+#[test]
+fn survival_and_spend_gradients_agree_with_finite_differences() {
+    use clv::{GammaGamma, Sbg};
+    let rich = |f: &dyn Fn(&[f64]) -> f64, theta: &[f64], i: usize, scale: f64| {
+        let at = |h: f64| {
+            let mut p = theta.to_vec();
+            p[i] *= h.exp();
+            f(&p)
+        };
+        let h = 1e-3 / scale.max(1.0);
+        let wide = (at(h) - at(-h)) / (2.0 * h);
+        let narrow = (at(h / 2.0) - at(-h / 2.0)) / h;
+        (4.0 * narrow - wide) / 3.0
+    };
+    let mut checked = 0;
+    for p in grid(60) {
+        let (a, b) = (p[0], p[1]);
+        let model = Sbg::new(a, b).unwrap();
+        let periods = [0, 1, 2, 7, 40, 1000];
+        let d = model.survival_differentiated(&periods);
+        for (i, &t) in periods.iter().enumerate() {
+            let (v, g) = (d.values()[i], d.gradient_of(i).unwrap());
+            assert_eq!(v, model.survival(t));
+            for j in 0..2 {
+                let s = |q: &[f64]| Sbg::new(q[0], q[1]).unwrap().survival(t);
+                let fd = rich(&s, &[a, b], j, (g[j] / v).abs());
+                assert!(
+                    (g[j] - fd).abs() <= 1e-6 * fd.abs().max(v),
+                    "sBG {p:?} t = {t}: {g:?} vs {fd}"
+                );
+                checked += 1;
+            }
+        }
+        let gg = GammaGamma::new(p[0], 1.0 + p[1], p[2]).unwrap();
+        let (x, m) = ([0.0, 1.0, 3.0, 40.0], [0.0, 12.0, 35.5, 0.3]);
+        let d = gg.expected_average_spend_differentiated(&x, &m).unwrap();
+        for i in 0..x.len() {
+            let (v, g) = (d.values()[i], d.gradient_of(i).unwrap());
+            assert_eq!(v, gg.expected_average_spend(x[i], m[i]).unwrap());
+            for j in 0..3 {
+                let s = |q: &[f64]| {
+                    GammaGamma::new(q[0], q[1], q[2])
+                        .unwrap()
+                        .expected_average_spend(x[i], m[i])
+                        .unwrap()
+                };
+                let fd = rich(&s, &gg.params(), j, (g[j] / v).abs());
+                assert!(
+                    (g[j] - fd).abs() <= 1e-6 * fd.abs().max(v),
+                    "GG {p:?} {i}: {g:?} vs {fd}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
+
+/// Median wall time of `runs` calls of `f`, in milliseconds.
+fn millis<T>(runs: usize, f: impl Fn() -> T) -> f64 {
+    let mut t: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            std::hint::black_box(f());
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[runs / 2]
+}
+
+/// The cost of the batch predictions and of their delta intervals from the analytic gradients on
+/// 1,000,000 simulated customers (ages in whole days, 27 to 39 weeks), per model. Run with
+/// `cargo test --release --test prediction_gradients -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn delta_intervals_on_a_million_customers() {
+    use clv::{Fitted, simulate};
+    let n = 1_000_000;
+    let ages: Vec<f64> = (0..n)
+        .map(|i| (189.0 + ((i as f64 * 0.618_033_988_749_895).fract() * 85.0).floor()) / 7.0)
+        .collect();
+    fn report<M: Model + TransactionModel + Send + Sync>(fitted: &Fitted<M>, data: &RfmData) {
+        let m = fitted.model();
+        let runs = 5;
+        let pa = millis(runs, || m.probability_alive_batch(data));
+        let pa_d = millis(runs, || m.probability_alive_differentiated(data).unwrap());
+        let pa_iv = millis(runs, || {
+            fitted
+                .intervals_customers(
+                    data,
+                    |m, d| m.probability_alive_differentiated(d),
+                    Range::Probability,
+                    0.9,
+                    Method::Delta,
+                )
+                .unwrap()
+        });
+        let ey = millis(runs, || {
+            m.conditional_expected_transactions_batch(data, 39.0)
+                .unwrap()
+        });
+        let ey_d = millis(runs, || {
+            m.conditional_expected_transactions_differentiated(data, 39.0)
+                .unwrap()
+        });
+        let ey_iv = millis(runs, || {
+            fitted
+                .intervals_customers(
+                    data,
+                    |m, d| m.conditional_expected_transactions_differentiated(d, 39.0),
+                    Range::Positive,
+                    0.9,
+                    Method::Delta,
+                )
+                .unwrap()
+        });
+        println!(
+            "{}: P(alive) prediction {pa:.0} ms, with gradient {pa_d:.0} ms, delta intervals {pa_iv:.0} ms (added {:.0} ms); \
+             E[Y(39)] prediction {ey:.0} ms, with gradient {ey_d:.0} ms, delta intervals {ey_iv:.0} ms (added {:.0} ms)",
+            M::NAME,
+            pa_iv - pa,
+            ey_iv - ey
+        );
+    }
+    let sample = |d: &RfmData| d.select(&(0..20_000).collect::<Vec<_>>()).unwrap();
+    let bg = simulate::bg_nbd(&BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap(), &ages, 7)
+        .unwrap()
+        .data;
+    println!(
+        "{} customers, {} distinct",
+        bg.len(),
+        bg.distinct_customers().0.len()
+    );
+    report(
+        &BgNbd::fit(&sample(&bg), &FitOptions::default()).unwrap(),
+        &bg,
+    );
+    let mbg = simulate::mbg_nbd(
+        &MbgNbd::new(0.5248, 6.1830, 0.8914, 1.6140).unwrap(),
+        &ages,
+        7,
+    )
+    .unwrap()
+    .data;
+    report(
+        &MbgNbd::fit(&sample(&mbg), &FitOptions::default()).unwrap(),
+        &mbg,
+    );
+    let pnbd = simulate::pareto_nbd(
+        &ParetoNbd::new(0.5534, 10.5802, 0.6061, 11.6562).unwrap(),
+        &ages,
+        7,
+    )
+    .unwrap()
+    .data;
+    report(
+        &ParetoNbd::fit(&sample(&pnbd), &FitOptions::default()).unwrap(),
+        &pnbd,
+    );
+}

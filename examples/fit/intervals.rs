@@ -667,9 +667,19 @@ pub fn sbg_csv(plans: &[&Plan<Sbg>], horizon: u32, csv: &str) -> Result<String, 
     let mut lower = Vec::with_capacity(h * plans.len());
     let mut upper = Vec::with_capacity(h * plans.len());
     for plan in plans {
+        let delta = plan.is_delta();
         let iv = plan.blocks(
             h,
-            |m, r| r.map(|i| m.survival(i as u32 + 1)).collect::<Vec<f64>>(),
+            |m, r| {
+                let periods: Vec<u32> = r.map(|i| i as u32 + 1).collect();
+                if delta {
+                    m.survival_differentiated(&periods)
+                } else {
+                    Differentiated::without_gradient(
+                        periods.iter().map(|&t| m.survival(t)).collect::<Vec<f64>>(),
+                    )
+                }
+            },
             Range::Probability,
         )?;
         let [lo, hi] = bounds(iv.as_ref(), h);
@@ -686,11 +696,18 @@ pub fn sbg_csv(plans: &[&Plan<Sbg>], horizon: u32, csv: &str) -> Result<String, 
 /// predictions `csv` of `data` (one row per input row).
 pub fn gg_csv(plan: &Plan<GammaGamma>, data: &SpendData, csv: &str) -> Result<String, Failure> {
     let (x, mv) = (data.frequency(), data.monetary_value());
+    let delta = plan.is_delta();
     let iv = plan.blocks(
         data.len(),
-        |m, r| {
-            r.map(|i| m.expected_average_spend(x[i], mv[i]))
-                .collect::<clv::Result<Vec<f64>>>()
+        |m, r| -> clv::Result<Differentiated> {
+            if delta {
+                m.expected_average_spend_differentiated(&x[r.clone()], &mv[r])
+            } else {
+                let v = r
+                    .map(|i| m.expected_average_spend(x[i], mv[i]))
+                    .collect::<clv::Result<Vec<f64>>>()?;
+                Ok(Differentiated::without_gradient(v))
+            }
         },
         Range::Positive,
     )?;

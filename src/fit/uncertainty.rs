@@ -124,6 +124,26 @@ impl Range {
         }
     }
 
+    /// `h'(v)`.
+    fn slope(self, v: f64) -> f64 {
+        match self {
+            Range::Probability => 1.0 / (v * (1.0 - v)),
+            Range::Positive => 1.0 / v,
+            Range::Real => 1.0,
+        }
+    }
+
+    /// `(h⁻¹(h(v) − w), h⁻¹(h(v) + w))` from `e = eʷ` (finite): for a probability
+    /// `v/(v + (1−v)e)` and `ve/(ve + 1 − v)` (the sigmoids of the logit `± w`), for a positive
+    /// quantity `v/e` and `ve`, without forming `h(v)`.
+    fn bounds(self, v: f64, w: f64, e: f64) -> (f64, f64) {
+        match self {
+            Range::Probability => (v / (v + (1.0 - v) * e), v * e / (v * e + (1.0 - v))),
+            Range::Positive => (v / e, v * e),
+            Range::Real => (v - w, v + w),
+        }
+    }
+
     /// `h⁻¹(s)`, clamped into the range against rounding.
     fn back(self, s: f64) -> f64 {
         match self {
@@ -325,6 +345,17 @@ impl Differentiated {
             gradient: Some(gradient),
             params,
         })
+    }
+
+    /// Values with their gradient (`params` entries per value) whose lengths agree by
+    /// construction.
+    pub(crate) fn from_parts(values: Vec<f64>, gradient: Vec<f64>, params: usize) -> Self {
+        debug_assert_eq!(values.len() * params, gradient.len());
+        Differentiated {
+            values,
+            gradient: Some(gradient),
+            params,
+        }
     }
 
     /// Values without a gradient.
@@ -1017,8 +1048,8 @@ where
         Method::Delta => {
             let at = g(&src.estimate()?).into_differentiated()?;
             check_values(at.values(), range)?;
-            if let Some(rows) = analytic(src, &at, range, level)? {
-                return Ok(Intervals::from_rows(rows, 0));
+            if let Some(iv) = analytic(src, &at, range, level)? {
+                return Ok(iv);
             }
             let d = Perturbed::new(src)?;
             let rows = d.intervals(&g, at.values(), range, level, true)?;
@@ -1060,8 +1091,8 @@ where
                             data.len()
                         )));
                     }
-                    if let Some(rows) = analytic(src, &at, range, level)? {
-                        return Ok(Intervals::from_rows(rows, 0));
+                    if let Some(iv) = analytic(src, &at, range, level)? {
+                        return Ok(iv);
                     }
                 }
             }
@@ -1232,9 +1263,14 @@ fn delta_row(c: usize, g0: f64, var: f64, range: Range, z: f64) -> Result<(f64, 
         // The transformed scale is infinite here: no spread on it.
         return Ok((g0, g0, g0));
     }
-    let (s, ds) = range.transform(g0);
-    let se = var.max(0.0).sqrt() * ds.abs();
-    let (lo, hi) = (range.back(s - z * se), range.back(s + z * se));
+    let w = z * var.max(0.0).sqrt() * range.slope(g0).abs();
+    let e = w.exp();
+    let (lo, hi) = if e.is_finite() {
+        range.bounds(g0, w, e)
+    } else {
+        let s = range.transform(g0).0;
+        (range.back(s - w), range.back(s + w))
+    };
     if !(lo.is_finite() && hi.is_finite()) {
         return Err(Error::Numerical(format!(
             "the delta interval of prediction {c} ({g0}) is not finite"
@@ -1243,8 +1279,8 @@ fn delta_row(c: usize, g0: f64, var: f64, range: Range, z: f64) -> Result<(f64, 
     Ok((g0, lo.min(g0), hi.max(g0)))
 }
 
-/// Predictions per thread of the analytic delta method (a quadratic form and a transform).
-const ANALYTIC_PER_THREAD: usize = 16_384;
+/// Predictions per block of the analytic delta method (a quadratic form and a transform each).
+const ANALYTIC_BLOCK: usize = 16_384;
 
 /// Delta intervals from the analytic gradient of `at` (values at the estimate, checked), or
 /// `None` when `at` has none (or one of another number of parameters, or a parameter whose
@@ -1254,7 +1290,7 @@ fn analytic<S: Source>(
     at: &Differentiated,
     range: Range,
     level: f64,
-) -> Result<Option<Rows>> {
+) -> Result<Option<Intervals>> {
     let factors = src.log_factors();
     let k = factors.len();
     if !at.has_gradient() || at.params != k || factors.iter().any(|f| !f.is_finite()) {
@@ -1267,18 +1303,42 @@ fn analytic<S: Source>(
         .map(|idx| sigma[idx] * factors[idx / k] * factors[idx % k])
         .collect();
     let values = at.values();
-    map_rows(values.len(), ANALYTIC_PER_THREAD, |c| {
-        let g = at.gradient_of(c).unwrap_or_default();
-        let mut var = 0.0;
-        for (i, gi) in g.iter().enumerate() {
-            let row = &cov[i * k..(i + 1) * k];
-            var += gi * row.iter().zip(g).map(|(s, gj)| s * gj).sum::<f64>();
+    let n = values.len();
+    // Blocks across the cores, each filling its part of the three columns.
+    let parts = map_rows(
+        n.div_ceil(ANALYTIC_BLOCK),
+        1,
+        |b| -> Result<[Vec<f64>; 3]> {
+            let rows = b * ANALYTIC_BLOCK..((b + 1) * ANALYTIC_BLOCK).min(n);
+            let mut out = [(); 3].map(|_| Vec::with_capacity(rows.len()));
+            for c in rows {
+                let g = at.gradient_of(c).unwrap_or_default();
+                let mut var = 0.0;
+                for (i, gi) in g.iter().enumerate() {
+                    let row = cov.get(i * k..(i + 1) * k).unwrap_or_default();
+                    var += gi * row.iter().zip(g).map(|(s, gj)| s * gj).sum::<f64>();
+                }
+                let (e, lo, hi) = delta_row(c, values[c], var, range, z)?;
+                out[0].push(e);
+                out[1].push(lo);
+                out[2].push(hi);
+            }
+            Ok(out)
+        },
+    );
+    let mut columns = [(); 3].map(|_| Vec::with_capacity(n));
+    for part in parts {
+        for (column, p) in columns.iter_mut().zip(part?) {
+            column.extend(p);
         }
-        delta_row(c, values[c], var, range, z)
-    })
-    .into_iter()
-    .collect::<Result<Rows>>()
-    .map(Some)
+    }
+    let [estimate, lower, upper] = columns;
+    Ok(Some(Intervals {
+        estimate: estimate.into(),
+        lower: lower.into(),
+        upper: upper.into(),
+        failed_draws: 0,
+    }))
 }
 
 /// Lower-triangular `L` with `L Lᵀ = a` (row-major `k × k`).

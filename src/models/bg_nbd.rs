@@ -183,7 +183,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 use super::simulation::{Budget, Simulate, Simulated, check_age, check_design, dist_err};
 use crate::fit::Differentiated;
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
-use crate::models::transaction::differentiated_from_rows;
+use crate::models::transaction::differentiated_rows;
 use crate::numerics::beta_weighted::beta_expectation;
 use crate::numerics::dual::{Dual, hyp2f1_minus_one as hyp2f1_minus_one_dual, series_minus_one};
 use crate::numerics::special::{softplus_sigmoids, trigamma_difference};
@@ -633,20 +633,21 @@ impl Family {
     /// ```
     ///
     /// (0 without a chance to drop out, where `P = 1`).
-    pub(super) fn probability_alive_gradient(&self, customer: &Customer) -> (f64, [f64; 4]) {
-        let (x, t_x, t) = (customer.frequency(), customer.recency(), customer.age());
+    pub(super) fn probability_alive_gradient(&self, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         let n = self.chances(x);
-        let lod = log_odds_dead(r, alpha, a, b, n, x, t_x, t);
-        let p = sigmoid(-lod);
         if n == 0.0 {
-            return (p, [0.0; 4]);
+            return (1.0, [0.0; 4]);
         }
-        let w = -p * sigmoid(lod);
-        let (ax, at) = (alpha + t_x, alpha + t);
+        let ax = alpha + t_x;
+        // lod = ln(a/(b+n−1)) + (r+x) l as `log_odds_dead` forms it, l kept for ∂/∂ln r
+        let l = ((t - t_x) / ax).ln_1p();
+        let lod = (a / (b + n - 1.0)).ln() + (r + x) * l;
+        let (_, p, dead) = softplus_sigmoids(lod);
+        let w = -p * dead;
         let dlod = [
-            r * ((t - t_x) / ax).ln_1p(),
-            -(r + x) * (alpha / ax) * ((t - t_x) / at),
+            r * l,
+            -(r + x) * (alpha / ax) * ((t - t_x) / (alpha + t)),
             1.0,
             -b / (b + n - 1.0),
         ];
@@ -677,8 +678,14 @@ impl Family {
             // z = t/(α+T+t): ∂z/∂ln α = −z α/(α+T+t).
             euler_form_dual(rd, ad, bd, x, Dual::input(z, 1, -z * (alpha / (at + t))))
         } else {
-            // τ = t/(α+T): ∂τ/∂ln α = −τ α/(α+T).
-            power_form_dual(rd + x, ad, bd + x, Dual::input(tau, 1, -tau * (alpha / at)))
+            // τ = t/(α+T): ∂τ/∂ln α = −τ α/(α+T); W = ln(1+τ): ∂W/∂ln α = −z α/(α+T).
+            let taud = Dual::input(tau, 1, -tau * (alpha / at));
+            power_form_dual(rd + x, ad, bd + x, taud).or_else(|| {
+                let w = Dual::input(tau.ln_1p(), 1, -z * (alpha / at));
+                integral_form_dual(rd + x, ad, bd + x, w)
+                    // the same value as the prediction's own (another method) to 1e-10
+                    .filter(|g| (g.v - value).abs() <= 1e-10 * value)
+            })
         };
         Ok(g.map(|g| (value, g.d)))
     }
@@ -689,11 +696,10 @@ impl Family {
         &self,
         data: &RfmData,
     ) -> Result<Differentiated> {
-        let customers: Vec<Customer> = data.customers().collect();
-        let rows = crate::parallel::map_rows(customers.len(), ROWS_PER_THREAD, |i| {
-            self.probability_alive_gradient(&customers[i])
-        });
-        differentiated_from_rows(&rows)
+        let (x, t_x, t) = (data.frequency(), data.recency(), data.age());
+        differentiated_rows(data.len(), |i| {
+            Ok(self.probability_alive_gradient(x[i], t_x[i], t[i]))
+        })
     }
 
     /// [`Family::conditional_expectation_batch`] with the gradients
@@ -705,12 +711,8 @@ impl Family {
         t: f64,
     ) -> Result<Differentiated> {
         check_non_negative("t", t)?;
-        let customers: Vec<Customer> = data.customers().collect();
-        let alive = crate::parallel::map_rows(customers.len(), ROWS_PER_THREAD, |i| {
-            self.probability_alive_gradient(&customers[i])
-        });
-        let p: Vec<f64> = alive.iter().map(|a| a.0).collect();
-        let given = self.given_alive_per_distinct(data, &p, |x, at| {
+        let alive = self.probability_alive_differentiated(data)?;
+        let given = self.given_alive_per_distinct(data, alive.values(), |x, at| {
             self.expected_if_alive_gradient(x, at, t)
         })?;
         if given.iter().any(|g| matches!(g, Some(None))) {
@@ -718,10 +720,9 @@ impl Family {
                 self.conditional_expectation_batch(data, t)?.to_vec(),
             ));
         }
-        let rows: Vec<(f64, [f64; 4])> = alive
-            .iter()
-            .zip(&given)
-            .map(|(&(p, dp), g)| match g {
+        differentiated_rows(data.len(), |i| {
+            let (p, dp) = (alive.values()[i], alive.gradient_of(i).unwrap_or_default());
+            Ok(match given[i] {
                 Some(Some((g, dg))) if t > 0.0 => {
                     let mut d = [0.0; 4];
                     for ((e, dp), dg) in d.iter_mut().zip(dp).zip(dg) {
@@ -731,8 +732,7 @@ impl Family {
                 }
                 _ => (0.0, [0.0; 4]),
             })
-            .collect();
-        differentiated_from_rows(&rows)
+        })
     }
 }
 
@@ -760,6 +760,54 @@ fn power_form_dual(k: Dual<4>, a: Dual<4>, b: Dual<4>, tau: Dual<4>) -> Option<D
     let f_m1 = series_minus_one([k + 1.0, a], [a + b, two], -tau, 1.0, EULER_BUDGET, 4.0)?;
     let value = k * tau * (f_m1 + 1.0);
     value.is_finite().then_some(value)
+}
+
+/// `g(τ) = ∫₀^τ k E_p[(1 + pv)^−(k+1)] dv` (the purchase rate of the survivors integrated,
+/// `p ~ Beta(a, b)`), with `E_p[(1 + pv)^−(k+1)] = ₂F₁(k+1, a; a+b; −v)
+/// = (1+v)^−(k+1) ₂F₁(b, k+1; a+b; v/(1+v))` (Pfaff; a series of positive terms) and
+/// `v = eʷ − 1`: `g = ∫₀^W k e^(−kw) ₂F₁(b, k+1; a+b; 1 − e^(−w)) dw`, `W = ln(1+τ)`, with the
+/// derivatives carried along (through `W` too). By Gauss–Legendre rules on panels that double
+/// from `1/k` (the integrand falls like `e^(−kw)`), accepted when the two rules agree to 10⁻¹²
+/// and `1 − e^(−W) ≤ 0.95` (the series converge); `None` elsewhere.
+fn integral_form_dual(k: Dual<4>, a: Dual<4>, b: Dual<4>, big_w: Dual<4>) -> Option<Dual<4>> {
+    if !(big_w.v > 0.0 && -(-big_w.v).exp_m1() <= 0.95) {
+        return None;
+    }
+    let ((x16, w16), (x32, w32)) = crate::numerics::quadrature::gl_rules();
+    let c = a + b;
+    // the integrand at w = W s
+    let f = |s: f64| -> Option<Dual<4>> {
+        let w = big_w * s;
+        let zd = -(-w).exp_m1();
+        let f_m1 = hyp2f1_minus_one_dual(b, k + 1.0, c, zd, EULER_BUDGET, 2.0)?;
+        Some(k * (-(k * w)).exp() * (f_m1 + 1.0))
+    };
+    // panels in s = w/W: [0, h], [h, 2h], [2h, 4h], … with h = 1/(kW), up to 1
+    let mut cuts = vec![0.0];
+    let mut h = (1.0 / (k.v * big_w.v)).min(1.0);
+    while h < 1.0 && cuts.len() < 64 {
+        cuts.push(h);
+        h *= 2.0;
+    }
+    cuts.push(1.0);
+    let (mut fine, mut coarse) = (Dual::constant(0.0), Dual::constant(0.0));
+    for p in cuts.windows(2) {
+        let (mid, half) = (0.5 * (p[0] + p[1]), 0.5 * (p[1] - p[0]));
+        for (xi, wi) in x32.iter().zip(w32) {
+            fine = fine + f(mid + half * xi)? * (wi * half);
+        }
+        for (xi, wi) in x16.iter().zip(w16) {
+            coarse = coarse + f(mid + half * xi)? * (wi * half);
+        }
+    }
+    let agree = (fine.v - coarse.v).abs() <= 1e-12 * fine.v.abs()
+        && fine
+            .d
+            .iter()
+            .zip(coarse.d)
+            .all(|(u, v)| (u - v).abs() <= 1e-12 * fine.max_abs_derivative());
+    let g = big_w * fine;
+    (agree && g.is_finite()).then_some(g)
 }
 
 /// Most terms of the differentiated ₂F₁ series of [`euler_form_dual`].
