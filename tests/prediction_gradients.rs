@@ -496,10 +496,16 @@ fn delta_intervals_on_a_million_customers() {
         bg.len(),
         bg.distinct_customers().0.len()
     );
-    report(
-        &BgNbd::fit(&sample(&bg), &FitOptions::default()).unwrap(),
-        &bg,
-    );
+    let fitted = BgNbd::fit(&sample(&bg), &FitOptions::default()).unwrap();
+    report(&fitted, &bg);
+    // the predictive (outcome) count intervals of the fit example's CSV, for comparison
+    let counts = millis(1, || {
+        fitted
+            .model()
+            .predictive_interval_batch(&bg, 39.0, 0.9)
+            .unwrap()
+    });
+    println!("bgnbd: predictive count intervals {counts:.0} ms");
     let mbg = simulate::mbg_nbd(
         &MbgNbd::new(0.5248, 6.1830, 0.8914, 1.6140).unwrap(),
         &ages,

@@ -165,8 +165,9 @@ impl Range {
 /// How an interval of a prediction is computed (see the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// The delta method on the scale of the prediction's [`Range`]. Fast (`4k + 1`
-    /// evaluations of the prediction for `k` parameters) and well calibrated from a few
+    /// The delta method on the scale of the prediction's [`Range`]. Fast (one evaluation of a
+    /// prediction that gives its gradient, a [`Differentiated`]; else `4k + 1` evaluations of
+    /// the prediction for `k` parameters) and well calibrated from a few
     /// thousand customers; it under-covers at a few hundred (see the
     /// [module docs](self#calibration-and-small-samples)), where [`bootstrap`] does better.
     Delta,
