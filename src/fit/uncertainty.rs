@@ -1049,9 +1049,10 @@ where
         Method::Delta => {
             let at = g(&src.estimate()?).into_differentiated()?;
             check_values(at.values(), range)?;
-            if let Some(iv) = analytic(src, &at, range, level)? {
-                return Ok(iv);
-            }
+            let at = match analytic(src, at, range, level)? {
+                Ok(iv) => return Ok(iv),
+                Err(at) => at,
+            };
             let d = Perturbed::new(src)?;
             let rows = d.intervals(&g, at.values(), range, level, true)?;
             Ok(Intervals::from_rows(rows, 0))
@@ -1092,7 +1093,7 @@ where
                             data.len()
                         )));
                     }
-                    if let Some(iv) = analytic(src, &at, range, level)? {
+                    if let Ok(iv) = analytic(src, at, range, level)? {
                         return Ok(iv);
                     }
                 }
@@ -1280,22 +1281,23 @@ fn delta_row(c: usize, g0: f64, var: f64, range: Range, z: f64) -> Result<(f64, 
     Ok((g0, lo.min(g0), hi.max(g0)))
 }
 
-/// Predictions per block of the analytic delta method (a quadratic form and a transform each).
-const ANALYTIC_BLOCK: usize = 16_384;
+/// Predictions per thread of the analytic delta method at least (a quadratic form and a
+/// transform each).
+const ANALYTIC_PER_THREAD: usize = 16_384;
 
 /// Delta intervals from the analytic gradient of `at` (values at the estimate, checked), or
-/// `None` when `at` has none (or one of another number of parameters, or a parameter whose
+/// `at` back when it has none (or one of another number of parameters, or a parameter whose
 /// log scale is not finite): then the caller takes finite differences.
 fn analytic<S: Source>(
     src: &S,
-    at: &Differentiated,
+    at: Differentiated,
     range: Range,
     level: f64,
-) -> Result<Option<Intervals>> {
+) -> Result<std::result::Result<Intervals, Differentiated>> {
     let factors = src.log_factors();
     let k = factors.len();
     if !at.has_gradient() || at.params != k || factors.iter().any(|f| !f.is_finite()) {
-        return Ok(None);
+        return Ok(Err(at));
     }
     let z = z_of(level)?;
     let sigma = src.covariance_u()?;
@@ -1305,37 +1307,28 @@ fn analytic<S: Source>(
         .collect();
     let values = at.values();
     let n = values.len();
-    // Blocks across the cores, each filling its part of the three columns.
-    let parts = map_rows(
-        n.div_ceil(ANALYTIC_BLOCK),
-        1,
-        |b| -> Result<[Vec<f64>; 3]> {
-            let rows = b * ANALYTIC_BLOCK..((b + 1) * ANALYTIC_BLOCK).min(n);
-            let mut out = [(); 3].map(|_| Vec::with_capacity(rows.len()));
-            for c in rows {
+    let (mut lower, mut upper) = (vec![0.0; n], vec![0.0; n]);
+    crate::parallel::fill_rows(
+        (&mut lower, 1),
+        (&mut upper, 1),
+        n,
+        ANALYTIC_PER_THREAD,
+        |start, lo, hi| {
+            for (j, (lo, hi)) in lo.iter_mut().zip(hi).enumerate() {
+                let c = start + j;
                 let g = at.gradient_of(c).unwrap_or_default();
                 let mut var = 0.0;
                 for (i, gi) in g.iter().enumerate() {
                     let row = cov.get(i * k..(i + 1) * k).unwrap_or_default();
                     var += gi * row.iter().zip(g).map(|(s, gj)| s * gj).sum::<f64>();
                 }
-                let (e, lo, hi) = delta_row(c, values[c], var, range, z)?;
-                out[0].push(e);
-                out[1].push(lo);
-                out[2].push(hi);
+                (_, *lo, *hi) = delta_row(c, values[c], var, range, z)?;
             }
-            Ok(out)
+            Ok::<(), Error>(())
         },
-    );
-    let mut columns = [(); 3].map(|_| Vec::with_capacity(n));
-    for part in parts {
-        for (column, p) in columns.iter_mut().zip(part?) {
-            column.extend(p);
-        }
-    }
-    let [estimate, lower, upper] = columns;
-    Ok(Some(Intervals {
-        estimate: estimate.into(),
+    )?;
+    Ok(Ok(Intervals {
+        estimate: at.values.into(),
         lower: lower.into(),
         upper: upper.into(),
         failed_draws: 0,

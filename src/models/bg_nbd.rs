@@ -643,7 +643,14 @@ impl Family {
         // lod = ln(a/(b+n−1)) + (r+x) l as `log_odds_dead` forms it, l kept for ∂/∂ln r
         let l = ((t - t_x) / ax).ln_1p();
         let lod = (a / (b + n - 1.0)).ln() + (r + x) * l;
-        let (_, p, dead) = softplus_sigmoids(lod);
+        // σ(−lod) and σ(lod) from the one exponential e^(−|lod|) (bit for bit `sigmoid`)
+        let e = (-lod.abs()).exp();
+        let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+        let (p, dead) = if lod <= 0.0 {
+            (big, small)
+        } else {
+            (small, big)
+        };
         let w = -p * dead;
         let dlod = [
             r * l,

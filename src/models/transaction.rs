@@ -433,11 +433,11 @@ pub(crate) fn differentiated_per_distinct<const K: usize>(
     differentiated_from_rows(&rows)
 }
 
-/// Rows per block of [`differentiated_rows`].
-const DIFFERENTIATED_BLOCK: usize = 16_384;
+/// Rows per thread of [`differentiated_rows`] at least.
+const DIFFERENTIATED_PER_THREAD: usize = 16_384;
 
-/// `f(i)` (a value and its gradient in the `K` log-parameters) for `i` in `0..n`, in blocks across
-/// the machine's cores, as a [`Differentiated`] (no per-row allocation).
+/// `f(i)` (a value and its gradient in the `K` log-parameters) for `i` in `0..n`, across the
+/// machine's cores, as a [`Differentiated`] written in place (no per-row allocation, no copy).
 ///
 /// # Errors
 /// The first failing row's error.
@@ -445,27 +445,21 @@ pub(crate) fn differentiated_rows<const K: usize>(
     n: usize,
     f: impl Fn(usize) -> Result<(f64, [f64; K])> + Sync,
 ) -> Result<Differentiated> {
-    let parts = map_rows(
-        n.div_ceil(DIFFERENTIATED_BLOCK),
-        1,
-        |b| -> Result<(Vec<f64>, Vec<f64>)> {
-            let rows = b * DIFFERENTIATED_BLOCK..((b + 1) * DIFFERENTIATED_BLOCK).min(n);
-            let mut values = Vec::with_capacity(rows.len());
-            let mut gradient = Vec::with_capacity(K * rows.len());
-            for i in rows {
-                let (v, g) = f(i)?;
-                values.push(v);
-                gradient.extend(g);
+    let (mut values, mut gradient) = (vec![0.0; n], vec![0.0; K * n]);
+    crate::parallel::fill_rows(
+        (&mut values, 1),
+        (&mut gradient, K),
+        n,
+        DIFFERENTIATED_PER_THREAD,
+        |start, v, g| {
+            for (j, (v, g)) in v.iter_mut().zip(g.chunks_exact_mut(K)).enumerate() {
+                let (value, grad) = f(start + j)?;
+                *v = value;
+                g.copy_from_slice(&grad);
             }
-            Ok((values, gradient))
+            Ok::<(), Error>(())
         },
-    );
-    let (mut values, mut gradient) = (Vec::with_capacity(n), Vec::with_capacity(K * n));
-    for part in parts {
-        let (v, g): (Vec<f64>, Vec<f64>) = part?;
-        values.extend(v);
-        gradient.extend(g);
-    }
+    )?;
     Ok(Differentiated::from_parts(values, gradient, K))
 }
 
