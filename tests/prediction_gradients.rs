@@ -529,3 +529,74 @@ fn delta_intervals_on_a_million_customers() {
         &pnbd,
     );
 }
+
+/// The delta intervals of the Gamma-Gamma expected spend (also with the bound `q > 1`, where
+/// the fit's scale is `ln(q − 1)`) and of the sBG survival through their analytic gradients
+/// equal those of finite differences.
+#[test]
+fn spend_and_survival_intervals_equal_those_of_finite_differences() {
+    use clv::{GammaGamma, Sbg};
+    let spend = common::cdnow_spend();
+    let (x, m) = (&spend.frequency()[..50], &spend.monetary_value()[..50]);
+    for fitted in [
+        GammaGamma::fit(&spend, &FitOptions::default()).unwrap(),
+        GammaGamma::fit_with_finite_mean(&spend, &FitOptions::default()).unwrap(),
+    ] {
+        let analytic = fitted
+            .intervals_batch(
+                |g| g.expected_average_spend_differentiated(x, m),
+                Range::Positive,
+                0.9,
+                Method::Delta,
+            )
+            .unwrap();
+        let numeric = fitted
+            .intervals_batch(
+                |g| {
+                    x.iter()
+                        .zip(m)
+                        .map(|(&x, &m)| g.expected_average_spend(x, m))
+                        .collect::<clv::Result<Vec<f64>>>()
+                },
+                Range::Positive,
+                0.9,
+                Method::Delta,
+            )
+            .unwrap();
+        for i in 0..x.len() {
+            let (a, n) = (analytic.get(i).unwrap(), numeric.get(i).unwrap());
+            assert_eq!(a.estimate, n.estimate);
+            assert!(
+                close(a.lower, n.lower, 1e-8) && close(a.upper, n.upper, 1e-8),
+                "{i}: {a:?} {n:?}"
+            );
+        }
+    }
+    let lifetimes = clv::simulate::sbg(&Sbg::new(0.704, 1.182).unwrap(), &[12; 2000], 5).unwrap();
+    let fitted = Sbg::fit(&lifetimes, &FitOptions::default()).unwrap();
+    let periods: Vec<u32> = (1..=30).collect();
+    let analytic = fitted
+        .intervals_batch(
+            |s| s.survival_differentiated(&periods),
+            Range::Probability,
+            0.9,
+            Method::Delta,
+        )
+        .unwrap();
+    let numeric = fitted
+        .intervals_batch(
+            |s| periods.iter().map(|&t| s.survival(t)).collect::<Vec<f64>>(),
+            Range::Probability,
+            0.9,
+            Method::Delta,
+        )
+        .unwrap();
+    for i in 0..periods.len() {
+        let (a, n) = (analytic.get(i).unwrap(), numeric.get(i).unwrap());
+        assert_eq!(a.estimate, n.estimate);
+        assert!(
+            close(a.lower, n.lower, 1e-8) && close(a.upper, n.upper, 1e-8),
+            "{i}: {a:?} {n:?}"
+        );
+    }
+}
