@@ -88,3 +88,43 @@ where
         .collect::<Result<Vec<T>, E>>()?;
     Ok(index.iter().map(|&k| values[k]).collect())
 }
+
+/// `f(start, a_part, b_part)` over consecutive parts of `a` (rows of `ka` elements each) and `b`
+/// (rows of `kb` each) covering the same `n` rows, one part per thread (at most one per
+/// `min_per_thread` rows), on the calling thread when there is a single part: results written
+/// in place, without collecting and copying per-thread vectors. The error is the first failing
+/// part's.
+pub(crate) fn fill_rows<A, B, E, F>(
+    (a, ka): (&mut [A], usize),
+    (b, kb): (&mut [B], usize),
+    n: usize,
+    min_per_thread: usize,
+    f: F,
+) -> Result<(), E>
+where
+    A: Send,
+    B: Send,
+    E: Send,
+    F: Fn(usize, &mut [A], &mut [B]) -> Result<(), E> + Sync,
+{
+    let parts = threads().min(n.div_ceil(min_per_thread.max(1))).max(1);
+    if parts == 1 {
+        return f(0, a, b);
+    }
+    let chunk = n.div_ceil(parts);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = a
+            .chunks_mut((chunk * ka).max(1))
+            .zip(b.chunks_mut((chunk * kb).max(1)))
+            .enumerate()
+            .map(|(p, (ca, cb))| {
+                let f = &f;
+                s.spawn(move || f(p * chunk, ca, cb))
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A panic in a worker is a bug in our own arithmetic; propagate it as such.
+            .try_for_each(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+}

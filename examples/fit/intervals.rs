@@ -3,7 +3,7 @@
 //! (see the module docs of `main.rs`).
 
 use clv::data::CalibrationHoldout;
-use clv::fit::{self, Draws, Estimable, Intervals, Method, Range, Resample};
+use clv::fit::{self, Differentiated, Draws, Estimable, Intervals, Method, Range, Resample};
 use clv::models::PredictiveTotal;
 use clv::{BgBb, FitOptions, Fitted, GammaGamma, Model, RfmData, Sbg, SpendData, TransactionModel};
 use serde_json::{Map, Value, json};
@@ -213,6 +213,12 @@ impl<M: Model + Send + Sync> Plan<M> {
             }
             Ok(Engine::Delta(_)) => {}
         }
+    }
+
+    /// Whether the intervals come from the delta method (where predictions that know their
+    /// gradient save the finite differences).
+    pub fn is_delta(&self) -> bool {
+        matches!(self.engine, Ok(Engine::Delta(_)))
     }
 
     /// Intervals of `g(model)` (one value per element), or `None` without an engine.
@@ -483,16 +489,13 @@ fn transaction_json<M, E>(
 ) -> Result<(), Failure>
 where
     M: Model + Send + Sync,
-    E: Fn(&M, &RfmData) -> clv::Result<ndarray::Array1<f64>> + Sync,
+    E: Fn(&M, &RfmData) -> clv::Result<Differentiated> + Sync,
 {
     plan.report(json);
     if let Some(s) = split {
         let (distinct, _) = s.calibration().distinct_customers();
         let total = plan.batch(
-            |m| -> clv::Result<f64> {
-                let e = expected(m, &distinct)?;
-                Ok(e.iter().zip(distinct.weights()).map(|(e, w)| e * w).sum())
-            },
+            |m| expected(m, &distinct)?.weighted_sum(distinct.weights()),
             Range::Positive,
         )?;
         let total = total.and_then(|iv| iv.get(0));
@@ -520,14 +523,47 @@ where
     M: Model + TransactionModel + Send + Sync,
 {
     let counts = model.predictive_interval_batch(data, horizon, plan.level)?;
+    // the gradients only where the delta method uses them
+    let delta = plan.is_delta();
     transaction_csv(
         plan,
         data,
         csv,
-        |m, rows| m.probability_alive_batch(rows),
-        |m, rows| m.conditional_expected_transactions_batch(rows, horizon),
+        |m: &M, rows| alive_prediction(m, rows, delta),
+        |m: &M, rows| expected_prediction(m, rows, horizon, delta),
         &counts,
     )
+}
+
+/// `P(alive)` of every row of `rows`, with its gradient when `gradient` (for the delta method).
+fn alive_prediction<M: TransactionModel>(
+    m: &M,
+    rows: &RfmData,
+    gradient: bool,
+) -> clv::Result<Differentiated> {
+    if gradient {
+        m.probability_alive_differentiated(rows)
+    } else {
+        Ok(Differentiated::without_gradient(
+            m.probability_alive_batch(rows).to_vec(),
+        ))
+    }
+}
+
+/// `E[Y(t)]` of every row of `rows`, with its gradient when `gradient` (for the delta method).
+fn expected_prediction<M: TransactionModel + Sync>(
+    m: &M,
+    rows: &RfmData,
+    t: f64,
+    gradient: bool,
+) -> clv::Result<Differentiated> {
+    if gradient {
+        m.conditional_expected_transactions_differentiated(rows, t)
+    } else {
+        Ok(Differentiated::without_gradient(
+            m.conditional_expected_transactions_batch(rows, t)?.to_vec(),
+        ))
+    }
 }
 
 /// The interval keys of a noncontractual model's JSON (see [`transaction_json`]), the holdout
@@ -542,11 +578,12 @@ where
     M: Model + TransactionModel + Send + Sync,
 {
     let t = split.map_or(0.0, CalibrationHoldout::holdout_duration);
+    let delta = plan.is_delta();
     transaction_json(
         plan,
         json,
         split,
-        |m: &M, rows| m.conditional_expected_transactions_batch(rows, t),
+        |m: &M, rows| expected_prediction(m, rows, t, delta),
         |cal| model.predictive_total(cal, t, plan.level),
     )
 }
@@ -583,7 +620,10 @@ pub fn bgbb_json(
         plan,
         json,
         split,
-        |m: &BgBb, rows| m.conditional_expected_transactions_batch(rows, t),
+        |m: &BgBb, rows| {
+            let e = m.conditional_expected_transactions_batch(rows, t)?;
+            Ok(Differentiated::without_gradient(e.to_vec()))
+        },
         |cal| model.predictive_total(cal, t, plan.level),
     )
 }
@@ -627,9 +667,19 @@ pub fn sbg_csv(plans: &[&Plan<Sbg>], horizon: u32, csv: &str) -> Result<String, 
     let mut lower = Vec::with_capacity(h * plans.len());
     let mut upper = Vec::with_capacity(h * plans.len());
     for plan in plans {
+        let delta = plan.is_delta();
         let iv = plan.blocks(
             h,
-            |m, r| r.map(|i| m.survival(i as u32 + 1)).collect::<Vec<f64>>(),
+            |m, r| {
+                let periods: Vec<u32> = r.map(|i| i as u32 + 1).collect();
+                if delta {
+                    m.survival_differentiated(&periods)
+                } else {
+                    Differentiated::without_gradient(
+                        periods.iter().map(|&t| m.survival(t)).collect::<Vec<f64>>(),
+                    )
+                }
+            },
             Range::Probability,
         )?;
         let [lo, hi] = bounds(iv.as_ref(), h);
@@ -646,11 +696,18 @@ pub fn sbg_csv(plans: &[&Plan<Sbg>], horizon: u32, csv: &str) -> Result<String, 
 /// predictions `csv` of `data` (one row per input row).
 pub fn gg_csv(plan: &Plan<GammaGamma>, data: &SpendData, csv: &str) -> Result<String, Failure> {
     let (x, mv) = (data.frequency(), data.monetary_value());
+    let delta = plan.is_delta();
     let iv = plan.blocks(
         data.len(),
-        |m, r| {
-            r.map(|i| m.expected_average_spend(x[i], mv[i]))
-                .collect::<clv::Result<Vec<f64>>>()
+        |m, r| -> clv::Result<Differentiated> {
+            if delta {
+                m.expected_average_spend_differentiated(&x[r.clone()], &mv[r])
+            } else {
+                let v = r
+                    .map(|i| m.expected_average_spend(x[i], mv[i]))
+                    .collect::<clv::Result<Vec<f64>>>()?;
+                Ok(Differentiated::without_gradient(v))
+            }
         },
         Range::Positive,
     )?;

@@ -42,7 +42,8 @@ pub(crate) use model::exactly;
 pub use objective::Objective;
 pub use options::{FitOptions, FitOptionsBuilder};
 pub use uncertainty::{
-    Draws, Independent, Interval, Intervals, Method, Prediction, Range, Resample, bootstrap,
+    Differentiated, Draws, Independent, Interval, Intervals, Method, Prediction, Range, Resample,
+    bootstrap,
 };
 
 use crate::data::{LifetimeData, RfmData, SpendData};

@@ -181,8 +181,11 @@ use rand::Rng;
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
 use super::simulation::{Budget, Simulate, Simulated, check_age, check_design, dist_err};
+use crate::fit::Differentiated;
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
+use crate::models::transaction::differentiated_rows;
 use crate::numerics::beta_weighted::beta_expectation;
+use crate::numerics::dual::{Dual, hyp2f1_minus_one as hyp2f1_minus_one_dual, series_minus_one};
 use crate::numerics::special::{softplus_sigmoids, trigamma_difference};
 use crate::parallel::sum_rows;
 use crate::special::{
@@ -564,8 +567,27 @@ impl Family {
         data: &RfmData,
         f: impl Fn(f64, f64) -> Result<f64> + Sync,
     ) -> Result<ndarray::Array1<f64>> {
-        let (freq, age) = (data.frequency(), data.age());
         let p_alive = self.probability_alive_batch(data);
+        let p = p_alive.as_slice().unwrap_or_default();
+        let given = self.given_alive_per_distinct(data, p, f)?;
+        Ok(given
+            .iter()
+            .zip(&p_alive)
+            .map(|(g, p)| g.map_or(0.0, |g| g * p))
+            .collect())
+    }
+
+    /// `f(x, α + T)` for every row of `data` with `p_alive ≠ 0` (`None` for the others), evaluated
+    /// once per distinct `(x, T)` across the machine's cores: the shared part of
+    /// [`Family::times_alive_per_distinct`] and its differentiated forms. An error is the first
+    /// failing row's.
+    fn given_alive_per_distinct<T: Copy + Send>(
+        &self,
+        data: &RfmData,
+        p_alive: &[f64],
+        f: impl Fn(f64, f64) -> Result<T> + Sync,
+    ) -> Result<Vec<Option<T>>> {
+        let (freq, age) = (data.frequency(), data.age());
         let cmp = |u: &(f64, f64), v: &(f64, f64)| u.0.total_cmp(&v.0).then(u.1.total_cmp(&v.1));
         let mut keys: Vec<(f64, f64)> = (0..data.len())
             .filter(|&i| p_alive[i] != 0.0)
@@ -579,9 +601,8 @@ impl Family {
         });
         (0..data.len())
             .map(|i| {
-                let p = p_alive[i];
-                if p == 0.0 {
-                    return Ok(0.0);
+                if p_alive.get(i).is_none_or(|&p| p == 0.0) {
+                    return Ok(None);
                 }
                 let key = (freq[i], age[i]);
                 let alive = match keys.binary_search_by(|k| cmp(k, &key)) {
@@ -589,15 +610,215 @@ impl Family {
                     Err(_) => None,
                 };
                 // A failed value is evaluated again for its error.
-                let alive = match alive {
-                    Some(v) => v,
-                    None => f(key.0, self.alpha + key.1)?,
-                };
-                Ok(alive * p)
+                match alive {
+                    Some(v) => Ok(Some(v)),
+                    None => f(key.0, self.alpha + key.1).map(Some),
+                }
             })
             .collect()
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gradients of the predictions with respect to the log-parameters (for delta-method intervals).
+// ---------------------------------------------------------------------------------------------
+
+impl Family {
+    /// `P(alive | x, t_x, T) = σ(−lod)` and its gradient in `(ln r, ln α, ln a, ln b)`:
+    /// `∂P/∂ln θ = −P(1−P) ∂lod/∂ln θ` with
+    ///
+    /// ```text
+    /// ∂lod/∂ln r = r ln(1 + (T−t_x)/(α+t_x))      ∂lod/∂ln a = 1
+    /// ∂lod/∂ln α = −(r+x) α (T−t_x)/((α+T)(α+t_x))  ∂lod/∂ln b = −b/(b+n−1)
+    /// ```
+    ///
+    /// (0 without a chance to drop out, where `P = 1`).
+    pub(super) fn probability_alive_gradient(&self, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let n = self.chances(x);
+        if n == 0.0 {
+            return (1.0, [0.0; 4]);
+        }
+        let ax = alpha + t_x;
+        // lod = ln(a/(b+n−1)) + (r+x) l as `log_odds_dead` forms it, l kept for ∂/∂ln r
+        let l = ((t - t_x) / ax).ln_1p();
+        let lod = (a / (b + n - 1.0)).ln() + (r + x) * l;
+        // σ(−lod) and σ(lod) from the one exponential e^(−|lod|) (bit for bit `sigmoid`)
+        let e = (-lod.abs()).exp();
+        let (big, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+        let (p, dead) = if lod <= 0.0 {
+            (big, small)
+        } else {
+            (small, big)
+        };
+        let w = -p * dead;
+        let dlod = [
+            r * l,
+            -(r + x) * (alpha / ax) * ((t - t_x) / (alpha + t)),
+            1.0,
+            -b / (b + n - 1.0),
+        ];
+        (p, dlod.map(|d| w * d))
+    }
+
+    /// `E[Y(t) | alive at T]` ([`Family::expected_if_alive`], the same value) and its gradient
+    /// in `(ln r, ln α, ln a, ln b)` where the value comes from the ₂F₁ closed form (the
+    /// derivatives carried exactly along its series, [`crate::numerics::dual`]) or its small-`τ`
+    /// limit `kτ`; `None` where it comes from the integral over `p`.
+    pub(super) fn expected_if_alive_gradient(
+        &self,
+        x: f64,
+        at: f64,
+        t: f64,
+    ) -> Result<Option<(f64, [f64; 4])>> {
+        let value = self.expected_if_alive(x, at, t)?;
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b + self.dropout.extra());
+        let (k, tau) = (r + x, t / at);
+        if (k + 1.0) * tau < 1e-17 {
+            return Ok(Some((value, [r * tau, -k * tau * (alpha / at), 0.0, 0.0])));
+        }
+        let (rd, ad) = (Dual::input(r, 0, r), Dual::input(a, 2, a));
+        // b + n − x: its derivative in ln b is b
+        let bd = Dual::input(b, 3, self.b);
+        let z = t / (at + t);
+        let g = if euler_form(r, a, b, x, z).is_some() {
+            // z = t/(α+T+t): ∂z/∂ln α = −z α/(α+T+t).
+            euler_form_dual(rd, ad, bd, x, Dual::input(z, 1, -z * (alpha / (at + t))))
+        } else {
+            // τ = t/(α+T): ∂τ/∂ln α = −τ α/(α+T); W = ln(1+τ): ∂W/∂ln α = −z α/(α+T).
+            let taud = Dual::input(tau, 1, -tau * (alpha / at));
+            power_form_dual(rd + x, ad, bd + x, taud).or_else(|| {
+                let w = Dual::input(tau.ln_1p(), 1, -z * (alpha / at));
+                integral_form_dual(rd + x, ad, bd + x, w)
+                    // the same value as the prediction's own (another method) to 1e-10
+                    .filter(|g| (g.v - value).abs() <= 1e-10 * value)
+            })
+        };
+        Ok(g.map(|g| (value, g.d)))
+    }
+
+    /// [`Family::probability_alive_batch`] with the gradients
+    /// ([`Family::probability_alive_gradient`]), across the machine's cores.
+    pub(super) fn probability_alive_differentiated(
+        &self,
+        data: &RfmData,
+    ) -> Result<Differentiated> {
+        let (x, t_x, t) = (data.frequency(), data.recency(), data.age());
+        differentiated_rows(data.len(), |i| {
+            Ok(self.probability_alive_gradient(x[i], t_x[i], t[i]))
+        })
+    }
+
+    /// [`Family::conditional_expectation_batch`] with the gradients
+    /// `∇(P · G) = G ∇P + P ∇G` (`G = E[Y(t) | alive at T]` once per distinct `(x, T)`), or the
+    /// values alone when a `G` has no analytic gradient.
+    pub(super) fn conditional_expectation_differentiated(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<Differentiated> {
+        check_non_negative("t", t)?;
+        let alive = self.probability_alive_differentiated(data)?;
+        let given = self.given_alive_per_distinct(data, alive.values(), |x, at| {
+            self.expected_if_alive_gradient(x, at, t)
+        })?;
+        if given.iter().any(|g| matches!(g, Some(None))) {
+            return Ok(Differentiated::without_gradient(
+                self.conditional_expectation_batch(data, t)?.to_vec(),
+            ));
+        }
+        differentiated_rows(data.len(), |i| {
+            let (p, dp) = (alive.values()[i], alive.gradient_of(i).unwrap_or_default());
+            Ok(match given[i] {
+                Some(Some((g, dg))) if t > 0.0 => {
+                    let mut d = [0.0; 4];
+                    for ((e, dp), dg) in d.iter_mut().zip(dp).zip(dg) {
+                        *e = g * dp + p * dg;
+                    }
+                    (g * p, d)
+                }
+                _ => (0.0, [0.0; 4]),
+            })
+        })
+    }
+}
+
+/// [`euler_form`] with the derivatives carried along (`b` is the posterior's `b + n − x`).
+fn euler_form_dual(r: Dual<4>, a: Dual<4>, b: Dual<4>, x: f64, z: Dual<4>) -> Option<Dual<4>> {
+    let c = a + b + (x - 1.0);
+    let am1 = a - 1.0;
+    let f_m1 = hyp2f1_minus_one_dual(c - r - x, am1, c, z, EULER_BUDGET, 4.0)?;
+    let l1z = (-z).ln_1p();
+    let t1 = -(am1 * l1z).exp_m1();
+    let t2 = (am1 * l1z).exp() * f_m1;
+    let value = c / am1 * (t1 - t2);
+    value.is_finite().then_some(value)
+}
+
+/// `g(τ) = E_p[(1 − (1 + pτ)^−k)/p]`, `p ~ Beta(a, b)`, by its power series in `τ` (the
+/// moments `E[p^(j−1)] = (a)_{j−1}/(a+b)_{j−1}` of the binomial series of `(1 + pτ)^−k`):
+/// `g = kτ ₃F₂(k+1, a, 1; a+b, 2; −τ)`, with the derivatives carried along, for `τ < 1` where
+/// the alternating series loses at most a factor 4 to cancellation; `None` elsewhere.
+fn power_form_dual(k: Dual<4>, a: Dual<4>, b: Dual<4>, tau: Dual<4>) -> Option<Dual<4>> {
+    if tau.v >= 1.0 {
+        return None;
+    }
+    let two = Dual::constant(2.0);
+    let f_m1 = series_minus_one([k + 1.0, a], [a + b, two], -tau, 1.0, EULER_BUDGET, 4.0)?;
+    let value = k * tau * (f_m1 + 1.0);
+    value.is_finite().then_some(value)
+}
+
+/// `g(τ) = ∫₀^τ k E_p[(1 + pv)^−(k+1)] dv` (the purchase rate of the survivors integrated,
+/// `p ~ Beta(a, b)`), with `E_p[(1 + pv)^−(k+1)] = ₂F₁(k+1, a; a+b; −v)
+/// = (1+v)^−(k+1) ₂F₁(b, k+1; a+b; v/(1+v))` (Pfaff; a series of positive terms) and
+/// `v = eʷ − 1`: `g = ∫₀^W k e^(−kw) ₂F₁(b, k+1; a+b; 1 − e^(−w)) dw`, `W = ln(1+τ)`, with the
+/// derivatives carried along (through `W` too). By Gauss–Legendre rules on panels that double
+/// from `1/k` (the integrand falls like `e^(−kw)`), accepted when the two rules agree to 10⁻¹²
+/// and `1 − e^(−W) ≤ 0.95` (the series converge); `None` elsewhere.
+fn integral_form_dual(k: Dual<4>, a: Dual<4>, b: Dual<4>, big_w: Dual<4>) -> Option<Dual<4>> {
+    if !(big_w.v > 0.0 && -(-big_w.v).exp_m1() <= 0.95) {
+        return None;
+    }
+    let ((x16, w16), (x32, w32)) = crate::numerics::quadrature::gl_rules();
+    let c = a + b;
+    // the integrand at w = W s
+    let f = |s: f64| -> Option<Dual<4>> {
+        let w = big_w * s;
+        let zd = -(-w).exp_m1();
+        let f_m1 = hyp2f1_minus_one_dual(b, k + 1.0, c, zd, EULER_BUDGET, 2.0)?;
+        Some(k * (-(k * w)).exp() * (f_m1 + 1.0))
+    };
+    // panels in s = w/W: [0, h], [h, 2h], [2h, 4h], … with h = 1/(kW), up to 1
+    let mut cuts = vec![0.0];
+    let mut h = (1.0 / (k.v * big_w.v)).min(1.0);
+    while h < 1.0 && cuts.len() < 64 {
+        cuts.push(h);
+        h *= 2.0;
+    }
+    cuts.push(1.0);
+    let (mut fine, mut coarse) = (Dual::constant(0.0), Dual::constant(0.0));
+    for p in cuts.windows(2) {
+        let (mid, half) = (0.5 * (p[0] + p[1]), 0.5 * (p[1] - p[0]));
+        for (xi, wi) in x32.iter().zip(w32) {
+            fine = fine + f(mid + half * xi)? * (wi * half);
+        }
+        for (xi, wi) in x16.iter().zip(w16) {
+            coarse = coarse + f(mid + half * xi)? * (wi * half);
+        }
+    }
+    let agree = (fine.v - coarse.v).abs() <= 1e-12 * fine.v.abs()
+        && fine
+            .d
+            .iter()
+            .zip(coarse.d)
+            .all(|(u, v)| (u - v).abs() <= 1e-12 * fine.max_abs_derivative());
+    let g = big_w * fine;
+    (agree && g.is_finite()).then_some(g)
+}
+
+/// Most terms of the differentiated ₂F₁ series of [`euler_form_dual`].
+const EULER_BUDGET: usize = 5_000;
 
 /// Rows per thread of a per-row prediction of a few transcendental functions.
 const ROWS_PER_THREAD: usize = 4096;
@@ -1106,6 +1327,23 @@ impl TransactionModel for BgNbd {
         t: f64,
     ) -> Result<ndarray::Array1<f64>> {
         self.family().conditional_expectation_batch(data, t)
+    }
+
+    /// The batch values with their exact gradients in `(ln r, ln α, ln a, ln b)`, across the
+    /// machine's cores.
+    fn probability_alive_differentiated(&self, data: &RfmData) -> Result<Differentiated> {
+        self.family().probability_alive_differentiated(data)
+    }
+
+    /// The batch values with their exact gradients in `(ln r, ln α, ln a, ln b)`, the part given
+    /// alive once per distinct `(x, T)` (values alone where it has no closed form).
+    fn conditional_expected_transactions_differentiated(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<Differentiated> {
+        self.family()
+            .conditional_expectation_differentiated(data, t)
     }
 
     /// `P(alive) · P(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x)`, plus

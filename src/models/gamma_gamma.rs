@@ -67,6 +67,7 @@ use crate::special::{digamma_difference, ln_gamma_ratio, log_add_exp, two_sum};
 
 use crate::data::{FrequencyGroups, SpendData};
 use crate::error::{Error, Result, check_positive};
+use crate::fit::Differentiated;
 use crate::fit::exactly;
 use crate::fit::objective::params;
 use crate::models::{Model, SpendModel};
@@ -236,6 +237,62 @@ impl GammaGamma {
         let value =
             product_of_ratio(self.gamma, self.p, denom) + product_of_ratio(m, self.p * x, denom);
         finite_or(value, overflow("the expected average spend"))
+    }
+
+    /// [`GammaGamma::expected_average_spend`] of each customer `(frequency[i],
+    /// monetary_value[i])` with its exact gradient in `(ln p, ln q, ln γ)`, for delta-method
+    /// intervals without finite differences ([`crate::fit::uncertainty`]): with
+    /// `E = p(γ + m x)/D`, `D = px + q − 1` (`x = 0`: the mean `pγ/(q−1)`),
+    ///
+    /// ```text
+    /// ∂E/∂ln p = E (q−1)/D      ∂E/∂ln q = −E q/D      ∂E/∂ln γ = γ p/D
+    /// ```
+    ///
+    /// ```
+    /// use clv::GammaGamma;
+    /// let model = GammaGamma::new(6.25, 3.74, 15.44)?;
+    /// let d = model.expected_average_spend_differentiated(&[2.0, 0.0], &[25.0, 0.0])?;
+    /// assert_eq!(d.values()[0], model.expected_average_spend(2.0, 25.0)?);
+    /// let g = d.gradient_of(1).expect("analytic"); // the mean pγ/(q−1)
+    /// assert!((g[0] - d.values()[1]).abs() < 1e-12 && g[1] < 0.0);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`GammaGamma::expected_average_spend`]; [`Error::InvalidInput`] when the two slices
+    /// differ in length.
+    pub fn expected_average_spend_differentiated(
+        &self,
+        frequency: &[f64],
+        monetary_value: &[f64],
+    ) -> Result<Differentiated> {
+        if frequency.len() != monetary_value.len() {
+            return Err(Error::InvalidInput(format!(
+                "{} frequencies and {} monetary values",
+                frequency.len(),
+                monetary_value.len()
+            )));
+        }
+        let (p, q, gamma) = (self.p, self.q, self.gamma);
+        let mut values = Vec::with_capacity(frequency.len());
+        let mut gradient = Vec::with_capacity(3 * frequency.len());
+        for (&x, &m) in frequency.iter().zip(monetary_value) {
+            let e = self.expected_average_spend(x, m)?;
+            let (h, l) = two_sum(q, -1.0);
+            let d = if x == 0.0 { h + l } else { p.mul_add(x, h) + l };
+            values.push(e);
+            if d.is_finite() {
+                gradient.extend([
+                    e * ((h + l) / d),
+                    -e * (q / d),
+                    product_of_ratio(gamma, p, d),
+                ]);
+            } else {
+                // px overflows: E = m + γ/x to f64 precision
+                gradient.extend([0.0, 0.0, gamma / x]);
+            }
+        }
+        Ok(Differentiated::from_parts(values, gradient, 3))
     }
 
     /// [`GammaGamma::expected_average_spend`] for every row of `data` (the population mean for

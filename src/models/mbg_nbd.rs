@@ -76,6 +76,7 @@ use super::bg_nbd::{BgNbdObjective, Dropout, Family};
 use super::simulation::{Simulate, Simulated};
 use crate::data::{Customer, RfmData};
 use crate::error::Result;
+use crate::fit::Differentiated;
 use crate::fit::exactly;
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::models::{BgNbd, Model, TransactionModel};
@@ -311,6 +312,23 @@ impl TransactionModel for MbgNbd {
         t: f64,
     ) -> Result<ndarray::Array1<f64>> {
         self.family().conditional_expectation_batch(data, t)
+    }
+
+    /// The batch values with their exact gradients in `(ln r, ln α, ln a, ln b)`, across the
+    /// machine's cores.
+    fn probability_alive_differentiated(&self, data: &RfmData) -> Result<Differentiated> {
+        self.family().probability_alive_differentiated(data)
+    }
+
+    /// The batch values with their exact gradients in `(ln r, ln α, ln a, ln b)`, the part given
+    /// alive once per distinct `(x, T)` (values alone where it has no closed form).
+    fn conditional_expected_transactions_differentiated(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<Differentiated> {
+        self.family()
+            .conditional_expectation_differentiated(data, t)
     }
 
     /// `P(alive) · P_BG/NBD(X(t) = n)` at the posterior parameters `(r+x, α+T, a, b+x+1)`, plus

@@ -81,8 +81,10 @@ use statrs::function::gamma::ln_gamma;
 
 use crate::data::{Customer, FrequencyGroups, RfmData};
 use crate::error::{Error, Result, check_non_negative, check_positive};
+use crate::fit::Differentiated;
 use crate::fit::exactly;
 use crate::fit::objective::params;
+use crate::models::transaction::differentiated_per_distinct;
 use crate::models::{Model, TransactionModel};
 use rand::Rng;
 use rand_distr::{Distribution, Exp, Gamma};
@@ -766,6 +768,90 @@ impl ParetoNbd {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Gradients of the predictions with respect to the log-parameters (for delta-method intervals).
+// ---------------------------------------------------------------------------------------------
+
+impl ParetoNbd {
+    /// `P(alive | x, t_x, T) = 1/B` and its gradient in `(ln r, ln α, ln s, ln β)`:
+    /// `∂P/∂ln θ = −P θ ∂ln B/∂θ`, with `∂ln B/∂θ` the likelihood's analytic gradient (the tails
+    /// differentiated along their series, or the short-interval integral differentiated under
+    /// the integral sign) less that of `−r ln(1+T/α) − x ln(α+T) − s ln(1+T/β)`:
+    /// `(−ln(1+T/α), (rT/α − x)/(α+T), −ln(1+T/β), sT/(β(β+T)))`.
+    fn probability_alive_gradient(&self, c: &Customer) -> (f64, [f64; 4]) {
+        let (x, tx, t) = (c.frequency(), c.recency(), c.age());
+        if tx == t {
+            return (1.0, [0.0; 4]);
+        }
+        let th = self.theta();
+        let [r, alpha, s, beta] = th;
+        let out = row::<true>(&th, &RowConst::new(r, s, x), tx, t);
+        let p = (-out.ln_bracket).min(0.0).exp().clamp(0.0, 1.0);
+        let outer = [
+            -(t / alpha).ln_1p(),
+            (r * (t / alpha) - x) / (alpha + t),
+            -(t / beta).ln_1p(),
+            s * (t / beta) / (beta + t),
+        ];
+        let mut g = [0.0; 4];
+        for (i, e) in g.iter_mut().enumerate() {
+            *e = -p * (out.grad[i] - outer[i]) * th[i];
+        }
+        (p, g)
+    }
+
+    /// `E[Y(t) | x, t_x, T] = P(alive) · H`, `H = (r+x)(β+T)/(α+T) · (1 − e^(−(s−1)y))/(s−1)`
+    /// with `y = ln(1 + t/(β+T))`, and its gradient `H ∇P + P H ∇ln H` in
+    /// `(ln r, ln α, ln s, ln β)`: with `w = (s−1)y`,
+    ///
+    /// ```text
+    /// ∂ln H/∂ln r = r/(r+x)          ∂ln H/∂ln s = s y φ(w),  φ(w) = (w/(eʷ−1) − 1)/w
+    /// ∂ln H/∂ln α = −α/(α+T)         ∂ln H/∂ln β = β/(β+T) · (1 − w/(eʷ−1) · t/((β+T+t) y))
+    /// ```
+    ///
+    /// (`φ` by its series `−½ + w/12 − w³/720` for `|w| < 10⁻³`).
+    fn conditional_expected_transactions_gradient(
+        &self,
+        c: &Customer,
+        t: f64,
+    ) -> Result<(f64, [f64; 4])> {
+        check_non_negative("t", t)?;
+        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
+        let (x, age) = (c.frequency(), c.age());
+        let (p, dp) = self.probability_alive_gradient(c);
+        if t == 0.0 {
+            return Ok((0.0, [0.0; 4]));
+        }
+        let b = beta + age;
+        let y = (t / b).ln_1p();
+        let h = (r + x) * b / (alpha + age) * one_minus_exp_over(s - 1.0, y);
+        let v = finite_or(h * p, |_| {
+            "Pareto/NBD conditional expected number of transactions is not representable as a \
+             finite number"
+                .into()
+        })?;
+        let w = (s - 1.0) * y;
+        // w/(eʷ − 1), 1 at w = 0
+        let ratio = if w == 0.0 { 1.0 } else { w / w.exp_m1() };
+        let phi = if w.abs() < 1e-3 {
+            -0.5 + w / 12.0 - w * w * w / 720.0
+        } else {
+            (ratio - 1.0) / w
+        };
+        let dln_h = [
+            r / (r + x),
+            -alpha / (alpha + age),
+            s * y * phi,
+            beta / b * (1.0 - ratio * (t / (b + t)) / y),
+        ];
+        let mut g = [0.0; 4];
+        for (i, e) in g.iter_mut().enumerate() {
+            *e = h * (dp[i] + p * dln_h[i]);
+        }
+        Ok((v, g))
+    }
+}
+
 impl TransactionModel for ParetoNbd {
     fn expected_transactions(&self, t: f64) -> Result<f64> {
         check_non_negative("t", t)?;
@@ -913,6 +999,25 @@ impl TransactionModel for ParetoNbd {
         )?;
         let none = posterior.probability_of_transactions(0, length)?;
         Ok((alive * (1.0 - none)).clamp(0.0, 1.0))
+    }
+
+    /// The batch values with their exact gradients in `(ln r, ln α, ln s, ln β)`, once per
+    /// distinct `(x, t_x, T)` and across the machine's cores.
+    fn probability_alive_differentiated(&self, data: &RfmData) -> Result<Differentiated> {
+        differentiated_per_distinct(data, 1024, |c| Ok(self.probability_alive_gradient(c)))
+    }
+
+    /// The batch values with their exact gradients in `(ln r, ln α, ln s, ln β)`, once per
+    /// distinct `(x, t_x, T)` and across the machine's cores.
+    fn conditional_expected_transactions_differentiated(
+        &self,
+        data: &RfmData,
+        t: f64,
+    ) -> Result<Differentiated> {
+        check_non_negative("t", t)?;
+        differentiated_per_distinct(data, 1024, |c| {
+            self.conditional_expected_transactions_gradient(c, t)
+        })
     }
 
     /// [`ParetoNbd::conditional_probability_of_transactions`] (Fader & Hardie note 028).

@@ -78,6 +78,7 @@ use std::fmt;
 
 use crate::data::{Cohort, CohortData, LifetimeData};
 use crate::error::{Error, Result, check_positive};
+use crate::fit::Differentiated;
 use crate::fit::exactly;
 use crate::fit::objective::params;
 use crate::models::Model;
@@ -320,6 +321,38 @@ impl Sbg {
     /// still active after `t` periods (the share of a cohort expected to remain); `S(0) = 1`.
     pub fn survival(&self, t: u32) -> f64 {
         self.ln_survival(f64::from(t)).exp()
+    }
+
+    /// [`Sbg::survival`] at each of `periods` with its exact gradient in `(ln α, ln β)`, for
+    /// delta-method intervals without finite differences ([`crate::fit::uncertainty`]):
+    ///
+    /// ```text
+    /// ∂S(t)/∂ln α = −S(t) α [ψ(α+β+t) − ψ(α+β)]
+    /// ∂S(t)/∂ln β =  S(t) β [ψ(β+t) − ψ(β) − ψ(α+β+t) + ψ(α+β)]
+    /// ```
+    ///
+    /// (the digamma differences without cancellation).
+    ///
+    /// ```
+    /// let model = clv::Sbg::new(0.704, 1.182)?;
+    /// let d = model.survival_differentiated(&[0, 1, 5]);
+    /// assert_eq!(d.values()[2], model.survival(5));
+    /// let g = d.gradient_of(2).expect("analytic");
+    /// assert!(g[0] < 0.0 && g[1] > 0.0); // churn more likely with α, less with β
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn survival_differentiated(&self, periods: &[u32]) -> Differentiated {
+        let (a, b) = (self.alpha, self.beta);
+        let mut values = Vec::with_capacity(periods.len());
+        let mut gradient = Vec::with_capacity(2 * periods.len());
+        for &t in periods {
+            let tf = f64::from(t);
+            let s = self.survival(t);
+            values.push(s);
+            gradient.push(-s * a * digamma_difference(a + b, tf));
+            gradient.push(s * b * digamma_second_difference(b, a, tf));
+        }
+        Differentiated::from_parts(values, gradient, 2)
     }
 
     /// `S(0), S(1), S(2), ...` (see [`Sbg::survival`]), lazily, up to `t = u32::MAX`.

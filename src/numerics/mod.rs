@@ -9,6 +9,7 @@
 //! * [`beta_geometric`]: ratios of Beta functions and Beta-geometric survivals (the BG/BB);
 //! * [`tail`]: the tail integrals `∫_u^∞ (α+v)^−p (β+v)^−q dv` through `₂F₁` series;
 //! * [`chebyshev`]: piecewise Chebyshev interpolation;
+//! * [`dual`]: forward-mode derivatives (dual numbers) carried through series;
 //! * the checks that turn a result that is not finite into an error, and elementary forms
 //!   evaluated without cancellation or intermediate overflow.
 
@@ -17,6 +18,7 @@ use crate::error::{Error, Result};
 pub(crate) mod beta_geometric;
 pub(crate) mod beta_weighted;
 pub(crate) mod chebyshev;
+pub(crate) mod dual;
 pub(crate) mod log_concave;
 pub(crate) mod quadrature;
 pub mod special;
