@@ -2048,6 +2048,26 @@ mod tests {
     }
 
     #[test]
+    fn newton_steps_on_an_unbounded_parameter() {
+        // θ₀ unbounded (u₀ = θ₀, as a covariate coefficient): its row and column of the Hessian
+        // in u are those in θ, without the term of the log scale.
+        let est = maximize(
+            &QuadraticWithHessian,
+            &[f64::NEG_INFINITY, 0.0],
+            &[vec![-3.0, 1.0]],
+            &FitOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(est.status, Status::Converged);
+        assert!((est.params[0] - 2.0).abs() < 1e-9 && (est.params[1] - 0.5).abs() < 1e-9);
+        let cov = est.covariance.unwrap();
+        assert!((cov[0] - 0.05).abs() < 1e-9, "{cov:?}");
+        assert!((cov[3] - 1.0 / 60.0).abs() < 1e-9);
+        let curvature = est.curvature.unwrap();
+        assert!((curvature[0] - 2.0).abs() < 1e-9, "{curvature:?}");
+    }
+
+    #[test]
     fn the_trust_step_is_newton_inside_the_radius_and_on_it_outside() {
         // Positive definite, Newton step −g/λ within the radius.
         let step = trust_step(&[1.0, 4.0], &[0.5, 1.0], 2.0);

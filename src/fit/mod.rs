@@ -64,6 +64,22 @@ pub trait Rows {
     fn n_customers(&self) -> f64;
     /// Number of (distinct) rows.
     fn n_rows(&self) -> usize;
+    /// The rows at the positions `keep` (with their weights), when such a selection exists:
+    /// the default [`Estimable::subset`]. `None` (the default) where it does not.
+    ///
+    /// ```
+    /// use clv::{RfmData, fit::Rows};
+    /// let rows = RfmData::new(vec![0.0, 2.0, 5.0], vec![0.0, 3.0, 9.5], vec![10.0, 10.0, 12.0])?;
+    /// assert_eq!(rows.select_rows(&[0, 2]).unwrap().n_rows(), 2);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    fn select_rows(&self, keep: &[usize]) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = keep;
+        None
+    }
 }
 
 impl Rows for RfmData {
@@ -72,6 +88,9 @@ impl Rows for RfmData {
     }
     fn n_rows(&self) -> usize {
         self.len()
+    }
+    fn select_rows(&self, keep: &[usize]) -> Option<Self> {
+        self.select(keep).ok()
     }
 }
 
@@ -164,10 +183,11 @@ pub trait Estimable: Model {
     /// The log-likelihood over `rows` (total, weighted), with its analytic gradient.
     fn objective(rows: &Self::Rows) -> Box<dyn Objective>;
 
-    /// The rows at the positions `keep`, when the model's fit benefits from a first fit to a
-    /// subsample of large data; `None` (the default) skips that step.
-    fn subset(_rows: &Self::Rows, _keep: &[usize]) -> Option<Self::Rows> {
-        None
+    /// The rows at the positions `keep`, for a first fit to a subsample of large data whose
+    /// estimate (and curvature) starts the fit of all rows; `None` skips that step. By default
+    /// [`Rows::select_rows`] (the rows of an [`RfmData`]; `None` for other rows).
+    fn subset(rows: &Self::Rows, keep: &[usize]) -> Option<Self::Rows> {
+        rows.select_rows(keep)
     }
 
     /// Fits the model to `data` by maximum likelihood through the shared pipeline ([`fit`]).
