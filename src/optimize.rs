@@ -2000,13 +2000,22 @@ mod tests {
             &FitOptions::default(),
         )
         .unwrap();
+        assert_quadratic_maximum(&est, 1e-7, 1e-6, 1e-8);
+    }
+
+    /// The maximum of [`Quadratic`] (θ = (2, 0.5)) and its covariance: the Hessian of −LL in θ
+    /// is diag(20, 60), so Cov = diag(1/20, 1/60); to the tolerances given.
+    fn assert_quadratic_maximum(est: &Estimate, params: f64, variances: f64, covariance: f64) {
         assert_eq!(est.status, Status::Converged);
-        assert!((est.params[0] - 2.0).abs() < 1e-7 && (est.params[1] - 0.5).abs() < 1e-7);
-        // Hessian of -LL in θ is diag(20, 60): Cov = diag(1/20, 1/60).
-        let cov = est.covariance.unwrap();
-        assert!((cov[0] - 0.05).abs() < 1e-6, "{cov:?}");
-        assert!((cov[3] - 1.0 / 60.0).abs() < 1e-6);
-        assert!(cov[1].abs() < 1e-8);
+        assert!(
+            (est.params[0] - 2.0).abs() < params && (est.params[1] - 0.5).abs() < params,
+            "{:?}",
+            est.params
+        );
+        let cov = est.covariance.as_deref().unwrap();
+        assert!((cov[0] - 0.05).abs() < variances, "{cov:?}");
+        assert!((cov[3] - 1.0 / 60.0).abs() < variances);
+        assert!(cov[1].abs() < covariance);
     }
 
     /// [`Quadratic`] with its analytic Hessian: the search takes Newton steps.
@@ -2035,13 +2044,8 @@ mod tests {
             &FitOptions::default(),
         )
         .unwrap();
-        assert_eq!(est.status, Status::Converged);
         // (The search stops at a gradient of 1e-9 in u; L-BFGS, above, is asked for the same.)
-        assert!((est.params[0] - 2.0).abs() < 1e-9 && (est.params[1] - 0.5).abs() < 1e-9);
-        let cov = est.covariance.unwrap();
-        assert!((cov[0] - 0.05).abs() < 1e-9, "{cov:?}");
-        assert!((cov[3] - 1.0 / 60.0).abs() < 1e-9);
-        assert!(cov[1].abs() < 1e-12);
+        assert_quadratic_maximum(&est, 1e-9, 1e-9, 1e-12);
         // The Hessian of the mean objective in u = ln θ at the maximum.
         let curvature = est.curvature.unwrap();
         assert!((curvature[0] - 2.0 * 4.0).abs() < 1e-9, "{curvature:?}");
@@ -2058,11 +2062,7 @@ mod tests {
             &FitOptions::default(),
         )
         .unwrap();
-        assert_eq!(est.status, Status::Converged);
-        assert!((est.params[0] - 2.0).abs() < 1e-9 && (est.params[1] - 0.5).abs() < 1e-9);
-        let cov = est.covariance.unwrap();
-        assert!((cov[0] - 0.05).abs() < 1e-9, "{cov:?}");
-        assert!((cov[3] - 1.0 / 60.0).abs() < 1e-9);
+        assert_quadratic_maximum(&est, 1e-9, 1e-9, 1e-12);
         let curvature = est.curvature.unwrap();
         assert!((curvature[0] - 2.0).abs() < 1e-9, "{curvature:?}");
     }
