@@ -33,8 +33,8 @@
 //! Every comparison is made against the rounding noise measured at both points compared
 //! (second differences over a step of 1e-8 log-units, and the disagreement between the
 //! analytic gradient and the cost's own differences), measured only where a comparison needs
-//! it: a rise of the first two probes far beyond it needs no noise and, where it exceeds many
-//! times what re-minimising the other directions could take off, no Newton steps either. A side is *falling* when the objective
+//! it: a rise of the first two probes far beyond it needs no noise, and their re-minimisation
+//! stops once many times what its next Newton step promises could not undo that rise. A side is *falling* when the objective
 //! improves by more than the noise and is still as good at the farthest probe, a *dip* when it
 //! improves and then grows again, *rising* when it grows by more than the noise within 8
 //! log-units (*late* when only further out), *flat* otherwise. Then:
@@ -1450,24 +1450,35 @@ fn probe<O: Objective>(
     // whose probes' precision is still to be checked (see [`settle`]).
     let mut deferred: Vec<usize> = Vec::new();
     let level = |profile: &[Probe]| matches!(classify(c0, noise0(), profile).0, Side::Flat);
-    // The first two probes before their re-minimisation: where even a decrease many times what
-    // the Newton steps promise ([`RE_MINIMISED`]) would leave a clear, growing rise, the steps
-    // cannot change the verdict and are not taken; otherwise they are, as below.
-    let mut early: Vec<RawProbe> = Vec::with_capacity(2);
+    // The first two probes are re-minimised one Newton step at a time, and only as far as the
+    // verdict of the first two probes needs: where even a decrease many times what the next
+    // step promises ([`RE_MINIMISED`]) would leave a clear, growing rise, the remaining steps
+    // cannot change it and are not taken. Otherwise both are finished, and the profile goes on
+    // exactly as below.
+    let mut early: Vec<Refinement> = Vec::with_capacity(2);
     if let Some(m) = newton {
-        let bound = |(_, c, g): &RawProbe| c - RE_MINIMISED * newton_gain(m, g).max(0.0);
-        if let Some(first) = raw_probe(problem, u, d, PROBE_STEPS[0]) {
-            if bound(&first) > c0 + clear {
-                let second = raw_probe(problem, u, d, PROBE_STEPS[1]);
-                if second
-                    .as_ref()
-                    .is_some_and(|second| bound(second) > first.1 + clear)
-                {
+        if let Some(raw) = raw_probe(problem, u, d, PROBE_STEPS[0]) {
+            let mut first = Refinement::new(raw);
+            while first.floor(m) <= c0 + clear && !first.finished {
+                first.step(problem, m);
+            }
+            let second = (first.floor(m) > c0 + clear)
+                .then(|| raw_probe(problem, u, d, PROBE_STEPS[1]))
+                .flatten();
+            if let Some(raw) = second {
+                let mut second = Refinement::new(raw);
+                // The first probe's cost can only fall further: its current cost bounds it.
+                while second.floor(m) <= first.c + clear && !second.finished {
+                    second.step(problem, m);
+                }
+                if second.floor(m) > first.c + clear {
                     return Side::Rising;
                 }
+                first.finish(problem, m);
                 early.push(first);
-                early.extend(second);
+                early.push(second);
             } else {
+                first.finish(problem, m);
                 early.push(first);
             }
         }
@@ -1476,7 +1487,7 @@ fn probe<O: Objective>(
     for (i, &s) in PROBE_STEPS.iter().enumerate() {
         let regular = i < PROBE_STEPS_REGULAR;
         let point = match early.next() {
-            Some(raw) => Some(refine(problem, raw, newton)),
+            Some(done) => Some((done.c, done.v)),
             None => profile_point(problem, u, d, s, newton),
         };
         let Some((c, v)) = point else {
@@ -1622,44 +1633,90 @@ fn newton_gain(m: &[f64], g: &[f64]) -> f64 {
 /// See [`profile_point`]: the Newton steps from a raw probe.
 fn refine<O: Objective>(
     problem: &Problem<'_, O>,
-    (mut v, mut c, mut g): RawProbe,
+    raw: RawProbe,
     newton: Option<&[f64]>,
 ) -> (f64, Vec<f64>) {
-    let k = v.len();
-    let Some(m) = newton else {
-        return (c, v);
-    };
-    for _ in 0..NEWTON_STEPS {
+    let mut state = Refinement::new(raw);
+    if let Some(m) = newton {
+        state.finish(problem, m);
+    }
+    (state.c, state.v)
+}
+
+/// A probe part-way through its re-minimisation ([`profile_point`]): point, cost, gradient, the
+/// Newton steps taken, and whether it is finished.
+struct Refinement {
+    v: Vec<f64>,
+    c: f64,
+    g: Vec<f64>,
+    steps: usize,
+    finished: bool,
+}
+
+impl Refinement {
+    fn new((v, c, g): RawProbe) -> Self {
+        Refinement {
+            v,
+            c,
+            g,
+            steps: 0,
+            finished: false,
+        }
+    }
+
+    /// The cost once re-minimised is at least this: the cost itself when finished, else the
+    /// cost less [`RE_MINIMISED`] times the decrease the next Newton step promises.
+    fn floor(&self, m: &[f64]) -> f64 {
+        if self.finished {
+            self.c
+        } else {
+            self.c - RE_MINIMISED * newton_gain(m, &self.g).max(0.0)
+        }
+    }
+
+    /// Takes the remaining Newton steps.
+    fn finish<O: Objective>(&mut self, problem: &Problem<'_, O>, m: &[f64]) {
+        while !self.finished {
+            self.step(problem, m);
+        }
+    }
+
+    /// One Newton step with `m` (the inverse of the Hessian on the complement of the probe's
+    /// direction), if any is left.
+    fn step<O: Objective>(&mut self, problem: &Problem<'_, O>, m: &[f64]) {
+        if self.finished {
+            return;
+        }
+        let k = self.v.len();
         let mut step: Vec<f64> = (0..k)
-            .map(|i| -(0..k).map(|j| m[i * k + j] * g[j]).sum::<f64>())
+            .map(|i| -(0..k).map(|j| m[i * k + j] * self.g[j]).sum::<f64>())
             .collect();
         let size = inf_norm(&step);
         // To first order the step lowers the cost by gᵀ M g (M is positive semi-definite):
         // where that is below the cost's last digits (a profile level to rounding) the step
         // cannot show, and is not taken.
-        let gain: f64 = -g.iter().zip(&step).map(|(a, b)| a * b).sum::<f64>();
-        if !(size.is_finite() && size > 0.0 && gain > progress_floor(c)) {
-            break;
+        let gain: f64 = -self.g.iter().zip(&step).map(|(a, b)| a * b).sum::<f64>();
+        if !(size.is_finite() && size > 0.0 && gain > progress_floor(self.c)) {
+            self.finished = true;
+            return;
         }
         if size > MAX_NEWTON_STEP {
             step.iter_mut().for_each(|x| *x *= MAX_NEWTON_STEP / size);
         }
         let mut accepted = false;
         for _ in 0..4 {
-            let w: Vec<f64> = v.iter().zip(&step).map(|(a, b)| a + b).collect();
+            let w: Vec<f64> = self.v.iter().zip(&step).map(|(a, b)| a + b).collect();
             let (cw, gw) = problem.evaluate(&w);
-            if cw < c {
-                (v, c, g) = (w, cw, gw);
+            if cw < self.c {
+                (self.v, self.c, self.g) = (w, cw, gw);
                 accepted = true;
                 break;
             }
             step.iter_mut().for_each(|x| *x *= 0.5);
         }
-        if !accepted {
-            break;
-        }
+        self.steps += 1;
+        self.finished = !accepted || self.steps >= NEWTON_STEPS;
     }
-    (c, v)
 }
 
 /// Classifies a profile (cost, point, rounding noise at each probe, taken as `noise0` where
