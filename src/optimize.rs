@@ -915,12 +915,11 @@ pub(crate) fn maximize_with<O: Objective>(
         // they stop short, restarted from the best point while it keeps improving.
         let (it, converged) = run_newton(&problem, u0.clone());
         iterations += it;
-        if converged {
-            break;
-        }
         let mut from = u0;
         for _ in 0..4 {
-            if problem.exhausted() {
+            // (A converged Newton search made its point the best one unless a better one was
+            // found from an earlier start; either way this start is done.)
+            if converged || problem.exhausted() {
                 break;
             }
             let before = current(&problem).0;
