@@ -1,18 +1,81 @@
 //! One likelihood pass (value and gradient; the analytic Hessian) of BG/NBD, MBG/NBD and
 //! Pareto/NBD over the compressed rows of 10,000, 100,000 and 1,000,000 simulated customers
 //! with whole-day ages: the cost per distinct row per pass (docs/PERFORMANCE.md).
+//!
+//! `PASSES_FITS=1` instead times whole fits and prints their likelihood passes ("Passes per
+//! fit" in docs/PERFORMANCE.md): CDNOW BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma (median of
+//! 5), and 1,000,000 whole-day customers with BG/NBD and Pareto/NBD (once each), then exits.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use clv::{BgNbd, MbgNbd, Objective, ParetoNbd};
+use clv::fit::Estimable;
+use clv::{BgNbd, FitOptions, GammaGamma, MbgNbd, Objective, ParetoNbd, RfmData, SpendData};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[path = "common/whole_days.rs"]
 mod common;
 use common::whole_days;
 
+/// Fits `M` to `data` `repeat` times; prints the median wall time, the passes, the status and
+/// the estimate.
+fn time_fit<M: Estimable>(name: &str, data: &M::Data, repeat: usize) {
+    let mut walls = Vec::new();
+    let mut last = None;
+    for _ in 0..repeat {
+        let start = std::time::Instant::now();
+        let fit = M::fit(data, &FitOptions::default());
+        walls.push(start.elapsed().as_secs_f64());
+        last = Some(fit);
+    }
+    walls.sort_by(f64::total_cmp);
+    let wall = walls[walls.len() / 2];
+    match last {
+        Some(Ok(f)) => println!(
+            "{name}: {wall:.4} s, {} passes, {}, ll {:?}, params {:?}",
+            f.evaluations(),
+            f.status(),
+            f.log_likelihood(),
+            f.model().params()
+        ),
+        Some(Err(e)) => println!("{name}: {wall:.4} s, error {e}"),
+        None => {}
+    }
+}
+
+/// The fits of `PASSES_FITS=1` (see the module docs).
+fn fits() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/cdnow_customers_summary.csv"
+    );
+    let cdnow = RfmData::from_csv_path(path).unwrap();
+    time_fit::<BgNbd>("cdnow bg_nbd", &cdnow, 5);
+    time_fit::<MbgNbd>("cdnow mbg_nbd", &cdnow, 5);
+    time_fit::<ParetoNbd>("cdnow pareto_nbd", &cdnow, 5);
+    let mut rdr = csv::Reader::from_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/cdnow_customers_summary_with_transactions.csv"
+    ))
+    .unwrap();
+    let (mut x, mut m) = (vec![], vec![]);
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        x.push(rec[1].parse::<f64>().unwrap());
+        m.push(rec[4].parse::<f64>().unwrap());
+    }
+    let spend = SpendData::new(x, m).unwrap();
+    time_fit::<GammaGamma>("cdnow gamma_gamma", &spend, 5);
+    let million = whole_days(1_000_000);
+    time_fit::<BgNbd>("1M bg_nbd", &million, 1);
+    time_fit::<ParetoNbd>("1M pareto_nbd", &million, 1);
+}
+
 fn all(c: &mut Criterion) {
+    if std::env::var("PASSES_FITS").is_ok() {
+        fits();
+        std::process::exit(0);
+    }
     for n in [10_000, 100_000, 1_000_000] {
         let data = whole_days(n).compress();
         let rows = data.len();

@@ -7,8 +7,13 @@
 //! absurd parameters. Non-finite costs count as `+∞`, which makes the More–Thuente line search
 //! stop cleanly instead of hanging.
 //!
-//! Strategy: L-BFGS (memory 10, More–Thuente) from each start point in turn, restarted from the
-//! best point seen while it keeps improving; a run also ends once a few of its evaluations in a
+//! Strategy: where the model has an analytic Hessian ([`Objective::hessian`]), trust-region
+//! Newton steps from each start point in turn; they are kept only when they converge as Newton
+//! does near a regular maximum (a positive-definite Hessian, the gradient cut by a large factor
+//! by the last step), and the Hessian at their last point then serves the examination and the
+//! covariance. Otherwise L-BFGS (memory 10, More–Thuente) from each start point in turn — in
+//! the metric of a curvature carried over from a subsample's fit where one is given —,
+//! restarted from the best point seen while it keeps improving; a run also ends once a few of its evaluations in a
 //! row no longer improve the cost beyond its last digits (where the likelihood is level to
 //! rounding, e.g. far out on a ray to the edge, the line search can see no decrease and would
 //! only spend evaluations); then the point is examined (below), and, if nothing
@@ -27,7 +32,9 @@
 //! 32 while it stays level), the other directions re-minimised by Newton steps at each probe.
 //! Every comparison is made against the rounding noise measured at both points compared
 //! (second differences over a step of 1e-8 log-units, and the disagreement between the
-//! analytic gradient and the cost's own differences). A side is *falling* when the objective
+//! analytic gradient and the cost's own differences), measured only where a comparison needs
+//! it: a rise of the first two probes far beyond it needs no noise, and their re-minimisation
+//! stops once many times what its next Newton step promises could not undo that rise. A side is *falling* when the objective
 //! improves by more than the noise and is still as good at the farthest probe, a *dip* when it
 //! improves and then grows again, *rising* when it grows by more than the noise within 8
 //! log-units (*late* when only further out), *flat* otherwise. Then:
@@ -115,6 +122,9 @@ pub(crate) struct Estimate {
     /// Standard errors of the natural parameters, `(θᵢ − lowerᵢ)·√[H⁻¹]ᵢᵢ` (finite even where
     /// a covariance entry, their product, is beyond `f64`); only for [`Status::Converged`].
     pub std_errors: Option<Vec<f64>>,
+    /// The Hessian of the mean objective in `u` at `params` where it is positive definite (for
+    /// a warm start, see [`maximize_with`]).
+    pub curvature: Option<Vec<f64>>,
 }
 
 impl Estimate {
@@ -171,6 +181,15 @@ pub(crate) fn dtheta_du(theta: f64, lower: f64) -> f64 {
 /// A point `u` with its cost and gradient.
 type Evaluation = (Vec<f64>, f64, Vec<f64>);
 
+/// The parts of the rounding noise at a point measured along the diagonal direction (see
+/// [`measure_noise`]): the second difference and the largest disagreement between the analytic
+/// slope and the cost's differences (`None` where a neighbour is infeasible).
+type DiagonalNoise = (Vec<f64>, Option<(f64, f64)>);
+
+/// A Hessian (total objective, in `u`) with its point, and whether it is the model's analytic
+/// one (else by differences).
+type HessianMemo = (Vec<f64>, Option<Vec<f64>>, bool);
+
 /// The argmin problem: mean negative log-likelihood (+ penalty) in `u = ln(θ − lower)`.
 struct Problem<'a, O: Objective> {
     obj: &'a O,
@@ -184,11 +203,31 @@ struct Problem<'a, O: Objective> {
     noise: RefCell<Option<(Vec<f64>, f64)>>,
     /// Last evaluated point with its cost and gradient (L-BFGS asks for both at the same point).
     cache: RefCell<Option<Evaluation>>,
+    /// The evaluation at the best point (the search, the examination and the result all come
+    /// back to it), with the log-likelihood there.
+    best_eval: RefCell<Option<(Evaluation, f64)>>,
+    /// The evaluation at the point under examination ([`Problem::pin`]): the evaluations
+    /// around it (the rounding noise) may find a cost lower by a rounding error.
+    pinned: RefCell<Option<(Evaluation, f64)>>,
+    /// The last Hessian computed (total objective, in `u`), with its point: the search's last
+    /// Newton step, the examination and the covariance share it.
+    hessian_memo: RefCell<Option<HessianMemo>>,
+    /// The diagonal part of the rounding noise at the last point where it was measured.
+    diagonal_noise: RefCell<Option<DiagonalNoise>>,
     /// Likelihood evaluations so far, and the budget the solvers may spend.
     evaluations: std::cell::Cell<u64>,
     budget: u64,
     /// Progress of the current L-BFGS run (see [`Stall`]); `None` outside such a run.
     stall: std::cell::Cell<Option<Stall>>,
+    /// The log-likelihood of the last evaluation (with [`Problem::cache`]).
+    last_log_likelihood: std::cell::Cell<f64>,
+}
+
+/// See [`Problem::snapshot`].
+struct Snapshot {
+    best: (f64, Vec<f64>),
+    trail: usize,
+    best_eval: Option<(Evaluation, f64)>,
 }
 
 /// Progress of an L-BFGS run: its best cost when that last improved by more than the rounding
@@ -221,9 +260,14 @@ impl<'a, O: Objective> Problem<'a, O> {
             trail: RefCell::new(Vec::new()),
             noise: RefCell::new(None),
             cache: RefCell::new(None),
+            best_eval: RefCell::new(None),
+            pinned: RefCell::new(None),
+            hessian_memo: RefCell::new(None),
+            diagonal_noise: RefCell::new(None),
             evaluations: std::cell::Cell::new(0),
             budget,
             stall: std::cell::Cell::new(None),
+            last_log_likelihood: std::cell::Cell::new(f64::NAN),
         }
     }
 
@@ -245,11 +289,7 @@ impl<'a, O: Objective> Problem<'a, O> {
         &self,
         u: &[f64],
     ) -> std::result::Result<(f64, Vec<f64>), argmin::core::Error> {
-        let cached = self
-            .cache
-            .borrow()
-            .as_ref()
-            .is_some_and(|(cu, _, _)| cu.as_slice() == u);
+        let cached = self.lookup(u).is_some();
         if self.exhausted() && !cached {
             return Err(argmin::core::Error::msg("evaluation budget spent"));
         }
@@ -266,12 +306,85 @@ impl<'a, O: Objective> Problem<'a, O> {
             .collect()
     }
 
-    /// Cost and gradient (in `u`) at `u`; cost `+∞` (and a zero gradient) where infeasible.
-    fn evaluate(&self, u: &[f64]) -> (f64, Vec<f64>) {
+    /// The best point, the search path and the best evaluation, to [`Problem::restore`].
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            best: self.best.borrow().clone(),
+            trail: self.trail.borrow().len(),
+            best_eval: self.best_eval.borrow().clone(),
+        }
+    }
+
+    /// Forgets every point found since `snapshot` (their evaluations still count).
+    fn restore(&self, snapshot: Snapshot) {
+        *self.best.borrow_mut() = snapshot.best;
+        self.trail.borrow_mut().truncate(snapshot.trail);
+        *self.best_eval.borrow_mut() = snapshot.best_eval;
+    }
+
+    /// Cost and gradient at `u` if already evaluated (the last point, or the best one).
+    fn lookup(&self, u: &[f64]) -> Option<(f64, Vec<f64>)> {
         if let Some((cu, c, g)) = self.cache.borrow().as_ref() {
             if cu.as_slice() == u {
-                return (*c, g.clone());
+                return Some((*c, g.clone()));
             }
+        }
+        for memo in [&self.best_eval, &self.pinned] {
+            if let Some(((bu, c, g), _)) = memo.borrow().as_ref() {
+                if bu.as_slice() == u {
+                    return Some((*c, g.clone()));
+                }
+            }
+        }
+        None
+    }
+
+    /// The total log-likelihood at `u` when `u` is the best or the pinned point.
+    fn best_log_likelihood(&self, u: &[f64]) -> Option<f64> {
+        [&self.best_eval, &self.pinned]
+            .into_iter()
+            .find_map(|memo| {
+                memo.borrow()
+                    .as_ref()
+                    .filter(|((bu, _, _), _)| bu.as_slice() == u)
+                    .map(|(_, ll)| *ll)
+            })
+    }
+
+    /// Keeps the evaluation at the best point (see [`Problem::pinned`]).
+    fn pin(&self) {
+        let best = self.best_eval.borrow().clone();
+        if best.is_some() {
+            *self.pinned.borrow_mut() = best;
+        }
+    }
+
+    /// Makes the evaluated point `u` the best one when its cost is within the rounding floor
+    /// of the best cost ([`progress_floor`]): where the cost cannot tell them apart, the point a
+    /// converged Newton search ended on (a gradient verified small) is the one to examine.
+    fn adopt(&self, u: &[f64]) {
+        let Some((c, g)) = self.lookup(u) else { return };
+        let ll = self.last_log_likelihood.get();
+        let mut best = self.best.borrow_mut();
+        if best.1.as_slice() == u || c.is_nan() || c > best.0 + progress_floor(best.0) {
+            return;
+        }
+        *best = (c, u.to_vec());
+        self.trail.borrow_mut().push(u.to_vec());
+        let is_last = self
+            .cache
+            .borrow()
+            .as_ref()
+            .is_some_and(|(cu, _, _)| cu.as_slice() == u);
+        if is_last {
+            *self.best_eval.borrow_mut() = Some(((u.to_vec(), c, g), ll));
+        }
+    }
+
+    /// Cost and gradient (in `u`) at `u`; cost `+∞` (and a zero gradient) where infeasible.
+    fn evaluate(&self, u: &[f64]) -> (f64, Vec<f64>) {
+        if let Some(found) = self.lookup(u) {
+            return found;
         }
         self.evaluations.set(self.evaluations.get() + 1);
         let k = u.len();
@@ -282,9 +395,11 @@ impl<'a, O: Objective> Problem<'a, O> {
             .all(|(&t, &lo)| t.is_finite() && t > lo);
         let mut grad = vec![0.0; k];
         let mut cost = f64::INFINITY;
+        let mut log_likelihood = f64::NAN;
         if feasible {
             let n = self.obj.n_obs();
             let ll = self.obj.log_likelihood(&theta, Some(&mut grad));
+            log_likelihood = ll;
             // (Without a penalty, nothing is added: Σθ² may overflow for parameters running off
             // to infinity, and ∞·0 would turn a finite cost into NaN.)
             let pen = if self.penalty > 0.0 {
@@ -322,7 +437,9 @@ impl<'a, O: Objective> Problem<'a, O> {
         if cost < best.0 {
             *best = (cost, u.to_vec());
             self.trail.borrow_mut().push(u.to_vec());
+            *self.best_eval.borrow_mut() = Some(((u.to_vec(), cost, grad.clone()), log_likelihood));
         }
+        self.last_log_likelihood.set(log_likelihood);
         *self.cache.borrow_mut() = Some((u.to_vec(), cost, grad.clone()));
         (cost, grad)
     }
@@ -353,23 +470,44 @@ impl<O: Objective> Gradient for Problem<'_, O> {
 
 /// Runs L-BFGS from `u0` until it converges, spends `max_iters` iterations or the budget, or
 /// goes [`STALL_EVALUATIONS`] evaluations without progress; returns the iterations and whether
-/// it stopped for want of progress.
-fn run_lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u64) -> (u64, bool) {
+/// it stopped for want of progress. With a [`Metric`], the search runs in the variables `w` of
+/// `u = u0 + M w`, in which the objective's Hessian is about the identity.
+fn run_lbfgs<O: Objective>(
+    problem: &Problem<'_, O>,
+    u0: Vec<f64>,
+    max_iters: u64,
+    metric: Option<&Metric>,
+) -> (u64, bool) {
     // Progress is measured against the run's own start (a later start point may begin well
     // below the best point found so far).
     let mark = problem.evaluate(&u0).0;
     problem.stall.set(Some(Stall { mark, since: 0 }));
-    let iterations = lbfgs(problem, u0, max_iters);
+    let target = gradient_target(problem.obj.n_rows());
+    let iterations = match metric {
+        None => lbfgs(ProblemRef(problem), u0, max_iters, target),
+        Some(m) => {
+            let w0 = vec![0.0; u0.len()];
+            // ‖∇_w‖ ≤ t/‖M⁻¹‖ keeps ‖∇_u‖ = ‖M⁻ᵀ∇_w‖ ≤ t: the same precision as without.
+            let scaled = Scaled {
+                problem,
+                origin: u0,
+                map: &m.map,
+            };
+            lbfgs(scaled, w0, max_iters, target / m.inverse_norm)
+        }
+    };
     let stalled = problem.stalled();
     problem.stall.set(None);
     (iterations, stalled)
 }
 
 /// See [`run_lbfgs`].
-fn lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u64) -> u64 {
-    let wrapper = ProblemRef(problem);
+fn lbfgs<P>(problem: P, u0: Vec<f64>, max_iters: u64, target: f64) -> u64
+where
+    P: CostFunction<Param = Vec<f64>, Output = f64>
+        + Gradient<Param = Vec<f64>, Gradient = Vec<f64>>,
+{
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10);
-    let target = gradient_target(problem.obj.n_rows());
     let solver = match solver
         .with_tolerance_grad(target)
         .and_then(|s| s.with_tolerance_cost(0.0))
@@ -377,7 +515,7 @@ fn lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u64) -
         Ok(s) => s,
         Err(_) => return 0,
     };
-    match Executor::new(wrapper, solver)
+    match Executor::new(problem, solver)
         .configure(|s| s.param(u0).max_iters(max_iters))
         .ctrlc(false)
         .run()
@@ -385,6 +523,235 @@ fn lbfgs<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>, max_iters: u64) -
         Ok(res) => res.state().get_iter(),
         Err(_) => 0,
     }
+}
+
+/// A linear change of variables `u = u₀ + M w` for [`run_lbfgs`], from a Hessian `H` of the
+/// mean objective (e.g. a subsample's, carried into the fit of all rows): with `H = L Lᵀ`,
+/// `M = L⁻ᵀ`, so the Hessian in `w`, `Mᵀ H M`, is the identity at `H`'s point.
+pub(crate) struct Metric {
+    /// `M` (row-major).
+    map: Vec<f64>,
+    /// `‖M⁻¹‖₂ = √λ_max(H)`.
+    inverse_norm: f64,
+}
+
+impl Metric {
+    /// The metric of the positive-definite `h` (k×k, row-major); `None` if it is not.
+    fn new(h: &[f64], k: usize) -> Option<Metric> {
+        let li = inverse_cholesky(h, k)?;
+        let (values, _) = symmetric_eigen(h, k)?;
+        let inverse_norm = values.last()?.sqrt();
+        let mut map = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                map[i * k + j] = li[j * k + i];
+            }
+        }
+        (inverse_norm.is_finite() && inverse_norm > 0.0 && map.iter().all(|v| v.is_finite()))
+            .then_some(Metric { map, inverse_norm })
+    }
+}
+
+/// The problem seen through a [`Metric`]: `u = origin + map · w`.
+struct Scaled<'p, 'a, O: Objective> {
+    problem: &'p Problem<'a, O>,
+    origin: Vec<f64>,
+    map: &'p [f64],
+}
+
+impl<O: Objective> Scaled<'_, '_, O> {
+    fn u(&self, w: &[f64]) -> Vec<f64> {
+        let k = w.len();
+        (0..k)
+            .map(|i| self.origin[i] + (0..k).map(|j| self.map[i * k + j] * w[j]).sum::<f64>())
+            .collect()
+    }
+}
+
+impl<O: Objective> CostFunction for Scaled<'_, '_, O> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, w: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        self.problem.cost(&self.u(w))
+    }
+}
+
+impl<O: Objective> Gradient for Scaled<'_, '_, O> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, w: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
+        let g = self.problem.gradient(&self.u(w))?;
+        let k = w.len();
+        Ok((0..k)
+            .map(|j| (0..k).map(|i| self.map[i * k + j] * g[i]).sum())
+            .collect())
+    }
+}
+
+/// Largest Newton iterations of one [`run_newton`] (a regular fit needs well under 10 from a
+/// data-scaled start, 2–3 from a subsample's estimate).
+const NEWTON_ITERATIONS: u64 = 20;
+/// Initial trust radius (log-units, 2-norm) of [`run_newton`].
+const NEWTON_RADIUS: f64 = 1.0;
+/// Largest trust radius of [`run_newton`].
+const MAX_NEWTON_RADIUS: f64 = 4.0;
+/// Rejected steps in a row after which [`run_newton`] gives up.
+const NEWTON_REJECTIONS: usize = 8;
+/// Largest ratio of the gradient norms after and before the last Newton step for which the
+/// search counts as having converged quadratically (see [`run_newton`]).
+const QUADRATIC: f64 = 0.1;
+
+/// Trust-region Newton steps from `u0` with the model's analytic Hessian (in `u`, mean
+/// objective): each step minimises the quadratic model within the trust radius (the Hessian
+/// shifted by `μ ≥ 0` where it is not positive definite or the step too long), is accepted when
+/// the cost falls by at least a small part of the predicted decrease (where that is below the
+/// cost's rounding floor, when it does not visibly rise), and the radius follows the agreement.
+///
+/// The search succeeds at a positive-definite Hessian and a gradient below the target of
+/// L-BFGS ([`gradient_target`]), reached by a step that cut the gradient by [`QUADRATIC`] or
+/// more (Newton's quadratic convergence near a regular maximum; along a ray to the edge of the
+/// parameter space, where the likelihood flattens exponentially, each step gains only a fixed
+/// factor): the point becomes the best one and its Hessian is kept for the examination. Any
+/// other outcome (no Hessian, an infeasible or non-finite one, [`NEWTON_ITERATIONS`] or
+/// [`NEWTON_REJECTIONS`] spent, the budget) forgets the points found ([`Problem::restore`]), so
+/// that the search from `u0` goes on exactly as without Newton steps. Returns the iterations
+/// and whether it succeeded.
+fn run_newton<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>) -> (u64, bool) {
+    let k = u0.len();
+    let n = problem.obj.n_obs();
+    let target = gradient_target(problem.obj.n_rows());
+    let snapshot = problem.snapshot();
+    let mut u = u0;
+    let (mut c, mut g) = problem.evaluate(&u);
+    if !c.is_finite() {
+        problem.restore(snapshot);
+        return (0, false);
+    }
+    let mut radius = NEWTON_RADIUS;
+    let mut iterations = 0;
+    // The gradient norm's ratio over the last step (none yet: 0).
+    let mut ratio = 0.0;
+    let converged = loop {
+        if problem.exhausted() {
+            break false;
+        }
+        let Some(h) = analytic_hessian(problem, &u) else {
+            break false;
+        };
+        let mean: Vec<f64> = h.iter().map(|v| v / n).collect();
+        let Some((values, vectors)) = symmetric_eigen(&mean, k) else {
+            break false;
+        };
+        let positive = values.first().is_some_and(|&v| v > 0.0);
+        if positive && l2_norm(&g) <= target {
+            break ratio <= QUADRATIC;
+        }
+        if iterations >= NEWTON_ITERATIONS {
+            break false;
+        }
+        // The gradient in the eigenbasis.
+        let gt: Vec<f64> = vectors
+            .iter()
+            .map(|e| e.iter().zip(&g).map(|(a, b)| a * b).sum())
+            .collect();
+        let mut accepted = false;
+        for _ in 0..NEWTON_REJECTIONS {
+            if problem.exhausted() {
+                break;
+            }
+            let a = trust_step(&values, &gt, radius);
+            let size = l2_norm(&a);
+            let predicted: f64 = (0..k)
+                .map(|i| gt[i] * a[i] + 0.5 * values[i] * a[i] * a[i])
+                .sum();
+            if !(predicted < 0.0 && size.is_finite() && size > 0.0) {
+                break;
+            }
+            let w: Vec<f64> = (0..k)
+                .map(|r| u[r] + (0..k).map(|i| a[i] * vectors[i][r]).sum::<f64>())
+                .collect();
+            let (cw, gw) = problem.evaluate(&w);
+            let floor = progress_floor(c);
+            let fall = c - cw;
+            let small = -predicted <= floor;
+            let ok = cw.is_finite()
+                && if small {
+                    fall >= -floor
+                } else {
+                    fall > 1e-4 * -predicted
+                };
+            if ok {
+                if !small {
+                    let rho = fall / -predicted;
+                    if rho > 0.75 && size >= 0.9 * radius {
+                        radius = (2.0 * radius).min(MAX_NEWTON_RADIUS);
+                    } else if rho < 0.25 {
+                        radius = size / 4.0;
+                    }
+                }
+                ratio = l2_norm(&gw) / l2_norm(&g);
+                (u, c, g) = (w, cw, gw);
+                accepted = true;
+                break;
+            }
+            radius = size / 4.0;
+        }
+        if !accepted {
+            break false;
+        }
+        iterations += 1;
+    };
+    if converged {
+        problem.adopt(&u);
+    } else {
+        problem.restore(snapshot);
+    }
+    (iterations, converged)
+}
+
+/// The trust-region step of [`run_newton`] in the eigenbasis of the Hessian (eigenvalues
+/// `values`, ascending; gradient `gt`): the Newton step if the Hessian is positive definite and
+/// the step within `radius`, else `−gtᵢ/(λᵢ + μ)` with `μ > max(0, −λ_min)` such that the step
+/// has length `radius` (along the smallest eigenvector too where the gradient has no component
+/// there).
+fn trust_step(values: &[f64], gt: &[f64], radius: f64) -> Vec<f64> {
+    let at = |mu: f64| -> Vec<f64> { values.iter().zip(gt).map(|(l, g)| -g / (l + mu)).collect() };
+    let smallest = values.first().copied().unwrap_or(0.0);
+    if smallest > 0.0 {
+        let newton = at(0.0);
+        if l2_norm(&newton) <= radius {
+            return newton;
+        }
+    }
+    let lo = (-smallest).max(0.0);
+    let gnorm = l2_norm(gt);
+    // ‖step(μ)‖ ≤ ‖g‖/(λ_min + μ) ≤ radius at `hi`.
+    let (mut a, mut b) = (lo, lo + gnorm / radius + smallest.abs() + f64::MIN_POSITIVE);
+    for _ in 0..200 {
+        let mid = 0.5 * (a + b);
+        if mid <= a || mid >= b {
+            break;
+        }
+        if l2_norm(&at(mid)) > radius {
+            a = mid;
+        } else {
+            b = mid;
+        }
+    }
+    let mut step = at(b);
+    let size = l2_norm(&step);
+    if smallest <= 0.0 && size < 0.99 * radius {
+        // The hard case: make up the length along the direction of least curvature.
+        if let Some(first) = step.first_mut() {
+            let extra = (radius * radius - size * size).max(0.0).sqrt();
+            *first += if gt[0] > 0.0 { -extra } else { extra };
+        }
+    }
+    step
+}
+
+fn l2_norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
 /// Runs Nelder–Mead from `u0` with an initial simplex of side `step`.
@@ -449,6 +816,10 @@ const PROBE_STEPS_REGULAR: usize = 4;
 const SMALL_CURVATURE: f64 = 1e-2;
 /// Newton steps that re-minimise the other directions at each probe.
 const NEWTON_STEPS: usize = 2;
+/// Multiple of the decrease that the Newton steps at a probe promise to first order (`gᵀMg`,
+/// twice what an exact Newton step achieves on a quadratic) within which their outcome is
+/// taken as bounded (see [`probe`]).
+const RE_MINIMISED: f64 = 16.0;
 /// Largest Newton step (∞-norm, log-units) at a probe.
 const MAX_NEWTON_STEP: f64 = 2.0;
 /// Step (log-units) of the second differences that measure rounding noise: small enough that
@@ -457,6 +828,9 @@ const NOISE_STEP: f64 = 1e-8;
 /// Step (log-units) of the coarser difference quotient that checks the analytic gradient
 /// against the cost (see [`noise_level`]).
 const CONSISTENCY_STEP: f64 = 1e-4;
+/// Factor below [`TRUSTED_NOISE`] at which the noise along the diagonal alone shows a point
+/// precise (see [`is_precise`]).
+const CLEARLY_PRECISE: f64 = 1e-3;
 /// Rounding noise of the mean objective, relative to `1 + |cost|`, above which a point is not
 /// evaluated precisely enough to be judged or returned (the model's arithmetic has lost more
 /// than ten of its sixteen digits there). Below it, every comparison is still made against the
@@ -476,11 +850,38 @@ const MAX_ROUNDS: usize = 4;
 ///
 /// Errors: [`Error::NotConverged`] when no start has a finite likelihood or nothing better than
 /// the start could be found.
+#[cfg(test)]
 pub(crate) fn maximize<O: Objective>(
     obj: &O,
     lower: &[f64],
     starts: &[Vec<f64>],
     options: &FitOptions,
+) -> Result<Estimate> {
+    maximize_with(obj, lower, starts, options, None, false)
+}
+
+/// A start point (natural parameters) with the Hessian of the mean objective in `u` there
+/// (e.g. a subsample's estimate and curvature): the L-BFGS search from that start runs in the
+/// metric of that Hessian ([`Metric`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Curvature {
+    /// The start point.
+    pub point: Vec<f64>,
+    /// The Hessian of the mean objective in `u` at it (row-major k×k).
+    pub hessian: Vec<f64>,
+}
+
+/// [`maximize`], with the curvature at a start point (see [`Curvature`]); with `warm_start`,
+/// for a start point only: a search that ends at a small gradient, a precisely evaluated point
+/// and a positive-definite Hessian returns that point without the examination (its status is
+/// then [`Status::NotConverged`]: nothing is claimed of it), with [`Estimate::curvature`].
+pub(crate) fn maximize_with<O: Objective>(
+    obj: &O,
+    lower: &[f64],
+    starts: &[Vec<f64>],
+    options: &FitOptions,
+    curvature: Option<&Curvature>,
+    warm_start: bool,
 ) -> Result<Estimate> {
     let k = obj.n_params();
     options.validate(k)?;
@@ -507,14 +908,22 @@ pub(crate) fn maximize<O: Objective>(
         if !c0.is_finite() {
             continue;
         }
-        // L-BFGS, restarted from the best point while it keeps improving.
+        let metric = curvature
+            .filter(|c| c.point == *start)
+            .and_then(|c| Metric::new(&c.hessian, k));
+        // Newton steps where the model has an analytic Hessian; L-BFGS where it has none or
+        // they stop short, restarted from the best point while it keeps improving.
+        let (it, converged) = run_newton(&problem, u0.clone());
+        iterations += it;
         let mut from = u0;
         for _ in 0..4 {
-            if problem.exhausted() {
+            // (A converged Newton search made its point the best one unless a better one was
+            // found from an earlier start; either way this start is done.)
+            if converged || problem.exhausted() {
                 break;
             }
             let before = current(&problem).0;
-            let (it, stalled) = run_lbfgs(&problem, from, options.max_iterations);
+            let (it, stalled) = run_lbfgs(&problem, from, options.max_iterations, metric.as_ref());
             iterations += it;
             let (c, u) = current(&problem);
             if stalled
@@ -537,11 +946,38 @@ pub(crate) fn maximize<O: Objective>(
             "the log-likelihood is not finite at any start point; check the data".into(),
         ));
     }
+    let mean_curvature = |h: &[f64]| -> Option<Vec<f64>> {
+        let n = obj.n_obs();
+        let mean: Vec<f64> = h.iter().map(|v| v / n).collect();
+        invert_spd(&mean, k).map(|_| mean)
+    };
+    problem.pin();
+    if warm_start && grad_at(&problem, &point) <= GRADIENT_ACCEPT && is_precise(&problem, &point, c)
+    {
+        if let Some(curvature) = hessian(&problem, &point).and_then(|h| mean_curvature(&h)) {
+            let params = problem.theta(&point);
+            let log_likelihood = problem
+                .best_log_likelihood(&point)
+                .unwrap_or_else(|| obj.log_likelihood(&params, None));
+            return Ok(Estimate {
+                gradient_norm: grad_at(&problem, &point),
+                params,
+                log_likelihood,
+                iterations,
+                evaluations: problem.evaluations.get(),
+                status: Status::NotConverged,
+                covariance: None,
+                std_errors: None,
+                curvature: Some(curvature),
+            });
+        }
+    }
     // Examine the point; restart from a better one, or try Nelder–Mead when the gradient is
     // still not small and no direction to the edge explains it.
     let mut simplex_tried = false;
     let mut examined: Option<(Vec<f64>, Finding, Option<Vec<f64>>)> = None;
     for round in 1..=MAX_ROUNDS {
+        problem.pin();
         let (precise, escape) = trusted(&problem, point);
         if examined.as_ref().is_some_and(|(u, _, _)| *u == precise) {
             break;
@@ -551,7 +987,7 @@ pub(crate) fn maximize<O: Objective>(
         let climbing = finding.gradient_norm > GRADIENT_ACCEPT;
         let next = match &finding.kind {
             Kind::Better(v) if may_continue => {
-                iterations += run_lbfgs(&problem, v.clone(), options.max_iterations).0;
+                iterations += run_lbfgs(&problem, v.clone(), options.max_iterations, None).0;
                 Some(current(&problem).1)
             }
             Kind::Maximum { .. } | Kind::Flat if climbing && !simplex_tried && may_continue => {
@@ -563,7 +999,7 @@ pub(crate) fn maximize<O: Objective>(
                     let (_, u) = current(&problem);
                     iterations += run_nelder_mead(&problem, &u, step, 5000);
                     let (_, u) = current(&problem);
-                    iterations += run_lbfgs(&problem, u, options.max_iterations).0;
+                    iterations += run_lbfgs(&problem, u, options.max_iterations, None).0;
                     let (_, u) = current(&problem);
                     if grad_at(&problem, &u) <= GRADIENT_ACCEPT {
                         break;
@@ -631,6 +1067,7 @@ pub(crate) fn maximize<O: Objective>(
         (Status::Converged, Some(h)) => covariance(&problem, &point, h),
         _ => None,
     };
+    let curvature = finding.hessian.as_deref().and_then(mean_curvature);
     // A maximum needs its covariance (a positive-definite, finite information matrix).
     let status = match status {
         Status::Converged if errors.is_none() => Status::Flat,
@@ -653,7 +1090,9 @@ pub(crate) fn maximize<O: Objective>(
         ));
     }
     let params = problem.theta(&point);
-    let log_likelihood = obj.log_likelihood(&params, None);
+    let log_likelihood = problem
+        .best_log_likelihood(&point)
+        .unwrap_or_else(|| obj.log_likelihood(&params, None));
     if !log_likelihood.is_finite() || params.iter().any(|p| !p.is_finite()) {
         return Err(Error::NotConverged("the optimum is not finite".into()));
     }
@@ -666,6 +1105,7 @@ pub(crate) fn maximize<O: Objective>(
         status,
         covariance,
         std_errors,
+        curvature,
     })
 }
 
@@ -720,7 +1160,7 @@ enum Side {
 fn trusted<O: Objective>(problem: &Problem<'_, O>, u: Vec<f64>) -> (Vec<f64>, Option<Vec<f64>>) {
     let precise = |v: &[f64]| {
         let (c, _) = problem.evaluate(v);
-        c.is_finite() && noise_level(problem, v, c) <= TRUSTED_NOISE * (1.0 + c.abs())
+        is_precise(problem, v, c)
     };
     if precise(&u) {
         return (u, None);
@@ -761,62 +1201,128 @@ fn noise_level<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> f64
     noise
 }
 
-/// See [`noise_level`].
+/// Whether the objective is evaluated precisely at `u` (cost `c`): rounding noise at most
+/// [`TRUSTED_NOISE`]. The noise along the diagonal direction alone ([`diagonal_noise`], 4
+/// evaluations) is a part of the full measure ([`noise_level`], `2(k+1) + 2`); where it is
+/// [`CLEARLY_PRECISE`] times below the threshold, the objective is taken as precise without the
+/// coordinate directions (rounding noise shows along every direction that changes the
+/// parameters' low-order bits, and the diagonal changes all of them).
+fn is_precise<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> bool {
+    let threshold = TRUSTED_NOISE * (1.0 + c.abs());
+    c.is_finite()
+        && (diagonal_noise(problem, u, c) <= CLEARLY_PRECISE * threshold
+            || noise_level(problem, u, c) <= threshold)
+}
+
+/// The rounding noise at `u` (cost `c`) measured along the diagonal direction only (see
+/// [`measure_noise`]); at most the full measure.
+fn diagonal_noise<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> f64 {
+    match diagonal_parts(problem, u, c) {
+        Some((second, error)) => 4.0 * second.max(error) + noise_floor(c),
+        None => f64::INFINITY,
+    }
+}
+
+/// The floor of the rounding noise of the cost `c`: a few dozen ulps.
+fn noise_floor(c: f64) -> f64 {
+    32.0 * f64::EPSILON * (1.0 + c.abs())
+}
+
+/// The unit vector `j` (or, for `j = k`, the diagonal `1/√k`) in `k` dimensions.
+fn noise_direction(j: usize, k: usize) -> Vec<f64> {
+    (0..k)
+        .map(|i| match j {
+            _ if j == k => 1.0 / (k as f64).sqrt(),
+            _ if i == j => 1.0,
+            _ => 0.0,
+        })
+        .collect()
+}
+
+/// A difference quotient off the analytic slope by m over a step h takes a cost error of at
+/// least m h: a discontinuity (a switch between formulas) shows at the small step, a cost that
+/// has lost its digits (constant, or jumping in large quanta) at the large one.
+fn slope_error(slope: f64, difference: f64) -> f64 {
+    ((difference - slope).abs() - 0.1 * slope.abs()).max(0.0)
+}
+
+/// The second difference over [`NOISE_STEP`] along `e` at `u` (cost `c`, gradient `g`) and the
+/// slope error there (times the step); `None` where a neighbour is infeasible.
+fn noise_along<O: Objective>(
+    problem: &Problem<'_, O>,
+    u: &[f64],
+    c: f64,
+    g: &[f64],
+    e: &[f64],
+) -> Option<(f64, f64)> {
+    let up: Vec<f64> = u.iter().zip(e).map(|(a, b)| a + NOISE_STEP * b).collect();
+    let dn: Vec<f64> = u.iter().zip(e).map(|(a, b)| a - NOISE_STEP * b).collect();
+    let (cu, cd) = (problem.evaluate(&up).0, problem.evaluate(&dn).0);
+    let second = (cu + cd - 2.0 * c).abs();
+    if !second.is_finite() {
+        return None;
+    }
+    let slope: f64 = g.iter().zip(e).map(|(a, b)| a * b).sum();
+    Some((
+        second,
+        slope_error(slope, (cu - cd) / (2.0 * NOISE_STEP)) * NOISE_STEP,
+    ))
+}
+
+/// The diagonal part of [`measure_noise`] at `u` (cost `c`): the second difference along the
+/// diagonal, and the largest slope error along it at both steps ([`NOISE_STEP`] and
+/// [`CONSISTENCY_STEP`]); `None` where it is not finite. Kept for the last point measured.
+fn diagonal_parts<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> Option<(f64, f64)> {
+    if let Some((v, parts)) = problem.diagonal_noise.borrow().as_ref() {
+        if v.as_slice() == u {
+            return *parts;
+        }
+    }
+    let parts = (|| {
+        let k = u.len();
+        let (_, g) = problem.evaluate(u);
+        let diagonal = noise_direction(k, k);
+        let (second, fine) = noise_along(problem, u, c, &g, &diagonal)?;
+        let up: Vec<f64> = u
+            .iter()
+            .zip(&diagonal)
+            .map(|(a, b)| a + CONSISTENCY_STEP * b)
+            .collect();
+        let dn: Vec<f64> = u
+            .iter()
+            .zip(&diagonal)
+            .map(|(a, b)| a - CONSISTENCY_STEP * b)
+            .collect();
+        let (cu, cd) = (problem.evaluate(&up).0, problem.evaluate(&dn).0);
+        let slope: f64 = g.iter().zip(&diagonal).map(|(a, b)| a * b).sum();
+        let coarse = slope_error(slope, (cu - cd) / (2.0 * CONSISTENCY_STEP)) * CONSISTENCY_STEP;
+        let error = fine.max(coarse);
+        error.is_finite().then_some((second, error))
+    })();
+    *problem.diagonal_noise.borrow_mut() = Some((u.to_vec(), parts));
+    parts
+}
+
+/// See [`noise_level`]: the largest second difference and slope error along every coordinate
+/// and the diagonal, with the diagonal's slope error at [`CONSISTENCY_STEP`] too.
 fn measure_noise<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> f64 {
     let k = u.len();
     let (_, g) = problem.evaluate(u);
-    let floor = 32.0 * f64::EPSILON * (1.0 + c.abs());
     let mut worst = 0.0f64;
-    // (analytic slope, difference quotient) per direction.
-    let mut slopes = Vec::with_capacity(k + 1);
-    for j in 0..=k {
-        let e: Vec<f64> = (0..k)
-            .map(|i| match j {
-                _ if j == k => 1.0 / (k as f64).sqrt(),
-                _ if i == j => 1.0,
-                _ => 0.0,
-            })
-            .collect();
-        let up: Vec<f64> = u.iter().zip(&e).map(|(a, b)| a + NOISE_STEP * b).collect();
-        let dn: Vec<f64> = u.iter().zip(&e).map(|(a, b)| a - NOISE_STEP * b).collect();
-        let (cu, cd) = (problem.evaluate(&up).0, problem.evaluate(&dn).0);
-        let second = (cu + cd - 2.0 * c).abs();
-        if !second.is_finite() {
-            return f64::INFINITY;
+    let mut error = 0.0f64;
+    for j in 0..k {
+        match noise_along(problem, u, c, &g, &noise_direction(j, k)) {
+            Some((second, off)) => {
+                worst = worst.max(second);
+                error = error.max(off);
+            }
+            None => return f64::INFINITY,
         }
-        worst = worst.max(second);
-        let slope: f64 = g.iter().zip(&e).map(|(a, b)| a * b).sum();
-        slopes.push((slope, (cu - cd) / (2.0 * NOISE_STEP)));
     }
-    // A difference quotient off the analytic slope by m over a step h takes a cost error of at
-    // least m h: a discontinuity (a switch between formulas) shows at the small step, a cost
-    // that has lost its digits (constant, or jumping in large quanta) at the large one.
-    let off =
-        |slope: f64, difference: f64| ((difference - slope).abs() - 0.1 * slope.abs()).max(0.0);
-    let mut error = slopes
-        .iter()
-        .map(|&(slope, difference)| off(slope, difference) * NOISE_STEP)
-        .fold(0.0f64, f64::max);
-    let diagonal = vec![1.0 / (k as f64).sqrt(); k];
-    let up: Vec<f64> = u
-        .iter()
-        .zip(&diagonal)
-        .map(|(a, b)| a + CONSISTENCY_STEP * b)
-        .collect();
-    let dn: Vec<f64> = u
-        .iter()
-        .zip(&diagonal)
-        .map(|(a, b)| a - CONSISTENCY_STEP * b)
-        .collect();
-    let (cu, cd) = (problem.evaluate(&up).0, problem.evaluate(&dn).0);
-    if let Some(&(slope, _)) = slopes.last() {
-        let difference = (cu - cd) / (2.0 * CONSISTENCY_STEP);
-        error = error.max(off(slope, difference) * CONSISTENCY_STEP);
+    match diagonal_parts(problem, u, c) {
+        Some((second, off)) => 4.0 * worst.max(second).max(error.max(off)) + noise_floor(c),
+        None => f64::INFINITY,
     }
-    if !error.is_finite() {
-        return f64::INFINITY;
-    }
-    4.0 * worst.max(error) + floor
 }
 
 /// Examines `u`: the Hessian, its directions of small curvature (and the descent direction
@@ -943,9 +1449,47 @@ fn probe<O: Objective>(
     // whose probes' precision is still to be checked (see [`settle`]).
     let mut deferred: Vec<usize> = Vec::new();
     let level = |profile: &[Probe]| matches!(classify(c0, noise0(), profile).0, Side::Flat);
+    // The first two probes are re-minimised one Newton step at a time, and only as far as the
+    // verdict of the first two probes needs: where even a decrease many times what the next
+    // step promises ([`RE_MINIMISED`]) would leave a clear, growing rise, the remaining steps
+    // cannot change it and are not taken. Otherwise both are finished, and the profile goes on
+    // exactly as below.
+    let mut early: Vec<Refinement> = Vec::with_capacity(2);
+    if let Some(m) = newton {
+        if let Some(raw) = raw_probe(problem, u, d, PROBE_STEPS[0]) {
+            let mut first = Refinement::new(raw);
+            while first.floor(m) <= c0 + clear && !first.finished {
+                first.step(problem, m);
+            }
+            let second = (first.floor(m) > c0 + clear)
+                .then(|| raw_probe(problem, u, d, PROBE_STEPS[1]))
+                .flatten();
+            if let Some(raw) = second {
+                let mut second = Refinement::new(raw);
+                // The first probe's cost can only fall further: its current cost bounds it.
+                while second.floor(m) <= first.c + clear && !second.finished {
+                    second.step(problem, m);
+                }
+                if second.floor(m) > first.c + clear {
+                    return Side::Rising;
+                }
+                first.finish(problem, m);
+                early.push(first);
+                early.push(second);
+            } else {
+                first.finish(problem, m);
+                early.push(first);
+            }
+        }
+    }
+    let mut early = early.into_iter();
     for (i, &s) in PROBE_STEPS.iter().enumerate() {
         let regular = i < PROBE_STEPS_REGULAR;
-        let Some((c, v)) = profile_point(problem, u, d, s, newton) else {
+        let point = match early.next() {
+            Some(done) => Some((done.c, done.v)),
+            None => profile_point(problem, u, d, s, newton),
+        };
+        let Some((c, v)) = point else {
             // An infeasible region: a rise, unless the profile fell before it.
             if let Some(side) = settle(problem, c0, noise0(), &mut profile, &mut deferred) {
                 return side;
@@ -1057,46 +1601,121 @@ fn profile_point<O: Objective>(
     s: f64,
     newton: Option<&[f64]>,
 ) -> Option<(f64, Vec<f64>)> {
-    let k = u.len();
-    let mut v: Vec<f64> = u.iter().zip(d).map(|(a, b)| a + s * b).collect();
-    let (mut c, mut g) = problem.evaluate(&v);
-    if !c.is_finite() {
-        return None;
+    let raw = raw_probe(problem, u, d, s)?;
+    Some(refine(problem, raw, newton))
+}
+
+/// A point of a profile before its re-minimisation: point, cost and gradient.
+type RawProbe = (Vec<f64>, f64, Vec<f64>);
+
+/// The point `s` log-units along `d` from `u` with its cost and gradient; `None` where the
+/// objective is not finite.
+fn raw_probe<O: Objective>(
+    problem: &Problem<'_, O>,
+    u: &[f64],
+    d: &[f64],
+    s: f64,
+) -> Option<RawProbe> {
+    let v: Vec<f64> = u.iter().zip(d).map(|(a, b)| a + s * b).collect();
+    let (c, g) = problem.evaluate(&v);
+    c.is_finite().then_some((v, c, g))
+}
+
+/// `gᵀ M g`: the decrease of the cost that a Newton step `−M g` promises to first order.
+fn newton_gain(m: &[f64], g: &[f64]) -> f64 {
+    let k = g.len();
+    (0..k)
+        .map(|i| g[i] * (0..k).map(|j| m[i * k + j] * g[j]).sum::<f64>())
+        .sum()
+}
+
+/// See [`profile_point`]: the Newton steps from a raw probe.
+fn refine<O: Objective>(
+    problem: &Problem<'_, O>,
+    raw: RawProbe,
+    newton: Option<&[f64]>,
+) -> (f64, Vec<f64>) {
+    let mut state = Refinement::new(raw);
+    if let Some(m) = newton {
+        state.finish(problem, m);
     }
-    let Some(m) = newton else {
-        return Some((c, v));
-    };
-    for _ in 0..NEWTON_STEPS {
+    (state.c, state.v)
+}
+
+/// A probe part-way through its re-minimisation ([`profile_point`]): point, cost, gradient, the
+/// Newton steps taken, and whether it is finished.
+struct Refinement {
+    v: Vec<f64>,
+    c: f64,
+    g: Vec<f64>,
+    steps: usize,
+    finished: bool,
+}
+
+impl Refinement {
+    fn new((v, c, g): RawProbe) -> Self {
+        Refinement {
+            v,
+            c,
+            g,
+            steps: 0,
+            finished: false,
+        }
+    }
+
+    /// The cost once re-minimised is at least this: the cost itself when finished, else the
+    /// cost less [`RE_MINIMISED`] times the decrease the next Newton step promises.
+    fn floor(&self, m: &[f64]) -> f64 {
+        if self.finished {
+            self.c
+        } else {
+            self.c - RE_MINIMISED * newton_gain(m, &self.g).max(0.0)
+        }
+    }
+
+    /// Takes the remaining Newton steps.
+    fn finish<O: Objective>(&mut self, problem: &Problem<'_, O>, m: &[f64]) {
+        while !self.finished {
+            self.step(problem, m);
+        }
+    }
+
+    /// One Newton step with `m` (the inverse of the Hessian on the complement of the probe's
+    /// direction), if any is left.
+    fn step<O: Objective>(&mut self, problem: &Problem<'_, O>, m: &[f64]) {
+        if self.finished {
+            return;
+        }
+        let k = self.v.len();
         let mut step: Vec<f64> = (0..k)
-            .map(|i| -(0..k).map(|j| m[i * k + j] * g[j]).sum::<f64>())
+            .map(|i| -(0..k).map(|j| m[i * k + j] * self.g[j]).sum::<f64>())
             .collect();
         let size = inf_norm(&step);
         // To first order the step lowers the cost by gᵀ M g (M is positive semi-definite):
         // where that is below the cost's last digits (a profile level to rounding) the step
         // cannot show, and is not taken.
-        let gain: f64 = -g.iter().zip(&step).map(|(a, b)| a * b).sum::<f64>();
-        if !(size.is_finite() && size > 0.0 && gain > progress_floor(c)) {
-            break;
+        let gain: f64 = -self.g.iter().zip(&step).map(|(a, b)| a * b).sum::<f64>();
+        if !(size.is_finite() && size > 0.0 && gain > progress_floor(self.c)) {
+            self.finished = true;
+            return;
         }
         if size > MAX_NEWTON_STEP {
             step.iter_mut().for_each(|x| *x *= MAX_NEWTON_STEP / size);
         }
         let mut accepted = false;
         for _ in 0..4 {
-            let w: Vec<f64> = v.iter().zip(&step).map(|(a, b)| a + b).collect();
+            let w: Vec<f64> = self.v.iter().zip(&step).map(|(a, b)| a + b).collect();
             let (cw, gw) = problem.evaluate(&w);
-            if cw < c {
-                (v, c, g) = (w, cw, gw);
+            if cw < self.c {
+                (self.v, self.c, self.g) = (w, cw, gw);
                 accepted = true;
                 break;
             }
             step.iter_mut().for_each(|x| *x *= 0.5);
         }
-        if !accepted {
-            break;
-        }
+        self.steps += 1;
+        self.finished = !accepted || self.steps >= NEWTON_STEPS;
     }
-    Some((c, v))
 }
 
 /// Classifies a profile (cost, point, rounding noise at each probe, taken as `noise0` where
@@ -1129,11 +1748,24 @@ fn classify(c0: f64, noise0: f64, profile: &[Probe]) -> (Side, [Option<usize>; 3
 
 /// Hessian of the total objective in `u` (row-major): from the model's analytic Hessian
 /// ([`Objective::hessian`]) where it has one, else by central differences of the analytic
-/// gradient, symmetrised; `None` if a difference point is infeasible.
+/// gradient, symmetrised; `None` if a difference point is infeasible. The last one computed is
+/// kept, so the search, the examination and the covariance share it.
 fn hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>> {
+    if let Some((v, h, _)) = problem.hessian_memo.borrow().as_ref() {
+        if v.as_slice() == u && h.is_some() {
+            return h.clone();
+        }
+    }
     if let Some(h) = analytic_hessian(problem, u) {
         return Some(h);
     }
+    let h = difference_hessian(problem, u);
+    *problem.hessian_memo.borrow_mut() = Some((u.to_vec(), h.clone(), false));
+    h
+}
+
+/// See [`hessian`]: central differences of the analytic gradient (2k evaluations).
+fn difference_hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>> {
     let k = u.len();
     let n = problem.obj.n_obs();
     let mut h = vec![0.0; k * k];
@@ -1164,8 +1796,15 @@ fn hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>
 
 /// The Hessian in `u` of the total objective `F(θ) = −LL(θ) + n·penalty·Σθ²` from the model's
 /// analytic `∂²LL/∂θ²`: with `θᵢ = lᵢ + e^(uᵢ)` and `jᵢ = θᵢ − lᵢ`,
-/// `∂²F/∂uᵢ∂uⱼ = Fᵢⱼ jᵢ jⱼ + δᵢⱼ Fᵢ jᵢ`. `None` where the model has none or it is not finite.
+/// `∂²F/∂uᵢ∂uⱼ = Fᵢⱼ jᵢ jⱼ + δᵢⱼ Fᵢ jᵢ`; for an unbounded parameter (`θᵢ = uᵢ`) `jᵢ = 1` and
+/// the second term is absent. `None` where the model has none or it is not finite. Each pass
+/// over the rows counts as an evaluation; the result is kept (see [`hessian`]).
 fn analytic_hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option<Vec<f64>> {
+    if let Some((v, h, true)) = problem.hessian_memo.borrow().as_ref() {
+        if v.as_slice() == u {
+            return h.clone();
+        }
+    }
     let k = u.len();
     let n = problem.obj.n_obs();
     let (cost, g_u) = problem.evaluate(u);
@@ -1174,13 +1813,14 @@ fn analytic_hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option
     }
     let theta = problem.theta(u);
     let ll = problem.obj.hessian(&theta)?;
+    problem.evaluations.set(problem.evaluations.get() + 1);
     if ll.len() != k * k {
         return None;
     }
     let jac: Vec<f64> = theta
         .iter()
         .zip(problem.lower)
-        .map(|(t, l)| t - l)
+        .map(|(&t, &l)| dtheta_du(t, l))
         .collect();
     let mut h = vec![0.0; k * k];
     for i in 0..k {
@@ -1192,11 +1832,17 @@ fn analytic_hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option
                     0.0
                 };
             // `n · g_u[i]` is `Fᵢ jᵢ` (the gradient in `u` is of the mean objective).
-            let diagonal = if i == j { n * g_u[i] } else { 0.0 };
+            let diagonal = if i == j && problem.lower[i] != f64::NEG_INFINITY {
+                n * g_u[i]
+            } else {
+                0.0
+            };
             h[i * k + j] = f_ij * jac[i] * jac[j] + diagonal;
         }
     }
-    h.iter().all(|v| v.is_finite()).then_some(h)
+    let h = h.iter().all(|v| v.is_finite()).then_some(h);
+    *problem.hessian_memo.borrow_mut() = Some((u.to_vec(), h.clone(), true));
+    h
 }
 
 /// Covariance of the natural parameters at `u` from the Hessian `h` of the total objective
@@ -1326,6 +1972,27 @@ pub(crate) fn symmetric_eigen(a: &[f64], k: usize) -> Option<(Vec<f64>, Vec<Vec<
 /// Inverse of a symmetric positive-definite k×k matrix (row-major) by Cholesky; `None` if it is
 /// not positive definite.
 pub(crate) fn invert_spd(a: &[f64], k: usize) -> Option<Vec<f64>> {
+    let li = inverse_cholesky(a, k)?;
+    // A⁻¹ = L⁻ᵀ L⁻¹.
+    let mut inv = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..k {
+            let mut s = 0.0;
+            for p in i.max(j)..k {
+                s += li[p * k + i] * li[p * k + j];
+            }
+            inv[i * k + j] = s;
+        }
+    }
+    Some(inv)
+}
+
+/// `L⁻¹` (lower triangular, row-major) of the Cholesky factor `A = L Lᵀ` of a symmetric k×k
+/// matrix; `None` if it is not positive definite.
+fn inverse_cholesky(a: &[f64], k: usize) -> Option<Vec<f64>> {
+    if a.len() != k * k {
+        return None;
+    }
     let mut l = vec![0.0; k * k];
     for i in 0..k {
         for j in 0..=i {
@@ -1343,7 +2010,6 @@ pub(crate) fn invert_spd(a: &[f64], k: usize) -> Option<Vec<f64>> {
             }
         }
     }
-    // Inverse of L (lower triangular), then A⁻¹ = L⁻ᵀ L⁻¹.
     let mut li = vec![0.0; k * k];
     for i in 0..k {
         li[i * k + i] = 1.0 / l[i * k + i];
@@ -1355,17 +2021,7 @@ pub(crate) fn invert_spd(a: &[f64], k: usize) -> Option<Vec<f64>> {
             li[i * k + j] = s / l[i * k + i];
         }
     }
-    let mut inv = vec![0.0; k * k];
-    for i in 0..k {
-        for j in 0..k {
-            let mut s = 0.0;
-            for p in i.max(j)..k {
-                s += li[p * k + i] * li[p * k + j];
-            }
-            inv[i * k + j] = s;
-        }
-    }
-    Some(inv)
+    Some(li)
 }
 
 #[cfg(test)]
@@ -1400,13 +2056,110 @@ mod tests {
             &FitOptions::default(),
         )
         .unwrap();
+        assert_quadratic_maximum(&est, 1e-7, 1e-6, 1e-8);
+    }
+
+    /// The maximum of [`Quadratic`] (θ = (2, 0.5)) and its covariance: the Hessian of −LL in θ
+    /// is diag(20, 60), so Cov = diag(1/20, 1/60); to the tolerances given.
+    fn assert_quadratic_maximum(est: &Estimate, params: f64, variances: f64, covariance: f64) {
         assert_eq!(est.status, Status::Converged);
-        assert!((est.params[0] - 2.0).abs() < 1e-7 && (est.params[1] - 0.5).abs() < 1e-7);
-        // Hessian of -LL in θ is diag(20, 60): Cov = diag(1/20, 1/60).
-        let cov = est.covariance.unwrap();
-        assert!((cov[0] - 0.05).abs() < 1e-6, "{cov:?}");
-        assert!((cov[3] - 1.0 / 60.0).abs() < 1e-6);
-        assert!(cov[1].abs() < 1e-8);
+        assert!(
+            (est.params[0] - 2.0).abs() < params && (est.params[1] - 0.5).abs() < params,
+            "{:?}",
+            est.params
+        );
+        let cov = est.covariance.as_deref().unwrap();
+        assert!((cov[0] - 0.05).abs() < variances, "{cov:?}");
+        assert!((cov[3] - 1.0 / 60.0).abs() < variances);
+        assert!(cov[1].abs() < covariance);
+    }
+
+    /// [`Quadratic`] with its analytic Hessian: the search takes Newton steps.
+    struct QuadraticWithHessian;
+    impl Objective for QuadraticWithHessian {
+        fn n_params(&self) -> usize {
+            2
+        }
+        fn n_obs(&self) -> f64 {
+            10.0
+        }
+        fn log_likelihood(&self, t: &[f64], grad: Option<&mut [f64]>) -> f64 {
+            Quadratic.log_likelihood(t, grad)
+        }
+        fn hessian(&self, _: &[f64]) -> Option<Vec<f64>> {
+            Some(vec![-20.0, 0.0, 0.0, -60.0])
+        }
+    }
+
+    #[test]
+    fn newton_steps_find_the_maximum_and_its_exact_covariance() {
+        let est = maximize(
+            &QuadraticWithHessian,
+            &[0.0, 0.0],
+            &[vec![1.0, 1.0]],
+            &FitOptions::default(),
+        )
+        .unwrap();
+        // (The search stops at a gradient of 1e-9 in u; L-BFGS, above, is asked for the same.)
+        assert_quadratic_maximum(&est, 1e-9, 1e-9, 1e-12);
+        // The Hessian of the mean objective in u = ln θ at the maximum.
+        let curvature = est.curvature.unwrap();
+        assert!((curvature[0] - 2.0 * 4.0).abs() < 1e-9, "{curvature:?}");
+    }
+
+    #[test]
+    fn newton_steps_on_an_unbounded_parameter() {
+        // θ₀ unbounded (u₀ = θ₀, as a covariate coefficient): its row and column of the Hessian
+        // in u are those in θ, without the term of the log scale.
+        let est = maximize(
+            &QuadraticWithHessian,
+            &[f64::NEG_INFINITY, 0.0],
+            &[vec![-3.0, 1.0]],
+            &FitOptions::default(),
+        )
+        .unwrap();
+        assert_quadratic_maximum(&est, 1e-9, 1e-9, 1e-12);
+        let curvature = est.curvature.unwrap();
+        assert!((curvature[0] - 2.0).abs() < 1e-9, "{curvature:?}");
+    }
+
+    #[test]
+    fn the_trust_step_is_newton_inside_the_radius_and_on_it_outside() {
+        // Positive definite, Newton step −g/λ within the radius.
+        let step = trust_step(&[1.0, 4.0], &[0.5, 1.0], 2.0);
+        assert_eq!(step, vec![-0.5, -0.25]);
+        // Too long: cut back to the radius, still downhill.
+        let step = trust_step(&[1.0, 4.0], &[5.0, 1.0], 2.0);
+        assert!((l2_norm(&step) - 2.0).abs() < 1e-9, "{step:?}");
+        assert!(step[0] < 0.0 && step[1] < 0.0);
+        // Indefinite: on the radius, with a decrease of the quadratic model.
+        let (values, g) = ([-1.0, 2.0], [0.3, -0.4]);
+        let step = trust_step(&values, &g, 1.0);
+        assert!((l2_norm(&step) - 1.0).abs() < 1e-9, "{step:?}");
+        let model: f64 = (0..2)
+            .map(|i| g[i] * step[i] + 0.5 * values[i] * step[i] * step[i])
+            .sum();
+        assert!(model < 0.0);
+        // Indefinite with no gradient along the negative curvature (the hard case).
+        let step = trust_step(&[-1.0, 2.0], &[0.0, 0.0], 1.0);
+        assert!((l2_norm(&step) - 1.0).abs() < 1e-9, "{step:?}");
+    }
+
+    #[test]
+    fn a_metric_makes_the_hessian_the_identity() {
+        let h = [4.0, 2.0, 2.0, 3.0];
+        let m = Metric::new(&h, 2).unwrap();
+        // Mᵀ H M = I.
+        for i in 0..2 {
+            for j in 0..2 {
+                let v: f64 = (0..2)
+                    .flat_map(|p| (0..2).map(move |q| (p, q)))
+                    .map(|(p, q)| m.map[p * 2 + i] * h[p * 2 + q] * m.map[q * 2 + j])
+                    .sum();
+                assert!((v - if i == j { 1.0 } else { 0.0 }).abs() < 1e-14, "{v}");
+            }
+        }
+        assert!(Metric::new(&[1.0, 2.0, 2.0, 1.0], 2).is_none());
     }
 
     #[test]

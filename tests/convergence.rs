@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use clv::data::LifetimeData;
 use clv::{
-    BgNbd, FitOptions, FitStatus, Fitted, GammaGamma, Model, ParetoNbd, RfmData, Sbg, SpendData,
+    BgNbd, FitOptions, FitStatus, Fitted, GammaGamma, Model, Objective, ParetoNbd, RfmData, Sbg,
+    SpendData,
 };
 
 fn options() -> FitOptions {
@@ -631,4 +632,97 @@ fn pareto_nbd_with_homogeneous_rates_is_a_boundary_with_a_true_likelihood() {
     }
     assert!(ll >= best - 1e-6 * best.abs(), "{ll} vs {best}");
     assert!(ll < best + 10.0, "{ll} vs {best}");
+}
+
+#[path = "../benches/common/whole_days.rs"]
+mod whole_days;
+
+/// Fits `M` twice to data with more than 50,000 distinct rows: through the subsample's warm
+/// start (Newton steps where the model has an analytic Hessian, otherwise L-BFGS in the metric
+/// of the subsample's curvature) and from a given start point (which skips the subsample):
+/// both must reach the same verified maximum with the same standard errors.
+fn same_maximum_with_and_without_the_subsample<M: clv::fit::Estimable>(
+    data: &M::Data,
+    start: Vec<f64>,
+) {
+    let warm = M::fit(data, &options()).unwrap();
+    let mut cold = options();
+    cold.start = Some(start);
+    let cold = M::fit(data, &cold).unwrap();
+    assert_eq!(warm.status(), &FitStatus::Converged);
+    assert_eq!(cold.status(), &FitStatus::Converged);
+    let (lw, lc) = (warm.log_likelihood(), cold.log_likelihood());
+    assert!(relative(lw, lc) < 1e-12, "{lw} {lc}");
+    let (pw, pc) = (warm.model().params(), cold.model().params());
+    let (sw, sc) = (warm.std_errors().unwrap(), cold.std_errors().unwrap());
+    for i in 0..pw.len() {
+        // Both stop within a small fraction of a standard error of the maximum.
+        assert!((pw[i] - pc[i]).abs() < 1e-4 * sw[i], "{pw:?} {pc:?} {sw:?}");
+        assert!(relative(sw[i], sc[i]) < 1e-4, "{sw:?} {sc:?}");
+    }
+    assert!(warm.gradient_norm() <= 1e-5 && cold.gradient_norm() <= 1e-5);
+}
+
+#[test]
+fn the_subsample_start_reaches_the_same_maximum() {
+    // 60,000 customers with distinct ages: above the size at which a subsample is fitted first.
+    let data = whole_days::customers(60_000, 11, false);
+    assert!(data.clone().compress().len() > 50_000);
+    same_maximum_with_and_without_the_subsample::<BgNbd>(&data, vec![0.5, 5.0, 1.0, 1.0]);
+    same_maximum_with_and_without_the_subsample::<ParetoNbd>(&data, vec![0.5, 5.0, 1.0, 10.0]);
+}
+
+#[test]
+fn newton_steps_end_at_a_gradient_at_rounding_level() {
+    // Models with an analytic Hessian finish their search with Newton steps: the estimate is
+    // where the gradient vanishes to the precision of the sums (far below what the verdict
+    // requires), and the standard errors come from the analytic Hessian at that very point.
+    let bg = BgNbd::fit(&cdnow(), &options()).unwrap();
+    assert_eq!(bg.status(), &FitStatus::Converged);
+    assert!(bg.gradient_norm() < 1e-8, "{}", bg.gradient_norm());
+    let theta = bg.model().params();
+    let objective = BgNbd::objective(&cdnow());
+    let h = objective.hessian(&theta).unwrap();
+    let se = bg.std_errors().unwrap();
+    // At a maximum Cov(θ) = (−∂²LL/∂θ²)⁻¹ (the gradient terms of the change to log-parameters
+    // vanish there): its diagonal against the standard errors.
+    let k = theta.len();
+    let neg: Vec<f64> = h.iter().map(|v| -v).collect();
+    let inv = invert(&neg, k);
+    for i in 0..k {
+        assert!(
+            relative(inv[i * k + i].sqrt(), se[i]) < 1e-6,
+            "{inv:?} {se:?}"
+        );
+    }
+    let gg = GammaGamma::fit(&common::cdnow_spend(), &options()).unwrap();
+    assert_eq!(gg.status(), &FitStatus::Converged);
+    assert!(gg.gradient_norm() < 1e-8, "{}", gg.gradient_norm());
+}
+
+/// The inverse of a symmetric positive-definite matrix by Gauss–Jordan elimination.
+fn invert(a: &[f64], k: usize) -> Vec<f64> {
+    let mut m: Vec<f64> = Vec::with_capacity(k * 2 * k);
+    for i in 0..k {
+        m.extend_from_slice(&a[i * k..(i + 1) * k]);
+        m.extend((0..k).map(|j| if i == j { 1.0 } else { 0.0 }));
+    }
+    let w = 2 * k;
+    for col in 0..k {
+        let pivot = m[col * w + col];
+        for j in 0..w {
+            m[col * w + j] /= pivot;
+        }
+        for row in 0..k {
+            if row != col {
+                let f = m[row * w + col];
+                for j in 0..w {
+                    m[row * w + j] -= f * m[col * w + j];
+                }
+            }
+        }
+    }
+    (0..k)
+        .flat_map(|i| m[i * w + k..(i + 1) * w].to_vec())
+        .collect()
 }

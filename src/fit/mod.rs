@@ -11,8 +11,11 @@
 //! 3. without a penalty, let the model [`Estimable::condition`] its rows (a power-of-two change
 //!    of the time or money unit, exact, mapped back at the end);
 //! 4. on more than 50,000 distinct rows, when the model offers a [`Estimable::subset`], fit an
-//!    evenly spaced subsample of 20,000 rows first and start from its estimate;
-//! 5. maximise (L-BFGS from each start, restarts, Nelder–Mead fallback) and examine the point
+//!    evenly spaced subsample of 20,000 rows first and start from its estimate, searching in
+//!    the metric of its curvature where the model has no analytic Hessian;
+//! 5. maximise (trust-region Newton steps where the model has an analytic Hessian, L-BFGS
+//!    from each start otherwise or where they stop short, restarts, Nelder–Mead fallback) and
+//!    examine the point
 //!    found: a verified maximum, a supremum on the boundary, a flat ridge, or a search stopped
 //!    short ([`FitStatus`]); standard errors and covariance only at a verified maximum;
 //! 6. map the estimate back to the caller's unit and assemble the [`Fitted`] model.
@@ -48,7 +51,7 @@ pub use uncertainty::{
 
 use crate::data::{LifetimeData, RfmData, SpendData};
 use crate::error::{Error, Result};
-use crate::optimize::maximize;
+use crate::optimize::{Curvature, maximize_with};
 
 /// Distinct rows above which a subsample is fitted first (when the model offers
 /// [`Estimable::subset`]).
@@ -62,6 +65,22 @@ pub trait Rows {
     fn n_customers(&self) -> f64;
     /// Number of (distinct) rows.
     fn n_rows(&self) -> usize;
+    /// The rows at the positions `keep` (with their weights), when such a selection exists:
+    /// the default [`Estimable::subset`]. `None` (the default) where it does not.
+    ///
+    /// ```
+    /// use clv::{RfmData, fit::Rows};
+    /// let rows = RfmData::new(vec![0.0, 2.0, 5.0], vec![0.0, 3.0, 9.5], vec![10.0, 10.0, 12.0])?;
+    /// assert_eq!(rows.select_rows(&[0, 2]).unwrap().n_rows(), 2);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    fn select_rows(&self, keep: &[usize]) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = keep;
+        None
+    }
 }
 
 impl Rows for RfmData {
@@ -70,6 +89,9 @@ impl Rows for RfmData {
     }
     fn n_rows(&self) -> usize {
         self.len()
+    }
+    fn select_rows(&self, keep: &[usize]) -> Option<Self> {
+        self.select(keep).ok()
     }
 }
 
@@ -162,10 +184,11 @@ pub trait Estimable: Model {
     /// The log-likelihood over `rows` (total, weighted), with its analytic gradient.
     fn objective(rows: &Self::Rows) -> Box<dyn Objective>;
 
-    /// The rows at the positions `keep`, when the model's fit benefits from a first fit to a
-    /// subsample of large data; `None` (the default) skips that step.
-    fn subset(_rows: &Self::Rows, _keep: &[usize]) -> Option<Self::Rows> {
-        None
+    /// The rows at the positions `keep`, for a first fit to a subsample of large data whose
+    /// estimate (and curvature) starts the fit of all rows; `None` skips that step. By default
+    /// [`Rows::select_rows`] (the rows of an [`RfmData`]; `None` for other rows).
+    fn subset(rows: &Self::Rows, keep: &[usize]) -> Option<Self::Rows> {
+        rows.select_rows(keep)
     }
 
     /// Fits the model to `data` by maximum likelihood through the shared pipeline ([`fit`]).
@@ -225,24 +248,41 @@ fn fit_bounded<M: Estimable>(
     }
     let objective = M::objective(&rows);
     let mut starts = M::starts(&rows, lower);
+    // The subsample's estimate starts the fit of all rows, and its curvature (the Hessian of the
+    // mean objective, which the subsample estimates for all rows) sets the metric of the search
+    // where the model has no analytic Hessian.
+    let mut curvature = None;
     if options.start.is_none() && rows.n_rows() > LARGE {
         let step = rows.n_rows() as f64 / SUBSAMPLE as f64;
         let keep: Vec<usize> = (0..SUBSAMPLE)
             .map(|i| ((i as f64 + 0.5) * step) as usize)
             .collect();
         if let Some(sub) = M::subset(&rows, &keep) {
-            let warm = maximize(
+            let warm = maximize_with(
                 &M::objective(&sub),
                 lower,
                 &M::starts(&sub, lower),
                 &options,
+                None,
+                true,
             );
             if let Ok(est) = warm {
+                curvature = est.curvature.map(|hessian| Curvature {
+                    point: est.params.clone(),
+                    hessian,
+                });
                 starts.insert(0, est.params);
             }
         }
     }
-    let mut est = maximize(&objective, lower, &starts, &options)?;
+    let mut est = maximize_with(
+        &objective,
+        lower,
+        &starts,
+        &options,
+        curvature.as_ref(),
+        false,
+    )?;
     if let Some(u) = unit {
         for &i in &u.params {
             est.rescale_param(i, 1.0 / u.factor);

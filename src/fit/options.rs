@@ -33,11 +33,13 @@ pub struct FitOptions {
     /// model's own data-driven start points.
     pub start: Option<Vec<f64>>,
     /// Budget of likelihood evaluations over all optimiser runs (default 3000; a regular fit
-    /// needs well under 200). When it is spent the fit stops at the best point found, and
+    /// needs well under 200). A pass of the model's analytic Hessian counts as one evaluation.
+    /// When it is spent the fit stops at the best point found, and
     /// [`crate::Fitted::status`] tells what that point is (a maximum, a supremum on the
     /// boundary, a flat ridge, or [`crate::FitStatus::NotConverged`]): this bounds the time of
     /// fits whose likelihood keeps rising towards the edge of the parameter space. The
-    /// examination of the final point (a few dozen evaluations for a regular fit) comes on top.
+    /// examination of the final point (a few to a few dozen evaluations for a regular fit)
+    /// comes on top.
     pub max_evaluations: u64,
 }
 
