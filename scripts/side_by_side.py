@@ -1,15 +1,18 @@
-"""BG/NBD fit + P(alive) + E[Y(39)] written to CSV, whole process: clv's `examples/fit` against
-lifetimes (docs/PERFORMANCE.md).
+"""BG/NBD (or Pareto/NBD) fit + P(alive) + E[Y(39)] written to CSV, whole process: clv's
+`examples/fit` against lifetimes (docs/PERFORMANCE.md).
 
     python -m venv venv && venv/bin/pip install lifetimes
     cargo build --release --example fit
-    venv/bin/python scripts/side_by_side.py [N ...]
+    venv/bin/python scripts/side_by_side.py [--model bgnbd|pnbd] [--fit-only] [--rounds K] [N ...]
 
 For each N (default 10,000, 100,000 and 1,000,000) it simulates BG/NBD customers whose ages
 (1..546 days) and purchase times are whole days, in weeks, as a transaction log gives them
 (r, alpha, a, b = 0.243, 4.414, 0.793, 2.426), writes `frequency,recency,T`, then runs each
 tool as its own process, alternating (so that both see the same load), three rounds, and
 prints the median wall time, CPU time and peak memory of each and the ratio of the wall times.
+`--model pnbd` fits the Pareto/NBD on the same customers (lifetimes' `ParetoNBDFitter`, its
+default Nelder-Mead); `--fit-only` reads the CSV and fits, without predictions or output;
+`--rounds K` sets the number of alternating rounds (default 3).
 `CLV_FIT=PATH` runs another build of the fit example (or `clv fit`: `CLV_FIT="target/release/clv
 fit"`), e.g. an earlier commit's, for a before/after table.
 """
@@ -27,9 +30,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LIFETIMES = r"""
 import sys
 import pandas as pd
-from lifetimes import BetaGeoFitter
+from lifetimes import BetaGeoFitter, ParetoNBDFitter
 d = pd.read_csv(sys.argv[1])
-f = BetaGeoFitter().fit(d["frequency"], d["recency"], d["T"])
+fitter = ParetoNBDFitter if sys.argv[3] == "pnbd" else BetaGeoFitter
+f = fitter().fit(d["frequency"], d["recency"], d["T"])
+if sys.argv[4] == "fit":
+    print(-f._negative_log_likelihood_ * len(d))
+    sys.exit(0)
 d["probability_alive"] = f.conditional_probability_alive(d["frequency"], d["recency"], d["T"])
 d["expected_transactions"] = f.conditional_expected_number_of_purchases_up_to_time(
     39, d["frequency"], d["recency"], d["T"])
@@ -81,7 +88,7 @@ def run(cmd):
     return wall, usage.ru_utime + usage.ru_stime, rss
 
 
-def main(sizes):
+def main(sizes, model="bgnbd", fit_only=False, rounds=3):
     fit = os.environ.get("CLV_FIT", os.path.join(ROOT, "target", "release", "examples", "fit"))
     fit = fit.split()
     with tempfile.TemporaryDirectory() as d:
@@ -93,18 +100,28 @@ def main(sizes):
                 for row in zip(x, t_x, T):
                     f.write("%r,%r,%r\n" % tuple(float(v) for v in row))
             times = {"clv": [], "lifetimes": []}
-            for _ in range(3):
-                times["clv"].append(run([*fit, "--model", "bgnbd", "--input", path, "--horizon",
-                                         "39", "--predictions", os.path.join(d, "clv.csv")]))
+            task = ["--horizon", "39", "--predictions", os.path.join(d, "clv.csv")]
+            for _ in range(rounds):
+                times["clv"].append(run([*fit, "--model", model, "--input", path,
+                                         *([] if fit_only else task)]))
                 times["lifetimes"].append(run([sys.executable, "-c", LIFETIMES, path,
-                                               os.path.join(d, "lifetimes.csv")]))
+                                               os.path.join(d, "lifetimes.csv"), model,
+                                               "fit" if fit_only else "predict"]))
             med = {k: [statistics.median(r[j] for r in v) for j in range(3)]
                    for k, v in times.items()}
-            line = f"n={n}:"
+            line = f"{model}{' fit' if fit_only else ''} n={n}:"
             for k, (w, c, m) in med.items():
                 line += f" {k} {w:.3f} s wall, {c:.2f} s CPU, {m:.0f} MiB;"
             print(line + f" lifetimes/clv {med['lifetimes'][0] / med['clv'][0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":
-    main([int(v) for v in sys.argv[1:]] or [10_000, 100_000, 1_000_000])
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", choices=["bgnbd", "pnbd"], default="bgnbd")
+    parser.add_argument("--fit-only", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("sizes", nargs="*", type=int)
+    a = parser.parse_args()
+    main(a.sizes or [10_000, 100_000, 1_000_000], a.model, a.fit_only, a.rounds)
