@@ -8,7 +8,8 @@
 //! stop cleanly instead of hanging.
 //!
 //! Strategy: where the model has an analytic Hessian ([`Objective::hessian`]), trust-region
-//! Newton steps from each start point in turn; they are kept only when they converge as Newton
+//! Newton steps from each start point in turn (each point evaluated with its Hessian in one
+//! pass where the model has [`Objective::log_likelihood_hessian`]); they are kept only when they converge as Newton
 //! does near a regular maximum (a positive-definite Hessian, the gradient cut by a large factor
 //! by the last step), and the Hessian at their last point then serves the examination and the
 //! covariance. Otherwise L-BFGS (memory 10, More–Thuente) from each start point in turn — in
@@ -381,24 +382,66 @@ impl<'a, O: Objective> Problem<'a, O> {
         }
     }
 
+    /// Whether the natural parameters `theta` lie inside the parameter space.
+    fn feasible(&self, theta: &[f64]) -> bool {
+        theta
+            .iter()
+            .zip(self.lower)
+            .all(|(&t, &lo)| t.is_finite() && t > lo)
+    }
+
     /// Cost and gradient (in `u`) at `u`; cost `+∞` (and a zero gradient) where infeasible.
     fn evaluate(&self, u: &[f64]) -> (f64, Vec<f64>) {
         if let Some(found) = self.lookup(u) {
             return found;
         }
+        let theta = self.theta(u);
+        let mut grad = vec![0.0; u.len()];
+        let ll = if self.feasible(&theta) {
+            self.obj.log_likelihood(&theta, Some(&mut grad))
+        } else {
+            f64::NAN
+        };
+        self.record(u, &theta, ll, grad)
+    }
+
+    /// [`Problem::evaluate`], with the Hessian in the same pass where the model has one
+    /// ([`Objective::log_likelihood_hessian`]; kept as [`analytic_hessian`] keeps it): for the
+    /// points of a Newton search, which need all three.
+    fn evaluate_with_hessian(&self, u: &[f64]) -> (f64, Vec<f64>) {
+        if let Some(found) = self.lookup(u) {
+            return found;
+        }
+        let theta = self.theta(u);
+        if !self.feasible(&theta) {
+            return self.evaluate(u);
+        }
+        let k = u.len();
+        let (mut grad, mut ll_hessian) = (vec![0.0; k], vec![0.0; k * k]);
+        let Some(ll) = self
+            .obj
+            .log_likelihood_hessian(&theta, &mut grad, &mut ll_hessian)
+        else {
+            return self.evaluate(u);
+        };
+        let (cost, g_u) = self.record(u, &theta, ll, grad);
+        if cost.is_finite() {
+            let h = self.u_hessian(&theta, &ll_hessian, &g_u);
+            *self.hessian_memo.borrow_mut() = Some((u.to_vec(), h, true));
+        }
+        (cost, g_u)
+    }
+
+    /// Counts an evaluation at `u` (natural parameters `theta`) whose log-likelihood is `ll`
+    /// (NaN where infeasible) and gradient `grad` (in `θ`), and keeps the books of the search:
+    /// returns the cost and gradient in `u`, `+∞` (and a zero gradient) where not finite.
+    fn record(&self, u: &[f64], theta: &[f64], ll: f64, mut grad: Vec<f64>) -> (f64, Vec<f64>) {
         self.evaluations.set(self.evaluations.get() + 1);
         let k = u.len();
-        let theta = self.theta(u);
-        let feasible = theta
-            .iter()
-            .zip(self.lower)
-            .all(|(&t, &lo)| t.is_finite() && t > lo);
-        let mut grad = vec![0.0; k];
         let mut cost = f64::INFINITY;
         let mut log_likelihood = f64::NAN;
-        if feasible {
+        if self.feasible(theta) {
             let n = self.obj.n_obs();
-            let ll = self.obj.log_likelihood(&theta, Some(&mut grad));
             log_likelihood = ll;
             // (Without a penalty, nothing is added: Σθ² may overflow for parameters running off
             // to infinity, and ∞·0 would turn a finite cost into NaN.)
@@ -622,7 +665,7 @@ fn run_newton<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>) -> (u64, boo
     let target = gradient_target(problem.obj.n_rows());
     let snapshot = problem.snapshot();
     let mut u = u0;
-    let (mut c, mut g) = problem.evaluate(&u);
+    let (mut c, mut g) = problem.evaluate_with_hessian(&u);
     if !c.is_finite() {
         problem.restore(snapshot);
         return (0, false);
@@ -670,7 +713,7 @@ fn run_newton<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>) -> (u64, boo
             let w: Vec<f64> = (0..k)
                 .map(|r| u[r] + (0..k).map(|i| a[i] * vectors[i][r]).sum::<f64>())
                 .collect();
-            let (cw, gw) = problem.evaluate(&w);
+            let (cw, gw) = problem.evaluate_with_hessian(&w);
             let floor = progress_floor(c);
             let fall = c - cw;
             let small = -predicted <= floor;
@@ -904,7 +947,8 @@ pub(crate) fn maximize_with<O: Objective>(
     let grad_at = |p: &Problem<'_, O>, u: &[f64]| inf_norm(&p.evaluate(u).1);
     for start in &all_starts {
         let Some(u0) = to_u(start) else { continue };
-        let c0 = problem.evaluate(&u0).0;
+        // (The Newton search below starts with the Hessian here.)
+        let c0 = problem.evaluate_with_hessian(&u0).0;
         if !c0.is_finite() {
             continue;
         }
@@ -1805,8 +1849,6 @@ fn analytic_hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option
             return h.clone();
         }
     }
-    let k = u.len();
-    let n = problem.obj.n_obs();
     let (cost, g_u) = problem.evaluate(u);
     if !cost.is_finite() {
         return None;
@@ -1814,35 +1856,41 @@ fn analytic_hessian<O: Objective>(problem: &Problem<'_, O>, u: &[f64]) -> Option
     let theta = problem.theta(u);
     let ll = problem.obj.hessian(&theta)?;
     problem.evaluations.set(problem.evaluations.get() + 1);
-    if ll.len() != k * k {
-        return None;
-    }
-    let jac: Vec<f64> = theta
-        .iter()
-        .zip(problem.lower)
-        .map(|(&t, &l)| dtheta_du(t, l))
-        .collect();
-    let mut h = vec![0.0; k * k];
-    for i in 0..k {
-        for j in 0..k {
-            let f_ij = -ll[i * k + j]
-                + if i == j {
-                    2.0 * n * problem.penalty
+    let h = problem.u_hessian(&theta, &ll, &g_u);
+    *problem.hessian_memo.borrow_mut() = Some((u.to_vec(), h.clone(), true));
+    h
+}
+
+impl<O: Objective> Problem<'_, O> {
+    /// The Hessian in `u` of the total objective (see [`analytic_hessian`]) from the model's
+    /// `∂²LL/∂θ²` (`ll`) at `theta`, where the gradient of the mean objective in `u` is `g_u`;
+    /// `None` if it has the wrong size or is not finite.
+    fn u_hessian(&self, theta: &[f64], ll: &[f64], g_u: &[f64]) -> Option<Vec<f64>> {
+        let k = theta.len();
+        if ll.len() != k * k || g_u.len() != k {
+            return None;
+        }
+        let n = self.obj.n_obs();
+        let jac: Vec<f64> = theta
+            .iter()
+            .zip(self.lower)
+            .map(|(&t, &l)| dtheta_du(t, l))
+            .collect();
+        let mut h = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                let f_ij = -ll[i * k + j] + if i == j { 2.0 * n * self.penalty } else { 0.0 };
+                // `n · g_u[i]` is `Fᵢ jᵢ` (the gradient in `u` is of the mean objective).
+                let diagonal = if i == j && self.lower[i] != f64::NEG_INFINITY {
+                    n * g_u[i]
                 } else {
                     0.0
                 };
-            // `n · g_u[i]` is `Fᵢ jᵢ` (the gradient in `u` is of the mean objective).
-            let diagonal = if i == j && problem.lower[i] != f64::NEG_INFINITY {
-                n * g_u[i]
-            } else {
-                0.0
-            };
-            h[i * k + j] = f_ij * jac[i] * jac[j] + diagonal;
+                h[i * k + j] = f_ij * jac[i] * jac[j] + diagonal;
+            }
         }
+        h.iter().all(|v| v.is_finite()).then_some(h)
     }
-    let h = h.iter().all(|v| v.is_finite()).then_some(h);
-    *problem.hessian_memo.borrow_mut() = Some((u.to_vec(), h.clone(), true));
-    h
 }
 
 /// Covariance of the natural parameters at `u` from the Hessian `h` of the total objective

@@ -43,6 +43,35 @@ pub trait Objective {
         let _ = theta;
         None
     }
+    /// The log-likelihood, its gradient (written into `grad`) and its Hessian (written into
+    /// `hessian`, row-major as [`Objective::hessian`]) in one pass over the rows, for models
+    /// whose rows give all three from the same intermediate values: one pass where
+    /// [`Objective::log_likelihood`] and [`Objective::hessian`] take two (a Newton step needs
+    /// all three at each point). `None` (the default) when the model has no such pass: nothing
+    /// is computed. Otherwise the log-likelihood, equal to what [`Objective::log_likelihood`]
+    /// returns (NaN when `theta`, `grad` or `hessian` has the wrong length); the values may be
+    /// non-finite, as theirs may.
+    ///
+    /// ```
+    /// use clv::{BgNbd, Objective, RfmData};
+    /// let data = RfmData::new(vec![2.0, 0.0], vec![30.43, 0.0], vec![38.86, 38.86])?;
+    /// let objective = BgNbd::objective(&data);
+    /// let theta = [0.243, 4.414, 0.793, 2.426];
+    /// let (mut grad, mut hessian) = ([0.0; 4], [0.0; 16]);
+    /// let ll = objective.log_likelihood_hessian(&theta, &mut grad, &mut hessian);
+    /// assert_eq!(ll, Some(objective.log_likelihood(&theta, None)));
+    /// assert_eq!(hessian.to_vec(), objective.hessian(&theta).unwrap());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    fn log_likelihood_hessian(
+        &self,
+        theta: &[f64],
+        grad: &mut [f64],
+        hessian: &mut [f64],
+    ) -> Option<f64> {
+        let _ = (theta, grad, hessian);
+        None
+    }
 
     /// [`Objective::log_likelihood`] with its arguments checked.
     ///
@@ -80,6 +109,14 @@ impl<O: Objective + ?Sized> Objective for Box<O> {
     }
     fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
         (**self).hessian(theta)
+    }
+    fn log_likelihood_hessian(
+        &self,
+        theta: &[f64],
+        grad: &mut [f64],
+        hessian: &mut [f64],
+    ) -> Option<f64> {
+        (**self).log_likelihood_hessian(theta, grad, hessian)
     }
 }
 

@@ -926,16 +926,13 @@ pub(crate) fn row_derivatives<const VALUE: bool, const GRAD: bool>(
     } else {
         0.0
     };
-    let r_alpha = t / (alpha * at);
-    let alpha_alpha = (r + x) / (at * at) - r / (alpha * alpha);
     let g_alpha = (r * t / alpha - x) / at;
     if n == 0.0 {
-        let h = [0.0, r_alpha, 0.0, 0.0, alpha_alpha, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let h = row_hessian(th, n, x, (t_x, t), 0.0, (0.0, 0.0));
         return (base, [-lt, g_alpha, 0.0, 0.0], h);
     }
     let ax = alpha + t_x;
     let l = ((t - t_x) / ax).ln_1p();
-    let d = (t - t_x) / (at * ax);
     let c = 1.0 / (b + n - 1.0);
     let u = ln_odds + (r + x) * l;
     // σ(−u), σ(u) and ln(1 + eᵘ) from the one exponential e^(−|u|), as `softplus_sigmoids`.
@@ -947,9 +944,6 @@ pub(crate) fn row_derivatives<const VALUE: bool, const GRAD: bool>(
     } else {
         0.0
     };
-    let s = pi * pi1;
-    let u_alpha = -(r + x) * d;
-    let u_alpha2 = (r + x) * (1.0 / (ax * ax) - 1.0 / (at * at));
     let grad = if GRAD {
         [
             -pi1 * lt - pi * (t_x / alpha).ln_1p(),
@@ -960,7 +954,36 @@ pub(crate) fn row_derivatives<const VALUE: bool, const GRAD: bool>(
     } else {
         [0.0; 4]
     };
-    let h = [
+    let h = row_hessian(th, n, x, (t_x, t), l, (pi1, pi));
+    (base + softplus_u, grad, h)
+}
+
+/// The Hessian part of [`row_derivatives`] (upper triangle) from the row's intermediate
+/// values: `l = ln(1 + (T−t_x)/(α+t_x))` and the sigmoids `(π₁, π) = (σ(−u), σ(u))` of the
+/// log-odds of death `u` (any values when `n = 0`).
+#[inline]
+pub(crate) fn row_hessian(
+    th: [f64; 4],
+    n: f64,
+    x: f64,
+    (t_x, t): (f64, f64),
+    l: f64,
+    (pi1, pi): (f64, f64),
+) -> [f64; 10] {
+    let [r, alpha, a, b] = th;
+    let at = alpha + t;
+    let r_alpha = t / (alpha * at);
+    let alpha_alpha = (r + x) / (at * at) - r / (alpha * alpha);
+    if n == 0.0 {
+        return [0.0, r_alpha, 0.0, 0.0, alpha_alpha, 0.0, 0.0, 0.0, 0.0, 0.0];
+    }
+    let ax = alpha + t_x;
+    let d = (t - t_x) / (at * ax);
+    let c = 1.0 / (b + n - 1.0);
+    let s = pi * pi1;
+    let u_alpha = -(r + x) * d;
+    let u_alpha2 = (r + x) * (1.0 / (ax * ax) - 1.0 / (at * at));
+    [
         s * l * l,
         r_alpha - pi * d + s * l * u_alpha,
         s * l / a,
@@ -971,8 +994,18 @@ pub(crate) fn row_derivatives<const VALUE: bool, const GRAD: bool>(
         (s - pi) / (a * a),
         -s * c / a,
         (pi + s) * c * c,
-    ];
-    (base + softplus_u, grad, h)
+    ]
+}
+
+/// The symmetric 4×4 matrix (row-major) of an upper triangle `rr, rα, ra, rb, αα, αa, αb, aa,
+/// ab, bb`.
+fn full_hessian([rr, ra, r_a, rb, aa, a_a, a_b, a2, ab, bb]: [f64; 10]) -> [f64; 16] {
+    [
+        rr, ra, r_a, rb, //
+        ra, aa, a_a, a_b, //
+        r_a, a_a, a2, ab, //
+        rb, a_b, ab, bb,
+    ]
 }
 
 /// The gradient `(∂/∂a, ∂/∂b)` and Hessian `(aa, ab, bb)` of `ln B(a, b+n)/B(a, b)`: with
@@ -1670,87 +1703,24 @@ impl Objective for BgNbdObjective {
     }
 
     fn log_likelihood(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
-        let Some([r, alpha, a, b]) = params::<4>(theta, grad.as_deref()) else {
+        let Some(th) = params::<4>(theta, grad.as_deref()) else {
             return f64::NAN;
         };
-        // Per distinct x: ln a − ln(b+n−1) (for the log-odds of death), n chances to drop out.
-        let ln_odds: Vec<f64> = self
-            .ns
-            .iter()
-            .map(|&n| {
-                if n > 0.0 {
-                    (a / (b + n - 1.0)).ln()
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let want_grad = grad.is_some();
-        // Per distinct age: ln(1 + T/α) and ln(r/(α+T)); per distinct recency: ln(1 + t_x/α).
-        let by_age = crate::parallel::map_rows(self.ages.values.len(), 4096, |j| {
-            let t = self.ages.values[j];
-            ((t / alpha).ln_1p(), ln_rate(r, alpha, t))
-        });
-        let by_recency = if want_grad {
-            crate::parallel::map_rows(self.recencies.values.len(), 4096, |j| {
-                (self.recencies.values[j] / alpha).ln_1p()
-            })
-        } else {
-            Vec::new()
-        };
-        let [ll_rows, g_r, g_alpha, g_pi2, g_b] = sum_rows(self.x_index.len(), |lo, hi| {
-            let mut acc = [0.0; 5];
-            for i in lo..hi {
-                let xi = self.x_index[i] as usize;
-                let (x, n) = (self.xs[xi], self.ns[xi]);
-                let w = self.weight[i];
-                let t = self.age[i];
-                let (lt, ln_rate) = by_age[self.ages.index[i] as usize];
-                let base = base_of(r, x, ln_rate, lt);
-                if n == 0.0 {
-                    acc[0] += w * base;
-                    if want_grad {
-                        acc[1] -= w * lt;
-                        acc[2] += w * r * t / (alpha * (alpha + t));
-                    }
-                    continue;
-                }
-                let t_x = self.recency[i];
-                let lod = ln_odds[xi] + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p();
-                let (softplus_lod, pi1, pi2) = softplus_sigmoids(lod);
-                acc[0] += w * (base + softplus_lod);
-                if want_grad {
-                    let lt_x = by_recency[self.recencies.index[i] as usize];
-                    acc[1] -= w * (pi1 * lt + pi2 * lt_x);
-                    acc[2] += w
-                        * (pi1 * (r * t / alpha - x) / (alpha + t)
-                            + pi2 * (r * t_x / alpha - x) / (alpha + t_x));
-                    acc[3] += w * pi2;
-                    acc[4] -= w * pi2 / (b + n - 1.0);
-                }
+        self.pass::<false>(th, grad, None)
+    }
+
+    fn log_likelihood_hessian(
+        &self,
+        theta: &[f64],
+        grad: &mut [f64],
+        hessian: &mut [f64],
+    ) -> Option<f64> {
+        match params::<4>(theta, Some(grad)) {
+            Some(th) if hessian.len() == 16 => {
+                Some(self.pass::<true>(th, Some(grad), Some(hessian)))
             }
-            acc
-        });
-        // Per-x parts (Gamma- and Beta-function ratios), weighted by the total weight of each x.
-        let mut ll = ll_rows;
-        let per_x = || self.xs.iter().zip(&self.ns).zip(&self.x_weight);
-        for ((&x, &n), &wx) in per_x() {
-            ll += wx * (ln_gamma_ratio_scaled(r, x) + ln_beta_ratio(a, b, n));
+            _ => Some(f64::NAN),
         }
-        if let Some(g) = grad {
-            let (mut cr, mut ca, mut cb) = (0.0, 0.0, 0.0);
-            for ((&x, &n), &wx) in per_x() {
-                let dab = digamma_difference(a + b, n);
-                cr += wx * digamma_difference(r, x);
-                ca -= wx * dab;
-                cb += wx * (digamma_difference(b, n) - dab);
-            }
-            g[0] = cr + g_r;
-            g[1] = g_alpha;
-            g[2] = ca + g_pi2 / a;
-            g[3] = cb + g_b;
-        }
-        ll
     }
 
     fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
@@ -1764,7 +1734,7 @@ impl BgNbdObjective {
     /// of `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)` ([`ln_beta_ratio_derivatives`]).
     fn hessian_at(&self, theta: &[f64]) -> Option<Vec<f64>> {
         let th = params::<4>(theta, None)?;
-        let [r, _, a, b] = th;
+        let [_, _, a, b] = th;
         let ln_odds: Vec<f64> = self
             .ns
             .iter()
@@ -1789,6 +1759,14 @@ impl BgNbdObjective {
             }
             h
         });
+        self.add_per_x_hessian(th, &mut acc);
+        let h = full_hessian(acc).to_vec();
+        h.iter().all(|v| v.is_finite()).then_some(h)
+    }
+
+    /// Adds to the rows' Hessian (upper triangle, as [`row_derivatives`]) the per-`x` parts:
+    /// the trigamma differences of `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)`.
+    fn add_per_x_hessian(&self, [r, _, a, b]: [f64; 4], acc: &mut [f64; 10]) {
         for ((&x, &n), &wx) in self.xs.iter().zip(&self.ns).zip(&self.x_weight) {
             let (_, [aa, ab, bb]) = ln_beta_ratio_derivatives(a, b, n);
             acc[0] += wx * trigamma_difference(r, x);
@@ -1796,14 +1774,122 @@ impl BgNbdObjective {
             acc[8] += wx * ab;
             acc[9] += wx * bb;
         }
-        let [rr, ra, r_a, rb, aa, a_a, a_b, a2, ab, bb] = acc;
-        let h = vec![
-            rr, ra, r_a, rb, //
-            ra, aa, a_a, a_b, //
-            r_a, a_a, a2, ab, //
-            rb, a_b, ab, bb,
-        ];
-        h.iter().all(|v| v.is_finite()).then_some(h)
+    }
+
+    /// The log-likelihood at `θ = (r, α, a, b)`, with its gradient when `grad` is given and,
+    /// with `HESS` (and `grad` given), its Hessian (row-major) in the same pass: each row's
+    /// Hessian from the intermediate values of its likelihood ([`row_hessian`]), the per-`x`
+    /// parts as [`BgNbdObjective::hessian_at`] adds them, so that the three equal those of
+    /// [`Objective::log_likelihood`] and [`Objective::hessian`] to the bit.
+    fn pass<const HESS: bool>(
+        &self,
+        [r, alpha, a, b]: [f64; 4],
+        grad: Option<&mut [f64]>,
+        hessian: Option<&mut [f64]>,
+    ) -> f64 {
+        // Per distinct x: ln a − ln(b+n−1) (for the log-odds of death), n chances to drop out.
+        let ln_odds: Vec<f64> = self
+            .ns
+            .iter()
+            .map(|&n| {
+                if n > 0.0 {
+                    (a / (b + n - 1.0)).ln()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let want_grad = grad.is_some() || HESS;
+        let th = [r, alpha, a, b];
+        // Per distinct age: ln(1 + T/α) and ln(r/(α+T)); per distinct recency: ln(1 + t_x/α).
+        let by_age = crate::parallel::map_rows(self.ages.values.len(), 4096, |j| {
+            let t = self.ages.values[j];
+            ((t / alpha).ln_1p(), ln_rate(r, alpha, t))
+        });
+        let by_recency = if want_grad {
+            crate::parallel::map_rows(self.recencies.values.len(), 4096, |j| {
+                (self.recencies.values[j] / alpha).ln_1p()
+            })
+        } else {
+            Vec::new()
+        };
+        let acc = sum_rows(self.x_index.len(), |lo, hi| {
+            let mut acc = [0.0; 5];
+            let mut h = [0.0; 10];
+            for i in lo..hi {
+                let xi = self.x_index[i] as usize;
+                let (x, n) = (self.xs[xi], self.ns[xi]);
+                let w = self.weight[i];
+                let t = self.age[i];
+                let (lt, ln_rate) = by_age[self.ages.index[i] as usize];
+                let base = base_of(r, x, ln_rate, lt);
+                if n == 0.0 {
+                    acc[0] += w * base;
+                    if want_grad {
+                        acc[1] -= w * lt;
+                        acc[2] += w * r * t / (alpha * (alpha + t));
+                    }
+                    if HESS {
+                        let hi = row_hessian(th, n, x, (0.0, t), 0.0, (0.0, 0.0));
+                        for (v, e) in h.iter_mut().zip(hi) {
+                            *v += w * e;
+                        }
+                    }
+                    continue;
+                }
+                let t_x = self.recency[i];
+                let lod = ln_odds[xi] + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p();
+                let (softplus_lod, pi1, pi2) = softplus_sigmoids(lod);
+                acc[0] += w * (base + softplus_lod);
+                if want_grad {
+                    let lt_x = by_recency[self.recencies.index[i] as usize];
+                    acc[1] -= w * (pi1 * lt + pi2 * lt_x);
+                    acc[2] += w
+                        * (pi1 * (r * t / alpha - x) / (alpha + t)
+                            + pi2 * (r * t_x / alpha - x) / (alpha + t_x));
+                    acc[3] += w * pi2;
+                    acc[4] -= w * pi2 / (b + n - 1.0);
+                }
+                if HESS {
+                    let l = ((t - t_x) / (alpha + t_x)).ln_1p();
+                    let hi = row_hessian(th, n, x, (t_x, t), l, (pi1, pi2));
+                    for (v, e) in h.iter_mut().zip(hi) {
+                        *v += w * e;
+                    }
+                }
+            }
+            let mut all = [0.0; 15];
+            all[..5].copy_from_slice(&acc);
+            all[5..].copy_from_slice(&h);
+            all
+        });
+        let [ll_rows, g_r, g_alpha, g_pi2, g_b] = [acc[0], acc[1], acc[2], acc[3], acc[4]];
+        // Per-x parts (Gamma- and Beta-function ratios), weighted by the total weight of each x.
+        let mut ll = ll_rows;
+        let per_x = || self.xs.iter().zip(&self.ns).zip(&self.x_weight);
+        for ((&x, &n), &wx) in per_x() {
+            ll += wx * (ln_gamma_ratio_scaled(r, x) + ln_beta_ratio(a, b, n));
+        }
+        if let Some(g) = grad {
+            let (mut cr, mut ca, mut cb) = (0.0, 0.0, 0.0);
+            for ((&x, &n), &wx) in per_x() {
+                let dab = digamma_difference(a + b, n);
+                cr += wx * digamma_difference(r, x);
+                ca -= wx * dab;
+                cb += wx * (digamma_difference(b, n) - dab);
+            }
+            g[0] = cr + g_r;
+            g[1] = g_alpha;
+            g[2] = ca + g_pi2 / a;
+            g[3] = cb + g_b;
+        }
+        if let Some(out) = hessian.filter(|_| HESS) {
+            let mut hs = [0.0; 10];
+            hs.copy_from_slice(&acc[5..]);
+            self.add_per_x_hessian(th, &mut hs);
+            out.copy_from_slice(&full_hessian(hs));
+        }
+        ll
     }
 }
 
