@@ -1,6 +1,7 @@
-//! One likelihood pass (value and gradient; the analytic Hessian) of BG/NBD, MBG/NBD and
-//! Pareto/NBD over the compressed rows of 10,000, 100,000 and 1,000,000 simulated customers
-//! with whole-day ages: the cost per distinct row per pass (docs/PERFORMANCE.md).
+//! One likelihood pass (value and gradient; the analytic Hessian; all three in one pass) of
+//! BG/NBD, MBG/NBD and Pareto/NBD over the compressed rows of 10,000, 100,000 and 1,000,000
+//! simulated customers with whole-day ages: the cost per distinct row per pass
+//! (docs/PERFORMANCE.md).
 //!
 //! `PASSES_FITS=1` instead times whole fits and prints their likelihood passes ("Passes per
 //! fit" in docs/PERFORMANCE.md): CDNOW BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma (median of
@@ -108,6 +109,15 @@ fn all(c: &mut Criterion) {
             if objective.hessian(theta).is_some() {
                 group.bench_function(format!("{name}/hessian"), |b| {
                     b.iter(|| objective.hessian(black_box(theta)))
+                });
+            }
+            let (mut g, mut h) = ([0.0; 4], [0.0; 16]);
+            if objective
+                .log_likelihood_hessian(theta, &mut g, &mut h)
+                .is_some()
+            {
+                group.bench_function(format!("{name}/one_pass"), |b| {
+                    b.iter(|| objective.log_likelihood_hessian(black_box(theta), &mut g, &mut h))
                 });
             }
         }
