@@ -128,13 +128,12 @@ pub fn predictions_of<M: TransactionModel>(
 ) -> clv::Result<String> {
     let p_alive = model.probability_alive_batch(distinct);
     let expected = model.conditional_expected_transactions_batch(distinct, horizon)?;
-    let mut out = String::with_capacity(48 * (index.len() + 1));
-    out.push_str("probability_alive,expected_transactions\n");
-    for &k in index {
-        source::push_float(&mut out, p_alive[k]);
+    let header = "probability_alive,expected_transactions\n";
+    Ok(source::csv_rows(header, index.len(), 40, |out, r| {
+        let k = index[r];
+        source::push_float(out, p_alive[k]);
         out.push(',');
-        source::push_float(&mut out, expected[k]);
+        source::push_float(out, expected[k]);
         out.push('\n');
-    }
-    Ok(out)
+    }))
 }

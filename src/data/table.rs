@@ -315,6 +315,11 @@ impl<R: Read> Csv<R> {
         })
     }
 
+    /// The number of columns of the header.
+    pub fn width(&self) -> usize {
+        self.header.len()
+    }
+
     /// Whether the header has a column of this name.
     pub fn has(&self, name: &str) -> bool {
         self.header.iter().any(|h| h == name)
@@ -422,6 +427,19 @@ impl<R: Read> Csv<R> {
             self.header_text()
         ))
     }
+}
+
+/// The number in `field` (a field's bytes) as [`Csv::number`] reads it: trimmed, decoded as
+/// UTF-8, parsed; `None` where that is an error.
+pub(crate) fn plain_number(field: &[u8]) -> Option<(f64, &str)> {
+    let text = std::str::from_utf8(field.trim_ascii()).ok()?;
+    Some((text.parse().ok()?, text))
+}
+
+/// The whole number in `field` as [`Csv::count`] reads it; `None` where that is an error.
+pub(crate) fn plain_count(field: &[u8]) -> Option<(f64, &str)> {
+    let (v, text) = plain_number(field)?;
+    (!v.is_finite() || is_integer_text(text)).then_some((v, text))
 }
 
 /// Whether decimal text (`[+-]digits[.digits][e[+-]digits]`) denotes a whole number. Text that

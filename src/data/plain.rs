@@ -1,0 +1,563 @@
+//! Plain summary files read on every core: text without quotes, with `\n` or `\r\n` line ends,
+//! read in blocks of whole lines, each block cut at line ends into one chunk per core and the
+//! chunks parsed at once, without a per-record allocation.
+//!
+//! A fast path beside the reader of [`super::table`], never a second set of rules: it reads
+//! only what that reader reads the same way (the header through that reader, fields split at
+//! the delimiter and trimmed, empty lines skipped) and gives exactly its rows; on anything else
+//! (a quote, a bare `\r`, a blank first line, a line longer than [`MAX_RECORD_BYTES`], a row
+//! with too few or too many fields, a value that does not parse or fails a check, a read
+//! error) it gives up with `None`, and the caller reads the file again with that reader, whose
+//! error names the line and the field.
+
+use std::io::Read;
+
+use hashbrown::HashMap;
+
+use super::columns::{check_covariate, check_ids, find_id_column};
+use super::compress::float_key;
+use super::limits::MAX_RECORD_BYTES;
+use super::rfm::SummaryColumns;
+use super::table::{Column, Csv, plain_number};
+use crate::data::RfmData;
+
+/// Bytes read per block (more than a record may hold): whole lines of about this much text are
+/// parsed at once.
+const BLOCK_BYTES: usize = 8 << 20;
+
+/// How a file is cut: bytes per block, chunks per block.
+type Cuts = (usize, usize);
+
+/// The cuts of the readers: [`BLOCK_BYTES`], one chunk per core.
+fn default_cuts() -> Cuts {
+    (BLOCK_BYTES, crate::parallel::threads())
+}
+
+/// Appends bytes of `reader` to `buf` until it holds `len` bytes or the input ends; whether it
+/// ended. `None` when reading fails.
+fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, len: usize) -> Option<bool> {
+    while buf.len() < len {
+        let old = buf.len();
+        buf.resize(len, 0);
+        match reader.read(&mut buf[old..]) {
+            Ok(0) => {
+                buf.truncate(old);
+                return Some(true);
+            }
+            Ok(n) => buf.truncate(old + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
+            Err(_) => return None,
+        }
+    }
+    Some(false)
+}
+
+/// `text` (whole lines) cut at line ends into at most `parts` chunks of about equal length.
+fn cut_at_lines(text: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = text;
+    for left in (2..=parts).rev() {
+        let at = rest.len() / left;
+        let Some(p) = memchr::memchr(b'\n', rest.get(at..).unwrap_or_default()) else {
+            break;
+        };
+        let (chunk, tail) = rest.split_at(at + p + 1);
+        out.push(chunk);
+        rest = tail;
+    }
+    if !rest.is_empty() || out.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// Reads plain CSV text from `reader`: `header` makes the plan `H` of the first line (without
+/// its line end), then the rest is read in blocks of whole lines (cut as `cuts` says), each
+/// chunk parsed by `parse` on its own thread, and `sink` takes the chunks' results in file
+/// order. `None` when the text is not plain (see the module docs), reading fails, or `header`
+/// or `parse` gives `None`.
+fn read_blocks<H: Sync, T: Send>(
+    mut reader: impl Read,
+    (block, parts): Cuts,
+    header: impl FnOnce(&[u8]) -> Option<H>,
+    parse: impl Fn(&H, &[u8]) -> Option<T> + Sync,
+    mut sink: impl FnMut(T),
+) -> Option<H> {
+    let block = block.max(1);
+    let mut buf = Vec::new();
+    let mut eof = fill(&mut reader, &mut buf, block)?;
+    let end = loop {
+        match memchr::memchr(b'\n', &buf) {
+            Some(end) => break end,
+            None if eof => break buf.len(),
+            None if buf.len() > MAX_RECORD_BYTES => return None,
+            None => {
+                let more = buf.len() + block;
+                eof = fill(&mut reader, &mut buf, more)?;
+            }
+        }
+    };
+    let line = buf.get(..end).unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.trim_ascii().is_empty()
+        || line.len() > MAX_RECORD_BYTES
+        || memchr::memchr2(b'"', b'\r', line).is_some()
+    {
+        return None;
+    }
+    let plan = header(line)?;
+    let mut start = (end + 1).min(buf.len());
+    loop {
+        let end = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', buf.get(start..).unwrap_or_default()) {
+                Some(p) => start + p + 1,
+                None if buf.len() - start > MAX_RECORD_BYTES => return None,
+                None => {
+                    let more = buf.len() + block;
+                    eof = fill(&mut reader, &mut buf, more)?;
+                    continue;
+                }
+            }
+        };
+        let chunks = cut_at_lines(buf.get(start..end).unwrap_or_default(), parts.max(1));
+        let results = crate::parallel::map_rows(chunks.len(), 1, |i| {
+            chunks.get(i).and_then(|chunk| parse(&plan, chunk))
+        });
+        for r in results {
+            sink(r?);
+        }
+        if eof {
+            return Some(plan);
+        }
+        buf.drain(..end);
+        start = 0;
+        eof = fill(&mut reader, &mut buf, block)?;
+    }
+}
+
+/// Calls `f` with the fields of each record of `chunk` (whole lines of plain text, fields
+/// separated by `delimiter`), skipping empty lines, as long as it gives `Some`. `None` for a
+/// quote, a bare `\r`, a line longer than [`MAX_RECORD_BYTES`], a record of other than
+/// `width` fields, or when `f` gives `None`.
+fn for_each_record<'a>(
+    chunk: &'a [u8],
+    delimiter: u8,
+    width: usize,
+    mut f: impl FnMut(&[&'a [u8]]) -> Option<()>,
+) -> Option<()> {
+    for at in memchr::memchr2_iter(b'"', b'\r', chunk) {
+        if chunk.get(at) == Some(&b'"') || chunk.get(at + 1) != Some(&b'\n') {
+            return None;
+        }
+    }
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
+    let mut from = 0;
+    for end in memchr::memchr_iter(b'\n', chunk).chain([chunk.len()]) {
+        let line = chunk.get(from..end).unwrap_or_default();
+        from = end + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        if line.len() > MAX_RECORD_BYTES {
+            return None;
+        }
+        fields.clear();
+        fields.extend(line.split(|&b| b == delimiter));
+        if fields.len() != width {
+            return None;
+        }
+        f(&fields)?;
+    }
+    Some(())
+}
+
+/// The columns of a summary file read by the plain path, found in its header as
+/// [`RfmData::from_csv_reader_with_covariates`] finds them.
+struct Plan {
+    width: usize,
+    columns: SummaryColumns,
+    id: Option<Column>,
+    covariates: Vec<Column>,
+}
+
+impl Plan {
+    /// The plan of the header `line`; `None` where the reader of [`super::table`] errs.
+    fn new(line: &[u8], covariates: &[&str]) -> Option<Self> {
+        let csv = Csv::new(line, b',', "frequency,recency,T").ok()?;
+        Some(Plan {
+            width: csv.width(),
+            columns: SummaryColumns::find(&csv, true).ok()?,
+            id: find_id_column(&csv).ok()?,
+            covariates: covariates
+                .iter()
+                .map(|name| csv.require(&[name]))
+                .collect::<crate::Result<_>>()
+                .ok()?,
+        })
+    }
+}
+
+/// The rows of a chunk, column by column.
+#[derive(Default)]
+struct Rows {
+    x: Vec<f64>,
+    t_x: Vec<f64>,
+    t: Vec<f64>,
+    m: Vec<f64>,
+    w: Vec<f64>,
+    ids: Vec<String>,
+    z: Vec<Vec<f64>>,
+}
+
+impl Rows {
+    /// The rows of `chunk` read and checked through `plan`.
+    fn read(plan: &Plan, chunk: &[u8]) -> Option<Rows> {
+        let mut rows = Rows {
+            z: vec![Vec::new(); plan.covariates.len()],
+            ..Rows::default()
+        };
+        for_each_record(chunk, b',', plan.width, |fields| {
+            let (x, t_x, t, m, w) = plan.columns.read_plain(fields)?;
+            rows.x.push(x);
+            rows.t_x.push(t_x);
+            rows.t.push(t);
+            if let Some(m) = m {
+                rows.m.push(m);
+            }
+            rows.w.push(w);
+            let field = |c: &Column| fields.get(c.index).copied().unwrap_or_default();
+            if let Some(c) = &plan.id {
+                let id = std::str::from_utf8(field(c).trim_ascii()).ok()?;
+                rows.ids.push(id.to_string());
+            }
+            for (c, z) in plan.covariates.iter().zip(&mut rows.z) {
+                let (v, _) = plain_number(field(c))?;
+                z.push(check_covariate(0, &c.name, v).ok()?);
+            }
+            Some(())
+        })?;
+        Some(rows)
+    }
+
+    /// Appends the rows of `other`.
+    fn append(&mut self, mut other: Rows) {
+        self.x.append(&mut other.x);
+        self.t_x.append(&mut other.t_x);
+        self.t.append(&mut other.t);
+        self.m.append(&mut other.m);
+        self.w.append(&mut other.w);
+        self.ids.append(&mut other.ids);
+        if self.z.is_empty() {
+            self.z = other.z;
+        } else {
+            for (z, mut o) in self.z.iter_mut().zip(other.z) {
+                z.append(&mut o);
+            }
+        }
+    }
+}
+
+/// The distinct `(x, t_x, T)` rows of a chunk in order of first appearance, and per row of the
+/// chunk its distinct row and weight.
+struct Distinct {
+    rows: Vec<[f64; 3]>,
+    index: Vec<u32>,
+    w: Vec<f64>,
+}
+
+/// A hash map keyed by the [`float_key`]s of a row (`foldhash`: fast, not built against chosen
+/// collisions, which a table of customers does not need).
+type RowMap<V> = HashMap<[u64; 3], V, foldhash::fast::FixedState>;
+
+/// The key of a row.
+fn row_key(r: &[f64; 3]) -> [u64; 3] {
+    r.map(float_key)
+}
+
+impl Distinct {
+    /// The rows of `chunk` read and checked through `plan` (ids and covariates not read), merged.
+    fn read(plan: &Plan, chunk: &[u8]) -> Option<Distinct> {
+        let mut seen: RowMap<u32> = RowMap::default();
+        let mut out = Distinct {
+            rows: Vec::new(),
+            index: Vec::new(),
+            w: Vec::new(),
+        };
+        for_each_record(chunk, b',', plan.width, |fields| {
+            let (x, t_x, t, _, w) = plan.columns.read_plain(fields)?;
+            let row = [x, t_x, t];
+            let k = *seen.entry(row_key(&row)).or_insert_with(|| {
+                out.rows.push(row);
+                (out.rows.len() - 1) as u32
+            });
+            out.index.push(k);
+            out.w.push(w);
+            Some(())
+        })?;
+        Some(out)
+    }
+}
+
+/// As [`RfmData::from_plain_csv_reader`] with the cuts `cuts`.
+fn read_rows(reader: impl Read, covariates: &[&str], cuts: Cuts) -> Option<RfmData> {
+    let mut all: Option<Rows> = None;
+    let plan = read_blocks(
+        reader,
+        cuts,
+        |line| Plan::new(line, covariates),
+        Rows::read,
+        |rows| match &mut all {
+            Some(a) => a.append(rows),
+            None => all = Some(rows),
+        },
+    )?;
+    let rows = all.filter(|r| !r.x.is_empty())?;
+    let ids = match &plan.id {
+        Some(c) => {
+            check_ids(&rows.ids, |i| i + 1, &c.name).ok()?;
+            Some(rows.ids)
+        }
+        None => None,
+    };
+    let monetary = plan.columns.monetary.as_ref().map(|_| rows.m);
+    let data = RfmData::from_checked(rows.x, rows.t_x, rows.t, monetary, rows.w, ids);
+    if covariates.is_empty() {
+        return Some(data);
+    }
+    let names = covariates.iter().map(|s| s.to_string()).collect();
+    data.with_covariates(names, rows.z).ok()
+}
+
+/// As [`RfmData::from_plain_csv_reader_distinct`] with the cuts `cuts`.
+fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
+    let mut global: RowMap<usize> = RowMap::default();
+    let (mut x, mut t_x, mut t, mut w) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut map = Vec::new();
+    let plan = read_blocks(
+        reader,
+        cuts,
+        |line| Plan::new(line, &[]).filter(|p| p.id.is_none()),
+        Distinct::read,
+        |part| {
+            map.clear();
+            for row in &part.rows {
+                let g = *global.entry(row_key(row)).or_insert_with(|| {
+                    x.push(row[0]);
+                    t_x.push(row[1]);
+                    t.push(row[2]);
+                    w.push(0.0);
+                    x.len() - 1
+                });
+                map.push(g);
+            }
+            // Summed in file order, as the reader of the stream sums them.
+            for (&k, &v) in part.index.iter().zip(&part.w) {
+                if let Some(s) = map.get(k as usize).and_then(|&g| w.get_mut(g)) {
+                    *s += v;
+                }
+            }
+        },
+    )?;
+    drop(plan);
+    if x.is_empty() {
+        return None;
+    }
+    super::stream::from_distinct(x, t_x, t, w).ok()
+}
+
+impl RfmData {
+    /// [`RfmData::from_csv_reader_with_covariates`] of *plain* CSV text, parsed on every core:
+    /// the text is read in blocks of whole lines, each cut at line ends into one chunk per core,
+    /// and the chunks parsed at once, without allocating per record (but for customer ids).
+    /// Plain text has no quotes, `\n` or `\r\n` line ends, a header on its first line, and
+    /// every row well formed and valid. For any other text — or any error — this gives `None`:
+    /// read it with [`RfmData::from_csv_reader_with_covariates`] then, which names the line and
+    /// the field at fault. When it gives `Some`, the data are exactly what that reader gives.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "customer_id,frequency,recency,T\r\na,2,30.43,38.86\r\nb,0,0,38.86\r\n";
+    /// let data = RfmData::from_plain_csv_reader(csv.as_bytes(), &[]).expect("plain");
+    /// assert_eq!(data, RfmData::from_csv_reader(csv.as_bytes())?);
+    /// // a quote, or an error: read with `from_csv_reader`, which names the place
+    /// assert!(RfmData::from_plain_csv_reader("frequency,recency,T\n\"1\",2,3\n".as_bytes(), &[]).is_none());
+    /// let bad = "frequency,recency,T\n1,2,3\n1,x,3\n";
+    /// assert!(RfmData::from_plain_csv_reader(bad.as_bytes(), &[]).is_none());
+    /// let err = RfmData::from_csv_reader(bad.as_bytes()).unwrap_err();
+    /// assert!(err.to_string().contains("row 3, field `recency`"));
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn from_plain_csv_reader(reader: impl Read, covariates: &[&str]) -> Option<Self> {
+        read_rows(reader, covariates, default_cuts())
+    }
+
+    /// [`RfmData::from_csv_reader_distinct`] of *plain* CSV text (see
+    /// [`RfmData::from_plain_csv_reader`]), parsed on every core, each chunk merged into its
+    /// distinct `(x, t_x, T)` rows by hashing as it is read: memory follows the distinct rows
+    /// (and one block of text). `None` for text that is not plain, with an error, or with
+    /// customer ids (as [`RfmData::from_csv_reader_distinct`]): read it with that then. When it
+    /// gives `Some`, the data are exactly what that reader gives.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "frequency,recency,T\n2,30,38\n0,0,38\n2,30,38\n";
+    /// let d = RfmData::from_plain_csv_reader_distinct(csv.as_bytes()).expect("plain");
+    /// assert_eq!(d.weights(), &[1.0, 2.0]);
+    /// assert_eq!(Some(d), RfmData::from_csv_reader_distinct(csv.as_bytes())?);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn from_plain_csv_reader_distinct(reader: impl Read) -> Option<Self> {
+        read_distinct(reader, default_cuts())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every cut of `text` into blocks and chunks reads as the reader of [`super::super::table`]
+    /// reads it, or gives up where it errs.
+    fn same_as_the_reader(text: &str) {
+        let want = RfmData::from_csv_reader(text.as_bytes()).ok();
+        let distinct = RfmData::from_csv_reader_distinct(text.as_bytes())
+            .ok()
+            .flatten();
+        for block in [1, 2, 3, 5, 8, 13, 64, 1 << 20] {
+            for parts in [1, 2, 3, 4, 7] {
+                let got = read_rows(text.as_bytes(), &[], (block, parts));
+                if let Some(got) = &got {
+                    assert_eq!(Some(got), want.as_ref(), "{text:?} {block} {parts}");
+                }
+                let got = read_distinct(text.as_bytes(), (block, parts));
+                if let Some(got) = got {
+                    assert_eq!(Some(&got), distinct.as_ref(), "{text:?} {block} {parts}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_text_is_read_as_the_reader_reads_it() {
+        for text in [
+            "frequency,recency,T\n1,2,3\n0,0,5\n1,2,3\n",
+            "frequency,recency,T\r\n1,2,3\r\n0,0,5\r\n1,2,3",
+            "\u{feff}frequency , recency,T\n 1 ,2, 3\n\n\n0,0,5\n\r\n",
+            "id,frequency,recency,T,weight\na,1,2,3,0.5\nb,0,0,5,2\n",
+            "frequency,recency,T,weight\n1,2,3,0.1\n1,2,3,0.2\n1,2,3,0.3\n0,0,5,0.7\n",
+            "frequency,recency,T,monetary_value\n1,2,3,4.5\n0,0,3,0\n",
+            "x,frequency,recency,T\n\u{1},1,2,3\n\u{ff},0,0,1e-300\n",
+            "frequency,recency,T\n-0,0,5\n0,-0.0,5\n1.0,2.5e0,3\n",
+        ] {
+            same_as_the_reader(text);
+        }
+    }
+
+    #[test]
+    fn what_the_reader_refuses_or_reads_otherwise_is_left_to_it() {
+        for text in [
+            "frequency,recency,T\n\"1\",2,3\n",
+            "frequency,recency,T\r1,2,3\r",
+            "frequency,recency,T\n1,2,3\r0,0,4\n",
+            "\nfrequency,recency,T\n1,2,3\n",
+            "frequency,recency,T\n1,2\n",
+            "frequency,recency,T\n1,2,3,4\n",
+            "frequency,recency,T\n1,2,3\n1.5,2,3\n",
+            "frequency,recency,T\n1,2,3\n1,x,3\n",
+            "frequency,recency,T\n1,2,3\n1,4,3\n",
+            "frequency,recency,T\n",
+            "frequency,recency,T",
+            "frequency,recency\n1,2\n",
+            "id,frequency,recency,T\na,1,2,3\na,1,2,3\n",
+            "id,frequency,recency,T\n ,1,2,3\n",
+            "frequency,frequency,recency,T\n1,1,2,3\n",
+            "frequency,recency,T\n1,2,3\n   \n",
+            "frequency,recency,T,weight\n1,2,3,0\n",
+        ] {
+            assert!(
+                read_rows(text.as_bytes(), &[], (4, 2)).is_none(),
+                "{text:?}"
+            );
+            assert!(
+                read_rows(text.as_bytes(), &[], default_cuts()).is_none(),
+                "{text:?}"
+            );
+            assert!(
+                read_distinct(text.as_bytes(), default_cuts()).is_none(),
+                "{text:?}"
+            );
+            same_as_the_reader(text);
+        }
+    }
+
+    #[test]
+    fn an_error_in_any_chunk_or_block_gives_up() {
+        let mut text = String::from("frequency,recency,T\n");
+        for i in 0..200 {
+            text.push_str(&format!("{},{}.5,{}\n", 1 + i % 7, i % 7, 10 + i % 13));
+        }
+        let good = RfmData::from_csv_reader(text.as_bytes()).unwrap();
+        for cuts in [(64, 2), (100, 3), (1 << 20, 2), (1 << 20, 5)] {
+            assert_eq!(read_rows(text.as_bytes(), &[], cuts).as_ref(), Some(&good));
+        }
+        // a bad row at each place: first, straddling a cut, last
+        for row in [0, 50, 99, 100, 101, 150, 199] {
+            let mut lines: Vec<&str> = text.lines().collect();
+            lines[row + 1] = "1,x,3";
+            let bad = lines.join("\n");
+            for cuts in [(64, 2), (100, 3), (1 << 20, 2), (1 << 20, 5)] {
+                assert!(
+                    read_rows(bad.as_bytes(), &[], cuts).is_none(),
+                    "{row} {cuts:?}"
+                );
+                assert!(
+                    read_distinct(bad.as_bytes(), cuts).is_none(),
+                    "{row} {cuts:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn covariates_are_read_as_the_reader_reads_them() {
+        let text = "customer_id,frequency,recency,T,age,urban\na,2,30,38,31,1\nb,0,0,38,58,0\n";
+        let want = RfmData::from_csv_reader_with_covariates(text.as_bytes(), &["urban", "age"]);
+        for cuts in [(3, 2), (1 << 20, 2)] {
+            let got = read_rows(text.as_bytes(), &["urban", "age"], cuts);
+            assert_eq!(got.as_ref(), want.as_ref().ok());
+        }
+        let bad = "frequency,recency,T,age\n2,30,38,31\n0,0,38,inf\n";
+        assert!(read_rows(bad.as_bytes(), &["age"], (4, 2)).is_none());
+        assert!(read_rows(text.as_bytes(), &["income"], (4, 2)).is_none());
+    }
+
+    #[test]
+    fn a_line_longer_than_a_record_gives_up() {
+        let mut text = String::from("frequency,recency,T,note\n1,2,3,");
+        text.push_str(&"a".repeat(MAX_RECORD_BYTES + 1));
+        text.push_str("\n0,0,3,b\n");
+        assert!(read_rows(text.as_bytes(), &[], (1 << 16, 2)).is_none());
+        assert!(read_rows(text.as_bytes(), &[], default_cuts()).is_none());
+        let long_ok = format!(
+            "frequency,recency,T,note\n1,2,3,{}\n0,0,3,b\n",
+            "a".repeat(MAX_RECORD_BYTES / 2)
+        );
+        assert_eq!(
+            read_rows(long_ok.as_bytes(), &[], (1 << 16, 2)),
+            RfmData::from_csv_reader(long_ok.as_bytes()).ok()
+        );
+    }
+
+    #[test]
+    fn chunks_are_cut_at_line_ends() {
+        let text = b"a\nbb\nccc\ndddd\n";
+        for parts in 1..8 {
+            let chunks = cut_at_lines(text, parts);
+            assert!(chunks.len() <= parts);
+            assert_eq!(chunks.concat(), text);
+            assert!(chunks.iter().all(|c| c.ends_with(b"\n")));
+        }
+    }
+}
