@@ -20,18 +20,27 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel + Clone + Send + Sync
         Some(path) => Some(transactions::split(args, path)?),
         None => None,
     };
+    // Predictions without intervals need only the distinct rows and each row's: compressed
+    // once, for the fit (which sees the same rows, weights and order) and the predictions.
+    let distinct_only = args.predictions.is_some() && args.intervals.level.is_none();
+    let mut compressed = None;
     let data = match &split {
         Some(s) => s.calibration().clone(),
         // Nothing but the fit needs the rows: read them as distinct rows.
         None if args.predictions.is_none() && args.intervals.level.is_none() => {
             source::read_summary_for_fit(args)?
         }
+        // Compressed as the file is read, when it is plain.
+        None if distinct_only => {
+            let (data, grouped) = source::read_summary_grouped(args)?;
+            compressed = grouped;
+            data
+        }
         None => source::read_summary(args)?,
     };
-    // Predictions without intervals need only the distinct rows and each row's: compressed
-    // once, for the fit (which sees the same rows, weights and order) and the predictions.
-    let compressed = (args.predictions.is_some() && args.intervals.level.is_none())
-        .then(|| data.distinct_customers());
+    if distinct_only && compressed.is_none() {
+        compressed = Some(data.distinct_customers());
+    }
     let source = Source::<M>::obtain(
         args,
         compressed.as_ref().map_or(&data, |(d, _)| d),

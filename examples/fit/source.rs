@@ -25,6 +25,23 @@ pub fn read_summary(args: &Args) -> Result<RfmData, Failure> {
     read_input(args, |r| RfmData::from_csv_reader(r))
 }
 
+/// Distinct rows of a table and each row's index among them (`RfmData::distinct_customers`).
+pub type Distinct = (RfmData, Vec<usize>);
+
+/// Reads `--input` as [`read_summary`], with the distinct rows and each row's index among them
+/// (`RfmData::distinct_customers`) when the file is plain: merged by hashing as it is read
+/// (`RfmData::from_plain_csv_reader_grouped`).
+pub fn read_summary_grouped(args: &Args) -> Result<(RfmData, Option<Distinct>), Failure> {
+    if !args.compressed {
+        if let Some((data, grouped)) =
+            read_plain(args, |r| RfmData::from_plain_csv_reader_grouped(r))?
+        {
+            return Ok((data, Some(grouped)));
+        }
+    }
+    Ok((read_summary(args)?, None))
+}
+
 /// Reads `--input` as summaries for a fit that needs no row of its own (no predictions, no
 /// intervals): the distinct rows with summed weights, read as a stream
 /// (`RfmData::from_csv_reader_distinct`: the same checks, the same fit, memory following the

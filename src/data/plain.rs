@@ -12,7 +12,9 @@
 
 use std::io::Read;
 
-use hashbrown::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 use super::columns::{check_covariate, check_ids, find_id_column};
 use super::compress::float_key;
@@ -36,20 +38,13 @@ fn default_cuts() -> Cuts {
 /// Appends bytes of `reader` to `buf` until it holds `len` bytes or the input ends; whether it
 /// ended. `None` when reading fails.
 fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, len: usize) -> Option<bool> {
-    while buf.len() < len {
-        let old = buf.len();
-        buf.resize(len, 0);
-        match reader.read(&mut buf[old..]) {
-            Ok(0) => {
-                buf.truncate(old);
-                return Some(true);
-            }
-            Ok(n) => buf.truncate(old + n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
-            Err(_) => return None,
-        }
+    let want = len.saturating_sub(buf.len());
+    if want == 0 {
+        return Some(false);
     }
-    Some(false)
+    buf.reserve(want);
+    let got = reader.take(want as u64).read_to_end(buf).ok()?;
+    Some(got < want)
 }
 
 /// `text` (whole lines) cut at line ends into at most `parts` chunks of about equal length.
@@ -73,15 +68,15 @@ fn cut_at_lines(text: &[u8], parts: usize) -> Vec<&[u8]> {
 
 /// Reads plain CSV text from `reader`: `header` makes the plan `H` of the first line (without
 /// its line end), then the rest is read in blocks of whole lines (cut as `cuts` says), each
-/// chunk parsed by `parse` on its own thread, and `sink` takes the chunks' results in file
-/// order. `None` when the text is not plain (see the module docs), reading fails, or `header`
+/// chunk parsed by `parse` on its own thread, and `sink` takes each block's chunk results, in
+/// file order. `None` when the text is not plain (see the module docs), reading fails, or `header`
 /// or `parse` gives `None`.
 fn read_blocks<H: Sync, T: Send>(
     mut reader: impl Read,
     (block, parts): Cuts,
     header: impl FnOnce(&[u8]) -> Option<H>,
     parse: impl Fn(&H, &[u8]) -> Option<T> + Sync,
-    mut sink: impl FnMut(T),
+    mut sink: impl FnMut(Vec<T>),
 ) -> Option<H> {
     let block = block.max(1);
     let mut buf = Vec::new();
@@ -125,9 +120,7 @@ fn read_blocks<H: Sync, T: Send>(
         let results = crate::parallel::map_rows(chunks.len(), 1, |i| {
             chunks.get(i).and_then(|chunk| parse(&plan, chunk))
         });
-        for r in results {
-            sink(r?);
-        }
+        sink(results.into_iter().collect::<Option<Vec<T>>>()?);
         if eof {
             return Some(plan);
         }
@@ -178,6 +171,8 @@ fn for_each_record<'a>(
 /// [`RfmData::from_csv_reader_with_covariates`] finds them.
 struct Plan {
     width: usize,
+    /// Whether rows are hashed, to be merged.
+    hash: bool,
     columns: SummaryColumns,
     id: Option<Column>,
     covariates: Vec<Column>,
@@ -189,6 +184,7 @@ impl Plan {
         let csv = Csv::new(line, b',', "frequency,recency,T").ok()?;
         Some(Plan {
             width: csv.width(),
+            hash: false,
             columns: SummaryColumns::find(&csv, true).ok()?,
             id: find_id_column(&csv).ok()?,
             covariates: covariates
@@ -210,14 +206,29 @@ struct Rows {
     w: Vec<f64>,
     ids: Vec<String>,
     z: Vec<Vec<f64>>,
+    /// Per row, the hash of its `(x, t_x, T)` (when merged, see [`Merger`]).
+    h: Vec<u64>,
 }
 
 impl Rows {
     /// The rows of `chunk` read and checked through `plan`.
     fn read(plan: &Plan, chunk: &[u8]) -> Option<Rows> {
+        // At most one row per line: room for them all, so that no column grows by copying.
+        let n = memchr::memchr_iter(b'\n', chunk).count() + 1;
+        let column = || Vec::with_capacity(n);
         let mut rows = Rows {
-            z: vec![Vec::new(); plan.covariates.len()],
-            ..Rows::default()
+            x: column(),
+            t_x: column(),
+            t: column(),
+            m: if plan.columns.monetary.is_some() {
+                column()
+            } else {
+                Vec::new()
+            },
+            w: column(),
+            ids: Vec::with_capacity(if plan.id.is_some() { n } else { 0 }),
+            z: plan.covariates.iter().map(|_| column()).collect(),
+            h: Vec::with_capacity(if plan.hash { n } else { 0 }),
         };
         for_each_record(chunk, b',', plan.width, |fields| {
             let (x, t_x, t, m, w) = plan.columns.read_plain(fields)?;
@@ -228,13 +239,17 @@ impl Rows {
                 rows.m.push(m);
             }
             rows.w.push(w);
+            if plan.hash {
+                rows.h
+                    .push(foldhash::fast::FixedState::default().hash_one(row_key(&[x, t_x, t])));
+            }
             let field = |c: &Column| fields.get(c.index).copied().unwrap_or_default();
             if let Some(c) = &plan.id {
                 let id = std::str::from_utf8(field(c).trim_ascii()).ok()?;
                 rows.ids.push(id.to_string());
             }
             for (c, z) in plan.covariates.iter().zip(&mut rows.z) {
-                let (v, _) = plain_number(field(c))?;
+                let v = plain_number(field(c))?;
                 z.push(check_covariate(0, &c.name, v).ok()?);
             }
             Some(())
@@ -242,79 +257,187 @@ impl Rows {
         Some(rows)
     }
 
-    /// Appends the rows of `other`.
-    fn append(&mut self, mut other: Rows) {
-        self.x.append(&mut other.x);
-        self.t_x.append(&mut other.t_x);
-        self.t.append(&mut other.t);
-        self.m.append(&mut other.m);
-        self.w.append(&mut other.w);
-        self.ids.append(&mut other.ids);
-        if self.z.is_empty() {
-            self.z = other.z;
-        } else {
-            for (z, mut o) in self.z.iter_mut().zip(other.z) {
-                z.append(&mut o);
+    /// The rows of `parts`, one after another (each part freed once copied).
+    fn concat(parts: Vec<Rows>) -> Rows {
+        let total = |column: fn(&Rows) -> usize| parts.iter().map(column).sum::<usize>();
+        let (n, n_m, n_ids) = (
+            total(|p| p.x.len()),
+            total(|p| p.m.len()),
+            total(|p| p.ids.len()),
+        );
+        let width = parts.first().map_or(0, |p| p.z.len());
+        let mut out = Rows {
+            x: Vec::with_capacity(n),
+            t_x: Vec::with_capacity(n),
+            t: Vec::with_capacity(n),
+            m: Vec::with_capacity(n_m),
+            w: Vec::with_capacity(n),
+            ids: Vec::with_capacity(n_ids),
+            z: (0..width).map(|_| Vec::with_capacity(n)).collect(),
+            h: Vec::new(),
+        };
+        for p in parts {
+            out.x.extend_from_slice(&p.x);
+            out.t_x.extend_from_slice(&p.t_x);
+            out.t.extend_from_slice(&p.t);
+            out.m.extend_from_slice(&p.m);
+            out.w.extend_from_slice(&p.w);
+            out.ids.extend(p.ids);
+            for (z, c) in out.z.iter_mut().zip(&p.z) {
+                z.extend_from_slice(c);
             }
         }
+        out
     }
 }
-
-/// The distinct `(x, t_x, T)` rows of a chunk in order of first appearance, and per row of the
-/// chunk its distinct row and weight.
-struct Distinct {
-    rows: Vec<[f64; 3]>,
-    index: Vec<u32>,
-    w: Vec<f64>,
-}
-
-/// A hash map keyed by the [`float_key`]s of a row (`foldhash`: fast, not built against chosen
-/// collisions, which a table of customers does not need).
-type RowMap<V> = HashMap<[u64; 3], V, foldhash::fast::FixedState>;
 
 /// The key of a row.
 fn row_key(r: &[f64; 3]) -> [u64; 3] {
     r.map(float_key)
 }
 
-impl Distinct {
-    /// The rows of `chunk` read and checked through `plan` (ids and covariates not read), merged.
-    fn read(plan: &Plan, chunk: &[u8]) -> Option<Distinct> {
-        let mut seen: RowMap<u32> = RowMap::default();
-        let mut out = Distinct {
-            rows: Vec::new(),
-            index: Vec::new(),
-            w: Vec::new(),
-        };
-        for_each_record(chunk, b',', plan.width, |fields| {
-            let (x, t_x, t, _, w) = plan.columns.read_plain(fields)?;
-            let row = [x, t_x, t];
-            let k = *seen.entry(row_key(&row)).or_insert_with(|| {
-                out.rows.push(row);
-                (out.rows.len() - 1) as u32
-            });
-            out.index.push(k);
-            out.w.push(w);
-            Some(())
-        })?;
-        Some(out)
+/// The distinct `(x, t_x, T)` rows of one partition of the keys, with their summed weights.
+#[derive(Default)]
+struct Partition {
+    /// Indices into `rows`, by the hash of their key (`foldhash`: fast, not built against
+    /// chosen collisions, which a table of customers does not need).
+    table: HashTable<u32>,
+    rows: Vec<[f64; 3]>,
+    hashes: Vec<u64>,
+    w: Vec<f64>,
+    /// Per row of the block being merged that falls in this partition, its distinct row.
+    found: Vec<u32>,
+}
+
+impl Partition {
+    /// Merges the rows of `chunks` whose hash falls in partition `p` of `parts`, in file order.
+    fn merge(&mut self, chunks: &[Rows], p: usize, parts: usize) {
+        self.found.clear();
+        for rows in chunks {
+            for (i, &h) in rows.h.iter().enumerate() {
+                if partition(h, parts) != p {
+                    continue;
+                }
+                let (Some(&x), Some(&t_x), Some(&t), Some(&w)) =
+                    (rows.x.get(i), rows.t_x.get(i), rows.t.get(i), rows.w.get(i))
+                else {
+                    continue;
+                };
+                let row = [x, t_x, t];
+                let key = row_key(&row);
+                let Self {
+                    table,
+                    rows: distinct,
+                    hashes,
+                    w: sums,
+                    found,
+                } = self;
+                let k = *table
+                    .entry(
+                        h,
+                        |&k| distinct.get(k as usize).is_some_and(|r| row_key(r) == key),
+                        |&k| hashes.get(k as usize).copied().unwrap_or_default(),
+                    )
+                    .or_insert_with(|| {
+                        distinct.push(row);
+                        hashes.push(h);
+                        sums.push(0.0);
+                        (distinct.len() - 1) as u32
+                    })
+                    .get();
+                // Summed in file order, as the reader of the stream sums them.
+                if let Some(s) = sums.get_mut(k as usize) {
+                    *s += w;
+                }
+                found.push(k);
+            }
+        }
+    }
+}
+
+/// The partition of a row's hash (its high bits: the table of a partition uses the low ones).
+fn partition(h: u64, parts: usize) -> usize {
+    ((h >> 48) as usize) % parts
+}
+
+/// The distinct `(x, t_x, T)` rows of a file, merged block by block as it is read: rows are
+/// spread over partitions by the hash of their key, each partition merged on its own thread.
+struct Merger {
+    parts: Vec<Partition>,
+    /// Per row merged so far, when kept: its partition and its distinct row there.
+    index: Option<Vec<(u32, u32)>>,
+}
+
+impl Merger {
+    fn new(parts: usize, index: bool) -> Self {
+        Merger {
+            parts: (0..parts.max(1)).map(|_| Partition::default()).collect(),
+            index: index.then(Vec::new),
+        }
+    }
+
+    /// Merges the rows of a block's `chunks`.
+    fn add(&mut self, chunks: &[Rows]) {
+        let n = self.parts.len();
+        std::thread::scope(|s| {
+            let mut parts = self.parts.iter_mut().enumerate();
+            let first = parts.next();
+            for (p, part) in parts {
+                s.spawn(move || part.merge(chunks, p, n));
+            }
+            if let Some((p, part)) = first {
+                part.merge(chunks, p, n);
+            }
+        });
+        if let Some(index) = &mut self.index {
+            let mut next = vec![0; n];
+            for &h in chunks.iter().flat_map(|rows| &rows.h) {
+                let p = partition(h, n);
+                let k = self.parts[p]
+                    .found
+                    .get(next[p])
+                    .copied()
+                    .unwrap_or_default();
+                next[p] += 1;
+                index.push((p as u32, k));
+            }
+        }
+    }
+
+    /// The distinct rows `(x, t_x, T)` and their weights, partition after partition.
+    fn columns(&self) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+        let rows = self.parts.iter().flat_map(|p| &p.rows);
+        (
+            rows.clone().map(|r| r[0]).collect(),
+            rows.clone().map(|r| r[1]).collect(),
+            rows.map(|r| r[2]).collect(),
+            self.parts
+                .iter()
+                .flat_map(|p| p.w.iter().copied())
+                .collect(),
+        )
     }
 }
 
 /// As [`RfmData::from_plain_csv_reader`] with the cuts `cuts`.
 fn read_rows(reader: impl Read, covariates: &[&str], cuts: Cuts) -> Option<RfmData> {
-    let mut all: Option<Rows> = None;
+    let mut parts = Vec::new();
     let plan = read_blocks(
         reader,
         cuts,
         |line| Plan::new(line, covariates),
         Rows::read,
-        |rows| match &mut all {
-            Some(a) => a.append(rows),
-            None => all = Some(rows),
-        },
+        |rows| parts.extend(rows),
     )?;
-    let rows = all.filter(|r| !r.x.is_empty())?;
+    rows_data(&plan, Rows::concat(parts), covariates)
+}
+
+/// The data of the `rows` read through `plan`: `None` without rows, or for repeated or blank
+/// ids, as [`RfmData::from_csv_reader_with_covariates`] refuses them.
+fn rows_data(plan: &Plan, rows: Rows, covariates: &[&str]) -> Option<RfmData> {
+    if rows.x.is_empty() {
+        return None;
+    }
     let ids = match &plan.id {
         Some(c) => {
             check_ids(&rows.ids, |i| i + 1, &c.name).ok()?;
@@ -333,39 +456,84 @@ fn read_rows(reader: impl Read, covariates: &[&str], cuts: Cuts) -> Option<RfmDa
 
 /// As [`RfmData::from_plain_csv_reader_distinct`] with the cuts `cuts`.
 fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
-    let mut global: RowMap<usize> = RowMap::default();
-    let (mut x, mut t_x, mut t, mut w) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut map = Vec::new();
+    let mut merger = Merger::new(cuts.1, false);
+    let mut any = false;
+    read_blocks(
+        reader,
+        cuts,
+        |line| {
+            let plan = Plan::new(line, &[])?;
+            plan.id.is_none().then_some(Plan { hash: true, ..plan })
+        },
+        Rows::read,
+        |chunks| {
+            any |= chunks.iter().any(|r| !r.x.is_empty());
+            merger.add(&chunks);
+        },
+    )?;
+    if !any {
+        return None;
+    }
+    let (x, t_x, t, w) = merger.columns();
+    super::stream::from_distinct(x, t_x, t, w).ok()
+}
+
+/// As [`RfmData::from_plain_csv_reader_grouped`] with the cuts `cuts`.
+fn read_grouped(reader: impl Read, cuts: Cuts) -> Option<(RfmData, (RfmData, Vec<usize>))> {
+    let mut merger = Merger::new(cuts.1, true);
+    let mut parts = Vec::new();
     let plan = read_blocks(
         reader,
         cuts,
-        |line| Plan::new(line, &[]).filter(|p| p.id.is_none()),
-        Distinct::read,
-        |part| {
-            map.clear();
-            for row in &part.rows {
-                let g = *global.entry(row_key(row)).or_insert_with(|| {
-                    x.push(row[0]);
-                    t_x.push(row[1]);
-                    t.push(row[2]);
-                    w.push(0.0);
-                    x.len() - 1
-                });
-                map.push(g);
-            }
-            // Summed in file order, as the reader of the stream sums them.
-            for (&k, &v) in part.index.iter().zip(&part.w) {
-                if let Some(s) = map.get(k as usize).and_then(|&g| w.get_mut(g)) {
-                    *s += v;
-                }
-            }
+        |line| {
+            Some(Plan {
+                hash: true,
+                ..Plan::new(line, &[])?
+            })
+        },
+        Rows::read,
+        |chunks| {
+            merger.add(&chunks);
+            parts.extend(chunks);
         },
     )?;
-    drop(plan);
-    if x.is_empty() {
-        return None;
+    let data = rows_data(&plan, Rows::concat(parts), &[])?;
+    // The distinct rows in key order, as `RfmData::distinct_customers` gives them.
+    let mut keyed: Vec<([u64; 3], u32, u32)> = merger
+        .parts
+        .iter()
+        .enumerate()
+        .flat_map(|(p, part)| {
+            part.rows
+                .iter()
+                .enumerate()
+                .map(move |(k, r)| (row_key(r), p as u32, k as u32))
+        })
+        .collect();
+    keyed.sort_unstable();
+    let mut rank: Vec<Vec<usize>> = merger.parts.iter().map(|p| vec![0; p.rows.len()]).collect();
+    let (mut x, mut t_x, mut t, mut w) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (r, &(_, p, k)) in keyed.iter().enumerate() {
+        let part = merger.parts.get(p as usize)?;
+        let row = part.rows.get(k as usize)?;
+        x.push(row[0]);
+        t_x.push(row[1]);
+        t.push(row[2]);
+        w.push(*part.w.get(k as usize)?);
+        *rank.get_mut(p as usize)?.get_mut(k as usize)? = r;
     }
-    super::stream::from_distinct(x, t_x, t, w).ok()
+    let index = merger
+        .index
+        .unwrap_or_default()
+        .iter()
+        .map(|&(p, k)| {
+            rank.get(p as usize)
+                .and_then(|r| r.get(k as usize))
+                .copied()
+        })
+        .collect::<Option<Vec<usize>>>()?;
+    let distinct = RfmData::from_checked(x, t_x, t, None, w, None);
+    Some((data, (distinct, index)))
 }
 
 impl RfmData {
@@ -412,6 +580,26 @@ impl RfmData {
     pub fn from_plain_csv_reader_distinct(reader: impl Read) -> Option<Self> {
         read_distinct(reader, default_cuts())
     }
+
+    /// [`RfmData::from_plain_csv_reader`] (without covariates) together with the
+    /// [`RfmData::distinct_customers`] of the data, merged by hashing on every core as the
+    /// blocks are read instead of by sorting the rows afterwards: what a batch prediction over
+    /// the rows of a file computes on. `None` as for [`RfmData::from_plain_csv_reader`].
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "id,frequency,recency,T\na,2,30,38\nb,0,0,38\nc,2,30,38\n";
+    /// let (data, (distinct, index)) = RfmData::from_plain_csv_reader_grouped(csv.as_bytes())
+    ///     .expect("plain");
+    /// assert_eq!(data, RfmData::from_csv_reader(csv.as_bytes())?);
+    /// assert_eq!(distinct.weights(), &[1.0, 2.0]);
+    /// assert_eq!(index, [1, 0, 1]);
+    /// assert_eq!((distinct, index), data.distinct_customers());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn from_plain_csv_reader_grouped(reader: impl Read) -> Option<(Self, (Self, Vec<usize>))> {
+        read_grouped(reader, default_cuts())
+    }
 }
 
 #[cfg(test)]
@@ -430,6 +618,16 @@ mod tests {
                 let got = read_rows(text.as_bytes(), &[], (block, parts));
                 if let Some(got) = &got {
                     assert_eq!(Some(got), want.as_ref(), "{text:?} {block} {parts}");
+                }
+                let grouped = read_grouped(text.as_bytes(), (block, parts));
+                assert_eq!(grouped.is_some(), got.is_some(), "{text:?} {block} {parts}");
+                if let Some((data, grouped)) = grouped {
+                    assert_eq!(Some(&data), want.as_ref(), "{text:?} {block} {parts}");
+                    assert_eq!(
+                        grouped,
+                        data.distinct_customers(),
+                        "{text:?} {block} {parts}"
+                    );
                 }
                 let got = read_distinct(text.as_bytes(), (block, parts));
                 if let Some(got) = got {

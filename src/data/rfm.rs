@@ -215,15 +215,15 @@ impl SummaryColumns {
     /// [`SummaryColumns::read`] reads a row; `None` where that gives an error.
     pub(crate) fn read_plain(&self, fields: &[&[u8]]) -> Option<(f64, f64, f64, Option<f64>, f64)> {
         let field = |c: &Column| fields.get(c.index).copied().unwrap_or_default();
-        let (x, _) = plain_count(field(&self.x))?;
-        let (t_x, _) = plain_number(field(&self.t_x))?;
-        let (t, _) = plain_number(field(&self.t))?;
+        let x = plain_count(field(&self.x))?;
+        let t_x = plain_number(field(&self.t_x))?;
+        let t = plain_number(field(&self.t))?;
         let m = match &self.monetary {
-            Some(c) => Some(plain_number(field(c))?.0),
+            Some(c) => Some(plain_number(field(c))?),
             None => None,
         };
         let w = match &self.weight {
-            Some(c) => plain_number(field(c))?.0,
+            Some(c) => plain_number(field(c))?,
             None => 1.0,
         };
         check_row(0, x, t_x, t, m, w).ok()
