@@ -137,12 +137,18 @@ pub fn predictions_of<M: TransactionModel>(
 ) -> clv::Result<String> {
     let p_alive = model.probability_alive_batch(distinct);
     let expected = model.conditional_expected_transactions_batch(distinct, horizon)?;
-    let header = "probability_alive,expected_transactions\n";
-    Ok(source::csv_rows(header, index.len(), 40, |out, r| {
-        let k = index[r];
+    // Each distinct row's line written once, then copied to each of its rows.
+    let lines = source::csv_rows("", distinct.len(), 40, |out, k| {
         source::push_float(out, p_alive[k]);
         out.push(',');
         source::push_float(out, expected[k]);
         out.push('\n');
+    });
+    let mut starts = vec![0];
+    starts.extend(lines.match_indices('\n').map(|(i, _)| i + 1));
+    let header = "probability_alive,expected_transactions\n";
+    Ok(source::csv_rows(header, index.len(), 40, |out, r| {
+        let k = index[r];
+        out.push_str(&lines[starts[k]..starts[k + 1]]);
     }))
 }

@@ -328,6 +328,28 @@ fn read_params<M: Model>(path: &str) -> Result<M, Failure> {
 
 #[cfg(test)]
 mod tests {
+    /// `csv_rows` writes what one loop over the rows writes, whatever the number of parts.
+    #[test]
+    fn rows_written_in_parts_are_the_rows_written_in_order() {
+        let value = |i: usize| (i as f64).sqrt() * 1e-3 + i as f64;
+        for n in [0, 1, 2, 4095, 4096, 4097, 10_001, 100_000] {
+            let mut want = String::from("a,b\n");
+            for i in 0..n {
+                super::push_float(&mut want, value(i));
+                want.push(',');
+                super::push_float(&mut want, -value(n - i));
+                want.push('\n');
+            }
+            let got = super::csv_rows("a,b\n", n, 8, |out, i| {
+                super::push_float(out, value(i));
+                out.push(',');
+                super::push_float(out, -value(n - i));
+                out.push('\n');
+            });
+            assert_eq!(got, want, "{n}");
+        }
+    }
+
     /// `push_float` writes what `{:?}` writes: zeros, whole numbers, the ends of the plain
     /// decimal range, and a million floats of random bits and of random decimals.
     #[test]
