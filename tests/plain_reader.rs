@@ -6,22 +6,13 @@
 //! reader's rows or gives up, and `RfmData::from_csv_path` (plain path first, the other reader
 //! on giving up) gives exactly that reader's rows or error.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+mod common;
 
 use clv::RfmData;
 use clv::data::{ColumnMap, Delimiter};
-
-fn hostile_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hostile");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    files.sort();
-    files
-}
+use common::hostile_files;
 
 /// The outcome of a reading as comparable text: the data, or the error's message.
 fn outcome<T: std::fmt::Debug>(r: clv::Result<T>) -> String {

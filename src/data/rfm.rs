@@ -333,15 +333,9 @@ impl RfmData {
                 ("weight", weight.as_ref().map(Vec::len)),
             ],
         )?;
-        let mut data = RfmData {
-            frequency,
-            recency,
-            age,
-            monetary: monetary_value,
-            weight: weight.unwrap_or_else(|| vec![1.0; n]),
-            ids: None,
-            covariates: Covariates::default(),
-        };
+        let weight = weight.unwrap_or_else(|| vec![1.0; n]);
+        // Checked (and `-0` folded) row by row below.
+        let mut data = RfmData::from_checked(frequency, recency, age, monetary_value, weight, None);
         for i in 0..n {
             let m = data.monetary.as_ref().map(|m| m[i]);
             let (x, t_x, t, m, w) = check_row(
@@ -362,7 +356,7 @@ impl RfmData {
     }
 
     /// Rows read and checked already (each by [`check_row`], the ids by
-    /// [`check_ids`]), without covariates.
+    /// [`check_ids`]), without covariates: the data as given, checking nothing.
     pub(crate) fn from_checked(
         frequency: Vec<f64>,
         recency: Vec<f64>,
