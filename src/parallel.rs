@@ -5,7 +5,8 @@ use std::sync::OnceLock;
 /// Rows below which a sum runs on the calling thread: spawning costs more than it saves.
 const MIN_ROWS_PER_THREAD: usize = 2_048;
 
-fn threads() -> usize {
+/// The number of threads work is split across: the cores available.
+pub(crate) fn threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
@@ -126,5 +127,48 @@ where
             .into_iter()
             // A panic in a worker is a bug in our own arithmetic; propagate it as such.
             .try_for_each(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    })
+}
+
+/// Sorts `v` (`sort_unstable`) in consecutive parts, one per core (at most one per
+/// `min_per_thread` elements), each on its own thread, and returns the sorted parts in order:
+/// merged, they are `v` sorted (see [`merged`]).
+pub(crate) fn sort_parts<T: Ord + Send>(v: &mut [T], min_per_thread: usize) -> Vec<&[T]> {
+    let n = v.len();
+    let parts = threads().min(n.div_ceil(min_per_thread.max(1))).max(1);
+    if parts == 1 {
+        v.sort_unstable();
+        return vec![v];
+    }
+    let chunk = n.div_ceil(parts);
+    std::thread::scope(|s| {
+        let mut rest = v.chunks_mut(chunk);
+        let first = rest.next();
+        for part in rest {
+            s.spawn(move || part.sort_unstable());
+        }
+        if let Some(first) = first {
+            first.sort_unstable();
+        }
+    });
+    v.chunks(chunk).collect()
+}
+
+/// The elements of sorted `parts` in order: a k-way merge (equal elements taken from the
+/// earlier part first).
+pub(crate) fn merged<T: Ord>(mut parts: Vec<&[T]>) -> impl Iterator<Item = &T> {
+    std::iter::from_fn(move || {
+        let mut best: Option<usize> = None;
+        for (j, part) in parts.iter().enumerate() {
+            let Some(head) = part.first() else { continue };
+            if best.is_none_or(|b| parts[b].first().is_some_and(|h| head < h)) {
+                best = Some(j);
+            }
+        }
+        let (head, rest) = parts.get(best?)?.split_first()?;
+        if let Some(p) = best.and_then(|b| parts.get_mut(b)) {
+            *p = rest;
+        }
+        Some(head)
     })
 }

@@ -14,6 +14,8 @@
 
 mod common;
 
+use common::hostile_files;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,17 +23,6 @@ use serde_json::Value;
 
 const MODELS: [&str; 6] = ["bgnbd", "mbgnbd", "pnbd", "bgbb", "sbg", "gg"];
 const LIMIT: Duration = Duration::from_secs(10);
-
-fn hostile_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hostile");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
-        .collect();
-    files.sort();
-    files
-}
 
 /// Keys of the fit reports whose value may be `null` by design.
 const NULLABLE: [&str; 6] = [

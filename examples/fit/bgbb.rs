@@ -4,8 +4,6 @@
 //! `--transactions` summarised into opportunities of `--time-unit` (`year`, `month`, `week` or
 //! `day`; default `year`). `--horizon` is a whole number of opportunities (default 5).
 
-use std::fmt::Write as _;
-
 use clv::data::{CalibrationHoldout, Opportunity};
 use clv::fit::Estimable;
 use clv::{BgBb, Error, FitOptions};
@@ -80,11 +78,14 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
     if let Some(path) = &args.predictions {
         let p_alive = model.probability_alive_batch(&data)?;
         let expected = model.conditional_expected_transactions_batch(&data, horizon)?;
-        let mut text = String::with_capacity(48 * (data.len() + 1));
-        text.push_str("probability_alive,expected_transactions\n");
-        for (p, e) in p_alive.iter().zip(&expected) {
-            let _ = writeln!(text, "{p:?},{e:?}");
-        }
+        let header = "probability_alive,expected_transactions\n";
+        let n = p_alive.len().min(expected.len());
+        let mut text = super::source::csv_rows(header, n, 40, |out, i| {
+            super::source::push_float(out, p_alive[i]);
+            out.push(',');
+            super::source::push_float(out, expected[i]);
+            out.push('\n');
+        });
         if let Some(s) = &split {
             text = with_customer_ids(&text, s.customer_ids());
         } else if let Some(ids) = data.ids() {

@@ -1,7 +1,5 @@
 //! The Gamma-Gamma spend model (`gg`) in the fit example.
 
-use std::fmt::Write as _;
-
 use clv::{FitOptions, GammaGamma};
 use serde_json::{Value, json};
 
@@ -19,11 +17,11 @@ pub fn run(name: &str, args: &Args, options: &FitOptions) -> Result<Value, Failu
     let plan = intervals::Plan::new(args, &source, &data, options)?;
     if let Some(path) = &args.predictions {
         let spend = model.expected_average_spend_batch(&data)?;
-        let mut out = String::with_capacity(24 * (data.len() + 1));
-        out.push_str("expected_average_spend\n");
-        for v in spend {
-            let _ = writeln!(out, "{v:?}");
-        }
+        let mut out =
+            crate::source::csv_rows("expected_average_spend\n", spend.len(), 20, |out, i| {
+                crate::source::push_float(out, spend[i]);
+                out.push('\n');
+            });
         if let Some(ids) = data.ids() {
             out = crate::source::with_leading_ids(&out, ids);
         }

@@ -20,18 +20,27 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel + Clone + Send + Sync
         Some(path) => Some(transactions::split(args, path)?),
         None => None,
     };
+    // Predictions without intervals need only the distinct rows and each row's: compressed
+    // once, for the fit (which sees the same rows, weights and order) and the predictions.
+    let distinct_only = args.predictions.is_some() && args.intervals.level.is_none();
+    let mut compressed = None;
     let data = match &split {
         Some(s) => s.calibration().clone(),
         // Nothing but the fit needs the rows: read them as distinct rows.
         None if args.predictions.is_none() && args.intervals.level.is_none() => {
             source::read_summary_for_fit(args)?
         }
+        // Compressed as the file is read, when it is plain.
+        None if distinct_only => {
+            let (data, grouped) = source::read_summary_grouped(args)?;
+            compressed = grouped;
+            data
+        }
         None => source::read_summary(args)?,
     };
-    // Predictions without intervals need only the distinct rows and each row's: compressed
-    // once, for the fit (which sees the same rows, weights and order) and the predictions.
-    let compressed = (args.predictions.is_some() && args.intervals.level.is_none())
-        .then(|| data.distinct_customers());
+    if distinct_only && compressed.is_none() {
+        compressed = Some(data.distinct_customers());
+    }
     let source = Source::<M>::obtain(
         args,
         compressed.as_ref().map_or(&data, |(d, _)| d),
@@ -128,13 +137,18 @@ pub fn predictions_of<M: TransactionModel>(
 ) -> clv::Result<String> {
     let p_alive = model.probability_alive_batch(distinct);
     let expected = model.conditional_expected_transactions_batch(distinct, horizon)?;
-    let mut out = String::with_capacity(48 * (index.len() + 1));
-    out.push_str("probability_alive,expected_transactions\n");
-    for &k in index {
-        source::push_float(&mut out, p_alive[k]);
+    // Each distinct row's line written once, then copied to each of its rows.
+    let lines = source::csv_rows("", distinct.len(), 40, |out, k| {
+        source::push_float(out, p_alive[k]);
         out.push(',');
-        source::push_float(&mut out, expected[k]);
+        source::push_float(out, expected[k]);
         out.push('\n');
-    }
-    Ok(out)
+    });
+    let mut starts = vec![0];
+    starts.extend(lines.match_indices('\n').map(|(i, _)| i + 1));
+    let header = "probability_alive,expected_transactions\n";
+    Ok(source::csv_rows(header, index.len(), 40, |out, r| {
+        let k = index[r];
+        out.push_str(&lines[starts[k]..starts[k + 1]]);
+    }))
 }

@@ -14,19 +14,44 @@ use super::{Args, Failure, input, named, noncontractual, number, write_to};
 /// Reads `--input` as customer summaries (`RfmData`), with `--columns`, `--delimiter` and the
 /// common other names of summary columns.
 /// With `--compressed`, the summaries are read as a stream of weighted distinct rows.
+/// A plain file (`RfmData::from_plain_csv_reader`) is parsed on every core.
 pub fn read_summary(args: &Args) -> Result<RfmData, Failure> {
     if args.compressed {
         return read_input(args, |r| RfmData::from_csv_reader_compressed(r));
     }
+    if let Some(data) = read_plain(args, |r| RfmData::from_plain_csv_reader(r, &[]))? {
+        return Ok(data);
+    }
     read_input(args, |r| RfmData::from_csv_reader(r))
+}
+
+/// Distinct rows of a table and each row's index among them (`RfmData::distinct_customers`).
+pub type Distinct = (RfmData, Vec<usize>);
+
+/// Reads `--input` as [`read_summary`], with the distinct rows and each row's index among them
+/// (`RfmData::distinct_customers`) when the file is plain: merged by hashing as it is read
+/// (`RfmData::from_plain_csv_reader_grouped`).
+pub fn read_summary_grouped(args: &Args) -> Result<(RfmData, Option<Distinct>), Failure> {
+    if !args.compressed {
+        if let Some((data, grouped)) =
+            read_plain(args, |r| RfmData::from_plain_csv_reader_grouped(r))?
+        {
+            return Ok((data, Some(grouped)));
+        }
+    }
+    Ok((read_summary(args)?, None))
 }
 
 /// Reads `--input` as summaries for a fit that needs no row of its own (no predictions, no
 /// intervals): the distinct rows with summed weights, read as a stream
 /// (`RfmData::from_csv_reader_distinct`: the same checks, the same fit, memory following the
-/// distinct rows), or as [`read_summary`] for a file with customer ids or `--compressed`.
+/// distinct rows; a plain file through `RfmData::from_plain_csv_reader_distinct`, on every
+/// core), or as [`read_summary`] for a file with customer ids or `--compressed`.
 pub fn read_summary_for_fit(args: &Args) -> Result<RfmData, Failure> {
     if !args.compressed {
+        if let Some(data) = read_plain(args, |r| RfmData::from_plain_csv_reader_distinct(r))? {
+            return Ok(data);
+        }
         if let Some(data) = read_input(args, |r| RfmData::from_csv_reader_distinct(r))? {
             return Ok(data);
         }
@@ -37,6 +62,19 @@ pub fn read_summary_for_fit(args: &Args) -> Result<RfmData, Failure> {
 /// Reads `--input` as spend summaries (`SpendData`), as [`read_summary`].
 pub fn read_spend(args: &Args) -> Result<SpendData, Failure> {
     read_input(args, |r| SpendData::from_csv_reader(r))
+}
+
+/// Reads `--input`, when it is a file (read again if need be), through `plain`, a reader of
+/// plain text on every core that gives `None` for anything else or on an error (the file is
+/// then read by the reader that names the error).
+fn read_plain<T>(
+    args: &Args,
+    plain: impl FnOnce(&mut dyn std::io::Read) -> Option<T>,
+) -> Result<Option<T>, Failure> {
+    if !std::fs::metadata(input(args)?).is_ok_and(|m| m.is_file()) {
+        return Ok(None);
+    }
+    read_input(args, |r| Ok(plain(r)))
 }
 
 /// Reads `--input` through `parse` with the column mapping and delimiter of `args`.
@@ -104,6 +142,50 @@ pub fn push_float(out: &mut String, v: f64) {
         }
     }
     let _ = write!(out, "{v:?}");
+}
+
+/// The CSV text of `header` (a line, with its `\n`) and `n` rows, row `i` appended to a buffer
+/// by `row(buffer, i)` (its line end included): the rows are cut into one part per core,
+/// written at once, and joined in order (the same text as writing them one after another).
+/// `bytes_per_row` is a guess of a row's length.
+pub fn csv_rows(
+    header: &str,
+    n: usize,
+    bytes_per_row: usize,
+    row: impl Fn(&mut String, usize) + Sync,
+) -> String {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let parts = cores.min(n / 4096 + 1);
+    let chunk = n.div_ceil(parts);
+    let write = |p: usize, out: &mut String| {
+        for i in (p * chunk)..((p + 1) * chunk).min(n) {
+            row(out, i);
+        }
+    };
+    // The first part is written into the result, the others into buffers of their own.
+    let mut out = String::with_capacity(header.len() + bytes_per_row * n);
+    out.push_str(header);
+    let rest: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..parts)
+            .map(|p| {
+                let write = &write;
+                s.spawn(move || {
+                    let mut text = String::with_capacity(bytes_per_row * chunk);
+                    write(p, &mut text);
+                    text
+                })
+            })
+            .collect();
+        write(0, &mut out);
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for text in rest {
+        out.push_str(&text);
+    }
+    out
 }
 
 /// A CSV field, quoted when it needs to be.
@@ -246,6 +328,28 @@ fn read_params<M: Model>(path: &str) -> Result<M, Failure> {
 
 #[cfg(test)]
 mod tests {
+    /// `csv_rows` writes what one loop over the rows writes, whatever the number of parts.
+    #[test]
+    fn rows_written_in_parts_are_the_rows_written_in_order() {
+        let value = |i: usize| (i as f64).sqrt() * 1e-3 + i as f64;
+        for n in [0, 1, 2, 4095, 4096, 4097, 10_001, 100_000] {
+            let mut want = String::from("a,b\n");
+            for i in 0..n {
+                super::push_float(&mut want, value(i));
+                want.push(',');
+                super::push_float(&mut want, -value(n - i));
+                want.push('\n');
+            }
+            let got = super::csv_rows("a,b\n", n, 8, |out, i| {
+                super::push_float(out, value(i));
+                out.push(',');
+                super::push_float(out, -value(n - i));
+                out.push('\n');
+            });
+            assert_eq!(got, want, "{n}");
+        }
+    }
+
     /// `push_float` writes what `{:?}` writes: zeros, whole numbers, the ends of the plain
     /// decimal range, and a million floats of random bits and of random decimals.
     #[test]

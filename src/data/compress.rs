@@ -88,12 +88,15 @@ pub(crate) struct Groups {
 /// its first input row and the sum of `weight(i)` over its rows (added in input order), and for
 /// each input row the index of its group.
 ///
+/// Rows below which a sort runs on the calling thread.
+const SORT_ROWS_PER_THREAD: usize = 1 << 16;
+
 /// Rows already in key order (as the distinct rows of an earlier grouping, which batch
 /// predictions group again) are grouped in one pass of comparisons. Others are first grouped
 /// by hashing, which costs one pass plus a sort of the distinct keys;
 /// when the distinct keys turn out to be many (more than an eighth of the rows), all rows are
 /// sorted instead. Both ways give the same groups.
-pub(crate) fn group<K: Ord + Hash>(
+pub(crate) fn group<K: Ord + Hash + Send>(
     n: usize,
     key: impl Fn(usize) -> K,
     weight: impl Fn(usize) -> f64,
@@ -170,13 +173,14 @@ fn group_by_hash<K: Ord + Hash>(
 
 /// As [`group_by_hash`] by sorting every row by `(key, row)`: the first row of a group is its
 /// lowest.
-fn group_by_sort<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> (Vec<usize>, Vec<usize>) {
+/// The rows are sorted in parts on every core, then merged.
+fn group_by_sort<K: Ord + Send>(n: usize, key: impl Fn(usize) -> K) -> (Vec<usize>, Vec<usize>) {
     let mut keyed: Vec<(K, usize)> = (0..n).map(|i| (key(i), i)).collect();
-    keyed.sort_unstable();
+    let parts = crate::parallel::sort_parts(&mut keyed, SORT_ROWS_PER_THREAD);
     let mut first = Vec::new();
     let mut index = vec![0; n];
     let mut last: Option<&K> = None;
-    for (k, i) in &keyed {
+    for (k, i) in crate::parallel::merged(parts) {
         if last != Some(k) {
             first.push(*i);
             last = Some(k);
@@ -335,6 +339,24 @@ mod tests {
         let g = group(distinct.len(), |i| distinct[i], |_| 1.0);
         assert_eq!(g.first[0], 999);
         assert_eq!(g.index[0], 999);
+    }
+
+    #[test]
+    fn rows_sorted_in_parts_group_as_hashed_ones() {
+        // enough rows to be sorted in parts on several cores, and merged
+        let n = 300_000;
+        let keys: Vec<(u64, u64)> = (0..n as u64)
+            .map(|i| ((i * 7919) % 1013, (i * 31) % 7))
+            .collect();
+        let by_sort = group_by_sort(n, |i| keys[i]);
+        assert_eq!(
+            Some(&by_sort),
+            group_by_hash(n, |i| keys[i], usize::MAX).as_ref()
+        );
+        let distinct: Vec<u64> = (0..n as u64).map(|i| (i * 7919) % n as u64).collect();
+        let g = group_by_sort(n, |i| distinct[i]);
+        assert_eq!(g.0.len(), n);
+        assert!(g.0.iter().map(|&i| distinct[i]).is_sorted());
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod categorical;
 mod columns;
 mod compress;
 mod mapping;
+mod plain;
 mod whitespace;
 pub(crate) use compress::FrequencyGroups;
 mod contractual;

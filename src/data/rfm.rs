@@ -6,7 +6,7 @@ use std::path::Path;
 use super::columns::{Covariates, check_covariate, check_id_column, check_ids, find_id_column};
 use super::compress::{ColumnsRow, float_key, group, pick};
 use super::limits::{check_amount, check_count, check_time, check_weight, show, with_text};
-use super::table::{Column, Csv, open, rename_field};
+use super::table::{Column, Csv, open, plain_count, plain_number, rename_field};
 use crate::error::{Error, Result};
 
 /// One customer's purchase history in a noncontractual setting.
@@ -210,6 +210,24 @@ impl SummaryColumns {
             .map_err(|e| rename_field(with_text(e, &texts), "weight", w_name))
             .map_err(|e| rename_field(e, "T", &self.t.name))
     }
+
+    /// Reads and checks the row of `fields` (a plain record split at its delimiters) as
+    /// [`SummaryColumns::read`] reads a row; `None` where that gives an error.
+    pub(crate) fn read_plain(&self, fields: &[&[u8]]) -> Option<(f64, f64, f64, Option<f64>, f64)> {
+        let field = |c: &Column| fields.get(c.index).copied().unwrap_or_default();
+        let x = plain_count(field(&self.x))?;
+        let t_x = plain_number(field(&self.t_x))?;
+        let t = plain_number(field(&self.t))?;
+        let m = match &self.monetary {
+            Some(c) => Some(plain_number(field(c))?),
+            None => None,
+        };
+        let w = match &self.weight {
+            Some(c) => plain_number(field(c))?,
+            None => 1.0,
+        };
+        check_row(0, x, t_x, t, m, w).ok()
+    }
 }
 
 /// Checks a mean repeat-transaction value `m` of a customer with `x` repeat transactions: a
@@ -315,15 +333,9 @@ impl RfmData {
                 ("weight", weight.as_ref().map(Vec::len)),
             ],
         )?;
-        let mut data = RfmData {
-            frequency,
-            recency,
-            age,
-            monetary: monetary_value,
-            weight: weight.unwrap_or_else(|| vec![1.0; n]),
-            ids: None,
-            covariates: Covariates::default(),
-        };
+        let weight = weight.unwrap_or_else(|| vec![1.0; n]);
+        // Checked (and `-0` folded) row by row below.
+        let mut data = RfmData::from_checked(frequency, recency, age, monetary_value, weight, None);
         for i in 0..n {
             let m = data.monetary.as_ref().map(|m| m[i]);
             let (x, t_x, t, m, w) = check_row(
@@ -343,12 +355,35 @@ impl RfmData {
         Ok(data)
     }
 
-    /// Reads a CSV file with a header; see [`RfmData::from_csv_reader`].
+    /// Rows read and checked already (each by [`check_row`], the ids by
+    /// [`check_ids`]), without covariates: the data as given, checking nothing.
+    pub(crate) fn from_checked(
+        frequency: Vec<f64>,
+        recency: Vec<f64>,
+        age: Vec<f64>,
+        monetary: Option<Vec<f64>>,
+        weight: Vec<f64>,
+        ids: Option<Vec<String>>,
+    ) -> Self {
+        RfmData {
+            frequency,
+            recency,
+            age,
+            monetary,
+            weight,
+            ids,
+            covariates: Covariates::default(),
+        }
+    }
+
+    /// Reads a CSV file with a header; see [`RfmData::from_csv_reader`]. A plain file is
+    /// parsed on every core ([`RfmData::from_plain_csv_reader`]); any other, or one with an
+    /// error, is read (again) by [`RfmData::from_csv_reader`].
     ///
     /// # Errors
     /// [`Error::Io`] when the file cannot be read, otherwise as [`RfmData::from_csv_reader`].
     pub fn from_csv_path(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_csv_reader(open(path.as_ref())?)
+        Self::from_csv_path_with_covariates(path, &[])
     }
 
     /// Reads CSV text with a header row. Required columns: `frequency`, `recency`, `T` (or `n`,
@@ -462,7 +497,8 @@ impl RfmData {
     }
 
     /// Reads a CSV file with a header and covariate columns; see
-    /// [`RfmData::from_csv_reader_with_covariates`].
+    /// [`RfmData::from_csv_reader_with_covariates`]. A plain file is parsed on every core, as
+    /// by [`RfmData::from_csv_path`].
     ///
     /// # Errors
     /// [`Error::Io`] when the file cannot be read, otherwise as
@@ -471,7 +507,13 @@ impl RfmData {
         path: impl AsRef<Path>,
         covariates: &[&str],
     ) -> Result<Self> {
-        Self::from_csv_reader_with_covariates(open(path.as_ref())?, covariates)
+        let path = path.as_ref();
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            if let Some(data) = Self::from_plain_csv_reader(open(path)?, covariates) {
+                return Ok(data);
+            }
+        }
+        Self::from_csv_reader_with_covariates(open(path)?, covariates)
     }
 
     /// The same rows with customer ids, one per row (replacing any the data had).

@@ -102,5 +102,19 @@ fn distinct_rows<R: Read>(csv: &mut Csv<R>, columns: &SummaryColumns) -> Result<
         t.push(c);
         w.push(d);
     }
+    from_distinct(x, t_x, t, w)
+}
+
+/// The distinct rows `(x, t_x, T)` (checked, in any order) with their summed weights `w`, as
+/// weighted data sorted by [`RfmData::compress`].
+///
+/// Errors: [`crate::Error::InvalidData`] for a summed weight above
+/// [`MAX_WEIGHT`](crate::data::limits::MAX_WEIGHT).
+pub(super) fn from_distinct(
+    x: Vec<f64>,
+    t_x: Vec<f64>,
+    t: Vec<f64>,
+    w: Vec<f64>,
+) -> Result<RfmData> {
     Ok(RfmData::from_columns(x, t_x, t, None, Some(w))?.compress())
 }

@@ -315,6 +315,11 @@ impl<R: Read> Csv<R> {
         })
     }
 
+    /// The number of columns of the header.
+    pub fn width(&self) -> usize {
+        self.header.len()
+    }
+
     /// Whether the header has a column of this name.
     pub fn has(&self, name: &str) -> bool {
         self.header.iter().any(|h| h == name)
@@ -424,6 +429,55 @@ impl<R: Read> Csv<R> {
     }
 }
 
+/// The number in `field` (a field's bytes) as [`Csv::number`] reads it: trimmed, decoded as
+/// UTF-8, parsed; `None` where that is an error.
+pub(crate) fn plain_number(field: &[u8]) -> Option<f64> {
+    let field = field.trim_ascii();
+    if let Some((v, _)) = short_decimal(field) {
+        return Some(v);
+    }
+    std::str::from_utf8(field).ok()?.parse().ok()
+}
+
+/// The whole number in `field` as [`Csv::count`] reads it; `None` where that is an error.
+pub(crate) fn plain_count(field: &[u8]) -> Option<f64> {
+    let field = field.trim_ascii();
+    if let Some((v, whole)) = short_decimal(field) {
+        return whole.then_some(v);
+    }
+    let text = std::str::from_utf8(field).ok()?;
+    let v: f64 = text.parse().ok()?;
+    (!v.is_finite() || is_integer_text(text)).then_some(v)
+}
+
+/// Powers of ten exact in `f64`.
+const POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The value of a short decimal `digits[.digits]` (at most 15 digits, no sign or exponent),
+/// and whether it is a whole number (no non-zero decimal); `None` for any other text. With
+/// at most 15 digits the digits `m` and `10^k` are exact in `f64`, and `m / 10^k`, correctly
+/// rounded, is the value `str::parse` gives (Clinger's fast path).
+fn short_decimal(text: &[u8]) -> Option<(f64, bool)> {
+    let (int, frac) = match memchr::memchr(b'.', text) {
+        Some(i) => (text.get(..i)?, text.get(i + 1..)?),
+        None => (text, &b""[..]),
+    };
+    if int.is_empty() || int.len() + frac.len() > 15 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    for &b in int.iter().chain(frac) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        m = m * 10 + u64::from(b - b'0');
+    }
+    let whole = frac.iter().all(|&b| b == b'0');
+    Some((m as f64 / POWERS_OF_TEN.get(frac.len())?, whole))
+}
+
 /// Whether decimal text (`[+-]digits[.digits][e[+-]digits]`) denotes a whole number. Text that
 /// is not a plain decimal (such as `inf`) counts as whole; the caller checks finiteness.
 fn is_integer_text(text: &str) -> bool {
@@ -490,6 +544,68 @@ mod tests {
         assert_eq!(lines_of(b"a,b\n\n1,2\n\n\n3,4\n\n"), [3, 6]);
         assert_eq!(lines_of(b"a,b\r\n\r\n1,2\r\n3,4\r\n"), [3, 4]);
         assert_eq!(lines_of(b"a,b\n\"x\ny\",2\n3,4\n"), [2, 4]);
+    }
+
+    #[test]
+    fn short_decimals_read_as_parse_reads_them() {
+        // a linear congruential generator, its high bits
+        let mut state = 0x853c_49e6_748f_ea9b_u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state >> 16
+        };
+        let mut texts: Vec<String> = [
+            "0",
+            "0.0",
+            "00.50",
+            "1.",
+            "37.0",
+            "0.1",
+            "999999999999999",
+            "0.000000000000001",
+            "9.99999999999999",
+            "123456789012345",
+            "1234567890123456",
+            "-1",
+            "+1",
+            ".5",
+            "1e3",
+            "1.2.3",
+            "",
+            "inf",
+            "0x10",
+            "1 2",
+        ]
+        .map(String::from)
+        .to_vec();
+        for _ in 0..200_000 {
+            let digits = 1 + next() % 15;
+            let m = next() % 10u64.pow(digits as u32);
+            let text = format!("{m:0width$}", width = digits as usize);
+            let dot = (next() % (digits + 1)) as usize;
+            texts.push(format!("{}.{}", &text[..dot.max(1)], &text[dot.max(1)..]));
+            texts.push(text);
+        }
+        let mut others = 0;
+        for text in &texts {
+            let parsed = text.parse::<f64>().ok();
+            match super::short_decimal(text.as_bytes()) {
+                Some((v, whole)) => {
+                    assert_eq!(Some(v.to_bits()), parsed.map(f64::to_bits), "{text}");
+                    assert_eq!(whole, is_integer_text(text), "{text}");
+                }
+                None => others += 1,
+            }
+            assert_eq!(
+                super::plain_number(text.as_bytes()).map(f64::to_bits),
+                parsed.map(f64::to_bits),
+                "{text}"
+            );
+        }
+        // the generated ones all take the short path
+        assert!(others <= 14, "{others}");
     }
 
     #[test]

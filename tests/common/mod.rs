@@ -238,3 +238,15 @@ pub fn ages(n: usize) -> Vec<f64> {
         .map(|i| 27.0 + 12.0 * (i as f64 * 0.618_033_988_749_895).fract())
         .collect()
 }
+
+/// The CSVs of `tests/data/hostile/` (written by `scripts/hostile_csvs.py`), sorted.
+pub fn hostile_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hostile");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,761 @@
+//! Plain summary files read on every core: text without quotes, with `\n` or `\r\n` line ends,
+//! read in blocks of whole lines, each block cut at line ends into one chunk per core and the
+//! chunks parsed at once, without a per-record allocation.
+//!
+//! A fast path beside the reader of [`super::table`], never a second set of rules: it reads
+//! only what that reader reads the same way (the header through that reader, fields split at
+//! the delimiter and trimmed, empty lines skipped) and gives exactly its rows; on anything else
+//! (a quote, a bare `\r`, a blank first line, a line longer than [`MAX_RECORD_BYTES`], a row
+//! with too few or too many fields, a value that does not parse or fails a check, a read
+//! error) it gives up with `None`, and the caller reads the file again with that reader, whose
+//! error names the line and the field.
+
+use std::io::Read;
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+
+use super::columns::{check_covariate, check_ids, find_id_column};
+use super::compress::float_key;
+use super::limits::MAX_RECORD_BYTES;
+use super::rfm::SummaryColumns;
+use super::table::{Column, Csv, plain_number};
+use crate::data::RfmData;
+
+/// Bytes read per block (more than a record may hold): whole lines of about this much text are
+/// parsed at once.
+const BLOCK_BYTES: usize = 8 << 20;
+
+/// How a file is cut: bytes per block, chunks per block.
+type Cuts = (usize, usize);
+
+/// The cuts of the readers: [`BLOCK_BYTES`], one chunk per core.
+fn default_cuts() -> Cuts {
+    (BLOCK_BYTES, crate::parallel::threads())
+}
+
+/// Appends bytes of `reader` to `buf` until it holds `len` bytes or the input ends; whether it
+/// ended. `None` when reading fails.
+fn fill(reader: &mut impl Read, buf: &mut Vec<u8>, len: usize) -> Option<bool> {
+    let want = len.saturating_sub(buf.len());
+    if want == 0 {
+        return Some(false);
+    }
+    buf.reserve(want);
+    let got = reader.take(want as u64).read_to_end(buf).ok()?;
+    Some(got < want)
+}
+
+/// `text` (whole lines) cut at line ends into at most `parts` chunks of about equal length.
+fn cut_at_lines(text: &[u8], parts: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(parts);
+    let mut rest = text;
+    for left in (2..=parts).rev() {
+        let at = rest.len() / left;
+        let Some(p) = memchr::memchr(b'\n', rest.get(at..).unwrap_or_default()) else {
+            break;
+        };
+        let (chunk, tail) = rest.split_at(at + p + 1);
+        out.push(chunk);
+        rest = tail;
+    }
+    if !rest.is_empty() || out.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// Reads plain CSV text from `reader`: `header` makes the plan `H` of the first line (without
+/// its line end), then the rest is read in blocks of whole lines (cut as `cuts` says), each
+/// chunk parsed by `parse` on its own thread, and `sink` takes each block's chunk results, in
+/// file order. `None` when the text is not plain (see the module docs), reading fails, or `header`
+/// or `parse` gives `None`.
+fn read_blocks<H: Sync, T: Send>(
+    mut reader: impl Read,
+    (block, parts): Cuts,
+    header: impl FnOnce(&[u8]) -> Option<H>,
+    parse: impl Fn(&H, &[u8]) -> Option<T> + Sync,
+    mut sink: impl FnMut(Vec<T>),
+) -> Option<H> {
+    let block = block.max(1);
+    let mut buf = Vec::new();
+    let mut eof = fill(&mut reader, &mut buf, block)?;
+    let end = loop {
+        match memchr::memchr(b'\n', &buf) {
+            Some(end) => break end,
+            None if eof => break buf.len(),
+            None if buf.len() > MAX_RECORD_BYTES => return None,
+            None => {
+                let more = buf.len() + block;
+                eof = fill(&mut reader, &mut buf, more)?;
+            }
+        }
+    };
+    let line = buf.get(..end).unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.trim_ascii().is_empty()
+        || line.len() > MAX_RECORD_BYTES
+        || memchr::memchr2(b'"', b'\r', line).is_some()
+    {
+        return None;
+    }
+    let plan = header(line)?;
+    let mut start = (end + 1).min(buf.len());
+    loop {
+        let end = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', buf.get(start..).unwrap_or_default()) {
+                Some(p) => start + p + 1,
+                None if buf.len() - start > MAX_RECORD_BYTES => return None,
+                None => {
+                    let more = buf.len() + block;
+                    eof = fill(&mut reader, &mut buf, more)?;
+                    continue;
+                }
+            }
+        };
+        let chunks = cut_at_lines(buf.get(start..end).unwrap_or_default(), parts.max(1));
+        let results = crate::parallel::map_rows(chunks.len(), 1, |i| {
+            chunks.get(i).and_then(|chunk| parse(&plan, chunk))
+        });
+        sink(results.into_iter().collect::<Option<Vec<T>>>()?);
+        if eof {
+            return Some(plan);
+        }
+        buf.drain(..end);
+        start = 0;
+        eof = fill(&mut reader, &mut buf, block)?;
+    }
+}
+
+/// Calls `f` with the fields of each record of `chunk` (whole lines of plain text, fields
+/// separated by `delimiter`), skipping empty lines, as long as it gives `Some`. `None` for a
+/// quote, a bare `\r`, a line longer than [`MAX_RECORD_BYTES`], a record of other than
+/// `width` fields, or when `f` gives `None`.
+fn for_each_record<'a>(
+    chunk: &'a [u8],
+    delimiter: u8,
+    width: usize,
+    mut f: impl FnMut(&[&'a [u8]]) -> Option<()>,
+) -> Option<()> {
+    for at in memchr::memchr2_iter(b'"', b'\r', chunk) {
+        if chunk.get(at) == Some(&b'"') || chunk.get(at + 1) != Some(&b'\n') {
+            return None;
+        }
+    }
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(width);
+    let mut from = 0;
+    for end in memchr::memchr_iter(b'\n', chunk).chain([chunk.len()]) {
+        let line = chunk.get(from..end).unwrap_or_default();
+        from = end + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        if line.len() > MAX_RECORD_BYTES {
+            return None;
+        }
+        fields.clear();
+        fields.extend(line.split(|&b| b == delimiter));
+        if fields.len() != width {
+            return None;
+        }
+        f(&fields)?;
+    }
+    Some(())
+}
+
+/// The columns of a summary file read by the plain path, found in its header as
+/// [`RfmData::from_csv_reader_with_covariates`] finds them.
+struct Plan {
+    width: usize,
+    /// Whether rows are hashed, to be merged.
+    hash: bool,
+    columns: SummaryColumns,
+    id: Option<Column>,
+    covariates: Vec<Column>,
+}
+
+impl Plan {
+    /// The plan of the header `line`; `None` where the reader of [`super::table`] errs.
+    fn new(line: &[u8], covariates: &[&str]) -> Option<Self> {
+        let csv = Csv::new(line, b',', "frequency,recency,T").ok()?;
+        Some(Plan {
+            width: csv.width(),
+            hash: false,
+            columns: SummaryColumns::find(&csv, true).ok()?,
+            id: find_id_column(&csv).ok()?,
+            covariates: covariates
+                .iter()
+                .map(|name| csv.require(&[name]))
+                .collect::<crate::Result<_>>()
+                .ok()?,
+        })
+    }
+}
+
+/// The rows of a chunk, column by column.
+#[derive(Default)]
+struct Rows {
+    x: Vec<f64>,
+    t_x: Vec<f64>,
+    t: Vec<f64>,
+    m: Vec<f64>,
+    w: Vec<f64>,
+    ids: Vec<String>,
+    z: Vec<Vec<f64>>,
+    /// Per row, the hash of its `(x, t_x, T)` (when merged, see [`Merger`]).
+    h: Vec<u64>,
+}
+
+impl Rows {
+    /// The rows of `chunk` read and checked through `plan`.
+    fn read(plan: &Plan, chunk: &[u8]) -> Option<Rows> {
+        // At most one row per line: room for them all, so that no column grows by copying.
+        let n = memchr::memchr_iter(b'\n', chunk).count() + 1;
+        let column = || Vec::with_capacity(n);
+        let mut rows = Rows {
+            x: column(),
+            t_x: column(),
+            t: column(),
+            m: if plan.columns.monetary.is_some() {
+                column()
+            } else {
+                Vec::new()
+            },
+            w: column(),
+            ids: Vec::with_capacity(if plan.id.is_some() { n } else { 0 }),
+            z: plan.covariates.iter().map(|_| column()).collect(),
+            h: Vec::with_capacity(if plan.hash { n } else { 0 }),
+        };
+        for_each_record(chunk, b',', plan.width, |fields| {
+            let (x, t_x, t, m, w) = plan.columns.read_plain(fields)?;
+            rows.x.push(x);
+            rows.t_x.push(t_x);
+            rows.t.push(t);
+            if let Some(m) = m {
+                rows.m.push(m);
+            }
+            rows.w.push(w);
+            if plan.hash {
+                rows.h
+                    .push(foldhash::fast::FixedState::default().hash_one(row_key(&[x, t_x, t])));
+            }
+            let field = |c: &Column| fields.get(c.index).copied().unwrap_or_default();
+            if let Some(c) = &plan.id {
+                let id = std::str::from_utf8(field(c).trim_ascii()).ok()?;
+                rows.ids.push(id.to_string());
+            }
+            for (c, z) in plan.covariates.iter().zip(&mut rows.z) {
+                let v = plain_number(field(c))?;
+                z.push(check_covariate(0, &c.name, v).ok()?);
+            }
+            Some(())
+        })?;
+        Some(rows)
+    }
+
+    /// The rows of `parts`, one after another (each part freed once copied).
+    fn concat(parts: Vec<Rows>) -> Rows {
+        let total = |column: fn(&Rows) -> usize| parts.iter().map(column).sum::<usize>();
+        let (n, n_m, n_ids) = (
+            total(|p| p.x.len()),
+            total(|p| p.m.len()),
+            total(|p| p.ids.len()),
+        );
+        let width = parts.first().map_or(0, |p| p.z.len());
+        let mut out = Rows {
+            x: Vec::with_capacity(n),
+            t_x: Vec::with_capacity(n),
+            t: Vec::with_capacity(n),
+            m: Vec::with_capacity(n_m),
+            w: Vec::with_capacity(n),
+            ids: Vec::with_capacity(n_ids),
+            z: (0..width).map(|_| Vec::with_capacity(n)).collect(),
+            h: Vec::new(),
+        };
+        for p in parts {
+            out.x.extend_from_slice(&p.x);
+            out.t_x.extend_from_slice(&p.t_x);
+            out.t.extend_from_slice(&p.t);
+            out.m.extend_from_slice(&p.m);
+            out.w.extend_from_slice(&p.w);
+            out.ids.extend(p.ids);
+            for (z, c) in out.z.iter_mut().zip(&p.z) {
+                z.extend_from_slice(c);
+            }
+        }
+        out
+    }
+}
+
+/// The key of a row.
+fn row_key(r: &[f64; 3]) -> [u64; 3] {
+    r.map(float_key)
+}
+
+/// The distinct `(x, t_x, T)` rows of one partition of the keys, with their summed weights.
+#[derive(Default)]
+struct Partition {
+    /// Indices into `rows`, by the hash of their key (`foldhash`: fast, not built against
+    /// chosen collisions, which a table of customers does not need).
+    table: HashTable<u32>,
+    rows: Vec<[f64; 3]>,
+    hashes: Vec<u64>,
+    w: Vec<f64>,
+    /// Per row of the block being merged that falls in this partition, its distinct row.
+    found: Vec<u32>,
+}
+
+impl Partition {
+    /// Merges the rows of `chunks` whose hash falls in partition `p` of `parts`, in file order.
+    fn merge(&mut self, chunks: &[Rows], p: usize, parts: usize) {
+        self.found.clear();
+        for rows in chunks {
+            for (i, &h) in rows.h.iter().enumerate() {
+                if partition(h, parts) != p {
+                    continue;
+                }
+                let (Some(&x), Some(&t_x), Some(&t), Some(&w)) =
+                    (rows.x.get(i), rows.t_x.get(i), rows.t.get(i), rows.w.get(i))
+                else {
+                    continue;
+                };
+                let row = [x, t_x, t];
+                let key = row_key(&row);
+                let Self {
+                    table,
+                    rows: distinct,
+                    hashes,
+                    w: sums,
+                    found,
+                } = self;
+                let k = *table
+                    .entry(
+                        h,
+                        |&k| distinct.get(k as usize).is_some_and(|r| row_key(r) == key),
+                        |&k| hashes.get(k as usize).copied().unwrap_or_default(),
+                    )
+                    .or_insert_with(|| {
+                        distinct.push(row);
+                        hashes.push(h);
+                        sums.push(0.0);
+                        (distinct.len() - 1) as u32
+                    })
+                    .get();
+                // Summed in file order, as the reader of the stream sums them.
+                if let Some(s) = sums.get_mut(k as usize) {
+                    *s += w;
+                }
+                found.push(k);
+            }
+        }
+    }
+}
+
+/// The partition of a row's hash (its high bits: the table of a partition uses the low ones).
+fn partition(h: u64, parts: usize) -> usize {
+    ((h >> 48) as usize) % parts
+}
+
+/// The distinct `(x, t_x, T)` rows of a file, merged block by block as it is read: rows are
+/// spread over partitions by the hash of their key, each partition merged on its own thread.
+struct Merger {
+    parts: Vec<Partition>,
+    /// Per row merged so far, when kept: its partition and its distinct row there.
+    index: Option<Vec<(u32, u32)>>,
+}
+
+impl Merger {
+    fn new(parts: usize, index: bool) -> Self {
+        Merger {
+            parts: (0..parts.max(1)).map(|_| Partition::default()).collect(),
+            index: index.then(Vec::new),
+        }
+    }
+
+    /// Merges the rows of a block's `chunks`.
+    fn add(&mut self, chunks: &[Rows]) {
+        let n = self.parts.len();
+        std::thread::scope(|s| {
+            let mut parts = self.parts.iter_mut().enumerate();
+            let first = parts.next();
+            for (p, part) in parts {
+                s.spawn(move || part.merge(chunks, p, n));
+            }
+            if let Some((p, part)) = first {
+                part.merge(chunks, p, n);
+            }
+        });
+        if let Some(index) = &mut self.index {
+            let mut next = vec![0; n];
+            for &h in chunks.iter().flat_map(|rows| &rows.h) {
+                let p = partition(h, n);
+                let k = self.parts[p]
+                    .found
+                    .get(next[p])
+                    .copied()
+                    .unwrap_or_default();
+                next[p] += 1;
+                index.push((p as u32, k));
+            }
+        }
+    }
+
+    /// The distinct rows `(x, t_x, T)` and their weights, partition after partition.
+    fn columns(&self) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+        let rows = self.parts.iter().flat_map(|p| &p.rows);
+        (
+            rows.clone().map(|r| r[0]).collect(),
+            rows.clone().map(|r| r[1]).collect(),
+            rows.map(|r| r[2]).collect(),
+            self.parts
+                .iter()
+                .flat_map(|p| p.w.iter().copied())
+                .collect(),
+        )
+    }
+}
+
+/// As [`RfmData::from_plain_csv_reader`] with the cuts `cuts`.
+fn read_rows(reader: impl Read, covariates: &[&str], cuts: Cuts) -> Option<RfmData> {
+    let mut parts = Vec::new();
+    let plan = read_blocks(
+        reader,
+        cuts,
+        |line| Plan::new(line, covariates),
+        Rows::read,
+        |rows| parts.extend(rows),
+    )?;
+    rows_data(&plan, Rows::concat(parts), covariates)
+}
+
+/// The data of the `rows` read through `plan`: `None` without rows, or for repeated or blank
+/// ids, as [`RfmData::from_csv_reader_with_covariates`] refuses them.
+fn rows_data(plan: &Plan, rows: Rows, covariates: &[&str]) -> Option<RfmData> {
+    if rows.x.is_empty() {
+        return None;
+    }
+    let ids = match &plan.id {
+        Some(c) => {
+            check_ids(&rows.ids, |i| i + 1, &c.name).ok()?;
+            Some(rows.ids)
+        }
+        None => None,
+    };
+    let monetary = plan.columns.monetary.as_ref().map(|_| rows.m);
+    let data = RfmData::from_checked(rows.x, rows.t_x, rows.t, monetary, rows.w, ids);
+    if covariates.is_empty() {
+        return Some(data);
+    }
+    let names = covariates.iter().map(|s| s.to_string()).collect();
+    data.with_covariates(names, rows.z).ok()
+}
+
+/// As [`RfmData::from_plain_csv_reader_distinct`] with the cuts `cuts`.
+fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
+    let mut merger = Merger::new(cuts.1, false);
+    let mut any = false;
+    read_blocks(
+        reader,
+        cuts,
+        |line| {
+            let plan = Plan::new(line, &[])?;
+            plan.id.is_none().then_some(Plan { hash: true, ..plan })
+        },
+        Rows::read,
+        |chunks| {
+            any |= chunks.iter().any(|r| !r.x.is_empty());
+            merger.add(&chunks);
+        },
+    )?;
+    if !any {
+        return None;
+    }
+    let (x, t_x, t, w) = merger.columns();
+    super::stream::from_distinct(x, t_x, t, w).ok()
+}
+
+/// As [`RfmData::from_plain_csv_reader_grouped`] with the cuts `cuts`.
+fn read_grouped(reader: impl Read, cuts: Cuts) -> Option<(RfmData, (RfmData, Vec<usize>))> {
+    let mut merger = Merger::new(cuts.1, true);
+    let mut parts = Vec::new();
+    let plan = read_blocks(
+        reader,
+        cuts,
+        |line| {
+            Some(Plan {
+                hash: true,
+                ..Plan::new(line, &[])?
+            })
+        },
+        Rows::read,
+        |chunks| {
+            merger.add(&chunks);
+            parts.extend(chunks);
+        },
+    )?;
+    let data = rows_data(&plan, Rows::concat(parts), &[])?;
+    // The distinct rows in key order, as `RfmData::distinct_customers` gives them.
+    let mut keyed: Vec<([u64; 3], u32, u32)> = merger
+        .parts
+        .iter()
+        .enumerate()
+        .flat_map(|(p, part)| {
+            part.rows
+                .iter()
+                .enumerate()
+                .map(move |(k, r)| (row_key(r), p as u32, k as u32))
+        })
+        .collect();
+    keyed.sort_unstable();
+    let mut rank: Vec<Vec<usize>> = merger.parts.iter().map(|p| vec![0; p.rows.len()]).collect();
+    let (mut x, mut t_x, mut t, mut w) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (r, &(_, p, k)) in keyed.iter().enumerate() {
+        let part = merger.parts.get(p as usize)?;
+        let row = part.rows.get(k as usize)?;
+        x.push(row[0]);
+        t_x.push(row[1]);
+        t.push(row[2]);
+        w.push(*part.w.get(k as usize)?);
+        *rank.get_mut(p as usize)?.get_mut(k as usize)? = r;
+    }
+    let index = merger
+        .index
+        .unwrap_or_default()
+        .iter()
+        .map(|&(p, k)| {
+            rank.get(p as usize)
+                .and_then(|r| r.get(k as usize))
+                .copied()
+        })
+        .collect::<Option<Vec<usize>>>()?;
+    let distinct = RfmData::from_checked(x, t_x, t, None, w, None);
+    Some((data, (distinct, index)))
+}
+
+impl RfmData {
+    /// [`RfmData::from_csv_reader_with_covariates`] of *plain* CSV text, parsed on every core:
+    /// the text is read in blocks of whole lines, each cut at line ends into one chunk per core,
+    /// and the chunks parsed at once, without allocating per record (but for customer ids).
+    /// Plain text has no quotes, `\n` or `\r\n` line ends, a header on its first line, and
+    /// every row well formed and valid. For any other text — or any error — this gives `None`:
+    /// read it with [`RfmData::from_csv_reader_with_covariates`] then, which names the line and
+    /// the field at fault. When it gives `Some`, the data are exactly what that reader gives.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "customer_id,frequency,recency,T\r\na,2,30.43,38.86\r\nb,0,0,38.86\r\n";
+    /// let data = RfmData::from_plain_csv_reader(csv.as_bytes(), &[]).expect("plain");
+    /// assert_eq!(data, RfmData::from_csv_reader(csv.as_bytes())?);
+    /// // a quote, or an error: read with `from_csv_reader`, which names the place
+    /// assert!(RfmData::from_plain_csv_reader("frequency,recency,T\n\"1\",2,3\n".as_bytes(), &[]).is_none());
+    /// let bad = "frequency,recency,T\n1,2,3\n1,x,3\n";
+    /// assert!(RfmData::from_plain_csv_reader(bad.as_bytes(), &[]).is_none());
+    /// let err = RfmData::from_csv_reader(bad.as_bytes()).unwrap_err();
+    /// assert!(err.to_string().contains("row 3, field `recency`"));
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn from_plain_csv_reader(reader: impl Read, covariates: &[&str]) -> Option<Self> {
+        read_rows(reader, covariates, default_cuts())
+    }
+
+    /// [`RfmData::from_csv_reader_distinct`] of *plain* CSV text (see
+    /// [`RfmData::from_plain_csv_reader`]), parsed on every core, each chunk merged into its
+    /// distinct `(x, t_x, T)` rows by hashing as it is read: memory follows the distinct rows
+    /// (and one block of text). `None` for text that is not plain, with an error, or with
+    /// customer ids (as [`RfmData::from_csv_reader_distinct`]): read it with that then. When it
+    /// gives `Some`, the data are exactly what that reader gives.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "frequency,recency,T\n2,30,38\n0,0,38\n2,30,38\n";
+    /// let d = RfmData::from_plain_csv_reader_distinct(csv.as_bytes()).expect("plain");
+    /// assert_eq!(d.weights(), &[1.0, 2.0]);
+    /// assert_eq!(Some(d), RfmData::from_csv_reader_distinct(csv.as_bytes())?);
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn from_plain_csv_reader_distinct(reader: impl Read) -> Option<Self> {
+        read_distinct(reader, default_cuts())
+    }
+
+    /// [`RfmData::from_plain_csv_reader`] (without covariates) together with the
+    /// [`RfmData::distinct_customers`] of the data, merged by hashing on every core as the
+    /// blocks are read instead of by sorting the rows afterwards: what a batch prediction over
+    /// the rows of a file computes on. `None` as for [`RfmData::from_plain_csv_reader`].
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "id,frequency,recency,T\na,2,30,38\nb,0,0,38\nc,2,30,38\n";
+    /// let (data, (distinct, index)) = RfmData::from_plain_csv_reader_grouped(csv.as_bytes())
+    ///     .expect("plain");
+    /// assert_eq!(data, RfmData::from_csv_reader(csv.as_bytes())?);
+    /// assert_eq!(distinct.weights(), &[1.0, 2.0]);
+    /// assert_eq!(index, [1, 0, 1]);
+    /// assert_eq!((distinct, index), data.distinct_customers());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn from_plain_csv_reader_grouped(reader: impl Read) -> Option<(Self, (Self, Vec<usize>))> {
+        read_grouped(reader, default_cuts())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every cut of `text` into blocks and chunks reads as the reader of [`super::super::table`]
+    /// reads it, or gives up where it errs.
+    fn same_as_the_reader(text: &str) {
+        let want = RfmData::from_csv_reader(text.as_bytes()).ok();
+        let distinct = RfmData::from_csv_reader_distinct(text.as_bytes())
+            .ok()
+            .flatten();
+        for block in [1, 2, 3, 5, 8, 13, 64, 1 << 20] {
+            for parts in [1, 2, 3, 4, 7] {
+                let got = read_rows(text.as_bytes(), &[], (block, parts));
+                if let Some(got) = &got {
+                    assert_eq!(Some(got), want.as_ref(), "{text:?} {block} {parts}");
+                }
+                let grouped = read_grouped(text.as_bytes(), (block, parts));
+                assert_eq!(grouped.is_some(), got.is_some(), "{text:?} {block} {parts}");
+                if let Some((data, grouped)) = grouped {
+                    assert_eq!(Some(&data), want.as_ref(), "{text:?} {block} {parts}");
+                    assert_eq!(
+                        grouped,
+                        data.distinct_customers(),
+                        "{text:?} {block} {parts}"
+                    );
+                }
+                let got = read_distinct(text.as_bytes(), (block, parts));
+                if let Some(got) = got {
+                    assert_eq!(Some(&got), distinct.as_ref(), "{text:?} {block} {parts}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_text_is_read_as_the_reader_reads_it() {
+        for text in [
+            "frequency,recency,T\n1,2,3\n0,0,5\n1,2,3\n",
+            "frequency,recency,T\r\n1,2,3\r\n0,0,5\r\n1,2,3",
+            "\u{feff}frequency , recency,T\n 1 ,2, 3\n\n\n0,0,5\n\r\n",
+            "id,frequency,recency,T,weight\na,1,2,3,0.5\nb,0,0,5,2\n",
+            "frequency,recency,T,weight\n1,2,3,0.1\n1,2,3,0.2\n1,2,3,0.3\n0,0,5,0.7\n",
+            "frequency,recency,T,monetary_value\n1,2,3,4.5\n0,0,3,0\n",
+            "x,frequency,recency,T\n\u{1},1,2,3\n\u{ff},0,0,1e-300\n",
+            "frequency,recency,T\n-0,0,5\n0,-0.0,5\n1.0,2.5e0,3\n",
+        ] {
+            same_as_the_reader(text);
+        }
+    }
+
+    #[test]
+    fn what_the_reader_refuses_or_reads_otherwise_is_left_to_it() {
+        for text in [
+            "frequency,recency,T\n\"1\",2,3\n",
+            "frequency,recency,T\r1,2,3\r",
+            "frequency,recency,T\n1,2,3\r0,0,4\n",
+            "\nfrequency,recency,T\n1,2,3\n",
+            "frequency,recency,T\n1,2\n",
+            "frequency,recency,T\n1,2,3,4\n",
+            "frequency,recency,T\n1,2,3\n1.5,2,3\n",
+            "frequency,recency,T\n1,2,3\n1,x,3\n",
+            "frequency,recency,T\n1,2,3\n1,4,3\n",
+            "frequency,recency,T\n",
+            "frequency,recency,T",
+            "frequency,recency\n1,2\n",
+            "id,frequency,recency,T\na,1,2,3\na,1,2,3\n",
+            "id,frequency,recency,T\n ,1,2,3\n",
+            "frequency,frequency,recency,T\n1,1,2,3\n",
+            "frequency,recency,T\n1,2,3\n   \n",
+            "frequency,recency,T,weight\n1,2,3,0\n",
+        ] {
+            assert!(
+                read_rows(text.as_bytes(), &[], (4, 2)).is_none(),
+                "{text:?}"
+            );
+            assert!(
+                read_rows(text.as_bytes(), &[], default_cuts()).is_none(),
+                "{text:?}"
+            );
+            assert!(
+                read_distinct(text.as_bytes(), default_cuts()).is_none(),
+                "{text:?}"
+            );
+            same_as_the_reader(text);
+        }
+    }
+
+    #[test]
+    fn an_error_in_any_chunk_or_block_gives_up() {
+        let mut text = String::from("frequency,recency,T\n");
+        for i in 0..200 {
+            text.push_str(&format!("{},{}.5,{}\n", 1 + i % 7, i % 7, 10 + i % 13));
+        }
+        let good = RfmData::from_csv_reader(text.as_bytes()).unwrap();
+        for cuts in [(64, 2), (100, 3), (1 << 20, 2), (1 << 20, 5)] {
+            assert_eq!(read_rows(text.as_bytes(), &[], cuts).as_ref(), Some(&good));
+        }
+        // a bad row at each place: first, straddling a cut, last
+        for row in [0, 50, 99, 100, 101, 150, 199] {
+            let mut lines: Vec<&str> = text.lines().collect();
+            lines[row + 1] = "1,x,3";
+            let bad = lines.join("\n");
+            for cuts in [(64, 2), (100, 3), (1 << 20, 2), (1 << 20, 5)] {
+                assert!(
+                    read_rows(bad.as_bytes(), &[], cuts).is_none(),
+                    "{row} {cuts:?}"
+                );
+                assert!(
+                    read_distinct(bad.as_bytes(), cuts).is_none(),
+                    "{row} {cuts:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn covariates_are_read_as_the_reader_reads_them() {
+        let text = "customer_id,frequency,recency,T,age,urban\na,2,30,38,31,1\nb,0,0,38,58,0\n";
+        let want = RfmData::from_csv_reader_with_covariates(text.as_bytes(), &["urban", "age"]);
+        for cuts in [(3, 2), (1 << 20, 2)] {
+            let got = read_rows(text.as_bytes(), &["urban", "age"], cuts);
+            assert_eq!(got.as_ref(), want.as_ref().ok());
+        }
+        let bad = "frequency,recency,T,age\n2,30,38,31\n0,0,38,inf\n";
+        assert!(read_rows(bad.as_bytes(), &["age"], (4, 2)).is_none());
+        assert!(read_rows(text.as_bytes(), &["income"], (4, 2)).is_none());
+    }
+
+    #[test]
+    fn a_line_longer_than_a_record_gives_up() {
+        let mut text = String::from("frequency,recency,T,note\n1,2,3,");
+        text.push_str(&"a".repeat(MAX_RECORD_BYTES + 1));
+        text.push_str("\n0,0,3,b\n");
+        assert!(read_rows(text.as_bytes(), &[], (1 << 16, 2)).is_none());
+        assert!(read_rows(text.as_bytes(), &[], default_cuts()).is_none());
+        let long_ok = format!(
+            "frequency,recency,T,note\n1,2,3,{}\n0,0,3,b\n",
+            "a".repeat(MAX_RECORD_BYTES / 2)
+        );
+        assert_eq!(
+            read_rows(long_ok.as_bytes(), &[], (1 << 16, 2)),
+            RfmData::from_csv_reader(long_ok.as_bytes()).ok()
+        );
+    }
+
+    #[test]
+    fn chunks_are_cut_at_line_ends() {
+        let text = b"a\nbb\nccc\ndddd\n";
+        for parts in 1..8 {
+            let chunks = cut_at_lines(text, parts);
+            assert!(chunks.len() <= parts);
+            assert_eq!(chunks.concat(), text);
+            assert!(chunks.iter().all(|c| c.ends_with(b"\n")));
+        }
+    }
+}
