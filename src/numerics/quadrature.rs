@@ -319,16 +319,17 @@ fn power_class_bound(c: usize) -> f64 {
     if c % 2 == 0 { octave } else { 0.75 * octave }
 }
 
-/// The largest variation `V` for which the `n`-point rule meets [`POWER_TOL`] when every
-/// reach is at most `e` (the maximum over the ellipses tried of the condition derived at
-/// [`power_rule`]), less a margin for the rounding of this computation.
-fn power_max_variation(e: f64, n: usize) -> f64 {
+/// The largest variations `V` for which the rules of `POWER_MIN..=POWER_MAX` nodes meet
+/// [`POWER_TOL`] when every reach is at most `e` (for each, the maximum over the ellipses tried
+/// of the condition derived at [`power_rule`]), less a margin for the rounding of this
+/// computation.
+fn power_max_variations(e: f64) -> [f64; POWER_ORDERS] {
     // The ellipse must stay clear of the singularity: e (A − 1)/2 < 1.
     let a_lim = 1.0 + 2.0 / e;
     let ln_rho_lim = (a_lim + (a_lim * a_lim - 1.0).sqrt()).ln();
     let ln_e1 = e.ln_1p();
     let constant = POWER_TOL.ln() + (15.0f64 / 32.0).ln();
-    let mut best = f64::NEG_INFINITY;
+    let mut best = [f64::NEG_INFINITY; POWER_ORDERS];
     for i in 1..POWER_GRID {
         let ln_rho = ln_rho_lim * i as f64 / POWER_GRID as f64;
         let rho = ln_rho.exp();
@@ -336,14 +337,16 @@ fn power_max_variation(e: f64, n: usize) -> f64 {
         let ek = 0.5 * e * (a - 1.0);
         let lambda = -(-ek).ln_1p() / ln_e1;
         let kappa = (1.0 + lambda).max(0.5 * (1.0 + a) / (1.0 - ek));
-        let v = (constant + (rho * rho - 1.0).ln() + 2.0 * (n - 1) as f64 * ln_rho
-            - f64::from(POWER_FACTORS) * kappa.ln())
-            / (1.0 + lambda);
-        if v.is_finite() {
-            best = best.max(v);
+        let base = constant + (rho * rho - 1.0).ln() - f64::from(POWER_FACTORS) * kappa.ln();
+        for (j, b) in best.iter_mut().enumerate() {
+            let n = POWER_MIN + j;
+            let v = (base + 2.0 * (n - 1) as f64 * ln_rho) / (1.0 + lambda);
+            if v.is_finite() {
+                *b = b.max(v);
+            }
         }
     }
-    best - 1e-9 * (1.0 + best.abs())
+    best.map(|b| b - 1e-9 * (1.0 + b.abs()))
 }
 
 fn power_rules() -> &'static PowerRules {
@@ -359,10 +362,7 @@ fn power_rules() -> &'static PowerRules {
             gauss_legendre_into(&mut rules.x[range.clone()], &mut rules.w[range]);
         }
         for (c, row) in rules.max_variation.iter_mut().enumerate() {
-            let e = power_class_bound(c);
-            for (i, v) in row.iter_mut().enumerate() {
-                *v = power_max_variation(e, POWER_MIN + i);
-            }
+            *row = power_max_variations(power_class_bound(c));
         }
         rules
     })
