@@ -410,7 +410,9 @@ fn power_rules() -> &'static PowerRules {
 /// below [`POWER_TOL`] iff `V ≤ [ln(15 tol/32) + ln(ρ² − 1) + 2(n−1) ln ρ − 2 ln κ]/(1 + λ)`.
 /// The table holds, per class and `n`, the largest right-hand side over the ellipses
 /// `ρ = ρ_lim^(i/48)` (`ρ_lim`: the ellipse through the nearest singularity the class allows),
-/// and a row takes the smallest `n` whose threshold is at least `V`.
+/// and a row takes the smallest `n` whose threshold is at least `V`. A sum of such products
+/// (second derivatives, e.g. `f (1/(c+w)² − 1/(c+T)²) = f (1/(c+w) − 1/(c+T)) (1/(c+w) +
+/// 1/(c+T))`) errs by at most the sum of its terms' bounds.
 ///
 /// **The yardstick.** In a likelihood `ln(1 + c∫f)` with derivatives `c∫g/(1 + c∫f)`, an
 /// error `ε ∫f · S` of `∫g` moves the derivative by less than `ε S`, and `S` (e.g.
