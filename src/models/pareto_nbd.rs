@@ -92,7 +92,9 @@ use rand_distr::{Distribution, Exp, Gamma};
 use super::simulation::{Budget, Simulate, Simulated, check_age, check_design, dist_err};
 use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::numerics::log_concave::{LOG_WINDOW, log_concave_integral};
-use crate::numerics::quadrature::{QUAD_PANELS, integrate, integrate_vec, power_rule};
+use crate::numerics::quadrature::{
+    POWER_FACTORS, QUAD_PANELS, integrate, integrate_vec, power_rule,
+};
 use crate::numerics::tail::{TABLE_TERMS, fill_table, tail};
 use crate::numerics::{finite_or, one_minus_exp_over};
 use crate::parallel::sum_rows;
@@ -337,7 +339,8 @@ const SHORT_VARIATION: f64 = 2.0;
 /// `f` is then analytic in the Bernstein ellipse of parameter `ρ ≥ 3 + √8` around it (its
 /// singularities lie at `−α` and `−β`) and bounded there by a modest constant. The
 /// Gauss–Legendre rule is [`power_rule`]'s: the fewest of 4 to 16 nodes proven within `1e-20`
-/// of `∫f` for `f` and its derivative integrands (16 where none is). `None` otherwise.
+/// of `∫f` for `f` alone or, with the gradient, for the integrands of up to second derivatives
+/// (16 where none is). `None` otherwise.
 #[inline]
 fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) -> Option<RowOut> {
     let [r, alpha, s, beta] = *th;
@@ -357,7 +360,8 @@ fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) 
     // f (1/(β+w) − 1/(β+T)), each non-negative and formed without cancellation.
     let mut acc = [0.0; 5];
     if dt > 0.0 {
-        let (xs, ws) = power_rule(dt / ax.min(bx), variation);
+        let factors = if GRAD { POWER_FACTORS } else { 0 };
+        let (xs, ws) = power_rule(dt / ax.min(bx), variation, factors);
         let (c, half) = (0.5 * (tx + t), 0.5 * dt);
         for (&xi, &wi) in xs.iter().zip(ws) {
             let w = c + half * xi;
