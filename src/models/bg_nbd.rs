@@ -505,7 +505,9 @@ impl Family {
 
     /// `E[Y(t) | alive at T] = E_p[(1 − (1 + pτ)^−(r+x)) / p]`, `p ~ Beta(a, b+n)`,
     /// `τ = t/(α+T)`; `at = α + T`. The Euler-transformed ₂F₁ where its series is validated and
-    /// does not cancel (microseconds), else the posterior integral ([`beta_expectation`]). The
+    /// does not cancel (microseconds), else for `τ < 1` the power series of [`power_form_dual`]
+    /// where it loses at most a factor 4 to cancellation, else the posterior integral
+    /// ([`beta_expectation`]). The
     /// posterior `Beta(a, b+n)` is the BG/NBD's with `b + n − x` in place of `b`.
     pub(super) fn expected_if_alive(&self, x: f64, at: f64, t: f64) -> Result<f64> {
         let (r, a, b) = (self.r, self.a, self.b + self.dropout.extra());
@@ -517,6 +519,12 @@ impl Family {
         let z = t / (at + t);
         if let Some(v) = euler_form(r, a, b, x, z) {
             return Ok(v);
+        }
+        // τ < 1 (e.g. the customers without repeat purchases, whose Euler form cancels): the
+        // power series of `g`, microseconds where the integral takes tens.
+        let c = Dual::<0>::constant;
+        if let Some(g) = power_form_dual(c(k), c(a), c(b + x), c(tau)) {
+            return Ok(g.v);
         }
         let f = |p: f64, _q: f64| {
             if p * tau < 1e-200 {
@@ -759,7 +767,12 @@ fn euler_form_dual(r: Dual<4>, a: Dual<4>, b: Dual<4>, x: f64, z: Dual<4>) -> Op
 /// moments `E[p^(j−1)] = (a)_{j−1}/(a+b)_{j−1}` of the binomial series of `(1 + pτ)^−k`):
 /// `g = kτ ₃F₂(k+1, a, 1; a+b, 2; −τ)`, with the derivatives carried along, for `τ < 1` where
 /// the alternating series loses at most a factor 4 to cancellation; `None` elsewhere.
-fn power_form_dual(k: Dual<4>, a: Dual<4>, b: Dual<4>, tau: Dual<4>) -> Option<Dual<4>> {
+fn power_form_dual<const N: usize>(
+    k: Dual<N>,
+    a: Dual<N>,
+    b: Dual<N>,
+    tau: Dual<N>,
+) -> Option<Dual<N>> {
     if tau.v >= 1.0 {
         return None;
     }
@@ -1898,6 +1911,54 @@ mod tests {
     use super::*;
 
     /// The two representations of `E[Y(t) | alive]` agree wherever the closed form is used.
+    /// The power series of `g(τ)` for `τ < 1` (the customers' `E[Y(t) | alive]` where the Euler
+    /// form cancels) agrees with the posterior integral wherever it is taken.
+    #[test]
+    fn power_form_agrees_with_the_posterior_integral() {
+        let mut state = 11u64;
+        let mut uniform = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        };
+        let mut log_uniform = |lo: f64, hi: f64| (lo.ln() + (hi.ln() - lo.ln()) * uniform()).exp();
+        let (mut worst, mut used) = (0.0f64, 0);
+        let c = Dual::<0>::constant;
+        for _ in 0..3000 {
+            let (r, a, b) = (
+                log_uniform(1e-3, 1e3),
+                log_uniform(1e-3, 1e3),
+                log_uniform(1e-3, 2e4),
+            );
+            let x = [0.0, 0.0, 1.0, 3.0, 50.0, 1e3][(log_uniform(1.0, 6.999) as usize) - 1];
+            let tau = log_uniform(1e-12, 0.999);
+            let k = r + x;
+            let Some(series) = power_form_dual(c(k), c(a), c(b + x), c(tau)) else {
+                continue;
+            };
+            used += 1;
+            let f = |p: f64, _q: f64| {
+                if p * tau < 1e-200 {
+                    k * tau
+                } else {
+                    -(-k * (p * tau).ln_1p()).exp_m1() / p
+                }
+            };
+            let integral =
+                beta_expectation(a, b + x, f, k * tau, &[1.0 / tau, 1.0 / (k * tau)]).unwrap();
+            let e = (series.v - integral).abs() / integral;
+            assert!(
+                e < 1e-12,
+                "r={r} a={a} b={b} x={x} tau={tau}: {} vs {integral}",
+                series.v
+            );
+            worst = worst.max(e);
+        }
+        println!("{used} points, worst relative difference {worst:.3e}");
+        assert!(used > 1000);
+    }
+
     #[test]
     fn euler_form_agrees_with_the_posterior_integral() {
         let mut state = 7u64;
