@@ -11,7 +11,7 @@
 //! `ln(v + min(α, β))`) and the rest summed. Every tail is carried relative to its leading power
 //! ([`Tail`]), a moderate number whatever the size of the parameters.
 
-use super::log_concave::log_concave_integral;
+use super::log_concave::{log_concave_integral, log_concave_moments};
 use super::special::log_add_exp;
 
 /// Relative size of the last series term (times the geometric tail bound) at which we stop.
@@ -495,6 +495,359 @@ fn tail_fallback<const GRAD: bool>(
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Second derivatives.
+// ---------------------------------------------------------------------------------------------
+
+/// A tail in the relative form of [`Tail`], `rel = ln I(u) + p ln(α+u) + q ln(β+u)`, with its
+/// gradient and Hessian in `(p, q, α, β)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TailHessian {
+    pub(crate) rel: f64,
+    pub(crate) d: [f64; 4],
+    pub(crate) h: [[f64; 4]; 4],
+}
+
+/// The same in the tail's own coordinates `(A, E, M, N)`: `A` the exponent of the factor with
+/// the larger offset `M = m+u`, `E` that of the other, `N = n+u`.
+type Own = (f64, [f64; 4], [[f64; 4]; 4]);
+const OA: usize = 0;
+const OE: usize = 1;
+const OM: usize = 2;
+const ON: usize = 3;
+
+/// `ln(sum)` of the positive series of `₂F₁(E, w; w+1; z)` ([`hyp_series`], `w = A + E − 1`)
+/// with its gradient and Hessian in `(A, E, z)`.
+struct Hyp2 {
+    ln_sum: f64,
+    d: [f64; 3],
+    h: [[f64; 3]; 3],
+}
+
+/// The series of [`hyp_series`] with the second derivatives of `ln(sum)`, each sum formed
+/// directly in `(A, E)`: with terms `c_k zᵏ`, the Euler form has `c_k = (A)_k/(A+E)_k` and
+/// `∂_A ln c_k = Σ_{i<k} E/((A+i)(A+E+i))`, `∂_E ln c_k = −Σ 1/(A+E+i)`,
+/// `∂²_AA = −Σ E(2A+E+2i)/((A+i)²(A+E+i)²)`, `∂²_AE = ∂²_EE = Σ 1/(A+E+i)²`; the plain series
+/// has `c_k = w/(w+k) (E)_k/k!`, `∂_A ln c_k = k/(w(w+k))`, `∂_E ln c_k = k/(w(w+k)) + Σ 1/(E+i)`,
+/// `∂²_AA = ∂²_AE = −k(2w+k)/(w²(w+k)²)` and `∂²_EE = ∂²_AA − Σ 1/(E+i)²` (no difference of
+/// running sums is formed). The terms fall at least geometrically (ratio `≤ z`) and the weights
+/// of the second-order sums grow at most like `k²`, so the series stops once
+/// `c_k z^(k+1) (k+1)² ≤ ε (1−z)³ sum`. `None` if `max_terms` do not suffice.
+fn hyp_series_hessian(a: f64, e: f64, w: f64, z: f64, omz: f64, max_terms: usize) -> Option<Hyp2> {
+    let euler = e >= 1.0;
+    let c = w + 1.0;
+    let stop = SERIES_EPS * omz * omz * omz;
+    // Coefficient and the derivatives of its logarithm (first: da, de; second: daa, dae, dee).
+    let mut coef = 1.0;
+    let (mut da, mut de, mut daa, mut dae, mut dee) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    // Plain series: running Σ 1/(E+i) and Σ 1/(E+i)².
+    let (mut rho_e, mut tau_e) = (0.0, 0.0);
+    // zᵏ, z^(k−1), z^(k−2) (the latter two only ever multiplied by k and k(k−1)).
+    let (mut zk, mut zk1, mut zk2) = (1.0, 0.0, 0.0);
+    // Sums: 1, A, E, AA, AE, EE, z, Az, Ez, zz.
+    let mut s = [0.0f64; 10];
+    for step in 0..max_terms {
+        let k = step as f64;
+        let t = coef * zk;
+        let (ta, te) = (t * da, t * de);
+        s[0] += t;
+        s[1] += ta;
+        s[2] += te;
+        s[3] += ta * da + t * daa;
+        s[4] += ta * de + t * dae;
+        s[5] += te * de + t * dee;
+        let kz = k * coef * zk1;
+        s[6] += kz;
+        s[7] += kz * da;
+        s[8] += kz * de;
+        s[9] += k * (k - 1.0) * coef * zk2;
+        if step >= 2 && t * z * (k + 1.0) * (k + 1.0) <= stop * s[0] {
+            let sum = s[0];
+            let l = [s[1] / sum, s[2] / sum, s[6] / sum];
+            let second = [[s[3], s[4], s[7]], [s[4], s[5], s[8]], [s[7], s[8], s[9]]];
+            let mut h = [[0.0; 3]; 3];
+            for i in 0..3 {
+                for j in 0..3 {
+                    h[i][j] = second[i][j] / sum - l[i] * l[j];
+                }
+            }
+            return Some(Hyp2 {
+                ln_sum: sum.ln(),
+                d: l,
+                h,
+            });
+        }
+        if euler {
+            let (ia, ic) = (1.0 / (a + k), 1.0 / (c + k));
+            coef *= (a + k) * ic;
+            da += e * ia * ic;
+            de -= ic;
+            daa -= e * (a + c + 2.0 * k) * (ia * ic) * (ia * ic);
+            dae += ic * ic;
+            dee += ic * ic;
+        } else {
+            coef *= (w + k) * (e + k) / ((w + k + 1.0) * (k + 1.0));
+            let ie = 1.0 / (e + k);
+            rho_e += ie;
+            tau_e += ie * ie;
+            let k1 = k + 1.0;
+            let lam = k1 / (w * (w + k1));
+            let mu = (k1 / (w + k1)) * ((2.0 * w + k1) / (w + k1)) / (w * w);
+            da = lam;
+            de = lam + rho_e;
+            daa = -mu;
+            dae = -mu;
+            dee = -mu - tau_e;
+        }
+        zk2 = zk1;
+        zk1 = zk;
+        zk *= z;
+        if step % 32 == 31 {
+            let ratio = if euler {
+                (a + k) / (c + k)
+            } else {
+                (w + k) * (e + k) / ((w + k + 1.0) * (k + 1.0))
+            };
+            if hopeless(coef * zk, ratio * z, s[0], stop, omz, max_terms - step) {
+                return None;
+            }
+        }
+    }
+    None
+}
+
+/// Assembles a tail's value, gradient and Hessian in its own coordinates from the series (the
+/// second-order form of [`series_tail`]): with `z = 1 − N/M`, `rel = ln N − ln w + L` for the
+/// Euler form and `rel = ln M + E ln(N/M) − ln w + L` for the plain series, `L = ln(sum)`.
+#[allow(clippy::too_many_arguments)]
+fn series_tail_hessian(
+    e: f64,
+    w: f64,
+    ln_w: f64,
+    mu: f64,
+    nu: f64,
+    ln_mu: f64,
+    ln_nu: f64,
+    hy: &Hyp2,
+) -> Own {
+    let euler = e >= 1.0;
+    let [la, le, lz] = hy.d;
+    let hh = &hy.h;
+    // z = 1 − N/M: its partial derivatives in (M, N).
+    let (z_m, z_n) = (nu / (mu * mu), -1.0 / mu);
+    let (z_mm, z_mn) = (-2.0 * z_m / mu, 1.0 / (mu * mu));
+    let iw2 = 1.0 / (w * w);
+    let mut g = [-1.0 / w + la, -1.0 / w + le, lz * z_m, lz * z_n];
+    let mut h = [[0.0; 4]; 4];
+    h[OA][OA] = iw2 + hh[0][0];
+    h[OA][OE] = iw2 + hh[0][1];
+    h[OE][OE] = iw2 + hh[1][1];
+    h[OA][OM] = hh[0][2] * z_m;
+    h[OA][ON] = hh[0][2] * z_n;
+    h[OE][OM] = hh[1][2] * z_m;
+    h[OE][ON] = hh[1][2] * z_n;
+    h[OM][OM] = hh[2][2] * z_m * z_m + lz * z_mm;
+    h[OM][ON] = hh[2][2] * z_m * z_n + lz * z_mn;
+    h[ON][ON] = hh[2][2] * z_n * z_n;
+    let base = if euler {
+        g[ON] += 1.0 / nu;
+        h[ON][ON] -= 1.0 / (nu * nu);
+        ln_nu - ln_w
+    } else {
+        g[OE] += ln_nu - ln_mu;
+        g[OM] += (1.0 - e) / mu;
+        g[ON] += e / nu;
+        h[OE][OM] -= 1.0 / mu;
+        h[OE][ON] += 1.0 / nu;
+        h[OM][OM] -= (1.0 - e) / (mu * mu);
+        h[ON][ON] -= e / (nu * nu);
+        ln_mu + e * (ln_nu - ln_mu) - ln_w
+    };
+    symmetrise(&mut h);
+    (base + hy.ln_sum, g, h)
+}
+
+/// Copies the upper triangle of a 4×4 matrix onto the lower one.
+pub(crate) fn symmetrise(h: &mut [[f64; 4]; 4]) {
+    for i in 1..4 {
+        let (upper, lower) = h.split_at_mut(i);
+        for (j, row) in upper.iter().enumerate() {
+            lower[0][j] = row[i];
+        }
+    }
+}
+
+/// The tail integral of [`tail`] with its gradient and Hessian in `(p, q, α, β)`: the series
+/// ([`hyp_series_hessian`]) when it converges within the term cap, else the split of
+/// [`tail_fallback`] with the second moments of the numerical part.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn tail_hessian(
+    alpha: f64,
+    beta: f64,
+    p: f64,
+    q: f64,
+    (w, ln_w): (f64, f64),
+    u: f64,
+    ln_au: f64,
+    ln_bu: f64,
+) -> TailHessian {
+    let a_ge_b = alpha >= beta;
+    let (m, d, e, a, ln_mu, ln_nu) = if a_ge_b {
+        (alpha, alpha - beta, q, p, ln_au, ln_bu)
+    } else {
+        (beta, beta - alpha, p, q, ln_bu, ln_au)
+    };
+    let mu = m + u;
+    let z = d / mu;
+    let omz = (mu - d) / mu;
+    let max_terms = if z <= Z_SERIES {
+        MAX_TERMS
+    } else {
+        MAX_TERMS_HIGH_Z
+    };
+    let own = hyp_series_hessian(a, e, w, z, omz, max_terms)
+        .map(|hy| series_tail_hessian(e, w, ln_w, mu, mu - d, ln_mu, ln_nu, &hy))
+        .unwrap_or_else(|| fallback_hessian(alpha, beta, p, q, w, u, ln_au, ln_bu));
+    in_pq(a_ge_b, own)
+}
+
+/// From the own coordinates `(A, E, M, N)` to `(p, q, α, β)`: the identity when `α ≥ β`, else
+/// `(A, E, M, N) = (q, p, β, α)`.
+fn in_pq(a_ge_b: bool, (rel, g, h): Own) -> TailHessian {
+    let perm = if a_ge_b { [0, 1, 2, 3] } else { [1, 0, 3, 2] };
+    let mut out = TailHessian {
+        rel,
+        d: [0.0; 4],
+        h: [[0.0; 4]; 4],
+    };
+    for i in 0..4 {
+        out.d[perm[i]] = g[i];
+        for j in 0..4 {
+            out.h[perm[i]][perm[j]] = h[i][j];
+        }
+    }
+    out
+}
+
+/// The second-order form of [`tail_fallback`]. The sum of the two parts does not depend on the
+/// split point `u*`, so every derivative is taken at fixed `u*`. The numerical part
+/// `Q = ∫_u^{u*} f(v) dv`, `ln f = −A ln(M(v)/M) − E ln(N(v)/N)`, has `∇ ln Q = E[∇ ln f]` and
+/// `∇² ln Q = E[∇² ln f] + Cov[∇ ln f]` under the normalised integrand, with
+/// `∇ ln f = (−ln(M(v)/M), −ln(N(v)/N), A κ_M, E κ_N)`, `κ_M = 1/M − 1/M(v)`,
+/// `κ_N = 1/N − 1/N(v)`, and `∇² ln f` non-zero at `(A, M)`: `κ_M`, `(E, N)`: `κ_N`,
+/// `(M, M)`: `−A κ_M (1/M + 1/M(v))` and `(N, N)`: `−E κ_N (1/N + 1/N(v))`. The two parts combine
+/// as a log-sum-exp: weighted gradients and Hessians plus `w_Q w_R (∇_Q − ∇_R)(∇_Q − ∇_R)ᵀ`.
+#[cold]
+#[allow(clippy::too_many_arguments)]
+fn fallback_hessian(
+    alpha: f64,
+    beta: f64,
+    p: f64,
+    q: f64,
+    w: f64,
+    u: f64,
+    ln_au: f64,
+    ln_bu: f64,
+) -> Own {
+    let a_ge_b = alpha >= beta;
+    let (m, lo_off, e_min, p_max) = if a_ge_b {
+        (alpha, beta, q, p)
+    } else {
+        (beta, alpha, p, q)
+    };
+    let ln_nu = if a_ge_b { ln_bu } else { ln_au };
+    let d = m - lo_off;
+    let u_star = d / Z_SPLIT - m;
+    let (mu_s, nu_s) = (d / Z_SPLIT, lo_off + u_star);
+    let Some(hy) = hyp_series_hessian(p_max, e_min, w, d / mu_s, nu_s / mu_s, MAX_TERMS) else {
+        return (f64::NAN, [f64::NAN; 4], [[f64::NAN; 4]; 4]);
+    };
+    let (rest_at, g_at, h_at) =
+        series_tail_hessian(e_min, w, w.ln(), mu_s, nu_s, mu_s.ln(), nu_s.ln(), &hy);
+    // The rest relative to the powers at u: rel(u*) − A ln(M*/M) − E ln(N*/N).
+    let (mu, nu) = (m + u, lo_off + u);
+    let gap = u_star - u;
+    let shift_m = (gap / mu).ln_1p();
+    let shift_n = (gap / nu).ln_1p();
+    let rest_rel = rest_at - p_max * shift_m - e_min * shift_n;
+    let (km, kn) = (gap / (mu * mu_s), gap / (nu * nu_s));
+    let g_r = [
+        g_at[OA] - shift_m,
+        g_at[OE] - shift_n,
+        g_at[OM] + p_max * km,
+        g_at[ON] + e_min * kn,
+    ];
+    let mut h_r = h_at;
+    h_r[OA][OM] += km;
+    h_r[OE][ON] += kn;
+    h_r[OM][OM] -= p_max * km * (1.0 / mu + 1.0 / mu_s);
+    h_r[ON][ON] -= e_min * kn * (1.0 / nu + 1.0 / nu_s);
+    symmetrise(&mut h_r);
+    // The numerical part in ρ = ln(N(v)/N), as in `tail_fallback`.
+    let phi = |rho: f64| (1.0 - e_min) * rho - p_max * (nu * rho.exp_m1() / mu).ln_1p();
+    let phi_diff = |rho: f64, rho0: f64| {
+        let e0 = nu * rho0.exp();
+        (1.0 - e_min) * (rho - rho0) - p_max * (e0 * (rho - rho0).exp_m1() / (e0 + d)).ln_1p()
+    };
+    let dphi = |rho: f64| {
+        let t = nu * rho.exp();
+        (1.0 - e_min) - p_max * t / (t + d)
+    };
+    // Slots: 1; ln(M(v)/M), ρ, κ_M, κ_N; their ten products; κ_M (1/M + 1/M(v)),
+    // κ_N (1/N + 1/N(v)).
+    let moments = |rho: f64, mode: f64, exp_mode: f64| {
+        let em1 = rho.exp_m1();
+        let t = nu * (1.0 + em1);
+        let e0 = nu * exp_mode;
+        let diff =
+            (1.0 - e_min) * (rho - mode) - p_max * (e0 * (rho - mode).exp_m1() / (e0 + d)).ln_1p();
+        let k_m = nu * em1 / (mu * (t + d));
+        let k_n = em1 / ((1.0 + em1) * nu);
+        let v = [(nu * em1 / mu).ln_1p(), rho, k_m, k_n];
+        let mut out = [0.0; 17];
+        out[0] = 1.0;
+        out[1..5].copy_from_slice(&v);
+        let mut slot = 5;
+        for i in 0..4 {
+            for j in i..4 {
+                out[slot] = v[i] * v[j];
+                slot += 1;
+            }
+        }
+        out[15] = k_m * (1.0 / mu + 1.0 / (t + d));
+        out[16] = k_n * (1.0 / nu + 1.0 / t);
+        (diff, out)
+    };
+    let hi = (nu_s / nu).ln();
+    let (ln_q1, mom) = log_concave_moments::<17>(phi, phi_diff, dphi, 0.0, hi, &moments);
+    let q1_rel = ln_nu + ln_q1;
+    // ∇ ln f = sign ⊙ (ln(M(v)/M), ρ, κ_M, κ_N).
+    let sign = [-1.0, -1.0, p_max, e_min];
+    let mean: [f64; 4] = std::array::from_fn(|i| sign[i] * mom[1 + i]);
+    let mut h_q = [[0.0; 4]; 4];
+    let mut slot = 5;
+    for i in 0..4 {
+        for j in i..4 {
+            h_q[i][j] = sign[i] * sign[j] * mom[slot] - mean[i] * mean[j];
+            slot += 1;
+        }
+    }
+    h_q[OA][OM] += mom[3];
+    h_q[OE][ON] += mom[4];
+    h_q[OM][OM] -= p_max * mom[15];
+    h_q[ON][ON] -= e_min * mom[16];
+    symmetrise(&mut h_q);
+    let rel = log_add_exp(q1_rel, rest_rel);
+    let wq = (q1_rel - rel).exp();
+    let wr = (rest_rel - rel).exp();
+    let g: [f64; 4] = std::array::from_fn(|i| wq * mean[i] + wr * g_r[i]);
+    let diff: [f64; 4] = std::array::from_fn(|i| mean[i] - g_r[i]);
+    let h = std::array::from_fn(|i| {
+        std::array::from_fn(|j| wq * h_q[i][j] + wr * h_r[i][j] + wq * wr * diff[i] * diff[j])
+    });
+    (rel, g, h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,6 +904,99 @@ mod tests {
                     "{alpha} {beta} {p} {q} {u} d{k}: {} vs {fd}",
                     t.d[k]
                 );
+            }
+        }
+    }
+
+    /// Largest difference between `tail_hessian` and central differences of `tail`'s gradient,
+    /// relative to the diagonal scale.
+    fn hessian_error(alpha: f64, beta: f64, p: f64, q: f64, u: f64) -> f64 {
+        let grad = |a: [f64; 4]| {
+            let w = a[0] + a[1] - 1.0;
+            let (la, lb) = ((a[2] + u).ln(), (a[3] + u).ln());
+            tail::<true>(a[2], a[3], a[0], a[1], (w, w.ln()), u, la, lb, None).d
+        };
+        let args = [p, q, alpha, beta];
+        let w = p + q - 1.0;
+        let (la, lb) = ((alpha + u).ln(), (beta + u).ln());
+        let th = tail_hessian(alpha, beta, p, q, (w, w.ln()), u, la, lb);
+        let t = tail::<true>(alpha, beta, p, q, (w, w.ln()), u, la, lb, None);
+        assert!((th.rel - t.rel()).abs() < 1e-12 * (1.0 + t.rel().abs()));
+        let mut worst = 0.0f64;
+        for j in 0..4 {
+            let central = |h: f64| {
+                let (mut up, mut dn) = (args, args);
+                up[j] += h;
+                dn[j] -= h;
+                let (gu, gd) = (grad(up), grad(dn));
+                std::array::from_fn::<f64, 4, _>(|i| (gu[i] - gd[i]) / (2.0 * h))
+            };
+            let h = 1e-3 * args[j];
+            let (c, f) = (central(h), central(0.5 * h));
+            for i in 0..4 {
+                assert!(
+                    (th.d[i] - t.d[i]).abs() <= 1e-9 * (th.d[i].abs() + 1e-300).max(1.0 / args[i])
+                );
+                let fd = (4.0 * f[i] - c[i]) / 3.0;
+                // The curvature scale of a logarithm: |∂ᵢᵢ| + (∂ᵢ)².
+                let scale = ((th.h[i][i].abs() + th.d[i] * th.d[i])
+                    * (th.h[j][j].abs() + th.d[j] * th.d[j]))
+                    .sqrt();
+                // The differences divide the gradient's rounding (its terms are of the size of
+                // ∂ᵢ and 1/w; the numerical part is good to about 1e-13) by the step.
+                let noise = 1e-13 * (th.d[i].abs() + 1.0 / w) / h;
+                worst = worst.max(((th.h[i][j] - fd).abs() - noise).max(0.0) / scale);
+            }
+        }
+        worst
+    }
+
+    #[test]
+    fn tail_hessian_is_the_derivative_of_the_gradient() {
+        for &(alpha, beta, p, q, u) in &[
+            (10.0f64, 11.0f64, 0.55f64, 1.6f64, 0.0f64),
+            (11.0, 10.0, 0.55, 1.6, 3.0),
+            (1000.0, 0.001, 1.5, 0.7, 0.0),
+            (0.001, 1000.0, 1.5, 0.7, 0.0),
+            (1000.0, 0.001, 0.7, 1.5, 0.0),
+            (0.001, 1000.0, 0.7, 1.5, 2.0),
+            (100.0, 0.1, 3.0, 1.2, 1.0),
+            (0.1, 100.0, 2.0, 0.4, 0.5),
+            (5.0, 5.0, 2.0, 2.0, 1.0),
+            (1e3, 1e-3, 1e3, 1e3, 0.0),
+            (1e3, 1e-3, 1e-3, 1e3, 39.0),
+        ] {
+            let err = hessian_error(alpha, beta, p, q, u);
+            eprintln!("{alpha} {beta} {p} {q} {u}: {err:.1e}");
+            assert!(err < 1e-7, "{alpha} {beta} {p} {q} {u}: {err:.1e}");
+        }
+    }
+
+    #[test]
+    fn fallback_hessian_agrees_with_the_series() {
+        for &(alpha, beta, p, q, u) in &[
+            (10.0f64, 1.0f64, 0.55f64, 1.6f64, 0.0f64),
+            (1.0, 10.0, 0.55, 1.6, 3.0),
+            (1.0, 20.0, 2.5, 0.3, 1.0),
+        ] {
+            let w = p + q - 1.0;
+            let (la, lb) = ((alpha + u).ln(), (beta + u).ln());
+            let series = tail_hessian(alpha, beta, p, q, (w, w.ln()), u, la, lb);
+            let fb = in_pq(
+                alpha >= beta,
+                fallback_hessian(alpha, beta, p, q, w, u, la, lb),
+            );
+            assert!((series.rel - fb.rel).abs() < 1e-12);
+            for i in 0..4 {
+                assert!((series.d[i] - fb.d[i]).abs() < 1e-10 * (1.0 + series.d[i].abs()));
+                for j in 0..4 {
+                    let scale = (series.h[i][i] * series.h[j][j]).abs().sqrt();
+                    let err = (series.h[i][j] - fb.h[i][j]).abs() / scale;
+                    assert!(
+                        err < 1e-9,
+                        "{alpha} {beta} {p} {q} {u} [{i},{j}]: {err:.1e}"
+                    );
+                }
             }
         }
     }
