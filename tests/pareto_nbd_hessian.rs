@@ -18,8 +18,13 @@ fn cdnow() -> RfmData {
     .compress()
 }
 
+/// The difference step of a parameter: `10⁻³·|θⱼ|`, or `10⁻⁴` at 0 (a coefficient).
+fn step(v: f64) -> f64 {
+    if v == 0.0 { 1e-4 } else { 1e-3 * v.abs() }
+}
+
 /// Richardson-extrapolated central differences of the analytic gradient, steps `h` and `h/2`
-/// with `h = 1e-3·θⱼ` (truncation error of order `h⁴`).
+/// with `h` of [`step`] (truncation error of order `h⁴`).
 fn numerical(objective: &dyn Objective, theta: &[f64]) -> Vec<f64> {
     let k = theta.len();
     let central = |j: usize, h: f64| {
@@ -35,7 +40,7 @@ fn numerical(objective: &dyn Objective, theta: &[f64]) -> Vec<f64> {
     };
     let mut out = vec![0.0; k * k];
     for j in 0..k {
-        let h = 1e-3 * theta[j];
+        let h = step(theta[j]);
         let (coarse, fine) = (central(j, h), central(j, 0.5 * h));
         for i in 0..k {
             out[i * k + j] = (4.0 * fine[i] - coarse[i]) / 3.0;
@@ -74,7 +79,7 @@ fn worst(data: &RfmData, theta: &[f64]) -> f64 {
     for i in 0..k {
         for j in 0..k {
             let scale = ((exact[i * k + i].abs() + b[i]) * (exact[j * k + j].abs() + b[j])).sqrt();
-            let noise = 1e-14 * g1[i] / (1e-3 * theta[j]);
+            let noise = 1e-14 * g1[i] / step(theta[j]);
             let err = ((exact[i * k + j] - approx[i * k + j]).abs() - noise).max(0.0) / scale;
             assert!(err.is_finite(), "θ = {theta:?} [{i},{j}]");
             assert_eq!(exact[i * k + j].to_bits(), exact[j * k + i].to_bits());
@@ -157,5 +162,51 @@ fn hessians_match_mpmath() {
             seen += 1;
         }
         assert_eq!(seen, 10, "{case}");
+    }
+}
+
+/// The covariate Pareto/NBD's Hessian (the rows' own Hessians at `(r, αᵢ, s, βᵢ)` carried to the
+/// coefficients) against differences of its analytic gradient.
+#[test]
+fn covariate_hessian_is_the_derivative_of_the_gradient() {
+    use clv::ParetoNbdCov;
+    use clv::fit::Estimable;
+    use clv::models::covariates::{CovariateData, CovariateSpec};
+    let data = common::covariates_reference();
+    for spec in [
+        CovariateSpec::new()
+            .purchase(&["bin", "score"])
+            .dropout(&["bin", "score"]),
+        CovariateSpec::new().purchase(&["score"]).dropout(&["bin"]),
+        CovariateSpec::new()
+            .purchase(&["bin"])
+            .dropout(&["bin"])
+            .shared(&["score"])
+            .penalty(0.02),
+    ] {
+        let cd = CovariateData::new(&data, &spec).unwrap();
+        let objective = ParetoNbdCov::objective(&ParetoNbdCov::prepare(&cd).unwrap());
+        let k = objective.n_params();
+        for (base, c) in [
+            ([0.75, 7.5, 0.9, 2.2], 0.4),
+            ([1.7, 0.6, 3.1, 40.0], -0.8),
+            ([0.08, 40.0, 0.2, 12.0], 0.0),
+        ] {
+            let mut theta = base.to_vec();
+            theta.extend((0..k - 4).map(|t| c * if t % 2 == 0 { 1.0 } else { -0.5 }));
+            let exact = objective.hessian(&theta).expect("an analytic Hessian");
+            let approx = numerical(&objective, &theta);
+            for i in 0..k {
+                for j in 0..k {
+                    let scale = (exact[i * k + i] * exact[j * k + j]).abs().sqrt();
+                    let (e, a) = (exact[i * k + j], approx[i * k + j]);
+                    assert!(
+                        (e - a).abs() <= 1e-7 * scale,
+                        "{theta:?} [{i},{j}]: {e} vs {a}"
+                    );
+                }
+            }
+        }
+        assert!(objective.hessian(&[0.75, 7.5, 0.9]).is_none());
     }
 }
