@@ -3,7 +3,8 @@
 
 Independent of the crate's formulation: the log-likelihood of each customer (x, t_x, T) is note
 009 eqs. 18-20 of Fader & Hardie (2005), "A Note on Deriving the Pareto/NBD Model and Related
-Expressions" (the A0 *difference* of two 2F1 terms, harmless at 60 digits), summed over a few
+Expressions" (the A0 *difference* of two 2F1 terms, harmless at 60 digits; `loglik` of
+scripts/pareto_nbd_reference.py), summed over a few
 customers and differentiated twice by mpmath (mp.diff) in (r, alpha, s, beta). The points cover
 alpha > beta, alpha < beta, alpha = beta, a last purchase close to T (the crate's short-interval
 rule) and a tail with z = |alpha - beta| / (max(alpha, beta) + t_x) within 1e-4 of 1 (the
@@ -14,7 +15,9 @@ Run from the repository root: python3 scripts/pareto_nbd_hessian_reference.py
 """
 import csv
 
-from mpmath import mp, mpf, loggamma, log, hyp2f1, diff
+from mpmath import mp, mpf, diff
+
+from pareto_nbd_reference import loglik
 
 mp.dps = 60
 
@@ -27,20 +30,6 @@ CASES = {
     "equal_rates": (0.55, 10.0, 0.7, 10.0),
     "z_near_one": (1.2, 800.0, 0.4, 0.01),
 }
-
-
-def loglik(r, a, s, b, x, tx, T):
-    x, tx, T = mpf(x), mpf(tx), mpf(T)
-    w = r + s + x
-    if a >= b:
-        m, d, b1 = a, a - b, s + 1
-    else:
-        m, d, b1 = b, b - a, r + x
-    f1 = hyp2f1(w, b1, w + 1, d / (m + tx), maxterms=10**7) / (m + tx) ** w
-    f2 = hyp2f1(w, b1, w + 1, d / (m + T), maxterms=10**7) / (m + T) ** w
-    a0 = f1 - f2
-    e1 = (a + T) ** (-(r + x)) * (b + T) ** (-s)
-    return loggamma(r + x) - loggamma(r) + r * log(a) + s * log(b) + log(e1 + s / w * a0)
 
 
 def total(r, a, s, b):

@@ -9,15 +9,6 @@ use clv::simulate::Simulate;
 use clv::{Objective, ParetoNbd, RfmData};
 use rand::SeedableRng;
 
-fn cdnow() -> RfmData {
-    RfmData::from_csv_path(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/data/cdnow_customers_summary.csv"
-    ))
-    .unwrap()
-    .compress()
-}
-
 /// The difference step of a parameter: `10⁻³·|θⱼ|`, or `10⁻⁴` at 0 (a coefficient).
 fn step(v: f64) -> f64 {
     if v == 0.0 { 1e-4 } else { 1e-3 * v.abs() }
@@ -91,7 +82,7 @@ fn worst(data: &RfmData, theta: &[f64]) -> f64 {
 
 #[test]
 fn hessian_is_the_derivative_of_the_gradient_on_cdnow() {
-    let data = cdnow();
+    let data = common::cdnow().compress();
     for theta in [
         [0.5534, 10.5802, 0.6061, 11.6562],
         [0.55, 10.0, 0.7, 10.0],
@@ -162,51 +153,5 @@ fn hessians_match_mpmath() {
             seen += 1;
         }
         assert_eq!(seen, 10, "{case}");
-    }
-}
-
-/// The covariate Pareto/NBD's Hessian (the rows' own Hessians at `(r, αᵢ, s, βᵢ)` carried to the
-/// coefficients) against differences of its analytic gradient.
-#[test]
-fn covariate_hessian_is_the_derivative_of_the_gradient() {
-    use clv::ParetoNbdCov;
-    use clv::fit::Estimable;
-    use clv::models::covariates::{CovariateData, CovariateSpec};
-    let data = common::covariates_reference();
-    for spec in [
-        CovariateSpec::new()
-            .purchase(&["bin", "score"])
-            .dropout(&["bin", "score"]),
-        CovariateSpec::new().purchase(&["score"]).dropout(&["bin"]),
-        CovariateSpec::new()
-            .purchase(&["bin"])
-            .dropout(&["bin"])
-            .shared(&["score"])
-            .penalty(0.02),
-    ] {
-        let cd = CovariateData::new(&data, &spec).unwrap();
-        let objective = ParetoNbdCov::objective(&ParetoNbdCov::prepare(&cd).unwrap());
-        let k = objective.n_params();
-        for (base, c) in [
-            ([0.75, 7.5, 0.9, 2.2], 0.4),
-            ([1.7, 0.6, 3.1, 40.0], -0.8),
-            ([0.08, 40.0, 0.2, 12.0], 0.0),
-        ] {
-            let mut theta = base.to_vec();
-            theta.extend((0..k - 4).map(|t| c * if t % 2 == 0 { 1.0 } else { -0.5 }));
-            let exact = objective.hessian(&theta).expect("an analytic Hessian");
-            let approx = numerical(&objective, &theta);
-            for i in 0..k {
-                for j in 0..k {
-                    let scale = (exact[i * k + i] * exact[j * k + j]).abs().sqrt();
-                    let (e, a) = (exact[i * k + j], approx[i * k + j]);
-                    assert!(
-                        (e - a).abs() <= 1e-7 * scale,
-                        "{theta:?} [{i},{j}]: {e} vs {a}"
-                    );
-                }
-            }
-        }
-        assert!(objective.hessian(&[0.75, 7.5, 0.9]).is_none());
     }
 }

@@ -223,12 +223,7 @@ pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t
     }
     let (ax, bx) = (alpha + tx, beta + tx);
     let (at, bt) = (alpha + t, beta + t);
-    let (la_tx, lb_tx) = (ax.ln(), bx.ln());
-    let (la_t, lb_t) = if tx == t {
-        (la_tx, lb_tx)
-    } else {
-        (at.ln(), bt.ln())
-    };
+    let [la_tx, lb_tx, la_t, lb_t] = offset_logs([ax, bx, at, bt], tx == t);
     let wl = (rc.w, rc.ln_w);
     let (tg, tk) = match rc.tables {
         Some((g, k)) => (Some(g), Some(k)),
@@ -244,12 +239,8 @@ pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t
     let ln_bracket = b + (k.sum + g.sum * (a - b).exp()).ln();
     // The likelihood with each term referred to its own point (no ln B ≈ −ln P(alive) to cancel
     // when P(alive) is tiny): r ln α + s ln β + ln(s G(t_x)) and r ln α + s ln β + ln((r+x) K(T)).
-    let own = |u: f64, la: f64| {
-        let x_term = if x == 0.0 { 0.0 } else { x * la };
-        -r * (u / alpha).ln_1p() - x_term - s * (u / beta).ln_1p()
-    };
-    let ga = rc.ln_s + g.base + own(tx, la_tx) - lb_tx;
-    let kb = rc.ln_rx + k.base + own(t, la_t) - la_t;
+    let ga = rc.ln_s + g.base + own_point(th, x, tx, la_tx) - lb_tx;
+    let kb = rc.ln_rx + k.base + own_point(th, x, t, la_t) - la_t;
     let (ll, pa) = if ga <= kb {
         let q = g.sum * (ga - kb).exp();
         let den = k.sum + q;
@@ -282,6 +273,26 @@ pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t
         ln_bracket,
         grad,
     }
+}
+
+/// `ln` of the offsets `(α+t_x, β+t_x, α+T, β+T)`, the last two shared when `t_x = T`.
+#[inline]
+fn offset_logs([ax, bx, at, bt]: [f64; 4], same: bool) -> [f64; 4] {
+    let (la_tx, lb_tx) = (ax.ln(), bx.ln());
+    if same {
+        [la_tx, lb_tx, la_tx, lb_tx]
+    } else {
+        [la_tx, lb_tx, at.ln(), bt.ln()]
+    }
+}
+
+/// `−r ln(1+u/α) − x ln(α+u) − s ln(1+u/β)` given `ln(α+u)`: with `r ln α + s ln β`, the powers
+/// of a term of [`row`] referred to its own point `u`.
+#[inline]
+fn own_point(th: &[f64; 4], x: f64, u: f64, la: f64) -> f64 {
+    let [r, alpha, s, beta] = *th;
+    let x_term = if x == 0.0 { 0.0 } else { x * la };
+    -r * (u / alpha).ln_1p() - x_term - s * (u / beta).ln_1p()
 }
 
 /// Series coefficients of the tails `G` and `K` of every frequency `xs`, for the branch
@@ -331,6 +342,38 @@ pub(crate) fn row_consts<'a>(
 /// [`row_short`]) for which that integral is taken by the fixed 16-point Gauss–Legendre rule.
 const SHORT_VARIATION: f64 = 2.0;
 
+/// A node `w` of the 16-point Gauss–Legendre rule on `[t_x, T]` of [`row_short`]: its weight
+/// (for the interval `[−1, 1]`), `T − w`, `α + w`, `β + w`, `ln((α+T)/(α+w))` and
+/// `ln((β+T)/(β+w))`.
+struct Node {
+    weight: f64,
+    rest: f64,
+    aw: f64,
+    bw: f64,
+    la: f64,
+    lb: f64,
+}
+
+/// The nodes of [`row_short`]'s rule on `[t_x, T]`.
+#[inline]
+fn short_nodes(alpha: f64, beta: f64, tx: f64, t: f64) -> impl Iterator<Item = Node> {
+    let ((xs, ws), _) = gl_rules();
+    let (c, half) = (0.5 * (tx + t), 0.5 * (t - tx));
+    xs.iter().zip(ws).map(move |(&xi, &wi)| {
+        let w = c + half * xi;
+        let rest = t - w;
+        let (aw, bw) = (alpha + w, beta + w);
+        Node {
+            weight: wi,
+            rest,
+            aw,
+            bw,
+            la: (rest / aw).ln_1p(),
+            lb: (rest / bw).ln_1p(),
+        }
+    })
+}
+
 /// Whether [`row_short`] takes a row (see there).
 #[inline]
 fn is_short(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> bool {
@@ -365,14 +408,16 @@ fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) 
     // f (1/(β+w) − 1/(β+T)), each non-negative and formed without cancellation.
     let mut acc = [0.0; 5];
     if dt > 0.0 {
-        let ((xs, ws), _) = gl_rules();
-        let (c, half) = (0.5 * (tx + t), 0.5 * dt);
-        for (&xi, &wi) in xs.iter().zip(ws) {
-            let w = c + half * xi;
-            let rest = t - w;
-            let (aw, bw) = (alpha + w, beta + w);
-            let la = (rest / aw).ln_1p();
-            let lb = (rest / bw).ln_1p();
+        let half = 0.5 * dt;
+        for Node {
+            weight: wi,
+            rest,
+            aw,
+            bw,
+            la,
+            lb,
+        } in short_nodes(alpha, beta, tx, t)
+        {
             let f = wi * (rx * la + q * lb).exp();
             acc[0] += f;
             if GRAD {
@@ -388,8 +433,7 @@ fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) 
     }
     let c = s / bt;
     let ln_bracket = (c * acc[0]).ln_1p();
-    let x_term = if x == 0.0 { 0.0 } else { x * la_t };
-    let ll = -r * (t / alpha).ln_1p() - x_term - s * (t / beta).ln_1p() + ln_bracket;
+    let ll = own_point(th, x, t, la_t) + ln_bracket;
     if !GRAD {
         return Some(RowOut {
             ll,
@@ -464,21 +508,12 @@ pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> 
     }
     let (ax, bx) = (alpha + tx, beta + tx);
     let (at, bt) = (alpha + t, beta + t);
-    let (la_tx, lb_tx) = (ax.ln(), bx.ln());
-    let (la_t, lb_t) = if tx == t {
-        (la_tx, lb_tx)
-    } else {
-        (at.ln(), bt.ln())
-    };
+    let [la_tx, lb_tx, la_t, lb_t] = offset_logs([ax, bx, at, bt], tx == t);
     let wl = (rc.w, rc.ln_w);
     let g = tail_hessian(alpha, beta, rx, s + 1.0, wl, tx, la_tx, lb_tx);
     let k = tail_hessian(alpha, beta, rx + 1.0, s, wl, t, la_t, lb_t);
-    let own_value = |u: f64, la: f64| {
-        let x_term = if x == 0.0 { 0.0 } else { x * la };
-        -r * (u / alpha).ln_1p() - x_term - s * (u / beta).ln_1p()
-    };
-    let ga = rc.ln_s + g.rel + own_value(tx, la_tx) - lb_tx;
-    let kb = rc.ln_rx + k.rel + own_value(t, la_t) - la_t;
+    let ga = rc.ln_s + g.rel + own_point(th, x, tx, la_tx) - lb_tx;
+    let kb = rc.ln_rx + k.rel + own_point(th, x, t, la_t) - la_t;
     let pa = if ga <= kb {
         let q = (ga - kb).exp();
         q / (1.0 + q)
@@ -545,15 +580,11 @@ fn short_hessian(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> RowHessian {
     let mut i1 = [0.0; 4];
     let mut i2 = [[0.0; 4]; 4];
     if dt > 0.0 {
-        let ((xs, ws), _) = gl_rules();
-        let (c, half) = (0.5 * (tx + t), 0.5 * dt);
-        for (&xi, &wi) in xs.iter().zip(ws) {
-            let w = c + half * xi;
-            let rest = t - w;
-            let (aw, bw) = (alpha + w, beta + w);
-            let la = (rest / aw).ln_1p();
-            let lb = (rest / bw).ln_1p();
-            let f = wi * half * (rx * la + q * lb).exp();
+        let half = 0.5 * dt;
+        for node in short_nodes(alpha, beta, tx, t) {
+            let Node { rest, aw, bw, .. } = node;
+            let (la, lb) = (node.la, node.lb);
+            let f = node.weight * half * (rx * la + q * lb).exp();
             let (a_w, b_w) = (rest / (aw * at), rest / (bw * bt));
             let g = [la, -rx * a_w, lb, -q * b_w];
             i0 += f;

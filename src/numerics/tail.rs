@@ -261,6 +261,52 @@ fn hyp_from_table<const GRAD: bool>(
     None
 }
 
+/// A tail's series variables: `M` the factor with the larger offset (`m = max(α, β)`), exponent
+/// `a`; `N` the other one, exponent `e`; `d = |α − β|`, `z = d/(m+u)` and `1 − z`, and the term
+/// cap of the series for this `z`.
+struct Oriented {
+    a_ge_b: bool,
+    d: f64,
+    e: f64,
+    a: f64,
+    mu: f64,
+    ln_mu: f64,
+    ln_nu: f64,
+    z: f64,
+    omz: f64,
+    max_terms: usize,
+}
+
+impl Oriented {
+    #[inline]
+    fn new(alpha: f64, beta: f64, p: f64, q: f64, u: f64, ln_au: f64, ln_bu: f64) -> Self {
+        let a_ge_b = alpha >= beta;
+        let (m, d, e, a, ln_mu, ln_nu) = if a_ge_b {
+            (alpha, alpha - beta, q, p, ln_au, ln_bu)
+        } else {
+            (beta, beta - alpha, p, q, ln_bu, ln_au)
+        };
+        let mu = m + u;
+        let z = d / mu;
+        Oriented {
+            a_ge_b,
+            d,
+            e,
+            a,
+            mu,
+            ln_mu,
+            ln_nu,
+            z,
+            omz: (mu - d) / mu,
+            max_terms: if z <= Z_SERIES {
+                MAX_TERMS
+            } else {
+                MAX_TERMS_HIGH_Z
+            },
+        }
+    }
+}
+
 /// The tail integral `∫_u^∞ (α+v)^−p (β+v)^−q dv` (`w = p + q − 1 > 0`, passed accurately) in
 /// the relative form of [`Tail`], given `ln(α+u)` and `ln(β+u)`.
 #[inline]
@@ -276,21 +322,18 @@ pub(crate) fn tail<const GRAD: bool>(
     ln_bu: f64,
     table: Option<&[[f64; 4]]>,
 ) -> Tail {
-    let a_ge_b = alpha >= beta;
-    // M: the factor with the larger offset, exponent `a`; N: the other one, exponent `e`.
-    let (m, d, e, a, ln_mu, ln_nu) = if a_ge_b {
-        (alpha, alpha - beta, q, p, ln_au, ln_bu)
-    } else {
-        (beta, beta - alpha, p, q, ln_bu, ln_au)
-    };
-    let mu = m + u;
-    let z = d / mu;
-    let omz = (mu - d) / mu;
-    let max_terms = if z <= Z_SERIES {
-        MAX_TERMS
-    } else {
-        MAX_TERMS_HIGH_Z
-    };
+    let Oriented {
+        a_ge_b,
+        d,
+        e,
+        a,
+        mu,
+        ln_mu,
+        ln_nu,
+        z,
+        omz,
+        max_terms,
+    } = Oriented::new(alpha, beta, p, q, u, ln_au, ln_bu);
     // The term ratios of both series increase with the index, so the first one bounds them all
     // from below: when even that rate cannot reach the stopping rule within the term cap, the
     // series is not tried.
@@ -368,8 +411,100 @@ fn series_tail<const GRAD: bool>(
     Tail { base, sum, d }
 }
 
+/// The split of the fallback for `z` near 1 ([`tail_fallback`], [`fallback_hessian`]): the
+/// tail is `∫_u^{u*}` integrated numerically, where `z(u*) = 1/2`, plus the series from `u*`.
+/// `A`, `E`: the exponents of the factors with the larger and the smaller offset; `M`, `N`
+/// those factors' bases at `u`, `M*`, `N*` at `u*`. The numerical part is taken in
+/// `ρ = ln(N(v)/N)`, where its integrand relative to `M^−A N^−E` at `u` is `N e^φ` with the
+/// concave `φ(ρ) = (1 − E) ρ − A ln(1 + N (e^ρ − 1)/M)`.
+struct Split {
+    a_ge_b: bool,
+    e: f64,
+    a: f64,
+    d: f64,
+    /// `u* − u`.
+    gap: f64,
+    mu_s: f64,
+    nu_s: f64,
+    mu: f64,
+    nu: f64,
+    ln_nu: f64,
+    /// `ln(M*/M)` and `ln(N*/N)`.
+    shift_m: f64,
+    shift_n: f64,
+}
+
+impl Split {
+    fn new(alpha: f64, beta: f64, p: f64, q: f64, u: f64, ln_au: f64, ln_bu: f64) -> Self {
+        let a_ge_b = alpha >= beta;
+        let (m, lo_off, e, a) = if a_ge_b {
+            (alpha, beta, q, p)
+        } else {
+            (beta, alpha, p, q)
+        };
+        let d = m - lo_off;
+        // m + u* = d / Z_SPLIT.
+        let u_star = d / Z_SPLIT - m;
+        let (mu, nu) = (m + u, lo_off + u);
+        let gap = u_star - u;
+        Split {
+            a_ge_b,
+            e,
+            a,
+            d,
+            gap,
+            mu_s: d / Z_SPLIT,
+            nu_s: lo_off + u_star,
+            mu,
+            nu,
+            ln_nu: if a_ge_b { ln_bu } else { ln_au },
+            shift_m: (gap / mu).ln_1p(),
+            shift_n: (gap / nu).ln_1p(),
+        }
+    }
+
+    /// `φ(ρ)`.
+    fn phi(&self, rho: f64) -> f64 {
+        (1.0 - self.e) * rho - self.a * (self.nu * rho.exp_m1() / self.mu).ln_1p()
+    }
+
+    /// `φ(ρ) − φ(ρ₀)` without cancellation, given `e^ρ₀`.
+    fn diff(&self, rho: f64, rho0: f64, exp_rho0: f64) -> f64 {
+        let e0 = self.nu * exp_rho0;
+        (1.0 - self.e) * (rho - rho0)
+            - self.a * (e0 * (rho - rho0).exp_m1() / (e0 + self.d)).ln_1p()
+    }
+
+    /// `φ'(ρ)`.
+    fn dphi(&self, rho: f64) -> f64 {
+        let t = self.nu * rho.exp();
+        (1.0 - self.e) - self.a * t / (t + self.d)
+    }
+
+    /// The upper limit `ln(N*/N)` of `ρ`.
+    fn hi(&self) -> f64 {
+        (self.nu_s / self.nu).ln()
+    }
+
+    /// `ρ` and the moment functions of the gradient of the numerical part, each non-negative
+    /// and formed without cancellation: `ln(M(v)/M)`, `ρ`, `κ_M = 1/M − 1/M(v)` and
+    /// `κ_N = 1/N − 1/N(v)`, with `M(v)` and `N(v)`; one `exp_m1` and one `ln_1p`.
+    fn moment_values(&self, rho: f64) -> ([f64; 4], f64, f64) {
+        let em1 = rho.exp_m1();
+        let n_v = self.nu * (1.0 + em1);
+        let m_v = n_v + self.d;
+        let v = [
+            (self.nu * em1 / self.mu).ln_1p(),
+            rho,
+            self.nu * em1 / (self.mu * m_v),
+            em1 / ((1.0 + em1) * self.nu),
+        ];
+        (v, m_v, n_v)
+    }
+}
+
 /// Fallback for `z` near 1: integrate `∫_u^{u*}` numerically, where `z(u*) = 1/2`, and sum the
-/// series for the rest.
+/// series for the rest (see [`Split`]).
 #[cold]
 #[allow(clippy::too_many_arguments)]
 fn tail_fallback<const GRAD: bool>(
@@ -382,22 +517,14 @@ fn tail_fallback<const GRAD: bool>(
     ln_au: f64,
     ln_bu: f64,
 ) -> Tail {
-    let a_ge_b = alpha >= beta;
-    let (m, lo_off, e_min, p_max) = if a_ge_b {
-        (alpha, beta, q, p)
-    } else {
-        (beta, alpha, p, q)
-    };
-    let ln_nu = if a_ge_b { ln_bu } else { ln_au };
-    let d = m - lo_off;
-    // m + u* = d / Z_SPLIT.
-    let u_star = d / Z_SPLIT - m;
-    let (mu_s, nu_s) = (d / Z_SPLIT, lo_off + u_star);
+    let sp = Split::new(alpha, beta, p, q, u, ln_au, ln_bu);
+    let (a_ge_b, e_min, p_max) = (sp.a_ge_b, sp.e, sp.a);
+    let (mu_s, nu_s) = (sp.mu_s, sp.nu_s);
     let (ln_mu_s, ln_nu_s) = (mu_s.ln(), nu_s.ln());
     let rest = {
         let omz = nu_s / mu_s;
         // The series converges for z = 1/2; only NaN input could exhaust the cap.
-        let Some(h) = hyp_series::<GRAD>(e_min, w, p_max, d / mu_s, omz, MAX_TERMS) else {
+        let Some(h) = hyp_series::<GRAD>(e_min, w, p_max, sp.d / mu_s, omz, MAX_TERMS) else {
             return Tail {
                 base: f64::NAN,
                 sum: 1.0,
@@ -407,50 +534,25 @@ fn tail_fallback<const GRAD: bool>(
         series_tail::<GRAD>(a_ge_b, e_min, w, w.ln(), mu_s, nu_s, ln_mu_s, ln_nu_s, h)
     };
     // The rest relative to the powers at u: rel(u*) − a ln(M*/M) − e ln(N*/N).
-    let (mu, nu) = (m + u, lo_off + u);
-    let shift_m = ((u_star - u) / mu).ln_1p();
-    let shift_n = ((u_star - u) / nu).ln_1p();
+    let (mu, nu) = (sp.mu, sp.nu);
+    let (shift_m, shift_n) = (sp.shift_m, sp.shift_n);
     let rest_rel = rest.rel() - p_max * shift_m - e_min * shift_n;
-    // ρ = ln(N(v)) − ln N(u): integrand (dv = N dρ) relative to M^−a N^−e at u is
-    // N e^φ with φ(ρ) = (1 − e) ρ − a ln(1 + N (e^ρ − 1)/M).
-    let phi = |rho: f64| (1.0 - e_min) * rho - p_max * (nu * rho.exp_m1() / mu).ln_1p();
-    let phi_diff = |rho: f64, rho0: f64| {
-        let e0 = nu * rho0.exp();
-        (1.0 - e_min) * (rho - rho0) - p_max * (e0 * (rho - rho0).exp_m1() / (e0 + d)).ln_1p()
-    };
-    let dphi = |rho: f64| {
-        let t = nu * rho.exp();
-        (1.0 - e_min) - p_max * t / (t + d)
-    };
-    let hi = (nu_s / nu).ln();
-    // Moments of the rel derivatives, each non-negative and formed without cancellation:
-    // ρ, ln(M(v)/M), 1/N − 1/N(v) = (1 − e^−ρ)/N and 1/M − 1/M(v) = N (e^ρ − 1)/(M M(v)).
+    let phi = |rho: f64| sp.phi(rho);
+    let phi_diff = |rho: f64, rho0: f64| sp.diff(rho, rho0, rho0.exp());
+    let dphi = |rho: f64| sp.dphi(rho);
+    // Moments of the rel derivatives (see `Split::moment_values`), with the difference
     // `φ(ρ) − φ(mode)` given `e^mode`.
-    let diff = |rho: f64, mode: f64, exp_mode: f64| {
-        let e0 = nu * exp_mode;
-        (1.0 - e_min) * (rho - mode) - p_max * (e0 * (rho - mode).exp_m1() / (e0 + d)).ln_1p()
-    };
-    // With the difference: one `exp_m1` of each of ρ and ρ − mode and two `ln_1p` per node.
+    let diff = |rho: f64, mode: f64, exp_mode: f64| sp.diff(rho, mode, exp_mode);
     let moments = |rho: f64, mode: f64, exp_mode: f64| {
-        let em1 = rho.exp_m1();
-        let t = nu * (1.0 + em1);
-        let diff = diff(rho, mode, exp_mode);
-        (
-            diff,
-            [
-                rho,
-                (nu * em1 / mu).ln_1p(),
-                em1 / ((1.0 + em1) * nu),
-                nu * em1 / (mu * (t + d)),
-            ],
-        )
+        (sp.diff(rho, mode, exp_mode), sp.moment_values(rho).0)
     };
+    let hi = sp.hi();
     let (ln_q1, mom) = if GRAD {
         log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, Some(&moments), None)
     } else {
         log_concave_integral::<4>(phi, phi_diff, dphi, 0.0, hi, None, Some(&diff))
     };
-    let q1_rel = ln_nu + ln_q1;
+    let q1_rel = sp.ln_nu + ln_q1;
     let rel = log_add_exp(q1_rel, rest_rel);
     if !GRAD {
         return Tail {
@@ -461,7 +563,7 @@ fn tail_fallback<const GRAD: bool>(
     }
     // Partials of q1_rel in (e, a, n, m): ∂e = −E[ρ], ∂a = −E[ln(M(v)/M)],
     // ∂n = e E[1/N − 1/N(v)], ∂m = a E[1/M − 1/M(v)] (the limits' terms cancel against `rest`).
-    let dq = [-mom[0], -mom[1], e_min * mom[2], p_max * mom[3]];
+    let dq = [-mom[1], -mom[0], e_min * mom[3], p_max * mom[2]];
     // Partials of rest_rel: those of rel(u*) plus the shifts'.
     let (rd_e, rd_a, rd_n, rd_m) = if a_ge_b {
         (rest.d[1], rest.d[0], rest.d[3], rest.d[2])
@@ -473,8 +575,8 @@ fn tail_fallback<const GRAD: bool>(
     let rest_d = [
         rd_e - shift_n,
         rd_a - shift_m,
-        rd_n + e_min * (u_star - u) / (nu * nu_s),
-        rd_m + p_max * (u_star - u) / (mu * mu_s),
+        rd_n + e_min * sp.gap / (nu * nu_s),
+        rd_m + p_max * sp.gap / (mu * mu_s),
     ];
     let wq = (q1_rel - rel).exp();
     let wr = (rest_rel - rel).exp();
@@ -691,24 +793,11 @@ pub(crate) fn tail_hessian(
     ln_au: f64,
     ln_bu: f64,
 ) -> TailHessian {
-    let a_ge_b = alpha >= beta;
-    let (m, d, e, a, ln_mu, ln_nu) = if a_ge_b {
-        (alpha, alpha - beta, q, p, ln_au, ln_bu)
-    } else {
-        (beta, beta - alpha, p, q, ln_bu, ln_au)
-    };
-    let mu = m + u;
-    let z = d / mu;
-    let omz = (mu - d) / mu;
-    let max_terms = if z <= Z_SERIES {
-        MAX_TERMS
-    } else {
-        MAX_TERMS_HIGH_Z
-    };
-    let own = hyp_series_hessian(a, e, w, z, omz, max_terms)
-        .map(|hy| series_tail_hessian(e, w, ln_w, mu, mu - d, ln_mu, ln_nu, &hy))
+    let o = Oriented::new(alpha, beta, p, q, u, ln_au, ln_bu);
+    let own = hyp_series_hessian(o.a, o.e, w, o.z, o.omz, o.max_terms)
+        .map(|hy| series_tail_hessian(o.e, w, ln_w, o.mu, o.mu - o.d, o.ln_mu, o.ln_nu, &hy))
         .unwrap_or_else(|| fallback_hessian(alpha, beta, p, q, w, u, ln_au, ln_bu));
-    in_pq(a_ge_b, own)
+    in_pq(o.a_ge_b, own)
 }
 
 /// From the own coordinates `(A, E, M, N)` to `(p, q, α, β)`: the identity when `α ≥ β`, else
@@ -749,31 +838,20 @@ fn fallback_hessian(
     ln_au: f64,
     ln_bu: f64,
 ) -> Own {
-    let a_ge_b = alpha >= beta;
-    let (m, lo_off, e_min, p_max) = if a_ge_b {
-        (alpha, beta, q, p)
-    } else {
-        (beta, alpha, p, q)
-    };
-    let ln_nu = if a_ge_b { ln_bu } else { ln_au };
-    let d = m - lo_off;
-    let u_star = d / Z_SPLIT - m;
-    let (mu_s, nu_s) = (d / Z_SPLIT, lo_off + u_star);
-    let Some(hy) = hyp_series_hessian(p_max, e_min, w, d / mu_s, nu_s / mu_s, MAX_TERMS) else {
+    let sp = Split::new(alpha, beta, p, q, u, ln_au, ln_bu);
+    let (e_min, p_max, mu_s, nu_s) = (sp.e, sp.a, sp.mu_s, sp.nu_s);
+    let Some(hy) = hyp_series_hessian(p_max, e_min, w, sp.d / mu_s, nu_s / mu_s, MAX_TERMS) else {
         return (f64::NAN, [f64::NAN; 4], [[f64::NAN; 4]; 4]);
     };
     let (rest_at, g_at, h_at) =
         series_tail_hessian(e_min, w, w.ln(), mu_s, nu_s, mu_s.ln(), nu_s.ln(), &hy);
     // The rest relative to the powers at u: rel(u*) − A ln(M*/M) − E ln(N*/N).
-    let (mu, nu) = (m + u, lo_off + u);
-    let gap = u_star - u;
-    let shift_m = (gap / mu).ln_1p();
-    let shift_n = (gap / nu).ln_1p();
-    let rest_rel = rest_at - p_max * shift_m - e_min * shift_n;
-    let (km, kn) = (gap / (mu * mu_s), gap / (nu * nu_s));
+    let (mu, nu) = (sp.mu, sp.nu);
+    let rest_rel = rest_at - p_max * sp.shift_m - e_min * sp.shift_n;
+    let (km, kn) = (sp.gap / (mu * mu_s), sp.gap / (nu * nu_s));
     let g_r = [
-        g_at[OA] - shift_m,
-        g_at[OE] - shift_n,
+        g_at[OA] - sp.shift_m,
+        g_at[OE] - sp.shift_n,
         g_at[OM] + p_max * km,
         g_at[ON] + e_min * kn,
     ];
@@ -783,54 +861,37 @@ fn fallback_hessian(
     h_r[OM][OM] -= p_max * km * (1.0 / mu + 1.0 / mu_s);
     h_r[ON][ON] -= e_min * kn * (1.0 / nu + 1.0 / nu_s);
     symmetrise(&mut h_r);
-    // The numerical part in ρ = ln(N(v)/N), as in `tail_fallback`.
-    let phi = |rho: f64| (1.0 - e_min) * rho - p_max * (nu * rho.exp_m1() / mu).ln_1p();
-    let phi_diff = |rho: f64, rho0: f64| {
-        let e0 = nu * rho0.exp();
-        (1.0 - e_min) * (rho - rho0) - p_max * (e0 * (rho - rho0).exp_m1() / (e0 + d)).ln_1p()
-    };
-    let dphi = |rho: f64| {
-        let t = nu * rho.exp();
-        (1.0 - e_min) - p_max * t / (t + d)
-    };
     // Slots: 1; ln(M(v)/M), ρ, κ_M, κ_N; their ten products; κ_M (1/M + 1/M(v)),
     // κ_N (1/N + 1/N(v)).
     let moments = |rho: f64, mode: f64, exp_mode: f64| {
-        let em1 = rho.exp_m1();
-        let t = nu * (1.0 + em1);
-        let e0 = nu * exp_mode;
-        let diff =
-            (1.0 - e_min) * (rho - mode) - p_max * (e0 * (rho - mode).exp_m1() / (e0 + d)).ln_1p();
-        let k_m = nu * em1 / (mu * (t + d));
-        let k_n = em1 / ((1.0 + em1) * nu);
-        let v = [(nu * em1 / mu).ln_1p(), rho, k_m, k_n];
+        let (v, m_v, n_v) = sp.moment_values(rho);
         let mut out = [0.0; 17];
         out[0] = 1.0;
         out[1..5].copy_from_slice(&v);
-        let mut slot = 5;
-        for i in 0..4 {
-            for j in i..4 {
-                out[slot] = v[i] * v[j];
-                slot += 1;
-            }
+        let products = (0..4).flat_map(|i| (i..4).map(move |j| (i, j)));
+        for (slot, (i, j)) in out[5..15].iter_mut().zip(products) {
+            *slot = v[i] * v[j];
         }
-        out[15] = k_m * (1.0 / mu + 1.0 / (t + d));
-        out[16] = k_n * (1.0 / nu + 1.0 / t);
-        (diff, out)
+        out[15] = v[2] * (1.0 / mu + 1.0 / m_v);
+        out[16] = v[3] * (1.0 / nu + 1.0 / n_v);
+        (sp.diff(rho, mode, exp_mode), out)
     };
-    let hi = (nu_s / nu).ln();
-    let (ln_q1, mom) = log_concave_moments::<17>(phi, phi_diff, dphi, 0.0, hi, &moments);
-    let q1_rel = ln_nu + ln_q1;
+    let (ln_q1, mom) = log_concave_moments::<17>(
+        |rho| sp.phi(rho),
+        |rho, rho0| sp.diff(rho, rho0, rho0.exp()),
+        |rho| sp.dphi(rho),
+        0.0,
+        sp.hi(),
+        &moments,
+    );
+    let q1_rel = sp.ln_nu + ln_q1;
     // ∇ ln f = sign ⊙ (ln(M(v)/M), ρ, κ_M, κ_N).
     let sign = [-1.0, -1.0, p_max, e_min];
     let mean: [f64; 4] = std::array::from_fn(|i| sign[i] * mom[1 + i]);
     let mut h_q = [[0.0; 4]; 4];
-    let mut slot = 5;
-    for i in 0..4 {
-        for j in i..4 {
-            h_q[i][j] = sign[i] * sign[j] * mom[slot] - mean[i] * mean[j];
-            slot += 1;
-        }
+    let products = (0..4).flat_map(|i| (i..4).map(move |j| (i, j)));
+    for (&m2, (i, j)) in mom[5..15].iter().zip(products) {
+        h_q[i][j] = sign[i] * sign[j] * m2 - mean[i] * mean[j];
     }
     h_q[OA][OM] += mom[3];
     h_q[OE][ON] += mom[4];
