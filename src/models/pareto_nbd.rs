@@ -94,7 +94,9 @@ use crate::fit::{Estimable, FitOptions, Fitted, Objective, Rescaling};
 use crate::numerics::log_concave::{LOG_WINDOW, log_concave_integral};
 use crate::numerics::quadrature::{QUAD_PANELS, gl_rules, integrate, integrate_vec};
 use crate::numerics::special::trigamma_difference;
-use crate::numerics::tail::{TABLE_TERMS, TailHessian, fill_table, symmetrise, tail, tail_hessian};
+use crate::numerics::tail::{
+    TABLE_TERMS, TailHessian, fill_hessian_table, fill_table, symmetrise, tail, tail_hessian,
+};
 use crate::numerics::{finite_or, one_minus_exp_over};
 use crate::parallel::sum_rows;
 use crate::special::{digamma_difference, discount_integral, ln_binomial_density, ln_gamma_ratio};
@@ -179,7 +181,12 @@ pub(crate) struct RowConst<'a> {
     ln_w: f64,
     ln_s: f64,
     pub(crate) tables: Option<TablePair<'a>>,
+    /// The second-order coefficients of the two tails ([`hessian_tables`]), for [`row_hessian`].
+    pub(crate) hessian_tables: Option<HessianPair<'a>>,
 }
+
+/// Second-order series coefficients of the tails `G` and `K` for one frequency.
+pub(crate) type HessianPair<'a> = (&'a [[f64; 6]], &'a [[f64; 6]]);
 
 /// Series coefficients of the tails `G` and `K` for one frequency.
 pub(crate) type TablePair<'a> = (&'a [[f64; 4]], &'a [[f64; 4]]);
@@ -196,6 +203,7 @@ impl RowConst<'static> {
             ln_w: w.ln(),
             ln_s: s.ln(),
             tables: None,
+            hessian_tables: None,
         }
     }
 }
@@ -310,6 +318,24 @@ pub(crate) fn series_tables(r: f64, s: f64, xs: &[f64], a_ge_b: bool) -> Vec<[f6
         } else {
             fill_table(rx, w, s + 1.0, g);
             fill_table(rx + 1.0, w, s, k);
+        }
+    }
+    tables
+}
+
+/// Second-order series coefficients ([`fill_hessian_table`]) of the tails `G` and `K` of every
+/// frequency `xs` for the branch `α ≥ β` (`a_ge_b`) or `α < β`: `2·TABLE_TERMS` rows per
+/// frequency, `G`'s then `K`'s.
+pub(crate) fn hessian_tables(r: f64, s: f64, xs: &[f64], a_ge_b: bool) -> Vec<[f64; 6]> {
+    let mut tables = vec![[0.0; 6]; xs.len() * 2 * TABLE_TERMS];
+    for (chunk, &x) in tables.chunks_mut(2 * TABLE_TERMS).zip(xs) {
+        let rx = r + x;
+        let w = rx + s;
+        let (g, k) = chunk.split_at_mut(TABLE_TERMS);
+        // (A, E) = (p, q) if α ≥ β else (q, p), with (p, q) = (r+x, s+1) and (r+x+1, s).
+        for ((p, q), out) in [((rx, s + 1.0), g), ((rx + 1.0, s), k)] {
+            let (a, e) = if a_ge_b { (p, q) } else { (q, p) };
+            fill_hessian_table(a, e, w, out);
         }
     }
     tables
@@ -510,8 +536,12 @@ pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> 
     let (at, bt) = (alpha + t, beta + t);
     let [la_tx, lb_tx, la_t, lb_t] = offset_logs([ax, bx, at, bt], tx == t);
     let wl = (rc.w, rc.ln_w);
-    let g = tail_hessian(alpha, beta, rx, s + 1.0, wl, tx, la_tx, lb_tx);
-    let k = tail_hessian(alpha, beta, rx + 1.0, s, wl, t, la_t, lb_t);
+    let (tg, tk) = match rc.hessian_tables {
+        Some((g, k)) => (Some(g), Some(k)),
+        None => (None, None),
+    };
+    let g = tail_hessian(alpha, beta, rx, s + 1.0, wl, tx, la_tx, lb_tx, tg);
+    let k = tail_hessian(alpha, beta, rx + 1.0, s, wl, t, la_t, lb_t, tk);
     let ga = rc.ln_s + g.rel + own_point(th, x, tx, la_tx) - lb_tx;
     let kb = rc.ln_rx + k.rel + own_point(th, x, t, la_t) - la_t;
     let pa = if ga <= kb {
@@ -1442,7 +1472,16 @@ impl Objective for ParetoNbdObjective {
         if !th.iter().all(|v| v.is_finite() && *v > 0.0) {
             return None;
         }
-        let consts: Vec<RowConst<'_>> = self.xs.iter().map(|&x| RowConst::new(r, s, x)).collect();
+        let tables = hessian_tables(r, s, &self.xs, th[1] >= th[3]);
+        let consts: Vec<RowConst<'_>> = (self.xs.iter().zip(tables.chunks(2 * TABLE_TERMS)))
+            .map(|(&x, t)| {
+                let (g, k) = t.split_at(TABLE_TERMS);
+                RowConst {
+                    hessian_tables: Some((g, k)),
+                    ..RowConst::new(r, s, x)
+                }
+            })
+            .collect();
         let mut acc = sum_rows(self.len(), |lo, hi| {
             let mut h = [0.0; 10];
             for i in lo..hi {

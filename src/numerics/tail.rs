@@ -636,19 +636,101 @@ struct Hyp2 {
 /// of the second-order sums grow at most like `k²`, so the series stops once
 /// `c_k z^(k+1) (k+1)² ≤ ε (1−z)³ sum`. `None` if `max_terms` do not suffice.
 fn hyp_series_hessian(a: f64, e: f64, w: f64, z: f64, omz: f64, max_terms: usize) -> Option<Hyp2> {
-    let euler = e >= 1.0;
-    let c = w + 1.0;
+    sum_hessian(Coefs::new(a, e, w), z, omz, max_terms)
+}
+
+/// The coefficients of the series of [`hyp_series_hessian`] one term at a time, by their
+/// recurrences: `[c_k, ∂_A ln c_k, ∂_E ln c_k, ∂²_AA ln c_k, ∂²_AE ln c_k, ∂²_EE ln c_k]`.
+#[derive(Debug, Clone)]
+struct Coefs {
+    a: f64,
+    e: f64,
+    w: f64,
+    k: f64,
+    cur: [f64; 6],
+    /// Plain series: running `Σ 1/(E+i)` and `Σ 1/(E+i)²`.
+    rho_e: f64,
+    tau_e: f64,
+}
+
+impl Coefs {
+    fn new(a: f64, e: f64, w: f64) -> Self {
+        Coefs {
+            a,
+            e,
+            w,
+            k: 0.0,
+            cur: [1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            rho_e: 0.0,
+            tau_e: 0.0,
+        }
+    }
+}
+
+impl Iterator for Coefs {
+    type Item = [f64; 6];
+
+    #[inline]
+    fn next(&mut self) -> Option<[f64; 6]> {
+        let out = self.cur;
+        let (a, e, w, k) = (self.a, self.e, self.w, self.k);
+        let [coef, da, de, daa, dae, dee] = out;
+        self.cur = if e >= 1.0 {
+            let c = w + 1.0;
+            let (ia, ic) = (1.0 / (a + k), 1.0 / (c + k));
+            [
+                coef * ((a + k) * ic),
+                da + e * ia * ic,
+                de - ic,
+                daa - e * (a + c + 2.0 * k) * (ia * ic) * (ia * ic),
+                dae + ic * ic,
+                dee + ic * ic,
+            ]
+        } else {
+            let ie = 1.0 / (e + k);
+            self.rho_e += ie;
+            self.tau_e += ie * ie;
+            let k1 = k + 1.0;
+            let lam = k1 / (w * (w + k1));
+            let mu = (k1 / (w + k1)) * ((2.0 * w + k1) / (w + k1)) / (w * w);
+            [
+                coef * ((w + k) * (e + k) / ((w + k + 1.0) * k1)),
+                lam,
+                lam + self.rho_e,
+                -mu,
+                -mu,
+                -mu - self.tau_e,
+            ]
+        };
+        self.k = k + 1.0;
+        Some(out)
+    }
+}
+
+/// Coefficients of the series of [`hyp_series_hessian`] for one tail and frequency, independent
+/// of `z` (`A`, `E` the exponents of the factors with the larger and the smaller offset,
+/// `w = A + E − 1`): the first [`TABLE_TERMS`] of [`Coefs`], filled once per evaluation.
+pub(crate) fn fill_hessian_table(a: f64, e: f64, w: f64, out: &mut [[f64; 6]]) {
+    for (slot, c) in out.iter_mut().zip(Coefs::new(a, e, w)) {
+        *slot = c;
+    }
+}
+
+/// The sums of [`hyp_series_hessian`] over the coefficients `terms` (at most `max_terms` of
+/// them); `None` if they run out first.
+fn sum_hessian(
+    terms: impl Iterator<Item = [f64; 6]>,
+    z: f64,
+    omz: f64,
+    max_terms: usize,
+) -> Option<Hyp2> {
     let stop = SERIES_EPS * omz * omz * omz;
-    // Coefficient and the derivatives of its logarithm (first: da, de; second: daa, dae, dee).
-    let mut coef = 1.0;
-    let (mut da, mut de, mut daa, mut dae, mut dee) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    // Plain series: running Σ 1/(E+i) and Σ 1/(E+i)².
-    let (mut rho_e, mut tau_e) = (0.0, 0.0);
     // zᵏ, z^(k−1), z^(k−2) (the latter two only ever multiplied by k and k(k−1)).
     let (mut zk, mut zk1, mut zk2) = (1.0, 0.0, 0.0);
+    let mut prev = 1.0;
     // Sums: 1, A, E, AA, AE, EE, z, Az, Ez, zz.
     let mut s = [0.0f64; 10];
-    for step in 0..max_terms {
+    for (step, [coef, da, de, daa, dae, dee]) in terms.take(max_terms).enumerate() {
         let k = step as f64;
         let t = coef * zk;
         let (ta, te) = (t * da, t * de);
@@ -667,53 +749,22 @@ fn hyp_series_hessian(a: f64, e: f64, w: f64, z: f64, omz: f64, max_terms: usize
             let sum = s[0];
             let l = [s[1] / sum, s[2] / sum, s[6] / sum];
             let second = [[s[3], s[4], s[7]], [s[4], s[5], s[8]], [s[7], s[8], s[9]]];
-            let mut h = [[0.0; 3]; 3];
-            for i in 0..3 {
-                for j in 0..3 {
-                    h[i][j] = second[i][j] / sum - l[i] * l[j];
-                }
-            }
+            let h =
+                std::array::from_fn(|i| std::array::from_fn(|j| second[i][j] / sum - l[i] * l[j]));
             return Some(Hyp2 {
                 ln_sum: sum.ln(),
                 d: l,
                 h,
             });
         }
-        if euler {
-            let (ia, ic) = (1.0 / (a + k), 1.0 / (c + k));
-            coef *= (a + k) * ic;
-            da += e * ia * ic;
-            de -= ic;
-            daa -= e * (a + c + 2.0 * k) * (ia * ic) * (ia * ic);
-            dae += ic * ic;
-            dee += ic * ic;
-        } else {
-            coef *= (w + k) * (e + k) / ((w + k + 1.0) * (k + 1.0));
-            let ie = 1.0 / (e + k);
-            rho_e += ie;
-            tau_e += ie * ie;
-            let k1 = k + 1.0;
-            let lam = k1 / (w * (w + k1));
-            let mu = (k1 / (w + k1)) * ((2.0 * w + k1) / (w + k1)) / (w * w);
-            da = lam;
-            de = lam + rho_e;
-            daa = -mu;
-            dae = -mu;
-            dee = -mu - tau_e;
+        // The term ratio (at least the last one) bounds the remaining terms from below.
+        if step % 32 == 31 && hopeless(t, coef / prev * z, s[0], stop, omz, max_terms - step) {
+            return None;
         }
+        prev = coef;
         zk2 = zk1;
         zk1 = zk;
         zk *= z;
-        if step % 32 == 31 {
-            let ratio = if euler {
-                (a + k) / (c + k)
-            } else {
-                (w + k) * (e + k) / ((w + k + 1.0) * (k + 1.0))
-            };
-            if hopeless(coef * zk, ratio * z, s[0], stop, omz, max_terms - step) {
-                return None;
-            }
-        }
     }
     None
 }
@@ -780,8 +831,9 @@ pub(crate) fn symmetrise(h: &mut [[f64; 4]; 4]) {
 }
 
 /// The tail integral of [`tail`] with its gradient and Hessian in `(p, q, α, β)`: the series
-/// ([`hyp_series_hessian`]) when it converges within the term cap, else the split of
-/// [`tail_fallback`] with the second moments of the numerical part.
+/// ([`hyp_series_hessian`]; from the coefficients of [`fill_hessian_table`] when given and
+/// long enough) when it converges within the term cap, else the split of [`tail_fallback`]
+/// with the second moments of the numerical part.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn tail_hessian(
     alpha: f64,
@@ -792,9 +844,15 @@ pub(crate) fn tail_hessian(
     u: f64,
     ln_au: f64,
     ln_bu: f64,
+    table: Option<&[[f64; 6]]>,
 ) -> TailHessian {
     let o = Oriented::new(alpha, beta, p, q, u, ln_au, ln_bu);
-    let own = hyp_series_hessian(o.a, o.e, w, o.z, o.omz, o.max_terms)
+    let stop = SERIES_EPS * o.omz * o.omz * o.omz;
+    let from_table = table
+        .filter(|t| t.len() > 2 && !hopeless(1.0, t[1][0] * o.z, 1.0, stop, o.omz, t.len()))
+        .and_then(|t| sum_hessian(t.iter().copied(), o.z, o.omz, t.len()));
+    let own = from_table
+        .or_else(|| hyp_series_hessian(o.a, o.e, w, o.z, o.omz, o.max_terms))
         .map(|hy| series_tail_hessian(o.e, w, ln_w, o.mu, o.mu - o.d, o.ln_mu, o.ln_nu, &hy))
         .unwrap_or_else(|| fallback_hessian(alpha, beta, p, q, w, u, ln_au, ln_bu));
     in_pq(o.a_ge_b, own)
@@ -980,7 +1038,7 @@ mod tests {
         let args = [p, q, alpha, beta];
         let w = p + q - 1.0;
         let (la, lb) = ((alpha + u).ln(), (beta + u).ln());
-        let th = tail_hessian(alpha, beta, p, q, (w, w.ln()), u, la, lb);
+        let th = tail_hessian(alpha, beta, p, q, (w, w.ln()), u, la, lb, None);
         let t = tail::<true>(alpha, beta, p, q, (w, w.ln()), u, la, lb, None);
         assert!((th.rel - t.rel()).abs() < 1e-12 * (1.0 + t.rel().abs()));
         let mut worst = 0.0f64;
@@ -1034,6 +1092,30 @@ mod tests {
     }
 
     #[test]
+    fn hessian_table_gives_the_series_bit_for_bit() {
+        for &(alpha, beta, p, q, u) in &[
+            (10.0f64, 11.0f64, 0.55f64, 1.6f64, 0.0f64),
+            (11.0, 10.0, 0.55, 1.6, 3.0),
+            (11.0, 10.0, 3.55, 0.6, 30.0),
+            (1.0, 10.0, 0.55, 1.6, 3.0),
+        ] {
+            let w = p + q - 1.0;
+            let (la, lb) = ((alpha + u).ln(), (beta + u).ln());
+            let (a, e) = if alpha >= beta { (p, q) } else { (q, p) };
+            let mut table = vec![[0.0; 6]; TABLE_TERMS];
+            fill_hessian_table(a, e, w, &mut table);
+            let with = tail_hessian(alpha, beta, p, q, (w, w.ln()), u, la, lb, Some(&table));
+            let without = tail_hessian(alpha, beta, p, q, (w, w.ln()), u, la, lb, None);
+            assert_eq!(with.rel.to_bits(), without.rel.to_bits());
+            assert_eq!(with.d.map(f64::to_bits), without.d.map(f64::to_bits));
+            assert_eq!(
+                with.h.map(|r| r.map(f64::to_bits)),
+                without.h.map(|r| r.map(f64::to_bits))
+            );
+        }
+    }
+
+    #[test]
     fn fallback_hessian_agrees_with_the_series() {
         for &(alpha, beta, p, q, u) in &[
             (10.0f64, 1.0f64, 0.55f64, 1.6f64, 0.0f64),
@@ -1042,7 +1124,7 @@ mod tests {
         ] {
             let w = p + q - 1.0;
             let (la, lb) = ((alpha + u).ln(), (beta + u).ln());
-            let series = tail_hessian(alpha, beta, p, q, (w, w.ln()), u, la, lb);
+            let series = tail_hessian(alpha, beta, p, q, (w, w.ln()), u, la, lb, None);
             let fb = in_pq(
                 alpha >= beta,
                 fallback_hessian(alpha, beta, p, q, w, u, la, lb),
