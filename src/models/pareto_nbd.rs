@@ -341,6 +341,23 @@ pub(crate) fn hessian_tables(r: f64, s: f64, xs: &[f64], a_ge_b: bool) -> Vec<[f
     tables
 }
 
+/// The per-frequency constants of [`row_hessian`] for every frequency `xs`, with the
+/// second-order series coefficients of `tables` ([`hessian_tables`]).
+pub(crate) fn hessian_consts<'a>(
+    r: f64,
+    s: f64,
+    xs: &[f64],
+    tables: &'a [[f64; 6]],
+) -> Vec<RowConst<'a>> {
+    xs.iter()
+        .zip(tables.chunks(2 * TABLE_TERMS))
+        .map(|(&x, t)| RowConst {
+            hessian_tables: Some(t.split_at(TABLE_TERMS)),
+            ..RowConst::new(r, s, x)
+        })
+        .collect()
+}
+
 /// The per-frequency constants of [`row`] for every frequency `xs`, with the series
 /// coefficients of `tables` ([`series_tables`]).
 pub(crate) fn row_consts<'a>(
@@ -1473,15 +1490,7 @@ impl Objective for ParetoNbdObjective {
             return None;
         }
         let tables = hessian_tables(r, s, &self.xs, th[1] >= th[3]);
-        let consts: Vec<RowConst<'_>> = (self.xs.iter().zip(tables.chunks(2 * TABLE_TERMS)))
-            .map(|(&x, t)| {
-                let (g, k) = t.split_at(TABLE_TERMS);
-                RowConst {
-                    hessian_tables: Some((g, k)),
-                    ..RowConst::new(r, s, x)
-                }
-            })
-            .collect();
+        let consts = hessian_consts(r, s, &self.xs, &tables);
         let mut acc = sum_rows(self.len(), |lo, hi| {
             let mut h = [0.0; 10];
             for i in lo..hi {

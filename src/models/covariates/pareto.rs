@@ -2,7 +2,9 @@
 
 use super::engine::{CovariateRows, total, total_hessian};
 use super::{CovariateBase, ParetoNbd};
-use crate::models::pareto_nbd::{RowConst, row, row_consts, row_hessian, series_tables};
+use crate::models::pareto_nbd::{
+    hessian_consts, hessian_tables, row, row_consts, row_hessian, series_tables,
+};
 use crate::numerics::special::trigamma_difference;
 use crate::special::{digamma_difference, ln_gamma_ratio};
 
@@ -57,21 +59,29 @@ pub(super) fn hessian(rows: &CovariateRows, theta: &[f64]) -> Option<Vec<f64>> {
     if !(r > 0.0 && s > 0.0 && r.is_finite() && s.is_finite()) {
         return None;
     }
-    let per_x: Vec<(RowConst<'static>, f64, f64)> = rows
-        .xs
+    let xs = &rows.xs;
+    // Both branches' second-order coefficients: each row takes its own.
+    let (tables_ge, tables_lt) = (
+        hessian_tables(r, s, xs, true),
+        hessian_tables(r, s, xs, false),
+    );
+    let (ge, lt) = (
+        hessian_consts(r, s, xs, &tables_ge),
+        hessian_consts(r, s, xs, &tables_lt),
+    );
+    let per_x: Vec<(f64, f64)> = xs
         .iter()
-        .map(|&x| {
-            (
-                RowConst::new(r, s, x),
-                digamma_difference(r, x),
-                trigamma_difference(r, x),
-            )
-        })
+        .map(|&x| (digamma_difference(r, x), trigamma_difference(r, x)))
         .collect();
     let (rec, age) = (rows.rows.recency(), rows.rows.age());
     let row = |i: usize, th: &[f64; 4]| {
         let xi = rows.x_index.get(i).map_or(0, |&xi| xi as usize);
-        let (rc, dg, tg) = per_x.get(xi)?;
+        let (dg, tg) = per_x.get(xi)?;
+        let rc = if th[1] >= th[3] {
+            ge.get(xi)?
+        } else {
+            lt.get(xi)?
+        };
         if !th.iter().all(|v| v.is_finite() && *v > 0.0) {
             return None;
         }
