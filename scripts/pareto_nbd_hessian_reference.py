@@ -10,8 +10,14 @@ alpha > beta, alpha < beta, alpha = beta, a last purchase close to T (the crate'
 rule) and a tail with z = |alpha - beta| / (max(alpha, beta) + t_x) within 1e-4 of 1 (the
 crate's numerical fallback).
 
-Writes tests/data/pareto_nbd_hessian.csv (case, i, j, value; i <= j).
-Run from the repository root: python3 scripts/pareto_nbd_hessian_reference.py
+With covariates (Fader & Hardie 2007, note 019): the first 60 customers of
+tests/data/covariates_reference.csv, alpha_i = alpha0 exp(-(g1'z)), beta_i = beta0 exp(-(g2'z))
+with z = (bin, score), in the order r, alpha0, s, beta0, purchase.bin, purchase.score,
+dropout.bin, dropout.score.
+
+Writes tests/data/pareto_nbd_hessian.csv (case, i, j, value; i <= j; the case `covariates`
+with the ten parameters). Run from the repository root:
+python3 scripts/pareto_nbd_hessian_reference.py
 """
 import csv
 
@@ -36,8 +42,37 @@ def total(r, a, s, b):
     return sum(loglik(r, a, s, b, *c) for c in CUSTOMERS)
 
 
+COVARIATE_ROWS = 60
+COVARIATE_THETA = (0.75, 7.5, 0.9, 2.2, 0.45, 0.35, -0.2, 0.1)
+
+
+def covariate_rows():
+    with open("tests/data/covariates_reference.csv") as fh:
+        rows = list(csv.DictReader(fh))[:COVARIATE_ROWS]
+    return [tuple(mpf(r[k]) for k in ("frequency", "recency", "T", "bin", "score")) for r in rows]
+
+
+def covariate_total(rows, r, a0, s, b0, g1b, g1s, g2b, g2s):
+    total = mpf(0)
+    for x, tx, t, zb, zs in rows:
+        a = a0 * mp.exp(-(g1b * zb + g1s * zs))
+        b = b0 * mp.exp(-(g2b * zb + g2s * zs))
+        total += loglik(r, a, s, b, x, tx, t)
+    return total
+
+
 def main():
     out = []
+    rows = covariate_rows()
+    theta = [mpf(v) for v in COVARIATE_THETA]
+    for i in range(8):
+        for j in range(i, 8):
+            order = [0] * 8
+            order[i] += 1
+            order[j] += 1
+            v = diff(lambda *p: covariate_total(rows, *p), theta, tuple(order))
+            out.append(("covariates", i, j, mp.nstr(v, 20)))
+            print("covariates", i, j, mp.nstr(v, 20), flush=True)
     for name, theta in CASES.items():
         theta = [mpf(v) for v in theta]
         for i in range(4):

@@ -155,3 +155,35 @@ fn hessians_match_mpmath() {
         assert_eq!(seen, 10, "{case}");
     }
 }
+
+/// The first 60 customers of tests/data/covariates_reference.csv with `bin` and `score` on both
+/// scales, the Hessian of `scripts/pareto_nbd_hessian_reference.py` (case `covariates`).
+#[test]
+fn covariate_hessian_matches_mpmath() {
+    use clv::ParetoNbdCov;
+    use clv::fit::Estimable;
+    use clv::models::covariates::{CovariateData, CovariateSpec};
+    let keep: Vec<usize> = (0..60).collect();
+    let data = common::covariates_reference().select(&keep).unwrap();
+    let spec = CovariateSpec::new()
+        .purchase(&["bin", "score"])
+        .dropout(&["bin", "score"]);
+    let cd = CovariateData::new(&data, &spec).unwrap();
+    let objective = ParetoNbdCov::objective(&ParetoNbdCov::prepare(&cd).unwrap());
+    let theta = [0.75, 7.5, 0.9, 2.2, 0.45, 0.35, -0.2, 0.1];
+    let got = objective.hessian(&theta).unwrap();
+    let reference = common::read_vectors("pareto_nbd_hessian.csv");
+    let mut seen = 0;
+    for row in reference.iter().filter(|r| r[0] == "covariates") {
+        let (i, j): (usize, usize) = (row[1].parse().unwrap(), row[2].parse().unwrap());
+        let want = common::num(&row[3]);
+        let scale = (got[i * 8 + i] * got[j * 8 + j]).abs().sqrt();
+        let g = got[i * 8 + j];
+        assert!(
+            (g - want).abs() <= 1e-12 * scale,
+            "[{i},{j}]: {g} vs {want}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 36);
+}
