@@ -7,8 +7,9 @@ Expressions" (the A0 *difference* of two 2F1 terms, harmless at 60 digits; `logl
 scripts/pareto_nbd_reference.py), summed over a few
 customers and differentiated twice by mpmath (mp.diff) in (r, alpha, s, beta). The points cover
 alpha > beta, alpha < beta, alpha = beta, a last purchase close to T (the crate's short-interval
-rule) and a tail with z = |alpha - beta| / (max(alpha, beta) + t_x) within 1e-4 of 1 (the
-crate's numerical fallback).
+rule) and tails with z = |alpha - beta| / (max(alpha, beta) + t_x) within 1e-4 of 1 (the
+crate's numerical fallback, or its series with the Euler-form remainder bound where the
+exponent of the factor with the smaller offset exceeds 3).
 
 With covariates (Fader & Hardie 2007, note 019): the first 60 customers of
 tests/data/covariates_reference.csv, alpha_i = alpha0 exp(-(g1'z)), beta_i = beta0 exp(-(g2'z))
@@ -35,6 +36,8 @@ CASES = {
     "alpha_below_beta": (1.7, 0.6, 3.1, 40.0),
     "equal_rates": (0.55, 10.0, 0.7, 10.0),
     "z_near_one": (1.2, 800.0, 0.4, 0.01),
+    "z_near_one_large_s": (1.2, 800.0, 4.0, 0.01),
+    "z_near_one_large_r": (5.0, 0.01, 0.4, 800.0),
 }
 
 

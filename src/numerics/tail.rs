@@ -636,7 +636,8 @@ struct Hyp2 {
 /// of the second-order sums grow at most like `k²`, so the series stops once
 /// `c_k z^(k+1) (k+1)² ≤ ε (1−z)³ sum`. `None` if `max_terms` do not suffice.
 fn hyp_series_hessian(a: f64, e: f64, w: f64, z: f64, omz: f64, max_terms: usize) -> Option<Hyp2> {
-    sum_hessian(Coefs::new(a, e, w), z, omz, max_terms)
+    let euler_tail = (e > 3.0 && z > Z_SERIES).then_some((a, e));
+    sum_hessian(Coefs::new(a, e, w), z, omz, max_terms, euler_tail)
 }
 
 /// The coefficients of the series of [`hyp_series_hessian`] one term at a time, by their
@@ -716,6 +717,73 @@ pub(crate) fn fill_hessian_table(a: f64, e: f64, w: f64, out: &mut [[f64; 6]]) {
     }
 }
 
+/// The remainder bound of the sums of [`sum_hessian`] for the Euler form (`A = a`, `E = e > 3`,
+/// `c = a + e`) after the term `t_k` with log-derivatives `weights` (`∂_A`, `∂_E`, `∂²_AA`,
+/// `∂²_AE`, `∂²_EE` of `ln c_k`), where the geometric bound is useless (`z` near 1). As in
+/// [`euler_tail_done`], `t_j ≤ t_k ((c+k)/(c+j))^e`, so with `n = j − k`,
+/// `Σ_{j>k} t_j nᵐ ≤ t_k (c+k)^(m+1)/(e−m−1)`; every weight of term `j` is at most a polynomial
+/// of degree 2 in `n` (each running sum grows per term by at most its increment at `k`:
+/// `E/((A+k)(c+k))`, `1/(c+k)`, `E(A+c+2k)/((A+k)²(c+k)²)`, `1/(c+k)²`; and `j ≤ k + n`). True
+/// when each of the ten sums is complete to [`SERIES_EPS`] relative to the sum of the absolute
+/// values of its terms (`abs` for the two whose terms change sign).
+#[allow(clippy::too_many_arguments)]
+fn euler_tail_done_hessian(
+    a: f64,
+    e: f64,
+    k: f64,
+    t: f64,
+    z: f64,
+    weights: [f64; 5],
+    s: &[f64; 10],
+    abs: [f64; 2],
+) -> bool {
+    let [da, de, daa, dae, dee] = weights;
+    let c = a + e;
+    let (ia, ic) = (1.0 / (a + k), 1.0 / (c + k));
+    // Linear bounds p0 + p1 n and their products (coefficients of 1, n, n²).
+    let lin = |p0: f64, p1: f64| [p0, p1, 0.0];
+    let mul = |p: [f64; 3], q: [f64; 3]| [p[0] * q[0], p[0] * q[1] + p[1] * q[0], p[1] * q[1]];
+    let add = |p: [f64; 3], q: [f64; 3]| [p[0] + q[0], p[1] + q[1], p[2] + q[2]];
+    let w_a = lin(da, e * ia * ic);
+    let w_e = lin(de.abs(), ic);
+    let w_j = lin(k / z, 1.0 / z);
+    let d_aa = e * (a + c + 2.0 * k) * (ia * ic) * (ia * ic);
+    let bounds = [
+        lin(1.0, 0.0),
+        w_a,
+        w_e,
+        add(mul(w_a, w_a), lin(daa.abs(), d_aa)),
+        add(mul(w_a, w_e), lin(dae, ic * ic)),
+        add(mul(w_e, w_e), lin(dee, ic * ic)),
+        w_j,
+        mul(w_j, w_a),
+        mul(w_j, w_e),
+        mul(w_j, w_j),
+    ];
+    let y = c + k;
+    let moments = [
+        t * y / (e - 1.0),
+        t * y * y / (e - 2.0),
+        t * y * y * y / (e - 3.0),
+    ];
+    let scale = [
+        s[0],
+        s[1],
+        s[2].abs(),
+        abs[0],
+        abs[1],
+        s[5],
+        s[6],
+        s[7],
+        s[8].abs(),
+        s[9],
+    ];
+    bounds
+        .iter()
+        .zip(scale)
+        .all(|(p, sc)| p[0] * moments[0] + p[1] * moments[1] + p[2] * moments[2] <= SERIES_EPS * sc)
+}
+
 /// The sums of [`hyp_series_hessian`] over the coefficients `terms` (at most `max_terms` of
 /// them); `None` if they run out first.
 fn sum_hessian(
@@ -723,6 +791,7 @@ fn sum_hessian(
     z: f64,
     omz: f64,
     max_terms: usize,
+    euler_tail: Option<(f64, f64)>,
 ) -> Option<Hyp2> {
     let stop = SERIES_EPS * omz * omz * omz;
     // zᵏ, z^(k−1), z^(k−2) (the latter two only ever multiplied by k and k(k−1)).
@@ -730,6 +799,9 @@ fn sum_hessian(
     let mut prev = 1.0;
     // Sums: 1, A, E, AA, AE, EE, z, Az, Ez, zz.
     let mut s = [0.0f64; 10];
+    // With the Euler-form remainder bound: the sums of the absolute values of the terms of the
+    // AA and AE sums (whose terms change sign).
+    let mut abs = [0.0f64; 2];
     for (step, [coef, da, de, daa, dae, dee]) in terms.take(max_terms).enumerate() {
         let k = step as f64;
         let t = coef * zk;
@@ -745,7 +817,17 @@ fn sum_hessian(
         s[7] += kz * da;
         s[8] += kz * de;
         s[9] += k * (k - 1.0) * coef * zk2;
-        if step >= 2 && t * z * (k + 1.0) * (k + 1.0) <= stop * s[0] {
+        // The remainder bound, every 8 terms (it holds after any term).
+        let tail_done = match euler_tail {
+            Some((a, e)) => {
+                abs[0] += t * (da * da + daa.abs());
+                abs[1] += t * ((da * de).abs() + dae);
+                let weights = [da, de, daa, dae, dee];
+                step % 8 == 7 && euler_tail_done_hessian(a, e, k, t, z, weights, &s, abs)
+            }
+            None => false,
+        };
+        if step >= 2 && (tail_done || t * z * (k + 1.0) * (k + 1.0) <= stop * s[0]) {
             let sum = s[0];
             let l = [s[1] / sum, s[2] / sum, s[6] / sum];
             let second = [[s[3], s[4], s[7]], [s[4], s[5], s[8]], [s[7], s[8], s[9]]];
@@ -758,7 +840,10 @@ fn sum_hessian(
             });
         }
         // The term ratio (at least the last one) bounds the remaining terms from below.
-        if step % 32 == 31 && hopeless(t, coef / prev * z, s[0], stop, omz, max_terms - step) {
+        if euler_tail.is_none()
+            && step % 32 == 31
+            && hopeless(t, coef / prev * z, s[0], stop, omz, max_terms - step)
+        {
             return None;
         }
         prev = coef;
@@ -850,7 +935,10 @@ pub(crate) fn tail_hessian(
     let stop = SERIES_EPS * o.omz * o.omz * o.omz;
     let from_table = table
         .filter(|t| t.len() > 2 && !hopeless(1.0, t[1][0] * o.z, 1.0, stop, o.omz, t.len()))
-        .and_then(|t| sum_hessian(t.iter().copied(), o.z, o.omz, t.len()));
+        .and_then(|t| {
+            let euler_tail = (o.e > 3.0 && o.z > Z_SERIES).then_some((o.a, o.e));
+            sum_hessian(t.iter().copied(), o.z, o.omz, t.len(), euler_tail)
+        });
     let own = from_table
         .or_else(|| hyp_series_hessian(o.a, o.e, w, o.z, o.omz, o.max_terms))
         .map(|hy| series_tail_hessian(o.e, w, ln_w, o.mu, o.mu - o.d, o.ln_mu, o.ln_nu, &hy))
@@ -1121,9 +1209,15 @@ mod tests {
             (10.0f64, 1.0f64, 0.55f64, 1.6f64, 0.0f64),
             (1.0, 10.0, 0.55, 1.6, 3.0),
             (1.0, 20.0, 2.5, 0.3, 1.0),
+            // z within 1e-6 of 1: the series by the Euler-form remainder bound.
+            (1000.0, 0.001, 2.0, 30.0, 0.0),
+            (0.001, 1000.0, 25.0, 0.5, 1.0),
+            (1e3, 1e-3, 1e3, 1e3, 0.0),
         ] {
             let w = p + q - 1.0;
             let (la, lb) = ((alpha + u).ln(), (beta + u).ln());
+            let o = Oriented::new(alpha, beta, p, q, u, la, lb);
+            assert!(hyp_series_hessian(o.a, o.e, w, o.z, o.omz, o.max_terms).is_some());
             let series = tail_hessian(alpha, beta, p, q, (w, w.ln()), u, la, lb, None);
             let fb = in_pq(
                 alpha >= beta,
@@ -1133,7 +1227,13 @@ mod tests {
             for i in 0..4 {
                 assert!((series.d[i] - fb.d[i]).abs() < 1e-10 * (1.0 + series.d[i].abs()));
                 for j in 0..4 {
-                    let scale = (series.h[i][i] * series.h[j][j]).abs().sqrt();
+                    // The curvature scale of a logarithm, |∂ᵢᵢ| + (∂ᵢ)², and in (p, q) at least
+                    // that of the −ln w the tail carries (1/w², which its other terms cancel).
+                    let d = &series.d;
+                    let floor = |i: usize| if i < 2 { 1.0 / (w * w) } else { 0.0 };
+                    let scale = ((series.h[i][i].abs() + d[i] * d[i] + floor(i))
+                        * (series.h[j][j].abs() + d[j] * d[j] + floor(j)))
+                    .sqrt();
                     let err = (series.h[i][j] - fb.h[i][j]).abs() / scale;
                     assert!(
                         err < 1e-9,
