@@ -64,28 +64,25 @@ def covariate_total(rows, r, a0, s, b0, g1b, g1s, g2b, g2s):
     return total
 
 
-def main():
-    out = []
-    rows = covariate_rows()
-    theta = [mpf(v) for v in COVARIATE_THETA]
-    for i in range(8):
-        for j in range(i, 8):
-            order = [0] * 8
+def hessian(name, f, theta):
+    """The upper triangle of the Hessian of f at theta, as CSV rows (name, i, j, value)."""
+    theta = [mpf(v) for v in theta]
+    k = len(theta)
+    for i in range(k):
+        for j in range(i, k):
+            order = [0] * k
             order[i] += 1
             order[j] += 1
-            v = diff(lambda *p: covariate_total(rows, *p), theta, tuple(order))
-            out.append(("covariates", i, j, mp.nstr(v, 20)))
-            print("covariates", i, j, mp.nstr(v, 20), flush=True)
+            v = mp.nstr(diff(f, theta, tuple(order)), 20)
+            print(name, i, j, v, flush=True)
+            yield (name, i, j, v)
+
+
+def main():
+    rows = covariate_rows()
+    out = list(hessian("covariates", lambda *p: covariate_total(rows, *p), COVARIATE_THETA))
     for name, theta in CASES.items():
-        theta = [mpf(v) for v in theta]
-        for i in range(4):
-            for j in range(i, 4):
-                order = [0] * 4
-                order[i] += 1
-                order[j] += 1
-                v = diff(total, theta, tuple(order))
-                out.append((name, i, j, mp.nstr(v, 20)))
-                print(name, i, j, mp.nstr(v, 20), flush=True)
+        out.extend(hessian(name, total, theta))
     with open("tests/data/pareto_nbd_hessian.csv", "w", newline="") as fh:
         wr = csv.writer(fh, lineterminator="\n")
         wr.writerow(["case", "i", "j", "value"])
