@@ -46,6 +46,12 @@
 //! exponential, one logarithm and two short dot products with powers of `z`; rows are split
 //! across cores.
 //!
+//! The analytic Hessian (`Objective::hessian`: Newton steps and standard errors) follows every
+//! path a row takes: the series carry their second-order sums in `(A, E, z)` (coefficients
+//! tabulated per frequency as well), the numerical part its second moments, the
+//! short-interval rule is differentiated twice under the integral sign, and the two terms of a
+//! row combine as a log-sum-exp.
+//!
 //! ## Fitting
 //! By the pipeline of [`crate::fit`]: start points match `r/α` to the mean purchase rate `Σx/ΣT`
 //! and scale `β` with the mean age (CLVTools' start (0.5, 15, 0.5, 10) on CDNOW weeks is the first

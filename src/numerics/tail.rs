@@ -634,7 +634,9 @@ struct Hyp2 {
 /// `∂²_AA = ∂²_AE = −k(2w+k)/(w²(w+k)²)` and `∂²_EE = ∂²_AA − Σ 1/(E+i)²` (no difference of
 /// running sums is formed). The terms fall at least geometrically (ratio `≤ z`) and the weights
 /// of the second-order sums grow at most like `k²`, so the series stops once
-/// `c_k z^(k+1) (k+1)² ≤ ε (1−z)³ sum`. `None` if `max_terms` do not suffice.
+/// `c_k z^(k+1) (k+1)² ≤ ε (1−z)³ sum`, or, for the Euler form with `E > 3` and `z` above
+/// [`Z_SERIES`], once [`euler_tail_done_hessian`] bounds every remainder. `None` if `max_terms`
+/// do not suffice.
 fn hyp_series_hessian(a: f64, e: f64, w: f64, z: f64, omz: f64, max_terms: usize) -> Option<Hyp2> {
     let euler_tail = (e > 3.0 && z > Z_SERIES).then_some((a, e));
     sum_hessian(Coefs::new(a, e, w), z, omz, max_terms, euler_tail)
