@@ -336,6 +336,12 @@ fn mbg_nbd_with_covariates_hessian_is_the_derivative_of_the_gradient() {
     check_family::<MbgNbdCov>();
 }
 
+/// The rows' own Pareto/NBD Hessians at `(r, αᵢ, s, βᵢ)` carried to the coefficients.
+#[test]
+fn pareto_nbd_with_covariates_hessian_is_the_derivative_of_the_gradient() {
+    check_family::<clv::ParetoNbdCov>();
+}
+
 /// With every coefficient 0, the Hessian's block of the base parameters is the model's own.
 #[test]
 fn covariate_hessian_at_zero_coefficients_is_the_base_models() {

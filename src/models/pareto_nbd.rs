@@ -46,6 +46,12 @@
 //! exponential, one logarithm and two short dot products with powers of `z`; rows are split
 //! across cores.
 //!
+//! The analytic Hessian (`Objective::hessian`: Newton steps and standard errors) follows every
+//! path a row takes: the series carry their second-order sums in `(A, E, z)` (coefficients
+//! tabulated per frequency as well), the numerical part its second moments, the
+//! short-interval rule is differentiated twice under the integral sign, and the two terms of a
+//! row combine as a log-sum-exp.
+//!
 //! ## Fitting
 //! By the pipeline of [`crate::fit`]: start points match `r/α` to the mean purchase rate `Σx/ΣT`
 //! and scale `β` with the mean age (CLVTools' start (0.5, 15, 0.5, 10) on CDNOW weeks is the first
@@ -95,7 +101,10 @@ use crate::numerics::log_concave::{LOG_WINDOW, log_concave_integral};
 use crate::numerics::quadrature::{
     POWER_FACTORS, QUAD_PANELS, integrate, integrate_vec, power_rule,
 };
-use crate::numerics::tail::{TABLE_TERMS, fill_table, tail};
+use crate::numerics::special::trigamma_difference;
+use crate::numerics::tail::{
+    TABLE_TERMS, TailHessian, fill_hessian_table, fill_table, symmetrise, tail, tail_hessian,
+};
 use crate::numerics::{finite_or, one_minus_exp_over};
 use crate::parallel::sum_rows;
 use crate::special::{digamma_difference, discount_integral, ln_binomial_density, ln_gamma_ratio};
@@ -180,7 +189,12 @@ pub(crate) struct RowConst<'a> {
     ln_w: f64,
     ln_s: f64,
     pub(crate) tables: Option<TablePair<'a>>,
+    /// The second-order coefficients of the two tails ([`hessian_tables`]), for [`row_hessian`].
+    pub(crate) hessian_tables: Option<HessianPair<'a>>,
 }
+
+/// Second-order series coefficients of the tails `G` and `K` for one frequency.
+pub(crate) type HessianPair<'a> = (&'a [[f64; 6]], &'a [[f64; 6]]);
 
 /// Series coefficients of the tails `G` and `K` for one frequency.
 pub(crate) type TablePair<'a> = (&'a [[f64; 4]], &'a [[f64; 4]]);
@@ -197,6 +211,7 @@ impl RowConst<'static> {
             ln_w: w.ln(),
             ln_s: s.ln(),
             tables: None,
+            hessian_tables: None,
         }
     }
 }
@@ -224,12 +239,7 @@ pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t
     }
     let (ax, bx) = (alpha + tx, beta + tx);
     let (at, bt) = (alpha + t, beta + t);
-    let (la_tx, lb_tx) = (ax.ln(), bx.ln());
-    let (la_t, lb_t) = if tx == t {
-        (la_tx, lb_tx)
-    } else {
-        (at.ln(), bt.ln())
-    };
+    let [la_tx, lb_tx, la_t, lb_t] = offset_logs([ax, bx, at, bt], tx == t);
     let wl = (rc.w, rc.ln_w);
     let (tg, tk) = match rc.tables {
         Some((g, k)) => (Some(g), Some(k)),
@@ -245,12 +255,8 @@ pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t
     let ln_bracket = b + (k.sum + g.sum * (a - b).exp()).ln();
     // The likelihood with each term referred to its own point (no ln B ≈ −ln P(alive) to cancel
     // when P(alive) is tiny): r ln α + s ln β + ln(s G(t_x)) and r ln α + s ln β + ln((r+x) K(T)).
-    let own = |u: f64, la: f64| {
-        let x_term = if x == 0.0 { 0.0 } else { x * la };
-        -r * (u / alpha).ln_1p() - x_term - s * (u / beta).ln_1p()
-    };
-    let ga = rc.ln_s + g.base + own(tx, la_tx) - lb_tx;
-    let kb = rc.ln_rx + k.base + own(t, la_t) - la_t;
+    let ga = rc.ln_s + g.base + own_point(th, x, tx, la_tx) - lb_tx;
+    let kb = rc.ln_rx + k.base + own_point(th, x, t, la_t) - la_t;
     let (ll, pa) = if ga <= kb {
         let q = g.sum * (ga - kb).exp();
         let den = k.sum + q;
@@ -285,6 +291,26 @@ pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t
     }
 }
 
+/// `ln` of the offsets `(α+t_x, β+t_x, α+T, β+T)`, the last two shared when `t_x = T`.
+#[inline]
+fn offset_logs([ax, bx, at, bt]: [f64; 4], same: bool) -> [f64; 4] {
+    let (la_tx, lb_tx) = (ax.ln(), bx.ln());
+    if same {
+        [la_tx, lb_tx, la_tx, lb_tx]
+    } else {
+        [la_tx, lb_tx, at.ln(), bt.ln()]
+    }
+}
+
+/// `−r ln(1+u/α) − x ln(α+u) − s ln(1+u/β)` given `ln(α+u)`: with `r ln α + s ln β`, the powers
+/// of a term of [`row`] referred to its own point `u`.
+#[inline]
+fn own_point(th: &[f64; 4], x: f64, u: f64, la: f64) -> f64 {
+    let [r, alpha, s, beta] = *th;
+    let x_term = if x == 0.0 { 0.0 } else { x * la };
+    -r * (u / alpha).ln_1p() - x_term - s * (u / beta).ln_1p()
+}
+
 /// Series coefficients of the tails `G` and `K` of every frequency `xs`, for the branch
 /// `α ≥ β` (`a_ge_b`) or `α < β`: `2·TABLE_TERMS` rows per frequency (see [`row_consts`]).
 pub(crate) fn series_tables(r: f64, s: f64, xs: &[f64], a_ge_b: bool) -> Vec<[f64; 4]> {
@@ -303,6 +329,41 @@ pub(crate) fn series_tables(r: f64, s: f64, xs: &[f64], a_ge_b: bool) -> Vec<[f6
         }
     }
     tables
+}
+
+/// Second-order series coefficients ([`fill_hessian_table`]) of the tails `G` and `K` of every
+/// frequency `xs` for the branch `α ≥ β` (`a_ge_b`) or `α < β`: `2·TABLE_TERMS` rows per
+/// frequency, `G`'s then `K`'s.
+pub(crate) fn hessian_tables(r: f64, s: f64, xs: &[f64], a_ge_b: bool) -> Vec<[f64; 6]> {
+    let mut tables = vec![[0.0; 6]; xs.len() * 2 * TABLE_TERMS];
+    for (chunk, &x) in tables.chunks_mut(2 * TABLE_TERMS).zip(xs) {
+        let rx = r + x;
+        let w = rx + s;
+        let (g, k) = chunk.split_at_mut(TABLE_TERMS);
+        // (A, E) = (p, q) if α ≥ β else (q, p), with (p, q) = (r+x, s+1) and (r+x+1, s).
+        for ((p, q), out) in [((rx, s + 1.0), g), ((rx + 1.0, s), k)] {
+            let (a, e) = if a_ge_b { (p, q) } else { (q, p) };
+            fill_hessian_table(a, e, w, out);
+        }
+    }
+    tables
+}
+
+/// The per-frequency constants of [`row_hessian`] for every frequency `xs`, with the
+/// second-order series coefficients of `tables` ([`hessian_tables`]).
+pub(crate) fn hessian_consts<'a>(
+    r: f64,
+    s: f64,
+    xs: &[f64],
+    tables: &'a [[f64; 6]],
+) -> Vec<RowConst<'a>> {
+    xs.iter()
+        .zip(tables.chunks(2 * TABLE_TERMS))
+        .map(|(&x, t)| RowConst {
+            hessian_tables: Some(t.split_at(TABLE_TERMS)),
+            ..RowConst::new(r, s, x)
+        })
+        .collect()
 }
 
 /// The per-frequency constants of [`row`] for every frequency `xs`, with the series
@@ -332,6 +393,77 @@ pub(crate) fn row_consts<'a>(
 /// [`row_short`]) for which that integral is taken by the fixed 16-point Gauss–Legendre rule.
 const SHORT_VARIATION: f64 = 2.0;
 
+/// A node `w` of the Gauss–Legendre rule on `[t_x, T]` of [`row_short`]: its weight (for the
+/// interval `[−1, 1]`), `T − w`, `α + w`, `β + w`, `ln((α+T)/(α+w))` and `ln((β+T)/(β+w))`.
+struct Node {
+    weight: f64,
+    rest: f64,
+    aw: f64,
+    bw: f64,
+    la: f64,
+    lb: f64,
+}
+
+/// The nodes on `[t_x, T]` of the rule `(xs, ws)` on `[−1, 1]` ([`short_rule`]).
+#[inline]
+fn short_nodes(
+    alpha: f64,
+    beta: f64,
+    tx: f64,
+    t: f64,
+    (xs, ws): (&'static [f64], &'static [f64]),
+) -> impl Iterator<Item = Node> {
+    let (c, half) = (0.5 * (tx + t), 0.5 * (t - tx));
+    xs.iter().zip(ws).map(move |(&xi, &wi)| {
+        let w = c + half * xi;
+        let rest = t - w;
+        let (aw, bw) = (alpha + w, beta + w);
+        Node {
+            weight: wi,
+            rest,
+            aw,
+            bw,
+            la: (rest / aw).ln_1p(),
+            lb: (rest / bw).ln_1p(),
+        }
+    })
+}
+
+/// Whether [`row_short`] takes a row (see there).
+#[inline]
+fn is_short(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> bool {
+    short_shape(th, rx, tx, t).is_some()
+}
+
+/// Where [`row_short`] takes a row: its reach `Δ/(min(α, β) + t_x)` and the variation `V` of
+/// `ln f` over `[t_x, T]` (see there); `None` elsewhere.
+#[inline]
+fn short_shape(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> Option<(f64, f64)> {
+    let [_, alpha, s, beta] = *th;
+    let dt = t - tx;
+    let (ax, bx) = (alpha + tx, beta + tx);
+    if dt.is_nan() || dt > ax || dt > bx {
+        return None;
+    }
+    let variation = rx * (dt / ax).ln_1p() + (s + 1.0) * (dt / bx).ln_1p();
+    (!variation.is_nan() && variation <= SHORT_VARIATION).then_some((dt / ax.min(bx), variation))
+}
+
+/// [`power_rule`]'s Gauss–Legendre rule for a row [`row_short`] takes, for integrands carrying
+/// up to `factors` factors besides `f` (0 for `∫f` alone; [`POWER_FACTORS`] for the integrands
+/// of first and second derivatives); the 16-point rule for a row it does not take.
+#[inline]
+fn short_rule(
+    th: &[f64; 4],
+    rx: f64,
+    tx: f64,
+    t: f64,
+    factors: usize,
+) -> (&'static [f64], &'static [f64]) {
+    let (reach, variation) = short_shape(th, rx, tx, t).unwrap_or((f64::NAN, f64::NAN));
+    power_rule(reach, variation, factors)
+}
+
 /// One row when the last purchase is recent: `B = 1/P(alive) = 1 + s/(β+T) ∫_{t_x}^T f(w) dw`
 /// with `f(w) = ((α+T)/(α+w))^(r+x) ((β+T)/(β+w))^(s+1)` (Fader & Hardie 2005, note 009), and
 /// the gradient by differentiating under the integral sign. Taken when `Δ = T − t_x` is at most
@@ -343,32 +475,29 @@ const SHORT_VARIATION: f64 = 2.0;
 /// (16 where none is). `None` otherwise.
 #[inline]
 fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) -> Option<RowOut> {
+    if !is_short(th, rx, tx, t) {
+        return None;
+    }
     let [r, alpha, s, beta] = *th;
     let dt = t - tx;
-    let (ax, bx) = (alpha + tx, beta + tx);
-    if dt.is_nan() || dt > ax || dt > bx {
-        return None;
-    }
     let q = s + 1.0;
-    let variation = rx * (dt / ax).ln_1p() + q * (dt / bx).ln_1p();
-    if variation.is_nan() || variation > SHORT_VARIATION {
-        return None;
-    }
     let (at, bt) = (alpha + t, beta + t);
     let la_t = at.ln();
     // Σ over nodes of f, f ln((α+T)/(α+w)), f (1/(α+w) − 1/(α+T)), f ln((β+T)/(β+w)),
     // f (1/(β+w) − 1/(β+T)), each non-negative and formed without cancellation.
     let mut acc = [0.0; 5];
     if dt > 0.0 {
-        let factors = if GRAD { POWER_FACTORS } else { 0 };
-        let (xs, ws) = power_rule(dt / ax.min(bx), variation, factors);
-        let (c, half) = (0.5 * (tx + t), 0.5 * dt);
-        for (&xi, &wi) in xs.iter().zip(ws) {
-            let w = c + half * xi;
-            let rest = t - w;
-            let (aw, bw) = (alpha + w, beta + w);
-            let la = (rest / aw).ln_1p();
-            let lb = (rest / bw).ln_1p();
+        let half = 0.5 * dt;
+        let rule = short_rule(th, rx, tx, t, if GRAD { POWER_FACTORS } else { 0 });
+        for Node {
+            weight: wi,
+            rest,
+            aw,
+            bw,
+            la,
+            lb,
+        } in short_nodes(alpha, beta, tx, t, rule)
+        {
             let f = wi * (rx * la + q * lb).exp();
             acc[0] += f;
             if GRAD {
@@ -384,8 +513,7 @@ fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) 
     }
     let c = s / bt;
     let ln_bracket = (c * acc[0]).ln_1p();
-    let x_term = if x == 0.0 { 0.0 } else { x * la_t };
-    let ll = -r * (t / alpha).ln_1p() - x_term - s * (t / beta).ln_1p() + ln_bracket;
+    let ll = own_point(th, x, t, la_t) + ln_bracket;
     if !GRAD {
         return Some(RowOut {
             ll,
@@ -411,6 +539,167 @@ fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) 
         ln_bracket,
         grad,
     })
+}
+
+/// Gradient and Hessian of one row's `ll` (as [`row`]) in `(r, α, s, β)`.
+pub(crate) type RowHessian = ([f64; 4], [[f64; 4]; 4]);
+
+/// The gradient and Hessian of [`row`]'s `ll` in `(r, α, s, β)`, along the path [`row`] takes.
+///
+/// On the short interval ([`row_short`]) `ll = own(T) + ln B`, `B = 1 + c I`, `c = s/(β+T)`,
+/// `I = ∫ f`, differentiated twice under the integral sign: `∂ᵢⱼ I = ∫ f (∂ᵢ ln f ∂ⱼ ln f +
+/// ∂ᵢⱼ ln f)`, `∇² ln B = ∇²B/B − ∇B ∇Bᵀ/B²`.
+///
+/// Otherwise `ll` is the log-sum-exp of `ℓ_G = ln s + rel_G + own(t_x) − ln(β+t_x)` and
+/// `ℓ_K = ln(r+x) + rel_K + own(T) − ln(α+T)` (`own(u) = −r ln(1+u/α) − x ln(α+u) −
+/// s ln(1+u/β)`), with each tail's Hessian from [`tail_hessian`] (its `(p, q)` are `r` and `s`
+/// shifted), so `∇² ll = p_G ∇²ℓ_G + p_K ∇²ℓ_K + p_G p_K (∇ℓ_G − ∇ℓ_K)(∇ℓ_G − ∇ℓ_K)ᵀ` with the
+/// weights `p_G + p_K = 1` of the two terms.
+pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> RowHessian {
+    let [r, alpha, s, beta] = *th;
+    let (rx, x) = (rc.rx, rc.x);
+    // Second derivatives of own(u): (r, α), (α, α), (s, β), (β, β).
+    let own = |u: f64, xu: f64| {
+        let (au, bu) = (alpha + u, beta + u);
+        [
+            u / (alpha * au),
+            -r * (u / alpha) * ((2.0 * alpha + u) / au) / (alpha * au) + xu / (au * au),
+            u / (beta * bu),
+            -s * (u / beta) * ((2.0 * beta + u) / bu) / (beta * bu),
+        ]
+    };
+    let add_own = |h: &mut [[f64; 4]; 4], o: [f64; 4]| {
+        h[0][1] += o[0];
+        h[1][1] += o[1];
+        h[2][3] += o[2];
+        h[3][3] += o[3];
+    };
+    if is_short(th, rx, tx, t) {
+        let (g, mut h) = short_hessian(th, rx, tx, t);
+        let [r_ln, a_ln, s_ln, b_ln] = [
+            -(t / alpha).ln_1p(),
+            (r * (t / alpha) - x) / (alpha + t),
+            -(t / beta).ln_1p(),
+            s * (t / beta) / (beta + t),
+        ];
+        add_own(&mut h, own(t, x));
+        symmetrise(&mut h);
+        return ([g[0] + r_ln, g[1] + a_ln, g[2] + s_ln, g[3] + b_ln], h);
+    }
+    let (ax, bx) = (alpha + tx, beta + tx);
+    let (at, bt) = (alpha + t, beta + t);
+    let [la_tx, lb_tx, la_t, lb_t] = offset_logs([ax, bx, at, bt], tx == t);
+    let wl = (rc.w, rc.ln_w);
+    let (tg, tk) = match rc.hessian_tables {
+        Some((g, k)) => (Some(g), Some(k)),
+        None => (None, None),
+    };
+    let g = tail_hessian(alpha, beta, rx, s + 1.0, wl, tx, la_tx, lb_tx, tg);
+    let k = tail_hessian(alpha, beta, rx + 1.0, s, wl, t, la_t, lb_t, tk);
+    let ga = rc.ln_s + g.rel + own_point(th, x, tx, la_tx) - lb_tx;
+    let kb = rc.ln_rx + k.rel + own_point(th, x, t, la_t) - la_t;
+    let pa = if ga <= kb {
+        let q = (ga - kb).exp();
+        q / (1.0 + q)
+    } else {
+        1.0 / (1.0 + (kb - ga).exp())
+    };
+    let pb = 1.0 - pa;
+    // Tail coordinates (p, q, α, β) are parameters (r, s, α, β).
+    let param = [0, 2, 1, 3];
+    let in_params = |tail: &TailHessian| {
+        let mut d = [0.0; 4];
+        let mut h = [[0.0; 4]; 4];
+        for i in 0..4 {
+            d[param[i]] = tail.d[i];
+            for j in 0..4 {
+                h[param[i]][param[j]] = tail.h[i][j];
+            }
+        }
+        (d, h)
+    };
+    let (mut d_g, mut h_g) = in_params(&g);
+    d_g[0] -= (tx / alpha).ln_1p();
+    d_g[1] += (r * (tx / alpha) - x) / ax;
+    d_g[2] += 1.0 / s - (tx / beta).ln_1p();
+    d_g[3] += (s * (tx / beta) - 1.0) / bx;
+    add_own(&mut h_g, own(tx, x));
+    h_g[2][2] -= 1.0 / (s * s);
+    h_g[3][3] += 1.0 / (bx * bx);
+    let (mut d_k, mut h_k) = in_params(&k);
+    d_k[0] += 1.0 / rx - (t / alpha).ln_1p();
+    d_k[1] += (r * (t / alpha) - x - 1.0) / at;
+    d_k[2] -= (t / beta).ln_1p();
+    d_k[3] += s * (t / beta) / bt;
+    add_own(&mut h_k, own(t, x + 1.0));
+    h_k[0][0] -= 1.0 / (rx * rx);
+    // A term whose weight underflows to 0 contributes nothing (its derivatives may overflow).
+    let part = |w: f64, v: f64| if w == 0.0 { 0.0 } else { w * v };
+    let pab = pa * pb;
+    let grad = std::array::from_fn(|i| part(pa, d_g[i]) + part(pb, d_k[i]));
+    let mut h = [[0.0; 4]; 4];
+    for i in 0..4 {
+        for j in i..4 {
+            h[i][j] = part(pa, h_g[i][j])
+                + part(pb, h_k[i][j])
+                + part(pab, (d_g[i] - d_k[i]) * (d_g[j] - d_k[j]));
+        }
+    }
+    symmetrise(&mut h);
+    (grad, h)
+}
+
+/// The gradient and upper-triangle Hessian of `ln B` of [`row_short`] in `(r, α, s, β)`: with
+/// `A_w = (T−w)/((α+w)(α+T))`, `B_w = (T−w)/((β+w)(β+T))`, `ln f` has gradient
+/// `(ln((α+T)/(α+w)), −(r+x) A_w, ln((β+T)/(β+w)), −(s+1) B_w)` and second derivatives
+/// `(r, α): −A_w`, `(α, α): (r+x) A_w (1/(α+w) + 1/(α+T))`, `(s, β): −B_w`,
+/// `(β, β): (s+1) B_w (1/(β+w) + 1/(β+T))`.
+fn short_hessian(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> RowHessian {
+    let [_, alpha, s, beta] = *th;
+    let q = s + 1.0;
+    let (at, bt) = (alpha + t, beta + t);
+    let dt = t - tx;
+    // ∫ f, ∫ f ∂ᵢ ln f and ∫ f (∂ᵢ ln f ∂ⱼ ln f + ∂ᵢⱼ ln f) (upper triangle).
+    let mut i0 = 0.0;
+    let mut i1 = [0.0; 4];
+    let mut i2 = [[0.0; 4]; 4];
+    if dt > 0.0 {
+        let half = 0.5 * dt;
+        let rule = short_rule(th, rx, tx, t, POWER_FACTORS);
+        for node in short_nodes(alpha, beta, tx, t, rule) {
+            let Node { rest, aw, bw, .. } = node;
+            let (la, lb) = (node.la, node.lb);
+            let f = node.weight * half * (rx * la + q * lb).exp();
+            let (a_w, b_w) = (rest / (aw * at), rest / (bw * bt));
+            let g = [la, -rx * a_w, lb, -q * b_w];
+            i0 += f;
+            for i in 0..4 {
+                i1[i] += f * g[i];
+                for j in i..4 {
+                    i2[i][j] += f * g[i] * g[j];
+                }
+            }
+            i2[0][1] -= f * a_w;
+            i2[1][1] += f * rx * a_w * (1.0 / aw + 1.0 / at);
+            i2[2][3] -= f * b_w;
+            i2[3][3] += f * q * b_w * (1.0 / bw + 1.0 / bt);
+        }
+    }
+    // B = 1 + c I with c = s/(β+T): ∂c = (0, 0, 1/(β+T), −s/(β+T)²), ∂²c at (s, β) and (β, β).
+    let c = s / bt;
+    let dc = [0.0, 0.0, 1.0 / bt, -c / bt];
+    let b = 1.0 + c * i0;
+    let db: [f64; 4] = std::array::from_fn(|i| c * i1[i] + dc[i] * i0);
+    let mut h = [[0.0; 4]; 4];
+    for i in 0..4 {
+        for j in i..4 {
+            let d2b = c * i2[i][j] + dc[i] * i1[j] + dc[j] * i1[i];
+            h[i][j] = d2b / b - (db[i] / b) * (db[j] / b);
+        }
+    }
+    h[2][3] -= i0 / (bt * bt) / b;
+    h[3][3] += 2.0 * c * i0 / (bt * bt) / b;
+    (db.map(|v| v / b), h)
 }
 
 /// Per customer: `λ ~ Gamma(r, α)`, `μ ~ Gamma(s, β)` (rates), lifetime `ω ~ Exp(μ)`; purchases
@@ -1226,5 +1515,45 @@ impl Objective for ParetoNbdObjective {
             g[3] = g_beta;
         }
         ll
+    }
+
+    /// The analytic Hessian in `(r, α, s, β)` in one pass over the rows ([`row_hessian`]: the
+    /// tails' series with their second-order sums, their numerical parts with second moments,
+    /// the short-interval rule differentiated twice under the integral sign), and per distinct
+    /// `x` the trigamma difference `ψ'(r+x) − ψ'(r)` of `ln Γ(r+x)/Γ(r)`.
+    fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
+        let th = params::<4>(theta, None)?;
+        let [r, _, s, _] = th;
+        if !th.iter().all(|v| v.is_finite() && *v > 0.0) {
+            return None;
+        }
+        let tables = hessian_tables(r, s, &self.xs, th[1] >= th[3]);
+        let consts = hessian_consts(r, s, &self.xs, &tables);
+        let mut acc = sum_rows(self.len(), |lo, hi| {
+            let mut h = [0.0; 10];
+            for i in lo..hi {
+                let rc = &consts[self.x_index[i] as usize];
+                let w = self.weight[i];
+                let (_, hi) = row_hessian(&th, rc, self.recency[i], self.age[i]);
+                let upper = hi.iter().enumerate().flat_map(|(a, row)| &row[a..]);
+                for (v, e) in h.iter_mut().zip(upper) {
+                    *v += w * e;
+                }
+            }
+            h
+        });
+        for (&x, &wx) in self.xs.iter().zip(&self.x_weight) {
+            if wx != 0.0 {
+                acc[0] += wx * trigamma_difference(r, x);
+            }
+        }
+        let [rr, ra, rs, rb, aa, a_s, ab, ss, sb, bb] = acc;
+        let h = vec![
+            rr, ra, rs, rb, //
+            ra, aa, a_s, ab, //
+            rs, a_s, ss, sb, //
+            rb, ab, sb, bb,
+        ];
+        h.iter().all(|v| v.is_finite()).then_some(h)
     }
 }

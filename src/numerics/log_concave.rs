@@ -32,39 +32,7 @@ pub(crate) fn log_concave_integral<const K: usize>(
     // The mode and the cut-off points only place the split and the limits (the integrand is
     // scaled by its value at the split point, whatever that is), so they are located to a
     // small fraction of the width rather than to full precision.
-    let mode = if dphi(lo) <= 0.0 {
-        lo
-    } else if dphi(hi) >= 0.0 {
-        hi
-    } else {
-        super::bisect_sign_change(&dphi, lo, hi, 1e-6 * (hi - lo))
-    };
-    let top = phi(mode);
-    // Cut-off points where φ ≤ top − LOG_WINDOW (φ is monotone on each side of the mode),
-    // found to within 5% of their distance from the mode.
-    let cut = |from: f64, to: f64| -> f64 {
-        if phi_diff(to, mode) >= -LOG_WINDOW {
-            return to;
-        }
-        let (mut inside, mut outside) = (from, to);
-        for _ in 0..200 {
-            let mid = 0.5 * (inside + outside);
-            if mid == inside
-                || mid == outside
-                || (outside - inside).abs() <= 0.05 * (mid - mode).abs()
-            {
-                break;
-            }
-            if phi_diff(mid, mode) >= -LOG_WINDOW {
-                inside = mid;
-            } else {
-                outside = mid;
-            }
-        }
-        outside
-    };
-    let a = cut(mode, lo);
-    let b = cut(mode, hi);
+    let (mode, top, a, b) = window(phi, &phi_diff, dphi, lo, hi);
     let exp_mode = mode.exp();
     let f = |rho: f64| match diff {
         Some(g) => g(rho, mode, exp_mode).exp(),
@@ -87,30 +55,14 @@ pub(crate) fn log_concave_integral<const K: usize>(
             .map(|&(lo, hi)| integrate_smooth(|t| [f(t)], lo, hi, [0.0], agreement)[0])
             .sum::<f64>(),
         Some(g) => {
-            // Moments may change sign: judge them against the scale of the integral times the
-            // size of the moment function over the range (as a separate pass did before).
-            let g = |t: f64| g(t, mode, exp_mode);
-            let (ga, gb, gm) = (g(a).1, g(b).1, g(mode).1);
-            let mut floor = [0.0; 5];
-            for k in 0..K.min(4) {
-                floor[k + 1] = 0.1 * ga[k].abs().max(gb[k].abs()).max(gm[k].abs());
-            }
-            let h = |t: f64| {
-                let (diff, m) = g(t);
-                let w = diff.exp();
-                let mut out = [w, 0.0, 0.0, 0.0, 0.0];
-                for k in 0..K.min(4) {
-                    out[k + 1] = w * m[k];
-                }
-                out
+            let padded = |t: f64, mode: f64, exp_mode: f64| {
+                let (diff, m) = g(t, mode, exp_mode);
+                let mut out = [1.0, 0.0, 0.0, 0.0, 0.0];
+                let n = K.min(4);
+                out[1..=n].copy_from_slice(&m[..n]);
+                (diff, out)
             };
-            let mut sum = [0.0; 5];
-            for &(lo, hi) in sides.iter().filter(|(lo, hi)| lo < hi) {
-                let part = integrate_smooth(h, lo, hi, floor, agreement);
-                for (s, p) in sum.iter_mut().zip(part) {
-                    *s += p;
-                }
-            }
+            let sum = weighted_sums::<5>(&padded, &sides, mode, exp_mode, agreement, true);
             for k in 0..K.min(4) {
                 mom[k] = sum[k + 1] / sum[0];
             }
@@ -118,6 +70,104 @@ pub(crate) fn log_concave_integral<const K: usize>(
         }
     };
     (top + i0.ln(), mom)
+}
+
+/// The mode of a concave `φ` on `[lo, hi]` (by bisection on `dphi`, to a small fraction of the
+/// width: it only places the split, the integrand being scaled by its value there), `φ` there,
+/// and the points on each side where `φ` has fallen [`LOG_WINDOW`] below it (found to within
+/// 5% of their distance from the mode).
+fn window(
+    phi: impl Fn(f64) -> f64,
+    phi_diff: impl Fn(f64, f64) -> f64,
+    dphi: impl Fn(f64) -> f64,
+    lo: f64,
+    hi: f64,
+) -> (f64, f64, f64, f64) {
+    let mode = if dphi(lo) <= 0.0 {
+        lo
+    } else if dphi(hi) >= 0.0 {
+        hi
+    } else {
+        super::bisect_sign_change(&dphi, lo, hi, 1e-6 * (hi - lo))
+    };
+    let top = phi(mode);
+    let cut = |from: f64, to: f64| -> f64 {
+        if phi_diff(to, mode) >= -LOG_WINDOW {
+            return to;
+        }
+        let (mut inside, mut outside) = (from, to);
+        for _ in 0..200 {
+            let mid = 0.5 * (inside + outside);
+            if mid == inside
+                || mid == outside
+                || (outside - inside).abs() <= 0.05 * (mid - mode).abs()
+            {
+                break;
+            }
+            if phi_diff(mid, mode) >= -LOG_WINDOW {
+                inside = mid;
+            } else {
+                outside = mid;
+            }
+        }
+        outside
+    };
+    (mode, top, cut(mode, lo), cut(mode, hi))
+}
+
+/// `∫ e^(φ − φ(mode)) mⱼ` over both sides of the mode for the `J` functions `mⱼ` of `moments`,
+/// the first of which is 1 (the normaliser), each side with one adaptive pass. Moments that may
+/// change sign (`signed`) are judged against the scale of the integral times the size of the
+/// moment function over the range; non-negative ones each relative to itself.
+fn weighted_sums<const J: usize>(
+    moments: &Moments<'_, J>,
+    sides: &[(f64, f64); 2],
+    mode: f64,
+    exp_mode: f64,
+    agreement: f64,
+    signed: bool,
+) -> [f64; J] {
+    let g = |t: f64| moments(t, mode, exp_mode);
+    let mut floor = [0.0; J];
+    if signed {
+        let (ga, gb, gm) = (g(sides[0].0).1, g(sides[1].1).1, g(mode).1);
+        for k in 1..J {
+            floor[k] = 0.1 * ga[k].abs().max(gb[k].abs()).max(gm[k].abs());
+        }
+    }
+    let h = |t: f64| {
+        let (diff, m) = g(t);
+        let w = diff.exp();
+        m.map(|v| w * v)
+    };
+    let mut sum = [0.0; J];
+    for &(lo, hi) in sides.iter().filter(|(lo, hi)| lo < hi) {
+        let part = integrate_smooth(h, lo, hi, floor, agreement);
+        for (s, p) in sum.iter_mut().zip(part) {
+            *s += p;
+        }
+    }
+    sum
+}
+
+/// `ln ∫_lo^hi e^φ` for a concave `φ`, as [`log_concave_integral`], and the averages under the
+/// normalised integrand of the `J` functions of `moments` (`moments(ρ, mode, e^mode)` returns
+/// `φ(ρ) − φ(mode)` beside them), the first of which must be the constant 1, and all of which
+/// must be non-negative: any number of moments (the second-order moments of a Hessian), each
+/// integrated to [`GL_AGREE`] relative to itself.
+pub(crate) fn log_concave_moments<const J: usize>(
+    phi: impl Fn(f64) -> f64,
+    phi_diff: impl Fn(f64, f64) -> f64,
+    dphi: impl Fn(f64) -> f64,
+    lo: f64,
+    hi: f64,
+    moments: &Moments<'_, J>,
+) -> (f64, [f64; J]) {
+    let (mode, top, a, b) = window(phi, phi_diff, dphi, lo, hi);
+    let sides = [(a, mode), (mode, b)];
+    let sum = weighted_sums::<J>(moments, &sides, mode, mode.exp(), GL_AGREE, false);
+    let norm = sum[0];
+    (top + norm.ln(), sum.map(|v| v / norm))
 }
 
 #[cfg(test)]

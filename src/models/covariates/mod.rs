@@ -971,6 +971,9 @@ impl CovariateBase for ParetoNbd {
     fn log_likelihood_with(rows: &CovariateRows, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
         pareto::log_likelihood(rows, theta, grad)
     }
+    fn hessian_with(rows: &CovariateRows, theta: &[f64]) -> Option<Vec<f64>> {
+        pareto::hessian(rows, theta)
+    }
 }
 
 /// The scales of the BG/NBD family.
