@@ -5,7 +5,7 @@
 mod common;
 
 use clv::fit::Estimable;
-use clv::{BgNbd, GammaGamma, LifetimeData, MbgNbd, Objective, RfmData, Sbg, SpendData};
+use clv::{BgNbd, GammaGamma, LifetimeData, MbgNbd, Objective, ParetoNbd, RfmData, Sbg, SpendData};
 
 #[path = "../benches/common/whole_days.rs"]
 mod whole_days;
@@ -133,6 +133,48 @@ fn one_pass_gives_the_log_likelihood_gradient_and_hessian_of_two() {
         gg.log_likelihood_hessian(&[6.0, 3.7, 15.4], &mut g, &mut h)
             .is_none()
     );
+}
+
+/// The Pareto/NBD's one pass: the Hessian of `hessian` bit for bit, the log-likelihood and
+/// gradient of `log_likelihood` to rounding (the same terms, combined in the Hessian's form).
+#[test]
+fn pareto_nbd_one_pass_gives_the_log_likelihood_gradient_and_hessian() {
+    let large = whole_days::whole_days(100_000).compress();
+    for data in [cdnow(), large] {
+        let objective = ParetoNbd::objective(&data);
+        for theta in [
+            [0.553, 10.58, 0.606, 11.66],
+            [2.0, 0.5, 0.05, 80.0],
+            [0.05, 300.0, 3.0, 0.7],
+            [1e-3, 1e6, 1e3, 1e-2],
+        ] {
+            let mut g2 = [0.0; 4];
+            let ll2 = objective.log_likelihood(&theta, Some(&mut g2));
+            let h2 = objective.hessian(&theta).unwrap();
+            let (mut g1, mut h1) = ([0.0; 4], [0.0; 16]);
+            let ll1 = objective
+                .log_likelihood_hessian(&theta, &mut g1, &mut h1)
+                .unwrap();
+            assert!(
+                (ll1 - ll2).abs() <= 1e-13 * ll2.abs(),
+                "{theta:?}: {ll1} {ll2}"
+            );
+            // Each gradient entry against the sizes of the terms it sums (n · |θᵢ|⁻¹ at most).
+            for i in 0..4 {
+                let scale = data.n_customers() / theta[i];
+                assert!(
+                    (g1[i] - g2[i]).abs() <= 1e-10 * scale,
+                    "{theta:?} {i}: {} {}",
+                    g1[i],
+                    g2[i]
+                );
+            }
+            assert_eq!(h1.to_vec(), h2, "{theta:?}");
+        }
+        let (mut g, mut h) = ([0.0; 4], [0.0; 16]);
+        let bad = objective.log_likelihood_hessian(&[0.5, -1.0, 0.6, 11.0], &mut g, &mut h);
+        assert!(!bad.unwrap().is_finite() || h.iter().all(|v| v.is_nan()));
+    }
 }
 
 #[test]

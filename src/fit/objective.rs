@@ -49,8 +49,9 @@ pub trait Objective {
     /// [`Objective::log_likelihood`] and [`Objective::hessian`] take two (a Newton step needs
     /// all three at each point). `None` (the default) when the model has no such pass: nothing
     /// is computed. Otherwise the log-likelihood, equal to what [`Objective::log_likelihood`]
-    /// returns (NaN when `theta`, `grad` or `hessian` has the wrong length); the values may be
-    /// non-finite, as theirs may.
+    /// returns up to rounding (bit for bit for the BG/NBD family; NaN when `theta`, `grad` or
+    /// `hessian` has the wrong length), with the gradient and Hessian of those methods; the
+    /// values may be non-finite, as theirs may.
     ///
     /// ```
     /// use clv::{BgNbd, Objective, RfmData};

@@ -556,6 +556,17 @@ pub(crate) type RowHessian = ([f64; 4], [[f64; 4]; 4]);
 /// shifted), so `∇² ll = p_G ∇²ℓ_G + p_K ∇²ℓ_K + p_G p_K (∇ℓ_G − ∇ℓ_K)(∇ℓ_G − ∇ℓ_K)ᵀ` with the
 /// weights `p_G + p_K = 1` of the two terms.
 pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> RowHessian {
+    row_value_hessian(th, rc, tx, t).1
+}
+
+/// [`row_hessian`] with the row's `ll` (as [`row`] gives it, to rounding: formed from the
+/// same terms, combined in the form the Hessian uses).
+pub(crate) fn row_value_hessian(
+    th: &[f64; 4],
+    rc: &RowConst<'_>,
+    tx: f64,
+    t: f64,
+) -> (f64, RowHessian) {
     let [r, alpha, s, beta] = *th;
     let (rx, x) = (rc.rx, rc.x);
     // Second derivatives of own(u): (r, α), (α, α), (s, β), (β, β).
@@ -575,7 +586,7 @@ pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> 
         h[3][3] += o[3];
     };
     if is_short(th, rx, tx, t) {
-        let (g, mut h) = short_hessian(th, rx, tx, t);
+        let (ln_b, (g, mut h)) = short_hessian(th, rx, tx, t);
         let [r_ln, a_ln, s_ln, b_ln] = [
             -(t / alpha).ln_1p(),
             (r * (t / alpha) - x) / (alpha + t),
@@ -584,7 +595,10 @@ pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> 
         ];
         add_own(&mut h, own(t, x));
         symmetrise(&mut h);
-        return ([g[0] + r_ln, g[1] + a_ln, g[2] + s_ln, g[3] + b_ln], h);
+        let x_term = if x == 0.0 { 0.0 } else { x * (alpha + t).ln() };
+        let ll = r * r_ln - x_term + s * s_ln + ln_b;
+        let grad = [g[0] + r_ln, g[1] + a_ln, g[2] + s_ln, g[3] + b_ln];
+        return (ll, (grad, h));
     }
     let (ax, bx) = (alpha + tx, beta + tx);
     let (at, bt) = (alpha + t, beta + t);
@@ -598,11 +612,13 @@ pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> 
     let k = tail_hessian(alpha, beta, rx + 1.0, s, wl, t, la_t, lb_t, tk);
     let ga = rc.ln_s + g.rel + own_point(th, x, tx, la_tx) - lb_tx;
     let kb = rc.ln_rx + k.rel + own_point(th, x, t, la_t) - la_t;
-    let pa = if ga <= kb {
+    // ll = ln(e^ℓ_G + e^ℓ_K) and the weight p_G of the first term, from one exponential.
+    let (ll, pa) = if ga <= kb {
         let q = (ga - kb).exp();
-        q / (1.0 + q)
+        (kb + q.ln_1p(), q / (1.0 + q))
     } else {
-        1.0 / (1.0 + (kb - ga).exp())
+        let q = (kb - ga).exp();
+        (ga + q.ln_1p(), 1.0 / (1.0 + q))
     };
     let pb = 1.0 - pa;
     // Tail coordinates (p, q, α, β) are parameters (r, s, α, β).
@@ -646,15 +662,15 @@ pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> 
         }
     }
     symmetrise(&mut h);
-    (grad, h)
+    (ll, (grad, h))
 }
 
-/// The gradient and upper-triangle Hessian of `ln B` of [`row_short`] in `(r, α, s, β)`: with
+/// `ln B` of [`row_short`] with its gradient and upper-triangle Hessian in `(r, α, s, β)`: with
 /// `A_w = (T−w)/((α+w)(α+T))`, `B_w = (T−w)/((β+w)(β+T))`, `ln f` has gradient
 /// `(ln((α+T)/(α+w)), −(r+x) A_w, ln((β+T)/(β+w)), −(s+1) B_w)` and second derivatives
 /// `(r, α): −A_w`, `(α, α): (r+x) A_w (1/(α+w) + 1/(α+T))`, `(s, β): −B_w`,
 /// `(β, β): (s+1) B_w (1/(β+w) + 1/(β+T))`.
-fn short_hessian(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> RowHessian {
+fn short_hessian(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> (f64, RowHessian) {
     let [_, alpha, s, beta] = *th;
     let q = s + 1.0;
     let (at, bt) = (alpha + t, beta + t);
@@ -699,7 +715,7 @@ fn short_hessian(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> RowHessian {
     }
     h[2][3] -= i0 / (bt * bt) / b;
     h[3][3] += 2.0 * c * i0 / (bt * bt) / b;
-    (db.map(|v| v / b), h)
+    ((c * i0).ln_1p(), (db.map(|v| v / b), h))
 }
 
 /// Per customer: `λ ~ Gamma(r, α)`, `μ ~ Gamma(s, β)` (rates), lifetime `ω ~ Exp(μ)`; purchases
@@ -1523,37 +1539,88 @@ impl Objective for ParetoNbdObjective {
     /// `x` the trigamma difference `ψ'(r+x) − ψ'(r)` of `ln Γ(r+x)/Γ(r)`.
     fn hessian(&self, theta: &[f64]) -> Option<Vec<f64>> {
         let th = params::<4>(theta, None)?;
-        let [r, _, s, _] = th;
         if !th.iter().all(|v| v.is_finite() && *v > 0.0) {
             return None;
         }
+        let (_, _, h) = self.value_hessian(th);
+        h.iter().all(|v| v.is_finite()).then(|| h.to_vec())
+    }
+
+    /// The log-likelihood (to rounding that of [`Objective::log_likelihood`]), gradient and
+    /// Hessian in one pass ([`row_value_hessian`]).
+    fn log_likelihood_hessian(
+        &self,
+        theta: &[f64],
+        grad: &mut [f64],
+        hessian: &mut [f64],
+    ) -> Option<f64> {
+        let Some(th) = params::<4>(theta, Some(grad)).filter(|_| hessian.len() == 16) else {
+            return Some(f64::NAN);
+        };
+        if !th.iter().all(|v| v.is_finite() && *v > 0.0) {
+            hessian.fill(f64::NAN);
+            return Some(self.log_likelihood(theta, Some(grad)));
+        }
+        let (ll, g, h) = self.value_hessian(th);
+        grad.copy_from_slice(&g);
+        hessian.copy_from_slice(&h);
+        Some(ll)
+    }
+}
+
+impl ParetoNbdObjective {
+    /// The log-likelihood, gradient and Hessian (row-major) at `θ = (r, α, s, β)` (positive and
+    /// finite) in one pass over the rows.
+    fn value_hessian(&self, th: [f64; 4]) -> (f64, [f64; 4], [f64; 16]) {
+        let [r, _, s, _] = th;
         let tables = hessian_tables(r, s, &self.xs, th[1] >= th[3]);
         let consts = hessian_consts(r, s, &self.xs, &tables);
-        let mut acc = sum_rows(self.len(), |lo, hi| {
-            let mut h = [0.0; 10];
+        let acc = sum_rows(self.len(), |lo, hi| {
+            // ll, the gradient (4) and the upper triangle of the Hessian (10).
+            let mut acc = [0.0; 15];
             for i in lo..hi {
                 let rc = &consts[self.x_index[i] as usize];
                 let w = self.weight[i];
-                let (_, hi) = row_hessian(&th, rc, self.recency[i], self.age[i]);
-                let upper = hi.iter().enumerate().flat_map(|(a, row)| &row[a..]);
-                for (v, e) in h.iter_mut().zip(upper) {
+                let (ll, (g, h)) = row_value_hessian(&th, rc, self.recency[i], self.age[i]);
+                let upper = h.iter().enumerate().flat_map(|(a, row)| &row[a..]);
+                let all = std::iter::once(&ll).chain(&g).chain(upper);
+                for (v, e) in acc.iter_mut().zip(all) {
                     *v += w * e;
                 }
             }
-            h
+            acc
         });
+        let (mut ll, mut g_r, mut h_rr) = (acc[0], acc[1], acc[5]);
         for (&x, &wx) in self.xs.iter().zip(&self.x_weight) {
             if wx != 0.0 {
-                acc[0] += wx * trigamma_difference(r, x);
+                ll += wx * ln_gamma_ratio(r, x);
+                g_r += wx * digamma_difference(r, x);
+                h_rr += wx * trigamma_difference(r, x);
             }
         }
-        let [rr, ra, rs, rb, aa, a_s, ab, ss, sb, bb] = acc;
-        let h = vec![
-            rr, ra, rs, rb, //
+        let [
+            _,
+            _,
+            g_alpha,
+            g_s,
+            g_beta,
+            _,
+            ra,
+            rs,
+            rb,
+            aa,
+            a_s,
+            ab,
+            ss,
+            sb,
+            bb,
+        ] = acc;
+        let h = [
+            h_rr, ra, rs, rb, //
             ra, aa, a_s, ab, //
             rs, a_s, ss, sb, //
             rb, ab, sb, bb,
         ];
-        h.iter().all(|v| v.is_finite()).then_some(h)
+        (ll, [g_r, g_alpha, g_s, g_beta], h)
     }
 }
