@@ -1,7 +1,7 @@
 //! One likelihood pass (value and gradient; the analytic Hessian; all three in one pass) of
 //! BG/NBD, MBG/NBD and Pareto/NBD over the compressed rows of 10,000, 100,000 and 1,000,000
-//! simulated customers with whole-day ages: the cost per distinct row per pass
-//! (docs/PERFORMANCE.md).
+//! simulated customers with whole-day ages, and of Gamma-Gamma over their repeat buyers (with
+//! a continuous mean spend): the cost per distinct row per pass (docs/PERFORMANCE.md).
 //!
 //! `PASSES_FITS=1` instead times whole fits and prints their likelihood passes ("Passes per
 //! fit" in docs/PERFORMANCE.md): CDNOW BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma (median of
@@ -121,6 +121,31 @@ fn all(c: &mut Criterion) {
                 });
             }
         }
+        // Gamma-Gamma on the same customers' repeat buyers, with a continuous mean spend (every
+        // row distinct).
+        let full = whole_days(n);
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let (mut x, mut m) = (Vec::new(), Vec::new());
+        for &f in full.frequency().iter().filter(|&&f| f > 0.0) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            x.push(f);
+            m.push(5.0 + 60.0 * (state >> 11) as f64 / (1u64 << 53) as f64);
+        }
+        let spend = GammaGamma::prepare(&SpendData::new(x, m).unwrap()).unwrap();
+        let gg = GammaGamma::objective(&spend);
+        let theta = [6.25, 3.74, 15.4];
+        group.bench_function(
+            format!("gamma_gamma_{}_rows/value_gradient", spend.len()),
+            |b| {
+                let mut g = [0.0; 3];
+                b.iter(|| gg.log_likelihood(black_box(&theta), Some(&mut g)))
+            },
+        );
+        group.bench_function(format!("gamma_gamma_{}_rows/hessian", spend.len()), |b| {
+            b.iter(|| gg.hessian(black_box(&theta)))
+        });
         group.finish();
     }
 }
