@@ -1747,18 +1747,7 @@ impl BgNbdObjective {
     /// of `ln Γ(r+x)/Γ(r)` and `ln B(a, b+n)/B(a, b)` ([`ln_beta_ratio_derivatives`]).
     fn hessian_at(&self, theta: &[f64]) -> Option<Vec<f64>> {
         let th = params::<4>(theta, None)?;
-        let [_, _, a, b] = th;
-        let ln_odds: Vec<f64> = self
-            .ns
-            .iter()
-            .map(|&n| {
-                if n > 0.0 {
-                    (a / (b + n - 1.0)).ln()
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        let ln_odds = self.ln_odds(th[2], th[3]);
         let mut acc = sum_rows(self.x_index.len(), |lo, hi| {
             let mut h = [0.0; 10];
             for i in lo..hi {
@@ -1775,6 +1764,21 @@ impl BgNbdObjective {
         self.add_per_x_hessian(th, &mut acc);
         let h = full_hessian(acc).to_vec();
         h.iter().all(|v| v.is_finite()).then_some(h)
+    }
+
+    /// Per distinct `x`: `ln a − ln(b+n−1)` (for the log-odds of death; `n` chances to drop
+    /// out), 0 where `n = 0`.
+    fn ln_odds(&self, a: f64, b: f64) -> Vec<f64> {
+        self.ns
+            .iter()
+            .map(|&n| {
+                if n > 0.0 {
+                    (a / (b + n - 1.0)).ln()
+                } else {
+                    0.0
+                }
+            })
+            .collect()
     }
 
     /// Adds to the rows' Hessian (upper triangle, as [`row_derivatives`]) the per-`x` parts:
@@ -1800,18 +1804,7 @@ impl BgNbdObjective {
         grad: Option<&mut [f64]>,
         hessian: Option<&mut [f64]>,
     ) -> f64 {
-        // Per distinct x: ln a − ln(b+n−1) (for the log-odds of death), n chances to drop out.
-        let ln_odds: Vec<f64> = self
-            .ns
-            .iter()
-            .map(|&n| {
-                if n > 0.0 {
-                    (a / (b + n - 1.0)).ln()
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        let ln_odds = self.ln_odds(a, b);
         let want_grad = grad.is_some() || HESS;
         let th = [r, alpha, a, b];
         // Per distinct age: ln(1 + T/α) and ln(r/(α+T)); per distinct recency: ln(1 + t_x/α).
