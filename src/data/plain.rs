@@ -497,8 +497,18 @@ fn read_grouped(reader: impl Read, cuts: Cuts) -> Option<(RfmData, (RfmData, Vec
             parts.extend(chunks);
         },
     )?;
-    let data = rows_data(&plan, Rows::concat(parts), &[])?;
-    // The distinct rows in key order, as `RfmData::distinct_customers` gives them.
+    // The rows joined on one thread while the distinct rows are put in order on this one.
+    std::thread::scope(|scope| {
+        let joined = scope.spawn(|| rows_data(&plan, Rows::concat(parts), &[]));
+        let grouped = distinct_in_order(merger);
+        let data = joined.join().ok()??;
+        Some((data, grouped?))
+    })
+}
+
+/// The distinct rows of `merger` in key order, as `RfmData::distinct_customers` gives them,
+/// with each input row's index among them.
+fn distinct_in_order(merger: Merger) -> Option<(RfmData, Vec<usize>)> {
     let mut keyed: Vec<([u64; 3], u32, u32)> = merger
         .parts
         .iter()
@@ -533,7 +543,7 @@ fn read_grouped(reader: impl Read, cuts: Cuts) -> Option<(RfmData, (RfmData, Vec
         })
         .collect::<Option<Vec<usize>>>()?;
     let distinct = RfmData::from_checked(x, t_x, t, None, w, None);
-    Some((data, (distinct, index)))
+    Some((distinct, index))
 }
 
 impl RfmData {
