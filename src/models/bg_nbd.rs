@@ -1903,19 +1903,23 @@ impl BgNbdObjective {
 mod tests {
     use super::*;
 
-    /// The two representations of `E[Y(t) | alive]` agree wherever the closed form is used.
+    /// Log-uniform draws on `[lo, hi]` from a fixed linear congruential sequence (`seed`).
+    fn log_uniform_source(seed: u64) -> impl FnMut(f64, f64) -> f64 {
+        let mut state = seed;
+        move |lo: f64, hi: f64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let u = ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            (lo.ln() + (hi.ln() - lo.ln()) * u).exp()
+        }
+    }
+
     /// The power series of `g(τ)` for `τ < 1` (the customers' `E[Y(t) | alive]` where the Euler
     /// form cancels) agrees with the posterior integral wherever it is taken.
     #[test]
     fn power_form_agrees_with_the_posterior_integral() {
-        let mut state = 11u64;
-        let mut uniform = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        };
-        let mut log_uniform = |lo: f64, hi: f64| (lo.ln() + (hi.ln() - lo.ln()) * uniform()).exp();
+        let mut log_uniform = log_uniform_source(11);
         let (mut worst, mut used) = (0.0f64, 0);
         let c = Dual::<0>::constant;
         for _ in 0..3000 {
@@ -1952,16 +1956,10 @@ mod tests {
         assert!(used > 1000);
     }
 
+    /// The two representations of `E[Y(t) | alive]` agree wherever the closed form is used.
     #[test]
     fn euler_form_agrees_with_the_posterior_integral() {
-        let mut state = 7u64;
-        let mut uniform = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-        };
-        let mut log_uniform = |lo: f64, hi: f64| (lo.ln() + (hi.ln() - lo.ln()) * uniform()).exp();
+        let mut log_uniform = log_uniform_source(7);
         let (mut worst, mut used) = (0.0f64, 0);
         for _ in 0..4000 {
             let (r, a, b) = (
