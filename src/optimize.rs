@@ -9,10 +9,10 @@
 //!
 //! Strategy: where the model has an analytic Hessian ([`Objective::hessian`]), trust-region
 //! Newton steps from each start point in turn (each point evaluated with its Hessian in one
-//! pass where the model has [`Objective::log_likelihood_hessian`]); they are kept only when they converge as Newton
-//! does near a regular maximum (a positive-definite Hessian, the gradient cut by a large factor
-//! by the last step), and the Hessian at their last point then serves the examination and the
-//! covariance. Otherwise L-BFGS (memory 10, More–Thuente) from each start point in turn — in
+//! pass where the model has [`Objective::log_likelihood_hessian`]); they are kept only when
+//! they converge as Newton does near a regular maximum (a positive-definite Hessian, the
+//! gradient cut by a large factor by the last step), and the Hessian at their last point then
+//! serves the examination and the covariance. Otherwise L-BFGS (memory 10, More–Thuente) from each start point in turn — in
 //! the metric of a curvature carried over from a subsample's fit where one is given —,
 //! restarted from the best point seen while it keeps improving; a run also ends once a few of its evaluations in a
 //! row no longer improve the cost beyond its last digits (where the likelihood is level to

@@ -1844,7 +1844,8 @@ impl BgNbdObjective {
                     continue;
                 }
                 let t_x = self.recency[i];
-                let lod = ln_odds[xi] + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p();
+                let l = ((t - t_x) / (alpha + t_x)).ln_1p();
+                let lod = ln_odds[xi] + (r + x) * l;
                 let (softplus_lod, pi1, pi2) = softplus_sigmoids(lod);
                 acc[0] += w * (base + softplus_lod);
                 if want_grad {
@@ -1857,7 +1858,6 @@ impl BgNbdObjective {
                     acc[4] -= w * pi2 / (b + n - 1.0);
                 }
                 if HESS {
-                    let l = ((t - t_x) / (alpha + t_x)).ln_1p();
                     let hi = row_hessian(th, n, x, (t_x, t), l, (pi1, pi2));
                     for (v, e) in h.iter_mut().zip(hi) {
                         *v += w * e;
