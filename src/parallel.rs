@@ -154,6 +154,41 @@ pub(crate) fn sort_parts<T: Ord + Send>(v: &mut [T], min_per_thread: usize) -> V
     v.chunks(chunk).collect()
 }
 
+/// The elements of the sorted `runs` in one sorted vector: merged two by two (equal elements
+/// taken from the earlier run first), each pass a branch-light loop over two slices.
+pub(crate) fn merge_runs<T: Ord + Copy>(mut runs: Vec<Vec<T>>) -> Vec<T> {
+    while runs.len() > 1 {
+        let mut next = Vec::with_capacity(runs.len().div_ceil(2));
+        let mut pairs = runs.into_iter();
+        while let Some(a) = pairs.next() {
+            next.push(match pairs.next() {
+                Some(b) => merge_two(&a, &b),
+                None => a,
+            });
+        }
+        runs = next;
+    }
+    runs.pop().unwrap_or_default()
+}
+
+/// The sorted `a` and `b` merged (equal elements from `a` first).
+fn merge_two<T: Ord + Copy>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        if y < x {
+            out.push(*y);
+            j += 1;
+        } else {
+            out.push(*x);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(a.get(i..).unwrap_or_default());
+    out.extend_from_slice(b.get(j..).unwrap_or_default());
+    out
+}
+
 /// The elements of sorted `parts` in order: a k-way merge (equal elements taken from the
 /// earlier part first).
 pub(crate) fn merged<T: Ord>(mut parts: Vec<&[T]>) -> impl Iterator<Item = &T> {
@@ -171,4 +206,35 @@ pub(crate) fn merged<T: Ord>(mut parts: Vec<&[T]>) -> impl Iterator<Item = &T> {
         }
         Some(head)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_runs_are_the_sorted_elements() {
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 59) as u32
+        };
+        for k in 0..7 {
+            let runs: Vec<Vec<(u32, usize)>> = (0..k)
+                .map(|r| {
+                    let mut run: Vec<(u32, usize)> =
+                        (0..(r * 13) % 40).map(|_| (next(), r)).collect();
+                    run.sort_unstable_by_key(|e| e.0);
+                    run
+                })
+                .collect();
+            let mut want: Vec<(u32, usize)> = runs.concat();
+            // Stable: equal keys keep the order of their runs.
+            want.sort_by_key(|e| e.0);
+            let got: Vec<(u32, usize)> = merge_runs(runs);
+            assert_eq!(got, want);
+        }
+    }
 }

@@ -18,7 +18,7 @@ use hashbrown::HashTable;
 
 use super::columns::{check_covariate, check_ids, find_id_column};
 use super::compress::float_key;
-use super::limits::MAX_RECORD_BYTES;
+use super::limits::{MAX_RECORD_BYTES, check_weight};
 use super::rfm::SummaryColumns;
 use super::table::{Column, Csv, plain_number};
 use crate::data::RfmData;
@@ -171,8 +171,10 @@ fn for_each_record<'a>(
 /// [`RfmData::from_csv_reader_with_covariates`] finds them.
 struct Plan {
     width: usize,
-    /// Whether rows are hashed, to be merged.
+    /// Whether rows are hashed and spread over the partitions of a [`Merger`].
     hash: bool,
+    /// Whether the rows are kept column by column (not only merged).
+    keep: bool,
     columns: SummaryColumns,
     id: Option<Column>,
     covariates: Vec<Column>,
@@ -185,6 +187,7 @@ impl Plan {
         Some(Plan {
             width: csv.width(),
             hash: false,
+            keep: true,
             columns: SummaryColumns::find(&csv, true).ok()?,
             id: find_id_column(&csv).ok()?,
             covariates: covariates
@@ -199,6 +202,8 @@ impl Plan {
 /// The rows of a chunk, column by column.
 #[derive(Default)]
 struct Rows {
+    /// How many rows were read.
+    n: usize,
     x: Vec<f64>,
     t_x: Vec<f64>,
     t: Vec<f64>,
@@ -206,17 +211,29 @@ struct Rows {
     w: Vec<f64>,
     ids: Vec<String>,
     z: Vec<Vec<f64>>,
-    /// Per row, the hash of its `(x, t_x, T)` (when merged, see [`Merger`]).
+    /// Per kept row, the hash of its `(x, t_x, T)` (when merged, see [`Merger`]).
     h: Vec<u64>,
+    /// Per partition of a [`Merger`], its rows (when merged), in file order.
+    spread: Vec<Vec<Keyed>>,
+}
+
+/// A row as it is merged: `(x, t_x, T)`, weight and hash.
+#[derive(Clone, Copy)]
+struct Keyed {
+    row: [f64; 3],
+    w: f64,
+    h: u64,
 }
 
 impl Rows {
     /// The rows of `chunk` read and checked through `plan`.
     fn read(plan: &Plan, chunk: &[u8]) -> Option<Rows> {
         // At most one row per line: room for them all, so that no column grows by copying.
-        let n = memchr::memchr_iter(b'\n', chunk).count() + 1;
+        let lines = memchr::memchr_iter(b'\n', chunk).count() + 1;
+        let n = if plan.keep { lines } else { 0 };
         let column = || Vec::with_capacity(n);
         let mut rows = Rows {
+            n: 0,
             x: column(),
             t_x: column(),
             t: column(),
@@ -229,9 +246,27 @@ impl Rows {
             ids: Vec::with_capacity(if plan.id.is_some() { n } else { 0 }),
             z: plan.covariates.iter().map(|_| column()).collect(),
             h: Vec::with_capacity(if plan.hash { n } else { 0 }),
+            spread: if plan.hash {
+                let share = lines / PARTITIONS + lines / (4 * PARTITIONS) + 16;
+                (0..PARTITIONS).map(|_| Vec::with_capacity(share)).collect()
+            } else {
+                Vec::new()
+            },
         };
         for_each_record(chunk, b',', plan.width, |fields| {
             let (x, t_x, t, m, w) = plan.columns.read_plain(fields)?;
+            rows.n += 1;
+            if plan.hash {
+                let row = [x, t_x, t];
+                let h = foldhash::fast::FixedState::default().hash_one(row_key(&row));
+                rows.spread.get_mut(partition(h))?.push(Keyed { row, w, h });
+                if plan.keep {
+                    rows.h.push(h);
+                }
+            }
+            if !plan.keep {
+                return Some(());
+            }
             rows.x.push(x);
             rows.t_x.push(t_x);
             rows.t.push(t);
@@ -239,10 +274,6 @@ impl Rows {
                 rows.m.push(m);
             }
             rows.w.push(w);
-            if plan.hash {
-                rows.h
-                    .push(foldhash::fast::FixedState::default().hash_one(row_key(&[x, t_x, t])));
-            }
             let field = |c: &Column| fields.get(c.index).copied().unwrap_or_default();
             if let Some(c) = &plan.id {
                 let id = std::str::from_utf8(field(c).trim_ascii()).ok()?;
@@ -267,6 +298,7 @@ impl Rows {
         );
         let width = parts.first().map_or(0, |p| p.z.len());
         let mut out = Rows {
+            n,
             x: Vec::with_capacity(n),
             t_x: Vec::with_capacity(n),
             t: Vec::with_capacity(n),
@@ -275,6 +307,7 @@ impl Rows {
             ids: Vec::with_capacity(n_ids),
             z: (0..width).map(|_| Vec::with_capacity(n)).collect(),
             h: Vec::new(),
+            spread: Vec::new(),
         };
         for p in parts {
             out.x.extend_from_slice(&p.x);
@@ -310,89 +343,101 @@ struct Partition {
 }
 
 impl Partition {
-    /// Merges the rows of `chunks` whose hash falls in partition `p` of `parts`, in file order.
-    fn merge(&mut self, chunks: &[Rows], p: usize, parts: usize) {
+    /// Merges the rows of `chunks` that fall in partition `p`, in file order.
+    fn merge(&mut self, chunks: &[Rows], p: usize) {
         self.found.clear();
-        for rows in chunks {
-            for (i, &h) in rows.h.iter().enumerate() {
-                if partition(h, parts) != p {
-                    continue;
-                }
-                let (Some(&x), Some(&t_x), Some(&t), Some(&w)) =
-                    (rows.x.get(i), rows.t_x.get(i), rows.t.get(i), rows.w.get(i))
-                else {
-                    continue;
-                };
-                let row = [x, t_x, t];
-                let key = row_key(&row);
-                let Self {
-                    table,
-                    rows: distinct,
-                    hashes,
-                    w: sums,
-                    found,
-                } = self;
-                let k = *table
-                    .entry(
-                        h,
-                        |&k| distinct.get(k as usize).is_some_and(|r| row_key(r) == key),
-                        |&k| hashes.get(k as usize).copied().unwrap_or_default(),
-                    )
-                    .or_insert_with(|| {
-                        distinct.push(row);
-                        hashes.push(h);
-                        sums.push(0.0);
-                        (distinct.len() - 1) as u32
-                    })
-                    .get();
-                // Summed in file order, as the reader of the stream sums them.
-                if let Some(s) = sums.get_mut(k as usize) {
-                    *s += w;
-                }
-                found.push(k);
+        let mine = || {
+            chunks
+                .iter()
+                .flat_map(|rows| rows.spread.get(p).into_iter().flatten())
+        };
+        // Room for all of them: the table is not rebuilt as it grows.
+        let hashes = &self.hashes;
+        self.table.reserve(mine().count(), |&k| {
+            hashes.get(k as usize).copied().unwrap_or_default()
+        });
+        let Self {
+            table,
+            rows: distinct,
+            hashes,
+            w: sums,
+            found,
+        } = self;
+        for &Keyed { row, w, h } in mine() {
+            let key = row_key(&row);
+            let k = *table
+                .entry(
+                    h,
+                    |&k| distinct.get(k as usize).is_some_and(|r| row_key(r) == key),
+                    |&k| hashes.get(k as usize).copied().unwrap_or_default(),
+                )
+                .or_insert_with(|| {
+                    distinct.push(row);
+                    hashes.push(h);
+                    sums.push(0.0);
+                    (distinct.len() - 1) as u32
+                })
+                .get();
+            // Summed in file order, as the reader of the stream sums them.
+            if let Some(s) = sums.get_mut(k as usize) {
+                *s += w;
             }
+            found.push(k);
         }
     }
 }
 
-/// The partition of a row's hash (its high bits: the table of a partition uses the low ones).
-fn partition(h: u64, parts: usize) -> usize {
-    ((h >> 48) as usize) % parts
+/// Partitions of the distinct rows of a [`Merger`]: small tables, each merged within a core's
+/// cache, and evenly shared by the threads.
+const PARTITIONS: usize = 64;
+
+/// The partition of a row's hash (bits the table of a partition does not use: its low ones,
+/// and the top seven that tag its entries).
+fn partition(h: u64) -> usize {
+    ((h >> 32) as usize) % PARTITIONS
 }
 
 /// The distinct `(x, t_x, T)` rows of a file, merged block by block as it is read: rows are
-/// spread over partitions by the hash of their key, each partition merged on its own thread.
+/// spread over [`PARTITIONS`] partitions by the hash of their key as they are read, and the
+/// partitions merged on `threads` threads.
 struct Merger {
     parts: Vec<Partition>,
+    threads: usize,
     /// Per row merged so far, when kept: its partition and its distinct row there.
     index: Option<Vec<(u32, u32)>>,
 }
 
 impl Merger {
-    fn new(parts: usize, index: bool) -> Self {
+    fn new(threads: usize, index: bool) -> Self {
         Merger {
-            parts: (0..parts.max(1)).map(|_| Partition::default()).collect(),
+            parts: (0..PARTITIONS).map(|_| Partition::default()).collect(),
+            threads: threads.max(1),
             index: index.then(Vec::new),
         }
     }
 
     /// Merges the rows of a block's `chunks`.
     fn add(&mut self, chunks: &[Rows]) {
-        let n = self.parts.len();
+        let share = PARTITIONS.div_ceil(self.threads);
         std::thread::scope(|s| {
-            let mut parts = self.parts.iter_mut().enumerate();
-            let first = parts.next();
-            for (p, part) in parts {
-                s.spawn(move || part.merge(chunks, p, n));
+            let mut groups = self.parts.chunks_mut(share).enumerate();
+            let first = groups.next();
+            let merge = move |(g, parts): (usize, &mut [Partition])| {
+                for (j, part) in parts.iter_mut().enumerate() {
+                    part.merge(chunks, g * share + j);
+                }
+            };
+            for group in groups {
+                s.spawn(move || merge(group));
             }
-            if let Some((p, part)) = first {
-                part.merge(chunks, p, n);
+            if let Some(group) = first {
+                merge(group);
             }
         });
         if let Some(index) = &mut self.index {
-            let mut next = vec![0; n];
+            let mut next = vec![0; PARTITIONS];
             for &h in chunks.iter().flat_map(|rows| &rows.h) {
-                let p = partition(h, n);
+                let p = partition(h);
                 let k = self.parts[p]
                     .found
                     .get(next[p])
@@ -404,18 +449,61 @@ impl Merger {
         }
     }
 
-    /// The distinct rows `(x, t_x, T)` and their weights, partition after partition.
-    fn columns(&self) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
-        let rows = self.parts.iter().flat_map(|p| &p.rows);
-        (
-            rows.clone().map(|r| r[0]).collect(),
-            rows.clone().map(|r| r[1]).collect(),
-            rows.map(|r| r[2]).collect(),
-            self.parts
-                .iter()
-                .flat_map(|p| p.w.iter().copied())
-                .collect(),
-        )
+    /// Per distinct row in key order (the order of `RfmData::compress`), its key, partition and
+    /// row there: each partition sorted within a core's cache, the sorted partitions of each
+    /// thread merged there, then the threads' runs merged.
+    fn key_order(&self) -> Vec<Ordered> {
+        let share = PARTITIONS.div_ceil(self.threads);
+        let runs = crate::parallel::map_rows(PARTITIONS.div_ceil(share), 1, |g| {
+            let sorted = (g * share..((g + 1) * share).min(PARTITIONS)).map(|p| {
+                let rows = self.parts.get(p).map_or(&[][..], |part| &part.rows);
+                let mut run: Vec<Ordered> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(k, r)| {
+                        let [a, b, c] = row_key(r);
+                        ((a, b, c), p as u32, k as u32)
+                    })
+                    .collect();
+                run.sort_unstable();
+                run
+            });
+            crate::parallel::merge_runs(sorted.collect())
+        });
+        crate::parallel::merge_runs(runs)
+    }
+
+    /// The distinct rows `(x, t_x, T)` and their weights in `order` (from [`Merger::key_order`]).
+    fn columns(&self, order: &[Ordered]) -> Option<Columns> {
+        let n = order.len();
+        let (mut x, mut t_x, mut t, mut w) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for &((a, b, c), p, k) in order {
+            x.push(key_float(a));
+            t_x.push(key_float(b));
+            t.push(key_float(c));
+            w.push(*self.parts.get(p as usize)?.w.get(k as usize)?);
+        }
+        Some((x, t_x, t, w))
+    }
+}
+
+/// The columns `x`, `t_x`, `T` and weights of distinct rows.
+type Columns = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// A distinct row's key (as a tuple: compared inline), partition and row there.
+type Ordered = ((u64, u64, u64), u32, u32);
+
+/// The value of a [`float_key`] (of a value other than `-0`).
+fn key_float(key: u64) -> f64 {
+    if key >> 63 == 1 {
+        f64::from_bits(key & !(1 << 63))
+    } else {
+        f64::from_bits(!key)
     }
 }
 
@@ -463,19 +551,28 @@ fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
         cuts,
         |line| {
             let plan = Plan::new(line, &[])?;
-            plan.id.is_none().then_some(Plan { hash: true, ..plan })
+            plan.id.is_none().then_some(Plan {
+                hash: true,
+                keep: false,
+                ..plan
+            })
         },
         Rows::read,
         |chunks| {
-            any |= chunks.iter().any(|r| !r.x.is_empty());
+            any |= chunks.iter().any(|r| r.n > 0);
             merger.add(&chunks);
         },
     )?;
     if !any {
         return None;
     }
-    let (x, t_x, t, w) = merger.columns();
-    super::stream::from_distinct(x, t_x, t, w).ok()
+    // Checked rows, distinct and in key order: what `compress` gives of them, once the summed
+    // weights pass the check of a weight.
+    let (x, t_x, t, w) = merger.columns(&merger.key_order())?;
+    if w.iter().any(|&v| check_weight(0, "weight", v).is_err()) {
+        return None;
+    }
+    Some(RfmData::from_checked(x, t_x, t, None, w, None))
 }
 
 /// As [`RfmData::from_plain_csv_reader_grouped`] with the cuts `cuts`.
@@ -509,29 +606,12 @@ fn read_grouped(reader: impl Read, cuts: Cuts) -> Option<(RfmData, (RfmData, Vec
 /// The distinct rows of `merger` in key order, as `RfmData::distinct_customers` gives them,
 /// with each input row's index among them.
 fn distinct_in_order(merger: Merger) -> Option<(RfmData, Vec<usize>)> {
-    let mut keyed: Vec<([u64; 3], u32, u32)> = merger
-        .parts
-        .iter()
-        .enumerate()
-        .flat_map(|(p, part)| {
-            part.rows
-                .iter()
-                .enumerate()
-                .map(move |(k, r)| (row_key(r), p as u32, k as u32))
-        })
-        .collect();
-    keyed.sort_unstable();
+    let order = merger.key_order();
     let mut rank: Vec<Vec<usize>> = merger.parts.iter().map(|p| vec![0; p.rows.len()]).collect();
-    let (mut x, mut t_x, mut t, mut w) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (r, &(_, p, k)) in keyed.iter().enumerate() {
-        let part = merger.parts.get(p as usize)?;
-        let row = part.rows.get(k as usize)?;
-        x.push(row[0]);
-        t_x.push(row[1]);
-        t.push(row[2]);
-        w.push(*part.w.get(k as usize)?);
+    for (r, &(_, p, k)) in order.iter().enumerate() {
         *rank.get_mut(p as usize)?.get_mut(k as usize)? = r;
     }
+    let (x, t_x, t, w) = merger.columns(&order)?;
     let index = merger
         .index
         .unwrap_or_default()
