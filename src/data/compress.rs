@@ -256,13 +256,28 @@ impl FrequencyGroups {
                 .collect();
             (xs, index)
         } else {
-            let mut xs = freq.to_vec();
-            xs.sort_unstable_by(f64::total_cmp);
-            xs.dedup();
-            let index: Vec<u32> = freq
+            // Distinct values by hashing (in order of first appearance), then sorted: a hash
+            // lookup per row where a sort and a binary search of every row cost far more when
+            // values repeat (the ages and recencies of compressed data take few values).
+            let mut seen: HashMap<u64, u32, BuildHasherDefault<MixHasher>> = HashMap::default();
+            let mut first: Vec<f64> = Vec::new();
+            let provisional: Vec<u32> = freq
                 .iter()
-                .map(|x| xs.partition_point(|v| v < x) as u32)
+                .map(|&x| {
+                    *seen.entry(x.to_bits()).or_insert_with(|| {
+                        first.push(x);
+                        (first.len() - 1) as u32
+                    })
+                })
                 .collect();
+            let mut order: Vec<u32> = (0..first.len() as u32).collect();
+            order.sort_unstable_by(|&i, &j| first[i as usize].total_cmp(&first[j as usize]));
+            let mut rank = vec![0u32; first.len()];
+            for (r, &i) in order.iter().enumerate() {
+                rank[i as usize] = r as u32;
+            }
+            let xs = order.iter().map(|&i| first[i as usize]).collect();
+            let index = provisional.iter().map(|&p| rank[p as usize]).collect();
             (xs, index)
         };
         let mut totals = vec![0.0; values.len()];
@@ -293,6 +308,32 @@ mod tests {
         assert_eq!(shuffled.values, sorted.values);
         assert_eq!(shuffled.index, [2, 1, 0, 3, 1]);
         assert_eq!(shuffled.weight, sorted.weight);
+        // Many rows over few values and over many, against a sort and a search of every row.
+        for distinct in [7u64, 500, 50_000] {
+            let mut state = 0x2545_f491_4f6c_dd1d_u64;
+            let freq: Vec<f64> = (0..60_000)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state % distinct) as f64 * 0.37
+                })
+                .collect();
+            let weight: Vec<f64> = (0..freq.len()).map(|i| 0.5 + (i % 3) as f64).collect();
+            let groups = FrequencyGroups::new(&freq, &weight);
+            let mut values = freq.clone();
+            values.sort_unstable_by(f64::total_cmp);
+            values.dedup();
+            assert_eq!(groups.values, values);
+            for (&x, &i) in freq.iter().zip(&groups.index) {
+                assert_eq!(values[i as usize], x);
+            }
+            let mut totals = vec![0.0; values.len()];
+            for (&i, w) in groups.index.iter().zip(&weight) {
+                totals[i as usize] += w;
+            }
+            assert_eq!(groups.weight, totals);
+        }
     }
 
     #[test]
