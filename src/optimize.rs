@@ -945,6 +945,8 @@ pub(crate) fn maximize_with<O: Objective>(
         (c, u)
     };
     let grad_at = |p: &Problem<'_, O>, u: &[f64]| inf_norm(&p.evaluate(u).1);
+    // The point where a Newton search converged (with its analytic Hessian at hand).
+    let mut newton_point = Vec::new();
     for start in &all_starts {
         let Some(u0) = to_u(start) else { continue };
         // (The Newton search below starts with the Hessian here.)
@@ -959,6 +961,9 @@ pub(crate) fn maximize_with<O: Objective>(
         // they stop short, restarted from the best point while it keeps improving.
         let (it, converged) = run_newton(&problem, u0.clone());
         iterations += it;
+        if converged {
+            newton_point = current(&problem).1;
+        }
         let mut from = u0;
         for _ in 0..4 {
             // (A converged Newton search made its point the best one unless a better one was
@@ -996,7 +1001,12 @@ pub(crate) fn maximize_with<O: Objective>(
         invert_spd(&mean, k).map(|_| mean)
     };
     problem.pin();
-    if warm_start && grad_at(&problem, &point) <= GRADIENT_ACCEPT && is_precise(&problem, &point, c)
+    // A warm start's curvature is the metric of later L-BFGS searches. Where a Newton search
+    // converged, its Hessian is at hand and its precision needs no check (a model with an
+    // analytic Hessian searches by Newton steps, the metric only helps where they stop short).
+    if warm_start
+        && grad_at(&problem, &point) <= GRADIENT_ACCEPT
+        && (point == newton_point || is_precise(&problem, &point, c))
     {
         if let Some(curvature) = hessian(&problem, &point).and_then(|h| mean_curvature(&h)) {
             let params = problem.theta(&point);
