@@ -258,7 +258,9 @@ impl Rows {
             rows.n += 1;
             if plan.hash {
                 let row = [x, t_x, t];
-                let h = foldhash::fast::FixedState::default().hash_one(row_key(&row));
+                // (A tuple's words are hashed one by one; an array's as bytes, more slowly.)
+                let [a, b, c] = row_key(&row);
+                let h = foldhash::fast::FixedState::default().hash_one((a, b, c));
                 rows.spread.get_mut(partition(h))?.push(Keyed { row, w, h });
                 if plan.keep {
                     rows.h.push(h);

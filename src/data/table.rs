@@ -436,7 +436,55 @@ pub(crate) fn plain_number(field: &[u8]) -> Option<f64> {
     if let Some((v, _)) = short_decimal(field) {
         return Some(v);
     }
-    std::str::from_utf8(field).ok()?.parse().ok()
+    LONG_NUMBERS.with_borrow_mut(|cache| cache.parse(field))
+}
+
+/// Texts of up to this many bytes are remembered by [`LongNumbers`].
+const REMEMBERED_BYTES: usize = 24;
+
+/// Slots of [`LongNumbers`] (a power of two).
+const REMEMBERED: usize = 1024;
+
+/// The values of the long decimal texts (beyond [`short_decimal`]) parsed last on this thread,
+/// one per slot chosen by a hash of the text: a summary's times repeat (recency and age in
+/// whole days take a few hundred values, each written with 16 or 17 digits), and comparing a
+/// text with the one remembered costs far less than parsing it again. A value found is the
+/// one `str::parse` gave for the same text.
+struct LongNumbers {
+    slots: Vec<([u8; REMEMBERED_BYTES], u8, f64)>,
+}
+
+impl LongNumbers {
+    fn parse(&mut self, text: &[u8]) -> Option<f64> {
+        let parse = |text: &[u8]| -> Option<f64> { std::str::from_utf8(text).ok()?.parse().ok() };
+        // A hash of the first and last eight bytes (all of them up to 16) and the length.
+        let (Some(first), Some(last)) = (text.first_chunk::<8>(), text.last_chunk::<8>()) else {
+            return parse(text);
+        };
+        if text.len() >= REMEMBERED_BYTES {
+            return parse(text);
+        }
+        let h = (u64::from_le_bytes(*first) ^ (text.len() as u64).rotate_left(56))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            ^ u64::from_le_bytes(*last).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+        if self.slots.is_empty() {
+            self.slots = vec![([0; REMEMBERED_BYTES], u8::MAX, 0.0); REMEMBERED];
+        }
+        let slot = self.slots.get_mut((h >> 54) as usize % REMEMBERED)?;
+        if slot.1 as usize == text.len() && slot.0.get(..text.len()) == Some(text) {
+            return Some(slot.2);
+        }
+        let v = parse(text)?;
+        slot.0.get_mut(..text.len())?.copy_from_slice(text);
+        slot.1 = text.len() as u8;
+        slot.2 = v;
+        Some(v)
+    }
+}
+
+thread_local! {
+    static LONG_NUMBERS: std::cell::RefCell<LongNumbers> =
+        const { std::cell::RefCell::new(LongNumbers { slots: Vec::new() }) };
 }
 
 /// The whole number in `field` as [`Csv::count`] reads it; `None` where that is an error.
@@ -544,6 +592,48 @@ mod tests {
         assert_eq!(lines_of(b"a,b\n\n1,2\n\n\n3,4\n\n"), [3, 6]);
         assert_eq!(lines_of(b"a,b\r\n\r\n1,2\r\n3,4\r\n"), [3, 4]);
         assert_eq!(lines_of(b"a,b\n\"x\ny\",2\n3,4\n"), [2, 4]);
+    }
+
+    /// Remembered long numbers are the values `str::parse` gives: texts of every length
+    /// around the limits, read again and again (so that slots are found, and taken over by
+    /// other texts), invalid ones refused every time.
+    #[test]
+    fn long_numbers_read_as_parse_reads_them() {
+        let mut state = 0x853c_49e6_748f_ea9b_u64;
+        let mut texts: Vec<String> = Vec::new();
+        for i in 0..3000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let v = (state >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi(i % 9);
+            texts.push(format!("{v:?}"));
+            texts.push(format!("{v:.digits$}", digits = (i % 25) as usize));
+            texts.push(format!("{v:e}"));
+        }
+        texts.extend(
+            [
+                "1.2.3456789012",
+                "12345678901234567x",
+                "0000000000000000001.5",
+                "1234567890123456789012345.5",
+                "inf",
+                "NaN",
+                "1e400",
+                "+12.000000000000001",
+                "-12.000000000000001",
+                "12.0000000000000010",
+                "12.00000000000000100",
+            ]
+            .map(String::from),
+        );
+        let mut cache = super::LongNumbers { slots: Vec::new() };
+        for round in 0..3 {
+            for t in texts.iter().skip(round) {
+                let want: Option<f64> = t.parse().ok();
+                let got = cache.parse(t.as_bytes());
+                assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{t}");
+            }
+        }
     }
 
     #[test]
