@@ -155,20 +155,16 @@ pub(crate) fn sort_parts<T: Ord + Send>(v: &mut [T], min_per_thread: usize) -> V
 }
 
 /// The elements of the sorted `runs` in one sorted vector: merged two by two (equal elements
-/// taken from the earlier run first), each pass a branch-light loop over two slices.
-pub(crate) fn merge_runs<T: Ord + Copy>(mut runs: Vec<Vec<T>>) -> Vec<T> {
-    while runs.len() > 1 {
-        let mut next = Vec::with_capacity(runs.len().div_ceil(2));
-        let mut pairs = runs.into_iter();
-        while let Some(a) = pairs.next() {
-            next.push(match pairs.next() {
-                Some(b) => merge_two(&a, &b),
-                None => a,
-            });
+/// taken from the earlier run first), each merge a branch-light loop over two slices.
+pub(crate) fn merge_runs<T: Ord + Copy>(runs: &[&[T]]) -> Vec<T> {
+    match runs {
+        [] => Vec::new(),
+        [run] => run.to_vec(),
+        _ => {
+            let (left, right) = runs.split_at(runs.len() / 2);
+            merge_two(&merge_runs(left), &merge_runs(right))
         }
-        runs = next;
     }
-    runs.pop().unwrap_or_default()
 }
 
 /// The sorted `a` and `b` merged (equal elements from `a` first).
@@ -233,7 +229,8 @@ mod tests {
             let mut want: Vec<(u32, usize)> = runs.concat();
             // Stable: equal keys keep the order of their runs.
             want.sort_by_key(|e| e.0);
-            let got: Vec<(u32, usize)> = merge_runs(runs);
+            let slices: Vec<&[(u32, usize)]> = runs.iter().map(Vec::as_slice).collect();
+            let got: Vec<(u32, usize)> = merge_runs(&slices);
             assert_eq!(got, want);
         }
     }

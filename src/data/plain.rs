@@ -17,7 +17,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 
 use super::columns::{check_covariate, check_ids, find_id_column};
-use super::compress::float_key;
+use super::compress::{FrequencyGroups, float_key};
 use super::limits::{MAX_RECORD_BYTES, check_weight};
 use super::rfm::SummaryColumns;
 use super::table::{Column, Csv, plain_number};
@@ -470,9 +470,72 @@ impl Merger {
                 run.sort_unstable();
                 run
             });
-            crate::parallel::merge_runs(sorted.collect())
+            let sorted: Vec<Vec<Ordered>> = sorted.collect();
+            crate::parallel::merge_runs(&sorted.iter().map(Vec::as_slice).collect::<Vec<_>>())
         });
-        crate::parallel::merge_runs(runs)
+        crate::parallel::merge_runs(&runs.iter().map(Vec::as_slice).collect::<Vec<_>>())
+    }
+
+    /// The distinct rows `(x, t_x, T)` and their weights in key order: as
+    /// [`Merger::columns`] of [`Merger::key_order`], by a sort of one word per row where the
+    /// ranks of the row's values among the distinct values of their columns fit in one (the
+    /// order of the ranks is the order of the values: they are `>= 0`, without `-0`).
+    fn sorted_columns(&self) -> Option<Columns> {
+        let column = |c: usize| -> Vec<f64> {
+            self.parts
+                .iter()
+                .flat_map(|p| p.rows.iter().filter_map(move |r| r.get(c).copied()))
+                .collect()
+        };
+        let w: Vec<f64> = self
+            .parts
+            .iter()
+            .flat_map(|p| p.w.iter().copied())
+            .collect();
+        let groups = crate::parallel::map_rows(3, 1, |c| FrequencyGroups::new(&column(c), &w));
+        let bits = |c: usize| groups.get(c).map_or(0, |g| bits_of(&g.values));
+        let (b1, b2) = (bits(1), bits(2));
+        if bits(0) + b1 + b2 > u64::BITS {
+            return self.columns(&self.key_order());
+        }
+        let [g0, g1, g2] = groups.as_slice() else {
+            return None;
+        };
+        let shl = |v: u32, by: u32| u64::from(v).checked_shl(by).unwrap_or(0);
+        let mut keyed: Vec<(u64, u64)> = g0
+            .index
+            .iter()
+            .zip(&g1.index)
+            .zip(&g2.index)
+            .zip(&w)
+            .map(|(((&r0, &r1), &r2), w)| {
+                (shl(r0, b1 + b2) | shl(r1, b2) | u64::from(r2), w.to_bits())
+            })
+            .collect();
+        radix_sort(&mut keyed, bits(0) + b1 + b2);
+        let sorted = keyed;
+        // The value whose rank is held in the bits of `key` from `by` on.
+        let value = |key: u64, by: u32, values: &[f64]| -> Option<f64> {
+            let mask = 1u64
+                .checked_shl(bits_of(values))
+                .map_or(u64::MAX, |m| m - 1);
+            let r = key.checked_shr(by).unwrap_or(0) & mask;
+            values.get(usize::try_from(r).ok()?).copied()
+        };
+        let n = sorted.len();
+        let (mut x, mut t_x, mut t, mut ws) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for &(key, w) in &sorted {
+            x.push(value(key, b1 + b2, &g0.values)?);
+            t_x.push(value(key, b2, &g1.values)?);
+            t.push(value(key, 0, &g2.values)?);
+            ws.push(f64::from_bits(w));
+        }
+        Some((x, t_x, t, ws))
     }
 
     /// The distinct rows `(x, t_x, T)` and their weights in `order` (from [`Merger::key_order`]).
@@ -499,6 +562,39 @@ type Columns = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
 
 /// A distinct row's key (as a tuple: compared inline), partition and row there.
 type Ordered = ((u64, u64, u64), u32, u32);
+
+/// Sorts `v` by its keys of `bits` bits (least significant digit first, 11 bits a pass:
+/// linear in the rows, and stable).
+fn radix_sort(v: &mut Vec<(u64, u64)>, bits: u32) {
+    const DIGIT: u32 = 11;
+    const MASK: u64 = (1 << DIGIT) - 1;
+    let mut out = vec![(0, 0); v.len()];
+    let mut counts = vec![0usize; 1 << DIGIT];
+    let mut shift = 0;
+    while shift < bits {
+        let digit = |key: u64| ((key >> shift) & MASK) as usize;
+        counts.fill(0);
+        for &(key, _) in v.iter() {
+            counts[digit(key)] += 1;
+        }
+        let mut start = 0;
+        for c in counts.iter_mut() {
+            (*c, start) = (start, start + *c);
+        }
+        for &row in v.iter() {
+            let at = &mut counts[digit(row.0)];
+            out[*at] = row;
+            *at += 1;
+        }
+        std::mem::swap(v, &mut out);
+        shift += DIGIT;
+    }
+}
+
+/// Bits that hold the ranks of `values` (`0..len`).
+fn bits_of(values: &[f64]) -> u32 {
+    u64::BITS - (values.len().saturating_sub(1) as u64).leading_zeros()
+}
 
 /// The value of a [`float_key`] (of a value other than `-0`).
 fn key_float(key: u64) -> f64 {
@@ -570,7 +666,7 @@ fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
     }
     // Checked rows, distinct and in key order: what `compress` gives of them, once the summed
     // weights pass the check of a weight.
-    let (x, t_x, t, w) = merger.columns(&merger.key_order())?;
+    let (x, t_x, t, w) = merger.sorted_columns()?;
     if w.iter().any(|&v| check_weight(0, "weight", v).is_err()) {
         return None;
     }
@@ -726,6 +822,56 @@ mod tests {
                     assert_eq!(Some(&got), distinct.as_ref(), "{text:?} {block} {parts}");
                 }
             }
+        }
+    }
+
+    /// The distinct rows sorted by their packed ranks are the rows sorted by their keys, with
+    /// few and with many distinct values per column (radix passes of every length).
+    #[test]
+    fn rows_sorted_by_ranks_are_rows_sorted_by_keys() {
+        let mut state = 0x1234_5678_9abc_def1_u64;
+        for (rows, values) in [
+            (1, 1),
+            (50, 3),
+            (5000, 40),
+            (60_000, 3000),
+            (60_000, 60_000),
+        ] {
+            let mut text = String::from("frequency,recency,T,weight\n");
+            for _ in 0..rows {
+                let mut next = || {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state % values
+                };
+                let (x, t) = (next() % 9, 1.0 + next() as f64 / 7.0);
+                let t_x = if x == 0 {
+                    0.0
+                } else {
+                    t * (1 + next()) as f64 / (values + 1) as f64
+                };
+                let w = 0.5 + (next() % 4) as f64;
+                text.push_str(&format!("{x},{t_x},{t},{w}\n"));
+            }
+            let mut merger = Merger::new(2, false);
+            read_blocks(
+                text.as_bytes(),
+                (1 << 16, 2),
+                |line| {
+                    Some(Plan {
+                        hash: true,
+                        keep: false,
+                        ..Plan::new(line, &[])?
+                    })
+                },
+                Rows::read,
+                |chunks| merger.add(&chunks),
+            )
+            .expect("plain");
+            let by_keys = merger.columns(&merger.key_order());
+            assert_eq!(merger.sorted_columns(), by_keys, "{rows} {values}");
+            assert!(by_keys.is_some_and(|(x, ..)| !x.is_empty()));
         }
     }
 
