@@ -2,9 +2,15 @@
 //! of daily dates) into a calibration/holdout split: target > 5 million transactions per second
 //! on one core. And reading a CSV log of 1,000,000 transactions (100,000 customers, in time
 //! order) into its summary: whole (`from_reader` + `summarize`) and as it is read
-//! (`summarize_ordered`).
+//! (`summarize_ordered`). And reading a summary CSV of 1,000,000 customers (`frequency,
+//! recency,T` with whole-day times in weeks, 16–17 digits each) into its distinct rows: the
+//! plain reader on every core (`from_plain_csv_reader_distinct`, and `_grouped` with the rows)
+//! against the stream reader that names errors (`from_csv_reader_distinct`).
 use std::hint::black_box;
 
+use std::fmt::Write as _;
+
+use clv::RfmData;
 use clv::data::{Periods, TransactionLog, TransactionReader, civil_from_days};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::rngs::StdRng;
@@ -130,5 +136,40 @@ fn read_csv(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, summarize, read_csv);
+#[path = "common/whole_days.rs"]
+mod whole_days;
+
+/// The summary CSV of `n` simulated customers, times written as `{:?}` writes them.
+fn summary_csv(n: usize) -> String {
+    let data = whole_days::whole_days(n);
+    let mut csv = String::from("frequency,recency,T\n");
+    for i in 0..data.len() {
+        let (x, t_x, t) = (data.frequency()[i], data.recency()[i], data.age()[i]);
+        let _ = writeln!(csv, "{x:?},{t_x:?},{t:?}");
+    }
+    csv
+}
+
+fn read_summary(c: &mut Criterion) {
+    let csv = summary_csv(1_000_000);
+    let mut group = c.benchmark_group("read_summary");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1_000_000));
+    group.bench_function("plain_distinct_1M", |b| {
+        b.iter(|| RfmData::from_plain_csv_reader_distinct(black_box(csv.as_bytes())).unwrap())
+    });
+    group.bench_function("plain_grouped_1M", |b| {
+        b.iter(|| RfmData::from_plain_csv_reader_grouped(black_box(csv.as_bytes())).unwrap())
+    });
+    group.bench_function("stream_distinct_1M", |b| {
+        b.iter(|| {
+            RfmData::from_csv_reader_distinct(black_box(csv.as_bytes()))
+                .unwrap()
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, summarize, read_csv, read_summary);
 criterion_main!(benches);

@@ -38,6 +38,12 @@ fn check(bytes: &[u8], what: &str) -> bool {
             "{what}"
         );
     }
+    let grouped = RfmData::from_plain_csv_reader_grouped(bytes);
+    assert_eq!(grouped.is_some(), plain.is_some(), "{what}");
+    if let Some((data, grouped)) = grouped {
+        assert!(Some(&data) == want.as_ref().ok(), "{what}");
+        assert!(grouped == data.distinct_customers(), "{what} (distinct)");
+    }
     static FILES: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!("clv_plain_reader_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

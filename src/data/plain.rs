@@ -477,10 +477,20 @@ impl Merger {
     }
 
     /// The distinct rows `(x, t_x, T)` and their weights in key order: as
-    /// [`Merger::columns`] of [`Merger::key_order`], by a sort of one word per row where the
-    /// ranks of the row's values among the distinct values of their columns fit in one (the
-    /// order of the ranks is the order of the values: they are `>= 0`, without `-0`).
+    /// [`Merger::columns`] of [`Merger::key_order`], faster where [`Merger::ranked_order`] can.
     fn sorted_columns(&self) -> Option<Columns> {
+        match self.ranked_order(|_, _, w| w.to_bits()) {
+            Some((x, t_x, t, w)) => Some((x, t_x, t, w.into_iter().map(f64::from_bits).collect())),
+            None => self.columns(&self.key_order()),
+        }
+    }
+
+    /// The distinct rows `(x, t_x, T)` in key order with a word `payload(p, k, w)` of each
+    /// (partition, row there, weight): by a radix sort of one word per row, the ranks of the
+    /// row's values among the distinct values of their columns (the order of the ranks is the
+    /// order of the values: they are `>= 0`, without `-0`). `None` where the ranks do not fit in
+    /// one word.
+    fn ranked_order(&self, payload: impl Fn(usize, usize, f64) -> u64) -> Option<Columns<u64>> {
         let column = |c: usize| -> Vec<f64> {
             self.parts
                 .iter()
@@ -493,27 +503,37 @@ impl Merger {
             .flat_map(|p| p.w.iter().copied())
             .collect();
         let groups = crate::parallel::map_rows(3, 1, |c| FrequencyGroups::new(&column(c), &w));
-        let bits = |c: usize| groups.get(c).map_or(0, |g| bits_of(&g.values));
-        let (b1, b2) = (bits(1), bits(2));
-        if bits(0) + b1 + b2 > u64::BITS {
-            return self.columns(&self.key_order());
-        }
         let [g0, g1, g2] = groups.as_slice() else {
             return None;
         };
+        let (b0, b1, b2) = (
+            bits_of(&g0.values),
+            bits_of(&g1.values),
+            bits_of(&g2.values),
+        );
+        if b0 + b1 + b2 > u64::BITS {
+            return None;
+        }
         let shl = |v: u32, by: u32| u64::from(v).checked_shl(by).unwrap_or(0);
+        let rows = self
+            .parts
+            .iter()
+            .enumerate()
+            .flat_map(|(p, part)| (0..part.rows.len()).map(move |k| (p, k)));
         let mut keyed: Vec<(u64, u64)> = g0
             .index
             .iter()
             .zip(&g1.index)
             .zip(&g2.index)
-            .zip(&w)
-            .map(|(((&r0, &r1), &r2), w)| {
-                (shl(r0, b1 + b2) | shl(r1, b2) | u64::from(r2), w.to_bits())
+            .zip(rows.zip(&w))
+            .map(|(((&r0, &r1), &r2), ((p, k), &w))| {
+                (
+                    shl(r0, b1 + b2) | shl(r1, b2) | u64::from(r2),
+                    payload(p, k, w),
+                )
             })
             .collect();
-        radix_sort(&mut keyed, bits(0) + b1 + b2);
-        let sorted = keyed;
+        radix_sort(&mut keyed, b0 + b1 + b2);
         // The value whose rank is held in the bits of `key` from `by` on.
         let value = |key: u64, by: u32, values: &[f64]| -> Option<f64> {
             let mask = 1u64
@@ -522,20 +542,20 @@ impl Merger {
             let r = key.checked_shr(by).unwrap_or(0) & mask;
             values.get(usize::try_from(r).ok()?).copied()
         };
-        let n = sorted.len();
-        let (mut x, mut t_x, mut t, mut ws) = (
+        let n = keyed.len();
+        let (mut x, mut t_x, mut t, mut payloads) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        for &(key, w) in &sorted {
+        for &(key, word) in &keyed {
             x.push(value(key, b1 + b2, &g0.values)?);
             t_x.push(value(key, b2, &g1.values)?);
             t.push(value(key, 0, &g2.values)?);
-            ws.push(f64::from_bits(w));
+            payloads.push(word);
         }
-        Some((x, t_x, t, ws))
+        Some((x, t_x, t, payloads))
     }
 
     /// The distinct rows `(x, t_x, T)` and their weights in `order` (from [`Merger::key_order`]).
@@ -557,8 +577,8 @@ impl Merger {
     }
 }
 
-/// The columns `x`, `t_x`, `T` and weights of distinct rows.
-type Columns = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+/// The columns `x`, `t_x`, `T` and weights (or another word per row) of distinct rows.
+type Columns<W = f64> = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<W>);
 
 /// A distinct row's key (as a tuple: compared inline), partition and row there.
 type Ordered = ((u64, u64, u64), u32, u32);
@@ -704,12 +724,25 @@ fn read_grouped(reader: impl Read, cuts: Cuts) -> Option<(RfmData, (RfmData, Vec
 /// The distinct rows of `merger` in key order, as `RfmData::distinct_customers` gives them,
 /// with each input row's index among them.
 fn distinct_in_order(merger: Merger) -> Option<(RfmData, Vec<usize>)> {
-    let order = merger.key_order();
     let mut rank: Vec<Vec<usize>> = merger.parts.iter().map(|p| vec![0; p.rows.len()]).collect();
-    for (r, &(_, p, k)) in order.iter().enumerate() {
-        *rank.get_mut(p as usize)?.get_mut(k as usize)? = r;
-    }
-    let (x, t_x, t, w) = merger.columns(&order)?;
+    let (x, t_x, t, w) = match merger.ranked_order(|p, k, _| ((p as u64) << 32) | k as u64) {
+        Some((x, t_x, t, rows)) => {
+            let mut w = Vec::with_capacity(rows.len());
+            for (r, &row) in rows.iter().enumerate() {
+                let (p, k) = ((row >> 32) as usize, (row & u64::from(u32::MAX)) as usize);
+                w.push(*merger.parts.get(p)?.w.get(k)?);
+                *rank.get_mut(p)?.get_mut(k)? = r;
+            }
+            (x, t_x, t, w)
+        }
+        None => {
+            let order = merger.key_order();
+            for (r, &(_, p, k)) in order.iter().enumerate() {
+                *rank.get_mut(p as usize)?.get_mut(k as usize)? = r;
+            }
+            merger.columns(&order)?
+        }
+    };
     let index = merger
         .index
         .unwrap_or_default()
