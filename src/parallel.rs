@@ -24,17 +24,22 @@ where
     }
     let chunk = n.div_ceil(parts);
     std::thread::scope(|s| {
-        let handles: Vec<_> = (0..parts)
+        // The first chunk on the calling thread, the others on their own.
+        let handles: Vec<_> = (1..parts)
             .map(|p| {
                 let f = &f;
                 let (lo, hi) = (p * chunk, ((p + 1) * chunk).min(n));
                 s.spawn(move || f(lo, hi))
             })
             .collect();
-        handles
-            .into_iter()
-            // A panic in a worker is a bug in our own arithmetic; propagate it as such.
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        let first = f(0, chunk.min(n));
+        std::iter::once(first)
+            .chain(
+                handles
+                    .into_iter()
+                    // A panic in a worker is a bug in our own arithmetic; propagate it as such.
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            )
             .collect()
     })
 }
@@ -45,8 +50,18 @@ pub(crate) fn sum_rows<const N: usize, F>(n: usize, f: F) -> [f64; N]
 where
     F: Fn(usize, usize) -> [f64; N] + Sync,
 {
+    sum_rows_from(n, MIN_ROWS_PER_THREAD, f)
+}
+
+/// As [`sum_rows`], splitting the rows across threads from `min_per_thread` rows a thread on:
+/// fewer than [`MIN_ROWS_PER_THREAD`] for rows costing several times a BG/NBD row, so that
+/// a thread's share of a pass still outweighs starting it.
+pub(crate) fn sum_rows_from<const N: usize, F>(n: usize, min_per_thread: usize, f: F) -> [f64; N]
+where
+    F: Fn(usize, usize) -> [f64; N] + Sync,
+{
     let mut total = [0.0; N];
-    for part in chunks(n, MIN_ROWS_PER_THREAD, f) {
+    for part in chunks(n, min_per_thread, f) {
         for (t, v) in total.iter_mut().zip(part) {
             *t += v;
         }
