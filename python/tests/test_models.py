@@ -193,3 +193,24 @@ def test_compress_is_what_the_fit_sees(cdnow):
     np.testing.assert_array_equal(rows.frequency.to_numpy()[index], cdnow.frequency.to_numpy())
     d = pd.read_csv(data_path("cdnow_customers_summary_with_transactions.csv"))
     assert clv.GammaGamma.n_skipped(d, frequency="x", monetary_value="zbar") == (d.x == 0).sum()
+
+
+def _pareto_fit_in_child(path):
+    d = pd.read_csv(path)
+    return clv.ParetoNbd.fit(d).log_likelihood
+
+
+def test_fits_in_forked_processes(cdnow):
+    # A fit splits its passes across a pool of threads; a process forked after a fit (as
+    # multiprocessing and Spark's Python workers fork) has none of the parent's threads and
+    # fits with its own, to the same result.
+    import multiprocessing
+
+    want = clv.ParetoNbd.fit(cdnow).log_likelihood
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as pool:
+        # (a child waiting for threads it does not have would hang: bounded)
+        got = pool.map_async(
+            _pareto_fit_in_child, [data_path("cdnow_customers_summary.csv")] * 2
+        ).get(timeout=120)
+    assert got == [want, want]
