@@ -542,43 +542,54 @@ impl Merger {
             let r = key.checked_shr(by).unwrap_or(0) & mask;
             values.get(usize::try_from(r).ok()?).copied()
         };
-        let n = keyed.len();
-        let (mut x, mut t_x, mut t, mut payloads) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for &(key, word) in &keyed {
-            x.push(value(key, b1 + b2, &g0.values)?);
-            t_x.push(value(key, b2, &g1.values)?);
-            t.push(value(key, 0, &g2.values)?);
-            payloads.push(word);
-        }
-        Some((x, t_x, t, payloads))
+        columns_of(
+            keyed.len(),
+            keyed.iter().map(|&(key, word)| {
+                Some((
+                    value(key, b1 + b2, &g0.values)?,
+                    value(key, b2, &g1.values)?,
+                    value(key, 0, &g2.values)?,
+                    word,
+                ))
+            }),
+        )
     }
 
     /// The distinct rows `(x, t_x, T)` and their weights in `order` (from [`Merger::key_order`]).
     fn columns(&self, order: &[Ordered]) -> Option<Columns> {
-        let n = order.len();
-        let (mut x, mut t_x, mut t, mut w) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for &((a, b, c), p, k) in order {
-            x.push(key_float(a));
-            t_x.push(key_float(b));
-            t.push(key_float(c));
-            w.push(*self.parts.get(p as usize)?.w.get(k as usize)?);
-        }
-        Some((x, t_x, t, w))
+        columns_of(
+            order.len(),
+            order.iter().map(|&((a, b, c), p, k)| {
+                let w = *self.parts.get(p as usize)?.w.get(k as usize)?;
+                Some((key_float(a), key_float(b), key_float(c), w))
+            }),
+        )
     }
 }
 
 /// The columns `x`, `t_x`, `T` and weights (or another word per row) of distinct rows.
 type Columns<W = f64> = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<W>);
+
+/// The columns of `n` rows given one by one; `None` if a row is `None`.
+fn columns_of<W>(
+    n: usize,
+    rows: impl Iterator<Item = Option<(f64, f64, f64, W)>>,
+) -> Option<Columns<W>> {
+    let mut out: Columns<W> = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for row in rows {
+        let (x, t_x, t, w) = row?;
+        out.0.push(x);
+        out.1.push(t_x);
+        out.2.push(t);
+        out.3.push(w);
+    }
+    Some(out)
+}
 
 /// A distinct row's key (as a tuple: compared inline), partition and row there.
 type Ordered = ((u64, u64, u64), u32, u32);
