@@ -405,6 +405,32 @@ impl<'a, O: Objective> Problem<'a, O> {
         self.record(u, &theta, ll, grad)
     }
 
+    /// The cost at `u` where nothing needs its gradient (the neighbours of a point whose
+    /// rounding noise is measured): the model's value alone, which costs less than value and
+    /// gradient. A point that would improve on the best one (or whose value is not finite) is
+    /// evaluated in full instead, so that the books of the search are kept as
+    /// [`Problem::evaluate`] keeps them.
+    fn value_cost(&self, u: &[f64]) -> f64 {
+        if let Some((c, _)) = self.lookup(u) {
+            return c;
+        }
+        let theta = self.theta(u);
+        if !self.feasible(&theta) {
+            return self.evaluate(u).0;
+        }
+        let pen = if self.penalty > 0.0 {
+            theta.iter().map(|t| t * t).sum::<f64>() * self.penalty
+        } else {
+            0.0
+        };
+        let cost = -self.obj.log_likelihood(&theta, None) / self.obj.n_obs() + pen;
+        if !(cost.is_finite() && cost >= self.best.borrow().0) {
+            return self.evaluate(u).0;
+        }
+        self.evaluations.set(self.evaluations.get() + 1);
+        cost
+    }
+
     /// [`Problem::evaluate`], with the Hessian in the same pass where the model has one
     /// ([`Objective::log_likelihood_hessian`]; kept as [`analytic_hessian`] keeps it): for the
     /// points of a Newton search, which need all three.
@@ -1311,7 +1337,7 @@ fn noise_along<O: Objective>(
 ) -> Option<(f64, f64)> {
     let up: Vec<f64> = u.iter().zip(e).map(|(a, b)| a + NOISE_STEP * b).collect();
     let dn: Vec<f64> = u.iter().zip(e).map(|(a, b)| a - NOISE_STEP * b).collect();
-    let (cu, cd) = (problem.evaluate(&up).0, problem.evaluate(&dn).0);
+    let (cu, cd) = (problem.value_cost(&up), problem.value_cost(&dn));
     let second = (cu + cd - 2.0 * c).abs();
     if !second.is_finite() {
         return None;
@@ -1347,7 +1373,7 @@ fn diagonal_parts<O: Objective>(problem: &Problem<'_, O>, u: &[f64], c: f64) -> 
             .zip(&diagonal)
             .map(|(a, b)| a - CONSISTENCY_STEP * b)
             .collect();
-        let (cu, cd) = (problem.evaluate(&up).0, problem.evaluate(&dn).0);
+        let (cu, cd) = (problem.value_cost(&up), problem.value_cost(&dn));
         let slope: f64 = g.iter().zip(&diagonal).map(|(a, b)| a * b).sum();
         let coarse = slope_error(slope, (cu - cd) / (2.0 * CONSISTENCY_STEP)) * CONSISTENCY_STEP;
         let error = fine.max(coarse);
