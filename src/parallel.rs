@@ -24,16 +24,14 @@ where
         return vec![f(0, n)];
     }
     let chunk = n.div_ceil(parts);
-    let run = || {
-        use rayon::prelude::*;
-        (0..parts)
-            .into_par_iter()
-            .map(|p| f(p * chunk, ((p + 1) * chunk).min(n)))
-            .collect()
-    };
+    let part = |p: usize| f(p * chunk, ((p + 1) * chunk).min(n));
     match pool() {
-        Some(pool) => pool.install(run),
-        None => run(),
+        Some(pool) => pool.install(|| {
+            use rayon::prelude::*;
+            (0..parts).into_par_iter().map(part).collect()
+        }),
+        // The same chunks one after another: the same sums, bit for bit.
+        None => (0..parts).map(part).collect(),
     }
 }
 
@@ -41,7 +39,8 @@ where
 /// microseconds, starting one tens: a fit of a thousand rows makes a pass in about 100 µs).
 /// One pool per process: a process forked from one that had a pool (Python's multiprocessing,
 /// Spark's workers) has none of its threads, and builds its own. `None` where no pool can be
-/// built (the work then runs in rayon's global pool).
+/// built (the chunks then run on the calling thread: rayon's global pool would hang in a
+/// forked process).
 fn pool() -> Option<std::sync::Arc<rayon::ThreadPool>> {
     use std::sync::{Arc, Mutex};
     static POOL: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
