@@ -103,7 +103,8 @@ use crate::numerics::quadrature::{
 };
 use crate::numerics::special::trigamma_difference;
 use crate::numerics::tail::{
-    TABLE_TERMS, TailHessian, fill_hessian_table, fill_table, symmetrise, tail, tail_hessian,
+    TABLE_TERMS, TailHessian, fill_hessian_table, fill_table, symmetrise, table_terms, tail,
+    tail_hessian,
 };
 use crate::numerics::{finite_or, one_minus_exp_over};
 use crate::parallel::sum_rows_from;
@@ -317,13 +318,19 @@ fn own_point(th: &[f64; 4], x: f64, u: f64, la: f64) -> f64 {
 }
 
 /// Series coefficients of the tails `G` and `K` of every frequency `xs`, for the branch
-/// `α ≥ β` (`a_ge_b`) or `α < β`: `2·TABLE_TERMS` rows per frequency (see [`row_consts`]).
-pub(crate) fn series_tables(r: f64, s: f64, xs: &[f64], a_ge_b: bool) -> Vec<[f64; 4]> {
-    let mut tables = vec![[0.0; 4]; xs.len() * 2 * TABLE_TERMS];
-    for (xi, chunk) in tables.chunks_mut(2 * TABLE_TERMS).enumerate() {
+/// `α ≥ β` (`a_ge_b`) or `α < β`: `2·terms` rows per frequency (see [`row_consts`]).
+pub(crate) fn series_tables(
+    r: f64,
+    s: f64,
+    xs: &[f64],
+    a_ge_b: bool,
+    terms: usize,
+) -> Vec<[f64; 4]> {
+    let mut tables = vec![[0.0; 4]; xs.len() * 2 * terms];
+    for (xi, chunk) in tables.chunks_mut(2 * terms).enumerate() {
         let rx = r + xs[xi];
         let w = rx + s;
-        let (g, k) = chunk.split_at_mut(TABLE_TERMS);
+        let (g, k) = chunk.split_at_mut(terms);
         // (e, a) = (q, p) if α ≥ β else (p, q), with (p, q) = (r+x, s+1) and (r+x+1, s).
         if a_ge_b {
             fill_table(s + 1.0, w, rx, g);
@@ -372,24 +379,19 @@ pub(crate) fn hessian_consts<'a>(
 }
 
 /// The per-frequency constants of [`row`] for every frequency `xs`, with the series
-/// coefficients of `tables` ([`series_tables`]).
+/// coefficients of `tables` ([`series_tables`], `2·terms` rows per frequency).
 pub(crate) fn row_consts<'a>(
     r: f64,
     s: f64,
     xs: &[f64],
     tables: &'a [[f64; 4]],
 ) -> Vec<RowConst<'a>> {
+    let terms = tables.len() / (2 * xs.len()).max(1);
     xs.iter()
-        .enumerate()
-        .map(|(xi, &x)| {
-            let base = 2 * TABLE_TERMS * xi;
-            RowConst {
-                tables: Some((
-                    &tables[base..base + TABLE_TERMS],
-                    &tables[base + TABLE_TERMS..base + 2 * TABLE_TERMS],
-                )),
-                ..RowConst::new(r, s, x)
-            }
+        .zip(tables.chunks(2 * terms.max(1)))
+        .map(|(&x, t)| RowConst {
+            tables: Some(t.split_at(terms)),
+            ..RowConst::new(r, s, x)
         })
         .collect()
 }
@@ -1403,6 +1405,8 @@ struct ParetoNbdObjective {
     /// Per row: index into `xs`, recency, age, weight.
     x_index: Vec<u32>,
     recency: Vec<f64>,
+    /// The earliest recency (`+∞` without rows).
+    min_recency: f64,
     age: Vec<f64>,
     weight: Vec<f64>,
     n_obs: f64,
@@ -1423,6 +1427,7 @@ impl ParetoNbdObjective {
             xs,
             x_weight,
             x_index,
+            min_recency: recency.iter().fold(f64::INFINITY, |m, &v| m.min(v)),
             recency: recency.to_vec(),
             age: age.to_vec(),
             weight: weight.to_vec(),
@@ -1494,8 +1499,17 @@ impl Objective for ParetoNbdObjective {
             return f64::NAN;
         };
         let [r, alpha, s, beta] = th;
-        // Series coefficients of both tails for each distinct frequency.
-        let tables = series_tables(r, s, &self.xs, alpha >= beta);
+        // Series coefficients of both tails for each distinct frequency, as many terms as the
+        // largest `z` of the rows' series takes (`z = |α − β| / (max(α, β) + u)` is largest at
+        // the earliest recency), where the rows outnumber the tables' entries.
+        let z_max = (alpha - beta).abs() / (alpha.max(beta) + self.min_recency);
+        let terms = table_terms(z_max);
+        let terms = if 2 * terms * self.xs.len() <= self.len() {
+            terms
+        } else {
+            TABLE_TERMS
+        };
+        let tables = series_tables(r, s, &self.xs, alpha >= beta, terms);
         let consts = row_consts(r, s, &self.xs, &tables);
         let rows = |lo: usize, hi: usize, grad: bool| {
             let mut acc = [0.0; 5];

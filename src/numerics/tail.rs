@@ -191,8 +191,25 @@ impl Tail {
 /// Coefficients of the series of one tail for one frequency, independent of `z`: per term `k`,
 /// `[c_k, k c_k, ∂_A ln c_k, ∂_w ln c_k]` where the term is `c_k zᵏ` and `A` is `e` (plain
 /// series) or `w + 1 − e` (Euler form). Filled once per evaluation, they take the divisions out
-/// of the per-row loop.
+/// of the per-row loop. This many terms at least (see [`table_terms`]).
 pub(crate) const TABLE_TERMS: usize = 64;
+
+/// The length of the series tables ([`fill_table`]) of an evaluation whose largest `z` is
+/// `z_max`: the terms the series takes there (`zᵏ` below [`SERIES_EPS`]` · (1 − z)`; both
+/// series' term ratios stay below `z`), at least [`TABLE_TERMS`] and at most the cap of the
+/// series above [`Z_SERIES`]. A row whose series is longer than its table is summed by
+/// [`hyp_series`] as before, so the length only moves work out of the per-row loop.
+pub(crate) fn table_terms(z_max: f64) -> usize {
+    if !(z_max > 0.0 && z_max < 1.0) {
+        return TABLE_TERMS;
+    }
+    let needed = (SERIES_EPS * (1.0 - z_max)).ln() / z_max.ln() + 2.0;
+    if needed.is_finite() {
+        (needed.ceil() as usize).clamp(TABLE_TERMS, MAX_TERMS_HIGH_Z)
+    } else {
+        TABLE_TERMS
+    }
+}
 
 pub(crate) fn fill_table(e: f64, w: f64, a: f64, out: &mut [[f64; 4]]) {
     let mut coef = 1.0;
@@ -1179,6 +1196,49 @@ mod tests {
             eprintln!("{alpha} {beta} {p} {q} {u}: {err:.1e}");
             assert!(err < 1e-7, "{alpha} {beta} {p} {q} {u}: {err:.1e}");
         }
+    }
+
+    /// A table of [`table_terms`] terms for the largest `z` serves every row up to that `z`
+    /// (the series of [`hyp_series`] to rounding, with its derivatives), where [`TABLE_TERMS`]
+    /// would send the rows near it to [`hyp_series`].
+    #[test]
+    fn long_tables_serve_the_rows_up_to_their_z() {
+        for &(e, w) in &[
+            (0.55f64, 1.15f64),
+            (1.6, 1.15),
+            (2.6, 40.0),
+            (0.05, 3.0),
+            (7.0, 8.5),
+        ] {
+            for &z_max in &[0.3f64, 0.7, 0.85, 0.9] {
+                let terms = table_terms(z_max);
+                assert!((TABLE_TERMS..=MAX_TERMS_HIGH_Z).contains(&terms));
+                let a = w + 1.0 - e;
+                let mut table = vec![[0.0; 4]; terms];
+                fill_table(e, w, a, &mut table);
+                for z in [0.25 * z_max, 0.5 * z_max, z_max] {
+                    let omz = 1.0 - z;
+                    let from_table = hyp_from_table::<true>(e, w, &table, z, omz)
+                        .unwrap_or_else(|| panic!("e {e} w {w} z {z}: table of {terms} too short"));
+                    let series = hyp_series::<true>(e, w, a, z, omz, MAX_TERMS).unwrap();
+                    let close = |x: f64, y: f64, scale: f64| (x - y).abs() <= 1e-13 * scale;
+                    assert!(
+                        close(from_table.sum, series.sum, series.sum),
+                        "e {e} w {w} z {z}"
+                    );
+                    for (x, y) in [
+                        (from_table.d_e, series.d_e),
+                        (from_table.d_w, series.d_w),
+                        (from_table.d_z, series.d_z),
+                    ] {
+                        assert!(close(x, y, 1.0 + y.abs()), "e {e} w {w} z {z}: {x} {y}");
+                    }
+                }
+            }
+        }
+        assert_eq!(table_terms(0.0), TABLE_TERMS);
+        assert_eq!(table_terms(f64::NAN), TABLE_TERMS);
+        assert_eq!(table_terms(0.999), MAX_TERMS_HIGH_Z);
     }
 
     #[test]

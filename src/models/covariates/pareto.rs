@@ -6,6 +6,7 @@ use crate::models::pareto_nbd::{
     hessian_consts, hessian_tables, row, row_consts, row_hessian, series_tables,
 };
 use crate::numerics::special::trigamma_difference;
+use crate::numerics::tail::TABLE_TERMS;
 use crate::special::{digamma_difference, ln_gamma_ratio};
 
 /// The weighted total log-likelihood of the rows at `theta = (r, α₀, s, β₀, γ…)`. The series
@@ -20,8 +21,8 @@ pub(super) fn log_likelihood(rows: &CovariateRows, theta: &[f64], grad: Option<&
     }
     let xs = &rows.xs;
     let (tables_ge, tables_lt) = (
-        series_tables(r, s, xs, true),
-        series_tables(r, s, xs, false),
+        series_tables(r, s, xs, true, TABLE_TERMS),
+        series_tables(r, s, xs, false, TABLE_TERMS),
     );
     let (ge, lt) = (
         row_consts(r, s, xs, &tables_ge),
