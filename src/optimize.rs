@@ -1537,12 +1537,13 @@ fn probe<O: Objective>(
     let mut early: Vec<Refinement> = Vec::with_capacity(2);
     if let Some(m) = newton {
         if let Some(raw) = raw_probe(problem, u, d, PROBE_STEPS[0]) {
+            let start = raw.0.clone();
             let mut first = Refinement::new(raw);
             while first.floor(m) <= c0 + clear && !first.finished {
                 first.step(problem, m);
             }
             let second = (first.floor(m) > c0 + clear)
-                .then(|| raw_probe(problem, u, d, PROBE_STEPS[1]))
+                .then(|| second_probe(problem, u, d, &start, &first.v))
                 .flatten();
             if let Some(raw) = second {
                 let mut second = Refinement::new(raw);
@@ -1699,6 +1700,39 @@ fn raw_probe<O: Objective>(
     let v: Vec<f64> = u.iter().zip(d).map(|(a, b)| a + s * b).collect();
     let (c, g) = problem.evaluate(&v);
     c.is_finite().then_some((v, c, g))
+}
+
+/// The second probe of [`probe`] (at `PROBE_STEPS[1]` along `d` from `u`), started where the
+/// first probe's re-minimisation points: the first moved the other directions by `δ` from its
+/// raw point `start` to `first`, and near a maximum the profile's path leaves the line `u + s d`
+/// quadratically in `s` (the gradient across the line grows with the third derivatives as
+/// `s²`), so the second starts at `u + s₂ d + (s₂/s₁)² δ`, `δ` without its part along `d`: the
+/// same point of the profile, closer to where its own Newton steps would take it. Where that
+/// start is not finite (or the first probe did not move), the raw point on the line.
+fn second_probe<O: Objective>(
+    problem: &Problem<'_, O>,
+    u: &[f64],
+    d: &[f64],
+    start: &[f64],
+    first: &[f64],
+) -> Option<RawProbe> {
+    let (s1, s2) = (PROBE_STEPS[0], PROBE_STEPS[1]);
+    let mut delta: Vec<f64> = first.iter().zip(start).map(|(a, b)| a - b).collect();
+    let along: f64 = delta.iter().zip(d).map(|(a, b)| a * b).sum();
+    delta.iter_mut().zip(d).for_each(|(x, e)| *x -= along * e);
+    if delta.iter().all(|&x| x == 0.0) || delta.iter().any(|x| !x.is_finite()) {
+        return raw_probe(problem, u, d, s2);
+    }
+    let scale = (s2 / s1) * (s2 / s1);
+    let v: Vec<f64> = (0..u.len())
+        .map(|i| u[i] + s2 * d[i] + scale * delta[i])
+        .collect();
+    let (c, g) = problem.evaluate(&v);
+    if c.is_finite() {
+        Some((v, c, g))
+    } else {
+        raw_probe(problem, u, d, s2)
+    }
 }
 
 /// `gᵀ M g`: the decrease of the cost that a Newton step `−M g` promises to first order.
@@ -2172,6 +2206,34 @@ mod tests {
         }
         fn hessian(&self, _: &[f64]) -> Option<Vec<f64>> {
             Some(vec![-20.0, 0.0, 0.0, -60.0])
+        }
+    }
+
+    /// The second probe starts `s₂` along the direction from the point, moved across it by
+    /// `(s₂/s₁)²` times the first probe's move across it (its part along the direction dropped);
+    /// without a move, on the line.
+    #[test]
+    fn the_second_probe_starts_where_the_first_points() {
+        let problem = Problem::new(&Quadratic, &[0.0, 0.0], 0.0, 100);
+        let u = [0.3, -0.2];
+        let d = [0.6, 0.8];
+        let (s1, s2) = (PROBE_STEPS[0], PROBE_STEPS[1]);
+        let start: Vec<f64> = (0..2).map(|i| u[i] + s1 * d[i]).collect();
+        // Moved by 0.01 across d and 0.05 along it.
+        let across = [0.8 * 0.01, -0.6 * 0.01];
+        let first: Vec<f64> = (0..2)
+            .map(|i| start[i] + across[i] + 0.05 * d[i])
+            .collect();
+        let (v, c, g) = second_probe(&problem, &u, &d, &start, &first).unwrap();
+        let scale = (s2 / s1) * (s2 / s1);
+        for i in 0..2 {
+            let expected = u[i] + s2 * d[i] + scale * across[i];
+            assert!((v[i] - expected).abs() < 1e-15, "{v:?}");
+        }
+        assert_eq!((c, g), problem.evaluate(&v));
+        let (on_line, ..) = second_probe(&problem, &u, &d, &start, &start).unwrap();
+        for i in 0..2 {
+            assert!((on_line[i] - (u[i] + s2 * d[i])).abs() < 1e-15);
         }
     }
 
