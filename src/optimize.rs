@@ -685,13 +685,29 @@ const QUADRATIC: f64 = 0.1;
 /// [`NEWTON_REJECTIONS`] spent, the budget) forgets the points found ([`Problem::restore`]), so
 /// that the search from `u0` goes on exactly as without Newton steps. Returns the iterations
 /// and whether it succeeded.
-fn run_newton<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>) -> (u64, bool) {
+///
+/// `start_curvature`, the Hessian of the mean objective at `u0` known beforehand (a subsample's
+/// at its estimate, [`Curvature`]), stands in for the analytic one for the first step only,
+/// where the gradient is not already small: that step then costs a value and gradient instead of
+/// a Hessian pass. Every later step, and every verdict, rests on the analytic Hessian at its
+/// point; where the first step fails with the stand-in, the search goes on from `u0` with the
+/// analytic Hessian.
+fn run_newton<O: Objective>(
+    problem: &Problem<'_, O>,
+    u0: Vec<f64>,
+    start_curvature: Option<&[f64]>,
+) -> (u64, bool) {
     let k = u0.len();
     let n = problem.obj.n_obs();
     let target = gradient_target(problem.obj.n_rows());
     let snapshot = problem.snapshot();
     let mut u = u0;
-    let (mut c, mut g) = problem.evaluate_with_hessian(&u);
+    let mut stand_in = start_curvature.filter(|h| h.len() == k * k);
+    let (mut c, mut g) = if stand_in.is_some() {
+        problem.evaluate(&u)
+    } else {
+        problem.evaluate_with_hessian(&u)
+    };
     if !c.is_finite() {
         problem.restore(snapshot);
         return (0, false);
@@ -704,15 +720,25 @@ fn run_newton<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>) -> (u64, boo
         if problem.exhausted() {
             break false;
         }
-        let Some(h) = analytic_hessian(problem, &u) else {
-            break false;
+        let known = stand_in.take().filter(|_| l2_norm(&g) > target);
+        let from_known = known.is_some();
+        let mean: Vec<f64> = match known {
+            Some(h) => h.to_vec(),
+            None => {
+                let Some(h) = analytic_hessian(problem, &u) else {
+                    break false;
+                };
+                h.iter().map(|v| v / n).collect()
+            }
         };
-        let mean: Vec<f64> = h.iter().map(|v| v / n).collect();
         let Some((values, vectors)) = symmetric_eigen(&mean, k) else {
+            if from_known {
+                continue;
+            }
             break false;
         };
         let positive = values.first().is_some_and(|&v| v > 0.0);
-        if positive && l2_norm(&g) <= target {
+        if !from_known && positive && l2_norm(&g) <= target {
             break ratio <= QUADRATIC;
         }
         if iterations >= NEWTON_ITERATIONS {
@@ -766,6 +792,10 @@ fn run_newton<O: Objective>(problem: &Problem<'_, O>, u0: Vec<f64>) -> (u64, boo
             radius = size / 4.0;
         }
         if !accepted {
+            if from_known {
+                radius = NEWTON_RADIUS;
+                continue;
+            }
             break false;
         }
         iterations += 1;
@@ -975,17 +1005,26 @@ pub(crate) fn maximize_with<O: Objective>(
     let mut newton_point = Vec::new();
     for start in &all_starts {
         let Some(u0) = to_u(start) else { continue };
-        // (The Newton search below starts with the Hessian here.)
-        let c0 = problem.evaluate_with_hessian(&u0).0;
+        let known = curvature.filter(|c| c.point == *start);
+        // (The Newton search below starts with the Hessian here, or with the one known.)
+        let c0 = if known.is_some() {
+            problem.evaluate(&u0).0
+        } else {
+            problem.evaluate_with_hessian(&u0).0
+        };
         if !c0.is_finite() {
             continue;
         }
-        let metric = curvature
-            .filter(|c| c.point == *start)
-            .and_then(|c| Metric::new(&c.hessian, k));
+        let metric = known.and_then(|c| Metric::new(&c.hessian, k));
         // Newton steps where the model has an analytic Hessian; L-BFGS where it has none or
         // they stop short, restarted from the best point while it keeps improving.
-        let (it, converged) = run_newton(&problem, u0.clone());
+        let (it, converged) = run_newton(
+            &problem,
+            u0.clone(),
+            known
+                .map(|c| c.hessian.as_slice())
+                .filter(|_| metric.is_some()),
+        );
         iterations += it;
         if converged {
             newton_point = current(&problem).1;
@@ -2209,6 +2248,56 @@ mod tests {
         }
     }
 
+    /// [`QuadraticWithHessian`], counting its Hessian passes.
+    struct CountingHessians(std::cell::Cell<usize>);
+    impl Objective for CountingHessians {
+        fn n_params(&self) -> usize {
+            2
+        }
+        fn n_obs(&self) -> f64 {
+            10.0
+        }
+        fn log_likelihood(&self, t: &[f64], grad: Option<&mut [f64]>) -> f64 {
+            Quadratic.log_likelihood(t, grad)
+        }
+        fn hessian(&self, t: &[f64]) -> Option<Vec<f64>> {
+            self.0.set(self.0.get() + 1);
+            QuadraticWithHessian.hessian(t)
+        }
+    }
+
+    /// A start's known curvature takes the first Newton step in place of a Hessian pass there
+    /// (even a poor one: here the identity), and the search still ends at the maximum with its
+    /// exact covariance.
+    #[test]
+    fn a_known_curvature_saves_the_first_hessian_pass() {
+        let start = vec![1.0, 1.0];
+        let fit = |curvature: Option<&Curvature>| {
+            let obj = CountingHessians(std::cell::Cell::new(0));
+            let est = maximize_with(
+                &obj,
+                &[0.0, 0.0],
+                std::slice::from_ref(&start),
+                &FitOptions::default(),
+                curvature,
+                false,
+            )
+            .unwrap();
+            assert_quadratic_maximum(&est, 1e-9, 1e-9, 1e-12);
+            obj.0.get()
+        };
+        let without = fit(None);
+        let known = Curvature {
+            point: start.clone(),
+            hessian: vec![1.0, 0.0, 0.0, 1.0],
+        };
+        let with = fit(Some(&known));
+        assert!(
+            with < without,
+            "{with} Hessian passes with, {without} without"
+        );
+    }
+
     /// The second probe starts `s₂` along the direction from the point, moved across it by
     /// `(s₂/s₁)²` times the first probe's move across it (its part along the direction dropped);
     /// without a move, on the line.
@@ -2221,9 +2310,7 @@ mod tests {
         let start: Vec<f64> = (0..2).map(|i| u[i] + s1 * d[i]).collect();
         // Moved by 0.01 across d and 0.05 along it.
         let across = [0.8 * 0.01, -0.6 * 0.01];
-        let first: Vec<f64> = (0..2)
-            .map(|i| start[i] + across[i] + 0.05 * d[i])
-            .collect();
+        let first: Vec<f64> = (0..2).map(|i| start[i] + across[i] + 0.05 * d[i]).collect();
         let (v, c, g) = second_probe(&problem, &u, &d, &start, &first).unwrap();
         let scale = (s2 / s1) * (s2 / s1);
         for i in 0..2 {

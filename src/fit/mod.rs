@@ -249,8 +249,8 @@ fn fit_bounded<M: Estimable>(
     let objective = M::objective(&rows);
     let mut starts = M::starts(&rows, lower);
     // The subsample's estimate starts the fit of all rows, and its curvature (the Hessian of the
-    // mean objective, which the subsample estimates for all rows) sets the metric of the search
-    // where the model has no analytic Hessian.
+    // mean objective, which the subsample estimates for all rows) takes the first Newton step
+    // from there, and sets the metric of the search where the model has no analytic Hessian.
     let mut curvature = None;
     if options.start.is_none() && rows.n_rows() > LARGE {
         let step = rows.n_rows() as f64 / SUBSAMPLE as f64;
