@@ -251,6 +251,12 @@ fn progress_floor(c: f64) -> f64 {
     32.0 * f64::EPSILON * (1.0 + c.abs())
 }
 
+/// The rounding of a cost `c` summed over `n_rows` rows: [`progress_floor`] grown like the
+/// rounding noise of a sum, `√n` (see [`gradient_target`]).
+fn sum_floor(c: f64, n_rows: usize) -> f64 {
+    progress_floor(c) * (n_rows.max(1) as f64).sqrt()
+}
+
 impl<'a, O: Objective> Problem<'a, O> {
     fn new(obj: &'a O, lower: &'a [f64], penalty: f64, budget: u64) -> Self {
         Problem {
@@ -407,9 +413,11 @@ impl<'a, O: Objective> Problem<'a, O> {
 
     /// The cost at `u` where nothing needs its gradient (the neighbours of a point whose
     /// rounding noise is measured): the model's value alone, which costs less than value and
-    /// gradient. A point that would improve on the best one (or whose value is not finite) is
-    /// evaluated in full instead, so that the books of the search are kept as
-    /// [`Problem::evaluate`] keeps them.
+    /// gradient. A point that would improve on the best one by more than the rounding of a sum
+    /// of the objective's rows ([`sum_floor`]; or whose value is not finite) is evaluated in full
+    /// instead, so that the books of the search are kept as [`Problem::evaluate`] keeps them; a
+    /// point within that below the best is not taken as better (the cost cannot tell them
+    /// apart, as in [`Problem::adopt`]). Every pass over the rows counts as an evaluation.
     fn value_cost(&self, u: &[f64]) -> f64 {
         if let Some((c, _)) = self.lookup(u) {
             return c;
@@ -418,17 +426,24 @@ impl<'a, O: Objective> Problem<'a, O> {
         if !self.feasible(&theta) {
             return self.evaluate(u).0;
         }
-        let pen = if self.penalty > 0.0 {
+        let cost = -self.obj.log_likelihood(&theta, None) / self.obj.n_obs() + self.penalty(&theta);
+        self.evaluations.set(self.evaluations.get() + 1);
+        let best = self.best.borrow().0;
+        if !(cost.is_finite() && cost >= best - sum_floor(best, self.obj.n_rows())) {
+            return self.evaluate(u).0;
+        }
+        cost
+    }
+
+    /// The penalty `penalty · Σθ²` at the natural parameters `theta`. Without a penalty nothing
+    /// is added: `Σθ²` may overflow for parameters running off to infinity, and `∞·0` would turn
+    /// a finite cost into NaN.
+    fn penalty(&self, theta: &[f64]) -> f64 {
+        if self.penalty > 0.0 {
             theta.iter().map(|t| t * t).sum::<f64>() * self.penalty
         } else {
             0.0
-        };
-        let cost = -self.obj.log_likelihood(&theta, None) / self.obj.n_obs() + pen;
-        if !(cost.is_finite() && cost >= self.best.borrow().0) {
-            return self.evaluate(u).0;
         }
-        self.evaluations.set(self.evaluations.get() + 1);
-        cost
     }
 
     /// [`Problem::evaluate`], with the Hessian in the same pass where the model has one
@@ -469,14 +484,7 @@ impl<'a, O: Objective> Problem<'a, O> {
         if self.feasible(theta) {
             let n = self.obj.n_obs();
             log_likelihood = ll;
-            // (Without a penalty, nothing is added: Σθ² may overflow for parameters running off
-            // to infinity, and ∞·0 would turn a finite cost into NaN.)
-            let pen = if self.penalty > 0.0 {
-                theta.iter().map(|t| t * t).sum::<f64>() * self.penalty
-            } else {
-                0.0
-            };
-            cost = -ll / n + pen;
+            cost = -ll / n + self.penalty(theta);
             for i in 0..k {
                 grad[i] = (-grad[i] / n + 2.0 * self.penalty * theta[i])
                     * dtheta_du(theta[i], self.lower[i]);
@@ -2246,6 +2254,29 @@ mod tests {
         fn hessian(&self, _: &[f64]) -> Option<Vec<f64>> {
             Some(vec![-20.0, 0.0, 0.0, -60.0])
         }
+    }
+
+    /// A value-only evaluation leaves the best point alone unless it improves on it by more
+    /// than the rounding of the sum; a clearly better point is evaluated in full and becomes the
+    /// best, with its gradient.
+    #[test]
+    fn value_costs_keep_the_books() {
+        let problem = Problem::new(&Quadratic, &[0.0, 0.0], 0.0, 100);
+        let start = [0.1f64, 0.2];
+        let (c0, _) = problem.evaluate(&start);
+        let worse = [0.1, 0.9];
+        assert!(problem.value_cost(&worse) > c0);
+        assert_eq!(problem.best.borrow().1, start.to_vec());
+        // θ = (2, 0.5): the maximum.
+        let better = [2f64.ln(), 0.5f64.ln()];
+        let c = problem.value_cost(&better);
+        assert!(c < c0 - sum_floor(c0, 10));
+        assert_eq!(problem.best.borrow().1, better.to_vec());
+        assert!(problem.lookup(&better).is_some());
+        // (The value alone at the better point, then the full evaluation there: both count.)
+        assert_eq!(problem.evaluations.get(), 4);
+        assert_eq!(sum_floor(1.0, 100), 10.0 * progress_floor(1.0));
+        assert_eq!(sum_floor(1.0, 0), progress_floor(1.0));
     }
 
     /// [`QuadraticWithHessian`], counting its Hessian passes.
