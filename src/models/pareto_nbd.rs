@@ -1241,7 +1241,7 @@ impl TransactionModel for ParetoNbd {
         let hi = t.ln();
         // Far below min(α, β) the slope of φ is about n + 1 ≥ 1: the window cut lies above lo.
         let lo = hi.min(alpha.ln()).min(beta.ln()) - 4.0 * LOG_WINDOW;
-        let (ln_dead, _) = log_concave_integral::<0>(phi, phi_diff, dphi, lo, hi, None, None);
+        let (ln_dead, _) = log_concave_integral::<0>(phi, phi_diff, dphi, lo, hi, None);
         let p = alive + ln_dead.exp();
         if !p.is_finite() {
             return Err(Error::Numerical(format!(

@@ -10,14 +10,11 @@ pub(crate) const LOG_WINDOW: f64 = 48.0;
 
 /// `(ρ, mode, e^mode) ↦ (φ(ρ) − φ(mode), moment functions at ρ)`.
 pub(crate) type Moments<'a, const K: usize> = dyn Fn(f64, f64, f64) -> (f64, [f64; K]) + 'a;
-/// `(ρ, mode, e^mode) ↦ φ(ρ) − φ(mode)`.
-pub(crate) type Diff<'a> = dyn Fn(f64, f64, f64) -> f64 + 'a;
 
 /// `ln ∫_lo^hi e^φ` for a concave `φ` with derivative `dphi` (and `phi_diff(a, b) = φ(a) − φ(b)`
 /// evaluated without cancellation), and the averages of `moments` under
 /// the normalised integrand (when given; `moments(ρ, mode, e^mode)` returns `φ(ρ) − φ(mode)`
-/// beside them, so that the two share their work; `diff`, when given, is that difference alone,
-/// for the integral without moments). The mode is located by bisection on `dphi`, the range
+/// beside them, so that the two share their work). The mode is located by bisection on `dphi`, the range
 /// cut where `φ` has fallen [`LOG_WINDOW`] below its maximum, and each side integrated by
 /// adaptive Gauss–Kronrod with the integrand scaled by its maximum.
 pub(crate) fn log_concave_integral<const K: usize>(
@@ -27,17 +24,13 @@ pub(crate) fn log_concave_integral<const K: usize>(
     lo: f64,
     hi: f64,
     moments: Option<&Moments<'_, K>>,
-    diff: Option<&Diff<'_>>,
 ) -> (f64, [f64; K]) {
     // The mode and the cut-off points only place the split and the limits (the integrand is
     // scaled by its value at the split point, whatever that is), so they are located to a
     // small fraction of the width rather than to full precision.
     let (mode, top, a, b) = window(phi, &phi_diff, dphi, lo, hi);
     let exp_mode = mode.exp();
-    let f = |rho: f64| match diff {
-        Some(g) => g(rho, mode, exp_mode).exp(),
-        None => phi_diff(rho, mode).exp(),
-    };
+    let f = |rho: f64| phi_diff(rho, mode).exp();
     // Both sides of the mode, each with one adaptive pass. The scalar integrals (`K = 0`) serve
     // single predictions (P(X(t) = n), where every term of a sum to 1 must be exact), not the
     // likelihood evaluated at every step of a fit: they ask the stricter agreement.
@@ -185,7 +178,7 @@ mod tests {
         let phi_diff = |rho: f64, rho0: f64| {
             -z * rho0.exp() * (rho - rho0).exp_m1() + (1.0 - s) * (rho - rho0)
         };
-        log_concave_integral::<0>(phi, phi_diff, dphi, 0.0, hi, None, None).0
+        log_concave_integral::<0>(phi, phi_diff, dphi, 0.0, hi, None).0
     }
 
     #[test]
