@@ -568,10 +568,10 @@ impl Merger {
 }
 
 /// The columns `x`, `t_x`, `T` and weights (or another word per row) of distinct rows.
-type Columns<W = f64> = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<W>);
+pub(super) type Columns<W = f64> = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<W>);
 
 /// The columns of `n` rows given one by one; `None` if a row is `None`.
-fn columns_of<W>(
+pub(super) fn columns_of<W>(
     n: usize,
     rows: impl Iterator<Item = Option<(f64, f64, f64, W)>>,
 ) -> Option<Columns<W>> {

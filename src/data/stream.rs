@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use super::compress::float_key;
+use super::plain::columns_of;
 use super::rfm::SummaryColumns;
 use super::table::Csv;
 use crate::data::RfmData;
@@ -88,20 +89,9 @@ fn distinct_rows<R: Read>(csv: &mut Csv<R>, columns: &SummaryColumns) -> Result<
     if !any {
         return Err(csv.no_rows("customers"));
     }
-    // In any order: `compress` sorts the distinct rows.
+    // In any order: `compress` sorts the distinct rows. (Every row is given: no `None`.)
     let n = rows.len();
-    let (mut x, mut t_x, mut t, mut w) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for (a, b, c, d) in rows.into_values() {
-        x.push(a);
-        t_x.push(b);
-        t.push(c);
-        w.push(d);
-    }
+    let (x, t_x, t, w) = columns_of(n, rows.into_values().map(Some)).unwrap_or_default();
     from_distinct(x, t_x, t, w)
 }
 

@@ -439,7 +439,7 @@ pub(crate) fn plain_number(field: &[u8]) -> Option<f64> {
     LONG_NUMBERS.with_borrow_mut(|cache| cache.parse(field))
 }
 
-/// Texts of up to this many bytes are remembered by [`LongNumbers`].
+/// Texts shorter than this many bytes are remembered by [`LongNumbers`] (a slot holds the text).
 const REMEMBERED_BYTES: usize = 24;
 
 /// Slots of [`LongNumbers`] (a power of two).
