@@ -9,7 +9,9 @@
 //!
 //! Strategy: where the model has an analytic Hessian ([`Objective::hessian`]), trust-region
 //! Newton steps from each start point in turn (each point evaluated with its Hessian in one
-//! pass where the model has [`Objective::log_likelihood_hessian`]); they are kept only when
+//! pass where the model has [`Objective::log_likelihood_hessian`]; the first step from a start
+//! whose curvature is known, a subsample's estimate, takes that curvature instead of a Hessian
+//! pass there); they are kept only when
 //! they converge as Newton does near a regular maximum (a positive-definite Hessian, the
 //! gradient cut by a large factor by the last step), and the Hessian at their last point then
 //! serves the examination and the covariance. Otherwise L-BFGS (memory 10, More–Thuente) from each start point in turn — in
@@ -35,7 +37,8 @@
 //! (second differences over a step of 1e-8 log-units, and the disagreement between the
 //! analytic gradient and the cost's own differences), measured only where a comparison needs
 //! it: a rise of the first two probes far beyond it needs no noise, and their re-minimisation
-//! stops once many times what its next Newton step promises could not undo that rise. A side is *falling* when the objective
+//! stops once many times what its next Newton step promises could not undo that rise (the
+//! second probe starts where the first one's re-minimisation points). A side is *falling* when the objective
 //! improves by more than the noise and is still as good at the farthest probe, a *dip* when it
 //! improves and then grows again, *rising* when it grows by more than the noise within 8
 //! log-units (*late* when only further out), *flat* otherwise. Then:
@@ -968,8 +971,9 @@ pub(crate) fn maximize<O: Objective>(
 }
 
 /// A start point (natural parameters) with the Hessian of the mean objective in `u` there
-/// (e.g. a subsample's estimate and curvature): the L-BFGS search from that start runs in the
-/// metric of that Hessian ([`Metric`]).
+/// (e.g. a subsample's estimate and curvature): the first Newton step from that start takes it
+/// in place of the analytic Hessian ([`run_newton`]), and the L-BFGS search from that start runs
+/// in its metric ([`Metric`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Curvature {
     /// The start point.
