@@ -1017,9 +1017,15 @@ pub(crate) fn maximize_with<O: Objective>(
     let mut newton_point = Vec::new();
     for start in &all_starts {
         let Some(u0) = to_u(start) else { continue };
+        // A curvature known at this start, positive definite: the metric of L-BFGS and the
+        // first Newton step's Hessian.
         let known = curvature.filter(|c| c.point == *start);
+        let metric = known.and_then(|c| Metric::new(&c.hessian, k));
+        let stand_in = known
+            .map(|c| c.hessian.as_slice())
+            .filter(|_| metric.is_some());
         // (The Newton search below starts with the Hessian here, or with the one known.)
-        let c0 = if known.is_some() {
+        let c0 = if stand_in.is_some() {
             problem.evaluate(&u0).0
         } else {
             problem.evaluate_with_hessian(&u0).0
@@ -1027,16 +1033,9 @@ pub(crate) fn maximize_with<O: Objective>(
         if !c0.is_finite() {
             continue;
         }
-        let metric = known.and_then(|c| Metric::new(&c.hessian, k));
         // Newton steps where the model has an analytic Hessian; L-BFGS where it has none or
         // they stop short, restarted from the best point while it keeps improving.
-        let (it, converged) = run_newton(
-            &problem,
-            u0.clone(),
-            known
-                .map(|c| c.hessian.as_slice())
-                .filter(|_| metric.is_some()),
-        );
+        let (it, converged) = run_newton(&problem, u0.clone(), stand_in);
         iterations += it;
         if converged {
             newton_point = current(&problem).1;
@@ -2243,8 +2242,12 @@ mod tests {
         assert!(cov[1].abs() < covariance);
     }
 
-    /// [`Quadratic`] with its analytic Hessian: the search takes Newton steps.
-    struct QuadraticWithHessian;
+    /// [`Quadratic`] with its analytic Hessian: the search takes Newton steps. It counts its
+    /// Hessian passes.
+    #[derive(Default)]
+    struct QuadraticWithHessian {
+        hessians: std::cell::Cell<usize>,
+    }
     impl Objective for QuadraticWithHessian {
         fn n_params(&self) -> usize {
             2
@@ -2256,6 +2259,7 @@ mod tests {
             Quadratic.log_likelihood(t, grad)
         }
         fn hessian(&self, _: &[f64]) -> Option<Vec<f64>> {
+            self.hessians.set(self.hessians.get() + 1);
             Some(vec![-20.0, 0.0, 0.0, -60.0])
         }
     }
@@ -2283,24 +2287,6 @@ mod tests {
         assert_eq!(sum_floor(1.0, 0), progress_floor(1.0));
     }
 
-    /// [`QuadraticWithHessian`], counting its Hessian passes.
-    struct CountingHessians(std::cell::Cell<usize>);
-    impl Objective for CountingHessians {
-        fn n_params(&self) -> usize {
-            2
-        }
-        fn n_obs(&self) -> f64 {
-            10.0
-        }
-        fn log_likelihood(&self, t: &[f64], grad: Option<&mut [f64]>) -> f64 {
-            Quadratic.log_likelihood(t, grad)
-        }
-        fn hessian(&self, t: &[f64]) -> Option<Vec<f64>> {
-            self.0.set(self.0.get() + 1);
-            QuadraticWithHessian.hessian(t)
-        }
-    }
-
     /// A start's known curvature takes the first Newton step in place of a Hessian pass there
     /// (even a poor one: here the identity), and the search still ends at the maximum with its
     /// exact covariance.
@@ -2308,7 +2294,7 @@ mod tests {
     fn a_known_curvature_saves_the_first_hessian_pass() {
         let start = vec![1.0, 1.0];
         let fit = |curvature: Option<&Curvature>| {
-            let obj = CountingHessians(std::cell::Cell::new(0));
+            let obj = QuadraticWithHessian::default();
             let est = maximize_with(
                 &obj,
                 &[0.0, 0.0],
@@ -2319,7 +2305,7 @@ mod tests {
             )
             .unwrap();
             assert_quadratic_maximum(&est, 1e-9, 1e-9, 1e-12);
-            obj.0.get()
+            obj.hessians.get()
         };
         let without = fit(None);
         let known = Curvature {
@@ -2362,7 +2348,7 @@ mod tests {
     #[test]
     fn newton_steps_find_the_maximum_and_its_exact_covariance() {
         let est = maximize(
-            &QuadraticWithHessian,
+            &QuadraticWithHessian::default(),
             &[0.0, 0.0],
             &[vec![1.0, 1.0]],
             &FitOptions::default(),
@@ -2380,7 +2366,7 @@ mod tests {
         // θ₀ unbounded (u₀ = θ₀, as a covariate coefficient): its row and column of the Hessian
         // in u are those in θ, without the term of the log scale.
         let est = maximize(
-            &QuadraticWithHessian,
+            &QuadraticWithHessian::default(),
             &[f64::NEG_INFINITY, 0.0],
             &[vec![-3.0, 1.0]],
             &FitOptions::default(),
