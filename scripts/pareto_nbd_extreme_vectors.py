@@ -16,8 +16,8 @@ defining integral, independently of the crate's series:
   and the conditional PMF (note 028) with the posterior parameters.
 
 Each integral is split at points placed on the integrand's own scale (geometric from the peak),
-and every row is computed at two precisions (35 and 50 digits); a row is kept only when all its
-values agree to 1e-20 relative.
+and every row is computed at two precisions (35 and 50 digits; the named cases at 50 and 70); a
+row is kept only when all its values agree to 1e-20 relative.
 
 Writes tests/data/pareto_nbd_extreme.csv (300 random rows) and, with the argument `cases`,
 tests/data/pareto_nbd_extreme_cases.csv (the named cases below). Run from the repository root:
@@ -198,6 +198,13 @@ CASES = [
     # Recency tiny and at T, age up to 1e7.
     ("recency_tiny", 0.24, 4.4, 0.8, 3.3, 4.0, 1e-9, 1e7, 1e3, 1e-3, 0),
     ("recency_at_T_large_x", 2.0, 0.5, 1e-3, 1e8, 1e5, 1e7, 1e7, 10.0, 0.1, 0),
+    # Offsets ten orders apart: beta + u once formed as (alpha + u) - (alpha - beta).
+    ("far_offsets_no_purchase", 1.0, 68090198.48330614, 355.9694673653442, 0.004368535130398565,
+     0.0, 0.0, 1.0, 2.0, 0.01, 0),
+    ("far_offsets_repeat", 1.0, 68090198.48330614, 355.9694673653442, 0.004368535130398565,
+     3.0, 0.25, 1.0, 2.0, 0.01, 1),
+    ("far_offsets_swapped", 355.9694673653442, 0.004368535130398565, 1.5, 68090198.48330614,
+     3.0, 0.25, 1.0, 2.0, 0.01, 1),
 ]
 
 
@@ -209,8 +216,10 @@ def main():
             w.writerow(["name"] + COLS)
             for c in CASES:
                 v = list(c[1:])
-                a = compute(v, 35)
-                b = compute(v, 50)
+                # Higher precisions than the random rows: a log-likelihood near 0 is formed
+                # from terms of order 1e3 here.
+                a = compute(v, 50)
+                b = compute(v, 70)
                 for p, q in zip(a, b):
                     assert abs(p - q) <= mpf(10) ** -20 * max(abs(q), mpf(10) ** -300), c
                 w.writerow([c[0]] + [repr(float(u)) for u in v[:9]] + [v[9]]

@@ -3,7 +3,7 @@
 //! by direct quadrature in mpmath at two precisions (`scripts/pareto_nbd_extreme_vectors.py`);
 //! plus the structural properties (bounds, monotonicity, rescaling) and hostile small fits.
 
-use clv::{Customer, FitOptions, ParetoNbd, RfmData, TransactionModel};
+use clv::{Customer, FitOptions, Objective, ParetoNbd, RfmData, TransactionModel};
 
 /// Relative tolerance against mpmath for every quantity.
 const TOL: f64 = 1e-10;
@@ -106,6 +106,46 @@ fn extreme_parameters_match_mpmath_quadrature() {
             "{name:>15}: worst relative error {:.2e} (row {})",
             worst[k].0, worst[k].1
         );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The fit's objective on each reference row alone (the per-evaluation series tables, the row
+/// loop of the fit) against the same references: the log-likelihood to 1e-10 relative or, where
+/// it is near 0, 1e-10 nats absolute (a sum's scale), and the gradient in the measure of
+/// [`grad_err`]. Offsets far apart (`α/β` up to 1e10) once lost the smaller one's digits here.
+#[test]
+fn objective_rows_match_mpmath_quadrature() {
+    let (_, mut rows) = read("pareto_nbd_extreme.csv");
+    rows.extend(named_cases().into_iter().map(|(_, v)| v));
+    let mut failures = Vec::new();
+    for (i, v) in rows.iter().enumerate() {
+        let theta = [v[0], v[1], v[2], v[3]];
+        let data = RfmData::from_columns(vec![v[4]], vec![v[5]], vec![v[6]], None, None).unwrap();
+        let objective = ParetoNbd::objective(&data);
+        let mut g = [0.0; 4];
+        let ll = objective.log_likelihood(&theta, Some(&mut g));
+        let want = v[LL];
+        let e = (ll - want).abs() / want.abs().max(1.0);
+        if e.is_nan() || e > TOL {
+            failures.push(format!("row {i} log-likelihood: {ll} vs {want} ({e:.1e})"));
+        }
+        for k in 0..4 {
+            let e = grad_err(g[k], v[LL + 1 + k], theta[k]);
+            if e.is_nan() || e > TOL_GRAD {
+                failures.push(format!(
+                    "row {i} gradient {k}: {} vs {} ({e:.1e}) at {theta:?}, {:?}",
+                    g[k],
+                    v[LL + 1 + k],
+                    &v[4..7]
+                ));
+            }
+        }
     }
     assert!(
         failures.is_empty(),
@@ -459,6 +499,19 @@ fn dert_at_extreme_discount_rates_is_exact_bounded_and_fast() {
 fn tiny_recency_and_large_frequency_are_exact() {
     check_case("recency_tiny");
     check_case("recency_at_T_large_x");
+}
+
+/// `α` and `β` ten orders apart, both orientations: every prediction and the gradient (the
+/// smaller offset's `1/(β+u)` once came from `(α+u) − (α−β)`, 3e-6 relative off).
+#[test]
+fn offsets_ten_orders_apart_are_exact() {
+    for name in [
+        "far_offsets_no_purchase",
+        "far_offsets_repeat",
+        "far_offsets_swapped",
+    ] {
+        check_case(name);
+    }
 }
 
 #[test]

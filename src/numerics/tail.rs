@@ -279,14 +279,15 @@ fn hyp_from_table<const GRAD: bool>(
 }
 
 /// A tail's series variables: `M` the factor with the larger offset (`m = max(α, β)`), exponent
-/// `a`; `N` the other one, exponent `e`; `d = |α − β|`, `z = d/(m+u)` and `1 − z`, and the term
-/// cap of the series for this `z`.
+/// `a`; `N` the other one, exponent `e`; `d = |α − β|`, `z = d/(m+u)` and `1 − z = N/M`, and the
+/// term cap of the series for this `z`. `N = min(α, β) + u` is formed from its own offset, never
+/// as `M − d`, which loses its digits when the offsets are far apart.
 struct Oriented {
     a_ge_b: bool,
-    d: f64,
     e: f64,
     a: f64,
     mu: f64,
+    nu: f64,
     ln_mu: f64,
     ln_nu: f64,
     z: f64,
@@ -298,23 +299,23 @@ impl Oriented {
     #[inline]
     fn new(alpha: f64, beta: f64, p: f64, q: f64, u: f64, ln_au: f64, ln_bu: f64) -> Self {
         let a_ge_b = alpha >= beta;
-        let (m, d, e, a, ln_mu, ln_nu) = if a_ge_b {
-            (alpha, alpha - beta, q, p, ln_au, ln_bu)
+        let (m, n, e, a, ln_mu, ln_nu) = if a_ge_b {
+            (alpha, beta, q, p, ln_au, ln_bu)
         } else {
-            (beta, beta - alpha, p, q, ln_bu, ln_au)
+            (beta, alpha, p, q, ln_bu, ln_au)
         };
-        let mu = m + u;
-        let z = d / mu;
+        let (mu, nu) = (m + u, n + u);
+        let z = (m - n) / mu;
         Oriented {
             a_ge_b,
-            d,
             e,
             a,
             mu,
+            nu,
             ln_mu,
             ln_nu,
             z,
-            omz: (mu - d) / mu,
+            omz: nu / mu,
             max_terms: if z <= Z_SERIES {
                 MAX_TERMS
             } else {
@@ -341,10 +342,10 @@ pub(crate) fn tail<const GRAD: bool>(
 ) -> Tail {
     let Oriented {
         a_ge_b,
-        d,
         e,
         a,
         mu,
+        nu,
         ln_mu,
         ln_nu,
         z,
@@ -374,7 +375,7 @@ pub(crate) fn tail<const GRAD: bool>(
         }
     };
     match h.or_else(series) {
-        Some(h) => series_tail::<GRAD>(a_ge_b, e, w, ln_w, mu, mu - d, ln_mu, ln_nu, h),
+        Some(h) => series_tail::<GRAD>(a_ge_b, e, w, ln_w, mu, nu, ln_mu, ln_nu, h),
         None => tail_fallback::<GRAD>(alpha, beta, p, q, w, u, ln_au, ln_bu),
     }
 }
@@ -958,7 +959,7 @@ pub(crate) fn tail_hessian(
         });
     let own = from_table
         .or_else(|| hyp_series_hessian(o.a, o.e, w, o.z, o.omz, o.max_terms))
-        .map(|hy| series_tail_hessian(o.e, w, ln_w, o.mu, o.mu - o.d, o.ln_mu, o.ln_nu, &hy))
+        .map(|hy| series_tail_hessian(o.e, w, ln_w, o.mu, o.nu, o.ln_mu, o.ln_nu, &hy))
         .unwrap_or_else(|| fallback_hessian(alpha, beta, p, q, w, u, ln_au, ln_bu));
     in_pq(o.a_ge_b, own)
 }
