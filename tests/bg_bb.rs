@@ -25,6 +25,45 @@ fn close(got: f64, want: f64, rtol: f64) -> bool {
     (got - want).abs() <= rtol * want.abs()
 }
 
+/// Predictions whose values are subnormal doubles are correctly rounded (within half the spacing
+/// `2^-1074` of the nearest multiple): a customer alive with probability 2.47e-323, E[Y(1)] and
+/// DERT fractions of that (mpmath at 60 digits, `scripts/bg_bb_subnormal.py`, in units of
+/// `2^-1074`). A product of the rounded P(alive) with the rest once carried its rounding.
+#[test]
+fn predictions_in_the_subnormal_range_are_correctly_rounded() {
+    let quantum = f64::from_bits(1);
+    let m = BgBb::new(72254.0, 14.27, 490.2, 1.265).unwrap();
+    let (x, t_x, n) = (0, 0, 72);
+    let mut cases = vec![
+        (
+            "P(alive)",
+            m.probability_alive(x, t_x, n).unwrap(),
+            5.0011386351967255,
+        ),
+        (
+            "E[Y(1)]",
+            m.conditional_expected_transactions(x, t_x, n, 1).unwrap(),
+            0.6495016702884624,
+        ),
+    ];
+    for (d, want) in [
+        (0.01, 0.7395810832251265),
+        (0.1, 0.6708178170170643),
+        (1.0, 0.34763855191359627),
+        (10.0, 0.059760481121450534),
+    ] {
+        let dert = m.discounted_expected_residual_transactions(x, t_x, n, d);
+        cases.push(("DERT", dert.unwrap(), want));
+    }
+    for (what, got, want) in cases {
+        let k = got / quantum;
+        assert!(
+            (k - want).abs() <= 0.5 + 1e-10 * want,
+            "{what}: {got:e} is {k} × 2^-1074, the value {want} × 2^-1074"
+        );
+    }
+}
+
 #[test]
 fn donations_reproduce_the_published_estimates() {
     let data = donations();

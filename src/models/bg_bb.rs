@@ -729,7 +729,7 @@ impl BgBb {
     fn conditional(&self, h: History, n_star: u32) -> Result<f64> {
         let p = (self.alpha + h.x) / (self.alpha + self.beta + h.n);
         let s = expected_survivals(self.gamma, self.delta + h.n, f64::from(n_star));
-        let v = self.ln_alive(h).exp() * p * s;
+        let v = self.given_alive(h, p * s);
         finite_or(v.clamp(0.0, f64::from(n_star)), |v| {
             format!("E[Y({n_star})] is not finite ({v})")
         })
@@ -762,13 +762,19 @@ impl BgBb {
         self.dert(h, d)
     }
 
+    /// `P(alive at n) · v` as one exponential of summed logarithms: rounded once, also where
+    /// `P(alive)` itself is subnormal (and a product of it would carry its rounding).
+    fn given_alive(&self, h: History, v: f64) -> f64 {
+        (self.ln_alive(h) + v.ln()).exp()
+    }
+
     fn dert(&self, h: History, d: f64) -> Result<f64> {
         check_positive("d", d)?;
         let p = (self.alpha + h.x) / (self.alpha + self.beta + h.n);
         let survivals = Sbg::new(self.gamma, self.delta + h.n)?
             .discounted_expected_residual_lifetime(d, 0)?
             / (1.0 + d);
-        finite_or(self.ln_alive(h).exp() * p * survivals, |v| {
+        finite_or(self.given_alive(h, p * survivals), |v| {
             format!("DERT is not finite ({v})")
         })
     }

@@ -88,13 +88,21 @@ proptest! {
         let e = m.conditional_expected_transactions(x, t_x, n, ahead).unwrap();
         let e2 = m.conditional_expected_transactions(x, t_x, n, ahead.saturating_mul(10)).unwrap();
         prop_assert!(e.is_finite() && e >= 0.0, "E[Y] = {e}");
-        prop_assert!(e <= alive * rate * f64::from(ahead) * (1.0 + REL), "E[Y({ahead})] = {e:e}");
-        prop_assert!(e1 <= e * (1.0 + REL) && e <= e2 * (1.0 + REL), "{e1:e} {e:e} {e2:e}");
+        prop_assert!(
+            e <= (alive + QUANTUM) * rate * f64::from(ahead) * (1.0 + REL) + QUANTUM,
+            "E[Y({ahead})] = {e:e}"
+        );
+        prop_assert!(
+            e1 <= e * (1.0 + REL) + QUANTUM && e <= e2 * (1.0 + REL) + QUANTUM,
+            "{e1:e} {e:e} {e2:e}"
+        );
         let dert = m.discounted_expected_residual_transactions(x, t_x, n, d);
         prop_assert!(dert.is_ok(), "DERT({d}) = {dert:?}");
         let dert = dert.unwrap();
-        prop_assert!(dert >= e1 / (1.0 + d) * (1.0 - REL), "DERT = {dert:e} < {:e}", e1 / (1.0 + d));
-        prop_assert!(dert <= alive * rate / d * (1.0 + REL), "DERT = {dert:e} > {:e}", alive * rate / d);
+        let lower = (e1 - QUANTUM) / (1.0 + d) * (1.0 - REL) - QUANTUM;
+        let upper = (alive + QUANTUM) * rate / d * (1.0 + REL) + QUANTUM;
+        prop_assert!(dert >= lower, "DERT = {dert:e} < {:e}", e1 / (1.0 + d));
+        prop_assert!(dert <= upper, "DERT = {dert:e} > {:e}", alive * rate / d);
     }
 
     /// `P(X(n) = x)` over `x = 0..=n` sums to 1 and has mean `E[X(n)]`, itself at most

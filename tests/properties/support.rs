@@ -148,6 +148,11 @@ impl Sum {
     }
 }
 
+/// The spacing of doubles below `f64::MIN_POSITIVE` (`2^-1074`): a value computed there carries
+/// up to half of it absolutely, whatever its relative precision above, so bounds formed from
+/// such values allow it.
+pub const QUANTUM: f64 = f64::from_bits(1);
+
 /// Relative difference `|a − b| / max(|a|, |b|)` (0 when both are 0).
 pub fn rel_diff(a: f64, b: f64) -> f64 {
     let m = a.abs().max(b.abs());
