@@ -62,6 +62,39 @@ fn bg_nbd_dert_agrees_with_generic_quadrature() {
     }
 }
 
+/// A customer whose expected transactions rise within 1e-3 time units (BG/NBD `r/α ≈ 1e7`
+/// purchases per unit, a dropout probability of 1.6e-3 per purchase) and a horizon of 1 to 2e5
+/// units: the value to the horizon equals the value forever, since beyond `t = 1` the expected
+/// transactions no longer grow in the 17th digit. A rise that narrow against the horizon once lay
+/// between the nodes of one quadrature panel (2e-8 relative off at a horizon of 2e4).
+#[test]
+fn value_to_a_horizon_sees_a_rise_far_shorter_than_the_horizon() {
+    let m = BgNbd::new(
+        2647518.501314566,
+        0.2668206034121314,
+        16.475682539755194,
+        10374.540672313053,
+    )
+    .unwrap();
+    let c = Customer::new(62.0, 5.763628201316382, 5.763628201316382).unwrap();
+    let discount = DiscountRate::new(0.43549641528848354, 3005.08690220398).unwrap();
+    let forever = Valuation::continuous(1.0, discount, None)
+        .unwrap()
+        .discounted_transactions(&m, &c)
+        .unwrap();
+    let dert = m
+        .discounted_expected_residual_transactions(&c, discount.continuous_rate())
+        .unwrap();
+    assert!(rel(forever, dert) < 1e-14, "{forever} vs DERT {dert}");
+    for horizon in [1.0, 30.0, 2029.9467171675767, 20438.695763417792, 2e5] {
+        let v = Valuation::continuous(1.0, discount, Some(horizon))
+            .unwrap()
+            .discounted_transactions(&m, &c)
+            .unwrap();
+        assert!(rel(v, dert) < 1e-12, "horizon {horizon}: {v} vs {dert}");
+    }
+}
+
 #[test]
 fn batch_dert_equals_single() {
     let m = published();

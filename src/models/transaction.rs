@@ -7,11 +7,11 @@ use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_positive};
 use crate::fit::Differentiated;
 use crate::numerics::finite_non_negative;
-use crate::numerics::quadrature::try_integrate;
+use crate::numerics::quadrature::try_integrate_pieces;
 use crate::parallel::{map_distinct, map_rows};
 
 /// Relative tolerance of the numerical integrals of expected transactions over time.
-const REL_TOL: f64 = 1e-10;
+pub(crate) const REL_TOL: f64 = 1e-10;
 /// Panel cap of the adaptive quadrature.
 const MAX_PANELS: usize = 500;
 /// Most cells of a table of probabilities of counts.
@@ -814,9 +814,15 @@ pub fn dert_numerical<M: TransactionModel + ?Sized>(
 }
 
 /// `∫₀¹ f` for an integrand built from a model's predictions (which may fail: the first error
-/// is returned), by adaptive Gauss–Kronrod to a relative tolerance of 1e-10.
+/// is returned), by adaptive Gauss–Kronrod to a relative tolerance of [`REL_TOL`] (1e-10).
 pub(crate) fn integrate_unit_interval(f: impl Fn(f64) -> Result<f64>) -> Result<f64> {
-    Ok(try_integrate(f, 0.0, 1.0, REL_TOL, 0.0, MAX_PANELS)?.0)
+    integrate_unit_pieces(&[0.0, 1.0], f)
+}
+
+/// [`integrate_unit_interval`] starting from the panels between `breaks` (`0 = breaks[0] < …
+/// < breaks[last] = 1`), see [`crate::numerics::quadrature::integrate_pieces`].
+pub(crate) fn integrate_unit_pieces(breaks: &[f64], f: impl Fn(f64) -> Result<f64>) -> Result<f64> {
+    Ok(try_integrate_pieces(f, breaks, REL_TOL, 0.0, MAX_PANELS)?.0)
 }
 
 /// `f` for every row of `data`, evaluated once per distinct `(x, t_x, T)` and across the
