@@ -238,14 +238,57 @@ pub(crate) struct RowOut {
 /// `r ln α + s ln β` the likelihood becomes `−r ln(1+T/α) − x ln A_T − s ln(1+T/β) + ln B`.
 #[inline]
 pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> RowOut {
+    let at_t = At::new(th, t);
+    row_at::<GRAD>(th, rc, tx, t, &at_t, || {
+        if tx == t { at_t } else { At::new(th, tx) }
+    })
+}
+
+/// The logarithms of one time `u` alone that a row takes: `ln(α+u)`, `ln(β+u)`, `ln(1+u/α)` and
+/// `ln(1+u/β)`. Ages and recencies take few distinct values in real data (whole days), so the
+/// fit computes them once per distinct value and evaluation ([`row_at`]).
+#[derive(Clone, Copy)]
+pub(crate) struct At {
+    la: f64,
+    lb: f64,
+    l1a: f64,
+    l1b: f64,
+}
+
+impl At {
+    #[inline]
+    pub(crate) fn new(th: &[f64; 4], u: f64) -> Self {
+        let [_, alpha, _, beta] = *th;
+        At {
+            la: (alpha + u).ln(),
+            lb: (beta + u).ln(),
+            l1a: (u / alpha).ln_1p(),
+            l1b: (u / beta).ln_1p(),
+        }
+    }
+}
+
+/// [`row`] given the logarithms of `T` ([`At`]) and a source of those of `t_x` (taken only
+/// where the row needs them: not on the short interval of [`row_short`]).
+#[inline]
+pub(crate) fn row_at<const GRAD: bool>(
+    th: &[f64; 4],
+    rc: &RowConst<'_>,
+    tx: f64,
+    t: f64,
+    at_t: &At,
+    at_tx: impl FnOnce() -> At,
+) -> RowOut {
     let [r, alpha, s, beta] = *th;
     let (rx, x) = (rc.rx, rc.x);
-    if let Some(out) = row_short::<GRAD>(th, rx, x, tx, t) {
-        return out;
+    let interval = Interval::new(th, tx, t);
+    if let Some(shape) = interval.short_shape(s, rx) {
+        return row_short::<GRAD>(th, rx, x, tx, t, at_t, shape);
     }
-    let (ax, bx) = (alpha + tx, beta + tx);
+    let at_tx = at_tx();
+    let (ax, bx) = (interval.ax, interval.bx);
     let (at, bt) = (alpha + t, beta + t);
-    let [la_tx, lb_tx, la_t, lb_t] = offset_logs([ax, bx, at, bt], tx == t);
+    let [la_tx, lb_tx, la_t, lb_t] = [at_tx.la, at_tx.lb, at_t.la, at_t.lb];
     let wl = (rc.w, rc.ln_w);
     let (tg, tk) = match rc.tables {
         Some((g, k)) => (Some(g), Some(k)),
@@ -253,16 +296,15 @@ pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t
     };
     let g = tail::<GRAD>(alpha, beta, rx, s + 1.0, wl, tx, la_tx, lb_tx, tg);
     let k = tail::<GRAD>(alpha, beta, rx + 1.0, s, wl, t, la_t, lb_t, tk);
-    let dt = t - tx;
-    let (l1a, l1b) = ((dt / ax).ln_1p(), (dt / bx).ln_1p());
+    let (l1a, l1b) = interval.logs();
     // B = e^a S_G + e^b S_K with one exponential and one logarithm.
     let a = rc.ln_s + g.base + rx * l1a + s * l1b - lb_tx;
     let b = rc.ln_rx + k.base - la_t;
     let ln_bracket = b + (k.sum + g.sum * (a - b).exp()).ln();
     // The likelihood with each term referred to its own point (no ln B ≈ −ln P(alive) to cancel
     // when P(alive) is tiny): r ln α + s ln β + ln(s G(t_x)) and r ln α + s ln β + ln((r+x) K(T)).
-    let ga = rc.ln_s + g.base + own_point(th, x, tx, la_tx) - lb_tx;
-    let kb = rc.ln_rx + k.base + own_point(th, x, t, la_t) - la_t;
+    let ga = rc.ln_s + g.base + own_point(th, x, &at_tx) - lb_tx;
+    let kb = rc.ln_rx + k.base + own_point(th, x, at_t) - la_t;
     let (ll, pa) = if ga <= kb {
         let q = g.sum * (ga - kb).exp();
         let den = k.sum + q;
@@ -284,10 +326,10 @@ pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t
     // A term whose weight underflows to 0 contributes nothing (its derivatives may overflow).
     let part = |w: f64, v: f64| if w == 0.0 { 0.0 } else { w * v };
     let grad = [
-        part(pa, g.d[0] - (tx / alpha).ln_1p()) + part(pb, k.d[0] + 1.0 / rx - (t / alpha).ln_1p()),
+        part(pa, g.d[0] - at_tx.l1a) + part(pb, k.d[0] + 1.0 / rx - at_t.l1a),
         part(pa, g.d[2] + (r * (tx / alpha) - x) / ax)
             + part(pb, k.d[2] + (r * (t / alpha) - x - 1.0) / at),
-        part(pa, g.d[1] + 1.0 / s - (tx / beta).ln_1p()) + part(pb, k.d[1] - (t / beta).ln_1p()),
+        part(pa, g.d[1] + 1.0 / s - at_tx.l1b) + part(pb, k.d[1] - at_t.l1b),
         part(pa, g.d[3] + (s * (tx / beta) - 1.0) / bx) + part(pb, k.d[3] + s * (t / beta) / bt),
     ];
     RowOut {
@@ -297,24 +339,13 @@ pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t
     }
 }
 
-/// `ln` of the offsets `(α+t_x, β+t_x, α+T, β+T)`, the last two shared when `t_x = T`.
+/// `−r ln(1+u/α) − x ln(α+u) − s ln(1+u/β)` from the logarithms of `u`: with `r ln α + s ln β`,
+/// the powers of a term of [`row`] referred to its own point `u`.
 #[inline]
-fn offset_logs([ax, bx, at, bt]: [f64; 4], same: bool) -> [f64; 4] {
-    let (la_tx, lb_tx) = (ax.ln(), bx.ln());
-    if same {
-        [la_tx, lb_tx, la_tx, lb_tx]
-    } else {
-        [la_tx, lb_tx, at.ln(), bt.ln()]
-    }
-}
-
-/// `−r ln(1+u/α) − x ln(α+u) − s ln(1+u/β)` given `ln(α+u)`: with `r ln α + s ln β`, the powers
-/// of a term of [`row`] referred to its own point `u`.
-#[inline]
-fn own_point(th: &[f64; 4], x: f64, u: f64, la: f64) -> f64 {
-    let [r, alpha, s, beta] = *th;
-    let x_term = if x == 0.0 { 0.0 } else { x * la };
-    -r * (u / alpha).ln_1p() - x_term - s * (u / beta).ln_1p()
+fn own_point(th: &[f64; 4], x: f64, at_u: &At) -> f64 {
+    let [r, _, s, _] = *th;
+    let x_term = if x == 0.0 { 0.0 } else { x * at_u.la };
+    -r * at_u.l1a - x_term - s * at_u.l1b
 }
 
 /// Series coefficients of the tails `G` and `K` of every frequency `xs`, for the branch
@@ -411,7 +442,7 @@ struct Node {
     lb: f64,
 }
 
-/// The nodes on `[t_x, T]` of the rule `(xs, ws)` on `[−1, 1]` ([`short_rule`]).
+/// The nodes on `[t_x, T]` of the rule `(xs, ws)` on `[−1, 1]` ([`power_rule`]).
 #[inline]
 fn short_nodes(
     alpha: f64,
@@ -436,39 +467,48 @@ fn short_nodes(
     })
 }
 
-/// Whether [`row_short`] takes a row (see there).
-#[inline]
-fn is_short(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> bool {
-    short_shape(th, rx, tx, t).is_some()
+/// A row's interval `[t_x, T]`: `Δ = T − t_x`, `α + t_x`, `β + t_x` and, where `Δ` is at most
+/// both offsets (a row [`row_short`] may take), `ln(1 + Δ/(α+t_x))` and `ln(1 + Δ/(β+t_x))`,
+/// which the short-interval test and the tails' path then share.
+#[derive(Clone, Copy)]
+struct Interval {
+    dt: f64,
+    ax: f64,
+    bx: f64,
+    logs: Option<(f64, f64)>,
 }
 
-/// Where [`row_short`] takes a row: its reach `Δ/(min(α, β) + t_x)` and the variation `V` of
-/// `ln f` over `[t_x, T]` (see there); `None` elsewhere.
-#[inline]
-fn short_shape(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> Option<(f64, f64)> {
-    let [_, alpha, s, beta] = *th;
-    let dt = t - tx;
-    let (ax, bx) = (alpha + tx, beta + tx);
-    if dt.is_nan() || dt > ax || dt > bx {
-        return None;
+impl Interval {
+    #[inline]
+    fn new(th: &[f64; 4], tx: f64, t: f64) -> Self {
+        let [_, alpha, _, beta] = *th;
+        let dt = t - tx;
+        let (ax, bx) = (alpha + tx, beta + tx);
+        let near = !(dt.is_nan() || dt > ax || dt > bx);
+        Interval {
+            dt,
+            ax,
+            bx,
+            logs: near.then(|| ((dt / ax).ln_1p(), (dt / bx).ln_1p())),
+        }
     }
-    let variation = rx * (dt / ax).ln_1p() + (s + 1.0) * (dt / bx).ln_1p();
-    (!variation.is_nan() && variation <= SHORT_VARIATION).then_some((dt / ax.min(bx), variation))
-}
 
-/// [`power_rule`]'s Gauss–Legendre rule for a row [`row_short`] takes, for integrands carrying
-/// up to `factors` factors besides `f` (0 for `∫f` alone; [`POWER_FACTORS`] for the integrands
-/// of first and second derivatives); the 16-point rule for a row it does not take.
-#[inline]
-fn short_rule(
-    th: &[f64; 4],
-    rx: f64,
-    tx: f64,
-    t: f64,
-    factors: usize,
-) -> (&'static [f64], &'static [f64]) {
-    let (reach, variation) = short_shape(th, rx, tx, t).unwrap_or((f64::NAN, f64::NAN));
-    power_rule(reach, variation, factors)
+    /// `ln(1 + Δ/(α+t_x))` and `ln(1 + Δ/(β+t_x))`.
+    #[inline]
+    fn logs(&self) -> (f64, f64) {
+        self.logs
+            .unwrap_or_else(|| ((self.dt / self.ax).ln_1p(), (self.dt / self.bx).ln_1p()))
+    }
+
+    /// Where [`row_short`] takes the row: its reach `Δ/(min(α, β) + t_x)` and the variation `V`
+    /// of `ln f` over `[t_x, T]` (see there); `None` elsewhere.
+    #[inline]
+    fn short_shape(&self, s: f64, rx: f64) -> Option<(f64, f64)> {
+        let (l1a, l1b) = self.logs?;
+        let variation = rx * l1a + (s + 1.0) * l1b;
+        (!variation.is_nan() && variation <= SHORT_VARIATION)
+            .then_some((self.dt / self.ax.min(self.bx), variation))
+    }
 }
 
 /// One row when the last purchase is recent: `B = 1/P(alive) = 1 + s/(β+T) ∫_{t_x}^T f(w) dw`
@@ -479,23 +519,28 @@ fn short_rule(
 /// singularities lie at `−α` and `−β`) and bounded there by a modest constant. The
 /// Gauss–Legendre rule is [`power_rule`]'s: the fewest of 4 to 16 nodes proven within `1e-20`
 /// of `∫f` for `f` alone or, with the gradient, for the integrands of up to second derivatives
-/// (16 where none is). `None` otherwise.
+/// (16 where none is); `shape` is the row's [`Interval::short_shape`].
 #[inline]
-fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) -> Option<RowOut> {
-    if !is_short(th, rx, tx, t) {
-        return None;
-    }
+#[allow(clippy::too_many_arguments)]
+fn row_short<const GRAD: bool>(
+    th: &[f64; 4],
+    rx: f64,
+    x: f64,
+    tx: f64,
+    t: f64,
+    at_t: &At,
+    (reach, variation): (f64, f64),
+) -> RowOut {
     let [r, alpha, s, beta] = *th;
     let dt = t - tx;
     let q = s + 1.0;
     let (at, bt) = (alpha + t, beta + t);
-    let la_t = at.ln();
     // Σ over nodes of f, f ln((α+T)/(α+w)), f (1/(α+w) − 1/(α+T)), f ln((β+T)/(β+w)),
     // f (1/(β+w) − 1/(β+T)), each non-negative and formed without cancellation.
     let mut acc = [0.0; 5];
     if dt > 0.0 {
         let half = 0.5 * dt;
-        let rule = short_rule(th, rx, tx, t, if GRAD { POWER_FACTORS } else { 0 });
+        let rule = power_rule(reach, variation, if GRAD { POWER_FACTORS } else { 0 });
         for Node {
             weight: wi,
             rest,
@@ -520,13 +565,13 @@ fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) 
     }
     let c = s / bt;
     let ln_bracket = (c * acc[0]).ln_1p();
-    let ll = own_point(th, x, t, la_t) + ln_bracket;
+    let ll = own_point(th, x, at_t) + ln_bracket;
     if !GRAD {
-        return Some(RowOut {
+        return RowOut {
             ll,
             ln_bracket,
             grad: [0.0; 4],
-        });
+        };
     }
     let b = 1.0 + c * acc[0];
     let db = [
@@ -536,16 +581,16 @@ fn row_short<const GRAD: bool>(th: &[f64; 4], rx: f64, x: f64, tx: f64, t: f64) 
         -c * acc[0] / bt - c * q * acc[4],
     ];
     let grad = [
-        -(t / alpha).ln_1p() + db[0] / b,
+        -at_t.l1a + db[0] / b,
         (r * (t / alpha) - x) / at + db[1] / b,
-        -(t / beta).ln_1p() + db[2] / b,
+        -at_t.l1b + db[2] / b,
         s * (t / beta) / bt + db[3] / b,
     ];
-    Some(RowOut {
+    RowOut {
         ll,
         ln_bracket,
         grad,
-    })
+    }
 }
 
 /// Gradient and Hessian of one row's `ll` (as [`row`]) in `(r, α, s, β)`.
@@ -563,16 +608,20 @@ pub(crate) type RowHessian = ([f64; 4], [[f64; 4]; 4]);
 /// shifted), so `∇² ll = p_G ∇²ℓ_G + p_K ∇²ℓ_K + p_G p_K (∇ℓ_G − ∇ℓ_K)(∇ℓ_G − ∇ℓ_K)ᵀ` with the
 /// weights `p_G + p_K = 1` of the two terms.
 pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> RowHessian {
-    row_value_hessian(th, rc, tx, t).1
+    let at_t = At::new(th, t);
+    row_value_hessian(th, rc, tx, t, &at_t, || At::new(th, tx)).1
 }
 
 /// [`row_hessian`] with the row's `ll` (as [`row`] gives it, to rounding: formed from the
-/// same terms, combined in the form the Hessian uses).
+/// same terms, combined in the form the Hessian uses), given the logarithms of `T` and a source
+/// of those of `t_x` as [`row_at`].
 pub(crate) fn row_value_hessian(
     th: &[f64; 4],
     rc: &RowConst<'_>,
     tx: f64,
     t: f64,
+    at_t: &At,
+    at_tx: impl FnOnce() -> At,
 ) -> (f64, RowHessian) {
     let [r, alpha, s, beta] = *th;
     let (rx, x) = (rc.rx, rc.x);
@@ -592,24 +641,25 @@ pub(crate) fn row_value_hessian(
         h[2][3] += o[2];
         h[3][3] += o[3];
     };
-    if is_short(th, rx, tx, t) {
-        let (ln_b, (g, mut h)) = short_hessian(th, rx, tx, t);
+    if let Some(shape) = Interval::new(th, tx, t).short_shape(s, rx) {
+        let (ln_b, (g, mut h)) = short_hessian(th, rx, tx, t, shape);
         let [r_ln, a_ln, s_ln, b_ln] = [
-            -(t / alpha).ln_1p(),
+            -at_t.l1a,
             (r * (t / alpha) - x) / (alpha + t),
-            -(t / beta).ln_1p(),
+            -at_t.l1b,
             s * (t / beta) / (beta + t),
         ];
         add_own(&mut h, own(t, x));
         symmetrise(&mut h);
-        let x_term = if x == 0.0 { 0.0 } else { x * (alpha + t).ln() };
+        let x_term = if x == 0.0 { 0.0 } else { x * at_t.la };
         let ll = r * r_ln - x_term + s * s_ln + ln_b;
         let grad = [g[0] + r_ln, g[1] + a_ln, g[2] + s_ln, g[3] + b_ln];
         return (ll, (grad, h));
     }
+    let at_tx = at_tx();
     let (ax, bx) = (alpha + tx, beta + tx);
     let (at, bt) = (alpha + t, beta + t);
-    let [la_tx, lb_tx, la_t, lb_t] = offset_logs([ax, bx, at, bt], tx == t);
+    let [la_tx, lb_tx, la_t, lb_t] = [at_tx.la, at_tx.lb, at_t.la, at_t.lb];
     let wl = (rc.w, rc.ln_w);
     let (tg, tk) = match rc.hessian_tables {
         Some((g, k)) => (Some(g), Some(k)),
@@ -617,8 +667,8 @@ pub(crate) fn row_value_hessian(
     };
     let g = tail_hessian(alpha, beta, rx, s + 1.0, wl, tx, la_tx, lb_tx, tg);
     let k = tail_hessian(alpha, beta, rx + 1.0, s, wl, t, la_t, lb_t, tk);
-    let ga = rc.ln_s + g.rel + own_point(th, x, tx, la_tx) - lb_tx;
-    let kb = rc.ln_rx + k.rel + own_point(th, x, t, la_t) - la_t;
+    let ga = rc.ln_s + g.rel + own_point(th, x, &at_tx) - lb_tx;
+    let kb = rc.ln_rx + k.rel + own_point(th, x, at_t) - la_t;
     // ll = ln(e^ℓ_G + e^ℓ_K) and the weight p_G of the first term, from one exponential.
     let (ll, pa) = if ga <= kb {
         let q = (ga - kb).exp();
@@ -642,17 +692,17 @@ pub(crate) fn row_value_hessian(
         (d, h)
     };
     let (mut d_g, mut h_g) = in_params(&g);
-    d_g[0] -= (tx / alpha).ln_1p();
+    d_g[0] -= at_tx.l1a;
     d_g[1] += (r * (tx / alpha) - x) / ax;
-    d_g[2] += 1.0 / s - (tx / beta).ln_1p();
+    d_g[2] += 1.0 / s - at_tx.l1b;
     d_g[3] += (s * (tx / beta) - 1.0) / bx;
     add_own(&mut h_g, own(tx, x));
     h_g[2][2] -= 1.0 / (s * s);
     h_g[3][3] += 1.0 / (bx * bx);
     let (mut d_k, mut h_k) = in_params(&k);
-    d_k[0] += 1.0 / rx - (t / alpha).ln_1p();
+    d_k[0] += 1.0 / rx - at_t.l1a;
     d_k[1] += (r * (t / alpha) - x - 1.0) / at;
-    d_k[2] -= (t / beta).ln_1p();
+    d_k[2] -= at_t.l1b;
     d_k[3] += s * (t / beta) / bt;
     add_own(&mut h_k, own(t, x + 1.0));
     h_k[0][0] -= 1.0 / (rx * rx);
@@ -677,7 +727,13 @@ pub(crate) fn row_value_hessian(
 /// `(ln((α+T)/(α+w)), −(r+x) A_w, ln((β+T)/(β+w)), −(s+1) B_w)` and second derivatives
 /// `(r, α): −A_w`, `(α, α): (r+x) A_w (1/(α+w) + 1/(α+T))`, `(s, β): −B_w`,
 /// `(β, β): (s+1) B_w (1/(β+w) + 1/(β+T))`.
-fn short_hessian(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> (f64, RowHessian) {
+fn short_hessian(
+    th: &[f64; 4],
+    rx: f64,
+    tx: f64,
+    t: f64,
+    (reach, variation): (f64, f64),
+) -> (f64, RowHessian) {
     let [_, alpha, s, beta] = *th;
     let q = s + 1.0;
     let (at, bt) = (alpha + t, beta + t);
@@ -688,7 +744,7 @@ fn short_hessian(th: &[f64; 4], rx: f64, tx: f64, t: f64) -> (f64, RowHessian) {
     let mut i2 = [[0.0; 4]; 4];
     if dt > 0.0 {
         let half = 0.5 * dt;
-        let rule = short_rule(th, rx, tx, t, POWER_FACTORS);
+        let rule = power_rule(reach, variation, POWER_FACTORS);
         for node in short_nodes(alpha, beta, tx, t, rule) {
             let Node { rest, aw, bw, .. } = node;
             let (la, lb) = (node.la, node.lb);
@@ -1410,7 +1466,14 @@ struct ParetoNbdObjective {
     age: Vec<f64>,
     weight: Vec<f64>,
     n_obs: f64,
+    /// Distinct ages and recencies with per row the index of its own, where they are few
+    /// against the rows (at most a quarter of them): the logarithms of a time alone ([`At`]) are
+    /// then computed once per distinct value and evaluation.
+    times: Option<(FrequencyGroups, FrequencyGroups)>,
 }
+
+/// The logarithms of the distinct ages and recencies at `θ` ([`At`]), or none.
+type TimeTables = Option<(Vec<At>, Vec<At>)>;
 
 impl ParetoNbdObjective {
     fn new(data: &RfmData) -> Self {
@@ -1432,7 +1495,50 @@ impl ParetoNbdObjective {
             age: age.to_vec(),
             weight: weight.to_vec(),
             n_obs: weight.iter().sum(),
+            times: Self::time_groups(recency, age, weight),
         }
+    }
+
+    /// The distinct ages and recencies of the rows where, together, they number at most a
+    /// quarter of the rows (a table entry costs what a row's own logarithms cost).
+    fn time_groups(
+        recency: &[f64],
+        age: &[f64],
+        weight: &[f64],
+    ) -> Option<(FrequencyGroups, FrequencyGroups)> {
+        let ages = FrequencyGroups::new(age, weight);
+        let recencies = FrequencyGroups::new(recency, weight);
+        (4 * (ages.values.len() + recencies.values.len()) <= age.len()).then_some((ages, recencies))
+    }
+
+    /// The logarithms ([`At`]) of every distinct age and recency at `θ`, where grouped.
+    fn time_tables(&self, th: &[f64; 4]) -> TimeTables {
+        let (ages, recencies) = self.times.as_ref()?;
+        let table = |g: &FrequencyGroups| g.values.iter().map(|&u| At::new(th, u)).collect();
+        Some((table(ages), table(recencies)))
+    }
+
+    /// The logarithms of row `i`'s age, and a source of those of its recency: from the tables
+    /// where there are, computed otherwise.
+    #[inline]
+    fn at_row<'a>(
+        &'a self,
+        th: &'a [f64; 4],
+        tables: &'a TimeTables,
+        i: usize,
+    ) -> (At, impl FnOnce() -> At + 'a) {
+        let (tx, t) = (self.recency[i], self.age[i]);
+        let grouped = self.times.as_ref().zip(tables.as_ref());
+        let at_t = match grouped {
+            Some(((ages, _), (by_age, _))) => by_age[ages.index[i] as usize],
+            None => At::new(th, t),
+        };
+        let at_tx = move || match grouped {
+            Some(((_, recencies), (_, by_recency))) => by_recency[recencies.index[i] as usize],
+            None if tx == t => at_t,
+            None => At::new(th, tx),
+        };
+        (at_t, at_tx)
     }
 
     fn len(&self) -> usize {
@@ -1511,19 +1617,22 @@ impl Objective for ParetoNbdObjective {
         };
         let tables = series_tables(r, s, &self.xs, alpha >= beta, terms);
         let consts = row_consts(r, s, &self.xs, &tables);
+        let times = self.time_tables(&th);
         let rows = |lo: usize, hi: usize, grad: bool| {
             let mut acc = [0.0; 5];
             for i in lo..hi {
                 let rc = &consts[self.x_index[i] as usize];
                 let w = self.weight[i];
+                let (tx, t) = (self.recency[i], self.age[i]);
+                let (at_t, at_tx) = self.at_row(&th, &times, i);
                 if grad {
-                    let out = row::<true>(&th, rc, self.recency[i], self.age[i]);
+                    let out = row_at::<true>(&th, rc, tx, t, &at_t, at_tx);
                     acc[0] += w * out.ll;
                     for k in 0..4 {
                         acc[k + 1] += w * out.grad[k];
                     }
                 } else {
-                    acc[0] += w * row::<false>(&th, rc, self.recency[i], self.age[i]).ll;
+                    acc[0] += w * row_at::<false>(&th, rc, tx, t, &at_t, at_tx).ll;
                 }
             }
             acc
@@ -1596,13 +1705,16 @@ impl ParetoNbdObjective {
         let [r, _, s, _] = th;
         let tables = hessian_tables(r, s, &self.xs, th[1] >= th[3]);
         let consts = hessian_consts(r, s, &self.xs, &tables);
+        let times = self.time_tables(&th);
         let acc = sum_rows_from(self.len(), ROWS_PER_THREAD, |lo, hi| {
             // ll, the gradient (4) and the upper triangle of the Hessian (10).
             let mut acc = [0.0; 15];
             for i in lo..hi {
                 let rc = &consts[self.x_index[i] as usize];
                 let w = self.weight[i];
-                let (ll, (g, h)) = row_value_hessian(&th, rc, self.recency[i], self.age[i]);
+                let (at_t, at_tx) = self.at_row(&th, &times, i);
+                let (tx, t) = (self.recency[i], self.age[i]);
+                let (ll, (g, h)) = row_value_hessian(&th, rc, tx, t, &at_t, at_tx);
                 let upper = h.iter().enumerate().flat_map(|(a, row)| &row[a..]);
                 let all = std::iter::once(&ll).chain(&g).chain(upper);
                 for (v, e) in acc.iter_mut().zip(all) {
@@ -1643,5 +1755,55 @@ impl ParetoNbdObjective {
             rb, ab, sb, bb,
         ];
         (ll, [g_r, g_alpha, g_s, g_beta], h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The logarithms of the distinct ages and recencies, taken from per-evaluation tables,
+    /// change no bit of the likelihood, its gradient or its Hessian: the same formulas as a row's
+    /// own.
+    #[test]
+    fn time_tables_change_no_bit() {
+        let (mut x, mut tx, mut t) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..600u32 {
+            let age = f64::from(30 + i % 11);
+            let freq = f64::from(i % 7);
+            x.push(freq);
+            tx.push(if freq == 0.0 {
+                0.0
+            } else {
+                f64::from(1 + i % 31).min(age)
+            });
+            t.push(age);
+        }
+        let data = RfmData::from_columns(x, tx, t, None, None).unwrap();
+        let grouped = ParetoNbdObjective::new(&data);
+        assert!(grouped.times.is_some());
+        let mut plain = ParetoNbdObjective::new(&data);
+        plain.times = None;
+        for theta in [
+            [0.55, 10.6, 0.61, 11.7],
+            [0.55, 10.6, 0.61, 1.7],
+            [2.0, 0.3, 40.0, 900.0],
+        ] {
+            let (mut g1, mut g2) = ([0.0; 4], [0.0; 4]);
+            let v1 = grouped.log_likelihood(&theta, Some(&mut g1));
+            let v2 = plain.log_likelihood(&theta, Some(&mut g2));
+            assert_eq!(v1.to_bits(), v2.to_bits());
+            assert_eq!(g1.map(f64::to_bits), g2.map(f64::to_bits));
+            let value = plain.log_likelihood(&theta, None);
+            assert_eq!(
+                grouped.log_likelihood(&theta, None).to_bits(),
+                value.to_bits()
+            );
+            let (mut h1, mut h2) = ([0.0; 16], [0.0; 16]);
+            let w1 = grouped.log_likelihood_hessian(&theta, &mut g1, &mut h1);
+            let w2 = plain.log_likelihood_hessian(&theta, &mut g2, &mut h2);
+            assert_eq!(w1.map(f64::to_bits), w2.map(f64::to_bits));
+            assert_eq!(h1.map(f64::to_bits), h2.map(f64::to_bits));
+        }
     }
 }
