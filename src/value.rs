@@ -51,7 +51,7 @@ use crate::data::{Customer, RfmData};
 use crate::error::{Error, Result, check_positive};
 use crate::fit::{Fitted, Independent, Intervals, Method, Model, Range};
 use crate::models::TransactionModel;
-use crate::models::transaction::{REL_TOL, integrate_unit_pieces, per_distinct_customer};
+use crate::models::transaction::{integrate_unit_pieces, per_distinct_customer, time_breaks};
 use crate::numerics::finite_non_negative;
 
 pub use crate::models::SpendModel;
@@ -430,36 +430,6 @@ impl Valuation {
     }
 }
 
-/// Panel breaks in `w` (`t = H w⁸`) for [`finite_horizon`]: `w = 2⁻ᵏ` (`t = H 256⁻ᵏ`) for
-/// `k = 1, 2, …` until the part below cannot reach the tolerance, `δ t E[Y(t)] ≤` [`REL_TOL`]
-/// times a lower bound of the value (`e^(−δt) E[Y(t)]` at any `t ≤ H`, `E[Y]` non-decreasing),
-/// at most eight (`t = 2⁻⁶⁴ H`). A rise of `E[Y(t)]` that a single panel's nodes straddle can
-/// leave its Gauss and Kronrod estimates agreeing while both miss it (by 2e-8 of the value where
-/// `E[Y]` rises within 1e-3 of a horizon of 2e4); each panel spans one factor 256 of time.
-fn horizon_breaks(
-    delta: f64,
-    horizon: f64,
-    end: f64,
-    expected: impl Fn(f64) -> Result<f64>,
-) -> Result<Vec<f64>> {
-    let mut breaks = vec![1.0];
-    let mut lower = (-delta * horizon).exp() * end;
-    let mut w = 1.0f64;
-    for _ in 0..8 {
-        w *= 0.5;
-        let t = horizon * w.powi(8);
-        let e = expected(t)?;
-        lower = lower.max((-delta * t).exp() * e);
-        breaks.push(w);
-        if delta * t * e <= REL_TOL * lower {
-            break;
-        }
-    }
-    breaks.push(0.0);
-    breaks.reverse();
-    Ok(breaks)
-}
-
 /// `∫₀^H e^(−δt) dE[Y(t)] = e^(−δH) E[Y(H)] + δ ∫₀^H e^(−δt) E[Y(t)] dt`.
 fn finite_horizon<M: TransactionModel + ?Sized>(
     model: &M,
@@ -482,9 +452,14 @@ fn finite_horizon<M: TransactionModel + ?Sized>(
         let e = model.conditional_expected_transactions(customer, t)?;
         Ok((-delta * t).exp() * e * 8.0 * horizon * w7)
     };
-    let breaks = horizon_breaks(delta, horizon, end, |t| {
-        model.conditional_expected_transactions(customer, t)
-    })?;
+    // Panels one factor 256 of time wide from the horizon down (t = H 256⁻ᵏ at w = 2⁻ᵏ).
+    let breaks = time_breaks(
+        delta,
+        (-delta * horizon).exp() * end,
+        horizon,
+        |t| (t / horizon).powf(0.125),
+        |t| model.conditional_expected_transactions(customer, t),
+    )?;
     let integral = integrate_unit_pieces(&breaks, integrand)?;
     Ok((-delta * horizon).exp() * end + delta * integral)
 }
