@@ -239,9 +239,7 @@ pub(crate) struct RowOut {
 #[inline]
 pub(crate) fn row<const GRAD: bool>(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> RowOut {
     let at_t = At::new(th, t);
-    row_at::<GRAD>(th, rc, tx, t, &at_t, || {
-        if tx == t { at_t } else { At::new(th, tx) }
-    })
+    row_at::<GRAD>(th, rc, tx, t, &at_t, || At::of_recency(th, tx, t, at_t))
 }
 
 /// The logarithms of one time `u` alone that a row takes: `ln(α+u)`, `ln(β+u)`, `ln(1+u/α)` and
@@ -265,6 +263,13 @@ impl At {
             l1a: (u / alpha).ln_1p(),
             l1b: (u / beta).ln_1p(),
         }
+    }
+
+    /// The logarithms of a recency `t_x` given those of the age `T` (`at_t`): the same values
+    /// when `t_x = T`.
+    #[inline]
+    fn of_recency(th: &[f64; 4], tx: f64, t: f64, at_t: At) -> Self {
+        if tx == t { at_t } else { At::new(th, tx) }
     }
 }
 
@@ -609,7 +614,7 @@ pub(crate) type RowHessian = ([f64; 4], [[f64; 4]; 4]);
 /// weights `p_G + p_K = 1` of the two terms.
 pub(crate) fn row_hessian(th: &[f64; 4], rc: &RowConst<'_>, tx: f64, t: f64) -> RowHessian {
     let at_t = At::new(th, t);
-    row_value_hessian(th, rc, tx, t, &at_t, || At::new(th, tx)).1
+    row_value_hessian(th, rc, tx, t, &at_t, || At::of_recency(th, tx, t, at_t)).1
 }
 
 /// [`row_hessian`] with the row's `ll` (as [`row`] gives it, to rounding: formed from the
@@ -1535,8 +1540,7 @@ impl ParetoNbdObjective {
         };
         let at_tx = move || match grouped {
             Some(((_, recencies), (_, by_recency))) => by_recency[recencies.index[i] as usize],
-            None if tx == t => at_t,
-            None => At::new(th, tx),
+            None => At::of_recency(th, tx, t, at_t),
         };
         (at_t, at_tx)
     }
