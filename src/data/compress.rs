@@ -171,6 +171,53 @@ fn group_by_hash<K: Ord + Hash>(
     Some((keys.iter().map(|&(_, g)| first[g]).collect(), index))
 }
 
+/// Per row, the index of its key among the distinct keys of the `n` rows (numbered in key
+/// order), and how many are distinct; `None` where more than `limit` are.
+fn key_groups<K: Ord + Hash>(
+    n: usize,
+    key: impl Fn(usize) -> K,
+    limit: usize,
+) -> Option<(usize, Vec<u32>)> {
+    let (first, index) = group_by_hash(n, key, limit)?;
+    let index = index
+        .into_iter()
+        .map(u32::try_from)
+        .collect::<Result<_, _>>();
+    Some((first.len(), index.ok()?))
+}
+
+/// [`key_groups`] of the pairs `(a[i], b[i])` of two indices below `na` and `nb` (numbered in
+/// order of first appearance where `na · nb` is at most four times the rows: one slot per
+/// possible pair then, no hashing).
+pub(crate) fn index_pairs(
+    a: &[u32],
+    na: usize,
+    b: &[u32],
+    nb: usize,
+    limit: usize,
+) -> Option<(usize, Vec<u32>)> {
+    let n = a.len().min(b.len());
+    let slots = na.checked_mul(nb).filter(|&m| m <= 4 * n);
+    let Some(slots) = slots else {
+        return key_groups(n, |i| (a[i], b[i]), limit);
+    };
+    let mut slot = vec![u32::MAX; slots];
+    let mut count = 0;
+    let mut index = Vec::with_capacity(n);
+    for (&i, &j) in a.iter().zip(b) {
+        let s = slot.get_mut(i as usize * nb + j as usize)?;
+        if *s == u32::MAX {
+            if count >= limit {
+                return None;
+            }
+            *s = u32::try_from(count).ok()?;
+            count += 1;
+        }
+        index.push(*s);
+    }
+    Some((count, index))
+}
+
 /// As [`group_by_hash`] by sorting every row by `(key, row)`: the first row of a group is its
 /// lowest.
 /// The rows are sorted in parts on every core, then merged.
@@ -333,6 +380,39 @@ mod tests {
                 totals[i as usize] += w;
             }
             assert_eq!(groups.weight, totals);
+        }
+    }
+
+    /// Rows with the same pair of indices share a group, rows with different pairs do not,
+    /// by one slot per possible pair (few) and by hashing (many); more groups than the limit
+    /// give none.
+    #[test]
+    fn index_pairs_group_equal_pairs() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % m) as u32
+        };
+        for (na, nb) in [(3usize, 5usize), (400, 900)] {
+            let n = 2_000;
+            let a: Vec<u32> = (0..n).map(|_| next(na as u64)).collect();
+            let b: Vec<u32> = (0..n).map(|_| next(nb as u64)).collect();
+            let (count, index) = index_pairs(&a, na, &b, nb, n).unwrap();
+            assert_eq!(index.len(), n);
+            let mut first = vec![None; count];
+            for i in 0..n {
+                let g = index[i] as usize;
+                let pair = (a[i], b[i]);
+                assert_eq!(*first[g].get_or_insert(pair), pair);
+            }
+            let mut distinct: Vec<(u32, u32)> = first.into_iter().map(Option::unwrap).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), count);
+            assert!(index_pairs(&a, na, &b, nb, count - 1).is_none());
+            assert_eq!(index_pairs(&a, na, &b, nb, count).map(|p| p.0), Some(count));
         }
     }
 

@@ -33,7 +33,7 @@ mod compress;
 mod mapping;
 mod plain;
 mod whitespace;
-pub(crate) use compress::FrequencyGroups;
+pub(crate) use compress::{FrequencyGroups, index_pairs};
 mod contractual;
 pub mod limits;
 mod rfm;
