@@ -982,7 +982,8 @@ pub(crate) struct Curvature {
     pub hessian: Vec<f64>,
 }
 
-/// [`maximize`], with the curvature at a start point (see [`Curvature`]); with `warm_start`,
+/// Maximises `obj` over `θ > lower` from `starts` (natural parameters) and examines the result
+/// (see the module docs), with the curvature at a start point (see [`Curvature`]); with `warm_start`,
 /// for a start point only: a search that ends at a small gradient, a precisely evaluated point
 /// and a positive-definite Hessian returns that point without the examination (its status is
 /// then [`Status::NotConverged`]: nothing is claimed of it), with [`Estimate::curvature`].

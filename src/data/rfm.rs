@@ -54,8 +54,8 @@ impl Customer {
     ///
     /// # Errors
     /// [`Error::InvalidData`] (row 1) when a value is NaN or infinite, negative, `x` is not a
-    /// whole number or exceeds [`MAX_COUNT`](crate::data::limits::MAX_COUNT), a time exceeds
-    /// [`MAX_TIME`](crate::data::limits::MAX_TIME) or is subnormal, `t_x > T`, `x = 0` with
+    /// whole number or exceeds [`MAX_COUNT`], a time exceeds
+    /// [`MAX_TIME`] or is subnormal, `t_x > T`, `x = 0` with
     /// `t_x != 0`, or `T = 0`.
     pub fn new(frequency: f64, recency: f64, age: f64) -> Result<Self> {
         let (frequency, recency, age) = validate_row(1, frequency, recency, age)?;
@@ -324,8 +324,8 @@ impl RfmData {
     /// [`Error::InvalidInput`] when the data is empty or the columns differ in length;
     /// [`Error::InvalidData`] naming the row, field and value for: NaN or infinite values,
     /// negative values, a frequency that is not a whole number or exceeds
-    /// [`MAX_COUNT`](crate::data::limits::MAX_COUNT), a time above
-    /// [`MAX_TIME`](crate::data::limits::MAX_TIME) or below 2.2e-308 (subnormal) but not 0,
+    /// [`MAX_COUNT`], a time above
+    /// [`MAX_TIME`] or below 2.2e-308 (subnormal) but not 0,
     /// recency > T, frequency 0 with recency != 0, frequency > 0 with recency 0, or T = 0.
     pub fn new(frequency: Vec<f64>, recency: Vec<f64>, age: Vec<f64>) -> Result<Self> {
         Self::from_columns(frequency, recency, age, None, None)
@@ -337,7 +337,7 @@ impl RfmData {
     /// As [`RfmData::new`], plus: a monetary value that is negative, NaN, infinite or subnormal,
     /// or whose product with the frequency (the total repeat spend) overflows; a weight that is
     /// not finite and > 0, is subnormal, or exceeds
-    /// [`MAX_WEIGHT`](crate::data::limits::MAX_WEIGHT).
+    /// [`MAX_WEIGHT`].
     pub fn from_columns(
         frequency: Vec<f64>,
         recency: Vec<f64>,

@@ -157,7 +157,7 @@ impl TransactionLog {
     /// # Errors
     /// [`Error::InvalidInput`] for an empty log or columns of unequal length;
     /// [`Error::InvalidData`] for an empty customer id, a time that is not finite or lies
-    /// beyond ±[`MAX_TIME`](crate::data::limits::MAX_TIME) (whole numbers are no longer exact
+    /// beyond ±[`MAX_TIME`] (whole numbers are no longer exact
     /// there), or an amount that is negative, not finite or subnormal.
     ///
     /// ```

@@ -49,11 +49,11 @@ impl TransactionLog {
     /// # Errors
     /// [`Error::InvalidParameter`] for a non-finite time or `holdout_end < calibration_end`, a
     /// time whose period number lies beyond ±2⁵³ (not exact), or durations beyond
-    /// [`MAX_TIME`](crate::data::limits::MAX_TIME) units; [`Error::InvalidData`] naming the
+    /// [`MAX_TIME`] units; [`Error::InvalidData`] naming the
     /// transaction (numbered from 1) for a transaction time whose period number lies beyond
     /// ±2⁵³; [`Error::InvalidInput`] when no customer made a first purchase before the cut-off
     /// period, or when the log spans more than
-    /// [`MAX_TRACKING_STEPS`](crate::data::limits::MAX_TRACKING_STEPS) unit steps (the tracking
+    /// [`MAX_TRACKING_STEPS`] unit steps (the tracking
     /// series holds one number per step).
     ///
     /// ```
