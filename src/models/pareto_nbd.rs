@@ -278,7 +278,7 @@ impl At {
 /// What a row on the tails' path takes besides the logarithms of `T`: those of `t_x` ([`At`])
 /// and its two tails, `G` at `t_x` and `K` at `T` ([`Tail`] for [`row_at`], [`TailHessian`] for
 /// [`row_value_hessian`]). A tail depends on the row only through its frequency and its time,
-/// so the fit computes it once per distinct pair and evaluation.
+/// so the fit computes it once per distinct pair, thread and evaluation.
 pub(crate) struct Far<T> {
     at_tx: At,
     g: T,
@@ -309,7 +309,7 @@ impl<T> Far<T> {
 /// The two tails of a row: `G` at the recency, with `(p, q) = (r+x, s+1)`, and `K` at the
 /// age, with `(p, q) = (r+x+1, s)`.
 #[derive(Clone, Copy)]
-pub(crate) enum Which {
+enum Which {
     G,
     K,
 }
@@ -336,7 +336,7 @@ impl Which {
 
 /// The tail `which` of a row with frequency constants `rc` at time `u` (logarithms `at_u`).
 #[inline]
-pub(crate) fn tail_at<const GRAD: bool>(
+fn tail_at<const GRAD: bool>(
     th: &[f64; 4],
     rc: &RowConst<'_>,
     which: Which,
@@ -361,7 +361,7 @@ pub(crate) fn tail_at<const GRAD: bool>(
 
 /// [`tail_at`] with the tail's Hessian ([`tail_hessian`]).
 #[inline]
-pub(crate) fn tail_hessian_at(
+fn tail_hessian_at(
     th: &[f64; 4],
     rc: &RowConst<'_>,
     which: Which,
