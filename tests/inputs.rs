@@ -405,6 +405,53 @@ fn streaming_compressed_summaries() {
     assert_eq!(c.status.code(), Some(2));
 }
 
+/// Predictions of a plain file without ids (its distinct rows and index read without the rows
+/// themselves) are those of the same rows read whole: the same report and, row by row, the same
+/// values as the file with a `customer_id` column gives after the id.
+#[test]
+fn predictions_without_ids_are_those_of_the_rows_read_whole() {
+    let text = std::fs::read_to_string("data/cdnow_customers_summary.csv").unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    let with_ids = common::tmp("inputs_plain_ids.csv");
+    let without = common::tmp("inputs_plain_no_ids.csv");
+    let table = |header: &str, row: &dyn Fn(&str) -> String| {
+        std::iter::once(header.to_string())
+            .chain(rows.iter().map(|line| row(line)))
+            .map(|line| line + "\n")
+            .collect::<String>()
+    };
+    let ids = table("customer_id,frequency,recency,T", &|line| line.to_string());
+    let plain = table("frequency,recency,T", &|line| {
+        line.split_once(',').unwrap().1.to_string()
+    });
+    std::fs::write(&with_ids, ids).unwrap();
+    std::fs::write(&without, plain).unwrap();
+    for model in ["bgnbd", "pnbd"] {
+        let run = |input: &std::path::Path, out: &std::path::Path| {
+            let (input, out) = (input.to_str().unwrap(), out.to_str().unwrap());
+            let args = ["--model", model, "--input", input, "--predictions", out];
+            let run = common::run_fit(&args);
+            assert!(
+                run.status.success(),
+                "{}",
+                String::from_utf8_lossy(&run.stderr)
+            );
+            (common::json_of(&run), std::fs::read_to_string(out).unwrap())
+        };
+        let (report_ids, csv_ids) = run(&with_ids, &common::tmp("inputs_pred_ids.csv"));
+        let (report, csv) = run(&without, &common::tmp("inputs_pred_no_ids.csv"));
+        assert_eq!(report_ids, report, "{model}");
+        assert!(csv_ids.starts_with("customer_id,"), "{model}");
+        let after_id: Vec<&str> = csv_ids
+            .lines()
+            .map(|line| line.split_once(',').unwrap().1)
+            .collect();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), rows.len() + 1, "{model}");
+        assert_eq!(after_id, lines, "{model}");
+    }
+}
+
 /// The summaries a fit needs, read as a stream of distinct rows, are the rows a fit of the
 /// whole file sees (the same distinct rows, weights and order), and a bad row gives the same
 /// error, monetary values included; a file with ids is left to the whole reader.

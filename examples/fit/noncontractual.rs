@@ -24,33 +24,49 @@ pub fn run<M: Estimable<Data = RfmData> + TransactionModel + Clone + Send + Sync
     // once, for the fit (which sees the same rows, weights and order) and the predictions.
     let distinct_only = args.predictions.is_some() && args.intervals.level.is_none();
     let mut compressed = None;
+    // Where `data` holds the distinct rows themselves (a plain file without ids): each input
+    // row's index among them.
+    let mut own_index = None;
     let data = match &split {
         Some(s) => s.calibration().clone(),
         // Nothing but the fit needs the rows: read them as distinct rows.
         None if args.predictions.is_none() && args.intervals.level.is_none() => {
             source::read_summary_for_fit(args)?
         }
-        // Compressed as the file is read, when it is plain.
-        None if distinct_only => {
-            let (data, grouped) = source::read_summary_grouped(args)?;
-            compressed = grouped;
-            data
-        }
+        // Compressed as the file is read, when it is plain: without the rows where nothing
+        // but the predictions needs them (no ids to write), with them otherwise.
+        None if distinct_only => match source::read_summary_indexed(args)? {
+            Some((distinct, index)) => {
+                own_index = Some(index);
+                distinct
+            }
+            None => {
+                let (data, grouped) = source::read_summary_grouped(args)?;
+                compressed = grouped;
+                data
+            }
+        },
         None => source::read_summary(args)?,
     };
-    if distinct_only && compressed.is_none() {
+    if distinct_only && compressed.is_none() && own_index.is_none() {
         compressed = Some(data.distinct_customers());
     }
+    // The distinct rows the fit and the predictions take, with each input row's index.
+    let grouped: Option<(&RfmData, &[usize])> = match (&compressed, &own_index) {
+        (Some((distinct, index)), _) => Some((distinct, index)),
+        (None, Some(index)) => Some((&data, index)),
+        (None, None) => None,
+    };
     let source = Source::<M>::obtain(
         args,
-        compressed.as_ref().map_or(&data, |(d, _)| d),
+        grouped.map_or(&data, |(d, _)| d),
         || (data.n_customers(), data.distinct_customers().0.len()),
         options,
     )?;
     let plan = intervals::Plan::new(args, &source, &data, options)?;
     if let Some(path) = &args.predictions {
         let horizon = args.horizon.unwrap_or(39.0);
-        let mut text = match &compressed {
+        let mut text = match grouped {
             Some((distinct, index)) => predictions_of(source.model(), distinct, index, horizon)?,
             None => predictions(source.model(), &data, horizon)?,
         };

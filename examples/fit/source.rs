@@ -42,6 +42,16 @@ pub fn read_summary_grouped(args: &Args) -> Result<(RfmData, Option<Distinct>), 
     Ok((read_summary(args)?, None))
 }
 
+/// The distinct rows of `--input` and each row's index among them
+/// (`RfmData::from_plain_csv_reader_indexed`) when the file is plain and has no customer ids,
+/// without keeping the rows themselves; `None` otherwise (read it by [`read_summary_grouped`]).
+pub fn read_summary_indexed(args: &Args) -> Result<Option<Distinct>, Failure> {
+    if args.compressed {
+        return Ok(None);
+    }
+    read_plain(args, |r| RfmData::from_plain_csv_reader_indexed(r))
+}
+
 /// Reads `--input` as summaries for a fit that needs no row of its own (no predictions, no
 /// intervals): the distinct rows with summed weights, read as a stream
 /// (`RfmData::from_csv_reader_distinct`: the same checks, the same fit, memory following the

@@ -175,6 +175,8 @@ struct Plan {
     hash: bool,
     /// Whether the rows are kept column by column (not only merged).
     keep: bool,
+    /// Whether each row's hash is kept (for the index of a [`Merger`] that has one).
+    index: bool,
     columns: SummaryColumns,
     id: Option<Column>,
     covariates: Vec<Column>,
@@ -188,6 +190,7 @@ impl Plan {
             width: csv.width(),
             hash: false,
             keep: true,
+            index: false,
             columns: SummaryColumns::find(&csv, true).ok()?,
             id: find_id_column(&csv).ok()?,
             covariates: covariates
@@ -245,7 +248,7 @@ impl Rows {
             w: column(),
             ids: Vec::with_capacity(if plan.id.is_some() { n } else { 0 }),
             z: plan.covariates.iter().map(|_| column()).collect(),
-            h: Vec::with_capacity(if plan.hash { n } else { 0 }),
+            h: Vec::with_capacity(if plan.index { lines } else { 0 }),
             spread: if plan.hash {
                 let share = lines / PARTITIONS + lines / (4 * PARTITIONS) + 16;
                 (0..PARTITIONS).map(|_| Vec::with_capacity(share)).collect()
@@ -262,7 +265,7 @@ impl Rows {
                 let [a, b, c] = row_key(&row);
                 let h = foldhash::fast::FixedState::default().hash_one((a, b, c));
                 rows.spread.get_mut(partition(h))?.push(Keyed { row, w, h });
-                if plan.keep {
+                if plan.index {
                     rows.h.push(h);
                 }
             }
@@ -671,9 +674,11 @@ fn rows_data(plan: &Plan, rows: Rows, covariates: &[&str]) -> Option<RfmData> {
     data.with_covariates(names, rows.z).ok()
 }
 
-/// As [`RfmData::from_plain_csv_reader_distinct`] with the cuts `cuts`.
-fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
-    let mut merger = Merger::new(cuts.1, false);
+/// The rows of a plain file without an id column merged as they are read, not kept, with each
+/// row's place among the distinct rows where `index`; `None` where the readers give up (see the
+/// module docs), for a file with ids, or without rows.
+fn merged_without_ids(reader: impl Read, cuts: Cuts, index: bool) -> Option<Merger> {
+    let mut merger = Merger::new(cuts.1, index);
     let mut any = false;
     read_blocks(
         reader,
@@ -683,6 +688,7 @@ fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
             plan.id.is_none().then_some(Plan {
                 hash: true,
                 keep: false,
+                index,
                 ..plan
             })
         },
@@ -692,9 +698,12 @@ fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
             merger.add(&chunks);
         },
     )?;
-    if !any {
-        return None;
-    }
+    any.then_some(merger)
+}
+
+/// As [`RfmData::from_plain_csv_reader_distinct`] with the cuts `cuts`.
+fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
+    let merger = merged_without_ids(reader, cuts, false)?;
     // Checked rows, distinct and in key order: what `compress` gives of them, once the summed
     // weights pass the check of a weight.
     let (x, t_x, t, w) = merger.sorted_columns()?;
@@ -702,6 +711,21 @@ fn read_distinct(reader: impl Read, cuts: Cuts) -> Option<RfmData> {
         return None;
     }
     Some(RfmData::from_checked(x, t_x, t, None, w, None))
+}
+
+/// As [`RfmData::from_plain_csv_reader_indexed`] with the cuts `cuts`.
+fn read_indexed(reader: impl Read, cuts: Cuts) -> Option<(RfmData, Vec<usize>)> {
+    let merger = merged_without_ids(reader, cuts, true)?;
+    // As `distinct_customers` gives them, once the summed weights pass the check of a weight.
+    let (distinct, index) = distinct_in_order(merger)?;
+    if distinct
+        .weights()
+        .iter()
+        .any(|&v| check_weight(0, "weight", v).is_err())
+    {
+        return None;
+    }
+    Some((distinct, index))
 }
 
 /// As [`RfmData::from_plain_csv_reader_grouped`] with the cuts `cuts`.
@@ -714,6 +738,7 @@ fn read_grouped(reader: impl Read, cuts: Cuts) -> Option<(RfmData, (RfmData, Vec
         |line| {
             Some(Plan {
                 hash: true,
+                index: true,
                 ..Plan::new(line, &[])?
             })
         },
@@ -832,6 +857,28 @@ impl RfmData {
     pub fn from_plain_csv_reader_grouped(reader: impl Read) -> Option<(Self, (Self, Vec<usize>))> {
         read_grouped(reader, default_cuts())
     }
+
+    /// The [`RfmData::distinct_customers`] of a plain file without an id column, merged by
+    /// hashing on every core as the blocks are read, without keeping the rows themselves: what
+    /// a batch prediction written row by row needs (memory follows the distinct rows and one
+    /// index per row). The same as [`RfmData::from_plain_csv_reader_grouped`] gives; `None` as
+    /// for [`RfmData::from_plain_csv_reader`], and for a file with customer ids or without rows.
+    ///
+    /// ```
+    /// use clv::RfmData;
+    /// let csv = "frequency,recency,T\n2,30,38\n0,0,38\n2,30,38\n";
+    /// let (distinct, index) = RfmData::from_plain_csv_reader_indexed(csv.as_bytes())
+    ///     .expect("plain");
+    /// assert_eq!(distinct.weights(), &[1.0, 2.0]);
+    /// assert_eq!(index, [1, 0, 1]);
+    /// assert_eq!((distinct, index), RfmData::from_csv_reader(csv.as_bytes())?.distinct_customers());
+    /// let with_ids = "id,frequency,recency,T\na,2,30,38\n";
+    /// assert!(RfmData::from_plain_csv_reader_indexed(with_ids.as_bytes()).is_none());
+    /// # Ok::<(), clv::Error>(())
+    /// ```
+    pub fn from_plain_csv_reader_indexed(reader: impl Read) -> Option<(Self, Vec<usize>)> {
+        read_indexed(reader, default_cuts())
+    }
 }
 
 #[cfg(test)]
@@ -864,6 +911,31 @@ mod tests {
                 let got = read_distinct(text.as_bytes(), (block, parts));
                 if let Some(got) = got {
                     assert_eq!(Some(&got), distinct.as_ref(), "{text:?} {block} {parts}");
+                }
+                // The distinct rows and index alone: those of the rows, where the rows have no
+                // ids.
+                let indexed = read_indexed(text.as_bytes(), (block, parts));
+                if let Some(indexed) = indexed {
+                    let data = want.as_ref().expect("read where the reader reads it");
+                    assert!(data.ids().is_none(), "{text:?}");
+                    assert_eq!(
+                        indexed,
+                        data.distinct_customers(),
+                        "{text:?} {block} {parts}"
+                    );
+                } else if let Some(data) = want.as_ref().filter(|d| d.ids().is_none()) {
+                    // Given up only where the grouped reader gives up too, or for want of rows
+                    // or of summed weights that pass the check of a weight.
+                    let grouped = read_grouped(text.as_bytes(), (block, parts));
+                    let summed = data.distinct_customers().0;
+                    let heavy = summed
+                        .weights()
+                        .iter()
+                        .any(|&v| check_weight(0, "w", v).is_err());
+                    assert!(
+                        grouped.is_none() || data.is_empty() || heavy,
+                        "{text:?} {block} {parts}"
+                    );
                 }
             }
         }
